@@ -1,0 +1,1 @@
+//! The canopy Wayland compositor

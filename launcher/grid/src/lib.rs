@@ -1,0 +1,1 @@
+//! The canopy app launcher grid

@@ -1,0 +1,1 @@
+//! canopy-hostd, canopy-agent and canopy-ctl: starting apps and VMs, power actions

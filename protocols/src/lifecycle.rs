@@ -1,0 +1,1 @@
+//! The lifecycle protocol (filled in by issue 4).

@@ -1,0 +1,1 @@
+//! The canopy-proxy wire format (filled in by issue 3).

@@ -1,0 +1,1 @@
+//! Cross-VM Wayland proxy: guest side, GUI side and host relay
