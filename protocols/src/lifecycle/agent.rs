@@ -1,0 +1,91 @@
+//! Messages between `canopy-hostd` and `canopy-agent` in an app VM.
+
+use serde::{Deserialize, Serialize};
+
+use super::AppArg;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+pub enum AgentRequest {
+    /// Readiness check; the agent answers with the apps it is configured to run.
+    Ping,
+    /// Start the agent's configured app `app` with these arguments.
+    Start {
+        app: String,
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        args: Vec<AppArg>,
+    },
+    /// Stop a running instance (its whole process group).
+    Stop {
+        instance: u64,
+    },
+    List,
+    /// Turns the connection into a stream of [`AgentEvent`]s after a [`AgentReply::Watching`].
+    Watch,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+pub enum AgentReply {
+    Pong { apps: Vec<String> },
+    Started { instance: u64, pid: u32 },
+    Running { apps: Vec<AgentApp> },
+    Watching { apps: Vec<AgentApp> },
+    Done,
+}
+
+/// A running app instance in an agent.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AgentApp {
+    pub instance: u64,
+    pub app: String,
+    pub pid: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+pub enum AgentEvent {
+    /// An app instance ended. `requested` is true when it ended because it was asked to stop.
+    Exited {
+        instance: u64,
+        app: String,
+        status: ExitStatus,
+        requested: bool,
+    },
+}
+
+/// How a process ended: `{"code": 3}` or `{"signal": 9}`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ExitStatus {
+    Code(i32),
+    Signal(i32),
+}
+
+impl ExitStatus {
+    pub fn success(&self) -> bool {
+        matches!(self, ExitStatus::Code(0))
+    }
+}
+
+impl From<std::process::ExitStatus> for ExitStatus {
+    fn from(s: std::process::ExitStatus) -> Self {
+        use std::os::unix::process::ExitStatusExt;
+        match (s.code(), s.signal()) {
+            (Some(code), _) => ExitStatus::Code(code),
+            (None, Some(sig)) => ExitStatus::Signal(sig),
+            // Neither happens for a waited-for child; keep a value that cannot look like success.
+            (None, None) => ExitStatus::Code(-1),
+        }
+    }
+}
+
+impl std::fmt::Display for ExitStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ExitStatus::Code(c) => write!(f, "exited with status {c}"),
+            ExitStatus::Signal(s) => write!(f, "killed by signal {s}"),
+        }
+    }
+}

@@ -1,0 +1,182 @@
+//! Messages between the GUI VM (panel, launcher, power menu, `canopy-ctl`) and `canopy-hostd`.
+
+use serde::{Deserialize, Serialize};
+
+use super::{AppArg, ArgSpec};
+
+/// A request to `canopy-hostd`, such as `{"type": "start_app", "app": "browser", "args": [{"url": "https://example.org"}]}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+pub enum Request {
+    ListVms,
+    ListApps,
+    /// Turns the connection into a stream of [`Event`]s after a [`Reply::Watching`] snapshot.
+    Watch,
+    StartVm {
+        vm: String,
+    },
+    StopVm {
+        vm: String,
+    },
+    RestartVm {
+        vm: String,
+    },
+    /// Start an app, starting its VM first when it is down. `vm` picks one of the VMs the app is
+    /// offered in; without it, the app's default VM.
+    StartApp {
+        app: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        vm: Option<String>,
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        args: Vec<AppArg>,
+    },
+    /// Stop one instance of an app, or every instance when `instance` is absent.
+    StopApp {
+        app: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        instance: Option<u64>,
+    },
+    PowerOff,
+    Reboot,
+    Suspend,
+    /// Remember the disk image of a VM that needs one (the answer to `disk_image_missing`).
+    SetDiskImage {
+        vm: String,
+        path: String,
+    },
+}
+
+impl Request {
+    /// A short name for logs, such as `start_app`.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Request::ListVms => "list_vms",
+            Request::ListApps => "list_apps",
+            Request::Watch => "watch",
+            Request::StartVm { .. } => "start_vm",
+            Request::StopVm { .. } => "stop_vm",
+            Request::RestartVm { .. } => "restart_vm",
+            Request::StartApp { .. } => "start_app",
+            Request::StopApp { .. } => "stop_app",
+            Request::PowerOff => "power_off",
+            Request::Reboot => "reboot",
+            Request::Suspend => "suspend",
+            Request::SetDiskImage { .. } => "set_disk_image",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+pub enum Reply {
+    Vms {
+        vms: Vec<VmInfo>,
+    },
+    Apps {
+        apps: Vec<AppInfo>,
+    },
+    /// The state when the watch began; [`Event`]s follow.
+    Watching {
+        vms: Vec<VmStatus>,
+        apps: Vec<AppStatus>,
+    },
+    AppStarted {
+        instance: u64,
+        app: String,
+        vm: String,
+    },
+    Done,
+}
+
+/// The state of a VM or an app instance: `"running"`, or `{"failed": "reason"}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum State {
+    Stopped,
+    Starting,
+    Running,
+    Stopping,
+    Failed(String),
+}
+
+impl std::fmt::Display for State {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            State::Stopped => f.write_str("stopped"),
+            State::Starting => f.write_str("starting"),
+            State::Running => f.write_str("running"),
+            State::Stopping => f.write_str("stopping"),
+            State::Failed(reason) => write!(f, "failed: {reason}"),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VmInfo {
+    pub name: String,
+    /// Trust level, which picks the VM's colour (`trusted`, `work`, `personal`, `untrusted`…).
+    pub trust: String,
+    pub state: State,
+    /// Whether hostd starts and stops this VM (the GUI VM, for one, it does not).
+    pub managed: bool,
+    pub needs_disk_image: bool,
+    /// The disk image in use, for VMs that need one and have it set.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub disk_image: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum AppKind {
+    /// A program that the VM's agent starts.
+    App,
+    /// A whole VM's display (the Windows VM): starting it starts the VM and a display client in
+    /// the GUI VM.
+    VmDisplay,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AppInfo {
+    pub name: String,
+    pub display_name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub icon: Option<String>,
+    pub kind: AppKind,
+    /// The VM the app starts in by default.
+    pub vm: String,
+    /// Further VMs the app may be started in.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub other_vms: Vec<String>,
+    pub args: ArgSpec,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VmStatus {
+    pub vm: String,
+    pub state: State,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AppStatus {
+    pub instance: u64,
+    pub app: String,
+    pub vm: String,
+    pub state: State,
+}
+
+/// A change seen on a watch connection.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+pub enum Event {
+    Vm(VmStatus),
+    App(AppStatus),
+    /// What a starting VM is doing now, for a progress line in the panel.
+    Progress {
+        vm: String,
+        message: String,
+    },
+}
