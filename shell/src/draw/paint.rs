@@ -1,0 +1,173 @@
+//! Painting scene items into tiny-skia pixmaps at a device scale.
+//!
+//! Every item paints only inside its own rectangle. That keeps partial repaints exact: a
+//! damaged region is repainted by painting, in order, just the items that intersect it.
+
+use canopy_themes::Rgba;
+use tiny_skia::{
+    FillRule, Paint as SkPaint, PathBuilder, Pixmap, PixmapPaint, PixmapRef, Stroke, Transform,
+};
+
+use super::geometry::{IntRect, Rect};
+use super::icons::Icons;
+use super::scene::{Align, Item, Paint, Scene, Text};
+use super::text::Fonts;
+
+/// What painting needs besides the scene: fonts and icons (both cache what they render).
+pub struct Painter<'a> {
+    pub fonts: &'a Fonts,
+    pub icons: &'a Icons,
+}
+
+pub fn sk_colour(c: Rgba) -> tiny_skia::Color {
+    tiny_skia::Color::from_rgba8(c.r, c.g, c.b, c.a)
+}
+
+impl Painter<'_> {
+    /// Paints the part `region` (device pixels) of `scene` at `scale` into `target`, whose
+    /// pixel (0, 0) is the region's top-left corner.
+    pub fn paint_region(&self, scene: &Scene, scale: f32, region: IntRect, target: &mut Pixmap) {
+        target.fill(sk_colour(scene.background));
+        for item in &scene.items {
+            if item.rect.to_device(scale).overlaps(&region) {
+                self.paint_item(item, scale, region, target);
+            }
+        }
+    }
+
+    fn paint_item(&self, item: &Item, scale: f32, region: IntRect, target: &mut Pixmap) {
+        let ox = region.x as f32;
+        let oy = region.y as f32;
+        let r = Rect::new(
+            item.rect.x * scale - ox,
+            item.rect.y * scale - oy,
+            item.rect.w * scale,
+            item.rect.h * scale,
+        );
+        if r.is_empty() {
+            return;
+        }
+        match &item.paint {
+            Paint::Fill { colour, radius } => {
+                if let Some(path) = rounded_rect(r, radius * scale) {
+                    let paint = solid(*colour);
+                    target.fill_path(
+                        &path,
+                        &paint,
+                        FillRule::Winding,
+                        Transform::identity(),
+                        None,
+                    );
+                }
+            }
+            Paint::Stroke {
+                colour,
+                width,
+                radius,
+            } => {
+                let w = width * scale;
+                let inner = Rect::new(r.x + w / 2.0, r.y + w / 2.0, r.w - w, r.h - w);
+                if let Some(path) = rounded_rect(inner, (radius * scale - w / 2.0).max(0.0)) {
+                    let stroke = Stroke {
+                        width: w,
+                        ..Stroke::default()
+                    };
+                    target.stroke_path(
+                        &path,
+                        &solid(*colour),
+                        &stroke,
+                        Transform::identity(),
+                        None,
+                    );
+                }
+            }
+            Paint::Text(text) => self.paint_text(text, r, scale, target),
+            Paint::Icon { name, tint } => {
+                let px = (r.w.min(r.h)).floor().max(1.0) as u32;
+                let icon = self.icons.render(name, px, *tint);
+                let x = (r.x + (r.w - px as f32) / 2.0).round() as i32;
+                let y = (r.y + (r.h - px as f32) / 2.0).round() as i32;
+                draw_pixmap(target, (*icon).as_ref(), x, y);
+            }
+        }
+    }
+
+    fn paint_text(&self, t: &Text, r: Rect, scale: f32, target: &mut Pixmap) {
+        let px = t.size * scale;
+        let shown = self.fonts.ellipsize(&t.text, t.weight, px, r.w);
+        if shown.is_empty() {
+            return;
+        }
+        let line = self.fonts.layout(&shown, t.weight, px);
+        let x = match t.align {
+            Align::Start => r.x,
+            Align::Centre => r.x + (r.w - line.width) / 2.0,
+            Align::End => r.right() - line.width,
+        };
+        let (ascent, descent) = self.fonts.line_metrics(t.weight, px);
+        let baseline = r.y + (r.h - (ascent - descent)) / 2.0 + ascent;
+        let clip = IntRect::new(
+            r.x.round() as i32,
+            r.y.round() as i32,
+            r.w.round() as i32,
+            r.h.round() as i32,
+        );
+        self.fonts.draw_line(
+            &mut target.as_mut(),
+            &line,
+            t.weight,
+            px,
+            x,
+            baseline,
+            t.colour,
+            clip,
+        );
+    }
+}
+
+fn solid(c: Rgba) -> SkPaint<'static> {
+    let mut p = SkPaint::default();
+    p.set_color(sk_colour(c));
+    p.anti_alias = true;
+    p
+}
+
+/// Source-over blit at whole device pixels.
+pub fn draw_pixmap(target: &mut Pixmap, src: PixmapRef<'_>, x: i32, y: i32) {
+    target.draw_pixmap(
+        x,
+        y,
+        src,
+        &PixmapPaint::default(),
+        Transform::identity(),
+        None,
+    );
+}
+
+/// A rectangle path with circular corners of `radius` (clamped to half the shorter side).
+pub fn rounded_rect(r: Rect, radius: f32) -> Option<tiny_skia::Path> {
+    if r.is_empty() {
+        return None;
+    }
+    let rad = radius.min(r.w / 2.0).min(r.h / 2.0).max(0.0);
+    if rad < 0.01 {
+        return Some(PathBuilder::from_rect(tiny_skia::Rect::from_xywh(
+            r.x, r.y, r.w, r.h,
+        )?));
+    }
+    // Cubic approximation of a quarter circle.
+    let k = rad * 0.552_284_8;
+    let (x0, y0, x1, y1) = (r.x, r.y, r.right(), r.bottom());
+    let mut pb = PathBuilder::new();
+    pb.move_to(x0 + rad, y0);
+    pb.line_to(x1 - rad, y0);
+    pb.cubic_to(x1 - rad + k, y0, x1, y0 + rad - k, x1, y0 + rad);
+    pb.line_to(x1, y1 - rad);
+    pb.cubic_to(x1, y1 - rad + k, x1 - rad + k, y1, x1 - rad, y1);
+    pb.line_to(x0 + rad, y1);
+    pb.cubic_to(x0 + rad - k, y1, x0, y1 - rad + k, x0, y1 - rad);
+    pb.line_to(x0, y0 + rad);
+    pb.cubic_to(x0, y0 + rad - k, x0 + rad - k, y0, x0 + rad, y0);
+    pb.close();
+    pb.finish()
+}
