@@ -1,1 +1,9 @@
-//! Cross-VM Wayland proxy: guest side, GUI side and host relay
+//! canopy-proxy: both ends of the cross-VM Wayland proxy and the host relay.
+//!
+//! - [`wayland`]: reading Wayland messages against the protocol tables, object tracking.
+//! - [`shm`]: pool contents: mappings, damage, diffing, compression, the shared region.
+//! - [`limits`]: what the GUI side allows one app VM.
+
+pub mod limits;
+pub mod shm;
+pub mod wayland;

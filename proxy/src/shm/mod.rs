@@ -1,0 +1,6 @@
+//! wl_shm pool contents: mappings, damage, diffing and compression, the shared region.
+
+pub mod damage;
+pub mod diff;
+pub mod map;
+pub mod region;
