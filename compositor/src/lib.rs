@@ -1,1 +1,23 @@
-//! The canopy Wayland compositor
+//! canopy: a Wayland compositor for the GUI VM of a virtualised secure laptop. Every window
+//! from an application VM wears its VM's trust colour and a `[vm-name]` title prefix that the
+//! application cannot change.
+
+pub mod backend;
+pub mod cli;
+pub mod client;
+pub mod config;
+pub mod cursor;
+pub mod decorations;
+pub mod frame;
+pub mod handlers;
+pub mod input;
+pub mod ipc;
+pub mod notice;
+pub mod reload;
+pub mod render;
+pub mod run;
+pub mod screenshot;
+pub mod shell;
+pub mod spawn;
+pub mod state;
+pub mod trust;

@@ -22,12 +22,7 @@ impl Rgba {
     /// Components as 0..=1 floats, premultiplied by alpha (what renderers want).
     pub fn premultiplied_f32(self) -> [f32; 4] {
         let a = self.a as f32 / 255.0;
-        [
-            self.r as f32 / 255.0 * a,
-            self.g as f32 / 255.0 * a,
-            self.b as f32 / 255.0 * a,
-            a,
-        ]
+        [self.r as f32 / 255.0 * a, self.g as f32 / 255.0 * a, self.b as f32 / 255.0 * a, a]
     }
 
     /// Linear blend towards `other` by `t` in 0..=1.
@@ -67,12 +62,7 @@ impl FromStr for Rgba {
             return Err(err());
         }
         let byte = |i: usize| u8::from_str_radix(&hex[i..i + 2], 16).map_err(|_| err());
-        Ok(Rgba {
-            r: byte(0)?,
-            g: byte(2)?,
-            b: byte(4)?,
-            a: if hex.len() == 8 { byte(6)? } else { 255 },
-        })
+        Ok(Rgba { r: byte(0)?, g: byte(2)?, b: byte(4)?, a: if hex.len() == 8 { byte(6)? } else { 255 } })
     }
 }
 

@@ -75,17 +75,8 @@ impl TomlFile {
     }
 
     fn toml_error(&self, e: &toml::de::Error, key: &str) -> ConfigError {
-        let line = e
-            .span()
-            .map(|s| line_of_offset(&self.text, s.start))
-            .or_else(|| self.line_of_key(key))
-            .unwrap_or(0);
-        ConfigError {
-            file: self.path.clone(),
-            line,
-            key: key.to_string(),
-            message: e.message().trim().to_string(),
-        }
+        let line = e.span().map(|s| line_of_offset(&self.text, s.start)).or_else(|| self.line_of_key(key)).unwrap_or(0);
+        ConfigError { file: self.path.clone(), line, key: key.to_string(), message: e.message().trim().to_string() }
     }
 
     /// 1-based line where the key (or the deepest existing part of its path) is written.
@@ -93,9 +84,9 @@ impl TomlFile {
         let root = DeTable::parse(&self.text).ok()?;
         let mut span = None;
         let mut table: &DeTable = root.get_ref();
-        let parts: Vec<&str> = key.split('.').filter(|p| !p.is_empty()).collect();
+        let parts = split_key(key);
         let mut current: Option<&Spanned<DeValue>> = None;
-        for part in parts {
+        for part in parts.iter().map(String::as_str) {
             let next = match current.map(|v| v.get_ref()) {
                 None => find_in_table(table, part),
                 Some(DeValue::Table(t)) => {
@@ -120,10 +111,7 @@ impl TomlFile {
 type Entry<'a, 'i> = (Option<std::ops::Range<usize>>, &'a Spanned<DeValue<'i>>);
 
 fn find_in_table<'a, 'i>(table: &'a DeTable<'i>, name: &str) -> Option<Entry<'a, 'i>> {
-    table
-        .iter()
-        .find(|(k, _)| k.get_ref().as_ref() == name)
-        .map(|(k, v)| (Some(k.span()), v))
+    table.iter().find(|(k, _)| k.get_ref().as_ref() == name).map(|(k, v)| (Some(k.span()), v))
 }
 
 trait ArrayIndex<'i> {
@@ -134,6 +122,23 @@ impl<'i> ArrayIndex<'i> for toml::de::DeArray<'i> {
     fn get(&self, i: usize) -> Option<Entry<'_, 'i>> {
         self.iter().nth(i).map(|v| (None, v))
     }
+}
+
+/// Split a dotted key path; segments may be quoted (`keybindings."Super+Return"`).
+fn split_key(key: &str) -> Vec<String> {
+    let mut parts = Vec::new();
+    let mut cur = String::new();
+    let mut quoted = false;
+    for c in key.chars() {
+        match c {
+            '"' => quoted = !quoted,
+            '.' if !quoted => parts.push(std::mem::take(&mut cur)),
+            c => cur.push(c),
+        }
+    }
+    parts.push(cur);
+    parts.retain(|p| !p.is_empty());
+    parts
 }
 
 fn path_to_key(path: &serde_path_to_error::Path) -> String {
@@ -220,6 +225,13 @@ mod tests {
         assert_eq!(f.error_at("vms.b.trust", "bad").line, 3);
         assert_eq!(f.error_at("vms.b", "bad").line, 2);
         assert_eq!(f.error_at("nope", "bad").line, 0);
+    }
+
+    #[test]
+    fn quoted_key_segments() {
+        let f = TomlFile::from_text("f", "[keys]\na = 1\n\"Super+Return\" = 2\n");
+        assert_eq!(f.line_of_key("keys.\"Super+Return\""), Some(3));
+        assert_eq!(split_key("a.\"b.c\".d"), vec!["a", "b.c", "d"]);
     }
 
     #[test]

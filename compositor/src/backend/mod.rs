@@ -1,0 +1,72 @@
+//! Backends: where frames go and input comes from. `headless` renders with pixman into memory
+//! (tests, CI, screenshots); `winit` runs nested in a window; `udev` drives the laptop.
+
+pub mod headless;
+pub mod udev;
+pub mod winit;
+
+use smithay::output::Output;
+use smithay::reexports::wayland_server::protocol::wl_surface::WlSurface;
+
+use crate::screenshot::RgbaImage;
+use crate::state::Canopy;
+
+pub enum Backend {
+    Headless(headless::Headless),
+    Winit(winit::Winit),
+    Udev(udev::Udev),
+}
+
+impl Backend {
+    pub fn name(&self) -> &'static str {
+        match self {
+            Backend::Headless(_) => "headless",
+            Backend::Winit(_) => "winit",
+            Backend::Udev(_) => "udev",
+        }
+    }
+
+    pub fn is_headless(&self) -> bool {
+        matches!(self, Backend::Headless(_))
+    }
+
+    /// Whether the compositor draws the pointer itself (nothing sees a headless pointer).
+    pub fn draws_cursor(&self) -> bool {
+        !self.is_headless()
+    }
+
+    pub fn early_import(&mut self, surface: &WlSurface) {
+        if let Backend::Udev(u) = self {
+            u.early_import(surface);
+        }
+    }
+
+    pub fn switch_vt(&mut self, vt: i32) {
+        if let Backend::Udev(u) = self {
+            u.switch_vt(vt);
+        }
+    }
+
+    /// Render one frame of `output`. Returns whether a frame was submitted.
+    pub fn render(&mut self, canopy: &mut Canopy, output: &Output) -> anyhow::Result<bool> {
+        match self {
+            Backend::Headless(h) => h.render(canopy, output),
+            Backend::Winit(w) => w.render(canopy, output),
+            Backend::Udev(u) => u.render(canopy, output),
+        }
+    }
+
+    pub fn screenshot(&mut self, canopy: &Canopy, output: &Output) -> anyhow::Result<RgbaImage> {
+        match self {
+            Backend::Headless(h) => h.screenshot(canopy, output),
+            Backend::Winit(w) => w.screenshot(canopy, output),
+            Backend::Udev(u) => u.screenshot(canopy, output),
+        }
+    }
+
+    pub fn output_removed(&mut self, output: &Output) {
+        if let Backend::Headless(h) = self {
+            h.output_removed(output);
+        }
+    }
+}

@@ -1,0 +1,193 @@
+//! Keybindings: `"Super+Shift+Return" = { spawn = ["foot"] }` or `"Alt+Tab" = "focus-next"`.
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+use smithay::input::keyboard::{xkb, Keysym, ModifiersState};
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+pub enum Action {
+    Close,
+    Maximize,
+    Minimize,
+    Fullscreen,
+    /// Alt+Tab: cycle focus through windows, most recently used first.
+    FocusNext,
+    FocusPrev,
+    SwitchLayout,
+    Quit,
+    /// Run a program (argv, no shell), with WAYLAND_DISPLAY and CANOPY_SOCKET set.
+    Spawn(Vec<String>),
+    /// Removes a default binding.
+    None,
+}
+
+bitflags::bitflags! {
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+    pub struct Modifiers: u8 {
+        const CTRL = 1;
+        const ALT = 2;
+        const SHIFT = 4;
+        const SUPER = 8;
+    }
+}
+
+impl Modifiers {
+    pub fn from_state(m: &ModifiersState) -> Self {
+        let mut out = Modifiers::empty();
+        out.set(Modifiers::CTRL, m.ctrl);
+        out.set(Modifiers::ALT, m.alt);
+        out.set(Modifiers::SHIFT, m.shift);
+        out.set(Modifiers::SUPER, m.logo);
+        out
+    }
+
+    fn from_modifier_name(name: &str) -> Option<Self> {
+        Some(match name.to_ascii_lowercase().as_str() {
+            "ctrl" | "control" => Modifiers::CTRL,
+            "alt" | "mod1" => Modifiers::ALT,
+            "shift" => Modifiers::SHIFT,
+            "super" | "logo" | "mod4" | "win" => Modifiers::SUPER,
+            _ => return None,
+        })
+    }
+
+    /// The modifier a key itself is, so a bare `Super` binding can match its release.
+    pub fn of_keysym(sym: Keysym) -> Modifiers {
+        match sym {
+            Keysym::Control_L | Keysym::Control_R => Modifiers::CTRL,
+            Keysym::Alt_L | Keysym::Alt_R | Keysym::Meta_L | Keysym::Meta_R => Modifiers::ALT,
+            Keysym::Shift_L | Keysym::Shift_R => Modifiers::SHIFT,
+            Keysym::Super_L | Keysym::Super_R => Modifiers::SUPER,
+            _ => Modifiers::empty(),
+        }
+    }
+}
+
+/// A key with modifiers, or a bare modifier (`key == None`, fires on release).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct KeyCombo {
+    pub mods: Modifiers,
+    pub key: Option<u32>,
+}
+
+impl KeyCombo {
+    pub fn parse(s: &str) -> Result<KeyCombo, String> {
+        let parts: Vec<&str> = s.split('+').map(str::trim).collect();
+        if parts.iter().any(|p| p.is_empty()) {
+            return Err(format!("`{s}` is not a key combination; write e.g. Super+Shift+Return"));
+        }
+        let (last, mods_part) = parts.split_last().expect("split gives one part at least");
+        let mut mods = Modifiers::empty();
+        for m in mods_part {
+            mods |= Modifiers::from_modifier_name(m)
+                .ok_or_else(|| format!("`{m}` is not a modifier (Ctrl, Alt, Shift, Super)"))?;
+        }
+        if let Some(m) = Modifiers::from_modifier_name(last) {
+            if !mods.is_empty() {
+                return Err(format!("`{s}` ends in a modifier; only a single bare modifier can be bound"));
+            }
+            return Ok(KeyCombo { mods: m, key: None });
+        }
+        let sym = xkb::keysym_from_name(last, xkb::KEYSYM_CASE_INSENSITIVE);
+        if sym.raw() == 0 {
+            return Err(format!("`{last}` is not a key name (xkb keysym names such as Return, Tab, F4, q)"));
+        }
+        Ok(KeyCombo { mods, key: Some(normalise(sym).raw()) })
+    }
+}
+
+/// Letters are matched without regard to case, since Shift is a modifier of its own.
+pub fn normalise(sym: Keysym) -> Keysym {
+    let mut lower = char::from_u32(xkb::keysym_to_utf32(sym)).into_iter().flat_map(char::to_lowercase);
+    match (lower.next(), lower.next()) {
+        (Some(c), None) if !c.is_control() => {
+            let l = xkb::utf32_to_keysym(c as u32);
+            if l.raw() != 0 {
+                l
+            } else {
+                sym
+            }
+        }
+        _ => sym,
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Binding {
+    pub combo: KeyCombo,
+    pub action: Action,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Keybindings {
+    pub bindings: Vec<Binding>,
+}
+
+const DEFAULTS: &[(&str, &str)] = &[
+    ("Alt+Tab", "focus-next"),
+    ("Alt+Shift+Tab", "focus-prev"),
+    ("Alt+F4", "close"),
+    ("Super+Up", "maximize"),
+    ("Super+Down", "minimize"),
+    ("Super+F", "fullscreen"),
+    ("Super+Space", "switch-layout"),
+    ("Ctrl+Alt+BackSpace", "quit"),
+];
+
+impl Keybindings {
+    /// Defaults, then the config's entries, which replace defaults for the same combination.
+    pub fn from_config(entries: &BTreeMap<String, Action>) -> Result<Keybindings, (String, String)> {
+        let mut map: BTreeMap<KeyCombo, Action> = BTreeMap::new();
+        for (combo, action) in DEFAULTS {
+            let action = match *action {
+                "focus-next" => Action::FocusNext,
+                "focus-prev" => Action::FocusPrev,
+                "close" => Action::Close,
+                "maximize" => Action::Maximize,
+                "minimize" => Action::Minimize,
+                "fullscreen" => Action::Fullscreen,
+                "switch-layout" => Action::SwitchLayout,
+                "quit" => Action::Quit,
+                other => unreachable!("default action {other}"),
+            };
+            map.insert(KeyCombo::parse(combo).expect("default combos parse"), action);
+        }
+        map.insert(KeyCombo::parse("Super").expect("Super"), Action::Spawn(vec!["canopy-launcher".into()]));
+        for (combo, action) in entries {
+            let parsed = KeyCombo::parse(combo).map_err(|m| (quote_key(combo), m))?;
+            if let Action::Spawn(argv) = action {
+                if argv.first().is_none_or(|p| p.is_empty()) {
+                    return Err((quote_key(combo), "spawn needs at least a program".into()));
+                }
+            }
+            map.insert(parsed, action.clone());
+        }
+        Ok(Keybindings {
+            bindings: map
+                .into_iter()
+                .filter(|(_, a)| *a != Action::None)
+                .map(|(combo, action)| Binding { combo, action })
+                .collect(),
+        })
+    }
+
+    pub fn find(&self, mods: Modifiers, sym: Keysym) -> Option<&Action> {
+        let key = normalise(sym).raw();
+        self.bindings.iter().find(|b| b.combo.mods == mods && b.combo.key == Some(key)).map(|b| &b.action)
+    }
+
+    pub fn find_bare_modifier(&self, m: Modifiers) -> Option<&Action> {
+        self.bindings.iter().find(|b| b.combo.key.is_none() && b.combo.mods == m).map(|b| &b.action)
+    }
+}
+
+/// Keys with `+` in them are written quoted in TOML; error keys show them the same way.
+fn quote_key(k: &str) -> String {
+    if k.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-') {
+        k.to_string()
+    } else {
+        format!("\"{k}\"")
+    }
+}

@@ -1,0 +1,161 @@
+use super::*;
+
+fn parse(text: &str) -> Result<Config, ConfigError> {
+    Config::from_file(&TomlFile::from_text("/home/u/.config/canopy/canopy.toml", text))
+}
+
+const GOOD: &str = r##"
+fullscreen = "maximize"
+
+[vms.chromium-vm]
+trust = "untrusted"
+
+[vms.work-vm]
+trust = "work"
+colour = "#2255aa"
+
+[keybindings]
+"Super+Return" = { spawn = ["foot"] }
+"Alt+Tab" = "none"
+
+[keyboard]
+layouts = [{ layout = "us" }, { layout = "de", variant = "nodeadkeys" }]
+
+[[outputs]]
+name = "eDP-1"
+mode = "1920x1200@60"
+scale = 1.5
+"##;
+
+#[test]
+fn good_config() {
+    let c = parse(GOOD).unwrap();
+    assert_eq!(c.fullscreen, FullscreenPolicy::Maximize);
+    assert_eq!(c.trust_level(Some("chromium-vm")), "untrusted");
+    assert_eq!(c.trust_level(Some("not-configured-vm")), "unknown");
+    assert_eq!(c.trust_level(None), "local");
+    assert_eq!(c.vms["work-vm"].colour, Some(Rgba::rgb(0x22, 0x55, 0xaa)));
+    let ret = KeyCombo::parse("Super+Return").unwrap();
+    assert!(c.keybindings.bindings.iter().any(|b| b.combo == ret && b.action == Action::Spawn(vec!["foot".into()])));
+    let alt_tab = KeyCombo::parse("Alt+Tab").unwrap();
+    assert!(!c.keybindings.bindings.iter().any(|b| b.combo == alt_tab), "`none` removes the default");
+    assert_eq!(c.keyboard.xkb_layouts(), ("us,de".to_string(), ",nodeadkeys".to_string()));
+    assert_eq!(c.keyboard.short_names(), vec!["us", "de(nodeadkeys)"]);
+}
+
+#[test]
+fn defaults_have_alt_tab_and_super() {
+    let c = Config::default();
+    assert_eq!(c.fullscreen, FullscreenPolicy::Indicator);
+    let tab = xkb::keysym_from_name("Tab", 0);
+    assert_eq!(c.keybindings.find(Modifiers::ALT, tab), Some(&Action::FocusNext));
+    assert!(matches!(c.keybindings.find_bare_modifier(Modifiers::SUPER), Some(Action::Spawn(_))));
+}
+
+use smithay::input::keyboard::xkb;
+
+fn line_of(text: &str, needle: &str) -> usize {
+    text.lines().position(|l| l.contains(needle)).unwrap() + 1
+}
+
+#[test]
+fn unknown_trust_level_names_line_and_key() {
+    let text = GOOD.replace("trust = \"work\"", "trust = \"wrok\"");
+    let e = parse(&text).unwrap_err();
+    assert_eq!(e.key, "vms.work-vm.trust");
+    assert_eq!(e.line, line_of(&text, "wrok"));
+    assert!(e.message.contains("unknown trust level `wrok`"), "{e}");
+    assert!(e.to_string().starts_with("/home/u/.config/canopy/canopy.toml:"), "{e}");
+}
+
+#[test]
+fn local_is_reserved() {
+    let e = parse("[vms.x]\ntrust = \"local\"\n").unwrap_err();
+    assert_eq!((e.key.as_str(), e.line), ("vms.x.trust", 2));
+}
+
+#[test]
+fn bad_key_combo() {
+    let text = GOOD.replace("Super+Return", "Hyper+Return");
+    let e = parse(&text).unwrap_err();
+    assert_eq!(e.key, "keybindings.\"Hyper+Return\"");
+    assert_eq!(e.line, line_of(&text, "Hyper"));
+    assert!(e.message.contains("`Hyper` is not a modifier"), "{e}");
+}
+
+#[test]
+fn bad_key_name() {
+    let e = parse("[keybindings]\n\"Super+Retrun\" = \"close\"\n").unwrap_err();
+    assert_eq!(e.line, 2);
+    assert!(e.message.contains("`Retrun` is not a key name"), "{e}");
+}
+
+#[test]
+fn bad_action() {
+    let e = parse("[keybindings]\n\"Super+Q\" = \"explode\"\n").unwrap_err();
+    assert_eq!(e.line, 2, "{e}");
+    assert!(e.key.starts_with("keybindings.Super+Q"), "{e}");
+}
+
+#[test]
+fn bad_mode() {
+    let text = GOOD.replace("1920x1200@60", "1920by1200");
+    let e = parse(&text).unwrap_err();
+    assert_eq!(e.key, "outputs.0.mode");
+    assert_eq!(e.line, line_of(&text, "1920by1200"));
+}
+
+#[test]
+fn unknown_top_level_key() {
+    let e = parse("fulscreen = \"maximize\"\n").unwrap_err();
+    assert_eq!(e.line, 1);
+    assert!(e.message.contains("unknown field `fulscreen`"), "{e}");
+}
+
+#[test]
+fn bad_fullscreen_value() {
+    let e = parse("\n\nfullscreen = \"sometimes\"\n").unwrap_err();
+    assert_eq!((e.key.as_str(), e.line), ("fullscreen", 3));
+}
+
+#[test]
+fn bad_colour_override() {
+    let e = parse("[vms.a]\ntrust = \"work\"\ncolour = \"blue\"\n").unwrap_err();
+    assert_eq!((e.key.as_str(), e.line), ("vms.a.colour", 3));
+    assert!(e.message.contains("not a colour"), "{e}");
+}
+
+#[test]
+fn bad_vm_name() {
+    let e = parse("[vms.\"evil vm\"]\ntrust = \"work\"\n").unwrap_err();
+    assert!(e.message.contains("VM name"), "{e}");
+    assert_eq!(e.line, 1);
+}
+
+#[test]
+fn bad_layout() {
+    let e = parse("[keyboard]\nlayouts = []\n").unwrap_err();
+    assert_eq!((e.key.as_str(), e.line), ("keyboard.layouts", 2));
+}
+
+#[test]
+fn theme_by_name_and_missing_theme() {
+    let c = parse("theme = \"high-contrast\"\n").unwrap();
+    assert_eq!(c.theme.name, "high-contrast");
+    let e = parse("theme = \"neon\"\n").unwrap_err();
+    assert_eq!((e.key.as_str(), e.line), ("theme", 1));
+}
+
+#[test]
+fn decoration_overrides() {
+    let c = parse("[decorations]\nborder_width = 7\n").unwrap();
+    assert_eq!(c.theme.decoration.border_width, 7);
+    let e = parse("[decorations]\nborder_width = 700\n").unwrap_err();
+    assert_eq!((e.key.as_str(), e.line), ("decorations.border_width", 2));
+}
+
+#[test]
+fn missing_explicit_file_is_an_error() {
+    let e = Config::load(Some(Path::new("/nonexistent/c.toml"))).unwrap_err();
+    assert!(e.to_string().contains("/nonexistent/c.toml: cannot read"), "{e}");
+}

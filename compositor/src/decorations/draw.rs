@@ -1,0 +1,92 @@
+//! The title bar image: trust colour, title text, and minimise/maximise/close buttons.
+
+use tiny_skia::{Color, LineCap, Paint, PathBuilder, Pixmap, Rect, Stroke, Transform};
+
+use super::text::{draw_text, fit_text};
+use super::{Button, Fonts};
+use canopy_themes::Rgba;
+
+pub struct TitleBarStyle {
+    pub bg: Rgba,
+    pub fg: Rgba,
+    pub font_size: f32,
+    pub hover: Option<Button>,
+    pub maximized: bool,
+}
+
+fn colour(c: Rgba) -> Color {
+    Color::from_rgba8(c.r, c.g, c.b, c.a)
+}
+
+/// Draws a title bar of `width`×`height` logical pixels at integer `scale`.
+/// Returns premultiplied RGBA pixels (tiny-skia's layout, DRM `Abgr8888`).
+pub fn draw_title_bar(
+    fonts: &Fonts,
+    title: &str,
+    width: i32,
+    height: i32,
+    scale: i32,
+    style: &TitleBarStyle,
+) -> Pixmap {
+    let s = scale as f32;
+    let (pw, ph) = ((width * scale).max(1) as u32, (height * scale).max(1) as u32);
+    let mut pixmap = Pixmap::new(pw, ph).expect("non-zero title bar");
+    pixmap.fill(colour(style.bg));
+
+    // Buttons sit at the right, each a square as tall as the bar: [min][max][close].
+    let size = height as f32 * s;
+    let mut paint = Paint { anti_alias: true, ..Paint::default() };
+    let stroke = Stroke { width: (1.5 * s).max(1.0), line_cap: LineCap::Round, ..Stroke::default() };
+    for (i, button) in [Button::Close, Button::Maximize, Button::Minimize].into_iter().enumerate() {
+        let x0 = pw as f32 - (i as f32 + 1.0) * size;
+        if style.hover == Some(button) {
+            let hover =
+                if button == Button::Close { Rgba::rgb(0xd9, 0x30, 0x25) } else { style.fg.mix(style.bg, 0.75) };
+            paint.set_color(colour(hover));
+            if let Some(r) = Rect::from_xywh(x0, 0.0, size, size) {
+                pixmap.fill_rect(r, &paint, Transform::identity(), None);
+            }
+        }
+        paint.set_color(colour(style.fg));
+        let c = size / 2.0;
+        let g = size * 0.18; // half the glyph size
+        let mut pb = PathBuilder::new();
+        match button {
+            Button::Close => {
+                pb.move_to(x0 + c - g, c - g);
+                pb.line_to(x0 + c + g, c + g);
+                pb.move_to(x0 + c + g, c - g);
+                pb.line_to(x0 + c - g, c + g);
+            }
+            Button::Maximize if style.maximized => {
+                // Two overlapping squares: restore.
+                let o = g * 0.45;
+                pb.push_rect(Rect::from_xywh(x0 + c - g, c - g + o, 2.0 * g - o, 2.0 * g - o).expect("rect"));
+                pb.move_to(x0 + c - g + o, c - g);
+                pb.line_to(x0 + c + g, c - g);
+                pb.line_to(x0 + c + g, c + g - o);
+            }
+            Button::Maximize => {
+                pb.push_rect(Rect::from_xywh(x0 + c - g, c - g, 2.0 * g, 2.0 * g).expect("rect"));
+            }
+            Button::Minimize => {
+                pb.move_to(x0 + c - g, c + g * 0.6);
+                pb.line_to(x0 + c + g, c + g * 0.6);
+            }
+        }
+        if let Some(path) = pb.finish() {
+            pixmap.stroke_path(&path, &paint, &stroke, Transform::identity(), None);
+        }
+    }
+
+    let px = style.font_size * s;
+    let pad = 8.0 * s;
+    let max_text = pw as f32 - 3.0 * size - 2.0 * pad;
+    if max_text > px {
+        let shown = fit_text(&fonts.bold, title, px, max_text);
+        let lm = fonts.bold.horizontal_line_metrics(px).expect("horizontal font");
+        let baseline = ((ph as f32 + lm.ascent + lm.descent) / 2.0).round();
+        draw_text(&mut pixmap, &fonts.bold, &shown, px, pad, baseline, style.fg);
+    }
+    pixmap
+}

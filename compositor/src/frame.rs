@@ -1,0 +1,130 @@
+//! Driving frames: render outputs that have something new, then tell clients their frame was
+//! shown (frame callbacks, presentation feedback). Headless and nested outputs are paced by a
+//! timer at the output's refresh rate; real outputs by vblank.
+
+use std::time::Duration;
+
+use smithay::desktop::layer_map_for_output;
+use smithay::desktop::utils::OutputPresentationFeedback;
+use smithay::output::Output;
+use smithay::reexports::calloop::timer::{TimeoutAction, Timer};
+use smithay::reexports::wayland_protocols::wp::presentation_time::server::wp_presentation_feedback;
+use smithay::wayland::compositor::{with_surface_tree_downward, TraversalAction};
+use smithay::wayland::fractional_scale::with_fractional_scale;
+
+use crate::state::{output_redraw, Canopy, State};
+
+impl State {
+    /// Render every output with queued changes and no frame in flight.
+    pub fn redraw_queued(&mut self) {
+        for output in self.canopy.outputs.clone() {
+            {
+                let mut r = output_redraw(&output).borrow_mut();
+                if !r.queued || r.pending {
+                    continue;
+                }
+                r.queued = false;
+                r.pending = true;
+            }
+            if let Err(e) = self.backend.render(&mut self.canopy, &output) {
+                tracing::warn!(output = output.name(), "render failed: {e:#}");
+            }
+            self.canopy.frame_shown(&output);
+            if !matches!(self.backend, crate::backend::Backend::Udev(_)) {
+                self.pace_with_timer(&output);
+            }
+        }
+    }
+
+    fn pace_with_timer(&mut self, output: &Output) {
+        let interval = self.canopy.frame_interval(output);
+        let output = output.clone();
+        let _ = self.canopy.loop_handle.insert_source(Timer::from_duration(interval), move |_, _, state| {
+            output_redraw(&output).borrow_mut().pending = false;
+            state.redraw_queued();
+            TimeoutAction::Drop
+        });
+    }
+}
+
+impl Canopy {
+    /// Frame callbacks and presentation feedback for everything shown on `output`.
+    pub fn frame_shown(&mut self, output: &Output) {
+        let time = self.clock.now();
+        let throttle = Some(Duration::from_secs(1));
+        let mut feedback = OutputPresentationFeedback::new(output);
+        for w in self.space.elements_for_output(output) {
+            w.window.send_frame(output, time, throttle, |_, _| Some(output.clone()));
+            w.window.take_presentation_feedback(
+                &mut feedback,
+                |_, _| Some(output.clone()),
+                |_, _| wp_presentation_feedback::Kind::empty(),
+            );
+        }
+        let map = layer_map_for_output(output);
+        for layer in map.layers() {
+            layer.send_frame(output, time, throttle, |_, _| Some(output.clone()));
+            layer.take_presentation_feedback(
+                &mut feedback,
+                |_, _| Some(output.clone()),
+                |_, _| wp_presentation_feedback::Kind::empty(),
+            );
+        }
+        drop(map);
+        if let Some(lock) = self.lock.surface_for(output) {
+            smithay::desktop::utils::send_frames_surface_tree(lock.wl_surface(), output, time, throttle, |_, _| {
+                Some(output.clone())
+            });
+        }
+        if let smithay::input::pointer::CursorImageStatus::Surface(s) = &self.cursor_status {
+            smithay::desktop::utils::send_frames_surface_tree(s, output, time, throttle, |_, _| Some(output.clone()));
+        }
+        let refresh = self.frame_interval(output);
+        feedback.presented::<_, smithay::utils::Monotonic>(
+            time,
+            smithay::wayland::presentation::Refresh::fixed(refresh),
+            0,
+            wp_presentation_feedback::Kind::empty(),
+        );
+        self.update_primary_outputs(output);
+    }
+
+    /// Windows mostly on `output` are told its scale (preferred buffer and fractional scale).
+    fn update_primary_outputs(&self, output: &Output) {
+        let scale = output.current_scale();
+        for w in self.space.elements_for_output(output) {
+            if self.output_of_window(w).as_ref() != Some(output) {
+                continue;
+            }
+            w.window.with_surfaces(|surface, states| {
+                with_fractional_scale(states, |fs| fs.set_preferred_scale(scale.fractional_scale()));
+                smithay::wayland::compositor::send_surface_state(
+                    surface,
+                    states,
+                    scale.integer_scale(),
+                    output.current_transform(),
+                );
+            });
+        }
+    }
+
+    pub fn send_scale_to_surface(&self, surface: &smithay::reexports::wayland_server::protocol::wl_surface::WlSurface) {
+        let Some(output) = self.active_output() else { return };
+        let scale = output.current_scale();
+        with_surface_tree_downward(
+            surface,
+            (),
+            |_, _, _| TraversalAction::DoChildren(()),
+            |s, states, _| {
+                with_fractional_scale(states, |fs| fs.set_preferred_scale(scale.fractional_scale()));
+                smithay::wayland::compositor::send_surface_state(
+                    s,
+                    states,
+                    scale.integer_scale(),
+                    output.current_transform(),
+                );
+            },
+            |_, _, _| true,
+        );
+    }
+}

@@ -1,0 +1,94 @@
+//! ext-session-lock: while locked, every output shows only its lock surface (or black), and no
+//! other client gets input. A lock client that dies leaves the session locked.
+
+use std::cell::RefCell;
+
+use smithay::backend::renderer::element::solid::SolidColorBuffer;
+use smithay::delegate_session_lock;
+use smithay::output::Output;
+use smithay::reexports::wayland_server::protocol::wl_output::WlOutput;
+use smithay::utils::{Logical, Size};
+use smithay::wayland::session_lock::{LockSurface, SessionLockHandler, SessionLockManagerState, SessionLocker};
+
+use crate::state::State;
+
+#[derive(Debug, Default)]
+pub struct LockState {
+    locked: bool,
+    surfaces: Vec<(Output, LockSurface)>,
+    backdrop: RefCell<Vec<(String, SolidColorBuffer)>>,
+}
+
+impl LockState {
+    pub fn is_locked(&self) -> bool {
+        self.locked
+    }
+
+    pub fn surface_for(&self, output: &Output) -> Option<&LockSurface> {
+        self.surfaces.iter().find(|(o, _)| o == output).map(|(_, s)| s)
+    }
+
+    pub fn surfaces(&self) -> impl Iterator<Item = &LockSurface> {
+        self.surfaces.iter().map(|(_, s)| s)
+    }
+
+    /// An opaque backdrop behind (or instead of) the lock surface.
+    pub fn backdrop_for(&self, output: &Output, size: Size<i32, Logical>) -> SolidColorBuffer {
+        let mut b = self.backdrop.borrow_mut();
+        let name = output.name();
+        if let Some((_, buf)) = b.iter_mut().find(|(n, _)| *n == name) {
+            buf.update(size, [0.0, 0.0, 0.0, 1.0]);
+            return buf.clone();
+        }
+        let buf = SolidColorBuffer::new(size, [0.0, 0.0, 0.0, 1.0]);
+        b.push((name, buf.clone()));
+        buf
+    }
+
+    pub fn output_removed(&mut self, output: &Output) {
+        self.surfaces.retain(|(o, _)| o != output);
+    }
+}
+
+impl SessionLockHandler for State {
+    fn lock_state(&mut self) -> &mut SessionLockManagerState {
+        &mut self.canopy.session_lock_state
+    }
+
+    fn lock(&mut self, confirmation: SessionLocker) {
+        tracing::info!("session locked");
+        self.canopy.lock.locked = true;
+        // Nothing but lock surfaces is drawn from now on, so the lock holds at once.
+        confirmation.lock();
+        if let Some(k) = self.canopy.seat.get_keyboard() {
+            k.set_focus(self, None, smithay::utils::SERIAL_COUNTER.next_serial());
+        }
+        self.canopy.queue_redraw_all();
+    }
+
+    fn unlock(&mut self) {
+        tracing::info!("session unlocked");
+        self.canopy.lock.locked = false;
+        self.canopy.lock.surfaces.clear();
+        self.canopy.refocus_after_unlock();
+        self.canopy.queue_redraw_all();
+    }
+
+    fn new_surface(&mut self, surface: LockSurface, wl_output: WlOutput) {
+        let Some(output) = Output::from_resource(&wl_output) else { return };
+        let Some(geo) = self.canopy.space.output_geometry(&output) else { return };
+        surface.with_pending_state(|s| s.size = Some((geo.size.w as u32, geo.size.h as u32).into()));
+        surface.send_configure();
+        let first = self.canopy.lock.surfaces.is_empty();
+        self.canopy.lock.surfaces.retain(|(o, _)| o != &output);
+        self.canopy.lock.surfaces.push((output.clone(), surface.clone()));
+        if first || self.canopy.active_output().as_ref() == Some(&output) {
+            if let Some(k) = self.canopy.seat.get_keyboard() {
+                k.set_focus(self, Some(surface.wl_surface().clone()), smithay::utils::SERIAL_COUNTER.next_serial());
+            }
+        }
+        self.canopy.queue_redraw(&output);
+    }
+}
+
+delegate_session_lock!(State);

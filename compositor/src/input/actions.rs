@@ -1,0 +1,59 @@
+//! What keybindings do.
+
+use crate::config::Action;
+use crate::state::State;
+
+impl State {
+    pub fn run_action(&mut self, action: Action) {
+        let focused = self.canopy.focused_window();
+        match action {
+            Action::Close => {
+                if let Some(w) = focused {
+                    w.toplevel().send_close();
+                }
+            }
+            Action::Maximize => {
+                if let Some(w) = focused {
+                    self.canopy.toggle_maximized(&w);
+                }
+            }
+            Action::Minimize => {
+                if let Some(w) = focused {
+                    self.canopy.minimize(&w);
+                }
+            }
+            Action::Fullscreen => {
+                if let Some(w) = focused {
+                    let full = w.data.state.borrow().fullscreen;
+                    self.canopy.set_fullscreen(&w, !full, None);
+                }
+            }
+            Action::FocusNext => self.switch_focus(1),
+            Action::FocusPrev => self.switch_focus(-1),
+            Action::SwitchLayout => {
+                let next = (self.canopy.layout_index + 1) % self.canopy.config.keyboard.layouts.len() as u32;
+                self.set_layout_index(next);
+            }
+            Action::Quit => {
+                tracing::info!("quit requested");
+                self.canopy.running = false;
+                self.canopy.loop_signal.stop();
+            }
+            Action::Spawn(argv) => crate::spawn::spawn(&argv, &self.canopy.socket_name, &self.canopy.ipc_path),
+            Action::None => {}
+        }
+        self.apply_pending_focus();
+    }
+
+    pub fn set_layout_index(&mut self, index: u32) {
+        let count = self.canopy.config.keyboard.layouts.len() as u32;
+        if index >= count {
+            return;
+        }
+        if let Some(k) = self.canopy.seat.get_keyboard() {
+            k.with_xkb_state(self, |mut ctx| ctx.set_layout(smithay::input::keyboard::Layout(index)));
+        }
+        self.canopy.layout_index = index;
+        self.canopy.shell_keyboard_layout_changed();
+    }
+}

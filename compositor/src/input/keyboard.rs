@@ -1,0 +1,85 @@
+//! Keys: compositor keybindings first (Alt+Tab, bare Super, VT switching), then the client
+//! with keyboard focus. While the session is locked only VT switching is a binding.
+
+use smithay::backend::input::KeyState;
+use smithay::input::keyboard::{FilterResult, Keycode, Keysym};
+use smithay::utils::SERIAL_COUNTER;
+
+use crate::config::{Action, Modifiers};
+use crate::state::State;
+
+/// What a key press asks the compositor to do.
+#[derive(Debug, Clone, PartialEq)]
+pub enum KeyAction {
+    Bound(Action),
+    SwitchVt(i32),
+}
+
+impl State {
+    pub fn on_key(&mut self, keycode: Keycode, key_state: KeyState, time: u32) {
+        self.apply_pending_focus();
+        let Some(keyboard) = self.canopy.seat.get_keyboard() else { return };
+        let serial = SERIAL_COUNTER.next_serial();
+        let action = keyboard.input(self, keycode, key_state, serial, time, |state, mods, handle| {
+            let canopy = &mut state.canopy;
+            let raw = handle.raw_latin_sym_or_raw_current_sym().unwrap_or(Keysym::NoSymbol);
+            let sym = handle.modified_sym();
+            let code = keycode.raw();
+            let m = Modifiers::from_state(mods);
+            if key_state == KeyState::Pressed {
+                if let Some(vt) = vt_of(sym) {
+                    canopy.suppressed_keys.insert(code);
+                    return FilterResult::Intercept(Some(KeyAction::SwitchVt(vt)));
+                }
+                if canopy.lock.is_locked() {
+                    return FilterResult::Forward;
+                }
+                let own = Modifiers::of_keysym(raw);
+                if !own.is_empty() {
+                    // A modifier on its own may be a binding (Super), fired on release.
+                    canopy.bare_modifier = (m == own).then_some(own);
+                    return FilterResult::Forward;
+                }
+                canopy.bare_modifier = None;
+                if let Some(action) = canopy.config.keybindings.find(m, raw).cloned() {
+                    canopy.suppressed_keys.insert(code);
+                    return FilterResult::Intercept(Some(KeyAction::Bound(action)));
+                }
+                FilterResult::Forward
+            } else {
+                if canopy.suppressed_keys.remove(&code) {
+                    return FilterResult::Intercept(None);
+                }
+                let own = Modifiers::of_keysym(raw);
+                if !own.is_empty() {
+                    if own == Modifiers::ALT && canopy.switcher.is_some() {
+                        // The client saw Alt go down, so it sees it come up too.
+                        canopy.switcher_done = true;
+                        return FilterResult::Forward;
+                    }
+                    if canopy.bare_modifier.take() == Some(own) && !canopy.lock.is_locked() {
+                        if let Some(action) = canopy.config.keybindings.find_bare_modifier(own).cloned() {
+                            return FilterResult::Intercept(Some(KeyAction::Bound(action)));
+                        }
+                    }
+                }
+                FilterResult::Forward
+            }
+        });
+        if std::mem::take(&mut self.canopy.switcher_done) {
+            // Releasing Alt ends the Alt+Tab switcher and commits its choice.
+            self.finish_switcher();
+        }
+        match action {
+            Some(Some(KeyAction::Bound(action))) => self.run_action(action),
+            Some(Some(KeyAction::SwitchVt(vt))) => self.backend.switch_vt(vt),
+            _ => {}
+        }
+    }
+}
+
+fn vt_of(sym: Keysym) -> Option<i32> {
+    let raw = sym.raw();
+    let first = Keysym::XF86_Switch_VT_1.raw();
+    (first..first + 12).contains(&raw).then(|| (raw - first + 1) as i32)
+}

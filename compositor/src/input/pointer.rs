@@ -1,0 +1,145 @@
+//! The pointer: focus follows what is under it; a click focuses and raises; a press on the
+//! decorations moves, resizes, or works the title bar buttons.
+
+use std::time::{Duration, Instant};
+
+use smithay::backend::input::ButtonState;
+use smithay::input::pointer::{AxisFrame, ButtonEvent, Focus, GrabStartData, MotionEvent};
+use smithay::utils::{Logical, Point, SERIAL_COUNTER};
+
+use super::pressed;
+use crate::decorations::{Button, DecorationHit};
+use crate::state::State;
+
+pub const BTN_LEFT: u32 = 0x110;
+pub const BTN_RIGHT: u32 = 0x111;
+pub const BTN_MIDDLE: u32 = 0x112;
+const DOUBLE_CLICK: Duration = Duration::from_millis(400);
+
+impl State {
+    pub fn on_pointer_motion(&mut self, pos: Point<f64, Logical>, time: u32) {
+        let pos = self.canopy.clamp_to_outputs(pos);
+        let Some(pointer) = self.canopy.seat.get_pointer() else { return };
+        let pick = self.canopy.pick(pos);
+        self.canopy.set_hover(pick.window.as_ref(), pick.decoration);
+        let serial = SERIAL_COUNTER.next_serial();
+        pointer.motion(self, pick.surface, &MotionEvent { location: pos, serial, time });
+        pointer.frame(self);
+        if self.backend.draws_cursor() {
+            self.canopy.queue_redraw_all();
+        }
+    }
+
+    pub fn on_pointer_button(&mut self, button: u32, state: ButtonState, time: u32) {
+        self.apply_pending_focus();
+        let Some(pointer) = self.canopy.seat.get_pointer() else { return };
+        let serial = SERIAL_COUNTER.next_serial();
+        let pos = self.canopy.pointer_location();
+        let mut grab = None;
+        if pressed(state) && !pointer.is_grabbed() && !self.canopy.lock.is_locked() {
+            let pick = self.canopy.pick(pos);
+            if let Some(w) = &pick.window {
+                self.canopy.focus_window(w);
+                if let (Some(hit), BTN_LEFT) = (pick.decoration, button) {
+                    grab = self.decoration_press(w.clone(), hit, pos);
+                }
+            } else if let Some(layer) = &pick.layer {
+                use smithay::wayland::shell::wlr_layer::KeyboardInteractivity;
+                if layer.cached_state().keyboard_interactivity != KeyboardInteractivity::None {
+                    self.canopy.set_keyboard_focus(Some(layer.wl_surface().clone()));
+                }
+            }
+            self.apply_pending_focus();
+        }
+        pointer.button(self, &ButtonEvent { button, state, serial, time });
+        pointer.frame(self);
+        if let Some((w, kind, start)) = grab {
+            match kind {
+                GrabKind::Move => self.start_move(w, start, Focus::Clear),
+                GrabKind::Resize(edges) => self.start_resize(w, start, edges),
+            }
+        }
+    }
+
+    pub fn on_pointer_axis(&mut self, frame: AxisFrame) {
+        let Some(pointer) = self.canopy.seat.get_pointer() else { return };
+        pointer.axis(self, frame);
+        pointer.frame(self);
+    }
+
+    fn decoration_press(
+        &mut self,
+        w: crate::shell::window::WindowElement,
+        hit: DecorationHit,
+        pos: Point<f64, Logical>,
+    ) -> Option<(crate::shell::window::WindowElement, GrabKind, GrabStartData<State>)> {
+        let start = GrabStartData { focus: None, button: BTN_LEFT, location: pos };
+        match hit {
+            DecorationHit::Title => {
+                let now = Instant::now();
+                let double =
+                    matches!(self.canopy.last_title_click, Some((id, t)) if id == w.id() && now - t < DOUBLE_CLICK);
+                if double {
+                    self.canopy.last_title_click = None;
+                    self.canopy.toggle_maximized(&w);
+                    None
+                } else {
+                    self.canopy.last_title_click = Some((w.id(), now));
+                    Some((w, GrabKind::Move, start))
+                }
+            }
+            DecorationHit::Button(Button::Close) => {
+                w.toplevel().send_close();
+                None
+            }
+            DecorationHit::Button(Button::Maximize) => {
+                self.canopy.toggle_maximized(&w);
+                None
+            }
+            DecorationHit::Button(Button::Minimize) => {
+                self.canopy.minimize(&w);
+                None
+            }
+            DecorationHit::Edge(edges) => Some((w, GrabKind::Resize(edges), start)),
+        }
+    }
+}
+
+enum GrabKind {
+    Move,
+    Resize(smithay::reexports::wayland_protocols::xdg::shell::server::xdg_toplevel::ResizeEdge),
+}
+
+impl crate::state::Canopy {
+    /// Keep the pointer on some output.
+    pub fn clamp_to_outputs(&self, pos: Point<f64, Logical>) -> Point<f64, Logical> {
+        if self.space.output_under(pos).next().is_some() {
+            return pos;
+        }
+        let mut best: Option<(f64, Point<f64, Logical>)> = None;
+        for o in &self.outputs {
+            let Some(g) = self.space.output_geometry(o) else { continue };
+            let x = pos.x.clamp(g.loc.x as f64, (g.loc.x + g.size.w) as f64 - 1.0);
+            let y = pos.y.clamp(g.loc.y as f64, (g.loc.y + g.size.h) as f64 - 1.0);
+            let d = (x - pos.x).powi(2) + (y - pos.y).powi(2);
+            if best.is_none_or(|(bd, _)| d < bd) {
+                best = Some((d, (x, y).into()));
+            }
+        }
+        best.map(|(_, p)| p).unwrap_or(pos)
+    }
+
+    /// Track which title bar button is under the pointer, for hover feedback.
+    pub fn set_hover(&mut self, window: Option<&crate::shell::window::WindowElement>, hit: Option<DecorationHit>) {
+        let hover_button = |h: Option<DecorationHit>| matches!(h, Some(DecorationHit::Button(_)));
+        for w in self.space.elements() {
+            let new = if Some(w) == window && hover_button(hit) { hit } else { None };
+            let mut st = w.data.state.borrow_mut();
+            if st.hover != new {
+                st.hover = new;
+                drop(st);
+                self.queue_redraw_all();
+            }
+        }
+    }
+}

@@ -1,0 +1,80 @@
+//! Alt+Tab: while Alt is held, each Tab previews the next window in most-recently-used order;
+//! releasing Alt focuses it for good.
+
+use crate::state::State;
+
+#[derive(Debug)]
+pub struct Switcher {
+    /// Window ids, most recently used first, as they were when Alt+Tab began.
+    order: Vec<u64>,
+    index: usize,
+}
+
+impl Switcher {
+    pub fn new(order: Vec<u64>) -> Self {
+        Self { order, index: 0 }
+    }
+
+    /// Advance by `step` (1 or -1) and return the selected id.
+    pub fn step(&mut self, step: isize) -> Option<u64> {
+        if self.order.is_empty() {
+            return None;
+        }
+        let n = self.order.len() as isize;
+        self.index = ((self.index as isize + step).rem_euclid(n)) as usize;
+        self.order.get(self.index).copied()
+    }
+
+    pub fn selected(&self) -> Option<u64> {
+        self.order.get(self.index).copied()
+    }
+}
+
+impl State {
+    pub fn switch_focus(&mut self, step: isize) {
+        let canopy = &mut self.canopy;
+        if canopy.switcher.is_none() {
+            let mut order = canopy.focus_history.clone();
+            // Windows never focused yet (or focused before history began) go last.
+            for w in canopy.all_windows().iter().rev() {
+                if !order.contains(&w.id()) {
+                    order.push(w.id());
+                }
+            }
+            order.retain(|id| canopy.all_windows().iter().any(|w| w.id() == *id));
+            canopy.switcher = Some(Switcher::new(order));
+        }
+        let Some(id) = canopy.switcher.as_mut().and_then(|s| s.step(step)) else { return };
+        if let Some(w) = canopy.all_windows().into_iter().find(|w| w.id() == id) {
+            if w.is_minimized() {
+                canopy.unminimize(&w);
+            }
+            canopy.raise_window(&w);
+            canopy.set_focus_raw(Some(&w));
+        }
+        self.apply_pending_focus();
+    }
+
+    pub fn finish_switcher(&mut self) {
+        let Some(switcher) = self.canopy.switcher.take() else { return };
+        if let Some(w) = switcher.selected().and_then(|id| self.canopy.mapped_window_by_id(id)) {
+            self.canopy.focus_window(&w);
+        }
+        self.apply_pending_focus();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cycles_both_ways() {
+        let mut s = Switcher::new(vec![3, 2, 1]);
+        assert_eq!(s.step(1), Some(2));
+        assert_eq!(s.step(1), Some(1));
+        assert_eq!(s.step(1), Some(3));
+        assert_eq!(s.step(-1), Some(1));
+        assert_eq!(Switcher::new(vec![]).step(1), None);
+    }
+}

@@ -1,0 +1,81 @@
+//! Starting the compositor: config first (a broken one stops us here), then the event loop,
+//! the Wayland side, the backend with its outputs, the control socket, and autostart.
+
+use anyhow::Context;
+use smithay::reexports::calloop::EventLoop;
+use smithay::reexports::wayland_server::Display;
+
+use crate::backend::{headless::Headless, Backend};
+use crate::cli::{BackendKind, RunArgs};
+use crate::config::Config;
+use crate::state::{Canopy, State};
+
+pub fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
+}
+
+pub fn run(args: RunArgs) -> anyhow::Result<()> {
+    init_logging();
+    let config = Config::load(args.config.as_deref()).map_err(|e| anyhow::anyhow!("{e}"))?;
+    if args.check_config {
+        println!(
+            "{}: ok",
+            config.path.as_ref().map(|p| p.display().to_string()).unwrap_or_else(|| "built-in defaults".into())
+        );
+        return Ok(());
+    }
+    let kind = args.backend();
+    let headless_outputs =
+        if kind == BackendKind::Headless { args.headless_outputs().map_err(anyhow::Error::msg)? } else { Vec::new() };
+
+    let mut event_loop: EventLoop<'static, State> = EventLoop::try_new().context("event loop")?;
+    let display: Display<State> = Display::new().context("wayland display")?;
+    let autostart = config.autostart.clone();
+    let canopy = Canopy::new(display, event_loop.handle(), event_loop.get_signal(), config, args.socket.clone())?;
+
+    let (backend, first_output) = match kind {
+        BackendKind::Headless => (Backend::Headless(Headless::new()?), None),
+        BackendKind::Winit => {
+            let (w, output) = crate::backend::winit::Winit::new(&event_loop.handle(), 1.0)?;
+            (Backend::Winit(w), Some(output))
+        }
+        BackendKind::Udev => (Backend::Udev(crate::backend::udev::Udev::new(&event_loop.handle())?), None),
+    };
+    let mut state = State { backend, canopy };
+    for (name, size, scale) in headless_outputs {
+        state.add_headless_output(&name, size, scale);
+    }
+    if let Some(output) = first_output {
+        state.canopy.add_output(output);
+    }
+    if let Backend::Udev(_) = state.backend {
+        state.udev_start()?;
+    }
+
+    crate::ipc::server::listen(&state.canopy.ipc_path, &event_loop.handle())?;
+    tracing::info!(
+        wayland = state.canopy.socket_name,
+        control = %state.canopy.ipc_path.display(),
+        backend = state.backend.name(),
+        "canopy ready"
+    );
+    for argv in autostart {
+        crate::spawn::spawn(&argv, &state.canopy.socket_name, &state.canopy.ipc_path);
+    }
+
+    event_loop
+        .run(None, &mut state, |state| {
+            state.canopy.space.refresh();
+            state.canopy.popups.cleanup();
+            state.apply_pending_focus();
+            state.redraw_queued();
+            if let Err(e) = state.canopy.display_handle.flush_clients() {
+                tracing::warn!("flushing clients: {e}");
+            }
+        })
+        .context("event loop")?;
+    let _ = std::fs::remove_file(&state.canopy.ipc_path);
+    Ok(())
+}

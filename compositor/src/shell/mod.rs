@@ -1,0 +1,237 @@
+//! The stacking window manager: windows in a `Space`, mapped on first commit, decorated by
+//! the compositor, focused by click or Alt+Tab, moved and resized by their frames.
+
+pub mod focus;
+pub mod grabs;
+pub mod layers;
+pub mod outputs;
+pub mod placement;
+pub mod popups;
+pub mod states;
+pub mod window;
+
+use smithay::desktop::space::SpaceElement;
+use smithay::reexports::wayland_protocols::xdg::shell::server::xdg_toplevel;
+use smithay::reexports::wayland_server::protocol::wl_surface::WlSurface;
+use smithay::utils::{Point, Rectangle};
+use smithay::wayland::compositor::with_states;
+use smithay::wayland::shell::xdg::XdgToplevelSurfaceData;
+
+use crate::handlers::canopy_shell::ToplevelInfo;
+use crate::state::Canopy;
+use window::{ResizeState, WindowElement};
+
+impl Canopy {
+    /// A mapped (visible) window whose toplevel surface is `surface`.
+    pub fn window_for_surface(&self, surface: &WlSurface) -> Option<WindowElement> {
+        self.space.elements().find(|w| w.wl_surface() == surface).cloned()
+    }
+
+    /// A window in any state: mapped, minimised, or not yet mapped.
+    pub fn any_window_for_surface(&self, surface: &WlSurface) -> Option<WindowElement> {
+        self.window_for_surface(surface)
+            .or_else(|| self.minimized.iter().find(|w| w.wl_surface() == surface).cloned())
+            .or_else(|| self.unmapped.iter().find(|w| w.wl_surface() == surface).cloned())
+    }
+
+    /// Windows that are mapped or minimised, bottom of the stack first, minimised last.
+    pub fn all_windows(&self) -> Vec<WindowElement> {
+        self.space.elements().cloned().chain(self.minimized.iter().cloned()).collect()
+    }
+
+    /// The client area of a mapped window in global coordinates (what `windows` reports).
+    pub fn client_area(&self, w: &WindowElement) -> Option<Rectangle<i32, smithay::utils::Logical>> {
+        let loc = self.space.element_location(w)?;
+        let insets = w.insets(&self.config.theme);
+        Some(Rectangle::new(loc + insets.offset(), w.client_geometry().size))
+    }
+
+    pub fn handle_commit(&mut self, surface: &WlSurface) {
+        if let Some(idx) = self.unmapped.iter().position(|w| w.wl_surface() == surface) {
+            let w = self.unmapped[idx].clone();
+            let toplevel = w.toplevel().clone();
+            if !toplevel.is_initial_configure_sent() {
+                self.initial_configure(&w);
+                return;
+            }
+            w.window.on_commit();
+            if has_buffer(surface) {
+                self.unmapped.remove(idx);
+                self.map_new_window(w);
+            }
+            return;
+        }
+        if let Some(w) = self.window_for_surface(surface) {
+            self.finish_resize_commit(&w);
+            self.window_changed(&w);
+            return;
+        }
+        if self.popups.find_popup(surface).is_some() {
+            self.popup_commit(surface);
+            return;
+        }
+        self.layer_commit(surface);
+    }
+
+    fn initial_configure(&mut self, w: &WindowElement) {
+        let toplevel = w.toplevel();
+        if let Some(output) = self.active_output() {
+            let usable = self.usable_area(&output);
+            let bounds = w.insets(&self.config.theme).shrink(usable.size);
+            toplevel.with_pending_state(|s| s.bounds = Some(bounds));
+        }
+        if w.is_sandboxed() {
+            toplevel.with_pending_state(|s| {
+                s.decoration_mode = Some(smithay::reexports::wayland_protocols::xdg::decoration::zv1::server::zxdg_toplevel_decoration_v1::Mode::ServerSide)
+            });
+        }
+        toplevel.send_configure();
+    }
+
+    fn map_new_window(&mut self, w: WindowElement) {
+        let wants_max = w.toplevel().with_pending_state(|s| s.states.contains(xdg_toplevel::State::Maximized));
+        let wants_full = w.toplevel().with_pending_state(|s| s.states.contains(xdg_toplevel::State::Fullscreen));
+        let loc = self.initial_position(&w);
+        w.data.state.borrow_mut().placed = true;
+        self.space.map_element(w.clone(), loc, false);
+        if let Some(handle) = self.foreign_toplevel_list_state_new(&w) {
+            w.data.foreign.replace(Some(handle));
+        }
+        self.focus_window(&w);
+        if wants_full {
+            self.set_fullscreen(&w, true, None);
+        } else if wants_max {
+            self.set_maximized(&w, true);
+        }
+        tracing::info!(id = w.id(), vm = ?w.vm(), "window mapped");
+        self.window_changed(&w);
+    }
+
+    /// Keep the far edges of a window still while it is resized from its top or left.
+    fn finish_resize_commit(&mut self, w: &WindowElement) {
+        let resize = w.data.state.borrow().resize;
+        let (edges, initial) = match resize {
+            ResizeState::Resizing { edges, initial_frame } => (edges, initial_frame),
+            ResizeState::WaitingLastCommit { edges, initial_frame, serial } => {
+                let acked = with_states(w.wl_surface(), |states| {
+                    states.data_map.get::<XdgToplevelSurfaceData>().and_then(|d| d.lock().unwrap().current_serial)
+                });
+                if acked.is_some_and(|a| a >= serial) {
+                    w.data.state.borrow_mut().resize = ResizeState::Idle;
+                }
+                (edges, initial_frame)
+            }
+            ResizeState::Idle => return,
+        };
+        let Some(mut loc) = self.space.element_location(w) else { return };
+        let frame = w.geometry().size;
+        use xdg_toplevel::ResizeEdge as E;
+        if matches!(edges, E::Left | E::TopLeft | E::BottomLeft) {
+            loc.x = initial.loc.x + initial.size.w - frame.w;
+        }
+        if matches!(edges, E::Top | E::TopLeft | E::TopRight) {
+            loc.y = initial.loc.y + initial.size.h - frame.h;
+        }
+        if Some(loc) != self.space.element_location(w) {
+            self.space.map_element(w.clone(), loc, false);
+        }
+    }
+
+    /// Something visible about a window changed: redraw and tell the panel.
+    pub fn window_changed(&mut self, w: &WindowElement) {
+        self.queue_redraw_all();
+        if !w.data.state.borrow().placed {
+            return;
+        }
+        let info = self.toplevel_info(w);
+        if let Some(h) = w.data.foreign.borrow().as_ref() {
+            h.send_title(&info.title);
+            h.send_app_id(&info.app_id);
+            h.send_done();
+        }
+        self.shell_window_changed(info);
+    }
+
+    pub fn remove_window(&mut self, surface: &WlSurface) {
+        self.unmapped.retain(|w| w.wl_surface() != surface);
+        let w = self
+            .window_for_surface(surface)
+            .or_else(|| self.minimized.iter().find(|w| w.wl_surface() == surface).cloned());
+        let Some(w) = w else { return };
+        self.space.unmap_elem(&w);
+        self.minimized.retain(|m| m != &w);
+        self.focus_history.retain(|id| *id != w.id());
+        if let Some(h) = w.data.foreign.borrow_mut().take() {
+            self.foreign_toplevel_list_state.remove_toplevel(&h);
+        }
+        tracing::info!(id = w.id(), vm = ?w.vm(), "window closed");
+        self.shell_window_closed(w.id());
+        if self.focused_window == Some(w.id()) {
+            self.focused_window = None;
+            self.focus_top_window();
+        }
+        self.queue_redraw_all();
+    }
+
+    pub fn toplevel_info(&self, w: &WindowElement) -> ToplevelInfo {
+        let (title, app_id) = w.title_and_app_id();
+        let level = self.config.trust_level(w.vm()).to_string();
+        let c = crate::trust::colours(&self.config, w.vm()).focused;
+        let st = w.data.state.borrow();
+        let mut state = 0;
+        if self.focused_window == Some(w.id()) {
+            state |= 1;
+        }
+        if st.minimized {
+            state |= 2;
+        }
+        if st.maximized {
+            state |= 4;
+        }
+        if st.fullscreen {
+            state |= 8;
+        }
+        drop(st);
+        ToplevelInfo {
+            id: w.id(),
+            title: crate::decorations::decorated_title(w.vm(), &title),
+            app_id: crate::decorations::sanitise_title(&app_id),
+            vm: w.vm().unwrap_or("").to_string(),
+            trust_level: level,
+            colour: u32::from_be_bytes([c.r, c.g, c.b, c.a]),
+            state,
+            output: self.output_of_window(w),
+        }
+    }
+
+    /// The output a window is mostly on.
+    pub fn output_of_window(&self, w: &WindowElement) -> Option<smithay::output::Output> {
+        let geo = self.space.element_geometry(w)?;
+        self.outputs
+            .iter()
+            .filter_map(|o| {
+                let og = self.space.output_geometry(o)?;
+                let i = og.intersection(geo)?;
+                Some((i.size.w as i64 * i.size.h as i64, o))
+            })
+            .max_by_key(|(area, _)| *area)
+            .map(|(_, o)| o.clone())
+            .or_else(|| {
+                let loc: Point<f64, _> = geo.loc.to_f64();
+                self.space.output_under(loc).next().cloned()
+            })
+    }
+
+    fn foreign_toplevel_list_state_new(
+        &mut self,
+        w: &WindowElement,
+    ) -> Option<smithay::wayland::foreign_toplevel_list::ForeignToplevelHandle> {
+        let (title, app_id) = w.title_and_app_id();
+        let title = crate::decorations::decorated_title(w.vm(), &title);
+        Some(self.foreign_toplevel_list_state.new_toplevel::<crate::state::State>(title, app_id))
+    }
+}
+
+fn has_buffer(surface: &WlSurface) -> bool {
+    smithay::backend::renderer::utils::with_renderer_surface_state(surface, |s| s.buffer().is_some()).unwrap_or(false)
+}

@@ -1,0 +1,89 @@
+//! Where a new window opens: centred in the usable area of the output under the pointer,
+//! cascaded down and right when that spot is taken, and always inside the usable area.
+
+use smithay::desktop::space::SpaceElement;
+use smithay::utils::{Logical, Point, Rectangle, Size};
+
+use super::window::WindowElement;
+use crate::state::Canopy;
+
+const CASCADE_STEP: i32 = 32;
+
+/// Pure placement rule, separated so it can be tested without a compositor.
+pub fn place(
+    usable: Rectangle<i32, Logical>,
+    frame: Size<i32, Logical>,
+    taken: &[Point<i32, Logical>],
+) -> Point<i32, Logical> {
+    let centre = Point::from((
+        usable.loc.x + (usable.size.w - frame.w).max(0) / 2,
+        usable.loc.y + (usable.size.h - frame.h).max(0) / 2,
+    ));
+    let max: Point<i32, Logical> =
+        Point::from((usable.loc.x + (usable.size.w - frame.w).max(0), usable.loc.y + (usable.size.h - frame.h).max(0)));
+    let mut p = centre;
+    for _ in 0..64 {
+        if !taken.contains(&p) {
+            return p;
+        }
+        p = Point::from((p.x + CASCADE_STEP, p.y + CASCADE_STEP));
+        if p.x > max.x || p.y > max.y {
+            // Wrap to the usable area's top-left and keep cascading from there.
+            p = Point::from((usable.loc.x + (p.x - usable.loc.x) % CASCADE_STEP.max(1), usable.loc.y));
+        }
+    }
+    centre
+}
+
+impl Canopy {
+    pub fn initial_position(&self, w: &WindowElement) -> Point<i32, Logical> {
+        let Some(output) = self.active_output() else {
+            return Point::from((0, 0));
+        };
+        let usable = self.usable_area(&output);
+        let frame = w.geometry().size;
+        let taken: Vec<Point<i32, Logical>> =
+            self.space.elements().filter_map(|e| self.space.element_location(e)).collect();
+        place(usable, frame, &taken)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn r(x: i32, y: i32, w: i32, h: i32) -> Rectangle<i32, Logical> {
+        Rectangle::new((x, y).into(), (w, h).into())
+    }
+
+    #[test]
+    fn centred_then_cascaded() {
+        let usable = r(0, 32, 1280, 768);
+        let frame = Size::from((408, 334));
+        let first = place(usable, frame, &[]);
+        assert_eq!(first, Point::from((436, 249)));
+        let second = place(usable, frame, &[first]);
+        assert_eq!(second, Point::from((468, 281)));
+        let third = place(usable, frame, &[first, second]);
+        assert_eq!(third, Point::from((500, 313)));
+    }
+
+    #[test]
+    fn inside_usable_area_even_when_too_big() {
+        let usable = r(0, 32, 800, 600);
+        let p = place(usable, Size::from((1000, 900)), &[]);
+        assert_eq!(p, Point::from((0, 32)));
+    }
+
+    #[test]
+    fn cascade_stays_inside() {
+        let usable = r(100, 100, 500, 400);
+        let frame = Size::from((400, 300));
+        let mut taken = Vec::new();
+        for _ in 0..20 {
+            let p = place(usable, frame, &taken);
+            assert!(p.x >= 100 && p.y >= 100 && p.x + 400 <= 600 && p.y + 300 <= 500, "{p:?}");
+            taken.push(p);
+        }
+    }
+}

@@ -1,0 +1,101 @@
+//! Popups and menus: placed by their positioner, kept on screen, and grabbed when asked.
+
+use smithay::desktop::{
+    find_popup_root_surface, get_popup_toplevel_coords, PopupKeyboardGrab, PopupKind, PopupPointerGrab,
+    PopupUngrabStrategy,
+};
+use smithay::input::pointer::Focus;
+use smithay::reexports::wayland_server::protocol::wl_seat::WlSeat;
+use smithay::reexports::wayland_server::protocol::wl_surface::WlSurface;
+use smithay::utils::Serial;
+use smithay::wayland::seat::WaylandFocus;
+use smithay::wayland::shell::xdg::PopupSurface;
+
+use crate::state::{Canopy, State};
+
+impl Canopy {
+    /// Constrain a popup to the outputs its parent window (or layer surface) is on.
+    pub fn unconstrain_popup(&self, popup: &PopupSurface) {
+        let kind = PopupKind::Xdg(popup.clone());
+        let Ok(root) = find_popup_root_surface(&kind) else { return };
+        // The positioner works relative to the parent's window geometry.
+        let parent_origin = if let Some(w) = self.window_for_surface(&root) {
+            match self.client_area(&w) {
+                Some(area) => area.loc,
+                None => return,
+            }
+        } else if let Some((output, layer_loc)) = self.layer_location(&root) {
+            let _ = output;
+            layer_loc
+        } else {
+            return;
+        };
+        let mut target =
+            match self.outputs.iter().filter_map(|o| self.space.output_geometry(o)).reduce(|a, b| a.merge(b)) {
+                Some(t) => t,
+                None => return,
+            };
+        // Prefer the output the parent is on, so menus don't straddle two screens.
+        if let Some(o) = self.space.output_under(parent_origin.to_f64()).next() {
+            if let Some(g) = self.space.output_geometry(o) {
+                target = g;
+            }
+        }
+        target.loc -= get_popup_toplevel_coords(&kind);
+        target.loc -= parent_origin;
+        popup.with_pending_state(|state| {
+            state.geometry = state.positioner.get_unconstrained_geometry(target);
+        });
+    }
+
+    pub fn popup_commit(&mut self, surface: &WlSurface) {
+        if let Some(PopupKind::Xdg(popup)) = self.popups.find_popup(surface) {
+            if !popup.is_initial_configure_sent() {
+                if let Err(e) = popup.send_configure() {
+                    tracing::warn!("popup configure: {e}");
+                }
+            }
+        }
+    }
+}
+
+impl State {
+    pub fn popup_grab(&mut self, surface: PopupSurface, _seat: WlSeat, serial: Serial) {
+        let kind = PopupKind::Xdg(surface);
+        let Ok(root) = find_popup_root_surface(&kind) else { return };
+        // Only the focused window or layer surface may grab: a background VM cannot.
+        let keyboard = self.canopy.seat.get_keyboard();
+        let focused = keyboard.as_ref().and_then(|k| k.current_focus());
+        if focused.as_ref().and_then(|f| f.wl_surface().map(|s| s.into_owned())) != Some(root.clone()) {
+            tracing::debug!("popup grab refused: parent not focused");
+            if let PopupKind::Xdg(p) = &kind {
+                p.send_popup_done();
+            }
+            return;
+        }
+        let seat = self.canopy.seat.clone();
+        let ret = self.canopy.popups.grab_popup(root, kind, &seat, serial);
+        if let Ok(mut grab) = ret {
+            if let Some(keyboard) = seat.get_keyboard() {
+                if keyboard.is_grabbed()
+                    && !(keyboard.has_grab(serial) || keyboard.has_grab(grab.previous_serial().unwrap_or(serial)))
+                {
+                    grab.ungrab(PopupUngrabStrategy::All);
+                    return;
+                }
+                keyboard.set_focus(self, grab.current_grab(), serial);
+                keyboard.set_grab(self, PopupKeyboardGrab::new(&grab), serial);
+            }
+            if let Some(pointer) = seat.get_pointer() {
+                if pointer.is_grabbed()
+                    && !(pointer.has_grab(serial)
+                        || pointer.has_grab(grab.previous_serial().unwrap_or_else(|| grab.serial())))
+                {
+                    grab.ungrab(PopupUngrabStrategy::All);
+                    return;
+                }
+                pointer.set_grab(self, PopupPointerGrab::new(&grab), serial, Focus::Keep);
+            }
+        }
+    }
+}

@@ -1,0 +1,181 @@
+//! Minimise, maximise and fullscreen. VM windows asking for fullscreen keep a trust strip, or
+//! are maximised instead, as the config says.
+
+use smithay::output::Output;
+use smithay::reexports::wayland_protocols::xdg::shell::server::xdg_toplevel;
+use smithay::reexports::wayland_server::Resource;
+use smithay::utils::{Logical, Rectangle};
+
+use super::window::WindowElement;
+use crate::config::FullscreenPolicy;
+use crate::state::Canopy;
+
+impl Canopy {
+    pub fn minimize(&mut self, w: &WindowElement) {
+        if w.is_minimized() || !w.data.state.borrow().placed {
+            return;
+        }
+        let loc = self.space.element_location(w);
+        {
+            let mut st = w.data.state.borrow_mut();
+            st.minimized = true;
+            st.minimized_at = loc;
+        }
+        self.space.unmap_elem(w);
+        self.minimized.push(w.clone());
+        if self.focused_window == Some(w.id()) {
+            self.focused_window = None;
+            self.focus_top_window();
+        }
+        self.window_changed(w);
+    }
+
+    pub fn unminimize(&mut self, w: &WindowElement) {
+        if !w.is_minimized() {
+            return;
+        }
+        self.minimized.retain(|m| m != w);
+        let loc = {
+            let mut st = w.data.state.borrow_mut();
+            st.minimized = false;
+            st.minimized_at.take()
+        };
+        let loc = loc.unwrap_or_else(|| self.initial_position(w));
+        self.space.map_element(w.clone(), loc, false);
+        self.window_changed(w);
+    }
+
+    pub fn set_maximized(&mut self, w: &WindowElement, maximize: bool) {
+        let Some(output) = self.output_of_window(w).or_else(|| self.active_output()) else { return };
+        let toplevel = w.toplevel().clone();
+        if maximize {
+            if w.data.state.borrow().maximized {
+                return;
+            }
+            let frame = self.space.element_geometry(w);
+            {
+                let mut st = w.data.state.borrow_mut();
+                if !st.fullscreen {
+                    st.restore = frame;
+                }
+                st.maximized = true;
+                st.fullscreen = false;
+            }
+            let usable = self.usable_area(&output);
+            let client = w.insets(&self.config.theme).shrink(usable.size);
+            toplevel.with_pending_state(|s| {
+                s.states.set(xdg_toplevel::State::Maximized);
+                s.states.unset(xdg_toplevel::State::Fullscreen);
+                s.size = Some(client);
+            });
+            self.space.map_element(w.clone(), usable.loc, false);
+        } else {
+            let restore = {
+                let mut st = w.data.state.borrow_mut();
+                if !st.maximized {
+                    return;
+                }
+                st.maximized = false;
+                st.restore.take()
+            };
+            self.restore_frame(w, restore);
+        }
+        if toplevel.is_initial_configure_sent() {
+            toplevel.send_pending_configure();
+        }
+        self.window_changed(w);
+    }
+
+    fn restore_frame(&mut self, w: &WindowElement, restore: Option<Rectangle<i32, Logical>>) {
+        let toplevel = w.toplevel();
+        let insets = w.insets(&self.config.theme);
+        toplevel.with_pending_state(|s| {
+            s.states.unset(xdg_toplevel::State::Maximized);
+            s.states.unset(xdg_toplevel::State::Fullscreen);
+            s.size = restore.map(|r| insets.shrink(r.size));
+        });
+        if let Some(r) = restore {
+            self.space.map_element(w.clone(), r.loc, false);
+        }
+    }
+
+    pub fn set_fullscreen(&mut self, w: &WindowElement, fullscreen: bool, output: Option<Output>) {
+        if fullscreen && w.is_sandboxed() && self.config.fullscreen == FullscreenPolicy::Maximize {
+            return self.set_maximized(w, true);
+        }
+        let toplevel = w.toplevel().clone();
+        if fullscreen {
+            let Some(output) = output.or_else(|| self.output_of_window(w)).or_else(|| self.active_output()) else {
+                return;
+            };
+            let Some(geo) = self.space.output_geometry(&output) else { return };
+            let frame = self.space.element_geometry(w);
+            {
+                let mut st = w.data.state.borrow_mut();
+                if !st.maximized && !st.fullscreen {
+                    st.restore = frame;
+                }
+                st.fullscreen = true;
+                st.maximized = false;
+            }
+            // The frame kind is now Strip (VM) or None (local): size the client to fit inside.
+            let insets = w.insets(&self.config.theme);
+            toplevel.with_pending_state(|s| {
+                s.states.set(xdg_toplevel::State::Fullscreen);
+                s.states.unset(xdg_toplevel::State::Maximized);
+                s.size = Some(insets.shrink(geo.size));
+                s.fullscreen_output = output.client_outputs(&toplevel.wl_surface().client().expect("client")).next();
+            });
+            self.space.map_element(w.clone(), geo.loc, false);
+            self.raise_window(w);
+        } else {
+            let restore = {
+                let mut st = w.data.state.borrow_mut();
+                if !st.fullscreen {
+                    return;
+                }
+                st.fullscreen = false;
+                st.restore.take()
+            };
+            self.restore_frame(w, restore);
+        }
+        if toplevel.is_initial_configure_sent() {
+            toplevel.send_pending_configure();
+        }
+        self.window_changed(w);
+    }
+
+    pub fn toggle_maximized(&mut self, w: &WindowElement) {
+        let m = w.data.state.borrow().maximized;
+        self.set_maximized(w, !m);
+    }
+
+    /// Re-fit maximised and fullscreen windows after the usable area of an output changed.
+    pub fn refit_windows(&mut self, output: &Output) {
+        let windows: Vec<WindowElement> = self.space.elements().cloned().collect();
+        for w in windows {
+            if self.output_of_window(&w).as_ref() != Some(output) {
+                continue;
+            }
+            let (max, full) = {
+                let st = w.data.state.borrow();
+                (st.maximized, st.fullscreen)
+            };
+            let toplevel = w.toplevel().clone();
+            if max {
+                let usable = self.usable_area(output);
+                let client = w.insets(&self.config.theme).shrink(usable.size);
+                toplevel.with_pending_state(|s| s.size = Some(client));
+                self.space.map_element(w.clone(), usable.loc, false);
+            } else if full {
+                let Some(geo) = self.space.output_geometry(output) else { continue };
+                let client = w.insets(&self.config.theme).shrink(geo.size);
+                toplevel.with_pending_state(|s| s.size = Some(client));
+                self.space.map_element(w.clone(), geo.loc, false);
+            } else {
+                continue;
+            }
+            toplevel.send_pending_configure();
+        }
+    }
+}

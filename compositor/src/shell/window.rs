@@ -1,0 +1,246 @@
+//! A managed window: smithay's `Window` plus canopy's per-window state (id, VM, decorations).
+
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
+
+use smithay::backend::renderer::element::memory::MemoryRenderBuffer;
+use smithay::backend::renderer::element::solid::SolidColorBuffer;
+use smithay::desktop::{space::SpaceElement, Window, WindowSurfaceType};
+use smithay::output::Output;
+use smithay::reexports::wayland_protocols::xdg::shell::server::xdg_toplevel;
+use smithay::reexports::wayland_server::protocol::wl_surface::WlSurface;
+use smithay::utils::{IsAlive, Logical, Point, Rectangle, Serial, Size};
+use smithay::wayland::compositor::with_states;
+use smithay::wayland::shell::xdg::{ToplevelSurface, XdgToplevelSurfaceData};
+
+use crate::decorations::{DecorationHit, Insets};
+
+/// What a window's frame looks like; decided by who the client is and what state it is in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FrameKind {
+    /// No server-side decorations (a local client drawing its own, or local fullscreen).
+    None,
+    /// Border and title bar.
+    Full,
+    /// Fullscreen VM window: a thin strip in the trust colour all around.
+    Strip,
+}
+
+/// An interactive resize in progress, so commits can keep the opposite edge still.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ResizeState {
+    #[default]
+    Idle,
+    Resizing {
+        edges: xdg_toplevel::ResizeEdge,
+        initial_frame: Rectangle<i32, Logical>,
+    },
+    /// The grab ended; the last configure is still to be committed.
+    WaitingLastCommit {
+        edges: xdg_toplevel::ResizeEdge,
+        initial_frame: Rectangle<i32, Logical>,
+        serial: Serial,
+    },
+}
+
+#[derive(Debug, Default)]
+pub struct WindowState {
+    pub minimized: bool,
+    pub maximized: bool,
+    pub fullscreen: bool,
+    /// Frame geometry to return to when leaving maximised or fullscreen.
+    pub restore: Option<Rectangle<i32, Logical>>,
+    pub resize: ResizeState,
+    /// The window has had its initial placement.
+    pub placed: bool,
+    /// The button under the pointer, for hover feedback.
+    pub hover: Option<DecorationHit>,
+    /// Where a minimised window was, to restore it there.
+    pub minimized_at: Option<Point<i32, Logical>>,
+}
+
+/// Render resources that live as long as the window, so damage tracking sees stable ids.
+#[derive(Debug, Default)]
+pub struct DecorationCache {
+    pub borders: [SolidColorBuffer; 4],
+    /// Title bar image and the inputs it was drawn from.
+    pub title: Option<(crate::decorations::TitleKey, MemoryRenderBuffer)>,
+    /// Frames around popups, keyed by popup surface.
+    pub popup_frames: Vec<(WlSurface, [SolidColorBuffer; 4])>,
+}
+
+#[derive(Debug)]
+pub struct WindowData {
+    pub id: u64,
+    /// The VM of a sandboxed client; `None` for the GUI VM's own clients.
+    pub vm: Option<String>,
+    /// Whether the client accepted (or, for VM clients, was given) server-side decorations.
+    pub server_side: Cell<bool>,
+    pub state: RefCell<WindowState>,
+    pub cache: RefCell<DecorationCache>,
+    /// The window's entry in ext-foreign-toplevel-list.
+    pub foreign: RefCell<Option<smithay::wayland::foreign_toplevel_list::ForeignToplevelHandle>>,
+}
+
+#[derive(Debug, Clone)]
+pub struct WindowElement {
+    pub window: Window,
+    pub data: Rc<WindowData>,
+}
+
+impl PartialEq for WindowElement {
+    fn eq(&self, other: &Self) -> bool {
+        self.window == other.window
+    }
+}
+
+impl WindowElement {
+    pub fn new(toplevel: ToplevelSurface, id: u64, vm: Option<String>) -> Self {
+        let sandboxed = vm.is_some();
+        Self {
+            window: Window::new_wayland_window(toplevel),
+            data: Rc::new(WindowData {
+                id,
+                vm,
+                server_side: Cell::new(sandboxed),
+                state: RefCell::new(WindowState::default()),
+                cache: RefCell::new(DecorationCache::default()),
+                foreign: RefCell::new(None),
+            }),
+        }
+    }
+
+    pub fn id(&self) -> u64 {
+        self.data.id
+    }
+
+    pub fn vm(&self) -> Option<&str> {
+        self.data.vm.as_deref()
+    }
+
+    pub fn is_sandboxed(&self) -> bool {
+        self.data.vm.is_some()
+    }
+
+    pub fn toplevel(&self) -> &ToplevelSurface {
+        self.window.toplevel().expect("canopy only manages wayland toplevels")
+    }
+
+    pub fn wl_surface(&self) -> &WlSurface {
+        self.toplevel().wl_surface()
+    }
+
+    pub fn frame_kind(&self) -> FrameKind {
+        let st = self.data.state.borrow();
+        if st.fullscreen {
+            if self.is_sandboxed() {
+                FrameKind::Strip
+            } else {
+                FrameKind::None
+            }
+        } else if self.data.server_side.get() {
+            FrameKind::Full
+        } else {
+            FrameKind::None
+        }
+    }
+
+    /// (title, app_id) as the client set them; untrusted for VM clients.
+    pub fn title_and_app_id(&self) -> (String, String) {
+        with_states(self.wl_surface(), |states| {
+            let data = states.data_map.get::<XdgToplevelSurfaceData>().map(|d| d.lock().unwrap());
+            match data {
+                Some(d) => (d.title.clone().unwrap_or_default(), d.app_id.clone().unwrap_or_default()),
+                None => (String::new(), String::new()),
+            }
+        })
+    }
+
+    /// The client area (xdg geometry) relative to the element's origin.
+    pub fn client_geometry(&self) -> Rectangle<i32, Logical> {
+        self.window.geometry()
+    }
+
+    pub fn insets(&self, theme: &canopy_themes::Theme) -> Insets {
+        Insets::for_frame(self.frame_kind(), theme)
+    }
+
+    /// Frame size for a given client size.
+    pub fn frame_size_for(&self, client: Size<i32, Logical>, theme: &canopy_themes::Theme) -> Size<i32, Logical> {
+        self.insets(theme).grow(client)
+    }
+
+    pub fn is_minimized(&self) -> bool {
+        self.data.state.borrow().minimized
+    }
+}
+
+impl IsAlive for WindowElement {
+    fn alive(&self) -> bool {
+        self.window.alive()
+    }
+}
+
+/// Theme sizes are needed by geometry queries that smithay makes without context, so the
+/// current decoration sizes are kept in a thread-local updated when the config changes.
+pub mod sizes {
+    use std::cell::RefCell;
+
+    thread_local! {
+        static THEME: RefCell<canopy_themes::Theme> = RefCell::new(canopy_themes::Theme::default());
+    }
+
+    pub fn set(theme: &canopy_themes::Theme) {
+        THEME.with(|t| *t.borrow_mut() = theme.clone());
+    }
+
+    pub fn with<T>(f: impl FnOnce(&canopy_themes::Theme) -> T) -> T {
+        THEME.with(|t| f(&t.borrow()))
+    }
+}
+
+impl SpaceElement for WindowElement {
+    /// The frame: client geometry grown by the decorations.
+    fn geometry(&self) -> Rectangle<i32, Logical> {
+        let g = self.window.geometry();
+        let insets = sizes::with(|t| self.insets(t));
+        insets.grow_rect(g)
+    }
+
+    fn bbox(&self) -> Rectangle<i32, Logical> {
+        let popup_margin = sizes::with(|t| t.decoration.popup_frame as i32);
+        let popups = self.window.bbox_with_popups();
+        let popups = Rectangle::new(
+            popups.loc - Point::from((popup_margin, popup_margin)),
+            popups.size + Size::from((2 * popup_margin, 2 * popup_margin)),
+        );
+        popups.merge(self.geometry())
+    }
+
+    fn is_in_input_region(&self, point: &Point<f64, Logical>) -> bool {
+        if self.geometry().to_f64().contains(*point) && !self.window.geometry().to_f64().contains(*point) {
+            return true;
+        }
+        self.window.surface_under(*point, WindowSurfaceType::ALL).is_some()
+    }
+
+    fn z_index(&self) -> u8 {
+        smithay::desktop::space::RenderZindex::Shell as u8
+    }
+
+    fn set_activate(&self, activated: bool) {
+        SpaceElement::set_activate(&self.window, activated)
+    }
+
+    fn output_enter(&self, output: &Output, overlap: Rectangle<i32, Logical>) {
+        SpaceElement::output_enter(&self.window, output, overlap)
+    }
+
+    fn output_leave(&self, output: &Output) {
+        SpaceElement::output_leave(&self.window, output)
+    }
+
+    fn refresh(&self) {
+        SpaceElement::refresh(&self.window)
+    }
+}

@@ -1,0 +1,323 @@
+//! The compositor's state, split as `State { backend, canopy }`: the backend owns the renderer
+//! and devices; `Canopy` owns the Wayland side and the desktop (windows, outputs, seat).
+
+use std::cell::RefCell;
+use std::collections::HashSet;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use smithay::desktop::{layer_map_for_output, PopupManager, Space};
+use smithay::input::keyboard::XkbConfig;
+use smithay::input::pointer::CursorImageStatus;
+use smithay::input::{Seat, SeatState};
+use smithay::output::Output;
+use smithay::reexports::calloop::generic::Generic;
+use smithay::reexports::calloop::{Interest, LoopHandle, LoopSignal, Mode, PostAction};
+use smithay::reexports::wayland_server::{Display, DisplayHandle};
+use smithay::utils::{Clock, Logical, Monotonic, Point, Rectangle};
+use smithay::wayland::compositor::CompositorState;
+use smithay::wayland::cursor_shape::CursorShapeManagerState;
+use smithay::wayland::foreign_toplevel_list::ForeignToplevelListState;
+use smithay::wayland::fractional_scale::FractionalScaleManagerState;
+use smithay::wayland::output::OutputManagerState;
+use smithay::wayland::presentation::PresentationState;
+use smithay::wayland::security_context::SecurityContextState;
+use smithay::wayland::selection::data_device::DataDeviceState;
+use smithay::wayland::selection::ext_data_control::DataControlState;
+use smithay::wayland::selection::primary_selection::PrimarySelectionState;
+use smithay::wayland::session_lock::SessionLockManagerState;
+use smithay::wayland::shell::wlr_layer::WlrLayerShellState;
+use smithay::wayland::shell::xdg::decoration::XdgDecorationState;
+use smithay::wayland::shell::xdg::XdgShellState;
+use smithay::wayland::shm::ShmState;
+use smithay::wayland::single_pixel_buffer::SinglePixelBufferState;
+use smithay::wayland::socket::ListeningSocketSource;
+use smithay::wayland::text_input::TextInputManagerState;
+use smithay::wayland::viewporter::ViewporterState;
+use smithay::wayland::virtual_keyboard::VirtualKeyboardManagerState;
+use smithay::wayland::xdg_activation::XdgActivationState;
+
+use crate::backend::Backend;
+use crate::client::{may_see_global, ClientState};
+use crate::config::Config;
+use crate::decorations::Fonts;
+use crate::handlers::canopy_shell::CanopyShellState;
+use crate::handlers::session_lock::LockState;
+use crate::input::switcher::Switcher;
+use crate::shell::window::WindowElement;
+
+pub struct State {
+    pub backend: Backend,
+    pub canopy: Canopy,
+}
+
+/// Per-output redraw bookkeeping.
+#[derive(Debug, Default)]
+pub struct OutputRedraw {
+    /// Something on this output changed since the last frame.
+    pub queued: bool,
+    /// A frame is in flight (waiting for vblank or the frame timer).
+    pub pending: bool,
+}
+
+pub fn output_redraw(output: &Output) -> &RefCell<OutputRedraw> {
+    output.user_data().insert_if_missing(|| RefCell::new(OutputRedraw::default()));
+    output.user_data().get::<RefCell<OutputRedraw>>().expect("just inserted")
+}
+
+pub struct Canopy {
+    pub display_handle: DisplayHandle,
+    pub loop_handle: LoopHandle<'static, State>,
+    pub loop_signal: LoopSignal,
+    pub clock: Clock<Monotonic>,
+    pub start_time: Instant,
+    pub socket_name: String,
+    pub ipc_path: PathBuf,
+
+    pub config: Config,
+    pub fonts: Fonts,
+
+    pub space: Space<WindowElement>,
+    pub popups: PopupManager,
+    /// Minimised windows are unmapped from the space and kept here.
+    pub minimized: Vec<WindowElement>,
+    /// Toplevels that have not committed a buffer yet.
+    pub unmapped: Vec<WindowElement>,
+    /// The window with keyboard focus.
+    pub focused_window: Option<u64>,
+    /// A keyboard focus change decided by window management, applied by `State`.
+    pub pending_keyboard_focus:
+        Option<(Option<smithay::reexports::wayland_server::protocol::wl_surface::WlSurface>, smithay::utils::Serial)>,
+    pub notices: Vec<crate::notice::Notice>,
+    /// Index of the active keyboard layout.
+    pub layout_index: u32,
+    /// Alt was released while the switcher was up.
+    pub switcher_done: bool,
+    /// Window ids, most recently focused first (for Alt+Tab).
+    pub focus_history: Vec<u64>,
+    pub next_window_id: u64,
+    pub switcher: Option<Switcher>,
+    /// Outputs in the order they were added; the first is the primary.
+    pub outputs: Vec<Output>,
+
+    pub compositor_state: CompositorState,
+    pub xdg_shell_state: XdgShellState,
+    pub xdg_decoration_state: XdgDecorationState,
+    pub layer_shell_state: WlrLayerShellState,
+    pub shm_state: ShmState,
+    pub output_manager_state: OutputManagerState,
+    pub seat_state: SeatState<State>,
+    pub data_device_state: DataDeviceState,
+    pub primary_selection_state: PrimarySelectionState,
+    pub data_control_state: DataControlState,
+    pub viewporter_state: ViewporterState,
+    pub fractional_scale_state: FractionalScaleManagerState,
+    pub presentation_state: PresentationState,
+    pub xdg_activation_state: XdgActivationState,
+    pub security_context_state: SecurityContextState,
+    pub session_lock_state: SessionLockManagerState,
+    pub single_pixel_buffer_state: SinglePixelBufferState,
+    pub cursor_shape_state: CursorShapeManagerState,
+    pub foreign_toplevel_list_state: ForeignToplevelListState,
+    pub virtual_keyboard_state: VirtualKeyboardManagerState,
+    pub text_input_state: TextInputManagerState,
+    pub canopy_shell_state: CanopyShellState,
+
+    pub seat: Seat<State>,
+    pub cursor_status: CursorImageStatus,
+    pub lock: LockState,
+    /// Keys whose press was taken by a keybinding, so their release is not sent to clients.
+    pub suppressed_keys: HashSet<u32>,
+    /// A bare modifier was pressed with no other key since (for `Super` alone).
+    pub bare_modifier: Option<crate::config::Modifiers>,
+    /// Last click on a title bar, for double-click detection.
+    pub last_title_click: Option<(u64, Instant)>,
+    pub running: bool,
+}
+
+impl Canopy {
+    pub fn new(
+        display: Display<State>,
+        loop_handle: LoopHandle<'static, State>,
+        loop_signal: LoopSignal,
+        config: Config,
+        socket_name: Option<String>,
+    ) -> anyhow::Result<Canopy> {
+        let fonts = Fonts::load(&config.theme)?;
+        crate::shell::window::sizes::set(&config.theme);
+        let dh = display.handle();
+        let clock = Clock::<Monotonic>::new();
+
+        let compositor_state = CompositorState::new::<State>(&dh);
+        let xdg_shell_state = XdgShellState::new::<State>(&dh);
+        let xdg_decoration_state = XdgDecorationState::new::<State>(&dh);
+        let layer_shell_state =
+            WlrLayerShellState::new_with_filter::<State, _>(&dh, |c| may_see_global(c, "zwlr_layer_shell_v1"));
+        let shm_state = ShmState::new::<State>(&dh, vec![]);
+        let output_manager_state = OutputManagerState::new_with_xdg_output::<State>(&dh);
+        let mut seat_state = SeatState::new();
+        let data_device_state = DataDeviceState::new::<State>(&dh);
+        let primary_selection_state = PrimarySelectionState::new::<State>(&dh);
+        let data_control_state = DataControlState::new::<State, _>(&dh, Some(&primary_selection_state), |c| {
+            may_see_global(c, "ext_data_control_manager_v1")
+        });
+        let viewporter_state = ViewporterState::new::<State>(&dh);
+        let fractional_scale_state = FractionalScaleManagerState::new::<State>(&dh);
+        let presentation_state = PresentationState::new::<State>(&dh, clock.id() as u32);
+        let xdg_activation_state = XdgActivationState::new::<State>(&dh);
+        let security_context_state =
+            SecurityContextState::new::<State, _>(&dh, |c| may_see_global(c, "wp_security_context_manager_v1"));
+        let session_lock_state =
+            SessionLockManagerState::new::<State, _>(&dh, |c| may_see_global(c, "ext_session_lock_manager_v1"));
+        let single_pixel_buffer_state = SinglePixelBufferState::new::<State>(&dh);
+        let cursor_shape_state = CursorShapeManagerState::new::<State>(&dh);
+        let foreign_toplevel_list_state = ForeignToplevelListState::new_with_filter::<State>(&dh, |c| {
+            may_see_global(c, "ext_foreign_toplevel_list_v1")
+        });
+        let virtual_keyboard_state =
+            VirtualKeyboardManagerState::new::<State, _>(&dh, |c| may_see_global(c, "zwp_virtual_keyboard_manager_v1"));
+        let text_input_state = TextInputManagerState::new::<State>(&dh);
+        let canopy_shell_state = CanopyShellState::new(&dh);
+
+        let mut seat = seat_state.new_wl_seat(&dh, "seat0");
+        let kb = &config.keyboard;
+        let (layouts, variants) = kb.xkb_layouts();
+        seat.add_keyboard(
+            XkbConfig {
+                rules: &kb.rules,
+                model: &kb.model,
+                layout: &layouts,
+                variant: &variants,
+                options: kb.options.clone(),
+            },
+            kb.repeat_delay,
+            kb.repeat_rate,
+        )
+        .map_err(|e| anyhow::anyhow!("keyboard layout {layouts} ({variants}): {e:?}"))?;
+        seat.add_pointer();
+        seat.add_touch();
+
+        // The Wayland socket and the control socket.
+        let source = match &socket_name {
+            Some(name) => ListeningSocketSource::with_name(name)?,
+            None => ListeningSocketSource::new_auto()?,
+        };
+        let socket_name = source.socket_name().to_string_lossy().into_owned();
+        loop_handle
+            .insert_source(source, |stream, _, state| {
+                if let Err(e) = state.canopy.display_handle.insert_client(stream, Arc::new(ClientState::local())) {
+                    tracing::warn!("could not add a client: {e}");
+                }
+            })
+            .map_err(|e| anyhow::anyhow!("wayland socket source: {e}"))?;
+        loop_handle
+            .insert_source(Generic::new(display, Interest::READ, Mode::Level), |_, display, state| {
+                // Safety: the display is not dropped while the source is alive.
+                unsafe {
+                    display.get_mut().dispatch_clients(state).expect("dispatching clients");
+                }
+                Ok(PostAction::Continue)
+            })
+            .map_err(|e| anyhow::anyhow!("display source: {e}"))?;
+        let ipc_path = crate::ipc::socket_path(&socket_name);
+
+        Ok(Canopy {
+            display_handle: dh,
+            loop_handle,
+            loop_signal,
+            clock,
+            start_time: Instant::now(),
+            socket_name,
+            ipc_path,
+            config,
+            fonts,
+            space: Space::default(),
+            popups: PopupManager::default(),
+            minimized: Vec::new(),
+            unmapped: Vec::new(),
+            focused_window: None,
+            pending_keyboard_focus: None,
+            notices: Vec::new(),
+            layout_index: 0,
+            switcher_done: false,
+            focus_history: Vec::new(),
+            next_window_id: 1,
+            switcher: None,
+            outputs: Vec::new(),
+            compositor_state,
+            xdg_shell_state,
+            xdg_decoration_state,
+            layer_shell_state,
+            shm_state,
+            output_manager_state,
+            seat_state,
+            data_device_state,
+            primary_selection_state,
+            data_control_state,
+            viewporter_state,
+            fractional_scale_state,
+            presentation_state,
+            xdg_activation_state,
+            security_context_state,
+            session_lock_state,
+            single_pixel_buffer_state,
+            cursor_shape_state,
+            foreign_toplevel_list_state,
+            virtual_keyboard_state,
+            text_input_state,
+            canopy_shell_state,
+            seat,
+            cursor_status: CursorImageStatus::default_named(),
+            lock: LockState::default(),
+            suppressed_keys: HashSet::new(),
+            bare_modifier: None,
+            last_title_click: None,
+            running: true,
+        })
+    }
+
+    pub fn queue_redraw(&self, output: &Output) {
+        output_redraw(output).borrow_mut().queued = true;
+    }
+
+    pub fn queue_redraw_all(&self) {
+        for o in &self.outputs {
+            self.queue_redraw(o);
+        }
+    }
+
+    /// The usable area of an output in global coordinates: the output minus the exclusive
+    /// zones of layer-shell surfaces such as the panel.
+    pub fn usable_area(&self, output: &Output) -> Rectangle<i32, Logical> {
+        let Some(geo) = self.space.output_geometry(output) else {
+            return Rectangle::default();
+        };
+        let mut zone = layer_map_for_output(output).non_exclusive_zone();
+        zone.loc += geo.loc;
+        zone
+    }
+
+    pub fn output_by_name(&self, name: &str) -> Option<&Output> {
+        self.outputs.iter().find(|o| o.name() == name)
+    }
+
+    pub fn pointer_location(&self) -> Point<f64, Logical> {
+        self.seat.get_pointer().map(|p| p.current_location()).unwrap_or_default()
+    }
+
+    /// The output under the pointer, or the primary one.
+    pub fn active_output(&self) -> Option<Output> {
+        let p = self.pointer_location();
+        self.space.output_under(p).next().cloned().or_else(|| self.outputs.first().cloned())
+    }
+
+    pub fn now_ms(&self) -> u32 {
+        self.start_time.elapsed().as_millis() as u32
+    }
+
+    pub fn frame_interval(&self, output: &Output) -> Duration {
+        let hz = output.current_mode().map(|m| m.refresh).filter(|r| *r > 0).unwrap_or(60_000);
+        Duration::from_micros(1_000_000_000 / hz as u64)
+    }
+}
