@@ -1,1 +1,32 @@
-//! canopy-hostd, canopy-agent and canopy-ctl: starting apps and VMs, power actions
+//! Starting apps and VMs, and power actions, for the canopy desktop.
+//!
+//! - [`client`]: what the panel, launcher and power menu use to talk to `canopy-hostd`
+//!   (blocking requests; a watch stream readable from a thread or an event loop).
+//! - [`hostd`], [`agent`]: the two daemons; `canopy-ctl` is the command line.
+//! - [`address`], [`transport`]: `unix:PATH` / `vsock:CID:PORT` sockets and their peer identity.
+
+pub mod address;
+pub mod agent;
+pub mod backoff;
+pub mod client;
+pub mod command;
+pub mod ctl;
+pub mod hostd;
+pub mod server;
+pub mod transport;
+
+pub use address::Address;
+pub use client::{AgentClient, ClientError, HostClient, Snapshot, Watcher};
+pub use transport::{Listener, Peer, Stream};
+
+/// hostd's default vsock port.
+pub const HOSTD_PORT: u32 = 7100;
+/// An agent's default vsock port.
+pub const AGENT_PORT: u32 = 7101;
+
+/// Log to stderr; `RUST_LOG` picks the level (default `info`).
+pub fn init_logging() {
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).init();
+}

@@ -1,0 +1,157 @@
+//! `canopy-agent`'s config file (TOML): who may connect, the Wayland socket apps get, and the
+//! only commands the agent will ever run. See `assets/examples/agent.toml`.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use canopy_protocols::lifecycle::ArgSpec;
+use canopy_themes::{ConfigError, TomlFile};
+use serde::Deserialize;
+
+use crate::address::Address;
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    pub listen: Vec<Address>,
+    pub allow: Allow,
+    /// `WAYLAND_DISPLAY` for apps: the guest proxy's socket, a name in the runtime dir or an
+    /// absolute path.
+    pub wayland_display: String,
+    /// `XDG_RUNTIME_DIR` for apps; the agent's own when absent.
+    #[serde(default)]
+    pub runtime_dir: Option<PathBuf>,
+    /// Extra environment for every app.
+    #[serde(default)]
+    pub env: BTreeMap<String, String>,
+    /// How long an app may take to exit after SIGTERM before it gets SIGKILL.
+    #[serde(default = "default_stop_timeout")]
+    pub stop_timeout_secs: f64,
+    pub apps: BTreeMap<String, App>,
+}
+
+/// Who may send requests: hostd.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Allow {
+    /// hostd's CID on vsock (2 when hostd runs on the host).
+    #[serde(default)]
+    pub host_cid: Option<u32>,
+    /// Users allowed on `unix:` sockets.
+    #[serde(default)]
+    pub uids: Vec<u32>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct App {
+    /// Program and fixed arguments; request arguments are appended, one argv element each.
+    pub command: Vec<String>,
+    #[serde(default = "ArgSpec::none")]
+    pub args: ArgSpec,
+    #[serde(default)]
+    pub env: BTreeMap<String, String>,
+    /// Overrides the agent's `wayland_display` for this app.
+    #[serde(default)]
+    pub wayland_display: Option<String>,
+    #[serde(default)]
+    pub working_dir: Option<PathBuf>,
+    /// An exit within this time after the start is reported as the start's result (an app that
+    /// fails at once makes the StartApp request fail). 0 answers at once.
+    #[serde(default = "default_grace")]
+    pub startup_grace_ms: u64,
+}
+
+impl App {
+    pub fn grace(&self) -> Duration {
+        Duration::from_millis(self.startup_grace_ms)
+    }
+}
+
+fn default_stop_timeout() -> f64 {
+    5.0
+}
+fn default_grace() -> u64 {
+    500
+}
+
+fn good_env_name(k: &str) -> bool {
+    !k.is_empty() && !k.contains(['=', '\0']) && !k.starts_with(|c: char| c.is_ascii_digit())
+}
+
+impl Config {
+    pub fn load(path: &Path) -> Result<Config, ConfigError> {
+        Self::from_file(&TomlFile::read(path)?)
+    }
+
+    pub fn from_file(file: &TomlFile) -> Result<Config, ConfigError> {
+        let c: Config = file.parse()?;
+        if c.listen.is_empty() {
+            return Err(file.error_at("listen", "give at least one address"));
+        }
+        if c.allow.host_cid.is_none() && c.allow.uids.is_empty() {
+            return Err(file.error_at("allow", "nobody is allowed: set host_cid and/or uids"));
+        }
+        if c.wayland_display.is_empty() {
+            return Err(file.error_at("wayland_display", "must not be empty"));
+        }
+        if !(c.stop_timeout_secs > 0.0 && c.stop_timeout_secs <= 3600.0) {
+            return Err(file.error_at("stop_timeout_secs", "must be between 0 and 3600 seconds"));
+        }
+        if let Some(k) = c.env.keys().find(|k| !good_env_name(k)) {
+            return Err(file.error_at(&format!("env.{k}"), "not an environment variable name"));
+        }
+        for (name, app) in &c.apps {
+            let key = |k: &str| format!("apps.{name}.{k}");
+            if app.command.first().is_none_or(|p| p.is_empty()) {
+                return Err(file.error_at(&key("command"), "empty command"));
+            }
+            if let Some(problem) = app.args.problem() {
+                return Err(file.error_at(&key("args"), problem));
+            }
+            if let Some(k) = app.env.keys().find(|k| !good_env_name(k)) {
+                return Err(file.error_at(&key(&format!("env.{k}")), "not an environment variable name"));
+            }
+            if app.startup_grace_ms > 60_000 {
+                return Err(file.error_at(&key("startup_grace_ms"), "at most 60000"));
+            }
+        }
+        Ok(c)
+    }
+
+    pub fn stop_timeout(&self) -> Duration {
+        Duration::from_secs_f64(self.stop_timeout_secs)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<Config, ConfigError> {
+        Config::from_file(&TomlFile::from_text("agent.toml", text))
+    }
+
+    #[test]
+    fn the_examples_are_valid() {
+        let c = parse(include_str!("../../../../assets/examples/agent.toml")).unwrap();
+        assert_eq!(c.apps["zathura"].command, ["zathura"]);
+        assert_eq!(c.apps["chromium"].grace(), Duration::from_millis(500));
+        parse(include_str!("../../../../assets/examples/gui-agent.toml")).unwrap();
+    }
+
+    #[test]
+    fn mistakes_name_line_and_key() {
+        let base =
+            "listen = [\"unix:/a\"]\nwayland_display = \"w\"\n[allow]\nuids = [0]\n[apps.x]\ncommand = [\"x\"]\n";
+        parse(base).unwrap();
+        let e = parse(&base.replace("command = [\"x\"]", "command = []")).unwrap_err();
+        assert_eq!((e.key.as_str(), e.line), ("apps.x.command", 6), "{e}");
+        let e = parse(&base.replace("command = [\"x\"]", "command = [\"x\"]\nshell = true")).unwrap_err();
+        assert_eq!((e.key.as_str(), e.line), ("apps.x.shell", 7), "{e}");
+        assert!(e.message.contains("unknown field `shell`"), "{e}");
+        let e = parse(&base.replace("[allow]", "env = { \"A=B\" = \"1\" }\n[allow]")).unwrap_err();
+        assert_eq!(e.key, "env.A=B", "{e}");
+    }
+}

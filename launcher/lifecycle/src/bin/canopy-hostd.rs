@@ -1,0 +1,44 @@
+//! canopy-hostd: starts and stops VMs and the apps in them, and powers the laptop off, when the
+//! GUI VM asks.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use canopy_lifecycle::hostd::{config::Config, Daemon};
+use clap::Parser;
+
+/// Lifecycle daemon of the host (or admin VM): serves the GUI VM's requests to start apps and
+/// VMs, stop them, and power off, reboot or suspend.
+#[derive(Parser)]
+#[command(version, after_help = "Logging: RUST_LOG=debug for more detail. Example config: assets/examples/hostd.toml")]
+struct Args {
+    /// Config file (TOML).
+    #[arg(long, short, default_value = "/etc/canopy/hostd.toml")]
+    config: PathBuf,
+    /// Check the config and exit.
+    #[arg(long)]
+    check: bool,
+}
+
+fn main() -> ExitCode {
+    let args = Args::parse();
+    canopy_lifecycle::init_logging();
+    let config = match Config::load(&args.config) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("canopy-hostd: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    if args.check {
+        println!("{}: ok ({} VMs, {} apps)", args.config.display(), config.vms.len(), config.apps.len());
+        return ExitCode::SUCCESS;
+    }
+    match Daemon::new(config).and_then(|d| d.run()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("canopy-hostd: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}

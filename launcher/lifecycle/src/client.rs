@@ -1,0 +1,253 @@
+//! Clients of the lifecycle protocol: [`HostClient`] for the panel, launcher, power menu and
+//! `canopy-ctl`; [`AgentClient`] for hostd talking to an agent.
+//!
+//! Requests block until their reply. [`Watcher`] reads the event stream either blocking (from a
+//! thread, [`Watcher::next_event`]) or from an event loop: put [`Watcher::as_fd`] in the loop
+//! (calloop `Generic`), call [`Watcher::set_nonblocking`] once, and call
+//! [`Watcher::read_events`] whenever the fd is readable.
+
+use std::io::{self, Read};
+use std::marker::PhantomData;
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, RawFd};
+use std::time::Duration;
+
+use canopy_protocols::lifecycle::{
+    decode, read_frame, write_frame, AgentApp, AgentEvent, AgentReply, AgentRequest, AppArg, AppInfo, AppStatus, Error,
+    Event, FrameDecoder, FrameError, HandshakeResponse, Hello, Reply, Request, Response, VmInfo, VmStatus,
+};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+
+use crate::address::Address;
+use crate::transport::Stream;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ClientError {
+    #[error("cannot connect to {addr}: {source}")]
+    Connect { addr: Address, source: io::Error },
+    /// The server answered with a typed error.
+    #[error("{0}")]
+    Refused(#[from] Error),
+    #[error("connection to {addr} failed: {source}")]
+    Connection { addr: Address, source: FrameError },
+    #[error("unexpected reply from {addr}: {what}")]
+    Unexpected { addr: Address, what: String },
+}
+
+impl ClientError {
+    /// The server's typed error, when that is what this is.
+    pub fn lifecycle_error(&self) -> Option<&Error> {
+        match self {
+            ClientError::Refused(e) => Some(e),
+            _ => None,
+        }
+    }
+}
+
+/// One connection after the handshake; `Req` and `Rep` are the request and reply types.
+#[derive(Debug)]
+pub struct Connection<Req, Rep> {
+    stream: Stream,
+    addr: Address,
+    _types: PhantomData<fn(Req) -> Rep>,
+}
+
+/// A connection to `canopy-hostd`.
+pub type HostClient = Connection<Request, Reply>;
+/// A connection to `canopy-agent`.
+pub type AgentClient = Connection<AgentRequest, AgentReply>;
+
+impl<Req: Serialize, Rep: DeserializeOwned> Connection<Req, Rep> {
+    /// Connect and do the handshake. `timeout` bounds each read and write (None: wait forever);
+    /// `client` names the caller in the server's log.
+    pub fn connect(addr: &Address, client: &str, timeout: Option<Duration>) -> Result<Self, ClientError> {
+        let stream = Stream::connect(addr).map_err(|source| ClientError::Connect { addr: addr.clone(), source })?;
+        let conn = Self { stream, addr: addr.clone(), _types: PhantomData };
+        conn.set_timeout(timeout).map_err(|e| conn.io_error(e.into()))?;
+        write_frame(&mut &conn.stream, &Hello::new(client)).map_err(|e| conn.io_error(e))?;
+        let welcome: HandshakeResponse = read_frame(&mut &conn.stream).map_err(|e| conn.io_error(e))?;
+        welcome.into_result()?;
+        Ok(conn)
+    }
+
+    pub fn set_timeout(&self, timeout: Option<Duration>) -> io::Result<()> {
+        self.stream.set_read_timeout(timeout)?;
+        self.stream.set_write_timeout(timeout)
+    }
+
+    /// Send one request and wait for its reply.
+    pub fn request(&mut self, req: &Req) -> Result<Rep, ClientError> {
+        write_frame(&mut &self.stream, req).map_err(|e| self.io_error(e))?;
+        let resp: Response<Rep> = read_frame(&mut &self.stream).map_err(|e| self.io_error(e))?;
+        Ok(resp.into_result()?)
+    }
+
+    pub fn address(&self) -> &Address {
+        &self.addr
+    }
+
+    fn io_error(&self, source: FrameError) -> ClientError {
+        ClientError::Connection { addr: self.addr.clone(), source }
+    }
+
+    fn unexpected(&self, what: impl std::fmt::Debug) -> ClientError {
+        ClientError::Unexpected { addr: self.addr.clone(), what: format!("{what:?}") }
+    }
+
+    fn into_watcher<E>(self) -> Watcher<E> {
+        Watcher { stream: self.stream, addr: self.addr, decoder: FrameDecoder::new(), _event: PhantomData }
+    }
+}
+
+/// The state at the start of a hostd watch.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Snapshot {
+    pub vms: Vec<VmStatus>,
+    pub apps: Vec<AppStatus>,
+}
+
+impl HostClient {
+    pub fn list_vms(&mut self) -> Result<Vec<VmInfo>, ClientError> {
+        match self.request(&Request::ListVms)? {
+            Reply::Vms { vms } => Ok(vms),
+            other => Err(self.unexpected(other)),
+        }
+    }
+
+    pub fn list_apps(&mut self) -> Result<Vec<AppInfo>, ClientError> {
+        match self.request(&Request::ListApps)? {
+            Reply::Apps { apps } => Ok(apps),
+            other => Err(self.unexpected(other)),
+        }
+    }
+
+    /// Start an app (and its VM when it is down); returns the new instance's id.
+    pub fn start_app(&mut self, app: &str, vm: Option<&str>, args: Vec<AppArg>) -> Result<u64, ClientError> {
+        let req = Request::StartApp { app: app.into(), vm: vm.map(Into::into), args };
+        match self.request(&req)? {
+            Reply::AppStarted { instance, .. } => Ok(instance),
+            other => Err(self.unexpected(other)),
+        }
+    }
+
+    /// Send a request whose answer is `done` (VM and power actions, stop app, set disk image).
+    pub fn action(&mut self, req: &Request) -> Result<(), ClientError> {
+        match self.request(req)? {
+            Reply::Done => Ok(()),
+            other => Err(self.unexpected(other)),
+        }
+    }
+
+    /// Turn this connection into an event stream.
+    pub fn watch(mut self) -> Result<(Snapshot, Watcher<Event>), ClientError> {
+        // Events may be far apart; only the request itself is bounded in time.
+        let reply = self.request(&Request::Watch)?;
+        let Reply::Watching { vms, apps } = reply else { return Err(self.unexpected(reply)) };
+        self.stream.set_read_timeout(None).map_err(|e| self.io_error(e.into()))?;
+        Ok((Snapshot { vms, apps }, self.into_watcher()))
+    }
+}
+
+impl AgentClient {
+    pub fn watch(mut self) -> Result<(Vec<AgentApp>, Watcher<AgentEvent>), ClientError> {
+        let reply = self.request(&AgentRequest::Watch)?;
+        let AgentReply::Watching { apps } = reply else { return Err(self.unexpected(reply)) };
+        self.stream.set_read_timeout(None).map_err(|e| self.io_error(e.into()))?;
+        Ok((apps, self.into_watcher()))
+    }
+}
+
+/// The event stream of a watch connection.
+#[derive(Debug)]
+pub struct Watcher<E> {
+    stream: Stream,
+    addr: Address,
+    decoder: FrameDecoder,
+    _event: PhantomData<fn() -> E>,
+}
+
+impl<E: DeserializeOwned> Watcher<E> {
+    /// Wait for the next event. [`FrameError::Closed`] (inside [`ClientError::Connection`]) when
+    /// the server ended the stream.
+    pub fn next_event(&mut self) -> Result<E, ClientError> {
+        loop {
+            if let Some(ev) = self.decoded()? {
+                return Ok(ev);
+            }
+            if !self.fill()? {
+                return Err(self.error(FrameError::Closed));
+            }
+        }
+    }
+
+    /// Make reads non-blocking, for use from an event loop.
+    pub fn set_nonblocking(&self) -> Result<(), ClientError> {
+        self.stream.set_nonblocking(true).map_err(|e| self.error(e.into()))
+    }
+
+    /// Every event that has arrived, without blocking (after [`Self::set_nonblocking`]). An error
+    /// means the stream is over; events read before it are returned first on the previous call.
+    pub fn read_events(&mut self) -> Result<Vec<E>, ClientError> {
+        let mut events = Vec::new();
+        loop {
+            while let Some(ev) = self.decoded()? {
+                events.push(ev);
+            }
+            match self.fill() {
+                Ok(true) => {}
+                Ok(false) if events.is_empty() => return Err(self.error(FrameError::Closed)),
+                Ok(false) => return Ok(events),
+                Err(ClientError::Connection { source: FrameError::Io(e), .. })
+                    if e.kind() == io::ErrorKind::WouldBlock =>
+                {
+                    return Ok(events)
+                }
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
+    /// End the stream from another thread: a blocked [`Self::next_event`] returns an error.
+    pub fn shutdown_handle(&self) -> io::Result<Stream> {
+        self.stream.try_clone()
+    }
+
+    fn decoded(&mut self) -> Result<Option<E>, ClientError> {
+        match self.decoder.next_frame().map_err(|e| self.error(e))? {
+            Some(frame) => Ok(Some(decode(&frame).map_err(|e| self.error(e))?)),
+            None => Ok(None),
+        }
+    }
+
+    /// Read what is there; false at end of stream.
+    fn fill(&mut self) -> Result<bool, ClientError> {
+        let mut buf = [0u8; 16 * 1024];
+        loop {
+            match (&self.stream).read(&mut buf) {
+                Ok(0) => return Ok(false),
+                Ok(n) => {
+                    self.decoder.push(&buf[..n]);
+                    return Ok(true);
+                }
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(self.error(e.into())),
+            }
+        }
+    }
+
+    fn error(&self, source: FrameError) -> ClientError {
+        ClientError::Connection { addr: self.addr.clone(), source }
+    }
+}
+
+impl<E> AsFd for Watcher<E> {
+    fn as_fd(&self) -> BorrowedFd<'_> {
+        self.stream.as_fd()
+    }
+}
+
+impl<E> AsRawFd for Watcher<E> {
+    fn as_raw_fd(&self) -> RawFd {
+        self.stream.as_raw_fd()
+    }
+}

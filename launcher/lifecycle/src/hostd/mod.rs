@@ -1,0 +1,118 @@
+//! `canopy-hostd`: starts and stops VMs, starts apps in them through their agents, runs power
+//! actions; for the GUI VM only.
+
+pub mod audit;
+pub mod backend;
+pub mod config;
+mod requests;
+pub mod state;
+mod status;
+mod vms;
+
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicU64, AtomicUsize};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use crate::server::spawn_acceptor;
+use crate::transport::{Listener, Peer};
+
+use audit::Audit;
+use backend::BackendRunner;
+use config::Config;
+use state::StateFile;
+use status::Status;
+use vms::VmRuntime;
+
+/// Most connections served at once.
+const MAX_CONNECTIONS: usize = 512;
+
+pub struct Daemon {
+    config: Config,
+    vms: BTreeMap<String, VmSlot>,
+    status: Mutex<Status>,
+    next_instance: AtomicU64,
+    state: Mutex<StateFile>,
+    audit: Audit,
+}
+
+struct VmSlot {
+    /// Held across every change of the VM's state, so requests for one VM run one at a time
+    /// (a storm of StartApp starts the VM once).
+    runtime: Mutex<VmRuntime>,
+    /// Requests waiting for `runtime`; beyond a limit they get `busy`.
+    waiting: AtomicUsize,
+    /// None for an unmanaged VM.
+    backend: Option<BackendRunner>,
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    // A panic in one request must not take the daemon down with it.
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+impl Daemon {
+    pub fn new(config: Config) -> Result<Arc<Daemon>, String> {
+        let audit = Audit::open(config.audit_log.as_deref())?;
+        let state = StateFile::load(&config.state_dir)?;
+        let vms = config
+            .vms
+            .iter()
+            .map(|(name, vm)| {
+                let backend = vm.managed.then(|| BackendRunner {
+                    backend: config.backend_of(vm).clone(),
+                    timeout: config.timeouts.command(),
+                    state_dir: config.state_dir.clone(),
+                });
+                let slot = VmSlot { runtime: Mutex::new(VmRuntime::default()), waiting: AtomicUsize::new(0), backend };
+                (name.clone(), slot)
+            })
+            .collect();
+        Ok(Arc::new(Daemon {
+            status: Mutex::new(Status::new(config.vms.keys())),
+            vms,
+            next_instance: AtomicU64::new(1),
+            state: Mutex::new(state),
+            audit,
+            config,
+        }))
+    }
+
+    /// Listen on every configured address and serve until the process ends.
+    pub fn run(self: &Arc<Self>) -> Result<(), String> {
+        let mut acceptors = Vec::new();
+        for addr in &self.config.listen {
+            let listener = Listener::bind(addr).map_err(|e| format!("cannot listen on {addr}: {e}"))?;
+            tracing::info!("listening on {addr}");
+            let me = self.clone();
+            let t = spawn_acceptor(listener, MAX_CONNECTIONS, move |stream, peer| me.serve(stream, peer))
+                .map_err(|e| format!("cannot start a thread: {e}"))?;
+            acceptors.push(t);
+        }
+        for name in self.config.vms.keys() {
+            let me = self.clone();
+            let name = name.clone();
+            std::thread::Builder::new()
+                .name(format!("probe {name}"))
+                .spawn(move || me.probe(&name))
+                .map_err(|e| format!("cannot start a thread: {e}"))?;
+        }
+        for t in acceptors {
+            let _ = t.join();
+        }
+        Ok(())
+    }
+
+    fn peer_allowed(&self, peer: &Peer) -> Result<(), String> {
+        let allow = &self.config.allow;
+        match *peer {
+            Peer::Unix { uid, .. } if allow.uids.contains(&uid) => Ok(()),
+            Peer::Unix { uid, .. } => Err(format!("uid {uid} is not allowed")),
+            Peer::Vsock { cid, .. } if allow.gui_cid == Some(cid) => Ok(()),
+            Peer::Vsock { cid, .. } => Err(format!("CID {cid} is not the GUI VM")),
+        }
+    }
+
+    fn status(&self) -> MutexGuard<'_, Status> {
+        lock(&self.status)
+    }
+}

@@ -1,0 +1,294 @@
+//! hostd's connections: the handshake with the peer check, each request with its audit line,
+//! and what each request does.
+
+use std::path::Path;
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+
+use canopy_protocols::lifecycle::{
+    AgentReply, AgentRequest, AppArg, AppInfo, AppKind, Error, HostResponse, Reply, Request, State, VmInfo,
+};
+use serde_json::json;
+
+use super::status::{exit_state, Instance};
+use super::vms::not_managed;
+use super::{lock, Daemon};
+use crate::client::{AgentClient, ClientError};
+use crate::command::run_ok;
+use crate::server::{forward_events, handshake, next_request, reply, Incoming};
+use crate::transport::{Peer, Stream};
+
+impl Daemon {
+    pub(super) fn serve(self: &Arc<Self>, stream: Stream, peer: Peer) {
+        match handshake(&stream, "canopy-hostd", self.peer_allowed(&peer)) {
+            Ok(hello) => tracing::debug!("{peer}: connected ({})", hello.client),
+            Err(r) if r.not_allowed => {
+                tracing::warn!("{peer}: refused: {}", r.reason);
+                self.audit.record(&peer, json!("connect"), Err(format!("not allowed: {}", r.reason)));
+                return;
+            }
+            Err(r) => {
+                tracing::warn!("{peer}: {}", r.reason);
+                return;
+            }
+        }
+        loop {
+            match next_request::<Request, Reply>(&stream) {
+                Incoming::End(None) => return,
+                Incoming::End(Some(reason)) => {
+                    tracing::warn!("{peer}: connection closed: {reason}");
+                    self.audit.record(&peer, json!("frame"), Err(reason));
+                    return;
+                }
+                Incoming::Malformed(reason) => {
+                    tracing::warn!("{peer}: {reason}");
+                    self.audit.record(&peer, json!("malformed"), Err(format!("bad request: {reason}")));
+                }
+                Incoming::Request(Request::Watch) => {
+                    let (vms, apps, rx) = self.status().subscribe();
+                    self.audit.record(&peer, json!({"type": "watch"}), Ok("watching".into()));
+                    if reply(&stream, &HostResponse::Ok(Reply::Watching { vms, apps })) {
+                        forward_events(&stream, rx);
+                    }
+                    return;
+                }
+                Incoming::Request(req) => {
+                    let what = serde_json::to_value(&req).unwrap_or_default();
+                    let result = self.handle(&req);
+                    let summary = match &result {
+                        Ok(Reply::AppStarted { instance, vm, .. }) => Ok(format!("instance {instance} in {vm}")),
+                        Ok(_) => Ok("done".into()),
+                        Err(e) => Err(format!("{}: {e}", e.kind())),
+                    };
+                    self.audit.record(&peer, what, summary);
+                    if !reply(&stream, &HostResponse::from(result)) {
+                        return;
+                    }
+                }
+            }
+        }
+    }
+
+    fn handle(self: &Arc<Self>, req: &Request) -> Result<Reply, Error> {
+        match req {
+            Request::ListVms => Ok(Reply::Vms { vms: self.vm_infos() }),
+            Request::ListApps => Ok(Reply::Apps { apps: self.app_infos() }),
+            Request::Watch => Err(Error::bad_request("watch is handled by the connection")),
+            Request::StartVm { vm } => {
+                let mut rt = self.lock_vm(vm)?;
+                self.ensure_running(vm, &mut rt)?;
+                Ok(Reply::Done)
+            }
+            Request::StopVm { vm } => {
+                self.managed(vm)?;
+                let mut rt = self.lock_vm(vm)?;
+                self.stop_locked(vm, &mut rt)?;
+                Ok(Reply::Done)
+            }
+            Request::RestartVm { vm } => {
+                self.managed(vm)?;
+                let mut rt = self.lock_vm(vm)?;
+                self.stop_locked(vm, &mut rt)?;
+                self.ensure_running(vm, &mut rt)?;
+                Ok(Reply::Done)
+            }
+            Request::StartApp { app, vm, args } => self.start_app(app, vm.as_deref(), args),
+            Request::StopApp { app, instance } => self.stop_app(app, *instance),
+            Request::PowerOff => self.power("poweroff", &self.config.power.poweroff),
+            Request::Reboot => self.power("reboot", &self.config.power.reboot),
+            Request::Suspend => self.power("suspend", &self.config.power.suspend),
+            Request::SetDiskImage { vm, path } => self.set_disk_image(vm, path),
+        }
+    }
+
+    fn managed(&self, vm: &str) -> Result<(), Error> {
+        match self.config.vms.get(vm) {
+            None => Err(Error::UnknownVm { vm: vm.into() }),
+            Some(v) if !v.managed => Err(not_managed(vm)),
+            Some(_) => Ok(()),
+        }
+    }
+
+    fn vm_infos(&self) -> Vec<VmInfo> {
+        let st = self.status();
+        self.config
+            .vms
+            .iter()
+            .map(|(name, vm)| VmInfo {
+                name: name.clone(),
+                trust: vm.trust.clone(),
+                state: st.vm(name),
+                managed: vm.managed,
+                needs_disk_image: vm.needs_disk_image,
+                disk_image: vm
+                    .needs_disk_image
+                    .then(|| self.disk_image(name).ok().flatten())
+                    .flatten()
+                    .map(|p| p.display().to_string()),
+            })
+            .collect()
+    }
+
+    fn app_infos(&self) -> Vec<AppInfo> {
+        self.config
+            .apps
+            .iter()
+            .map(|(name, app)| AppInfo {
+                name: name.clone(),
+                display_name: app.display_name.clone(),
+                icon: app.icon.clone(),
+                kind: app.kind,
+                vm: app.vm.clone(),
+                other_vms: app.other_vms.clone(),
+                args: app.args.clone(),
+            })
+            .collect()
+    }
+
+    fn start_app(self: &Arc<Self>, name: &str, vm: Option<&str>, args: &[AppArg]) -> Result<Reply, Error> {
+        let app = self.config.apps.get(name).ok_or_else(|| Error::UnknownApp { app: name.into() })?;
+        let vm = vm.unwrap_or(&app.vm);
+        if !self.config.vms.contains_key(vm) {
+            return Err(Error::UnknownVm { vm: vm.into() });
+        }
+        if !app.offered_in(vm) {
+            return Err(Error::not_allowed(format!("app {name:?} is not offered in VM {vm:?}")));
+        }
+        app.args.check(args).map_err(Error::bad_request)?;
+
+        // Bring up what the app needs, one VM at a time and each under its own lock.
+        let (agent_vm, agent_app) = match app.kind {
+            AppKind::App => (vm, app.agent_app(name)),
+            AppKind::VmDisplay => {
+                let mut rt = self.lock_vm(vm)?;
+                self.ensure_running(vm, &mut rt)?;
+                let display_vm = app.display_vm.as_deref().expect("checked by config");
+                (display_vm, app.display_app.as_deref().expect("checked by config"))
+            }
+        };
+        {
+            let mut rt = self.lock_vm(agent_vm)?;
+            self.ensure_running(agent_vm, &mut rt)?;
+        }
+
+        let id = self.next_instance.fetch_add(1, Ordering::SeqCst);
+        let inst = Instance {
+            app: name.into(),
+            vm: vm.into(),
+            agent_vm: agent_vm.into(),
+            agent_instance: None,
+            state: State::Starting,
+        };
+        self.status().add_app(id, inst);
+        let req = AgentRequest::Start { app: agent_app.into(), args: args.to_vec() };
+        let fail = |state_reason: String, err: Error| {
+            self.status().set_app(id, State::Failed(state_reason));
+            Err(err)
+        };
+        match self.agent_request(agent_vm, &req) {
+            Ok(AgentReply::Started { instance, exited, .. }) => {
+                let exit = self.status().bind(id, instance).or(exited);
+                match exit {
+                    None => {
+                        self.status().set_app(id, State::Running);
+                        Ok(Reply::AppStarted { instance: id, app: name.into(), vm: vm.into() })
+                    }
+                    Some(status) if status.success() => {
+                        // Handed over to an instance that already ran, or simply done.
+                        self.status().set_app(id, exit_state(status, false));
+                        Ok(Reply::AppStarted { instance: id, app: name.into(), vm: vm.into() })
+                    }
+                    Some(status) => {
+                        let reason = format!("{status} right after it started");
+                        fail(reason.clone(), Error::AppFailed { app: name.into(), reason, status: Some(status) })
+                    }
+                }
+            }
+            Ok(other) => {
+                let reason = format!("unexpected reply from the agent: {other:?}");
+                fail(reason.clone(), Error::AgentUnreachable { vm: agent_vm.into(), reason })
+            }
+            Err(ClientError::Refused(e)) => {
+                let err = match e {
+                    Error::AppFailed { reason, status, .. } => Error::AppFailed { app: name.into(), reason, status },
+                    Error::UnknownApp { app } => Error::AppFailed {
+                        app: name.into(),
+                        reason: format!("the agent of VM {agent_vm:?} has no app {app:?}"),
+                        status: None,
+                    },
+                    other => Error::AppFailed { app: name.into(), reason: other.to_string(), status: None },
+                };
+                fail(err.to_string(), err)
+            }
+            Err(e) => fail(e.to_string(), Error::AgentUnreachable { vm: agent_vm.into(), reason: e.to_string() }),
+        }
+    }
+
+    fn stop_app(self: &Arc<Self>, name: &str, instance: Option<u64>) -> Result<Reply, Error> {
+        if !self.config.apps.contains_key(name) {
+            return Err(Error::UnknownApp { app: name.into() });
+        }
+        let targets = self.status().apps_where(|i| i.app == name);
+        let targets: Vec<_> = targets.into_iter().filter(|(id, _)| instance.is_none_or(|i| i == *id)).collect();
+        if targets.is_empty() {
+            return Err(Error::bad_request(match instance {
+                Some(i) => format!("app {name:?} has no running instance {i}"),
+                None => format!("app {name:?} is not running"),
+            }));
+        }
+        for (id, inst) in targets {
+            self.stop_instance(&inst)?;
+            self.status().set_app(id, State::Stopped);
+        }
+        Ok(Reply::Done)
+    }
+
+    /// Ask an instance's agent to stop it (and wait until it has).
+    pub(super) fn stop_instance(&self, inst: &Instance) -> Result<(), Error> {
+        let Some(agent_instance) = inst.agent_instance else {
+            return Err(Error::Busy { reason: format!("app {:?} is still starting", inst.app) });
+        };
+        match self.agent_request(&inst.agent_vm, &AgentRequest::Stop { instance: agent_instance }) {
+            Ok(_) => Ok(()),
+            Err(ClientError::Refused(e)) => {
+                Err(Error::ActionFailed { action: format!("stopping {}", inst.app), reason: e.to_string() })
+            }
+            Err(e) => Err(Error::AgentUnreachable { vm: inst.agent_vm.clone(), reason: e.to_string() }),
+        }
+    }
+
+    /// One request on a fresh connection to a VM's agent.
+    fn agent_request(&self, vm: &str, req: &AgentRequest) -> Result<AgentReply, ClientError> {
+        let addr = self.config.vms[vm].agent.as_ref().expect("apps only run in VMs with an agent");
+        let mut c = AgentClient::connect(addr, "canopy-hostd", Some(self.config.timeouts.agent_request()))?;
+        c.request(req)
+    }
+
+    fn power(&self, action: &str, command: &Option<Vec<String>>) -> Result<Reply, Error> {
+        let argv = command.as_ref().ok_or_else(|| Error::not_allowed(format!("{action} is not configured")))?;
+        run_ok(argv, &[], self.config.timeouts.command())
+            .map_err(|reason| Error::ActionFailed { action: action.into(), reason })?;
+        Ok(Reply::Done)
+    }
+
+    fn set_disk_image(&self, vm: &str, path: &str) -> Result<Reply, Error> {
+        let cfg = self.config.vms.get(vm).ok_or_else(|| Error::UnknownVm { vm: vm.into() })?;
+        if !cfg.needs_disk_image {
+            return Err(Error::bad_request(format!("VM {vm:?} does not use a disk image")));
+        }
+        let p = Path::new(path);
+        if !p.is_absolute() || path.contains('\0') {
+            return Err(Error::bad_request(format!("{path:?} is not an absolute path")));
+        }
+        match std::fs::metadata(p) {
+            Ok(m) if m.is_file() => {}
+            Ok(_) => return Err(Error::bad_request(format!("{path} is not a file"))),
+            Err(e) => return Err(Error::bad_request(format!("{path}: {e}"))),
+        }
+        lock(&self.state)
+            .set_disk_image(vm, p)
+            .map_err(|reason| Error::ActionFailed { action: "remembering the disk image".into(), reason })?;
+        tracing::info!("VM {vm}: disk image is now {path}");
+        Ok(Reply::Done)
+    }
+}

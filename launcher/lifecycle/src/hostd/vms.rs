@@ -1,0 +1,321 @@
+//! VM lifecycle in hostd: serialised start and stop through the backend, waiting for the agent
+//! with backoff, and the watch connection to each running VM's agent (app exits, VM loss).
+
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, MutexGuard};
+use std::time::Duration;
+
+use canopy_protocols::lifecycle::{AgentApp, AgentEvent, AppKind, Error, FrameError, State};
+
+use super::backend::VmRef;
+use super::status::Instance;
+use super::{lock, Daemon};
+use crate::address::Address;
+use crate::backoff::Backoff;
+use crate::client::{AgentClient, ClientError, Watcher};
+use crate::transport::Stream;
+
+/// Requests that may queue for one VM before more get `busy`.
+const MAX_WAITING: usize = 256;
+/// Longest single attempt to reach an agent.
+const AGENT_ATTEMPT: Duration = Duration::from_secs(5);
+/// How long the start-up probe tries an already running VM's agent.
+const PROBE_TIMEOUT: Duration = Duration::from_secs(2);
+
+static NEXT_MONITOR: AtomicU64 = AtomicU64::new(1);
+
+#[derive(Default)]
+pub struct VmRuntime {
+    monitor: Option<Monitor>,
+}
+
+/// The watch connection to a VM's agent; dropping it closes the connection on purpose.
+struct Monitor {
+    id: u64,
+    alive: Arc<AtomicBool>,
+    closing: Arc<AtomicBool>,
+    stream: Stream,
+}
+
+impl Drop for Monitor {
+    fn drop(&mut self) {
+        self.closing.store(true, Ordering::SeqCst);
+        self.stream.shutdown();
+    }
+}
+
+impl Daemon {
+    /// Lock a VM for a state change, waiting behind earlier requests for it.
+    pub(super) fn lock_vm(&self, name: &str) -> Result<MutexGuard<'_, VmRuntime>, Error> {
+        let slot = self.vms.get(name).ok_or_else(|| Error::UnknownVm { vm: name.into() })?;
+        if slot.waiting.fetch_add(1, Ordering::SeqCst) >= MAX_WAITING {
+            slot.waiting.fetch_sub(1, Ordering::SeqCst);
+            return Err(Error::Busy { reason: format!("{MAX_WAITING} requests are already waiting for VM {name:?}") });
+        }
+        let guard = lock(&slot.runtime);
+        slot.waiting.fetch_sub(1, Ordering::SeqCst);
+        Ok(guard)
+    }
+
+    /// The disk image a VM boots from: the one the user set, else the configured one.
+    pub(super) fn disk_image(&self, name: &str) -> Result<Option<PathBuf>, Error> {
+        let vm = &self.config.vms[name];
+        if !vm.needs_disk_image {
+            return Ok(None);
+        }
+        let remembered = lock(&self.state).disk_image(name).map(PathBuf::from);
+        let Some(path) = remembered.or_else(|| vm.disk_image.clone()) else {
+            return Err(Error::DiskImageMissing { vm: name.into(), reason: "no disk image is set".into() });
+        };
+        if !path.is_file() {
+            return Err(Error::DiskImageMissing {
+                vm: name.into(),
+                reason: format!("{} does not exist or is not a file", path.display()),
+            });
+        }
+        Ok(Some(path))
+    }
+
+    /// Bring a locked VM up: start it through its backend unless it runs, then wait until its
+    /// agent answers. Cheap when it is already up.
+    pub(super) fn ensure_running(self: &Arc<Self>, name: &str, rt: &mut VmRuntime) -> Result<(), Error> {
+        let vm = &self.config.vms[name];
+        let monitor_alive = rt.monitor.as_ref().is_some_and(|m| m.alive.load(Ordering::SeqCst));
+        if self.status().vm(name) == State::Running && (vm.agent.is_none() || monitor_alive) {
+            return Ok(());
+        }
+        if let Some(backend) = &self.vms[name].backend {
+            let image = self.disk_image(name)?;
+            let vmref = VmRef { name, cid: vm.cid, disk_image: image.as_deref() };
+            let running = backend.is_running(&vmref).map_err(|reason| {
+                let reason = format!("cannot tell whether it runs: {reason}");
+                self.status().set_vm(name, State::Failed(reason.clone()));
+                Error::VmFailedToStart { vm: name.into(), reason }
+            })?;
+            if !running {
+                rt.monitor = None;
+                {
+                    let mut st = self.status();
+                    st.set_vm(name, State::Starting);
+                    st.progress(name, "starting the VM".into());
+                }
+                if let Err(reason) = backend.start(&vmref) {
+                    self.status().set_vm(name, State::Failed(reason.clone()));
+                    return Err(Error::VmFailedToStart { vm: name.into(), reason });
+                }
+            }
+        }
+        if let Some(agent) = &vm.agent {
+            rt.monitor = None;
+            self.status().set_vm(name, State::Starting);
+            match self.connect_agent(name, agent, self.config.agent_ready(vm)) {
+                Ok(m) => rt.monitor = Some(m),
+                Err(reason) => {
+                    self.status().set_vm(name, State::Failed(format!("agent unreachable: {reason}")));
+                    return Err(Error::AgentUnreachable { vm: name.into(), reason });
+                }
+            }
+        }
+        self.status().set_vm(name, State::Running);
+        Ok(())
+    }
+
+    /// Stop a locked, managed VM.
+    pub(super) fn stop_locked(self: &Arc<Self>, name: &str, rt: &mut VmRuntime) -> Result<(), Error> {
+        let backend = self.vms[name].backend.as_ref().ok_or_else(|| not_managed(name))?;
+        self.status().set_vm(name, State::Stopping);
+        // Display clients of this VM run in another VM: end them first.
+        let displays = self.status().apps_where(|i| i.vm == name && i.agent_vm != name);
+        for (_, inst) in displays {
+            if let Err(e) = self.stop_instance(&inst) {
+                tracing::warn!("cannot stop the display client {} of VM {name}: {e}", inst.app);
+            }
+        }
+        rt.monitor = None;
+        let image = self.disk_image(name).ok().flatten();
+        let vmref = VmRef { name, cid: self.config.vms[name].cid, disk_image: image.as_deref() };
+        if let Err(reason) = backend.stop(&vmref) {
+            self.status().set_vm(name, State::Failed(reason.clone()));
+            return Err(Error::ActionFailed { action: format!("stopping VM {name}"), reason });
+        }
+        let mut st = self.status();
+        st.set_vm(name, State::Stopped);
+        st.vm_stopped(name);
+        Ok(())
+    }
+
+    /// Find out what runs after hostd (re)started: the backend's view, and the agent when it
+    /// answers at once.
+    pub(super) fn probe(self: &Arc<Self>, name: &str) {
+        let Ok(mut rt) = self.lock_vm(name) else { return };
+        let vm = &self.config.vms[name];
+        let running = match &self.vms[name].backend {
+            None => true,
+            Some(backend) => {
+                let image = self.disk_image(name).ok().flatten();
+                let vmref = VmRef { name, cid: vm.cid, disk_image: image.as_deref() };
+                match backend.is_running(&vmref) {
+                    Ok(r) => r,
+                    Err(reason) => {
+                        self.status().set_vm(name, State::Failed(reason));
+                        return;
+                    }
+                }
+            }
+        };
+        if !running {
+            self.status().set_vm(name, State::Stopped);
+            return;
+        }
+        self.status().set_vm(name, State::Running);
+        if let Some(agent) = &vm.agent {
+            match self.connect_agent(name, agent, PROBE_TIMEOUT) {
+                Ok(m) => rt.monitor = Some(m),
+                Err(e) => tracing::info!("VM {name} runs but its agent does not answer yet: {e}"),
+            }
+        }
+    }
+
+    /// Wait until the agent answers (retry with backoff up to `timeout`), then keep a watch
+    /// connection to it.
+    fn connect_agent(self: &Arc<Self>, name: &str, addr: &Address, timeout: Duration) -> Result<Monitor, String> {
+        let mut backoff = Backoff::new(Duration::from_millis(20), Duration::from_secs(1), timeout);
+        let (apps, watcher) = loop {
+            let n = backoff.attempts() + 1;
+            if n.is_power_of_two() {
+                self.status().progress(name, format!("waiting for the agent at {addr} (attempt {n})"));
+            }
+            let per_try = AGENT_ATTEMPT.min(backoff.remaining()).max(Duration::from_millis(100));
+            match AgentClient::connect(addr, "canopy-hostd", Some(per_try)).and_then(AgentClient::watch) {
+                Ok(w) => break w,
+                // It answered, and said no: waiting longer will not change that.
+                Err(ClientError::Refused(e)) => return Err(format!("the agent at {addr} refused: {e}")),
+                Err(e) => {
+                    if !backoff.failed() {
+                        return Err(format!(
+                            "no answer from {addr} within {:.1} s ({} attempts; last error: {e})",
+                            timeout.as_secs_f64(),
+                            backoff.attempts()
+                        ));
+                    }
+                    backoff.pause();
+                }
+            }
+        };
+        tracing::info!("VM {name}: agent at {addr} answers ({} apps running)", apps.len());
+        self.adopt(name, &apps);
+        let monitor = Monitor {
+            id: NEXT_MONITOR.fetch_add(1, Ordering::SeqCst),
+            alive: Arc::new(AtomicBool::new(true)),
+            closing: Arc::new(AtomicBool::new(false)),
+            stream: watcher.shutdown_handle().map_err(|e| e.to_string())?,
+        };
+        let (me, vm) = (self.clone(), name.to_string());
+        let (id, alive, closing) = (monitor.id, monitor.alive.clone(), monitor.closing.clone());
+        std::thread::Builder::new()
+            .name(format!("agent {name}"))
+            .spawn(move || me.watch_agent(&vm, id, watcher, &alive, &closing))
+            .map_err(|e| e.to_string())?;
+        Ok(monitor)
+    }
+
+    /// Reconcile with the apps an agent says are running: take on ones hostd does not know
+    /// (hostd restarted), forget ones that are gone.
+    fn adopt(&self, vm: &str, running: &[AgentApp]) {
+        let mut st = self.status();
+        for (id, inst) in st.apps_where(|i| i.agent_vm == vm && i.agent_instance.is_some()) {
+            if !running.iter().any(|a| Some(a.instance) == inst.agent_instance) {
+                st.set_app(id, State::Stopped);
+            }
+        }
+        for a in running {
+            if st.is_bound(vm, a.instance) {
+                continue;
+            }
+            let Some((app_name, shown_vm)) = self.app_for_agent_app(vm, &a.app) else {
+                tracing::warn!("VM {vm} runs {:?}, which no app of hostd's config names", a.app);
+                continue;
+            };
+            let id = self.next_instance.fetch_add(1, Ordering::SeqCst);
+            let inst = Instance {
+                app: app_name,
+                vm: shown_vm,
+                agent_vm: vm.into(),
+                agent_instance: Some(a.instance),
+                state: State::Running,
+            };
+            st.add_app(id, inst);
+        }
+    }
+
+    /// Which configured app (and in which VM the user sees it) an agent's app name is.
+    fn app_for_agent_app(&self, agent_vm: &str, agent_app: &str) -> Option<(String, String)> {
+        self.config.apps.iter().find_map(|(name, app)| match app.kind {
+            AppKind::App if app.offered_in(agent_vm) && app.agent_app(name) == agent_app => {
+                Some((name.clone(), agent_vm.to_string()))
+            }
+            AppKind::VmDisplay
+                if app.display_vm.as_deref() == Some(agent_vm) && app.display_app.as_deref() == Some(agent_app) =>
+            {
+                Some((name.clone(), app.vm.clone()))
+            }
+            _ => None,
+        })
+    }
+
+    fn watch_agent(
+        self: &Arc<Self>,
+        vm: &str,
+        monitor_id: u64,
+        mut watcher: Watcher<AgentEvent>,
+        alive: &AtomicBool,
+        closing: &AtomicBool,
+    ) {
+        let err = loop {
+            match watcher.next_event() {
+                Ok(AgentEvent::Exited { instance, app, status, requested }) => {
+                    tracing::debug!("VM {vm}: agent instance {instance} ({app}) {status}");
+                    self.status().agent_exit(vm, instance, status, requested);
+                }
+                Err(e) => break e,
+            }
+        };
+        alive.store(false, Ordering::SeqCst);
+        if closing.load(Ordering::SeqCst) {
+            return;
+        }
+        let hostile = !matches!(&err, ClientError::Connection { source: FrameError::Closed | FrameError::Io(_), .. });
+        if hostile {
+            tracing::warn!("VM {vm}: closing the agent connection: {err}");
+        } else {
+            tracing::warn!("VM {vm}: lost the agent: {err}");
+        }
+        // Decide what the loss means, unless a request has meanwhile replaced this connection.
+        let Ok(mut rt) = self.lock_vm(vm) else { return };
+        if rt.monitor.as_ref().map(|m| m.id) != Some(monitor_id) {
+            return;
+        }
+        rt.monitor = None;
+        let still_running = match &self.vms[vm].backend {
+            None => Ok(true),
+            Some(b) => {
+                let image = self.disk_image(vm).ok().flatten();
+                b.is_running(&VmRef { name: vm, cid: self.config.vms[vm].cid, disk_image: image.as_deref() })
+            }
+        };
+        let mut st = self.status();
+        match still_running {
+            Ok(false) => {
+                st.set_vm(vm, State::Stopped);
+                st.vm_stopped(vm);
+            }
+            Ok(true) => st.set_vm(vm, State::Failed(format!("lost its agent: {err}"))),
+            Err(e) => st.set_vm(vm, State::Failed(e)),
+        }
+    }
+}
+
+pub(super) fn not_managed(vm: &str) -> Error {
+    Error::not_allowed(format!("VM {vm:?} is not managed by hostd"))
+}

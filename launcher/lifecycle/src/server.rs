@@ -1,0 +1,202 @@
+//! The server side shared by hostd and the agent: accept loop, handshake with the peer check,
+//! and reading requests so that bad input gets an error reply and never ends the daemon.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+use canopy_protocols::lifecycle::{
+    decode, read_frame, read_frame_bytes, write_frame, Error, FrameError, HandshakeResponse, Hello, Response, Welcome,
+};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+
+use crate::transport::{Listener, Peer, Stream};
+
+/// How long a new connection may take to say hello, and a reader to take a reply.
+const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(5);
+const WRITE_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Accept connections on a thread of their own, one thread per connection, at most `limit` at
+/// once (more are closed at once, with a log line).
+pub fn spawn_acceptor<F>(listener: Listener, limit: usize, on_conn: F) -> std::io::Result<JoinHandle<()>>
+where
+    F: Fn(Stream, Peer) + Send + Sync + 'static,
+{
+    let on_conn = Arc::new(on_conn);
+    let active = Arc::new(AtomicUsize::new(0));
+    std::thread::Builder::new().name(format!("accept {}", listener.address())).spawn(move || loop {
+        let (stream, peer) = match listener.accept() {
+            Ok(c) => c,
+            Err(e) => {
+                tracing::warn!("accept on {} failed: {e}", listener.address());
+                // EMFILE and friends: back off instead of spinning.
+                std::thread::sleep(Duration::from_millis(100));
+                continue;
+            }
+        };
+        if active.fetch_add(1, Ordering::SeqCst) >= limit {
+            active.fetch_sub(1, Ordering::SeqCst);
+            tracing::warn!("{peer}: refused, already {limit} connections");
+            continue;
+        }
+        let (on_conn, active) = (on_conn.clone(), active.clone());
+        let spawned = std::thread::Builder::new().name(format!("conn {peer}")).spawn(move || {
+            on_conn(stream, peer);
+            active.fetch_sub(1, Ordering::SeqCst);
+        });
+        if let Err(e) = spawned {
+            tracing::warn!("{peer}: cannot start a thread: {e}");
+        }
+    })
+}
+
+/// Why a connection did not get past the handshake.
+#[derive(Debug)]
+pub struct Refused {
+    pub reason: String,
+    /// Whether the peer itself was not allowed (as opposed to speaking badly).
+    pub not_allowed: bool,
+}
+
+/// Read the peer's hello and answer it. `allowed` is the transport-level peer check; a refused
+/// peer gets a `not_allowed` error reply and the connection ends.
+pub fn handshake(stream: &Stream, server: &str, allowed: Result<(), String>) -> Result<Hello, Refused> {
+    let _ = stream.set_read_timeout(Some(HANDSHAKE_TIMEOUT));
+    let _ = stream.set_write_timeout(Some(WRITE_TIMEOUT));
+    let bad = |reason: String| Refused { reason, not_allowed: false };
+    let hello: Hello = match read_frame(&mut &*stream) {
+        Ok(h) => h,
+        Err(FrameError::Closed) => return Err(bad("closed before hello".into())),
+        Err(e) => {
+            let reason = format!("bad hello: {e}");
+            if e.stream_intact() || matches!(e, FrameError::TooLong { .. }) {
+                reply(stream, &HandshakeResponse::Error(Error::bad_request(&reason)));
+            }
+            return Err(bad(reason));
+        }
+    };
+    if let Err(reason) = allowed {
+        reply(stream, &HandshakeResponse::Error(Error::not_allowed(&reason)));
+        return Err(Refused { reason, not_allowed: true });
+    }
+    if let Err(e) = hello.check() {
+        reply(stream, &HandshakeResponse::Error(e.clone()));
+        return Err(bad(e.to_string()));
+    }
+    reply(stream, &HandshakeResponse::Ok(Welcome::new(server)));
+    let _ = stream.set_read_timeout(None);
+    Ok(hello)
+}
+
+/// What came in on a connection after the handshake.
+pub enum Incoming<R> {
+    Request(R),
+    /// A frame that is not a valid request; it has been answered with `bad_request`.
+    Malformed(String),
+    /// The connection is over (closed by the peer, broken, or a frame over the limit, which has
+    /// been answered and logged).
+    End(Option<String>),
+}
+
+pub fn next_request<R: DeserializeOwned, Rep: Serialize>(stream: &Stream) -> Incoming<R> {
+    let bytes = match read_frame_bytes(&mut &*stream) {
+        Ok(b) => b,
+        Err(FrameError::Closed) => return Incoming::End(None),
+        Err(e @ FrameError::TooLong { .. }) => {
+            let reason = e.to_string();
+            reply(stream, &Response::<Rep>::Error(Error::bad_request(&reason)));
+            return Incoming::End(Some(reason));
+        }
+        Err(e) => return Incoming::End(Some(e.to_string())),
+    };
+    match decode::<R>(&bytes) {
+        Ok(r) => Incoming::Request(r),
+        Err(e) => {
+            let reason = e.to_string();
+            reply(stream, &Response::<Rep>::Error(Error::bad_request(&reason)));
+            Incoming::Malformed(reason)
+        }
+    }
+}
+
+/// Write one message; false when the peer is gone (the caller ends the connection).
+pub fn reply<T: Serialize>(stream: &Stream, msg: &T) -> bool {
+    match write_frame(&mut &*stream, msg) {
+        Ok(()) => true,
+        Err(e) => {
+            tracing::debug!("write failed: {e}");
+            false
+        }
+    }
+}
+
+/// After a watch request has been answered: forward events from `rx` until the peer goes away
+/// or the sender side ends. A peer that closes is noticed within `IDLE_CHECK` even when no
+/// events come.
+pub fn forward_events<E: Serialize>(stream: &Stream, rx: std::sync::mpsc::Receiver<E>) {
+    use std::sync::mpsc::RecvTimeoutError;
+    const IDLE_CHECK: Duration = Duration::from_secs(5);
+    loop {
+        match rx.recv_timeout(IDLE_CHECK) {
+            Ok(ev) => {
+                if !reply(stream, &ev) {
+                    return;
+                }
+            }
+            Err(RecvTimeoutError::Timeout) => {
+                if peer_gone(stream) {
+                    return;
+                }
+            }
+            Err(RecvTimeoutError::Disconnected) => return,
+        }
+    }
+}
+
+/// Whether a watching peer has closed (or, against the protocol, sent something).
+fn peer_gone(stream: &Stream) -> bool {
+    use rustix::event::{poll, PollFd, PollFlags, Timespec};
+    let mut fds = [PollFd::new(stream, PollFlags::IN)];
+    match poll(&mut fds, Some(&Timespec { tv_sec: 0, tv_nsec: 0 })) {
+        Ok(0) => false,
+        // Readable means closed (or data the protocol does not allow): either way, done.
+        Ok(_) | Err(_) => true,
+    }
+}
+
+/// Subscribers of an event stream. A subscriber that falls `QUEUE` events behind is dropped
+/// (its connection ends) rather than holding memory or blocking the daemon.
+#[derive(Debug)]
+pub struct Subscribers<E> {
+    senders: Vec<std::sync::mpsc::SyncSender<E>>,
+}
+
+impl<E> Default for Subscribers<E> {
+    fn default() -> Self {
+        Self { senders: Vec::new() }
+    }
+}
+
+impl<E: Clone> Subscribers<E> {
+    const QUEUE: usize = 4096;
+
+    pub fn subscribe(&mut self) -> std::sync::mpsc::Receiver<E> {
+        let (tx, rx) = std::sync::mpsc::sync_channel(Self::QUEUE);
+        self.senders.push(tx);
+        rx
+    }
+
+    pub fn publish(&mut self, ev: &E) {
+        use std::sync::mpsc::TrySendError;
+        self.senders.retain(|s| match s.try_send(ev.clone()) {
+            Ok(()) => true,
+            Err(TrySendError::Full(_)) => {
+                tracing::warn!("a watcher is {} events behind; dropping it", Self::QUEUE);
+                false
+            }
+            Err(TrySendError::Disconnected(_)) => false,
+        });
+    }
+}
