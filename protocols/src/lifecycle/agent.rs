@@ -27,10 +27,23 @@ pub enum AgentRequest {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
 pub enum AgentReply {
-    Pong { apps: Vec<String> },
-    Started { instance: u64, pid: u32 },
-    Running { apps: Vec<AgentApp> },
-    Watching { apps: Vec<AgentApp> },
+    Pong {
+        apps: Vec<String>,
+    },
+    /// The app runs. `exited` is set when it ended within its start-up grace period (a status
+    /// other than success means it failed to start).
+    Started {
+        instance: u64,
+        pid: u32,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        exited: Option<ExitStatus>,
+    },
+    Running {
+        apps: Vec<AgentApp>,
+    },
+    Watching {
+        apps: Vec<AgentApp>,
+    },
     Done,
 }
 
@@ -47,12 +60,7 @@ pub struct AgentApp {
 #[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
 pub enum AgentEvent {
     /// An app instance ended. `requested` is true when it ended because it was asked to stop.
-    Exited {
-        instance: u64,
-        app: String,
-        status: ExitStatus,
-        requested: bool,
-    },
+    Exited { instance: u64, app: String, status: ExitStatus, requested: bool },
 }
 
 /// How a process ended: `{"code": 3}` or `{"signal": 9}`.
