@@ -24,9 +24,7 @@ mod hostd;
 pub use agent::{AgentApp, AgentEvent, AgentReply, AgentRequest, ExitStatus};
 pub use args::{AppArg, ArgKind, ArgSpec, MAX_ARG_LEN};
 pub use error::Error;
-pub use framing::{
-    decode, encode, read_frame, read_frame_bytes, write_frame, FrameDecoder, FrameError,
-};
+pub use framing::{decode, encode, read_frame, read_frame_bytes, write_frame, FrameDecoder, FrameError};
 pub use hostd::{AppInfo, AppKind, AppStatus, Event, Reply, Request, State, VmInfo, VmStatus};
 
 use serde::{Deserialize, Serialize};
@@ -50,25 +48,16 @@ pub struct Hello {
 
 impl Hello {
     pub fn new(client: &str) -> Self {
-        Self {
-            protocol: PROTOCOL.into(),
-            version: VERSION,
-            client: client.into(),
-        }
+        Self { protocol: PROTOCOL.into(), version: VERSION, client: client.into() }
     }
 
     /// Whether a server of this build can talk to the client that sent this.
     pub fn check(&self) -> Result<(), Error> {
         if self.protocol != PROTOCOL {
-            return Err(Error::BadRequest {
-                reason: format!("unknown protocol {:?}", self.protocol),
-            });
+            return Err(Error::BadRequest { reason: format!("unknown protocol {:?}", self.protocol) });
         }
         if self.version != VERSION {
-            return Err(Error::UnsupportedVersion {
-                version: self.version,
-                supported: vec![VERSION],
-            });
+            return Err(Error::UnsupportedVersion { version: self.version, supported: vec![VERSION] });
         }
         Ok(())
     }
@@ -85,11 +74,7 @@ pub struct Welcome {
 
 impl Welcome {
     pub fn new(server: &str) -> Self {
-        Self {
-            protocol: PROTOCOL.into(),
-            version: VERSION,
-            server: server.into(),
-        }
+        Self { protocol: PROTOCOL.into(), version: VERSION, server: server.into() }
     }
 }
 

@@ -74,22 +74,12 @@ impl Default for ArgSpec {
 impl ArgSpec {
     /// No arguments at all.
     pub fn none() -> Self {
-        Self {
-            kind: ArgKind::None,
-            min: 0,
-            max: 0,
-            schemes: Vec::new(),
-        }
+        Self { kind: ArgKind::None, min: 0, max: 0, schemes: Vec::new() }
     }
 
     /// At most one argument of `kind`.
     pub fn optional(kind: ArgKind) -> Self {
-        Self {
-            kind,
-            min: 0,
-            max: 1,
-            schemes: default_schemes(),
-        }
+        Self { kind, min: 0, max: 1, schemes: default_schemes() }
     }
 
     /// Largest number of arguments actually accepted (none for `kind = "none"`).
@@ -104,11 +94,7 @@ impl ArgSpec {
     /// A problem with the spec itself, for config checking.
     pub fn problem(&self) -> Option<String> {
         if self.min > self.max_count() {
-            return Some(format!(
-                "min ({}) is more than max ({})",
-                self.min,
-                self.max_count()
-            ));
+            return Some(format!("min ({}) is more than max ({})", self.min, self.max_count()));
         }
         if self.kind == ArgKind::Url {
             if self.schemes.is_empty() {
@@ -177,10 +163,7 @@ fn check_len_and_controls(s: &str, what: &str) -> Result<(), String> {
         return Err(format!("{what} is longer than {MAX_ARG_LEN} bytes"));
     }
     if s.chars().any(|c| c.is_control()) {
-        return Err(format!(
-            "{what} {:?} contains control characters",
-            truncate(s)
-        ));
+        return Err(format!("{what} {:?} contains control characters", truncate(s)));
     }
     Ok(())
 }
@@ -200,15 +183,10 @@ fn check_url(url: &str, schemes: &[String]) -> Result<(), String> {
         return Err(format!("{:?} is not a URL (bad scheme)", truncate(url)));
     }
     if !schemes.iter().any(|s| s.eq_ignore_ascii_case(scheme)) {
-        return Err(format!(
-            "URL scheme {scheme:?} is not allowed (allowed: {})",
-            schemes.join(", ")
-        ));
+        return Err(format!("URL scheme {scheme:?} is not allowed (allowed: {})", schemes.join(", ")));
     }
     if matches!(scheme.to_ascii_lowercase().as_str(), "http" | "https") {
-        let host = rest
-            .strip_prefix("//")
-            .map(|r| r.split(['/', '?', '#']).next().unwrap_or(""));
+        let host = rest.strip_prefix("//").map(|r| r.split(['/', '?', '#']).next().unwrap_or(""));
         if host.is_none_or(str::is_empty) {
             return Err(format!("URL {:?} has no host", truncate(url)));
         }

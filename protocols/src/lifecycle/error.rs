@@ -61,14 +61,10 @@ impl Error {
     }
 
     pub fn bad_request(reason: impl Into<String>) -> Self {
-        Error::BadRequest {
-            reason: reason.into(),
-        }
+        Error::BadRequest { reason: reason.into() }
     }
 
     pub fn not_allowed(reason: impl Into<String>) -> Self {
-        Error::NotAllowed {
-            reason: reason.into(),
-        }
+        Error::NotAllowed { reason: reason.into() }
     }
 }

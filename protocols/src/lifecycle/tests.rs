@@ -14,26 +14,12 @@ fn parse<T: serde::de::DeserializeOwned>(v: serde_json::Value) -> Result<T, Fram
 
 #[test]
 fn requests_have_a_stable_wire_form() {
-    let req = Request::StartApp {
-        app: "browser".into(),
-        vm: None,
-        args: vec![AppArg::Url("https://example.org/".into())],
-    };
-    assert_eq!(
-        wire(&req),
-        json!({"type": "start_app", "app": "browser", "args": [{"url": "https://example.org/"}]})
-    );
+    let req =
+        Request::StartApp { app: "browser".into(), vm: None, args: vec![AppArg::Url("https://example.org/".into())] };
+    assert_eq!(wire(&req), json!({"type": "start_app", "app": "browser", "args": [{"url": "https://example.org/"}]}));
     assert_eq!(wire(&Request::PowerOff), json!({"type": "power_off"}));
-    let back: Request =
-        parse(json!({"type": "start_app", "app": "pdf", "vm": "zathura-vm"})).unwrap();
-    assert_eq!(
-        back,
-        Request::StartApp {
-            app: "pdf".into(),
-            vm: Some("zathura-vm".into()),
-            args: vec![]
-        }
-    );
+    let back: Request = parse(json!({"type": "start_app", "app": "pdf", "vm": "zathura-vm"})).unwrap();
+    assert_eq!(back, Request::StartApp { app: "pdf".into(), vm: Some("zathura-vm".into()), args: vec![] });
 }
 
 #[test]
@@ -45,22 +31,12 @@ fn every_request_round_trips() {
         Request::StartVm { vm: "a".into() },
         Request::StopVm { vm: "a".into() },
         Request::RestartVm { vm: "a".into() },
-        Request::StartApp {
-            app: "x".into(),
-            vm: Some("a".into()),
-            args: vec![AppArg::File("/f".into())],
-        },
-        Request::StopApp {
-            app: "x".into(),
-            instance: Some(4),
-        },
+        Request::StartApp { app: "x".into(), vm: Some("a".into()), args: vec![AppArg::File("/f".into())] },
+        Request::StopApp { app: "x".into(), instance: Some(4) },
         Request::PowerOff,
         Request::Reboot,
         Request::Suspend,
-        Request::SetDiskImage {
-            vm: "win".into(),
-            path: "/var/win.qcow2".into(),
-        },
+        Request::SetDiskImage { vm: "win".into(), path: "/var/win.qcow2".into() },
     ];
     for req in all {
         let frame = encode(&req).unwrap();
@@ -71,42 +47,22 @@ fn every_request_round_trips() {
 
 #[test]
 fn unknown_fields_and_types_are_rejected() {
-    assert!(
-        parse::<Request>(json!({"type": "start_vm", "vm": "a", "command": "rm -rf /"})).is_err()
-    );
+    assert!(parse::<Request>(json!({"type": "start_vm", "vm": "a", "command": "rm -rf /"})).is_err());
     assert!(parse::<Request>(json!({"type": "run_shell", "cmd": "id"})).is_err());
     assert!(parse::<Request>(json!({"type": "start_vm"})).is_err());
-    assert!(
-        parse::<Request>(json!({"type": "start_app", "app": "x", "args": [{"cmd": "id"}]}))
-            .is_err()
-    );
+    assert!(parse::<Request>(json!({"type": "start_app", "app": "x", "args": [{"cmd": "id"}]})).is_err());
     assert!(parse::<AgentRequest>(json!({"type": "start", "app": "x", "argv": ["id"]})).is_err());
-    assert!(
-        parse::<Hello>(json!({"protocol": PROTOCOL, "version": 1, "client": "c", "uid": 0}))
-            .is_err()
-    );
+    assert!(parse::<Hello>(json!({"protocol": PROTOCOL, "version": 1, "client": "c", "uid": 0})).is_err());
 }
 
 #[test]
 fn replies_and_events_round_trip() {
     let replies: Vec<HostResponse> = vec![
         Response::Ok(Reply::Done),
-        Response::Ok(Reply::AppStarted {
-            instance: 3,
-            app: "browser".into(),
-            vm: "chromium-vm".into(),
-        }),
+        Response::Ok(Reply::AppStarted { instance: 3, app: "browser".into(), vm: "chromium-vm".into() }),
         Response::Ok(Reply::Watching {
-            vms: vec![VmStatus {
-                vm: "a".into(),
-                state: State::Failed("boom".into()),
-            }],
-            apps: vec![AppStatus {
-                instance: 1,
-                app: "x".into(),
-                vm: "a".into(),
-                state: State::Running,
-            }],
+            vms: vec![VmStatus { vm: "a".into(), state: State::Failed("boom".into()) }],
+            apps: vec![AppStatus { instance: 1, app: "x".into(), vm: "a".into(), state: State::Running }],
         }),
         Response::Ok(Reply::Apps {
             apps: vec![AppInfo {
@@ -119,15 +75,8 @@ fn replies_and_events_round_trip() {
                 args: ArgSpec::optional(ArgKind::File),
             }],
         }),
-        Response::Error(Error::DiskImageMissing {
-            vm: "win".into(),
-            reason: "not set".into(),
-        }),
-        Response::Error(Error::AppFailed {
-            app: "x".into(),
-            reason: "r".into(),
-            status: Some(ExitStatus::Code(3)),
-        }),
+        Response::Error(Error::DiskImageMissing { vm: "win".into(), reason: "not set".into() }),
+        Response::Error(Error::AppFailed { app: "x".into(), reason: "r".into(), status: Some(ExitStatus::Code(3)) }),
     ];
     for r in replies {
         let back: HostResponse = decode(&encode(&r).unwrap()[4..]).unwrap();
@@ -138,27 +87,14 @@ fn replies_and_events_round_trip() {
         json!({"error": {"kind": "unknown_vm", "vm": "x"}})
     );
     assert_eq!(
-        wire(&Event::Vm(VmStatus {
-            vm: "a".into(),
-            state: State::Starting
-        })),
+        wire(&Event::Vm(VmStatus { vm: "a".into(), state: State::Starting })),
         json!({"type": "vm", "vm": "a", "state": "starting"})
     );
     assert_eq!(
-        wire(&Event::App(AppStatus {
-            instance: 2,
-            app: "x".into(),
-            vm: "a".into(),
-            state: State::Failed("f".into())
-        })),
+        wire(&Event::App(AppStatus { instance: 2, app: "x".into(), vm: "a".into(), state: State::Failed("f".into()) })),
         json!({"type": "app", "instance": 2, "app": "x", "vm": "a", "state": {"failed": "f"}})
     );
-    let ev = AgentEvent::Exited {
-        instance: 1,
-        app: "x".into(),
-        status: ExitStatus::Signal(9),
-        requested: false,
-    };
+    let ev = AgentEvent::Exited { instance: 1, app: "x".into(), status: ExitStatus::Signal(9), requested: false };
     assert_eq!(parse::<AgentEvent>(wire(&ev)).unwrap(), ev);
     assert_eq!(wire(&ExitStatus::Code(3)), json!({"code": 3}));
 }
@@ -168,13 +104,7 @@ fn hello_checks_protocol_and_version() {
     assert_eq!(Hello::new("t").check(), Ok(()));
     let mut h = Hello::new("t");
     h.version = 7;
-    assert_eq!(
-        h.check(),
-        Err(Error::UnsupportedVersion {
-            version: 7,
-            supported: vec![VERSION]
-        })
-    );
+    assert_eq!(h.check(), Err(Error::UnsupportedVersion { version: 7, supported: vec![VERSION] }));
     h = Hello::new("t");
     h.protocol = "wayland".into();
     assert_eq!(h.check().unwrap_err().kind(), "bad_request");
@@ -185,15 +115,10 @@ fn frames_over_the_limit_are_refused_without_reading_the_body() {
     let mut data = ((MAX_FRAME + 1) as u32).to_be_bytes().to_vec();
     data.extend_from_slice(b"{}");
     let mut cur = Cursor::new(data);
-    assert!(
-        matches!(read_frame_bytes(&mut cur), Err(FrameError::TooLong { len }) if len == MAX_FRAME + 1)
-    );
+    assert!(matches!(read_frame_bytes(&mut cur), Err(FrameError::TooLong { len }) if len == MAX_FRAME + 1));
     assert_eq!(cur.position(), 4);
 
-    let big = Request::SetDiskImage {
-        vm: "w".into(),
-        path: "/".repeat(MAX_FRAME),
-    };
+    let big = Request::SetDiskImage { vm: "w".into(), path: "/".repeat(MAX_FRAME) };
     assert!(matches!(encode(&big), Err(FrameError::TooLong { .. })));
 
     let exact = vec![b' '; MAX_FRAME - 2];
@@ -207,18 +132,9 @@ fn frames_over_the_limit_are_refused_without_reading_the_body() {
 
 #[test]
 fn closed_truncated_and_malformed_frames() {
-    assert!(matches!(
-        read_frame_bytes(&mut Cursor::new(vec![])),
-        Err(FrameError::Closed)
-    ));
-    assert!(matches!(
-        read_frame_bytes(&mut Cursor::new(vec![0, 0])),
-        Err(FrameError::Io(_))
-    ));
-    assert!(matches!(
-        read_frame_bytes(&mut Cursor::new(vec![0, 0, 0, 5, b'{'])),
-        Err(FrameError::Io(_))
-    ));
+    assert!(matches!(read_frame_bytes(&mut Cursor::new(vec![])), Err(FrameError::Closed)));
+    assert!(matches!(read_frame_bytes(&mut Cursor::new(vec![0, 0])), Err(FrameError::Io(_))));
+    assert!(matches!(read_frame_bytes(&mut Cursor::new(vec![0, 0, 0, 5, b'{'])), Err(FrameError::Io(_))));
     let mut frame = 5u32.to_be_bytes().to_vec();
     frame.extend_from_slice(b"{nope");
     let err = read_frame::<_, Request>(&mut Cursor::new(frame)).unwrap_err();
@@ -247,14 +163,8 @@ fn decoder_cuts_frames_from_pieces() {
 fn url_arguments_are_checked() {
     let spec = ArgSpec::optional(ArgKind::Url);
     assert_eq!(spec.check(&[]), Ok(()));
-    assert_eq!(
-        spec.check(&[AppArg::Url("https://example.org/a?b#c".into())]),
-        Ok(())
-    );
-    assert_eq!(
-        spec.check(&[AppArg::Url("HTTP://localhost:8080".into())]),
-        Ok(())
-    );
+    assert_eq!(spec.check(&[AppArg::Url("https://example.org/a?b#c".into())]), Ok(()));
+    assert_eq!(spec.check(&[AppArg::Url("HTTP://localhost:8080".into())]), Ok(()));
     for bad in [
         "--renderer-cmd-prefix=/bin/sh",
         "-x",
@@ -267,65 +177,32 @@ fn url_arguments_are_checked() {
         "",
         "noscheme",
     ] {
-        assert!(
-            spec.check(&[AppArg::Url(bad.into())]).is_err(),
-            "{bad:?} accepted"
-        );
+        assert!(spec.check(&[AppArg::Url(bad.into())]).is_err(), "{bad:?} accepted");
     }
     let long = format!("https://a/{}", "x".repeat(MAX_ARG_LEN));
-    assert!(spec
-        .check(&[AppArg::Url(long)])
-        .unwrap_err()
-        .contains("longer"));
-    let two = [
-        AppArg::Url("https://a".into()),
-        AppArg::Url("https://b".into()),
-    ];
+    assert!(spec.check(&[AppArg::Url(long)]).unwrap_err().contains("longer"));
+    let two = [AppArg::Url("https://a".into()), AppArg::Url("https://b".into())];
     assert!(spec.check(&two).unwrap_err().contains("0 to 1"));
 }
 
 #[test]
 fn file_arguments_are_checked() {
-    let spec = ArgSpec {
-        min: 1,
-        ..ArgSpec::optional(ArgKind::File)
-    };
-    assert_eq!(
-        spec.check(&[AppArg::File("/home/user/Downloads/a b.pdf".into())]),
-        Ok(())
-    );
+    let spec = ArgSpec { min: 1, ..ArgSpec::optional(ArgKind::File) };
+    assert_eq!(spec.check(&[AppArg::File("/home/user/Downloads/a b.pdf".into())]), Ok(()));
     assert!(spec.check(&[]).unwrap_err().contains("exactly 1"));
-    assert!(spec
-        .check(&[AppArg::File("-dump".into())])
-        .unwrap_err()
-        .contains("not absolute"));
-    assert!(spec
-        .check(&[AppArg::File("/a/../etc/shadow".into())])
-        .unwrap_err()
-        .contains(".."));
-    assert!(spec
-        .check(&[AppArg::File("/a\0b".into())])
-        .unwrap_err()
-        .contains("control"));
+    assert!(spec.check(&[AppArg::File("-dump".into())]).unwrap_err().contains("not absolute"));
+    assert!(spec.check(&[AppArg::File("/a/../etc/shadow".into())]).unwrap_err().contains(".."));
+    assert!(spec.check(&[AppArg::File("/a\0b".into())]).unwrap_err().contains("control"));
     let wrong = spec.check(&[AppArg::Url("https://a".into())]).unwrap_err();
     assert!(wrong.contains("is a URL, this app takes a file"), "{wrong}");
-    assert!(ArgSpec::none()
-        .check(&[AppArg::File("/a".into())])
-        .unwrap_err()
-        .contains("no arguments"));
+    assert!(ArgSpec::none().check(&[AppArg::File("/a".into())]).unwrap_err().contains("no arguments"));
 }
 
 #[test]
 fn arg_spec_problems() {
     assert_eq!(ArgSpec::optional(ArgKind::Url).problem(), None);
-    let bad = ArgSpec {
-        min: 2,
-        ..ArgSpec::optional(ArgKind::File)
-    };
+    let bad = ArgSpec { min: 2, ..ArgSpec::optional(ArgKind::File) };
     assert!(bad.problem().unwrap().contains("min"));
-    let bad = ArgSpec {
-        schemes: vec!["ht tp".into()],
-        ..ArgSpec::optional(ArgKind::Url)
-    };
+    let bad = ArgSpec { schemes: vec!["ht tp".into()], ..ArgSpec::optional(ArgKind::Url) };
     assert!(bad.problem().unwrap().contains("not a URL scheme"));
 }
