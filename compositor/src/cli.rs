@@ -77,10 +77,10 @@ impl RunArgs {
         })
     }
 
-    /// Parsed `--output` values: (name, (w, h), scale).
-    pub fn headless_outputs(&self) -> Result<Vec<(String, (i32, i32), f64)>, String> {
+    /// Parsed `--output` values.
+    pub fn headless_outputs(&self) -> Result<Vec<HeadlessOutputSpec>, String> {
         if self.outputs.is_empty() {
-            return Ok(vec![("HEADLESS-1".into(), (1280, 800), 1.0)]);
+            return Ok(vec![HeadlessOutputSpec { name: "HEADLESS-1".into(), size: (1280, 800), scale: 1.0 }]);
         }
         self.outputs
             .iter()
@@ -91,8 +91,16 @@ impl RunArgs {
                     None => (format!("HEADLESS-{}", i + 1), spec.as_str()),
                 };
                 let (w, h, s) = crate::ipc::parse_output_mode(mode).map_err(|e| format!("--output {spec}: {e}"))?;
-                Ok((name, (w, h), s))
+                Ok(HeadlessOutputSpec { name, size: (w, h), scale: s })
             })
             .collect()
     }
+}
+
+/// A virtual output of the headless backend.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HeadlessOutputSpec {
+    pub name: String,
+    pub size: (i32, i32),
+    pub scale: f64,
 }

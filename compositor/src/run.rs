@@ -39,13 +39,13 @@ pub fn run(args: RunArgs) -> anyhow::Result<()> {
         BackendKind::Headless => (Backend::Headless(Headless::new()?), None),
         BackendKind::Winit => {
             let (w, output) = crate::backend::winit::Winit::new(&event_loop.handle(), 1.0)?;
-            (Backend::Winit(w), Some(output))
+            (Backend::Winit(Box::new(w)), Some(output))
         }
         BackendKind::Udev => (Backend::Udev(crate::backend::udev::Udev::new(&event_loop.handle())?), None),
     };
     let mut state = State { backend, canopy };
-    for (name, size, scale) in headless_outputs {
-        state.add_headless_output(&name, size, scale);
+    for o in headless_outputs {
+        state.add_headless_output(&o.name, o.size, o.scale);
     }
     if let Some(output) = first_output {
         state.canopy.add_output(output);

@@ -1,1 +1,9 @@
-//! End-to-end tests of canopy: real clients, proxy and compositor on the headless backend
+//! Shared machinery of canopy's end-to-end tests: start the real compositor on its headless
+//! backend in a private runtime dir, run real clients against it (directly, or as a VM's
+//! sandboxed client), drive it through its control IPC, and compare screenshots.
+
+pub mod fixture;
+pub mod image;
+
+pub use fixture::{bin_path, Client, Compositor};
+pub use image::Image;

@@ -93,7 +93,7 @@ impl TomlFile {
                     table = t;
                     find_in_table(table, part)
                 }
-                Some(DeValue::Array(a)) => part.parse::<usize>().ok().and_then(|i| a.get(i)),
+                Some(DeValue::Array(a)) => part.parse::<usize>().ok().and_then(|i| a.get(i)).map(|v| (None, v)),
                 Some(_) => None,
             };
             match next {
@@ -112,16 +112,6 @@ type Entry<'a, 'i> = (Option<std::ops::Range<usize>>, &'a Spanned<DeValue<'i>>);
 
 fn find_in_table<'a, 'i>(table: &'a DeTable<'i>, name: &str) -> Option<Entry<'a, 'i>> {
     table.iter().find(|(k, _)| k.get_ref().as_ref() == name).map(|(k, v)| (Some(k.span()), v))
-}
-
-trait ArrayIndex<'i> {
-    fn get(&self, i: usize) -> Option<Entry<'_, 'i>>;
-}
-
-impl<'i> ArrayIndex<'i> for toml::de::DeArray<'i> {
-    fn get(&self, i: usize) -> Option<Entry<'_, 'i>> {
-        self.iter().nth(i).map(|v| (None, v))
-    }
 }
 
 /// Split a dotted key path; segments may be quoted (`keybindings."Super+Return"`).

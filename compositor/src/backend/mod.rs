@@ -13,7 +13,7 @@ use crate::state::Canopy;
 
 pub enum Backend {
     Headless(headless::Headless),
-    Winit(winit::Winit),
+    Winit(Box<winit::Winit>),
     Udev(udev::Udev),
 }
 

@@ -23,9 +23,7 @@ pub fn find_socket(explicit: Option<&Path>) -> anyhow::Result<PathBuf> {
         .with_context(|| format!("reading {}", dir.display()))?
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| {
-            p.file_name()
-                .and_then(|n| n.to_str())
-                .is_some_and(|n| n.starts_with("canopy-wayland") && n.ends_with(".sock"))
+            p.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with("canopy-") && n.ends_with(".sock"))
         })
         .collect();
     match found.as_slice() {

@@ -1,0 +1,393 @@
+//! A deterministic Wayland test client: one toplevel showing four quadrants of a colour, so a
+//! screenshot shows where it is, how big, and whether it is scaled or cut. It prints what it
+//! receives (configures, focus, keys, pointer) as JSON lines on stdout for tests to read.
+
+use std::io::Write;
+use std::time::Duration;
+
+use clap::{Parser, ValueEnum};
+use serde_json::json;
+use smithay_client_toolkit::compositor::{CompositorHandler, CompositorState};
+use smithay_client_toolkit::output::{OutputHandler, OutputState};
+use smithay_client_toolkit::reexports::calloop::EventLoop;
+use smithay_client_toolkit::reexports::calloop_wayland_source::WaylandSource;
+use smithay_client_toolkit::registry::{ProvidesRegistryState, RegistryState};
+use smithay_client_toolkit::seat::keyboard::{KeyEvent, KeyboardHandler, Keysym, Modifiers, RawModifiers};
+use smithay_client_toolkit::seat::pointer::{PointerEvent, PointerEventKind, PointerHandler};
+use smithay_client_toolkit::seat::{Capability, SeatHandler, SeatState};
+use smithay_client_toolkit::shell::xdg::popup::{Popup, PopupConfigure, PopupHandler};
+use smithay_client_toolkit::shell::xdg::window::{Window, WindowConfigure, WindowDecorations, WindowHandler};
+use smithay_client_toolkit::shell::xdg::{XdgPositioner, XdgShell, XdgSurface};
+use smithay_client_toolkit::shell::WaylandSurface;
+use smithay_client_toolkit::shm::slot::SlotPool;
+use smithay_client_toolkit::shm::{Shm, ShmHandler};
+use smithay_client_toolkit::{delegate_registry, registry_handlers};
+use wayland_client::globals::registry_queue_init;
+use wayland_client::protocol::{wl_keyboard, wl_output, wl_pointer, wl_seat, wl_shm, wl_surface};
+use wayland_client::{Connection, QueueHandle};
+use wayland_protocols::xdg::shell::client::xdg_positioner::{Anchor, ConstraintAdjustment, Gravity};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Decorations {
+    /// Ask for server-side decorations.
+    Server,
+    /// Ask for client-side decorations (a VM asking this still gets a frame).
+    Client,
+    /// Don't use xdg-decoration at all.
+    None,
+}
+
+#[derive(Debug, Parser)]
+#[command(about = "A deterministic Wayland test client for canopy's tests")]
+struct Args {
+    #[arg(long, default_value = "test client")]
+    title: String,
+    #[arg(long, default_value = "canopy.test-client")]
+    app_id: String,
+    /// Initial size, WIDTHxHEIGHT.
+    #[arg(long, default_value = "320x200")]
+    size: String,
+    /// Base colour RRGGBB of the pattern.
+    #[arg(long, default_value = "3c78d8")]
+    color: String,
+    #[arg(long, value_enum, default_value = "server")]
+    decorations: Decorations,
+    /// Open a popup at (20, 20) of the window once it is shown.
+    #[arg(long)]
+    popup: bool,
+    #[arg(long)]
+    maximize: bool,
+    #[arg(long)]
+    fullscreen: bool,
+    /// Exit after this many seconds.
+    #[arg(long)]
+    exit_after: Option<f64>,
+}
+
+fn emit(value: serde_json::Value) {
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(out, "{value}");
+    let _ = out.flush();
+}
+
+fn parse_size(s: &str) -> (u32, u32) {
+    let (w, h) = s.split_once('x').expect("size is WIDTHxHEIGHT");
+    (w.parse().expect("width"), h.parse().expect("height"))
+}
+
+fn parse_colour(s: &str) -> [u8; 3] {
+    let v = u32::from_str_radix(s.trim_start_matches('#'), 16).expect("colour is RRGGBB");
+    [(v >> 16) as u8, (v >> 8) as u8, v as u8]
+}
+
+/// The pattern: top-left the colour, top-right ¾ of it, bottom-left ½, bottom-right white.
+fn paint(canvas: &mut [u8], w: u32, h: u32, c: [u8; 3]) {
+    let scale = |v: u8, f: u32| (v as u32 * f / 4) as u8;
+    for y in 0..h {
+        for x in 0..w {
+            let (r, g, b) = match (x >= w / 2, y >= h / 2) {
+                (false, false) => (c[0], c[1], c[2]),
+                (true, false) => (scale(c[0], 3), scale(c[1], 3), scale(c[2], 3)),
+                (false, true) => (scale(c[0], 2), scale(c[1], 2), scale(c[2], 2)),
+                (true, true) => (255, 255, 255),
+            };
+            let i = ((y * w + x) * 4) as usize;
+            // wl_shm Argb8888 is B, G, R, A in memory.
+            canvas[i..i + 4].copy_from_slice(&[b, g, r, 255]);
+        }
+    }
+}
+
+struct Client {
+    registry: RegistryState,
+    seat: SeatState,
+    output: OutputState,
+    shm: Shm,
+    compositor: CompositorState,
+    xdg: XdgShell,
+    pool: SlotPool,
+    window: Window,
+    popup: Option<Popup>,
+    want_popup: bool,
+    colour: [u8; 3],
+    size: (u32, u32),
+    drawn: Option<(u32, u32)>,
+    exit: bool,
+    keyboard: Option<wl_keyboard::WlKeyboard>,
+    pointer: Option<wl_pointer::WlPointer>,
+}
+
+impl Client {
+    fn draw(&mut self, qh: &QueueHandle<Self>) {
+        let (w, h) = self.size;
+        if self.drawn == Some((w, h)) {
+            self.window.commit();
+            return;
+        }
+        let (buffer, canvas) =
+            self.pool.create_buffer(w as i32, h as i32, w as i32 * 4, wl_shm::Format::Argb8888).expect("buffer");
+        paint(canvas, w, h, self.colour);
+        let surface = self.window.wl_surface();
+        surface.damage_buffer(0, 0, w as i32, h as i32);
+        buffer.attach_to(surface).expect("attach");
+        self.window.commit();
+        self.drawn = Some((w, h));
+        emit(json!({ "event": "drawn", "width": w, "height": h }));
+        if self.want_popup && self.popup.is_none() {
+            self.open_popup(qh);
+        }
+    }
+
+    fn open_popup(&mut self, qh: &QueueHandle<Self>) {
+        let positioner = XdgPositioner::new(&self.xdg).expect("positioner");
+        positioner.set_size(120, 80);
+        positioner.set_anchor_rect(20, 20, 1, 1);
+        positioner.set_anchor(Anchor::TopLeft);
+        positioner.set_gravity(Gravity::BottomRight);
+        positioner.set_constraint_adjustment(
+            ConstraintAdjustment::SlideX | ConstraintAdjustment::SlideY | ConstraintAdjustment::FlipY,
+        );
+        let popup = Popup::new(self.window.xdg_surface(), &positioner, qh, &self.compositor, &self.xdg).expect("popup");
+        self.popup = Some(popup);
+    }
+}
+
+impl CompositorHandler for Client {
+    fn scale_factor_changed(&mut self, _: &Connection, _: &QueueHandle<Self>, _: &wl_surface::WlSurface, f: i32) {
+        emit(json!({ "event": "scale", "factor": f }));
+    }
+    fn transform_changed(
+        &mut self,
+        _: &Connection,
+        _: &QueueHandle<Self>,
+        _: &wl_surface::WlSurface,
+        _: wl_output::Transform,
+    ) {
+    }
+    fn frame(&mut self, _: &Connection, _: &QueueHandle<Self>, _: &wl_surface::WlSurface, _: u32) {}
+    fn surface_enter(
+        &mut self,
+        _: &Connection,
+        _: &QueueHandle<Self>,
+        _: &wl_surface::WlSurface,
+        _: &wl_output::WlOutput,
+    ) {
+        emit(json!({ "event": "surface-enter" }));
+    }
+    fn surface_leave(
+        &mut self,
+        _: &Connection,
+        _: &QueueHandle<Self>,
+        _: &wl_surface::WlSurface,
+        _: &wl_output::WlOutput,
+    ) {
+    }
+}
+
+impl OutputHandler for Client {
+    fn output_state(&mut self) -> &mut OutputState {
+        &mut self.output
+    }
+    fn new_output(&mut self, _: &Connection, _: &QueueHandle<Self>, _: wl_output::WlOutput) {}
+    fn update_output(&mut self, _: &Connection, _: &QueueHandle<Self>, _: wl_output::WlOutput) {}
+    fn output_destroyed(&mut self, _: &Connection, _: &QueueHandle<Self>, _: wl_output::WlOutput) {}
+}
+
+impl WindowHandler for Client {
+    fn request_close(&mut self, _: &Connection, _: &QueueHandle<Self>, _: &Window) {
+        emit(json!({ "event": "close-requested" }));
+        self.exit = true;
+    }
+
+    fn configure(&mut self, _: &Connection, qh: &QueueHandle<Self>, _: &Window, c: WindowConfigure, _: u32) {
+        if let (Some(w), Some(h)) = c.new_size {
+            self.size = (w.get(), h.get());
+        }
+        emit(json!({
+            "event": "configure",
+            "width": c.new_size.0.map(|v| v.get()),
+            "height": c.new_size.1.map(|v| v.get()),
+            "decorations": format!("{:?}", c.decoration_mode),
+            "activated": c.is_activated(),
+            "maximized": c.is_maximized(),
+            "fullscreen": c.is_fullscreen(),
+            "resizing": c.is_resizing(),
+        }));
+        self.draw(qh);
+    }
+}
+
+impl PopupHandler for Client {
+    fn configure(&mut self, _: &Connection, _: &QueueHandle<Self>, popup: &Popup, c: PopupConfigure) {
+        let (w, h) = (c.width.max(1) as u32, c.height.max(1) as u32);
+        let (buffer, canvas) =
+            self.pool.create_buffer(w as i32, h as i32, w as i32 * 4, wl_shm::Format::Argb8888).expect("popup buffer");
+        let inv = [255 - self.colour[0], 255 - self.colour[1], 255 - self.colour[2]];
+        paint(canvas, w, h, inv);
+        popup.wl_surface().damage_buffer(0, 0, w as i32, h as i32);
+        buffer.attach_to(popup.wl_surface()).expect("attach popup");
+        popup.wl_surface().commit();
+        emit(json!({ "event": "popup-configure", "x": c.position.0, "y": c.position.1, "width": w, "height": h }));
+    }
+
+    fn done(&mut self, _: &Connection, _: &QueueHandle<Self>, _: &Popup) {
+        emit(json!({ "event": "popup-done" }));
+        self.popup = None;
+    }
+}
+
+impl SeatHandler for Client {
+    fn seat_state(&mut self) -> &mut SeatState {
+        &mut self.seat
+    }
+    fn new_seat(&mut self, _: &Connection, _: &QueueHandle<Self>, _: wl_seat::WlSeat) {}
+    fn new_capability(&mut self, _: &Connection, qh: &QueueHandle<Self>, seat: wl_seat::WlSeat, cap: Capability) {
+        if cap == Capability::Keyboard && self.keyboard.is_none() {
+            self.keyboard = self.seat.get_keyboard(qh, &seat, None).ok();
+        }
+        if cap == Capability::Pointer && self.pointer.is_none() {
+            self.pointer = self.seat.get_pointer(qh, &seat).ok();
+        }
+    }
+    fn remove_capability(&mut self, _: &Connection, _: &QueueHandle<Self>, _: wl_seat::WlSeat, _: Capability) {}
+    fn remove_seat(&mut self, _: &Connection, _: &QueueHandle<Self>, _: wl_seat::WlSeat) {}
+}
+
+impl KeyboardHandler for Client {
+    fn enter(
+        &mut self,
+        _: &Connection,
+        _: &QueueHandle<Self>,
+        _: &wl_keyboard::WlKeyboard,
+        _: &wl_surface::WlSurface,
+        _: u32,
+        _: &[u32],
+        _: &[Keysym],
+    ) {
+        emit(json!({ "event": "keyboard-enter" }));
+    }
+    fn leave(
+        &mut self,
+        _: &Connection,
+        _: &QueueHandle<Self>,
+        _: &wl_keyboard::WlKeyboard,
+        _: &wl_surface::WlSurface,
+        _: u32,
+    ) {
+        emit(json!({ "event": "keyboard-leave" }));
+    }
+    fn press_key(&mut self, _: &Connection, _: &QueueHandle<Self>, _: &wl_keyboard::WlKeyboard, _: u32, e: KeyEvent) {
+        emit(json!({ "event": "key", "keysym": e.keysym.raw(), "utf8": e.utf8 }));
+    }
+    fn repeat_key(&mut self, _: &Connection, _: &QueueHandle<Self>, _: &wl_keyboard::WlKeyboard, _: u32, _: KeyEvent) {}
+    fn release_key(&mut self, _: &Connection, _: &QueueHandle<Self>, _: &wl_keyboard::WlKeyboard, _: u32, _: KeyEvent) {
+    }
+    fn update_modifiers(
+        &mut self,
+        _: &Connection,
+        _: &QueueHandle<Self>,
+        _: &wl_keyboard::WlKeyboard,
+        _: u32,
+        _: Modifiers,
+        _: RawModifiers,
+        _: u32,
+    ) {
+    }
+}
+
+impl PointerHandler for Client {
+    fn pointer_frame(
+        &mut self,
+        _: &Connection,
+        _: &QueueHandle<Self>,
+        _: &wl_pointer::WlPointer,
+        events: &[PointerEvent],
+    ) {
+        for e in events {
+            match e.kind {
+                PointerEventKind::Enter { .. } => {
+                    emit(json!({ "event": "pointer-enter", "x": e.position.0, "y": e.position.1 }))
+                }
+                PointerEventKind::Leave { .. } => emit(json!({ "event": "pointer-leave" })),
+                PointerEventKind::Press { button, .. } => emit(
+                    json!({ "event": "button", "button": button, "pressed": true, "x": e.position.0, "y": e.position.1 }),
+                ),
+                PointerEventKind::Release { button, .. } => {
+                    emit(json!({ "event": "button", "button": button, "pressed": false }))
+                }
+                _ => {}
+            }
+        }
+    }
+}
+
+impl ShmHandler for Client {
+    fn shm_state(&mut self) -> &mut Shm {
+        &mut self.shm
+    }
+}
+
+delegate_registry!(Client);
+
+impl ProvidesRegistryState for Client {
+    fn registry(&mut self) -> &mut RegistryState {
+        &mut self.registry
+    }
+    registry_handlers![OutputState, SeatState];
+}
+
+smithay_client_toolkit::delegate_dispatch2!(Client);
+
+fn main() -> anyhow::Result<()> {
+    let args = Args::parse();
+    let conn = Connection::connect_to_env()?;
+    let (globals, queue) = registry_queue_init(&conn)?;
+    let qh = queue.handle();
+    let mut event_loop: EventLoop<Client> = EventLoop::try_new()?;
+    WaylandSource::new(conn.clone(), queue).insert(event_loop.handle()).map_err(|e| anyhow::anyhow!("{e}"))?;
+
+    let compositor = CompositorState::bind(&globals, &qh)?;
+    let xdg = XdgShell::bind(&globals, &qh)?;
+    let shm = Shm::bind(&globals, &qh)?;
+    let decorations = match args.decorations {
+        Decorations::Server => WindowDecorations::RequestServer,
+        Decorations::Client => WindowDecorations::RequestClient,
+        Decorations::None => WindowDecorations::ClientOnly,
+    };
+    let window = xdg.create_window(compositor.create_surface(&qh), decorations, &qh);
+    window.set_title(args.title.clone());
+    window.set_app_id(args.app_id.clone());
+    if args.maximize {
+        window.set_maximized();
+    }
+    if args.fullscreen {
+        window.set_fullscreen(None);
+    }
+    window.commit();
+    let size = parse_size(&args.size);
+    let pool = SlotPool::new((size.0 * size.1 * 4) as usize, &shm)?;
+    let mut client = Client {
+        registry: RegistryState::new(&globals),
+        seat: SeatState::new(&globals, &qh),
+        output: OutputState::new(&globals, &qh),
+        shm,
+        compositor,
+        xdg,
+        pool,
+        window,
+        popup: None,
+        want_popup: args.popup,
+        colour: parse_colour(&args.color),
+        size,
+        drawn: None,
+        exit: false,
+        keyboard: None,
+        pointer: None,
+    };
+    let deadline = args.exit_after.map(|s| std::time::Instant::now() + Duration::from_secs_f64(s));
+    while !client.exit && deadline.is_none_or(|d| std::time::Instant::now() < d) {
+        event_loop.dispatch(Duration::from_millis(100), &mut client)?;
+    }
+    emit(json!({ "event": "exit" }));
+    Ok(())
+}

@@ -1,0 +1,315 @@
+//! A real canopy compositor on the headless backend, per test, in its own runtime dir.
+
+use std::io::{BufRead, BufReader, Write};
+use std::os::unix::net::UnixStream;
+use std::path::{Path, PathBuf};
+use std::process::{Child, ChildStdout, Command, Stdio};
+use std::sync::mpsc::{channel, Receiver};
+use std::time::{Duration, Instant};
+
+use serde_json::{json, Value};
+
+use crate::image::Image;
+
+/// A binary of this workspace, next to the test executable's target dir (`target/debug`).
+pub fn bin_path(name: &str) -> PathBuf {
+    let exe = std::env::current_exe().expect("current exe");
+    // target/debug/deps/test-xxxx -> target/debug
+    let dir = exe.parent().and_then(Path::parent).expect("target dir");
+    let path = dir.join(name);
+    assert!(path.exists(), "{} is not built; run `cargo build --workspace --bins` first", path.display());
+    path
+}
+
+pub struct Compositor {
+    child: Child,
+    runtime: tempfile::TempDir,
+    socket: String,
+    ipc: PathBuf,
+    log: PathBuf,
+    clients: Vec<Child>,
+}
+
+/// How long tests wait for something to happen before failing.
+pub const TIMEOUT: Duration = Duration::from_secs(20);
+
+impl Compositor {
+    /// Start with a config (TOML text) and the default output (HEADLESS-1, 1280x800).
+    pub fn start(config: &str) -> Compositor {
+        Self::start_with(config, &[])
+    }
+
+    /// Start with a config and `--output` specs such as `HEADLESS-1:1280x800@1`.
+    pub fn start_with(config: &str, outputs: &[&str]) -> Compositor {
+        let runtime = tempfile::Builder::new().prefix("canopy-test-").tempdir().expect("runtime dir");
+        let config_path = runtime.path().join("canopy.toml");
+        std::fs::write(&config_path, config).expect("writing config");
+        let socket = "wayland-test".to_string();
+        let log = runtime.path().join("canopy.log");
+        let mut cmd = Command::new(bin_path("canopy"));
+        cmd.args(["--backend", "headless", "--socket", &socket, "--config"]).arg(&config_path);
+        for o in outputs {
+            cmd.args(["--output", o]);
+        }
+        cmd.env("XDG_RUNTIME_DIR", runtime.path())
+            .env("RUST_LOG", std::env::var("RUST_LOG").unwrap_or_else(|_| "info".into()))
+            .env_remove("WAYLAND_DISPLAY")
+            .env_remove("DISPLAY")
+            .stdout(Stdio::null())
+            .stderr(std::fs::File::create(&log).expect("log file"));
+        let child = cmd.spawn().expect("starting canopy");
+        let ipc = runtime.path().join(format!("canopy-{socket}.sock"));
+        let c = Compositor { child, runtime, socket, ipc, log, clients: Vec::new() };
+        c.wait_until("the control socket answers", || c_try_version(&c.ipc));
+        c
+    }
+
+    pub fn runtime_dir(&self) -> &Path {
+        self.runtime.path()
+    }
+
+    pub fn wayland_display(&self) -> &str {
+        &self.socket
+    }
+
+    pub fn ipc_socket(&self) -> &Path {
+        &self.ipc
+    }
+
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
+    /// Whether the compositor process is still running.
+    pub fn is_running(&mut self) -> bool {
+        matches!(self.child.try_wait(), Ok(None))
+    }
+
+    /// Send an IPC request (`["windows"]`, `["pointer-move", "10", "20"]`, …) and return its
+    /// `ok` value or its error text.
+    pub fn try_msg(&self, args: &[&str]) -> Result<Value, String> {
+        let request = request_json(args);
+        let mut stream = UnixStream::connect(&self.ipc).map_err(|e| format!("connect: {e}"))?;
+        stream.set_read_timeout(Some(TIMEOUT)).ok();
+        writeln!(stream, "{request}").map_err(|e| format!("write: {e}"))?;
+        let mut line = String::new();
+        BufReader::new(stream).read_line(&mut line).map_err(|e| format!("read: {e}"))?;
+        let reply: Value = serde_json::from_str(&line).map_err(|e| format!("bad reply {line:?}: {e}"))?;
+        match reply.get("error") {
+            Some(e) => Err(e.as_str().unwrap_or_default().to_string()),
+            None => Ok(reply.get("ok").cloned().unwrap_or(Value::Null)),
+        }
+    }
+
+    pub fn msg(&self, args: &[&str]) -> Value {
+        self.try_msg(args)
+            .unwrap_or_else(|e| panic!("canopy msg {args:?}: {e}\n--- compositor log ---\n{}", self.log()))
+    }
+
+    pub fn windows(&self) -> Vec<Value> {
+        self.msg(&["windows"]).as_array().cloned().unwrap_or_default()
+    }
+
+    pub fn window(&self, id: u64) -> Value {
+        self.windows().into_iter().find(|w| w["id"] == id).unwrap_or_else(|| panic!("no window {id}"))
+    }
+
+    /// Wait until `n` windows exist and all have been drawn, and return them.
+    pub fn wait_for_windows(&self, n: usize) -> Vec<Value> {
+        let mut last = Vec::new();
+        self.wait_until(&format!("{n} windows"), || {
+            last = self.windows();
+            last.len() == n
+        });
+        last
+    }
+
+    /// Poll `cond` until it holds; panic with the compositor log after [`TIMEOUT`].
+    pub fn wait_until(&self, what: &str, mut cond: impl FnMut() -> bool) {
+        let start = Instant::now();
+        while !cond() {
+            if start.elapsed() > TIMEOUT {
+                panic!("timed out waiting for {what}\n--- compositor log ---\n{}", self.log());
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    pub fn screenshot(&self) -> Image {
+        self.screenshot_of(None)
+    }
+
+    pub fn screenshot_of(&self, output: Option<&str>) -> Image {
+        let path = self.runtime.path().join(format!("shot-{}.png", rand_suffix()));
+        let p = path.to_str().expect("utf-8 path");
+        match output {
+            Some(o) => self.msg(&["screenshot", "--output", o, p]),
+            None => self.msg(&["screenshot", p]),
+        };
+        let img = Image::load(&path).expect("loading screenshot");
+        let _ = std::fs::remove_file(&path);
+        img
+    }
+
+    /// Environment for a client of this compositor.
+    pub fn client_env<'a>(&'a self, cmd: &'a mut Command) -> &'a mut Command {
+        cmd.env("XDG_RUNTIME_DIR", self.runtime.path())
+            .env("WAYLAND_DISPLAY", &self.socket)
+            .env("CANOPY_SOCKET", &self.ipc)
+            .env_remove("DISPLAY")
+    }
+
+    /// Start a local (trusted) client; it is killed when the compositor fixture drops.
+    pub fn spawn(&mut self, program: &str, args: &[&str]) -> Client {
+        let mut cmd = Command::new(resolve(program));
+        cmd.args(args);
+        self.client_env(&mut cmd);
+        Client::spawn(cmd)
+    }
+
+    /// Start a client as a sandboxed client of `vm` (through a security context).
+    pub fn spawn_in_vm(&mut self, vm: &str, program: &str, args: &[&str]) -> Client {
+        let mut cmd = Command::new(bin_path("canopy-sandbox"));
+        cmd.args(["--vm", vm, "--"]).arg(resolve(program)).args(args);
+        self.client_env(&mut cmd);
+        Client::spawn(cmd)
+    }
+
+    /// Keep a process alive as long as the compositor fixture.
+    pub fn adopt(&mut self, child: Child) {
+        self.clients.push(child);
+    }
+}
+
+fn c_try_version(ipc: &Path) -> bool {
+    let Ok(mut s) = UnixStream::connect(ipc) else { return false };
+    if writeln!(s, "{}", json!({"command": "version"})).is_err() {
+        return false;
+    }
+    let mut line = String::new();
+    BufReader::new(s).read_line(&mut line).is_ok() && line.contains("\"ok\"")
+}
+
+fn rand_suffix() -> String {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static N: AtomicU64 = AtomicU64::new(0);
+    format!("{}-{}", std::process::id(), N.fetch_add(1, Ordering::Relaxed))
+}
+
+/// Our own binaries by name, everything else from PATH.
+fn resolve(program: &str) -> PathBuf {
+    if program.starts_with("canopy") {
+        bin_path(program)
+    } else {
+        PathBuf::from(program)
+    }
+}
+
+/// Turn CLI-like arguments into the IPC's JSON request.
+pub fn request_json(args: &[&str]) -> Value {
+    let (cmd, rest) = args.split_first().expect("a command");
+    let num = |s: &str| -> Value { s.parse::<f64>().map(|f| json!(f)).unwrap_or_else(|_| json!(s)) };
+    match (*cmd, rest) {
+        ("screenshot", ["--output", o, f]) => json!({"command": "screenshot", "output": o, "file": f}),
+        ("screenshot", [f]) => json!({"command": "screenshot", "file": f}),
+        ("focus" | "close", [id]) => json!({"command": cmd, "id": id.parse::<u64>().expect("window id")}),
+        ("pointer-move", [x, y]) => json!({"command": cmd, "x": num(x), "y": num(y)}),
+        ("click" | "button-down" | "button-up", []) => json!({"command": cmd}),
+        ("click" | "button-down" | "button-up", [b]) => json!({"command": cmd, "button": b}),
+        ("key", chords) => json!({"command": cmd, "chords": chords}),
+        ("key-down" | "key-up", [k]) => json!({"command": cmd, "key": k}),
+        ("type", [t]) => json!({"command": cmd, "text": t}),
+        ("output-add", [name, mode]) => json!({"command": cmd, "name": name, "mode": mode}),
+        ("output-remove", [name]) => json!({"command": cmd, "name": name}),
+        (c, []) => json!({"command": c}),
+        (c, r) => panic!("unknown IPC call {c} {r:?}"),
+    }
+}
+
+impl Drop for Compositor {
+    fn drop(&mut self) {
+        for c in &mut self.clients {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        if std::thread::panicking() {
+            eprintln!("--- compositor log ({}) ---\n{}", self.log.display(), self.log());
+        }
+    }
+}
+
+/// A client process whose stdout JSON lines (our test client's events) can be awaited.
+pub struct Client {
+    pub child: Child,
+    events: Receiver<Value>,
+    seen: Vec<Value>,
+}
+
+impl Client {
+    pub fn spawn(mut cmd: Command) -> Client {
+        cmd.stdout(Stdio::piped()).stderr(Stdio::inherit()).stdin(Stdio::null());
+        let mut child = cmd.spawn().unwrap_or_else(|e| panic!("starting {cmd:?}: {e}"));
+        let stdout = child.stdout.take().expect("stdout");
+        let events = pump(stdout);
+        Client { child, events, seen: Vec::new() }
+    }
+
+    /// Wait for an event line whose `event` field is `name` and that satisfies `pred`.
+    pub fn wait_event(&mut self, name: &str, pred: impl Fn(&Value) -> bool) -> Value {
+        let deadline = Instant::now() + TIMEOUT;
+        if let Some(v) = self.seen.iter().find(|v| v["event"] == name && pred(v)) {
+            return v.clone();
+        }
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match self.events.recv_timeout(left) {
+                Ok(v) => {
+                    self.seen.push(v.clone());
+                    if v["event"] == name && pred(&v) {
+                        return v;
+                    }
+                }
+                Err(_) => panic!("timed out waiting for client event {name}; saw {:?}", self.seen),
+            }
+        }
+    }
+
+    /// Events received so far (without waiting).
+    pub fn events(&mut self) -> &[Value] {
+        while let Ok(v) = self.events.try_recv() {
+            self.seen.push(v);
+        }
+        &self.seen
+    }
+
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+}
+
+impl Drop for Client {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+fn pump(stdout: ChildStdout) -> Receiver<Value> {
+    let (tx, rx) = channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if let Ok(v) = serde_json::from_str::<Value>(&line) {
+                if tx.send(v).is_err() {
+                    break;
+                }
+            }
+        }
+    });
+    rx
+}
