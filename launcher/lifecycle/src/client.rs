@@ -87,6 +87,11 @@ impl<Req: Serialize, Rep: DeserializeOwned> Connection<Req, Rep> {
     }
 
     fn io_error(&self, source: FrameError) -> ClientError {
+        let source = if source.is_timeout() {
+            FrameError::Io(io::Error::new(io::ErrorKind::TimedOut, "timed out waiting for a reply"))
+        } else {
+            source
+        };
         ClientError::Connection { addr: self.addr.clone(), source }
     }
 

@@ -61,8 +61,14 @@ pub struct Refused {
 }
 
 /// Read the peer's hello and answer it. `allowed` is the transport-level peer check; a refused
-/// peer gets a `not_allowed` error reply and the connection ends.
-pub fn handshake(stream: &Stream, server: &str, allowed: Result<(), String>) -> Result<Hello, Refused> {
+/// peer gets a `not_allowed` error reply and the connection ends. `on_refused` runs before that
+/// reply goes out (so the log line and audit record exist by the time the peer knows).
+pub fn handshake(
+    stream: &Stream,
+    server: &str,
+    allowed: Result<(), String>,
+    on_refused: impl FnOnce(&str),
+) -> Result<Hello, Refused> {
     let _ = stream.set_read_timeout(Some(HANDSHAKE_TIMEOUT));
     let _ = stream.set_write_timeout(Some(WRITE_TIMEOUT));
     let bad = |reason: String| Refused { reason, not_allowed: false };
@@ -78,6 +84,7 @@ pub fn handshake(stream: &Stream, server: &str, allowed: Result<(), String>) -> 
         }
     };
     if let Err(reason) = allowed {
+        on_refused(&reason);
         reply(stream, &HandshakeResponse::Error(Error::not_allowed(&reason)));
         return Err(Refused { reason, not_allowed: true });
     }

@@ -61,10 +61,12 @@ impl Agent {
     }
 
     fn serve(self: &Arc<Self>, stream: Stream, peer: Peer) {
-        match handshake(&stream, "canopy-agent", self.peer_allowed(&peer)) {
+        let refused = |reason: &str| tracing::warn!("{peer}: refused: {reason}");
+        match handshake(&stream, "canopy-agent", self.peer_allowed(&peer), refused) {
             Ok(_) => {}
+            Err(r) if r.not_allowed => return,
             Err(r) => {
-                tracing::warn!("{peer}: {}{}", if r.not_allowed { "refused: " } else { "" }, r.reason);
+                tracing::warn!("{peer}: {}", r.reason);
                 return;
             }
         }

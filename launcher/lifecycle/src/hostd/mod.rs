@@ -11,7 +11,7 @@ mod vms;
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, AtomicUsize};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, RwLock};
 
 use crate::server::spawn_acceptor;
 use crate::transport::{Listener, Peer};
@@ -36,9 +36,10 @@ pub struct Daemon {
 }
 
 struct VmSlot {
-    /// Held across every change of the VM's state, so requests for one VM run one at a time
-    /// (a storm of StartApp starts the VM once).
-    runtime: Mutex<VmRuntime>,
+    /// Written across every change of the VM's state, so those run one at a time (a storm of
+    /// StartApp starts the VM once); read while an app is being started in the VM, so that no
+    /// state change (nor the reconciling with the agent's list of apps) runs meanwhile.
+    runtime: RwLock<VmRuntime>,
     /// Requests waiting for `runtime`; beyond a limit they get `busy`.
     waiting: AtomicUsize,
     /// None for an unmanaged VM.
@@ -63,7 +64,7 @@ impl Daemon {
                     timeout: config.timeouts.command(),
                     state_dir: config.state_dir.clone(),
                 });
-                let slot = VmSlot { runtime: Mutex::new(VmRuntime::default()), waiting: AtomicUsize::new(0), backend };
+                let slot = VmSlot { runtime: RwLock::new(VmRuntime::default()), waiting: AtomicUsize::new(0), backend };
                 (name.clone(), slot)
             })
             .collect();

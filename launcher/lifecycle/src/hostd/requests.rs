@@ -20,13 +20,13 @@ use crate::transport::{Peer, Stream};
 
 impl Daemon {
     pub(super) fn serve(self: &Arc<Self>, stream: Stream, peer: Peer) {
-        match handshake(&stream, "canopy-hostd", self.peer_allowed(&peer)) {
+        let refused = |reason: &str| {
+            tracing::warn!("{peer}: refused: {reason}");
+            self.audit.record(&peer, json!("connect"), Err(format!("not allowed: {reason}")));
+        };
+        match handshake(&stream, "canopy-hostd", self.peer_allowed(&peer), refused) {
             Ok(hello) => tracing::debug!("{peer}: connected ({})", hello.client),
-            Err(r) if r.not_allowed => {
-                tracing::warn!("{peer}: refused: {}", r.reason);
-                self.audit.record(&peer, json!("connect"), Err(format!("not allowed: {}", r.reason)));
-                return;
-            }
+            Err(r) if r.not_allowed => return,
             Err(r) => {
                 tracing::warn!("{peer}: {}", r.reason);
                 return;
@@ -170,6 +170,7 @@ impl Daemon {
             let mut rt = self.lock_vm(agent_vm)?;
             self.ensure_running(agent_vm, &mut rt)?;
         }
+        let _running = self.share_vm(agent_vm)?;
 
         let id = self.next_instance.fetch_add(1, Ordering::SeqCst);
         let inst = Instance {

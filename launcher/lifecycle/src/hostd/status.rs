@@ -124,7 +124,8 @@ impl Status {
         self.apps.values().any(|i| i.agent_vm == agent_vm && i.agent_instance == Some(agent_instance))
     }
 
-    /// Everything that ran in (or displayed) `vm` has stopped with it.
+    /// Everything that ran in (or displayed) `vm` has stopped with it (said before the VM itself
+    /// is reported stopped).
     pub fn vm_stopped(&mut self, vm: &str) {
         for (id, _) in self.apps_where(|i| i.vm == vm || i.agent_vm == vm) {
             self.set_app(id, State::Stopped);

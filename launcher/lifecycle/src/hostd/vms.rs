@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, MutexGuard};
+use std::sync::{Arc, RwLockReadGuard, RwLockWriteGuard};
 use std::time::Duration;
 
 use canopy_protocols::lifecycle::{AgentApp, AgentEvent, AppKind, Error, FrameError, State};
@@ -12,7 +12,7 @@ use super::backend::VmRef;
 use super::status::Instance;
 use super::{lock, Daemon};
 use crate::address::Address;
-use crate::backoff::Backoff;
+use crate::backoff::{retry, Backoff};
 use crate::client::{AgentClient, ClientError, Watcher};
 use crate::transport::Stream;
 
@@ -20,6 +20,8 @@ use crate::transport::Stream;
 const MAX_WAITING: usize = 256;
 /// Longest single attempt to reach an agent.
 const AGENT_ATTEMPT: Duration = Duration::from_secs(5);
+/// How long a VM whose agent connection dropped may take to be seen stopped by its backend.
+const AGENT_LOSS_GRACE: Duration = Duration::from_secs(5);
 /// How long the start-up probe tries an already running VM's agent.
 const PROBE_TIMEOUT: Duration = Duration::from_secs(2);
 
@@ -47,13 +49,26 @@ impl Drop for Monitor {
 
 impl Daemon {
     /// Lock a VM for a state change, waiting behind earlier requests for it.
-    pub(super) fn lock_vm(&self, name: &str) -> Result<MutexGuard<'_, VmRuntime>, Error> {
+    pub(super) fn lock_vm(&self, name: &str) -> Result<RwLockWriteGuard<'_, VmRuntime>, Error> {
+        self.queue(name, |slot| slot.runtime.write().unwrap_or_else(|e| e.into_inner()))
+    }
+
+    /// Hold a VM in its state while an app starts in it; fails when it is not running.
+    pub(super) fn share_vm(&self, name: &str) -> Result<RwLockReadGuard<'_, VmRuntime>, Error> {
+        let guard = self.queue(name, |slot| slot.runtime.read().unwrap_or_else(|e| e.into_inner()))?;
+        match self.status().vm(name) {
+            State::Running => Ok(guard),
+            other => Err(Error::Busy { reason: format!("VM {name:?} changed to {other} while the app was starting") }),
+        }
+    }
+
+    fn queue<'a, G>(&'a self, name: &str, take: impl FnOnce(&'a super::VmSlot) -> G) -> Result<G, Error> {
         let slot = self.vms.get(name).ok_or_else(|| Error::UnknownVm { vm: name.into() })?;
         if slot.waiting.fetch_add(1, Ordering::SeqCst) >= MAX_WAITING {
             slot.waiting.fetch_sub(1, Ordering::SeqCst);
             return Err(Error::Busy { reason: format!("{MAX_WAITING} requests are already waiting for VM {name:?}") });
         }
-        let guard = lock(&slot.runtime);
+        let guard = take(slot);
         slot.waiting.fetch_sub(1, Ordering::SeqCst);
         Ok(guard)
     }
@@ -140,8 +155,8 @@ impl Daemon {
             return Err(Error::ActionFailed { action: format!("stopping VM {name}"), reason });
         }
         let mut st = self.status();
-        st.set_vm(name, State::Stopped);
         st.vm_stopped(name);
+        st.set_vm(name, State::Stopped);
         Ok(())
     }
 
@@ -149,6 +164,9 @@ impl Daemon {
     /// answers at once.
     pub(super) fn probe(self: &Arc<Self>, name: &str) {
         let Ok(mut rt) = self.lock_vm(name) else { return };
+        if rt.monitor.is_some() {
+            return; // a request got here first
+        }
         let vm = &self.config.vms[name];
         let running = match &self.vms[name].backend {
             None => true,
@@ -291,24 +309,32 @@ impl Daemon {
         } else {
             tracing::warn!("VM {vm}: lost the agent: {err}");
         }
-        // Decide what the loss means, unless a request has meanwhile replaced this connection.
-        let Ok(mut rt) = self.lock_vm(vm) else { return };
-        if rt.monitor.as_ref().map(|m| m.id) != Some(monitor_id) {
-            return;
-        }
-        rt.monitor = None;
-        let still_running = match &self.vms[vm].backend {
+        // A VM going down drops the connection a moment before the backend sees it gone: ask
+        // the backend until it says stopped, for a little while, before calling it a failure.
+        let is_running = || match &self.vms[vm].backend {
             None => Ok(true),
             Some(b) => {
                 let image = self.disk_image(vm).ok().flatten();
                 b.is_running(&VmRef { name: vm, cid: self.config.vms[vm].cid, disk_image: image.as_deref() })
             }
         };
+        let settled =
+            retry(Duration::from_millis(10), Duration::from_millis(500), AGENT_LOSS_GRACE, |_| match is_running() {
+                Ok(true) => Err(()),
+                other => Ok(other),
+            });
+        let still_running = settled.unwrap_or(Ok(true));
+        // Decide what the loss means, unless a request has meanwhile replaced this connection.
+        let Ok(mut rt) = self.lock_vm(vm) else { return };
+        if rt.monitor.as_ref().map(|m| m.id) != Some(monitor_id) {
+            return;
+        }
+        rt.monitor = None;
         let mut st = self.status();
         match still_running {
             Ok(false) => {
-                st.set_vm(vm, State::Stopped);
                 st.vm_stopped(vm);
+                st.set_vm(vm, State::Stopped);
             }
             Ok(true) => st.set_vm(vm, State::Failed(format!("lost its agent: {err}"))),
             Err(e) => st.set_vm(vm, State::Failed(e)),
