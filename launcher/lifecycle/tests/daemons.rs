@@ -38,7 +38,8 @@ fn starting_an_app_starts_its_vm_and_runs_the_app_with_its_argument() {
     // The app runs in the VM, with the guest proxy's socket and exactly the one argument.
     let line = &lab.marker_lines("vms/web/browser.log", 1)[0];
     let (pid, rest) = line.split_once('|').unwrap();
-    assert_eq!(rest, "wayland-web|https://example.org/news?id=3");
+    let display = lab.path("vms/web/wayland-web").display().to_string();
+    assert_eq!(rest, format!("{display}|https://example.org/news?id=3"));
     assert!(running(pid.parse().unwrap()), "the app is not running");
     assert_eq!(lab.read("vms/web/starts.log").lines().count(), 1);
 
@@ -55,7 +56,7 @@ fn starting_an_app_starts_its_vm_and_runs_the_app_with_its_argument() {
     // The second start finds the VM up: no second VM start.
     let out = lab.ctl(&["start", "app", "browser"]);
     assert_eq!(code(&out), 0, "{}", stderr(&out));
-    assert_eq!(lab.marker_lines("vms/web/browser.log", 2)[1].split_once('|').unwrap().1, "wayland-web|");
+    assert_eq!(lab.marker_lines("vms/web/browser.log", 2)[1].split_once('|').unwrap().1, format!("{display}|"));
     assert_eq!(lab.read("vms/web/starts.log").lines().count(), 1);
 
     // Every request left an audit line: who, what, result.
@@ -142,6 +143,19 @@ fn an_app_that_exits_at_once_fails_the_start() {
     watch.wait_line("app broken 1 web failed (exited with status 3 right after it started)");
     // The app's own message is in the agent's log.
     assert!(lab.read("vms/web/agent.log").contains("broken: cannot open display"));
+
+    // Without the guest proxy's socket, an app could not show a window: a clear error.
+    std::fs::remove_file(lab.path("vms/web/wayland-web")).unwrap();
+    let out = lab.ctl(&["start", "app", "browser"]);
+    assert_eq!(code(&out), exit::APP_FAILED as i32);
+    assert_eq!(
+        stderr(&out),
+        format!(
+            "canopy-ctl: app \"browser\" failed: the Wayland socket {} did not appear within 1.0 s \
+             (is canopy-proxy guest running?)\n",
+            lab.path("vms/web/wayland-web").display()
+        )
+    );
 
     // An app that hostd knows but the agent does not is refused by the agent.
     let out = lab.ctl(&["start", "app", "ghost"]);
@@ -299,7 +313,7 @@ fn bad_requests_get_errors_and_the_daemon_keeps_serving() {
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     assert_eq!(
         lab.marker_lines("vms/web/viewer.log", 1)[0].split_once('|').unwrap().1,
-        "wayland-web|/home/user/report.pdf"
+        format!("{}|/home/user/report.pdf", lab.path("vms/web/wayland-web").display())
     );
 }
 
@@ -408,4 +422,39 @@ fn read(s: &mut Stream) -> Vec<u8> {
 fn error_kind(reply: &[u8]) -> String {
     let v: serde_json::Value = serde_json::from_slice(reply).unwrap();
     v["error"]["kind"].as_str().unwrap_or_default().to_string()
+}
+
+#[test]
+fn restarting_a_vm_ends_its_apps_and_brings_it_back() {
+    let lab = Lab::start();
+    assert_eq!(code(&lab.ctl(&["start", "app", "browser"])), 0);
+    let pid: u32 = lab.marker_lines("vms/web/browser.log", 1)[0].split('|').next().unwrap().parse().unwrap();
+    let out = lab.ctl(&["restart", "web"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert!(!running(pid));
+    assert_eq!(lab.read("vms/web/starts.log").lines().count(), 2);
+    let vms = lab.client().list_vms().unwrap();
+    assert_eq!(vms.iter().find(|v| v.name == "web").unwrap().state, State::Running);
+}
+
+#[test]
+fn a_hostile_agent_is_cut_off_and_hostd_keeps_serving() {
+    use canopy_protocols::lifecycle::{read_frame_bytes, HandshakeResponse, Welcome};
+    let lab = Lab::start();
+    // Something in the VM answers on the agent's socket: it greets properly, then answers the
+    // watch request with a frame header announcing 4 GiB.
+    let listener = std::os::unix::net::UnixListener::bind(lab.path("vms/mute/agent.sock")).unwrap();
+    std::thread::spawn(move || {
+        for conn in listener.incoming() {
+            let Ok(mut s) = conn else { break };
+            let _hello = read_frame_bytes(&mut s);
+            let _ = s.write_all(&encode(&HandshakeResponse::Ok(Welcome::new("evil"))).unwrap());
+            let _watch = read_frame_bytes(&mut s);
+            let _ = s.write_all(&u32::MAX.to_be_bytes());
+        }
+    });
+    let out = lab.ctl(&["start", "app", "silent"]);
+    assert_eq!(code(&out), exit::AGENT_UNREACHABLE as i32, "{}", stderr(&out));
+    assert!(stderr(&out).contains("frame of 4294967295 bytes is over the limit of 65536 bytes"), "{}", stderr(&out));
+    assert_eq!(code(&lab.ctl(&["start", "app", "browser"])), 0);
 }

@@ -12,6 +12,7 @@ use canopy_protocols::lifecycle::{AgentApp, AgentEvent, AgentReply, AppArg, Erro
 use rustix::process::{Pid, Signal};
 
 use super::config::{App, Config};
+use crate::backoff::retry;
 use crate::server::Subscribers;
 
 /// Variables passed on from the agent's environment; everything else is left out so an app's
@@ -66,6 +67,29 @@ impl Apps {
     pub fn start(self: &Arc<Self>, config: &Config, name: &str, args: &[AppArg]) -> Result<AgentReply, Error> {
         let app = config.apps.get(name).ok_or_else(|| Error::UnknownApp { app: name.into() })?;
         app.args.check(args).map_err(Error::bad_request)?;
+        if config.display_wait_secs > 0.0 {
+            if let Some(path) = config.display_path(app) {
+                let wait = Duration::from_secs_f64(config.display_wait_secs);
+                let found = retry(Duration::from_millis(10), Duration::from_millis(200), wait, |_| {
+                    if path.exists() {
+                        Ok(())
+                    } else {
+                        Err(())
+                    }
+                });
+                if found.is_err() {
+                    return Err(Error::AppFailed {
+                        app: name.into(),
+                        reason: format!(
+                            "the Wayland socket {} did not appear within {:.1} s (is canopy-proxy guest running?)",
+                            path.display(),
+                            wait.as_secs_f64()
+                        ),
+                        status: None,
+                    });
+                }
+            }
+        }
         let mut child = self.spawn(command(config, app, args)).map_err(|e| Error::AppFailed {
             app: name.into(),
             reason: format!("cannot run {:?}: {e}", app.command[0]),

@@ -25,6 +25,10 @@ pub struct Config {
     /// Extra environment for every app.
     #[serde(default)]
     pub env: BTreeMap<String, String>,
+    /// How long a start waits for the Wayland socket to appear (the guest proxy may still be
+    /// starting); 0 does not check it at all.
+    #[serde(default = "default_display_wait")]
+    pub display_wait_secs: f64,
     /// How long an app may take to exit after SIGTERM before it gets SIGKILL.
     #[serde(default = "default_stop_timeout")]
     pub stop_timeout_secs: f64,
@@ -72,6 +76,9 @@ impl App {
 fn default_stop_timeout() -> f64 {
     5.0
 }
+fn default_display_wait() -> f64 {
+    10.0
+}
 fn default_grace() -> u64 {
     500
 }
@@ -96,6 +103,9 @@ impl Config {
         if c.wayland_display.is_empty() {
             return Err(file.error_at("wayland_display", "must not be empty"));
         }
+        if !(c.display_wait_secs >= 0.0 && c.display_wait_secs <= 3600.0) {
+            return Err(file.error_at("display_wait_secs", "must be between 0 and 3600 seconds"));
+        }
         if !(c.stop_timeout_secs > 0.0 && c.stop_timeout_secs <= 3600.0) {
             return Err(file.error_at("stop_timeout_secs", "must be between 0 and 3600 seconds"));
         }
@@ -118,6 +128,16 @@ impl Config {
             }
         }
         Ok(c)
+    }
+
+    /// The Wayland socket an app gets, as a path, when it can be known here.
+    pub fn display_path(&self, app: &App) -> Option<PathBuf> {
+        let display = Path::new(app.wayland_display.as_ref().unwrap_or(&self.wayland_display));
+        if display.is_absolute() {
+            return Some(display.to_path_buf());
+        }
+        let runtime = self.runtime_dir.clone().or_else(|| std::env::var_os("XDG_RUNTIME_DIR").map(PathBuf::from))?;
+        Some(runtime.join(display))
     }
 
     pub fn stop_timeout(&self) -> Duration {

@@ -127,6 +127,7 @@ impl Daemon {
             match self.connect_agent(name, agent, self.config.agent_ready(vm)) {
                 Ok(m) => rt.monitor = Some(m),
                 Err(reason) => {
+                    tracing::warn!("VM {name}: agent unreachable: {reason}");
                     self.status().set_vm(name, State::Failed(format!("agent unreachable: {reason}")));
                     return Err(Error::AgentUnreachable { vm: name.into(), reason });
                 }
@@ -210,6 +211,7 @@ impl Daemon {
                 // It answered, and said no: waiting longer will not change that.
                 Err(ClientError::Refused(e)) => return Err(format!("the agent at {addr} refused: {e}")),
                 Err(e) => {
+                    tracing::debug!("VM {name}: agent attempt {n}: {e}");
                     if !backoff.failed() {
                         return Err(format!(
                             "no answer from {addr} within {:.1} s ({} attempts; last error: {e})",

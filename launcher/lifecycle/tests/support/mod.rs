@@ -92,6 +92,8 @@ impl Lab {
             std::fs::create_dir_all(d.join("vms").join(vm)).unwrap();
         }
         std::fs::write(d.join("vms/mute/mode"), "noagent").unwrap();
+        // Where the guest proxy's socket would be; these tests need no compositor behind it.
+        std::fs::write(d.join("vms/web/wayland-web"), "").unwrap();
         std::fs::write(d.join("vms/win/mode"), "noagent").unwrap();
         let web = d.join("vms/web");
         let uid = rustix::process::getuid().as_raw();
@@ -100,7 +102,8 @@ impl Lab {
             format!(
                 r#"
 listen = ["unix:{web}/agent.sock"]
-wayland_display = "wayland-web"
+wayland_display = "{web}/wayland-web"
+display_wait_secs = 1
 stop_timeout_secs = 0.5
 [allow]
 uids = [{uid}]
@@ -132,6 +135,7 @@ startup_grace_ms = 0
                 r#"
 listen = ["unix:{gui}/agent.sock"]
 wayland_display = "wayland-0"
+display_wait_secs = 0
 [allow]
 uids = [{uid}]
 [apps.win-display]
