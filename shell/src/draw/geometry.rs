@@ -33,22 +33,12 @@ impl Rect {
 
     /// The rectangle shrunk by `d` on every side.
     pub fn inset(&self, d: f32) -> Rect {
-        Rect::new(
-            self.x + d,
-            self.y + d,
-            (self.w - 2.0 * d).max(0.0),
-            (self.h - 2.0 * d).max(0.0),
-        )
+        Rect::new(self.x + d, self.y + d, (self.w - 2.0 * d).max(0.0), (self.h - 2.0 * d).max(0.0))
     }
 
     /// A `w`×`h` rectangle centred in this one.
     pub fn centred(&self, w: f32, h: f32) -> Rect {
-        Rect::new(
-            self.x + (self.w - w) / 2.0,
-            self.y + (self.h - h) / 2.0,
-            w,
-            h,
-        )
+        Rect::new(self.x + (self.w - w) / 2.0, self.y + (self.h - h) / 2.0, w, h)
     }
 
     /// The device-pixel rectangle that covers this one at `scale` (rounded outwards).
@@ -57,12 +47,7 @@ impl Rect {
         let y0 = (self.y * scale).floor() as i32;
         let x1 = (self.right() * scale).ceil() as i32;
         let y1 = (self.bottom() * scale).ceil() as i32;
-        IntRect {
-            x: x0,
-            y: y0,
-            w: (x1 - x0).max(0),
-            h: (y1 - y0).max(0),
-        }
+        IntRect { x: x0, y: y0, w: (x1 - x0).max(0), h: (y1 - y0).max(0) }
     }
 }
 
@@ -97,12 +82,7 @@ impl IntRect {
         let y0 = self.y.max(o.y);
         let x1 = (self.x + self.w).min(o.x + o.w);
         let y1 = (self.y + self.h).min(o.y + o.h);
-        IntRect {
-            x: x0,
-            y: y0,
-            w: (x1 - x0).max(0),
-            h: (y1 - y0).max(0),
-        }
+        IntRect { x: x0, y: y0, w: (x1 - x0).max(0), h: (y1 - y0).max(0) }
     }
 
     pub fn union(&self, o: &IntRect) -> IntRect {
@@ -116,12 +96,7 @@ impl IntRect {
         let y0 = self.y.min(o.y);
         let x1 = (self.x + self.w).max(o.x + o.w);
         let y1 = (self.y + self.h).max(o.y + o.h);
-        IntRect {
-            x: x0,
-            y: y0,
-            w: x1 - x0,
-            h: y1 - y0,
-        }
+        IntRect { x: x0, y: y0, w: x1 - x0, h: y1 - y0 }
     }
 
     pub fn overlaps(&self, o: &IntRect) -> bool {
@@ -159,10 +134,7 @@ mod tests {
         let r = Rect::new(10.5, 0.0, 20.0, 31.5);
         assert_eq!(r.to_device(1.0), IntRect::new(10, 0, 21, 32));
         assert_eq!(r.to_device(1.5), IntRect::new(15, 0, 31, 48));
-        assert_eq!(
-            Rect::new(3.0, 4.0, 5.0, 6.0).to_device(2.0),
-            IntRect::new(6, 8, 10, 12)
-        );
+        assert_eq!(Rect::new(3.0, 4.0, 5.0, 6.0).to_device(2.0), IntRect::new(6, 8, 10, 12));
     }
 
     #[test]
@@ -170,14 +142,8 @@ mod tests {
         let a = IntRect::new(0, 0, 10, 10);
         let b = IntRect::new(5, 5, 10, 10);
         let c = IntRect::new(100, 0, 10, 10);
-        assert_eq!(
-            merge_damage(vec![a, b, c], 4),
-            vec![IntRect::new(0, 0, 15, 15), c]
-        );
-        assert_eq!(
-            merge_damage(vec![a, c], 1),
-            vec![IntRect::new(0, 0, 110, 10)]
-        );
+        assert_eq!(merge_damage(vec![a, b, c], 4), vec![IntRect::new(0, 0, 15, 15), c]);
+        assert_eq!(merge_damage(vec![a, c], 1), vec![IntRect::new(0, 0, 110, 10)]);
         assert!(merge_damage(vec![IntRect::new(1, 1, 0, 5)], 4).is_empty());
     }
 
@@ -187,9 +153,6 @@ mod tests {
         let a = IntRect::new(0, 0, 10, 10);
         let b = IntRect::new(20, 0, 10, 10);
         let c = IntRect::new(5, 0, 20, 5);
-        assert_eq!(
-            merge_damage(vec![a, b, c], 4),
-            vec![IntRect::new(0, 0, 30, 10)]
-        );
+        assert_eq!(merge_damage(vec![a, b, c], 4), vec![IntRect::new(0, 0, 30, 10)]);
     }
 }

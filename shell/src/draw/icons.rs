@@ -18,18 +18,9 @@ pub const BUILTIN: &[(&str, &str)] = &[
     ("android", include_str!("../../../assets/icons/android.svg")),
     ("battery", include_str!("../../../assets/icons/battery.svg")),
     ("browser", include_str!("../../../assets/icons/browser.svg")),
-    (
-        "charging",
-        include_str!("../../../assets/icons/charging.svg"),
-    ),
-    (
-        "keyboard",
-        include_str!("../../../assets/icons/keyboard.svg"),
-    ),
-    (
-        "launcher",
-        include_str!("../../../assets/icons/launcher.svg"),
-    ),
+    ("charging", include_str!("../../../assets/icons/charging.svg")),
+    ("keyboard", include_str!("../../../assets/icons/keyboard.svg")),
+    ("launcher", include_str!("../../../assets/icons/launcher.svg")),
     ("lock", include_str!("../../../assets/icons/lock.svg")),
     ("logout", include_str!("../../../assets/icons/logout.svg")),
     ("pdf", include_str!("../../../assets/icons/pdf.svg")),
@@ -37,10 +28,8 @@ pub const BUILTIN: &[(&str, &str)] = &[
     ("reboot", include_str!("../../../assets/icons/reboot.svg")),
     ("search", include_str!("../../../assets/icons/search.svg")),
     ("suspend", include_str!("../../../assets/icons/suspend.svg")),
-    (
-        "terminal",
-        include_str!("../../../assets/icons/terminal.svg"),
-    ),
+    ("terminal", include_str!("../../../assets/icons/terminal.svg")),
+    ("warning", include_str!("../../../assets/icons/warning.svg")),
     ("windows", include_str!("../../../assets/icons/windows.svg")),
 ];
 
@@ -81,9 +70,7 @@ impl Icons {
         let tree = usvg::Tree::from_str(&text, &usvg::Options::default())
             .map_err(|e| format!("icon {name} is not a valid SVG: {e}"))?;
         let tree = Rc::new(tree);
-        self.trees
-            .borrow_mut()
-            .insert(name.to_string(), tree.clone());
+        self.trees.borrow_mut().insert(name.to_string(), tree.clone());
         Ok(tree)
     }
 
@@ -104,11 +91,7 @@ impl Icons {
         let s = px as f32 / size.width().max(size.height());
         let dx = (px as f32 - size.width() * s) / 2.0;
         let dy = (px as f32 - size.height() * s) / 2.0;
-        resvg::render(
-            &tree,
-            Transform::from_row(s, 0.0, 0.0, s, dx, dy),
-            &mut pixmap.as_mut(),
-        );
+        resvg::render(&tree, Transform::from_row(s, 0.0, 0.0, s, dx, dy), &mut pixmap.as_mut());
         if let Some(t) = tint {
             tint_pixmap(&mut pixmap, t);
         }
@@ -140,10 +123,7 @@ mod tests {
             let p = icons.render(name, 32, None);
             let covered = p.data().chunks_exact(4).filter(|px| px[3] > 0).count();
             // Every icon covers a visible part of its square, and none is a solid block.
-            assert!(
-                covered > 32 * 32 / 10 && covered < 32 * 32,
-                "{name}: {covered} pixels"
-            );
+            assert!(covered > 32 * 32 / 10 && covered < 32 * 32, "{name}: {covered} pixels");
         }
     }
 
@@ -167,13 +147,7 @@ mod tests {
         std::fs::write(&bad, "<svg").unwrap();
         assert!(!icons.exists(bad.to_str().unwrap()));
         let fallback = icons.render(FALLBACK, 16, None);
-        assert_eq!(
-            icons.render("no-such-icon", 16, None).data(),
-            fallback.data()
-        );
-        assert_eq!(
-            icons.render(bad.to_str().unwrap(), 16, None).data(),
-            fallback.data()
-        );
+        assert_eq!(icons.render("no-such-icon", 16, None).data(), fallback.data());
+        assert_eq!(icons.render(bad.to_str().unwrap(), 16, None).data(), fallback.data());
     }
 }

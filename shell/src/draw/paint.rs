@@ -4,9 +4,7 @@
 //! damaged region is repainted by painting, in order, just the items that intersect it.
 
 use canopy_themes::Rgba;
-use tiny_skia::{
-    FillRule, Paint as SkPaint, PathBuilder, Pixmap, PixmapPaint, PixmapRef, Stroke, Transform,
-};
+use tiny_skia::{FillRule, Paint as SkPaint, PathBuilder, Pixmap, PixmapPaint, PixmapRef, Stroke, Transform};
 
 use super::geometry::{IntRect, Rect};
 use super::icons::Icons;
@@ -38,12 +36,7 @@ impl Painter<'_> {
     fn paint_item(&self, item: &Item, scale: f32, region: IntRect, target: &mut Pixmap) {
         let ox = region.x as f32;
         let oy = region.y as f32;
-        let r = Rect::new(
-            item.rect.x * scale - ox,
-            item.rect.y * scale - oy,
-            item.rect.w * scale,
-            item.rect.h * scale,
-        );
+        let r = Rect::new(item.rect.x * scale - ox, item.rect.y * scale - oy, item.rect.w * scale, item.rect.h * scale);
         if r.is_empty() {
             return;
         }
@@ -51,34 +44,15 @@ impl Painter<'_> {
             Paint::Fill { colour, radius } => {
                 if let Some(path) = rounded_rect(r, radius * scale) {
                     let paint = solid(*colour);
-                    target.fill_path(
-                        &path,
-                        &paint,
-                        FillRule::Winding,
-                        Transform::identity(),
-                        None,
-                    );
+                    target.fill_path(&path, &paint, FillRule::Winding, Transform::identity(), None);
                 }
             }
-            Paint::Stroke {
-                colour,
-                width,
-                radius,
-            } => {
+            Paint::Stroke { colour, width, radius } => {
                 let w = width * scale;
                 let inner = Rect::new(r.x + w / 2.0, r.y + w / 2.0, r.w - w, r.h - w);
                 if let Some(path) = rounded_rect(inner, (radius * scale - w / 2.0).max(0.0)) {
-                    let stroke = Stroke {
-                        width: w,
-                        ..Stroke::default()
-                    };
-                    target.stroke_path(
-                        &path,
-                        &solid(*colour),
-                        &stroke,
-                        Transform::identity(),
-                        None,
-                    );
+                    let stroke = Stroke { width: w, ..Stroke::default() };
+                    target.stroke_path(&path, &solid(*colour), &stroke, Transform::identity(), None);
                 }
             }
             Paint::Text(text) => self.paint_text(text, r, scale, target),
@@ -106,22 +80,8 @@ impl Painter<'_> {
         };
         let (ascent, descent) = self.fonts.line_metrics(t.weight, px);
         let baseline = r.y + (r.h - (ascent - descent)) / 2.0 + ascent;
-        let clip = IntRect::new(
-            r.x.round() as i32,
-            r.y.round() as i32,
-            r.w.round() as i32,
-            r.h.round() as i32,
-        );
-        self.fonts.draw_line(
-            &mut target.as_mut(),
-            &line,
-            t.weight,
-            px,
-            x,
-            baseline,
-            t.colour,
-            clip,
-        );
+        let clip = IntRect::new(r.x.round() as i32, r.y.round() as i32, r.w.round() as i32, r.h.round() as i32);
+        self.fonts.draw_line(&mut target.as_mut(), &line, t.weight, px, x, baseline, t.colour, clip);
     }
 }
 
@@ -134,14 +94,7 @@ fn solid(c: Rgba) -> SkPaint<'static> {
 
 /// Source-over blit at whole device pixels.
 pub fn draw_pixmap(target: &mut Pixmap, src: PixmapRef<'_>, x: i32, y: i32) {
-    target.draw_pixmap(
-        x,
-        y,
-        src,
-        &PixmapPaint::default(),
-        Transform::identity(),
-        None,
-    );
+    target.draw_pixmap(x, y, src, &PixmapPaint::default(), Transform::identity(), None);
 }
 
 /// A rectangle path with circular corners of `radius` (clamped to half the shorter side).
@@ -151,9 +104,7 @@ pub fn rounded_rect(r: Rect, radius: f32) -> Option<tiny_skia::Path> {
     }
     let rad = radius.min(r.w / 2.0).min(r.h / 2.0).max(0.0);
     if rad < 0.01 {
-        return Some(PathBuilder::from_rect(tiny_skia::Rect::from_xywh(
-            r.x, r.y, r.w, r.h,
-        )?));
+        return Some(PathBuilder::from_rect(tiny_skia::Rect::from_xywh(r.x, r.y, r.w, r.h)?));
     }
     // Cubic approximation of a quarter circle.
     let k = rad * 0.552_284_8;

@@ -38,17 +38,9 @@ pub fn difference(a: &Pixmap, b: &Pixmap, tolerance: u8) -> Option<Difference> {
     if a.width() != b.width() || a.height() != b.height() {
         return None;
     }
-    let mut d = Difference {
-        pixels: 0,
-        max_channel: 0,
-    };
+    let mut d = Difference { pixels: 0, max_channel: 0 };
     for (pa, pb) in a.data().chunks_exact(4).zip(b.data().chunks_exact(4)) {
-        let m = pa
-            .iter()
-            .zip(pb)
-            .map(|(x, y)| x.abs_diff(*y))
-            .max()
-            .unwrap_or(0);
+        let m = pa.iter().zip(pb).map(|(x, y)| x.abs_diff(*y)).max().unwrap_or(0);
         d.max_channel = d.max_channel.max(m);
         if m > tolerance {
             d.pixels += 1;
@@ -66,18 +58,13 @@ pub fn check_golden(image: &Pixmap, path: &Path, tolerance: u8) -> Result<(), St
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir).map_err(|e| e.to_string())?;
         }
-        image
-            .save_png(path)
-            .map_err(|e| format!("writing {}: {e}", path.display()))?;
+        image.save_png(path).map_err(|e| format!("writing {}: {e}", path.display()))?;
         return Ok(());
     }
     let new_path = path.with_extension("png.new");
     let fail = |msg: String| {
         let _ = image.save_png(&new_path);
-        Err(format!(
-            "{msg}; the new image is {}; CANOPY_BLESS=1 accepts it",
-            new_path.display()
-        ))
+        Err(format!("{msg}; the new image is {}; CANOPY_BLESS=1 accepts it", new_path.display()))
     };
     let golden = match Pixmap::load_png(path) {
         Ok(g) => g,
@@ -127,13 +114,7 @@ mod tests {
         a.data_mut()[0] = 10;
         b.data_mut()[0] = 13;
         b.data_mut()[4] = 200;
-        assert_eq!(
-            difference(&a, &b, 2),
-            Some(Difference {
-                pixels: 2,
-                max_channel: 200
-            })
-        );
+        assert_eq!(difference(&a, &b, 2), Some(Difference { pixels: 2, max_channel: 200 }));
         assert_eq!(difference(&a, &b, 3).unwrap().pixels, 1);
         assert_eq!(difference(&a, &Pixmap::new(1, 1).unwrap(), 0), None);
     }

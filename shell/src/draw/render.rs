@@ -27,16 +27,10 @@ impl Renderer {
     pub fn render(&mut self, painter: &Painter<'_>, scene: &Scene, scale: f32) -> Vec<IntRect> {
         let (w, h) = scene.device_size(scale);
         let reuse = self.scale == scale
-            && self
-                .image
-                .as_ref()
-                .is_some_and(|p| p.width() == w && p.height() == h)
+            && self.image.as_ref().is_some_and(|p| p.width() == w && p.height() == h)
             && self.shown.is_some();
         let damage = if reuse {
-            merge_damage(
-                scene.damage_since(self.shown.as_ref().unwrap(), scale),
-                MAX_DAMAGE_RECTS,
-            )
+            merge_damage(scene.damage_since(self.shown.as_ref().unwrap(), scale), MAX_DAMAGE_RECTS)
         } else {
             self.image = Some(Pixmap::new(w, h).expect("non-empty surface"));
             self.scale = scale;

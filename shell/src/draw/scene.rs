@@ -65,70 +65,29 @@ pub struct Scene {
 
 impl Scene {
     pub fn new(width: f32, height: f32, background: Rgba) -> Self {
-        Self {
-            width,
-            height,
-            background,
-            items: Vec::new(),
-        }
+        Self { width, height, background, items: Vec::new() }
     }
 
     pub fn fill(&mut self, rect: Rect, colour: Rgba, radius: f32) {
-        self.items.push(Item {
-            rect,
-            paint: Paint::Fill { colour, radius },
-        });
+        self.items.push(Item { rect, paint: Paint::Fill { colour, radius } });
     }
 
     pub fn stroke(&mut self, rect: Rect, colour: Rgba, width: f32, radius: f32) {
-        self.items.push(Item {
-            rect,
-            paint: Paint::Stroke {
-                colour,
-                width,
-                radius,
-            },
-        });
+        self.items.push(Item { rect, paint: Paint::Stroke { colour, width, radius } });
     }
 
-    pub fn text(
-        &mut self,
-        rect: Rect,
-        text: impl Into<String>,
-        size: f32,
-        weight: Weight,
-        colour: Rgba,
-        align: Align,
-    ) {
-        let text = Text {
-            text: text.into(),
-            size,
-            weight,
-            colour,
-            align,
-        };
-        self.items.push(Item {
-            rect,
-            paint: Paint::Text(text),
-        });
+    pub fn text(&mut self, rect: Rect, text: impl Into<String>, size: f32, weight: Weight, colour: Rgba, align: Align) {
+        let text = Text { text: text.into(), size, weight, colour, align };
+        self.items.push(Item { rect, paint: Paint::Text(text) });
     }
 
     pub fn icon(&mut self, rect: Rect, name: impl Into<String>, tint: Option<Rgba>) {
-        self.items.push(Item {
-            rect,
-            paint: Paint::Icon {
-                name: name.into(),
-                tint,
-            },
-        });
+        self.items.push(Item { rect, paint: Paint::Icon { name: name.into(), tint } });
     }
 
     /// Device size of the surface's buffer at `scale`.
     pub fn device_size(&self, scale: f32) -> (u32, u32) {
-        (
-            ((self.width * scale).round() as u32).max(1),
-            ((self.height * scale).round() as u32).max(1),
-        )
+        (((self.width * scale).round() as u32).max(1), ((self.height * scale).round() as u32).max(1))
     }
 
     /// Device rectangles that differ between `old` and this scene: the places of items that
@@ -137,16 +96,12 @@ impl Scene {
     pub fn damage_since(&self, old: &Scene, scale: f32) -> Vec<IntRect> {
         let (w, h) = self.device_size(scale);
         let full = IntRect::new(0, 0, w as i32, h as i32);
-        if old.width != self.width || old.height != self.height || old.background != self.background
-        {
+        if old.width != self.width || old.height != self.height || old.background != self.background {
             return vec![full];
         }
         let gone = old.items.iter().filter(|i| !self.items.contains(i));
         let new = self.items.iter().filter(|i| !old.items.contains(i));
-        gone.chain(new)
-            .map(|i| i.rect.to_device(scale).intersect(&full))
-            .filter(|r| !r.is_empty())
-            .collect()
+        gone.chain(new).map(|i| i.rect.to_device(scale).intersect(&full)).filter(|r| !r.is_empty()).collect()
     }
 }
 
@@ -181,10 +136,7 @@ mod tests {
             t.text = "12:01".into();
         }
         let d = new.damage_since(&old, 2.0);
-        assert_eq!(
-            d,
-            vec![IntRect::new(40, 0, 60, 40), IntRect::new(40, 0, 60, 40)]
-        );
+        assert_eq!(d, vec![IntRect::new(40, 0, 60, 40), IntRect::new(40, 0, 60, 40)]);
     }
 
     #[test]
@@ -193,10 +145,7 @@ mod tests {
         let mut new = scene();
         new.items[0].rect.x = 50.0;
         let d = new.damage_since(&old, 1.0);
-        assert!(
-            d.contains(&IntRect::new(0, 0, 10, 20)) && d.contains(&IntRect::new(50, 0, 10, 20)),
-            "{d:?}"
-        );
+        assert!(d.contains(&IntRect::new(0, 0, 10, 20)) && d.contains(&IntRect::new(50, 0, 10, 20)), "{d:?}");
     }
 
     #[test]
@@ -204,9 +153,6 @@ mod tests {
         let old = scene();
         let mut new = scene();
         new.width = 120.0;
-        assert_eq!(
-            new.damage_since(&old, 1.0),
-            vec![IntRect::new(0, 0, 120, 20)]
-        );
+        assert_eq!(new.damage_since(&old, 1.0), vec![IntRect::new(0, 0, 120, 20)]);
     }
 }

@@ -23,10 +23,7 @@ pub enum Weight {
 #[derive(Debug, thiserror::Error)]
 pub enum FontError {
     #[error("cannot read font file {path}: {source} (set font.regular/font.bold in the theme)")]
-    Read {
-        path: String,
-        source: std::io::Error,
-    },
+    Read { path: String, source: std::io::Error },
     #[error("font file {path} is not a usable TrueType/OpenType font: {message}")]
     Parse { path: String, message: String },
 }
@@ -120,10 +117,7 @@ impl Fonts {
                 hi = mid - 1;
             }
         }
-        let out = format!(
-            "{}{ELLIPSIS}",
-            text[..ends.get(lo).copied().unwrap_or(0)].trim_end()
-        );
+        let out = format!("{}{ELLIPSIS}", text[..ends.get(lo).copied().unwrap_or(0)].trim_end());
         if self.width(&out, weight, px) <= max {
             out
         } else {
@@ -191,28 +185,16 @@ fn blend(dst: &mut [u8], colour: Rgba, cov: u8) {
         return;
     }
     let inv = 255 - a;
-    let src = [
-        colour.r as u32 * a / 255,
-        colour.g as u32 * a / 255,
-        colour.b as u32 * a / 255,
-        a,
-    ];
+    let src = [colour.r as u32 * a / 255, colour.g as u32 * a / 255, colour.b as u32 * a / 255, a];
     for k in 0..4 {
         dst[k] = (src[k] + (dst[k] as u32 * inv + 127) / 255).min(255) as u8;
     }
 }
 
 fn load_font(path: &Path) -> Result<fontdue::Font, FontError> {
-    let bytes = std::fs::read(path).map_err(|source| FontError::Read {
-        path: path.display().to_string(),
-        source,
-    })?;
-    fontdue::Font::from_bytes(bytes, fontdue::FontSettings::default()).map_err(|message| {
-        FontError::Parse {
-            path: path.display().to_string(),
-            message: message.to_string(),
-        }
-    })
+    let bytes = std::fs::read(path).map_err(|source| FontError::Read { path: path.display().to_string(), source })?;
+    fontdue::Font::from_bytes(bytes, fontdue::FontSettings::default())
+        .map_err(|message| FontError::Parse { path: path.display().to_string(), message: message.to_string() })
 }
 
 #[cfg(test)]
@@ -220,8 +202,7 @@ mod tests {
     use super::*;
 
     fn fonts() -> Fonts {
-        Fonts::load(&canopy_themes::Theme::default().font)
-            .expect("DejaVu fonts (fonts-dejavu-core)")
+        Fonts::load(&canopy_themes::Theme::default().font).expect("DejaVu fonts (fonts-dejavu-core)")
     }
 
     #[test]

@@ -1,0 +1,42 @@
+//! `canopy-panel`: one bar along the top of every output.
+
+mod view;
+
+pub use view::view;
+
+use canopy_protocols::lifecycle::State;
+
+use crate::battery::Battery;
+
+/// What the pointer can act on in the panel.
+#[derive(Debug, Clone, PartialEq)]
+pub enum PanelAction {
+    /// Open the launcher on this output.
+    Launcher(Option<String>),
+    /// Focus, minimise (button 1) or close (button 2) a window, by id.
+    Window(u32),
+    /// Switch to the next keyboard layout.
+    Layout,
+    /// A VM's status chip.
+    Vm(String),
+    /// Open the power menu on this output.
+    Power(Option<String>),
+}
+
+/// One VM as the panel shows it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct VmChip {
+    pub name: String,
+    pub trust: String,
+    pub state: State,
+}
+
+/// Everything the panel shows besides the window list.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PanelModel {
+    pub clock: String,
+    pub battery: Option<Battery>,
+    pub vms: Vec<VmChip>,
+    /// Why the host daemon cannot be reached, when it cannot.
+    pub host_error: Option<String>,
+}

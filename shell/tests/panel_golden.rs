@@ -1,0 +1,159 @@
+//! The panel's view rendered offscreen and compared with reviewed golden PNGs.
+
+use std::path::PathBuf;
+
+use canopy_protocols::lifecycle::State;
+use canopy_shell::battery::Battery;
+use canopy_shell::draw::pixels::check_golden;
+use canopy_shell::draw::{render_offscreen, Fonts, Icons, Painter};
+use canopy_shell::panel::{view, PanelAction, PanelModel, VmChip};
+use canopy_shell::wl::{ViewCx, Window, WindowList};
+use canopy_themes::{Rgba, Theme};
+
+fn golden(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/golden").join(name)
+}
+
+fn window(id: u32, title: &str, vm: &str, theme: &Theme, trust: &str) -> Window {
+    Window {
+        id,
+        title: if vm.is_empty() { title.to_string() } else { format!("[{vm}] {title}") },
+        vm: vm.to_string(),
+        trust_level: trust.to_string(),
+        colour: theme.colours(trust).focused,
+        ..Window::default()
+    }
+}
+
+fn model() -> PanelModel {
+    let vm = |name: &str, trust: &str, state| VmChip { name: name.into(), trust: trust.into(), state };
+    PanelModel {
+        clock: "Thu 26 Nov 14:05".into(),
+        battery: Some(Battery { percent: 73, charging: true }),
+        vms: vec![
+            vm("chromium-vm", "untrusted", State::Running),
+            vm("zathura-vm", "work", State::Starting),
+            vm("gala-vm", "personal", State::Stopped),
+            vm("windows-vm", "work", State::Failed("no disk image".into())),
+        ],
+        host_error: None,
+    }
+}
+
+struct Fixture {
+    theme: Theme,
+    fonts: Fonts,
+    icons: Icons,
+}
+
+impl Fixture {
+    fn new() -> Self {
+        let theme = Theme::default();
+        let fonts = Fonts::load(&theme.font).unwrap();
+        Fixture { theme, fonts, icons: Icons::new() }
+    }
+
+    fn render(
+        &self,
+        model: &PanelModel,
+        windows: &WindowList,
+        width: f32,
+        scale: f32,
+        hovered: Option<&PanelAction>,
+    ) -> tiny_skia::Pixmap {
+        let cx = ViewCx {
+            width,
+            height: 32.0,
+            scale,
+            output: Some("HEADLESS-1"),
+            hovered,
+            theme: &self.theme,
+            fonts: &self.fonts,
+            windows,
+        };
+        let v = view(model, &cx);
+        render_offscreen(&Painter { fonts: &self.fonts, icons: &self.icons }, &v.scene, scale)
+    }
+}
+
+fn three_windows(theme: &Theme) -> WindowList {
+    let mut a = window(1, "Canopy — Chromium", "chromium-vm", theme, "untrusted");
+    a.activated = true;
+    let b = window(2, "report.pdf", "zathura-vm", theme, "work");
+    let mut c = window(3, "foot", "", theme, "local");
+    c.minimized = true;
+    WindowList::offline(vec![a, b, c], vec!["us".into(), "de(nodeadkeys)".into()], 0)
+}
+
+#[test]
+fn panel_at_scale_1_and_2() {
+    let f = Fixture::new();
+    let windows = three_windows(&f.theme);
+    for scale in [1.0, 2.0] {
+        let img = f.render(&model(), &windows, 1280.0, scale, Some(&PanelAction::Window(2)));
+        check_golden(&img, &golden(&format!("panel@{scale}.png")), 0).unwrap();
+    }
+}
+
+#[test]
+fn crowded_panel_shortens_titles_and_counts_the_rest() {
+    let f = Fixture::new();
+    let list: Vec<Window> = (1..=14)
+        .map(|i| {
+            window(
+                i,
+                &format!("A long window title number {i} that does not fit"),
+                "chromium-vm",
+                &f.theme,
+                "untrusted",
+            )
+        })
+        .collect();
+    let windows = WindowList::offline(list, vec![], 0);
+    let mut m = model();
+    m.battery = None;
+    let img = f.render(&m, &windows, 800.0, 1.0, None);
+    check_golden(&img, &golden("panel-crowded@1.png"), 0).unwrap();
+}
+
+#[test]
+fn host_offline_and_no_windows() {
+    let f = Fixture::new();
+    let mut m = model();
+    m.vms.clear();
+    m.host_error = Some("cannot connect".into());
+    m.battery = Some(Battery { percent: 7, charging: false });
+    let img = f.render(
+        &m,
+        &WindowList::offline(vec![], vec![], 0),
+        1280.0,
+        1.5,
+        Some(&PanelAction::Power(Some("HEADLESS-1".into()))),
+    );
+    check_golden(&img, &golden("panel-offline@1.5.png"), 0).unwrap();
+}
+
+#[test]
+fn hit_areas_follow_the_layout() {
+    let f = Fixture::new();
+    let windows = three_windows(&f.theme);
+    let cx = ViewCx {
+        width: 1280.0,
+        height: 32.0,
+        scale: 1.0,
+        output: Some("HEADLESS-1"),
+        hovered: None,
+        theme: &f.theme,
+        fonts: &f.fonts,
+        windows: &windows,
+    };
+    let v = view(&model(), &cx);
+    assert_eq!(v.action_at(10.0, 16.0), Some(&PanelAction::Launcher(Some("HEADLESS-1".into()))));
+    assert_eq!(v.action_at(1270.0, 16.0), Some(&PanelAction::Power(Some("HEADLESS-1".into()))));
+    assert_eq!(v.action_at(60.0, 16.0), Some(&PanelAction::Window(1)));
+    let second = v.hits.iter().find(|(_, a)| *a == PanelAction::Window(2)).unwrap().0;
+    let third = v.hits.iter().find(|(_, a)| *a == PanelAction::Window(3)).unwrap().0;
+    assert!(second.x > 60.0 && third.x > second.right(), "{second:?} {third:?}");
+    assert!(v.hits.iter().any(|(_, a)| *a == PanelAction::Layout));
+    let _ = Rgba::rgb(0, 0, 0);
+}
