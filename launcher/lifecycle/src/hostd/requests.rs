@@ -188,20 +188,25 @@ impl Daemon {
         };
         match self.agent_request(agent_vm, &req) {
             Ok(AgentReply::Started { instance, exited, .. }) => {
-                let exit = self.status().bind(id, instance).or(exited);
+                // Bind and settle under one lock, so an exit event from the agent's watch
+                // connection lands either before (kept for the bind) or after (a later exit).
+                let mut st = self.status();
+                let exit = st.bind(id, instance).or(exited);
+                let started = Ok(Reply::AppStarted { instance: id, app: name.into(), vm: vm.into() });
                 match exit {
                     None => {
-                        self.status().set_app(id, State::Running);
-                        Ok(Reply::AppStarted { instance: id, app: name.into(), vm: vm.into() })
+                        st.set_app(id, State::Running);
+                        started
                     }
                     Some(status) if status.success() => {
                         // Handed over to an instance that already ran, or simply done.
-                        self.status().set_app(id, exit_state(status, false));
-                        Ok(Reply::AppStarted { instance: id, app: name.into(), vm: vm.into() })
+                        st.set_app(id, exit_state(status, false));
+                        started
                     }
                     Some(status) => {
                         let reason = format!("{status} right after it started");
-                        fail(reason.clone(), Error::AppFailed { app: name.into(), reason, status: Some(status) })
+                        st.set_app(id, State::Failed(reason.clone()));
+                        Err(Error::AppFailed { app: name.into(), reason, status: Some(status) })
                     }
                 }
             }

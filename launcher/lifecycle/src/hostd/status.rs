@@ -103,8 +103,9 @@ impl Status {
             .map(|(id, _)| *id);
         match found {
             Some(id) => self.set_app(id, exit_state(status, requested)),
-            // A requested stop of an instance hostd already forgot needs no record.
-            None if requested => {}
+            // Only a start still waiting for its reply can be the owner of an unknown instance;
+            // anything else is an instance hostd has already finished with.
+            None if requested || !self.apps.values().any(|i| i.agent_vm == agent_vm && i.agent_instance.is_none()) => {}
             None => {
                 if self.early_exits.len() >= MAX_EARLY_EXITS {
                     self.early_exits.pop_first();
