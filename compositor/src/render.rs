@@ -192,7 +192,7 @@ where
     // Popups first (front), each in a thin frame of the VM's colour when the window is a VM's.
     let mut live_popups = Vec::new();
     for (popup, offset) in PopupManager::popups_for_surface(w.wl_surface()) {
-        let popup_geo = popup.geometry();
+        let popup_geo = crate::shell::popups::popup_geometry(&popup);
         let loc = surface_origin + client.loc + offset - popup_geo.loc;
         out.extend(surface_tree(renderer, popup.wl_surface(), loc, scale));
         if w.is_sandboxed() {

@@ -258,8 +258,13 @@ impl Client {
 
     /// Wait for an event line whose `event` field is `name` and that satisfies `pred`.
     pub fn wait_event(&mut self, name: &str, pred: impl Fn(&Value) -> bool) -> Value {
+        self.wait_json(&format!("event {name}"), |v| v["event"] == name && pred(v))
+    }
+
+    /// Wait for any JSON line on stdout that satisfies `pred`.
+    pub fn wait_json(&mut self, what: &str, pred: impl Fn(&Value) -> bool) -> Value {
         let deadline = Instant::now() + TIMEOUT;
-        if let Some(v) = self.seen.iter().find(|v| v["event"] == name && pred(v)) {
+        if let Some(v) = self.seen.iter().find(|v| pred(v)) {
             return v.clone();
         }
         loop {
@@ -267,11 +272,11 @@ impl Client {
             match self.events.recv_timeout(left) {
                 Ok(v) => {
                     self.seen.push(v.clone());
-                    if v["event"] == name && pred(&v) {
+                    if pred(&v) {
                         return v;
                     }
                 }
-                Err(_) => panic!("timed out waiting for client event {name}; saw {:?}", self.seen),
+                Err(_) => panic!("timed out waiting for {what}; saw {:?}", self.seen),
             }
         }
     }
@@ -312,4 +317,44 @@ fn pump(stdout: ChildStdout) -> Receiver<Value> {
         }
     });
     rx
+}
+
+impl Compositor {
+    /// Start our test client (locally, or in `vm` through a security context), wait until its
+    /// window is mapped and drawn, and return the client and its entry in `windows`.
+    pub fn open(&mut self, vm: Option<&str>, args: &[&str]) -> (Client, Value) {
+        let before: Vec<u64> = self.windows().iter().filter_map(|w| w["id"].as_u64()).collect();
+        let mut client = match vm {
+            Some(vm) => self.spawn_in_vm(vm, "canopy-test-client", args),
+            None => self.spawn("canopy-test-client", args),
+        };
+        client.wait_event("drawn", |_| true);
+        let mut found = Value::Null;
+        self.wait_until("the new window", || {
+            let windows = self.windows();
+            match windows
+                .into_iter()
+                .find(|w| w["id"].as_u64().is_some_and(|id| !before.contains(&id)) && !w["geometry"].is_null())
+            {
+                Some(w) => {
+                    found = w;
+                    true
+                }
+                None => false,
+            }
+        });
+        (client, found)
+    }
+}
+
+/// `geometry` of a window entry as (x, y, width, height).
+pub fn geometry(w: &Value) -> (i32, i32, i32, i32) {
+    let g = &w["geometry"];
+    let n = |k: &str| g[k].as_i64().unwrap_or_else(|| panic!("geometry.{k} in {w}")) as i32;
+    (n("x"), n("y"), n("width"), n("height"))
+}
+
+/// An RGB triple of a theme colour.
+pub fn rgb(c: canopy_themes::Rgba) -> [u8; 3] {
+    [c.r, c.g, c.b]
 }

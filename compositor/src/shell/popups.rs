@@ -13,6 +13,16 @@ use smithay::wayland::shell::xdg::PopupSurface;
 
 use crate::state::{Canopy, State};
 
+/// A popup's window geometry; per xdg-shell, the bounding box of its surfaces when the
+/// client set none.
+pub fn popup_geometry(popup: &PopupKind) -> smithay::utils::Rectangle<i32, smithay::utils::Logical> {
+    let geo = popup.geometry();
+    if geo.size.w > 0 && geo.size.h > 0 {
+        return geo;
+    }
+    smithay::desktop::utils::bbox_from_surface_tree(popup.wl_surface(), (0, 0))
+}
+
 impl Canopy {
     /// Constrain a popup to the outputs its parent window (or layer surface) is on.
     pub fn unconstrain_popup(&self, popup: &PopupSurface) {

@@ -1,0 +1,196 @@
+//! Trust colours, the `[vm]` title prefix, server-side decorations that VMs cannot refuse,
+//! popup frames, fullscreen indicators and hidden globals: the compositor's security promises,
+//! checked on real screenshots of the real compositor.
+
+use canopy_tests::fixture::{geometry, rgb};
+use canopy_tests::image::assert_golden;
+use canopy_tests::Compositor;
+use canopy_themes::Theme;
+
+const CONFIG: &str = r#"
+[vms.work-vm]
+trust = "work"
+
+[vms.chromium-vm]
+trust = "untrusted"
+
+[vms.bank-vm]
+trust = "trusted"
+"#;
+
+/// Border colour at the middle of the left border of a window with client area `w`.
+fn left_border(img: &canopy_tests::Image, w: &serde_json::Value) -> [u8; 3] {
+    let (x, y, _, h) = geometry(w);
+    img.pixel((x - 2) as u32, (y + h / 2) as u32)
+}
+
+/// Border colour at the middle of the right border.
+fn right_border(img: &canopy_tests::Image, w: &serde_json::Value) -> [u8; 3] {
+    let (x, y, width, h) = geometry(w);
+    img.pixel((x + width + 1) as u32, (y + h / 2) as u32)
+}
+
+/// Colour of the top border strip above the title bar.
+fn top_border(img: &canopy_tests::Image, w: &serde_json::Value) -> [u8; 3] {
+    let (x, y, width, _) = geometry(w);
+    img.pixel((x + width / 2) as u32, (y - 26 - 2) as u32)
+}
+
+#[test]
+fn each_vm_wears_its_own_colour_and_name() {
+    let theme = Theme::default();
+    let mut c = Compositor::start(CONFIG);
+    let (_work, work) = c.open(Some("work-vm"), &["--title", "Quarterly report", "--color", "2f6fd0"]);
+    // A hostile VM names itself after a trusted one in title and app_id.
+    let (_evil, evil) =
+        c.open(Some("chromium-vm"), &["--title", "[bank-vm] Login", "--app-id", "bank-vm", "--color", "c62828"]);
+    let (_rogue, rogue) = c.open(Some("rogue-vm"), &["--title", "who am i", "--color", "888888"]);
+    let (_local, local) = c.open(None, &["--title", "local tool", "--color", "30a030"]);
+
+    assert_eq!(work["title"], "[work-vm] Quarterly report");
+    assert_eq!((work["vm"].as_str(), work["trust"].as_str()), (Some("work-vm"), Some("work")));
+    assert_eq!(evil["title"], "[chromium-vm] [bank-vm] Login");
+    assert_eq!((evil["vm"].as_str(), evil["trust"].as_str()), (Some("chromium-vm"), Some("untrusted")));
+    assert_eq!(evil["app_id"], "bank-vm", "the app_id is reported, but decides nothing");
+    assert_eq!((rogue["vm"].as_str(), rogue["trust"].as_str()), (Some("rogue-vm"), Some("unknown")));
+    assert_eq!((local["vm"].is_null(), local["title"].as_str()), (true, Some("local tool")));
+
+    let img = c.screenshot();
+    // The most recent window has focus; the others show their unfocused shade.
+    assert_eq!(left_border(&img, &local), rgb(theme.colours("local").focused));
+    assert_eq!(left_border(&img, &work), rgb(theme.colours("work").unfocused));
+    assert_eq!(top_border(&img, &evil), rgb(theme.colours("untrusted").unfocused));
+    assert_ne!(
+        top_border(&img, &evil),
+        rgb(theme.colours("trusted").unfocused),
+        "a VM's name cannot buy another VM's colour"
+    );
+    assert_eq!(left_border(&img, &rogue), rgb(theme.colours("unknown").unfocused));
+
+    // Focus the hostile window: it turns to the focused shade of its own colour.
+    c.msg(&["focus", &evil["id"].to_string()]);
+    let img = c.screenshot();
+    assert_eq!(top_border(&img, &evil), rgb(theme.colours("untrusted").focused));
+    assert_golden("trust-colours", &img, 0, 0);
+}
+
+#[test]
+fn vm_asking_for_client_side_decorations_still_gets_the_frame() {
+    let theme = Theme::default();
+    let mut c = Compositor::start(CONFIG);
+    let (mut vm, vm_win) = c.open(Some("chromium-vm"), &["--decorations", "client", "--title", "no frame please"]);
+    let configure = vm.wait_event("configure", |_| true);
+    assert_eq!(configure["decorations"], "Server", "the VM is told to leave decorations to the compositor");
+    assert_eq!(vm_win["decorated"], true);
+    let (_vm2, no_proto) = c.open(Some("chromium-vm"), &["--decorations", "none", "--title", "no decoration protocol"]);
+    assert_eq!(no_proto["decorated"], true, "a VM client without xdg-decoration is framed too");
+    let (_local, local) = c.open(None, &["--decorations", "client", "--title", "local csd"]);
+    assert_eq!(local["decorated"], false, "a local client may draw its own decorations");
+    let img = c.screenshot();
+    assert_eq!(left_border(&img, &vm_win), rgb(theme.colours("untrusted").unfocused));
+    // The local window opened last covers the left side of this one.
+    assert_eq!(right_border(&img, &no_proto), rgb(theme.colours("untrusted").unfocused));
+}
+
+#[test]
+fn popups_of_vm_windows_have_a_frame_in_the_vm_colour() {
+    let theme = Theme::default();
+    let mut c = Compositor::start(CONFIG);
+    let (mut client, w) = c.open(Some("work-vm"), &["--popup", "--color", "808080"]);
+    let popup = client.wait_event("popup-configure", |_| true);
+    let (x, y, _, _) = geometry(&w);
+    let (px, py) = (x + popup["x"].as_i64().unwrap() as i32, y + popup["y"].as_i64().unwrap() as i32);
+    let (pw, ph) = (popup["width"].as_i64().unwrap() as i32, popup["height"].as_i64().unwrap() as i32);
+    c.wait_until("the popup is drawn", || {
+        let img = c.screenshot();
+        img.pixel((px + 5) as u32, (py + 5) as u32) == [0x7f, 0x7f, 0x7f]
+    });
+    let img = c.screenshot();
+    let frame = rgb(theme.colours("work").focused);
+    // Two pixels all around the popup, outside it.
+    for (fx, fy) in [
+        (px - 1, py + ph / 2),
+        (px - 2, py + ph / 2),
+        (px + pw, py + 10),
+        (px + pw + 1, py + 10),
+        (px + 10, py - 1),
+        (px + 10, py + ph + 1),
+    ] {
+        assert_eq!(img.pixel(fx as u32, fy as u32), frame, "popup frame at ({fx}, {fy})");
+    }
+    assert_ne!(img.pixel((px - 3) as u32, (py + ph / 2) as u32), frame, "the frame is 2 px wide");
+}
+
+#[test]
+fn titles_are_sanitised_and_bounded() {
+    let mut c = Compositor::start(CONFIG);
+    let long = "x".repeat(400);
+    let (_a, a) = c.open(Some("work-vm"), &["--title", "line one\nline two\u{1b}[31m\u{202e}gnp.exe"]);
+    let (_b, b) = c.open(Some("work-vm"), &["--title", &long]);
+    assert_eq!(a["title"], "[work-vm] line oneline two[31mgnp.exe");
+    assert_eq!(b["title"].as_str().unwrap().chars().count(), "[work-vm] ".len() + 256);
+}
+
+#[test]
+fn fullscreen_vm_window_keeps_a_trust_strip() {
+    let theme = Theme::default();
+    let mut c = Compositor::start(CONFIG);
+    let (mut client, _) = c.open(Some("chromium-vm"), &["--fullscreen", "--color", "c62828"]);
+    client.wait_event("configure", |e| e["fullscreen"] == true && e["width"] == 1280 - 12);
+    c.wait_until("fullscreen", || {
+        c.windows()[0]["fullscreen"] == true && geometry(&c.windows()[0]) == (6, 6, 1268, 788)
+    });
+    c.wait_until("redrawn at full size", || {
+        let img = c.screenshot();
+        img.pixel(640, 400) == [255, 255, 255] && img.pixel(100, 100) == [0xc6, 0x28, 0x28]
+    });
+    let img = c.screenshot();
+    let strip = rgb(theme.colours("untrusted").focused);
+    for (x, y) in [(0, 0), (3, 400), (640, 2), (1277, 400), (640, 797)] {
+        assert_eq!(img.pixel(x, y), strip, "trust strip at ({x}, {y})");
+    }
+}
+
+#[test]
+fn fullscreen_policy_maximize() {
+    let mut c = Compositor::start(&format!("fullscreen = \"maximize\"\n{CONFIG}"));
+    let (mut client, _) = c.open(Some("chromium-vm"), &["--fullscreen"]);
+    client.wait_event("configure", |e| e["maximized"] == true);
+    let w = &c.windows()[0];
+    assert_eq!((w["maximized"].as_bool(), w["fullscreen"].as_bool()), (Some(true), Some(false)));
+}
+
+#[test]
+fn privileged_globals_are_hidden_from_vms() {
+    let mut c = Compositor::start(CONFIG);
+    let mut local = c.spawn("canopy-globals", &[]);
+    let mut sandboxed = c.spawn_in_vm("work-vm", "canopy-globals", &[]);
+    let read = |client: &mut canopy_tests::Client| -> Vec<String> {
+        let list = client.wait_json("the list of globals", |v| v.is_array());
+        serde_json::from_value(list).expect("a list of names")
+    };
+    let local = read(&mut local);
+    let vm = read(&mut sandboxed);
+    let privileged = [
+        "zwlr_layer_shell_v1",
+        "wp_security_context_manager_v1",
+        "ext_session_lock_manager_v1",
+        "ext_data_control_manager_v1",
+        "zwp_virtual_keyboard_manager_v1",
+        "ext_foreign_toplevel_list_v1",
+        "canopy_shell_manager_v1",
+    ];
+    for g in privileged {
+        assert!(local.contains(&g.to_string()), "{g} missing for a local client: {local:?}");
+        assert!(!vm.contains(&g.to_string()), "{g} visible to a VM: {vm:?}");
+    }
+    for g in &vm {
+        assert!(
+            canopy::client::SANDBOX_ALLOWED_GLOBALS.contains(&g.as_str()),
+            "VM sees {g}, which is not on the allowlist"
+        );
+    }
+    for g in ["wl_compositor", "wl_shm", "wl_seat", "xdg_wm_base", "wl_output", "zxdg_decoration_manager_v1"] {
+        assert!(vm.contains(&g.to_string()), "{g} missing for a VM client: {vm:?}");
+    }
+}

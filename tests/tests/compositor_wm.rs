@@ -1,0 +1,162 @@
+//! Window management through real input: drag to move, drag a border to resize, the title bar
+//! buttons, double-click to maximise, Alt+Tab, focus on click, keybindings from config.
+
+use canopy_tests::fixture::geometry;
+use canopy_tests::Compositor;
+
+const CONFIG: &str = r#"
+[vms.work-vm]
+trust = "work"
+
+[keybindings]
+"Super+M" = "maximize"
+"#;
+
+fn id(w: &serde_json::Value) -> String {
+    w["id"].to_string()
+}
+
+/// Press at `from`, move to `to`, release.
+fn drag(c: &Compositor, from: (i32, i32), to: (i32, i32)) {
+    c.msg(&["pointer-move", &from.0.to_string(), &from.1.to_string()]);
+    c.msg(&["button-down"]);
+    let mid = ((from.0 + to.0) / 2, (from.1 + to.1) / 2);
+    c.msg(&["pointer-move", &mid.0.to_string(), &mid.1.to_string()]);
+    c.msg(&["pointer-move", &to.0.to_string(), &to.1.to_string()]);
+    c.msg(&["button-up"]);
+}
+
+fn click_at(c: &Compositor, x: i32, y: i32) {
+    c.msg(&["pointer-move", &x.to_string(), &y.to_string()]);
+    c.msg(&["click"]);
+}
+
+#[test]
+fn drag_title_bar_moves_the_window() {
+    let mut c = Compositor::start(CONFIG);
+    let (_client, w) = c.open(Some("work-vm"), &[]);
+    let (x, y, width, height) = geometry(&w);
+    drag(&c, (x + 40, y - 13), (x + 140, y + 87));
+    let moved = c.window(w["id"].as_u64().unwrap());
+    assert_eq!(geometry(&moved), (x + 100, y + 100, width, height));
+}
+
+#[test]
+fn drag_border_resizes_the_window() {
+    let mut c = Compositor::start(CONFIG);
+    let (mut client, w) = c.open(Some("work-vm"), &["--size", "320x200"]);
+    let (x, y, _, _) = geometry(&w);
+    // Bottom-right corner, on the 4 px border.
+    drag(&c, (x + 320 + 2, y + 200 + 2), (x + 382, y + 242));
+    client.wait_event("configure", |e| e["width"] == 380 && e["height"] == 240);
+    c.wait_until("the resized size", || geometry(&c.window(w["id"].as_u64().unwrap())) == (x, y, 380, 240));
+    // Top-left corner: the bottom-right corner stays where it is.
+    let (x, y, _, _) = geometry(&c.window(w["id"].as_u64().unwrap()));
+    drag(&c, (x - 2, y - 26 - 2), (x + 18, y - 26 + 8));
+    client.wait_event("configure", |e| e["width"] == 360 && e["height"] == 230);
+    c.wait_until("the second resize", || geometry(&c.window(w["id"].as_u64().unwrap())) == (x + 20, y + 10, 360, 230));
+}
+
+#[test]
+fn maximise_restore_minimise_close() {
+    let mut c = Compositor::start(CONFIG);
+    let (mut client, w) = c.open(Some("work-vm"), &["--size", "320x200"]);
+    let wid = w["id"].as_u64().unwrap();
+    let (x, y, width, height) = geometry(&w);
+    // Double-click on the title bar maximises to the usable area, decorations included.
+    c.msg(&["pointer-move", &(x + 40).to_string(), &(y - 13).to_string()]);
+    c.msg(&["click"]);
+    c.msg(&["click"]);
+    client.wait_event("configure", |e| e["maximized"] == true && e["width"] == 1272 && e["height"] == 766);
+    c.wait_until("maximised", || {
+        let w = c.window(wid);
+        w["maximized"] == true && geometry(&w) == (4, 30, 1272, 766)
+    });
+    // The maximise button (second from the right) restores.
+    let (mx, my, mw, _) = geometry(&c.window(wid));
+    click_at(&c, mx + mw - 26 - 13, my - 13);
+    client.wait_event("configure", |e| e["maximized"] == false && e["width"] == 320);
+    c.wait_until("restored", || {
+        let w = c.window(wid);
+        w["maximized"] == false && geometry(&w) == (x, y, width, height)
+    });
+    // Minimise button (third from the right).
+    click_at(&c, x + width - 52 - 13, y - 13);
+    c.wait_until("minimised", || c.window(wid)["minimized"] == true);
+    let img = c.screenshot();
+    assert_eq!(img.pixel((x + 10) as u32, (y + 10) as u32), [0x20, 0x25, 0x2c], "a minimised window is not drawn");
+    c.msg(&["focus", &wid.to_string()]);
+    c.wait_until("restored from minimised", || {
+        let w = c.window(wid);
+        w["minimized"] == false && w["focused"] == true && geometry(&w) == (x, y, width, height)
+    });
+    // Close button (right-most): the client is asked to close, and its window goes.
+    click_at(&c, x + width - 13, y - 13);
+    client.wait_event("close-requested", |_| true);
+    c.wait_until("the window is gone", || c.windows().is_empty());
+}
+
+#[test]
+fn click_focuses_and_raises_and_reaches_the_client() {
+    let mut c = Compositor::start(CONFIG);
+    let (mut a, wa) = c.open(Some("work-vm"), &["--title", "A"]);
+    let (_b, wb) = c.open(Some("work-vm"), &["--title", "B"]);
+    assert_eq!(c.window(wb["id"].as_u64().unwrap())["focused"], true);
+    assert_eq!(c.window(wa["id"].as_u64().unwrap())["focused"], false);
+    let (x, y, _, _) = geometry(&wa);
+    // A's top-left part is not covered by B (B is cascaded down and right).
+    click_at(&c, x + 10, y + 10);
+    c.wait_until("A focused", || c.window(wa["id"].as_u64().unwrap())["focused"] == true);
+    assert_eq!(c.window(wb["id"].as_u64().unwrap())["focused"], false);
+    a.wait_event("keyboard-enter", |_| true);
+    a.wait_event("button", |e| e["pressed"] == true && e["x"] == 10.0 && e["y"] == 10.0);
+    // Raised: A's pixels now show where B overlapped it.
+    let (bx, by, _, _) = geometry(&wb);
+    let img = c.screenshot();
+    assert_eq!(img.pixel((bx + 5) as u32, (by + 5) as u32), [0x3c, 0x78, 0xd8], "A is drawn over B");
+}
+
+#[test]
+fn alt_tab_cycles_most_recently_used() {
+    let mut c = Compositor::start(CONFIG);
+    let (_a, wa) = c.open(Some("work-vm"), &["--title", "A"]);
+    let (_b, wb) = c.open(Some("work-vm"), &["--title", "B"]);
+    let (mut cc, wc) = c.open(Some("work-vm"), &["--title", "C"]);
+    let focused = |c: &Compositor| {
+        c.windows().into_iter().find(|w| w["focused"] == true).map(|w| w["title"].as_str().unwrap().to_string())
+    };
+    assert_eq!(focused(&c).as_deref(), Some("[work-vm] C"));
+    c.msg(&["key", "alt+Tab"]);
+    assert_eq!(focused(&c).as_deref(), Some("[work-vm] B"));
+    c.msg(&["key", "alt+Tab"]);
+    assert_eq!(focused(&c).as_deref(), Some("[work-vm] C"), "Alt+Tab goes back to the previous window");
+    // Hold Alt and press Tab twice: the third most recent.
+    c.msg(&["key-down", "alt"]);
+    c.msg(&["key", "Tab", "Tab"]);
+    c.msg(&["key-up", "alt"]);
+    assert_eq!(focused(&c).as_deref(), Some("[work-vm] A"));
+    let _ = (id(&wa), id(&wb), id(&wc));
+    // The client never saw the Tab presses that the compositor took.
+    let tab = 0xff09u64;
+    assert!(!cc.events().iter().any(|e| e["event"] == "key" && e["keysym"] == tab));
+}
+
+#[test]
+fn keys_go_to_the_focused_window_only() {
+    let mut c = Compositor::start(CONFIG);
+    let (mut a, _) = c.open(Some("work-vm"), &["--title", "A"]);
+    let (mut b, _) = c.open(Some("work-vm"), &["--title", "B"]);
+    c.msg(&["type", "hi"]);
+    b.wait_event("key", |e| e["utf8"] == "h");
+    b.wait_event("key", |e| e["utf8"] == "i");
+    assert!(!a.events().iter().any(|e| e["event"] == "key"), "A got keys while B had focus");
+}
+
+#[test]
+fn keybinding_from_config() {
+    let mut c = Compositor::start(CONFIG);
+    let (mut client, w) = c.open(Some("work-vm"), &[]);
+    c.msg(&["key", "super+m"]);
+    client.wait_event("configure", |e| e["maximized"] == true);
+    assert_eq!(c.window(w["id"].as_u64().unwrap())["maximized"], true);
+}
