@@ -71,10 +71,13 @@ enum Target {
     /// Start an app, starting its VM first when it is down. ARG is a URL or a file path, as the
     /// app takes (see `canopy-ctl list apps`).
     App {
+        /// The app's name, as `canopy-ctl list apps` shows it.
         name: String,
         /// Start it in this VM instead of the app's default.
         #[arg(long)]
         vm: Option<String>,
+        /// A URL or an absolute file path, as the app takes.
+        #[arg(value_name = "ARG")]
         args: Vec<String>,
     },
     /// Start a VM and wait until its agent answers.
@@ -86,6 +89,7 @@ enum StopTarget {
     /// Stop an app: every instance, or one.
     App {
         name: String,
+        /// Only this instance (the number `start app` printed).
         #[arg(long)]
         instance: Option<u64>,
     },
