@@ -4,6 +4,12 @@
 //! - [`shm`]: pool contents: mappings, damage, diffing, compression, the shared region.
 //! - [`limits`]: what the GUI side allows one app VM.
 
+pub mod guest;
+pub mod gui;
 pub mod limits;
+pub mod pump;
+pub mod relay;
 pub mod shm;
+pub mod sockio;
+pub mod transport;
 pub mod wayland;

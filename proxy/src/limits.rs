@@ -64,9 +64,7 @@ impl Usage {
     /// Reserves `bytes` more if the total stays within `max`.
     pub fn reserve(&self, bytes: u64, max: u64) -> bool {
         self.pool_bytes
-            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |cur| {
-                cur.checked_add(bytes).filter(|&n| n <= max)
-            })
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |cur| cur.checked_add(bytes).filter(|&n| n <= max))
             .is_ok()
     }
 

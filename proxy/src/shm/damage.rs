@@ -59,14 +59,7 @@ pub struct Geometry {
 
 impl Geometry {
     pub fn plain(buffer_width: i32, buffer_height: i32) -> Self {
-        Geometry {
-            buffer_width,
-            buffer_height,
-            scale: 1,
-            transform: 0,
-            src: None,
-            dst: None,
-        }
+        Geometry { buffer_width, buffer_height, scale: 1, transform: 0, src: None, dst: None }
     }
 
     fn full(&self) -> Rect {
@@ -135,12 +128,7 @@ impl Region {
         self.rects.retain(|o| !contains(r, *o));
         self.rects.push(r);
         if self.rects.len() > MAX_RECTS {
-            let bbox = self
-                .rects
-                .iter()
-                .copied()
-                .reduce(Rect::bbox)
-                .expect("not empty");
+            let bbox = self.rects.iter().copied().reduce(Rect::bbox).expect("not empty");
             self.rects = vec![bbox];
         }
     }
@@ -235,33 +223,18 @@ mod tests {
     #[test]
     fn scale_and_viewport_map_surface_damage_to_buffer_pixels() {
         let mut g = Geometry::plain(200, 100);
-        assert_eq!(
-            g.surface_to_buffer(Rect::new(10, 10, 5, 5)),
-            Some(Rect::new(10, 10, 5, 5))
-        );
-        assert_eq!(
-            g.surface_to_buffer(Rect::new(-5, 90, i32::MAX, i32::MAX)),
-            Some(Rect::new(0, 90, 200, 10))
-        );
+        assert_eq!(g.surface_to_buffer(Rect::new(10, 10, 5, 5)), Some(Rect::new(10, 10, 5, 5)));
+        assert_eq!(g.surface_to_buffer(Rect::new(-5, 90, i32::MAX, i32::MAX)), Some(Rect::new(0, 90, 200, 10)));
         assert_eq!(g.surface_to_buffer(Rect::new(300, 0, 5, 5)), None);
         g.scale = 2;
-        assert_eq!(
-            g.surface_to_buffer(Rect::new(10, 10, 5, 5)),
-            Some(Rect::new(20, 20, 10, 10))
-        );
+        assert_eq!(g.surface_to_buffer(Rect::new(10, 10, 5, 5)), Some(Rect::new(20, 20, 10, 10)));
         // A 100x50 buffer area shown at 50x25: surface damage doubles, plus a filter margin.
         g.scale = 1;
         g.src = Some([100.0, 50.0, 100.0, 50.0]);
         g.dst = Some((50, 25));
-        assert_eq!(
-            g.surface_to_buffer(Rect::new(0, 0, 10, 10)),
-            Some(Rect::new(99, 49, 22, 22))
-        );
+        assert_eq!(g.surface_to_buffer(Rect::new(0, 0, 10, 10)), Some(Rect::new(99, 49, 22, 22)));
         g.transform = 1;
-        assert_eq!(
-            g.surface_to_buffer(Rect::new(0, 0, 1, 1)),
-            Some(Rect::new(0, 0, 200, 100))
-        );
+        assert_eq!(g.surface_to_buffer(Rect::new(0, 0, 1, 1)), Some(Rect::new(0, 0, 200, 100)));
     }
 
     #[test]

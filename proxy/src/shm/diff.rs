@@ -43,14 +43,7 @@ impl Encoder {
     /// Appends to `out` the pool-data frames that make the GUI's copy of `mem` equal to `src` in
     /// `segments`, and updates `mirror` (the guest's copy of what the GUI holds) likewise.
     /// Returns the number of changed bytes.
-    pub fn encode(
-        &self,
-        mem: u32,
-        src: &[u8],
-        mirror: &mut [u8],
-        segments: &Segments,
-        out: &mut Vec<u8>,
-    ) -> usize {
+    pub fn encode(&self, mem: u32, src: &[u8], mirror: &mut [u8], segments: &Segments, out: &mut Vec<u8>) -> usize {
         debug_assert_eq!(src.len(), mirror.len());
         let total: usize = segments.iter().map(|s| s.1).sum();
         if self.threads <= 1 || total < self.parallel_from || segments.is_empty() {
@@ -72,11 +65,7 @@ impl Encoder {
         let mut rest = mirror;
         let mut rest_base = 0;
         for (gi, g) in groups.iter().enumerate() {
-            let end = if gi + 1 == groups.len() {
-                rest_base + rest.len()
-            } else {
-                groups[gi + 1][0].0
-            };
+            let end = if gi + 1 == groups.len() { rest_base + rest.len() } else { groups[gi + 1][0].0 };
             let (piece, tail) = std::mem::take(&mut rest).split_at_mut(end - rest_base);
             pieces.push((rest_base, piece, *g));
             rest = tail;
@@ -93,10 +82,7 @@ impl Encoder {
                     })
                 })
                 .collect();
-            handles
-                .into_iter()
-                .map(|h| h.join().expect("encoder thread"))
-                .collect()
+            handles.into_iter().map(|h| h.join().expect("encoder thread")).collect()
         });
         let mut changed = 0;
         for (o, n) in results {
@@ -189,24 +175,14 @@ impl Encoder {
 }
 
 /// Writes a pool-data frame into `mem` after checking every span. `scratch` holds decoded bytes.
-pub fn apply(
-    pd: &PoolData<'_>,
-    mem: &mut [u8],
-    scratch: &mut Vec<u8>,
-    max_raw: usize,
-) -> Result<(), String> {
+pub fn apply(pd: &PoolData<'_>, mem: &mut [u8], scratch: &mut Vec<u8>, max_raw: usize) -> Result<(), String> {
     let raw_len = pd.raw_len as usize;
     if raw_len > max_raw {
-        return Err(format!(
-            "pool data of {raw_len} bytes exceeds the limit of {max_raw}"
-        ));
+        return Err(format!("pool data of {raw_len} bytes exceeds the limit of {max_raw}"));
     }
     for (off, len) in pd.spans() {
         if u64::from(off) + u64::from(len) > mem.len() as u64 {
-            return Err(format!(
-                "pool data span {off}+{len} beyond the pool of {} bytes",
-                mem.len()
-            ));
+            return Err(format!("pool data span {off}+{len} beyond the pool of {} bytes", mem.len()));
         }
     }
     let bytes: &[u8] = match pd.encoding {
@@ -250,9 +226,7 @@ mod tests {
         let mut scratch = Vec::new();
         while at < frames.len() {
             let (f, len) = wire::decode(&frames[at..], 64 << 20).unwrap().unwrap();
-            let wire::Frame::PoolData(pd) = f else {
-                panic!("not pool data")
-            };
+            let wire::Frame::PoolData(pd) = f else { panic!("not pool data") };
             apply(&pd, mem, &mut scratch, 64 << 20).unwrap();
             at += len;
             n += 1;
@@ -306,21 +280,12 @@ mod tests {
 
     #[test]
     fn raw_serial() {
-        round_trip(Encoder {
-            compression: Compression::None,
-            threads: 1,
-            ..Encoder::default()
-        });
+        round_trip(Encoder { compression: Compression::None, threads: 1, ..Encoder::default() });
     }
 
     #[test]
     fn lz4_threaded() {
-        round_trip(Encoder {
-            compression: Compression::Lz4,
-            threads: 3,
-            parallel_from: 4096,
-            chunk: 100_000,
-        });
+        round_trip(Encoder { compression: Compression::Lz4, threads: 3, parallel_from: 4096, chunk: 100_000 });
     }
 
     #[test]
@@ -329,11 +294,7 @@ mod tests {
         let src = vec![0x55; len];
         let mut mirror = vec![0; len];
         let mut out = Vec::new();
-        let enc = Encoder {
-            compression: Compression::Lz4,
-            threads: 1,
-            ..Encoder::default()
-        };
+        let enc = Encoder { compression: Compression::Lz4, threads: 1, ..Encoder::default() };
         enc.encode(1, &src, &mut mirror, &[(0, len)], &mut out);
         assert!(out.len() < len / 50, "{} bytes", out.len());
         let mut gui = vec![0; len];
@@ -347,28 +308,12 @@ mod tests {
         let mut scratch = Vec::new();
         let mut f = Vec::new();
         wire::encode::pool_data(&mut f, 1, Encoding::Raw, &[(98, 4)], b"abcd");
-        let (wire::Frame::PoolData(pd), _) = wire::decode(&f, 1 << 20).unwrap().unwrap() else {
-            panic!()
-        };
-        assert!(apply(&pd, &mut mem, &mut scratch, 1 << 20)
-            .unwrap_err()
-            .contains("beyond the pool"));
+        let (wire::Frame::PoolData(pd), _) = wire::decode(&f, 1 << 20).unwrap().unwrap() else { panic!() };
+        assert!(apply(&pd, &mut mem, &mut scratch, 1 << 20).unwrap_err().contains("beyond the pool"));
         let mut f = Vec::new();
-        wire::encode::pool_data(
-            &mut f,
-            1,
-            Encoding::Lz4,
-            &[(0, 50), (60, 10)],
-            b"\xff\xff\xff",
-        );
-        let (wire::Frame::PoolData(pd), _) = wire::decode(&f, 1 << 20).unwrap().unwrap() else {
-            panic!()
-        };
-        assert!(apply(&pd, &mut mem, &mut scratch, 1 << 20)
-            .unwrap_err()
-            .contains("lz4"));
-        assert!(apply(&pd, &mut mem, &mut scratch, 10)
-            .unwrap_err()
-            .contains("limit"));
+        wire::encode::pool_data(&mut f, 1, Encoding::Lz4, &[(0, 50), (60, 10)], b"\xff\xff\xff");
+        let (wire::Frame::PoolData(pd), _) = wire::decode(&f, 1 << 20).unwrap().unwrap() else { panic!() };
+        assert!(apply(&pd, &mut mem, &mut scratch, 1 << 20).unwrap_err().contains("lz4"));
+        assert!(apply(&pd, &mut mem, &mut scratch, 10).unwrap_err().contains("limit"));
     }
 }

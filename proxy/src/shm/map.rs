@@ -20,22 +20,12 @@ unsafe impl Sync for Mapping {}
 impl Mapping {
     pub fn new(fd: BorrowedFd<'_>, len: usize, writable: bool) -> io::Result<Self> {
         if len == 0 {
-            return Ok(Mapping {
-                ptr: NonNull::dangling(),
-                len: 0,
-            });
+            return Ok(Mapping { ptr: NonNull::dangling(), len: 0 });
         }
-        let prot = if writable {
-            ProtFlags::READ | ProtFlags::WRITE
-        } else {
-            ProtFlags::READ
-        };
+        let prot = if writable { ProtFlags::READ | ProtFlags::WRITE } else { ProtFlags::READ };
         // SAFETY: a fresh mapping at an address the kernel picks; unmapped in Drop.
         let ptr = unsafe { mmap(std::ptr::null_mut(), len, prot, MapFlags::SHARED, fd, 0)? };
-        Ok(Mapping {
-            ptr: NonNull::new(ptr.cast()).expect("mmap returned null"),
-            len,
-        })
+        Ok(Mapping { ptr: NonNull::new(ptr.cast()).expect("mmap returned null"), len })
     }
 
     pub fn len(&self) -> usize {
@@ -98,10 +88,7 @@ impl Memfd {
         let Memfd { fd, mut map } = Memfd::new(name, data.len())?;
         map.bytes_mut().copy_from_slice(data);
         drop(map); // a write seal needs every writable mapping gone
-        fcntl_add_seals(
-            &fd,
-            SealFlags::SHRINK | SealFlags::GROW | SealFlags::WRITE | SealFlags::SEAL,
-        )?;
+        fcntl_add_seals(&fd, SealFlags::SHRINK | SealFlags::GROW | SealFlags::WRITE | SealFlags::SEAL)?;
         Ok(fd)
     }
 }

@@ -31,26 +31,15 @@ impl Region {
             .read(true)
             .write(true)
             .open(path)
-            .map_err(|e| {
-                io::Error::new(
-                    e.kind(),
-                    format!("shared-memory region {}: {e}", path.display()),
-                )
-            })?;
+            .map_err(|e| io::Error::new(e.kind(), format!("shared-memory region {}: {e}", path.display())))?;
         let len = file.metadata()?.len();
         if len == 0 || len > MAX_REGION {
             return Err(io::Error::new(
                 io::ErrorKind::InvalidInput,
-                format!(
-                    "shared-memory region {} has {len} bytes; it needs 1 to {MAX_REGION}",
-                    path.display()
-                ),
+                format!("shared-memory region {} has {len} bytes; it needs 1 to {MAX_REGION}", path.display()),
             ));
         }
-        Ok(Region {
-            fd: file.into(),
-            len: len as usize,
-        })
+        Ok(Region { fd: file.into(), len: len as usize })
     }
 
     pub fn map(&self) -> io::Result<Mapping> {
@@ -75,9 +64,7 @@ impl Allocator {
     pub fn new(len: usize) -> Arc<Self> {
         let mut free = BTreeMap::new();
         free.insert(0, len);
-        Arc::new(Allocator {
-            free: Mutex::new(free),
-        })
+        Arc::new(Allocator { free: Mutex::new(free) })
     }
 
     pub fn place(self: &Arc<Self>, len: usize) -> Option<Placement> {
@@ -88,11 +75,7 @@ impl Allocator {
         if flen > want {
             free.insert(start + want, flen - want);
         }
-        Some(Placement {
-            start,
-            len: want,
-            alloc: self.clone(),
-        })
+        Some(Placement { start, len: want, alloc: self.clone() })
     }
 
     pub fn free_bytes(&self) -> usize {
@@ -163,11 +146,7 @@ mod tests {
         drop(p2);
         drop(p3);
         assert_eq!(a.free_bytes(), 64 * 1024);
-        assert_eq!(
-            a.place(64 * 1024).unwrap().start,
-            0,
-            "free ranges merged again"
-        );
+        assert_eq!(a.place(64 * 1024).unwrap().start, 0, "free ranges merged again");
     }
 
     #[test]
@@ -182,9 +161,6 @@ mod tests {
         let mut m = r.map().unwrap();
         m.bytes_mut()[0] = 7;
         assert_eq!(Region::open(&path).unwrap().map().unwrap().bytes()[0], 7);
-        assert!(Region::open(&dir.path().join("missing"))
-            .unwrap_err()
-            .to_string()
-            .contains("missing"));
+        assert!(Region::open(&dir.path().join("missing")).unwrap_err().to_string().contains("missing"));
     }
 }

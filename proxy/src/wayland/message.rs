@@ -30,33 +30,15 @@ pub enum ProtocolError {
     #[error("object {0} was already destroyed")]
     DeadObject(u32),
     #[error("opcode {opcode} out of range for {interface}")]
-    BadOpcode {
-        interface: &'static str,
-        opcode: u16,
-    },
+    BadOpcode { interface: &'static str, opcode: u16 },
     #[error("{interface}.{message} needs version {since}, object {id} has version {version}")]
-    BadVersion {
-        interface: &'static str,
-        message: &'static str,
-        id: u32,
-        since: u32,
-        version: u32,
-    },
+    BadVersion { interface: &'static str, message: &'static str, id: u32, since: u32, version: u32 },
     #[error("{interface}.{message}: arguments do not fit the message")]
-    BadArguments {
-        interface: &'static str,
-        message: &'static str,
-    },
+    BadArguments { interface: &'static str, message: &'static str },
     #[error("{interface}.{message}: string not NUL-terminated")]
-    BadString {
-        interface: &'static str,
-        message: &'static str,
-    },
+    BadString { interface: &'static str, message: &'static str },
     #[error("{interface}.{message}: null where the protocol forbids it")]
-    UnexpectedNull {
-        interface: &'static str,
-        message: &'static str,
-    },
+    UnexpectedNull { interface: &'static str, message: &'static str },
     #[error("{interface}.{message}: object {id} is a {actual}, not a {expected}")]
     WrongInterface {
         interface: &'static str,
@@ -72,13 +54,7 @@ pub enum ProtocolError {
     #[error("bind to global {name} that was never advertised")]
     UnadvertisedGlobal { name: u32 },
     #[error("bind of {interface} version {version} to global {name} advertised as {advertised} version {max}")]
-    BadBind {
-        name: u32,
-        interface: String,
-        version: u32,
-        advertised: &'static str,
-        max: u32,
-    },
+    BadBind { name: u32, interface: String, version: u32, advertised: &'static str, max: u32 },
     #[error("{0} objects exceed the limit")]
     TooManyObjects(usize),
     #[error("message needs {needed} fds, {available} announced")]
@@ -86,10 +62,7 @@ pub enum ProtocolError {
     #[error("{0} announced fds were never used by a message")]
     UnusedFds(usize),
     #[error("{interface}.{message} carries an fd the proxy cannot forward")]
-    UnsupportedFd {
-        interface: &'static str,
-        message: &'static str,
-    },
+    UnsupportedFd { interface: &'static str, message: &'static str },
     #[error("{0}")]
     Rule(String),
 }
@@ -157,10 +130,7 @@ pub fn peek(buf: &[u8], max_size: usize) -> Result<Option<(u32, u16, usize)>, Pr
         return Err(ProtocolError::BadSize { size });
     }
     if size > max_size {
-        return Err(ProtocolError::TooLarge {
-            size,
-            max: max_size,
-        });
+        return Err(ProtocolError::TooLarge { size, max: max_size });
     }
     if buf.len() < size {
         return Ok(None);
@@ -176,10 +146,7 @@ pub fn parse<'a>(
     opcode: u16,
     bytes: &'a [u8],
 ) -> Result<Message<'a>, ProtocolError> {
-    let bad = || ProtocolError::BadArguments {
-        interface,
-        message: desc.name,
-    };
+    let bad = || ProtocolError::BadArguments { interface, message: desc.name };
     let mut args = SmallVec::new();
     let mut offsets = SmallVec::new();
     let mut at = HEADER_LEN;
@@ -198,22 +165,14 @@ pub fn parse<'a>(
                 let len = take_word(&mut at)? as usize;
                 if len == 0 {
                     if null == AllowNull::No {
-                        return Err(ProtocolError::UnexpectedNull {
-                            interface,
-                            message: desc.name,
-                        });
+                        return Err(ProtocolError::UnexpectedNull { interface, message: desc.name });
                     }
                     Arg::Str(None)
                 } else {
                     let padded = len.checked_add(3).ok_or_else(bad)? & !3;
-                    let s = bytes
-                        .get(at..at.checked_add(padded).ok_or_else(bad)?)
-                        .ok_or_else(bad)?;
+                    let s = bytes.get(at..at.checked_add(padded).ok_or_else(bad)?).ok_or_else(bad)?;
                     if s[len - 1] != 0 {
-                        return Err(ProtocolError::BadString {
-                            interface,
-                            message: desc.name,
-                        });
+                        return Err(ProtocolError::BadString { interface, message: desc.name });
                     }
                     at += padded;
                     Arg::Str(Some(&s[..len - 1]))
@@ -222,29 +181,21 @@ pub fn parse<'a>(
             ArgumentType::Object(null) => {
                 let id = take_word(&mut at)?;
                 if id == 0 && null == AllowNull::No {
-                    return Err(ProtocolError::UnexpectedNull {
-                        interface,
-                        message: desc.name,
-                    });
+                    return Err(ProtocolError::UnexpectedNull { interface, message: desc.name });
                 }
                 Arg::Object(id)
             }
             ArgumentType::NewId => {
                 let id = take_word(&mut at)?;
                 if id == 0 {
-                    return Err(ProtocolError::UnexpectedNull {
-                        interface,
-                        message: desc.name,
-                    });
+                    return Err(ProtocolError::UnexpectedNull { interface, message: desc.name });
                 }
                 Arg::NewId(id)
             }
             ArgumentType::Array => {
                 let len = take_word(&mut at)? as usize;
                 let padded = len.checked_add(3).ok_or_else(bad)? & !3;
-                let a = bytes
-                    .get(at..at.checked_add(padded).ok_or_else(bad)?)
-                    .ok_or_else(bad)?;
+                let a = bytes.get(at..at.checked_add(padded).ok_or_else(bad)?).ok_or_else(bad)?;
                 at += padded;
                 Arg::Array(&a[..len])
             }
@@ -255,13 +206,7 @@ pub fn parse<'a>(
     if at != bytes.len() {
         return Err(bad());
     }
-    Ok(Message {
-        object,
-        opcode,
-        bytes,
-        args,
-        offsets,
-    })
+    Ok(Message { object, opcode, bytes, args, offsets })
 }
 
 /// Appends a message built from plain words (ints, uints, object ids) and no strings or arrays.
@@ -334,25 +279,12 @@ mod tests {
 
     #[test]
     fn reads_a_bind() {
-        let msg = Builder::new(2, 0)
-            .uint(5)
-            .string("wl_seat")
-            .uint(7)
-            .uint(9)
-            .build();
+        let msg = Builder::new(2, 0).uint(5).string("wl_seat").uint(7).uint(9).build();
         let (obj, op, size) = peek(&msg, 4096).unwrap().unwrap();
         assert_eq!((obj, op, size), (2, 0, msg.len()));
         let desc = &WlRegistry::interface().requests[0];
         let m = parse("wl_registry", desc, obj, op, &msg).unwrap();
-        assert_eq!(
-            m.args.as_slice(),
-            &[
-                Arg::Uint(5),
-                Arg::Str(Some(b"wl_seat")),
-                Arg::Uint(7),
-                Arg::NewId(9)
-            ]
-        );
+        assert_eq!(m.args.as_slice(), &[Arg::Uint(5), Arg::Str(Some(b"wl_seat")), Arg::Uint(7), Arg::NewId(9)]);
         assert_eq!(m.offsets.as_slice(), &[8, 12, 24, 28]);
     }
 
@@ -364,55 +296,19 @@ mod tests {
         assert_eq!(peek(&msg, 4096), Err(ProtocolError::BadSize { size: 4 }));
         let msg = Builder::new(1, 1).uint(2).build();
         assert_eq!(peek(&msg[..10], 4096), Ok(None));
-        assert_eq!(
-            peek(&msg, 8),
-            Err(ProtocolError::TooLarge { size: 12, max: 8 })
-        );
+        assert_eq!(peek(&msg, 8), Err(ProtocolError::TooLarge { size: 12, max: 8 }));
 
         let desc = &WlRegistry::interface().requests[0];
-        let mut msg = Builder::new(2, 0)
-            .uint(5)
-            .string("wl_seat")
-            .uint(7)
-            .uint(9)
-            .build();
+        let mut msg = Builder::new(2, 0).uint(5).string("wl_seat").uint(7).uint(9).build();
         msg[12] = 200; // string length past the end
-        assert!(matches!(
-            parse("r", desc, 2, 0, &msg),
-            Err(ProtocolError::BadArguments { .. })
-        ));
-        let mut msg = Builder::new(2, 0)
-            .uint(5)
-            .string("wl_sea")
-            .uint(7)
-            .uint(9)
-            .build();
+        assert!(matches!(parse("r", desc, 2, 0, &msg), Err(ProtocolError::BadArguments { .. })));
+        let mut msg = Builder::new(2, 0).uint(5).string("wl_sea").uint(7).uint(9).build();
         msg[22] = b'x'; // no NUL terminator
-        assert!(matches!(
-            parse("r", desc, 2, 0, &msg),
-            Err(ProtocolError::BadString { .. })
-        ));
-        let msg = Builder::new(2, 0)
-            .uint(5)
-            .string("x")
-            .uint(7)
-            .uint(9)
-            .uint(1)
-            .build();
-        assert!(matches!(
-            parse("r", desc, 2, 0, &msg),
-            Err(ProtocolError::BadArguments { .. })
-        ));
-        let msg = Builder::new(2, 0)
-            .uint(5)
-            .string("x")
-            .uint(7)
-            .uint(0)
-            .build();
-        assert!(matches!(
-            parse("r", desc, 2, 0, &msg),
-            Err(ProtocolError::UnexpectedNull { .. })
-        ));
+        assert!(matches!(parse("r", desc, 2, 0, &msg), Err(ProtocolError::BadString { .. })));
+        let msg = Builder::new(2, 0).uint(5).string("x").uint(7).uint(9).uint(1).build();
+        assert!(matches!(parse("r", desc, 2, 0, &msg), Err(ProtocolError::BadArguments { .. })));
+        let msg = Builder::new(2, 0).uint(5).string("x").uint(7).uint(0).build();
+        assert!(matches!(parse("r", desc, 2, 0, &msg), Err(ProtocolError::UnexpectedNull { .. })));
         let _ = tables::display();
     }
 }

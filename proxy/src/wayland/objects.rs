@@ -6,9 +6,7 @@
 
 use std::collections::HashMap;
 
-use wayland_client::backend::protocol::{
-    ArgumentType, Interface, MessageDesc, ANONYMOUS_INTERFACE,
-};
+use wayland_client::backend::protocol::{ArgumentType, Interface, MessageDesc, ANONYMOUS_INTERFACE};
 
 use super::message::{self, Arg, Message, ProtocolError, SERVER_ID_BASE};
 use super::tables::{self, op};
@@ -48,15 +46,7 @@ impl<D: Default> Objects<D> {
     /// A map holding wl_display (id 1), allowing at most `max` objects.
     pub fn new(max: usize) -> Self {
         let mut map = HashMap::new();
-        map.insert(
-            1,
-            Object {
-                interface: tables::display(),
-                version: 1,
-                alive: true,
-                data: D::default(),
-            },
-        );
+        map.insert(1, Object { interface: tables::display(), version: 1, alive: true, data: D::default() });
         Objects { map, max }
     }
 
@@ -78,15 +68,11 @@ impl<D: Default> Objects<D> {
 
     /// The live object `id` if it has the interface `name`.
     pub fn typed(&self, id: u32, name: &str) -> Option<&Object<D>> {
-        self.map
-            .get(&id)
-            .filter(|o| o.alive && o.interface.name == name)
+        self.map.get(&id).filter(|o| o.alive && o.interface.name == name)
     }
 
     pub fn typed_mut(&mut self, id: u32, name: &str) -> Option<&mut Object<D>> {
-        self.map
-            .get_mut(&id)
-            .filter(|o| o.alive && o.interface.name == name)
+        self.map.get_mut(&id).filter(|o| o.alive && o.interface.name == name)
     }
 
     /// Reads one whole message (`bytes` is exactly one message, size already checked).
@@ -95,10 +81,7 @@ impl<D: Default> Objects<D> {
     pub fn read<'a>(&self, bytes: &'a [u8], dir: Dir) -> Result<Read<'a>, ProtocolError> {
         let object = u32::from_ne_bytes([bytes[0], bytes[1], bytes[2], bytes[3]]);
         let opcode = (u32::from_ne_bytes([bytes[4], bytes[5], bytes[6], bytes[7]]) & 0xffff) as u16;
-        let obj = self
-            .map
-            .get(&object)
-            .ok_or(ProtocolError::UnknownObject(object))?;
+        let obj = self.map.get(&object).ok_or(ProtocolError::UnknownObject(object))?;
         if dir == Dir::Request && !obj.alive {
             return Err(ProtocolError::DeadObject(object));
         }
@@ -107,10 +90,7 @@ impl<D: Default> Objects<D> {
             Dir::Request => iface.requests,
             Dir::Event => iface.events,
         };
-        let desc = list.get(opcode as usize).ok_or(ProtocolError::BadOpcode {
-            interface: iface.name,
-            opcode,
-        })?;
+        let desc = list.get(opcode as usize).ok_or(ProtocolError::BadOpcode { interface: iface.name, opcode })?;
         if desc.since > obj.version {
             return Err(ProtocolError::BadVersion {
                 interface: iface.name,
@@ -124,12 +104,7 @@ impl<D: Default> Objects<D> {
         if dir == Dir::Request {
             self.check_object_args(iface, desc, &msg)?;
         }
-        Ok(Read {
-            msg,
-            interface: iface,
-            desc,
-            version: obj.version,
-        })
+        Ok(Read { msg, interface: iface, desc, version: obj.version })
     }
 
     fn check_object_args(
@@ -149,9 +124,7 @@ impl<D: Default> Objects<D> {
                 if !target.alive {
                     return Err(ProtocolError::DeadObject(*id));
                 }
-                if expected.name != ANONYMOUS_INTERFACE.name
-                    && expected.name != target.interface.name
-                {
+                if expected.name != ANONYMOUS_INTERFACE.name && expected.name != target.interface.name {
                     return Err(ProtocolError::WrongInterface {
                         interface: iface.name,
                         message: desc.name,
@@ -167,17 +140,8 @@ impl<D: Default> Objects<D> {
 
     /// Records what a message that was read (and accepted) does to the map: new objects,
     /// destructors, delete_id. Returns the id and interface of a created object, if any.
-    pub fn apply(
-        &mut self,
-        read: &Read<'_>,
-        dir: Dir,
-    ) -> Result<Option<(u32, &'static Interface)>, ProtocolError> {
-        let Read {
-            msg,
-            interface,
-            desc,
-            version,
-        } = read;
+    pub fn apply(&mut self, read: &Read<'_>, dir: Dir) -> Result<Option<(u32, &'static Interface)>, ProtocolError> {
+        let Read { msg, interface, desc, version } = read;
         let mut created = None;
         for (i, arg) in msg.args.iter().enumerate() {
             let Arg::NewId(id) = *arg else { continue };
@@ -185,14 +149,10 @@ impl<D: Default> Objects<D> {
                 Some(child) => (child, *version),
                 None => {
                     // Generic new_id (wl_registry.bind): interface name and version come first.
-                    let (Some(Arg::Str(Some(name))), Some(Arg::Uint(v))) = (
-                        msg.args.get(i.wrapping_sub(2)),
-                        msg.args.get(i.wrapping_sub(1)),
-                    ) else {
-                        return Err(ProtocolError::BadArguments {
-                            interface: interface.name,
-                            message: desc.name,
-                        });
+                    let (Some(Arg::Str(Some(name))), Some(Arg::Uint(v))) =
+                        (msg.args.get(i.wrapping_sub(2)), msg.args.get(i.wrapping_sub(1)))
+                    else {
+                        return Err(ProtocolError::BadArguments { interface: interface.name, message: desc.name });
                     };
                     let name = String::from_utf8_lossy(name);
                     let child = tables::allowed_global(&name)
@@ -216,15 +176,7 @@ impl<D: Default> Objects<D> {
             if self.map.len() >= self.max {
                 return Err(ProtocolError::TooManyObjects(self.map.len() + 1));
             }
-            self.map.insert(
-                id,
-                Object {
-                    interface: child,
-                    version: child_version,
-                    alive: true,
-                    data: D::default(),
-                },
-            );
+            self.map.insert(id, Object { interface: child, version: child_version, alive: true, data: D::default() });
             created = Some((id, child));
         }
         if desc.is_destructor {
@@ -266,12 +218,7 @@ mod tests {
 
     fn registry_with_compositor(objs: &mut Objects<()>) {
         send(objs, &Builder::new(1, 1).uint(2).build(), Dir::Request).unwrap();
-        let bind = Builder::new(2, 0)
-            .uint(1)
-            .string("wl_compositor")
-            .uint(4)
-            .uint(3)
-            .build();
+        let bind = Builder::new(2, 0).uint(1).string("wl_compositor").uint(4).uint(3).build();
         send(objs, &bind, Dir::Request).unwrap();
     }
 
@@ -286,10 +233,7 @@ mod tests {
         send(&mut objs, &Builder::new(4, 0).build(), Dir::Request).unwrap(); // destroy
         assert!(!objs.get(4).unwrap().alive);
         // Requests to a destroyed surface are refused; its id is not free yet.
-        assert_eq!(
-            send(&mut objs, &Builder::new(4, 6).build(), Dir::Request),
-            Err(ProtocolError::DeadObject(4))
-        );
+        assert_eq!(send(&mut objs, &Builder::new(4, 6).build(), Dir::Request), Err(ProtocolError::DeadObject(4)));
         assert_eq!(
             send(&mut objs, &Builder::new(3, 0).uint(4).build(), Dir::Request),
             Err(ProtocolError::BadNewId { id: 4 })
@@ -303,10 +247,7 @@ mod tests {
     fn refuses_what_the_tables_forbid() {
         let mut objs = Objects::new(100);
         registry_with_compositor(&mut objs);
-        assert_eq!(
-            send(&mut objs, &Builder::new(9, 0).build(), Dir::Request),
-            Err(ProtocolError::UnknownObject(9))
-        );
+        assert_eq!(send(&mut objs, &Builder::new(9, 0).build(), Dir::Request), Err(ProtocolError::UnknownObject(9)));
         assert!(matches!(
             send(&mut objs, &Builder::new(3, 7).build(), Dir::Request),
             Err(ProtocolError::BadOpcode { opcode: 7, .. })
@@ -314,39 +255,19 @@ mod tests {
         // A surface attached to a compositor object is the wrong interface.
         send(&mut objs, &Builder::new(3, 0).uint(4).build(), Dir::Request).unwrap();
         assert!(matches!(
-            send(
-                &mut objs,
-                &Builder::new(4, 1).uint(3).int(0).int(0).build(),
-                Dir::Request
-            ),
+            send(&mut objs, &Builder::new(4, 1).uint(3).int(0).int(0).build(), Dir::Request),
             Err(ProtocolError::WrongInterface { .. })
         ));
         // Server ids from the client, and unknown interfaces in bind.
         assert_eq!(
-            send(
-                &mut objs,
-                &Builder::new(3, 0).uint(SERVER_ID_BASE).build(),
-                Dir::Request
-            ),
+            send(&mut objs, &Builder::new(3, 0).uint(SERVER_ID_BASE).build(), Dir::Request),
             Err(ProtocolError::BadNewId { id: SERVER_ID_BASE })
         );
-        let bind = Builder::new(2, 0)
-            .uint(1)
-            .string("zwlr_layer_shell_v1")
-            .uint(1)
-            .uint(9)
-            .build();
-        assert!(matches!(
-            send(&mut objs, &bind, Dir::Request),
-            Err(ProtocolError::UnknownInterface(_))
-        ));
+        let bind = Builder::new(2, 0).uint(1).string("zwlr_layer_shell_v1").uint(1).uint(9).build();
+        assert!(matches!(send(&mut objs, &bind, Dir::Request), Err(ProtocolError::UnknownInterface(_))));
         // wl_surface.offset is version 5; this surface is version 4.
         assert!(matches!(
-            send(
-                &mut objs,
-                &Builder::new(4, 10).int(0).int(0).build(),
-                Dir::Request
-            ),
+            send(&mut objs, &Builder::new(4, 10).int(0).int(0).build(), Dir::Request),
             Err(ProtocolError::BadVersion { .. })
         ));
     }
@@ -356,19 +277,10 @@ mod tests {
         let mut objs = Objects::new(10);
         registry_with_compositor(&mut objs);
         for id in 4..11 {
-            send(
-                &mut objs,
-                &Builder::new(3, 0).uint(id).build(),
-                Dir::Request,
-            )
-            .unwrap();
+            send(&mut objs, &Builder::new(3, 0).uint(id).build(), Dir::Request).unwrap();
         }
         assert_eq!(
-            send(
-                &mut objs,
-                &Builder::new(3, 0).uint(11).build(),
-                Dir::Request
-            ),
+            send(&mut objs, &Builder::new(3, 0).uint(11).build(), Dir::Request),
             Err(ProtocolError::TooManyObjects(11))
         );
     }

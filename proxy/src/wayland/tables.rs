@@ -84,21 +84,12 @@ mod tests {
         let d = display();
         assert_eq!(req(d, op::DISPLAY_GET_REGISTRY), "get_registry");
         assert_eq!(d.events[op::DISPLAY_EV_ERROR as usize].name, "error");
-        assert_eq!(
-            d.events[op::DISPLAY_EV_DELETE_ID as usize].name,
-            "delete_id"
-        );
+        assert_eq!(d.events[op::DISPLAY_EV_DELETE_ID as usize].name, "delete_id");
         let r = wl::wl_registry::WlRegistry::interface();
         assert_eq!(req(r, op::REGISTRY_BIND), "bind");
         assert_eq!(r.events[op::REGISTRY_EV_GLOBAL as usize].name, "global");
-        assert_eq!(
-            r.events[op::REGISTRY_EV_GLOBAL_REMOVE as usize].name,
-            "global_remove"
-        );
-        assert_eq!(
-            req(wl::wl_shm::WlShm::interface(), op::SHM_CREATE_POOL),
-            "create_pool"
-        );
+        assert_eq!(r.events[op::REGISTRY_EV_GLOBAL_REMOVE as usize].name, "global_remove");
+        assert_eq!(req(wl::wl_shm::WlShm::interface(), op::SHM_CREATE_POOL), "create_pool");
         let p = wl::wl_shm_pool::WlShmPool::interface();
         assert_eq!(req(p, op::SHM_POOL_CREATE_BUFFER), "create_buffer");
         assert_eq!(req(p, op::SHM_POOL_RESIZE), "resize");
@@ -106,10 +97,7 @@ mod tests {
         assert_eq!(req(s, op::SURFACE_ATTACH), "attach");
         assert_eq!(req(s, op::SURFACE_DAMAGE), "damage");
         assert_eq!(req(s, op::SURFACE_COMMIT), "commit");
-        assert_eq!(
-            req(s, op::SURFACE_SET_BUFFER_TRANSFORM),
-            "set_buffer_transform"
-        );
+        assert_eq!(req(s, op::SURFACE_SET_BUFFER_TRANSFORM), "set_buffer_transform");
         assert_eq!(req(s, op::SURFACE_SET_BUFFER_SCALE), "set_buffer_scale");
         assert_eq!(req(s, op::SURFACE_DAMAGE_BUFFER), "damage_buffer");
         assert_eq!(req(s, op::SURFACE_OFFSET), "offset");

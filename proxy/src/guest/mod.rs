@@ -1,0 +1,4 @@
+//! `canopy-proxy guest`: the app VM's end.
+
+pub mod conn;
+pub mod server;

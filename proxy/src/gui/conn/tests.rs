@@ -1,0 +1,298 @@
+//! The GUI side against hostile input: every rule closes the connection with a named violation.
+
+use super::*;
+use crate::wayland::message::Builder;
+
+fn conn_with(limits: Limits) -> (GuiConn, Outbox) {
+    let mut c = GuiConn::new("test-vm".into(), Arc::new(limits), Arc::new(Usage::default()), None);
+    let mut out = Outbox::default();
+    let mut f = Vec::new();
+    wire::encode::hello(&mut f, wire::VERSION, false);
+    c.feed(&f, &mut out).unwrap();
+    (c, out)
+}
+
+fn conn() -> (GuiConn, Outbox) {
+    conn_with(Limits::default())
+}
+
+fn msgs(c: &mut GuiConn, out: &mut Outbox, m: &[Vec<u8>]) -> Result<(), End> {
+    let mut f = Vec::new();
+    wire::encode::wayland(&mut f, &m.concat());
+    c.feed(&f, out)
+}
+
+fn event(c: &mut GuiConn, out: &mut Outbox, m: Vec<u8>) {
+    c.wayland(&m, &mut VecDeque::new(), out).unwrap();
+}
+
+fn rule(r: Result<(), End>) -> String {
+    match r {
+        Err(End::Violation(v)) => v,
+        Err(End::Io(e)) => panic!("io error {e}"),
+        Err(End::Local(e)) => panic!("local error {e}"),
+        Err(e) => panic!("{e:?}"),
+        Ok(()) => panic!("accepted"),
+    }
+}
+
+/// A registry (id 2) with wl_compositor (name 1), a layer shell (2), wl_shm (3), bound as
+/// compositor 3 and shm 4.
+fn with_globals() -> (GuiConn, Outbox) {
+    let (mut c, mut out) = conn();
+    msgs(&mut c, &mut out, &[Builder::new(1, 1).uint(2).build()]).unwrap();
+    event(&mut c, &mut out, Builder::new(2, 0).uint(1).string("wl_compositor").uint(6).build());
+    event(&mut c, &mut out, Builder::new(2, 0).uint(2).string("zwlr_layer_shell_v1").uint(4).build());
+    event(&mut c, &mut out, Builder::new(2, 0).uint(3).string("wl_shm").uint(1).build());
+    msgs(
+        &mut c,
+        &mut out,
+        &[
+            Builder::new(2, 0).uint(1).string("wl_compositor").uint(6).uint(3).build(),
+            Builder::new(2, 0).uint(3).string("wl_shm").uint(1).uint(4).build(),
+        ],
+    )
+    .unwrap();
+    (c, out)
+}
+
+/// with_globals plus a 64 KiB pool (id 5).
+fn with_pool() -> (GuiConn, Outbox) {
+    let (mut c, mut out) = with_globals();
+    let mut f = Vec::new();
+    wire::encode::fd_shm_pool(&mut f, 1, 65536);
+    wire::encode::wayland(&mut f, &Builder::new(4, 0).uint(5).int(65536).build());
+    c.feed(&f, &mut out).unwrap();
+    (c, out)
+}
+
+fn create_buffer(offset: i32, w: i32, h: i32, stride: i32) -> Vec<u8> {
+    Builder::new(5, 0).uint(6).int(offset).int(w).int(h).int(stride).uint(0).build()
+}
+
+#[test]
+fn registry_shows_only_allowed_globals_with_capped_versions() {
+    let (_c, out) = with_globals();
+    let frames = out.stream.queued();
+    let text = String::from_utf8_lossy(frames);
+    assert!(text.contains("wl_compositor") && text.contains("wl_shm"));
+    assert!(!text.contains("zwlr_layer_shell_v1"), "privileged global leaked");
+    // wl_compositor was offered at 6; the proxy's tables know fewer versions.
+    let want = wayland_client::protocol::wl_compositor::WlCompositor::interface().version.min(6);
+    let needle = [b"wl_compositor\0\0\0".as_slice(), &want.to_ne_bytes()].concat();
+    assert!(frames.windows(needle.len()).any(|w| w == needle));
+}
+
+use wayland_client::Proxy;
+
+#[test]
+fn binding_a_global_that_was_not_advertised_closes() {
+    let (mut c, mut out) = with_globals();
+    let v = rule(msgs(
+        &mut c,
+        &mut out,
+        &[Builder::new(2, 0).uint(2).string("zwlr_layer_shell_v1").uint(1).uint(9).build()],
+    ));
+    assert!(v.contains("never advertised"), "{v}");
+    let (mut c, mut out) = with_globals();
+    let v = rule(msgs(&mut c, &mut out, &[Builder::new(2, 0).uint(77).string("wl_seat").uint(1).uint(9).build()]));
+    assert!(v.contains("never advertised"), "{v}");
+    let (mut c, mut out) = with_globals();
+    let v = rule(msgs(&mut c, &mut out, &[Builder::new(2, 0).uint(1).string("wl_shm").uint(1).uint(9).build()]));
+    assert!(v.contains("advertised as wl_compositor"), "{v}");
+}
+
+#[test]
+fn pools_and_buffers_are_checked() {
+    let (mut c, mut out) = with_pool();
+    let (_, fds) = out.wayland.queued();
+    assert_eq!(fds, 1, "the compositor gets the GUI side's memfd");
+    msgs(&mut c, &mut out, &[create_buffer(0, 64, 64, 256)]).unwrap();
+
+    for (buf, what) in [
+        (create_buffer(0, 128, 129, 512), "beyond its pool"),
+        (create_buffer(65536 - 255, 64, 1, 256), "beyond its pool"),
+        (create_buffer(0, 64, 64, -256), "stride"),
+        (create_buffer(0, 64, 64, 100), "stride"),
+        (create_buffer(0, 64, 64, i32::MAX), "beyond its pool"),
+        (create_buffer(-4, 1, 1, 4), "offset"),
+        (create_buffer(0, 20000, 1, 80000), "limit"),
+        (create_buffer(0, 0, 10, 4), "0x10"),
+    ] {
+        let (mut c, mut out) = with_pool();
+        let v = rule(msgs(&mut c, &mut out, &[buf]));
+        assert!(v.contains(what), "{what}: {v}");
+    }
+}
+
+#[test]
+fn huge_pools_are_refused() {
+    let (mut c, mut out) = with_globals();
+    let mut f = Vec::new();
+    wire::encode::fd_shm_pool(&mut f, 1, 0x7fff_0000);
+    assert!(rule(c.feed(&f, &mut out)).contains("limit"));
+
+    // Per VM: two pools of 600 MiB exceed 1 GiB together, across connections.
+    let usage = Arc::new(Usage::default());
+    let limits = Arc::new(Limits { max_pool: 700 << 20, ..Limits::default() });
+    let mut a = GuiConn::new("vm".into(), limits.clone(), usage.clone(), None);
+    let mut b = GuiConn::new("vm".into(), limits, usage.clone(), None);
+    let mut f = Vec::new();
+    wire::encode::hello(&mut f, wire::VERSION, false);
+    wire::encode::fd_shm_pool(&mut f, 1, 600 << 20);
+    a.feed(&f, &mut Outbox::default()).unwrap();
+    assert!(rule(b.feed(&f, &mut Outbox::default())).contains("pools of the VM"));
+    drop(a);
+    assert_eq!(usage.in_use(), 0, "a closed connection gives its pool memory back");
+}
+
+#[test]
+fn pool_resize_grows_within_limits() {
+    let (mut c, mut out) = with_pool();
+    msgs(&mut c, &mut out, &[Builder::new(5, 2).int(131072).build()]).unwrap();
+    msgs(&mut c, &mut out, &[create_buffer(65536, 64, 64, 256)]).unwrap();
+    let (mut c, mut out) = with_pool();
+    assert!(rule(msgs(&mut c, &mut out, &[Builder::new(5, 2).int(4096).build()])).contains("resize"));
+    let (mut c, mut out) = with_pool();
+    assert!(rule(msgs(&mut c, &mut out, &[Builder::new(5, 2).int(i32::MAX).build()])).contains("limit"));
+}
+
+#[test]
+fn fd_counts_must_match() {
+    let (mut c, mut out) = with_globals();
+    let v = rule(msgs(&mut c, &mut out, &[Builder::new(4, 0).uint(5).int(4096).build()]));
+    assert!(v.contains("needs 1 fds, 0 announced"), "{v}");
+    let (mut c, mut out) = with_globals();
+    let mut f = Vec::new();
+    wire::encode::fd_shm_pool(&mut f, 1, 4096);
+    wire::encode::wayland(&mut f, &Builder::new(3, 0).uint(5).build());
+    assert!(rule(c.feed(&f, &mut out)).contains("never used"));
+    // A pool announced for a clipboard pipe is refused too.
+    let (mut c, mut out) = with_globals();
+    let mut f = Vec::new();
+    wire::encode::fd_pipe_write(&mut f, 1);
+    wire::encode::wayland(&mut f, &Builder::new(4, 0).uint(5).int(4096).build());
+    assert!(rule(c.feed(&f, &mut out)).contains("pipe"));
+}
+
+#[test]
+fn malformed_messages_close() {
+    let cases: Vec<(Vec<u8>, &str)> = vec![
+        (vec![1, 0, 0, 0, 1, 0], "truncated message header"),
+        (
+            {
+                let mut m = Builder::new(1, 1).uint(2).build();
+                m[6] = 4;
+                m[7] = 0;
+                m
+            },
+            "smaller than its header",
+        ),
+        (
+            {
+                let mut m = Builder::new(1, 1).uint(2).build();
+                m[6] = 0;
+                m[7] = 0x20;
+                m
+            },
+            "exceeds the limit",
+        ),
+        (
+            {
+                let mut m = Builder::new(1, 1).uint(2).build();
+                m[6] = 16;
+                m
+            },
+            "runs past the end",
+        ),
+        (Builder::new(99, 0).build(), "unknown object id 99"),
+        (Builder::new(1, 9).build(), "opcode 9 out of range"),
+        (Builder::new(1, 1).build(), "arguments do not fit"),
+    ];
+    for (bytes, what) in cases {
+        let (mut c, mut out) = conn();
+        let mut f = Vec::new();
+        wire::encode::wayland(&mut f, &bytes);
+        let v = rule(c.feed(&f, &mut out));
+        assert!(v.contains(what), "{what}: {v}");
+    }
+}
+
+#[test]
+fn bad_frames_close() {
+    let (mut c, mut out) = conn();
+    assert!(rule(c.feed(&[4, 0, 0, 0, 99, 0, 0, 0, 0, 0, 0, 0], &mut out)).contains("unknown frame kind"));
+    let (mut c, mut out) = conn();
+    let mut f = Vec::new();
+    wire::encode::wayland(&mut f, &vec![0; 5 << 20]);
+    assert!(rule(c.feed(&f, &mut out)).contains("exceeds the limit"));
+    let mut c = GuiConn::new("vm".into(), Arc::default(), Arc::default(), None);
+    let mut f = Vec::new();
+    wire::encode::wayland(&mut f, &Builder::new(1, 1).uint(2).build());
+    assert!(rule(c.feed(&f, &mut Outbox::default())).contains("hello"));
+    let mut c = GuiConn::new("vm".into(), Arc::default(), Arc::default(), None);
+    let mut f = Vec::new();
+    wire::encode::hello(&mut f, 99, false);
+    assert!(rule(c.feed(&f, &mut Outbox::default())).contains("version"));
+    let mut c = GuiConn::new("vm".into(), Arc::default(), Arc::default(), None);
+    let mut f = Vec::new();
+    wire::encode::hello(&mut f, wire::VERSION, true);
+    assert!(rule(c.feed(&f, &mut Outbox::default())).contains("region"));
+}
+
+#[test]
+fn pool_data_must_stay_inside_its_pool() {
+    let (mut c, mut out) = with_pool();
+    let mut f = Vec::new();
+    wire::encode::pool_data(&mut f, 1, wire::Encoding::Raw, &[(65530, 4)], b"abcd");
+    c.feed(&f, &mut out).unwrap();
+    let mut f = Vec::new();
+    wire::encode::pool_data(&mut f, 1, wire::Encoding::Raw, &[(65534, 4)], b"abcd");
+    assert!(rule(c.feed(&f, &mut out)).contains("beyond the pool"));
+    let (mut c, mut out) = with_pool();
+    let mut f = Vec::new();
+    wire::encode::pool_data(&mut f, 2, wire::Encoding::Raw, &[(0, 4)], b"abcd");
+    assert!(rule(c.feed(&f, &mut out)).contains("unknown memory"));
+}
+
+#[test]
+fn pool_data_reaches_the_compositors_memory() {
+    let (mut c, mut out) = with_pool();
+    let mut f = Vec::new();
+    wire::encode::pool_data(&mut f, 1, wire::Encoding::Raw, &[(100, 5)], b"hello");
+    c.feed(&f, &mut out).unwrap();
+    let mem = c.mems[&1].upgrade().unwrap();
+    let m = Mapping::new(mem.borrow().memfd.fd.as_fd(), 65536, false).unwrap();
+    assert_eq!(&m.bytes()[100..105], b"hello");
+}
+
+#[test]
+fn objects_are_limited_to_100_000() {
+    let (mut c, mut out) = with_globals();
+    let have = c.object_count() as u32;
+    let mut batch = Vec::new();
+    let mut result = Ok(());
+    for id in 10..10 + 100_000 - have {
+        batch.push(Builder::new(3, 0).uint(id).build());
+        if batch.len() == 1000 {
+            result = msgs(&mut c, &mut out, &batch);
+            batch.clear();
+            out = Outbox::default();
+            if result.is_err() {
+                break;
+            }
+        }
+    }
+    result.unwrap();
+    msgs(&mut c, &mut out, &batch).unwrap();
+    assert_eq!(c.object_count(), 100_000);
+    let v = rule(msgs(&mut c, &mut out, &[Builder::new(3, 0).uint(200_000).build()]));
+    assert!(v.contains("objects exceed the limit"), "{v}");
+}
+
+#[test]
+fn bind_above_the_advertised_version_closes() {
+    let (mut c, mut out) = with_globals();
+    let v = rule(msgs(&mut c, &mut out, &[Builder::new(2, 0).uint(3).string("wl_shm").uint(9).uint(9).build()]));
+    assert!(v.contains("version 9"), "{v}");
+}

@@ -1,0 +1,108 @@
+//! `canopy-proxy gui`: accepts the VM's streams and runs one checked connection per client.
+
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+
+use anyhow::{bail, Context as _, Result};
+use tracing::{error, info, warn};
+
+use super::conn::GuiConn;
+use super::context::SecurityContext;
+use crate::limits::{Limits, Usage};
+use crate::pump::{self, End, Outbox, Settings};
+use crate::shm::region::Region;
+use crate::transport::{Address, Listener, Peer};
+
+pub struct Options {
+    pub listen: Address,
+    pub vm: String,
+    pub allow_cid: Option<u32>,
+    pub compositor: PathBuf,
+    pub shm_region: Option<PathBuf>,
+    pub limits: Limits,
+}
+
+pub fn run(opts: Options) -> Result<()> {
+    if matches!(opts.listen, Address::Vsock { .. }) && opts.allow_cid.is_none() {
+        bail!("listening on {} needs --allow-cid: the CID of the VM whose connections to accept", opts.listen);
+    }
+    let region = match &opts.shm_region {
+        Some(p) => Some(Arc::new(Region::open(p)?)),
+        None => None,
+    };
+    let context = SecurityContext::register(&opts.compositor, &opts.vm)?;
+    let context = Arc::new(Mutex::new(Some(context)));
+    let listener = Listener::bind(&opts.listen).with_context(|| format!("listening on {}", opts.listen))?;
+    info!(vm = %opts.vm, listen = %opts.listen, compositor = %opts.compositor.display(), "canopy-proxy gui ready");
+    let vm: Arc<str> = opts.vm.clone().into();
+    let limits = Arc::new(opts.limits.clone());
+    let usage = Arc::new(Usage::default());
+    let mut n = 0u64;
+    loop {
+        let (stream, peer) = match listener.accept() {
+            Ok(x) => x,
+            Err(e) => {
+                warn!(vm = %vm, "accept failed: {e}");
+                std::thread::sleep(std::time::Duration::from_millis(50));
+                continue;
+            }
+        };
+        if let (Some(allowed), Peer::Vsock { cid }) = (opts.allow_cid, peer) {
+            if cid != allowed {
+                warn!(vm = %vm, cid, allowed, "connection from another VM refused");
+                continue;
+            }
+        }
+        n += 1;
+        let (vm, limits, usage, region, context, compositor) =
+            (vm.clone(), limits.clone(), usage.clone(), region.clone(), context.clone(), opts.compositor.clone());
+        let spawned = std::thread::Builder::new().name(format!("gui-{n}")).spawn(move || {
+            let wl = match connect_compositor(&context, &compositor, &vm) {
+                Ok(s) => s,
+                Err(e) => {
+                    error!(vm = %vm, "client {n} refused: {e:#}");
+                    return;
+                }
+            };
+            let settings = Settings {
+                max_frame: limits.max_frame,
+                max_message: 1 << 16,
+                high_water: 8 << 20,
+                max_pending: limits.max_pending,
+                max_pipe_bytes: limits.max_clipboard,
+                max_pipes: limits.max_pipes,
+            };
+            let mut conn = GuiConn::new(vm.clone(), limits, usage, region);
+            let mut out = Outbox::default();
+            match pump::run(&mut conn, stream, wl.into(), &settings, &mut out) {
+                End::StreamClosed => info!(vm = %vm, client = n, "VM client disconnected"),
+                End::WaylandClosed => info!(vm = %vm, client = n, "compositor closed the client connection"),
+                End::Violation(rule) => warn!(vm = %vm, client = n, "closing VM client: {rule}"),
+                End::Local(e) => warn!(vm = %vm, client = n, "closing VM client: compositor side: {e}"),
+                End::Io(e) => warn!(vm = %vm, client = n, "closing VM client: {e}"),
+            }
+        });
+        if let Err(e) = spawned {
+            error!(vm = %opts.vm, "cannot start a connection thread: {e}");
+        }
+    }
+}
+
+/// A connection through the VM's security context; registers it again if the compositor restarted.
+fn connect_compositor(
+    context: &Mutex<Option<SecurityContext>>,
+    compositor: &std::path::Path,
+    vm: &str,
+) -> Result<std::os::unix::net::UnixStream> {
+    let mut ctx = context.lock().expect("context lock");
+    if let Some(c) = ctx.as_ref() {
+        if let Ok(s) = c.connect() {
+            return Ok(s);
+        }
+    }
+    *ctx = None;
+    let c = SecurityContext::register(compositor, vm)?;
+    let s = c.connect().context("connecting through the security context")?;
+    *ctx = Some(c);
+    Ok(s)
+}

@@ -1,0 +1,278 @@
+//! The event loop of one proxied client connection, shared by both ends: it moves bytes between
+//! the local Wayland socket (compositor or app), the stream to the other proxy end, and the
+//! clipboard pipes, and hands every complete message and frame to the side's [`Engine`].
+//!
+//! Each side stops reading from one peer while too much waits to be written to the other
+//! (back-pressure instead of unbounded buffers), so a slow compositor slows its VM's client
+//! down and nothing else.
+
+use std::collections::{HashMap, VecDeque};
+use std::io;
+use std::os::fd::{AsFd, OwnedFd};
+
+use canopy_protocols::wire::{self, Frame};
+use rustix::event::{poll, PollFd, PollFlags};
+use tracing::debug;
+
+use crate::sockio::{self, FrameOut, WaylandOut};
+use crate::wayland::message;
+
+/// Why a connection ended.
+#[derive(Debug)]
+pub enum End {
+    /// The other proxy end closed the stream.
+    StreamClosed,
+    /// The local Wayland peer (compositor or app) closed its socket.
+    WaylandClosed,
+    /// The other proxy end broke a rule (only the GUI side treats this as hostile).
+    Violation(String),
+    /// The local Wayland peer sent something the proxy cannot handle.
+    Local(String),
+    Io(io::Error),
+}
+
+/// What an engine asks the loop to send or watch.
+#[derive(Default)]
+pub struct Outbox {
+    pub stream: FrameOut,
+    pub wayland: WaylandOut,
+    pub new_pipes: Vec<Pipe>,
+}
+
+/// A clipboard pipe end the loop services.
+pub enum Pipe {
+    /// Read this end and send what comes as `PipeData { id }` frames, then `PipeClose`.
+    Source { id: u32, fd: OwnedFd },
+    /// Write `PipeData { id }` frames from the stream into this end; `PipeClose` closes it.
+    Sink { id: u32, fd: OwnedFd },
+}
+
+pub trait Engine {
+    /// One frame from the other proxy end (pipe frames are handled by the loop).
+    fn frame(&mut self, frame: Frame<'_>, out: &mut Outbox) -> Result<(), End>;
+    /// One whole message from the local Wayland peer, with the fds received so far.
+    fn wayland(&mut self, msg: &[u8], fds: &mut VecDeque<OwnedFd>, out: &mut Outbox) -> Result<(), End>;
+}
+
+/// Loop settings.
+pub struct Settings {
+    pub max_frame: usize,
+    /// Largest message from the local Wayland peer.
+    pub max_message: usize,
+    /// Stop reading a peer while this much waits for the other.
+    pub high_water: usize,
+    /// Close when this much waits anyway (one huge burst).
+    pub max_pending: usize,
+    pub max_pipe_bytes: u64,
+    pub max_pipes: usize,
+}
+
+struct PipeState {
+    fd: OwnedFd,
+    source: bool,
+    bytes: u64,
+    pending: Vec<u8>,
+    closing: bool,
+}
+
+pub fn run<E: Engine>(engine: &mut E, stream: OwnedFd, wl: OwnedFd, s: &Settings, out: &mut Outbox) -> End {
+    match run_inner(engine, &stream, &wl, s, out) {
+        Ok(()) => End::StreamClosed,
+        Err(End::WaylandClosed) => {
+            // Deliver what the compositor said last (a protocol error, say) before closing.
+            let _ = sockio::set_blocking_for_drain(stream.as_fd());
+            let _ = out.stream.flush(stream.as_fd());
+            End::WaylandClosed
+        }
+        Err(e) => e,
+    }
+}
+
+fn run_inner<E: Engine>(
+    engine: &mut E,
+    stream: &OwnedFd,
+    wl: &OwnedFd,
+    s: &Settings,
+    out: &mut Outbox,
+) -> Result<(), End> {
+    let io = |e: io::Error| End::Io(e);
+    sockio::set_nonblocking(stream.as_fd()).map_err(io)?;
+    sockio::set_nonblocking(wl.as_fd()).map_err(io)?;
+    let mut stream_in: Vec<u8> = Vec::with_capacity(1 << 16);
+    let mut stream_at = 0usize;
+    let mut wl_in: Vec<u8> = Vec::with_capacity(1 << 16);
+    let mut wl_fds: VecDeque<OwnedFd> = VecDeque::new();
+    let mut pipes: HashMap<u32, PipeState> = HashMap::new();
+    let mut pipe_buf = vec![0u8; 1 << 16];
+    loop {
+        for p in out.new_pipes.drain(..) {
+            let (id, fd, source) = match p {
+                Pipe::Source { id, fd } => (id, fd, true),
+                Pipe::Sink { id, fd } => (id, fd, false),
+            };
+            if pipes.len() >= s.max_pipes || pipes.contains_key(&id) {
+                debug!(id, "clipboard transfer refused: too many open or id in use");
+                if source {
+                    wire::encode::pipe_close(out.stream.frames(), id);
+                }
+                continue;
+            }
+            let _ = sockio::set_nonblocking(fd.as_fd());
+            pipes.insert(id, PipeState { fd, source, bytes: 0, pending: Vec::new(), closing: false });
+        }
+        // Write what we can before waiting.
+        out.stream.flush(stream.as_fd()).map_err(io)?;
+        out.wayland.flush(wl.as_fd()).map_err(io)?;
+        pipes.retain(|_, p| flush_sink(p));
+        if out.stream.pending() > s.max_pending || out.wayland.pending() > s.max_pending {
+            return Err(End::Violation(format!(
+                "more than {} bytes wait for a peer that does not read",
+                s.max_pending
+            )));
+        }
+
+        let read_stream = out.wayland.pending() < s.high_water;
+        let read_wl = out.stream.pending() < s.high_water;
+        let mut fds = Vec::with_capacity(2 + pipes.len());
+        let flags = |read: bool, write: bool| {
+            let mut f = PollFlags::empty();
+            if read {
+                f |= PollFlags::IN;
+            }
+            if write {
+                f |= PollFlags::OUT;
+            }
+            f
+        };
+        fds.push(PollFd::new(stream, flags(read_stream, !out.stream.is_empty())));
+        fds.push(PollFd::new(wl, flags(read_wl, !out.wayland.is_empty())));
+        let ids: Vec<u32> = pipes.keys().copied().collect();
+        for id in &ids {
+            let p = &pipes[id];
+            fds.push(PollFd::new(&p.fd, flags(p.source && read_wl, !p.source && !p.pending.is_empty())));
+        }
+        match poll(&mut fds, None) {
+            Ok(_) => {}
+            Err(rustix::io::Errno::INTR) => continue,
+            Err(e) => return Err(io(e.into())),
+        }
+        let ready: Vec<PollFlags> = fds.iter().map(|f| f.revents()).collect();
+        drop(fds);
+        let hup = PollFlags::HUP | PollFlags::ERR;
+
+        if ready[0].intersects(PollFlags::IN | hup) {
+            if stream_at > 0 && stream_at * 2 >= stream_in.len() {
+                stream_in.drain(..stream_at);
+                stream_at = 0;
+            }
+            let want = match wire::frame_len(&stream_in[stream_at..]) {
+                Some(n) if n <= s.max_frame + wire::HEADER_LEN => {
+                    n.saturating_sub(stream_in.len() - stream_at).max(1 << 16)
+                }
+                _ => 1 << 16,
+            };
+            let open = sockio::read_some(stream.as_fd(), &mut stream_in, want).map_err(io)?;
+            loop {
+                let frame = match wire::decode(&stream_in[stream_at..], s.max_frame) {
+                    Ok(Some(f)) => f,
+                    Ok(None) => break,
+                    Err(e) => return Err(End::Violation(format!("bad frame: {e}"))),
+                };
+                let (frame, len) = frame;
+                match frame {
+                    Frame::PipeData { pipe, data } => pipe_data(&mut pipes, pipe, data, s.max_pipe_bytes),
+                    Frame::PipeClose { pipe } => {
+                        if let Some(p) = pipes.get_mut(&pipe) {
+                            p.closing = true;
+                            if p.source {
+                                pipes.remove(&pipe);
+                            }
+                        }
+                    }
+                    f => engine.frame(f, out)?,
+                }
+                stream_at += len;
+            }
+            if !open {
+                if stream_at < stream_in.len() {
+                    return Err(End::Violation("stream ended inside a frame".into()));
+                }
+                return Ok(());
+            }
+        }
+
+        if ready[1].intersects(PollFlags::IN | hup) {
+            let open = sockio::recv_with_fds(wl.as_fd(), &mut wl_in, &mut wl_fds).map_err(io)?;
+            let mut at = 0;
+            loop {
+                match message::peek(&wl_in[at..], s.max_message) {
+                    Ok(Some((_, _, size))) => {
+                        engine.wayland(&wl_in[at..at + size], &mut wl_fds, out)?;
+                        at += size;
+                    }
+                    Ok(None) => break,
+                    Err(e) => return Err(End::Local(e.to_string())),
+                }
+            }
+            wl_in.drain(..at);
+            if !open {
+                return Err(End::WaylandClosed);
+            }
+        }
+
+        for (i, id) in ids.iter().enumerate() {
+            let r = ready[2 + i];
+            let Some(p) = pipes.get_mut(id) else { continue };
+            if p.source && r.intersects(PollFlags::IN | hup) {
+                let n = rustix::io::read(&p.fd, &mut pipe_buf).unwrap_or(0);
+                if n == 0 {
+                    wire::encode::pipe_close(out.stream.frames(), *id);
+                    pipes.remove(id);
+                    continue;
+                }
+                p.bytes += n as u64;
+                if p.bytes > s.max_pipe_bytes {
+                    tracing::warn!(id, limit = s.max_pipe_bytes, "clipboard transfer over the size limit: cut off");
+                    wire::encode::pipe_close(out.stream.frames(), *id);
+                    pipes.remove(id);
+                    continue;
+                }
+                wire::encode::pipe_data(out.stream.frames(), *id, &pipe_buf[..n]);
+            } else if !p.source && r.intersects(hup) && p.pending.is_empty() {
+                pipes.remove(id);
+            }
+        }
+    }
+}
+
+fn pipe_data(pipes: &mut HashMap<u32, PipeState>, id: u32, data: &[u8], max: u64) {
+    // Data for a pipe we do not have (closed, over its limit) is dropped.
+    let Some(p) = pipes.get_mut(&id) else { return };
+    if p.source || p.closing {
+        return;
+    }
+    p.bytes += data.len() as u64;
+    if p.bytes > max {
+        tracing::warn!(id, limit = max, "clipboard transfer over the size limit: cut off");
+        pipes.remove(&id);
+        return;
+    }
+    p.pending.extend_from_slice(data);
+}
+
+/// Writes pending sink data; false when the pipe is finished or broken.
+fn flush_sink(p: &mut PipeState) -> bool {
+    if p.source {
+        return true;
+    }
+    while !p.pending.is_empty() {
+        match rustix::io::write(&p.fd, &p.pending) {
+            Ok(n) => {
+                p.pending.drain(..n);
+            }
+            Err(rustix::io::Errno::AGAIN) => return true,
+            Err(_) => return false,
+        }
+    }
+    !p.closing
+}

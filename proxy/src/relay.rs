@@ -1,0 +1,61 @@
+//! `canopy-proxy relay`: the host-side bridge between two VMs (vhost-vsock has no path from one
+//! guest to another). It accepts only the named source CID and copies bytes both ways; it does
+//! not read them — the GUI side checks everything.
+
+use std::io;
+use std::os::fd::OwnedFd;
+use std::os::unix::net::UnixStream;
+
+use anyhow::{bail, Context as _, Result};
+use tracing::{info, warn};
+
+use crate::transport::{self, Address, Listener, Peer};
+
+pub fn run(listen: &Address, allow_cid: Option<u32>, to: &Address) -> Result<()> {
+    if matches!(listen, Address::Vsock { .. }) && allow_cid.is_none() {
+        bail!("listening on {listen} needs --allow-cid");
+    }
+    let listener = Listener::bind(listen).with_context(|| format!("listening on {listen}"))?;
+    info!(listen = %listen, to = %to, "canopy-proxy relay ready");
+    loop {
+        let (a, peer) = match listener.accept() {
+            Ok(x) => x,
+            Err(e) => {
+                warn!("accept failed: {e}");
+                continue;
+            }
+        };
+        if let (Some(allowed), Peer::Vsock { cid }) = (allow_cid, peer) {
+            if cid != allowed {
+                warn!(cid, allowed, "relay: connection from another VM refused");
+                continue;
+            }
+        }
+        let to = to.clone();
+        std::thread::spawn(move || match transport::connect(&to) {
+            Ok(b) => {
+                if let Err(e) = splice(a, b) {
+                    warn!("relay: {e}");
+                }
+            }
+            Err(e) => warn!("relay: cannot reach {to}: {e}"),
+        });
+    }
+}
+
+/// Copies both ways until both directions end.
+pub fn splice(a: OwnedFd, b: OwnedFd) -> io::Result<()> {
+    // UnixStream gives shutdown() and io::copy for any stream socket fd (vsock too).
+    let a = UnixStream::from(a);
+    let b = UnixStream::from(b);
+    let (a2, b2) = (a.try_clone()?, b.try_clone()?);
+    let t = std::thread::spawn(move || {
+        let r = io::copy(&mut &a2, &mut &b2);
+        let _ = b2.shutdown(std::net::Shutdown::Write);
+        r
+    });
+    let r = io::copy(&mut &b, &mut &a);
+    let _ = a.shutdown(std::net::Shutdown::Write);
+    let r2 = t.join().unwrap_or_else(|_| Err(io::Error::other("relay thread panicked")));
+    r.and(r2).map(|_| ())
+}
