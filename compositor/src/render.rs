@@ -5,6 +5,7 @@ use smithay::backend::allocator::Fourcc;
 use smithay::backend::renderer::element::memory::{MemoryRenderBuffer, MemoryRenderBufferRenderElement};
 use smithay::backend::renderer::element::solid::{SolidColorBuffer, SolidColorRenderElement};
 use smithay::backend::renderer::element::surface::{render_elements_from_surface_tree, WaylandSurfaceRenderElement};
+use smithay::backend::renderer::element::utils::CropRenderElement;
 use smithay::backend::renderer::element::{render_elements, Kind};
 use smithay::backend::renderer::{ImportAll, ImportMem, Renderer, Texture};
 use smithay::desktop::{layer_map_for_output, PopupManager};
@@ -21,6 +22,7 @@ use crate::state::Canopy;
 render_elements! {
     pub CanopyElement<R> where R: ImportAll + ImportMem;
     Surface = WaylandSurfaceRenderElement<R>,
+    Cropped = CropRenderElement<WaylandSurfaceRenderElement<R>>,
     Solid = SolidColorRenderElement,
     Memory = MemoryRenderBufferRenderElement<R>,
 }
@@ -49,6 +51,36 @@ where
         1.0,
         Kind::Unspecified,
     )
+}
+
+/// A surface tree cut to `clip`: a VM's surfaces never paint outside their window geometry,
+/// so they cannot cover their own frame or draw a fake one beside it.
+fn clipped_surface_tree<R>(
+    renderer: &mut R,
+    surface: &WlSurface,
+    loc: Point<i32, Logical>,
+    clip: Rectangle<i32, Logical>,
+    scale: f64,
+) -> Vec<CanopyElement<R>>
+where
+    R: Renderer + ImportAll + ImportMem,
+    R::TextureId: Clone + Texture + Send + 'static,
+{
+    let p0 = to_physical(clip.loc, scale);
+    let p1 = to_physical(clip.loc + clip.size.to_point(), scale);
+    let crop = Rectangle::new(p0, (p1 - p0).to_size());
+    render_elements_from_surface_tree::<R, WaylandSurfaceRenderElement<R>>(
+        renderer,
+        surface,
+        to_physical(loc, scale),
+        Scale::from(scale),
+        1.0,
+        Kind::Unspecified,
+    )
+    .into_iter()
+    .filter_map(|e| CropRenderElement::from_element(e, scale, crop))
+    .map(CanopyElement::Cropped)
+    .collect()
 }
 
 /// Front-to-back elements of `output`.
@@ -194,10 +226,14 @@ where
     for (popup, offset) in PopupManager::popups_for_surface(w.wl_surface()) {
         let popup_geo = crate::shell::popups::popup_geometry(&popup);
         let loc = surface_origin + client.loc + offset - popup_geo.loc;
-        out.extend(surface_tree(renderer, popup.wl_surface(), loc, scale));
+        let rect = Rectangle::new(surface_origin + client.loc + offset, popup_geo.size);
+        if w.is_sandboxed() {
+            out.extend(clipped_surface_tree(renderer, popup.wl_surface(), loc, rect, scale));
+        } else {
+            out.extend(surface_tree(renderer, popup.wl_surface(), loc, scale));
+        }
         if w.is_sandboxed() {
             let f = theme.decoration.popup_frame as i32;
-            let rect = Rectangle::new(surface_origin + client.loc + offset, popup_geo.size);
             let surface = popup.wl_surface().clone();
             let idx = match cache.popup_frames.iter().position(|(s, _)| *s == surface) {
                 Some(i) => i,
@@ -213,7 +249,12 @@ where
     }
     cache.popup_frames.retain(|(s, _)| live_popups.contains(s));
 
-    out.extend(surface_tree(renderer, w.wl_surface(), surface_origin, scale));
+    if w.is_sandboxed() {
+        let clip = Rectangle::new(surface_origin + client.loc, client.size);
+        out.extend(clipped_surface_tree(renderer, w.wl_surface(), surface_origin, clip, scale));
+    } else {
+        out.extend(surface_tree(renderer, w.wl_surface(), surface_origin, scale));
+    }
 
     let kind = w.frame_kind();
     if kind == FrameKind::None {

@@ -194,3 +194,29 @@ fn privileged_globals_are_hidden_from_vms() {
         assert!(vm.contains(&g.to_string()), "{g} missing for a VM client: {vm:?}");
     }
 }
+
+#[test]
+fn a_vm_cannot_paint_over_or_beside_its_frame() {
+    let theme = Theme::default();
+    let mut c = Compositor::start(CONFIG);
+    // The client draws a 40 px band of pure green outside the geometry it declares.
+    let (_evil, evil) = c.open(Some("chromium-vm"), &["--overdraw", "40", "--color", "c62828"]);
+    let img = c.screenshot();
+    let (x, y, w, h) = geometry(&evil);
+    assert_eq!((w, h), (320, 200), "the declared geometry is what counts");
+    assert_eq!(img.pixel((x + 5) as u32, (y + 5) as u32), [0xc6, 0x28, 0x28]);
+    assert_eq!(left_border(&img, &evil), rgb(theme.colours("untrusted").focused));
+    assert_eq!(img.count_colour(0, 0, img.width, img.height, [0, 255, 0]), 0, "nothing outside the geometry is drawn");
+    // Input outside the geometry goes to the frame, not to the VM: a press on the border resizes.
+    c.msg(&["pointer-move", &(x - 2).to_string(), &(y + h / 2).to_string()]);
+    c.msg(&["button-down"]);
+    c.msg(&["pointer-move", &(x - 32).to_string(), &(y + h / 2).to_string()]);
+    c.msg(&["button-up"]);
+    c.wait_until("resized from the left border", || geometry(&c.window(evil["id"].as_u64().unwrap())).2 == 350);
+
+    // A local client may draw outside its geometry (shadows of client-side decorations).
+    let mut local = Compositor::start(CONFIG);
+    let (_client, _) = local.open(None, &["--overdraw", "10", "--decorations", "client"]);
+    let img = local.screenshot();
+    assert!(img.count_colour(0, 0, img.width, img.height, [0, 255, 0]) > 0);
+}

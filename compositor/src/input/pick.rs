@@ -3,7 +3,7 @@
 
 use smithay::desktop::{layer_map_for_output, LayerSurface, WindowSurfaceType};
 use smithay::reexports::wayland_server::protocol::wl_surface::WlSurface;
-use smithay::utils::{Logical, Point};
+use smithay::utils::{Logical, Point, Rectangle};
 use smithay::wayland::shell::wlr_layer::Layer;
 
 use crate::decorations::{hit_test, DecorationHit};
@@ -75,8 +75,19 @@ impl Canopy {
         let insets = w.insets(&self.config.theme);
         let client = w.client_geometry();
         let surface_origin = frame_loc + insets.offset() - client.loc;
-        // Popups and the surface tree first: popups may lie over the decorations.
-        if let Some((s, loc)) = w.window.surface_under(pos - surface_origin.to_f64(), WindowSurfaceType::ALL) {
+        // Popups first: they may lie over the decorations. A VM's own surfaces take input only
+        // inside its window geometry, as that is all of them that is drawn.
+        let in_client = Rectangle::new(surface_origin + client.loc, client.size).to_f64().contains(pos);
+        let kinds = if in_client || !w.is_sandboxed() {
+            WindowSurfaceType::ALL
+        } else {
+            WindowSurfaceType::POPUP | WindowSurfaceType::SUBSURFACE
+        };
+        let under = w.window.surface_under(pos - surface_origin.to_f64(), kinds).filter(|(s, loc)| {
+            // A popup's input is cut to its geometry too.
+            !w.is_sandboxed() || in_client || popup_contains(s, *loc + surface_origin, pos)
+        });
+        if let Some((s, loc)) = under {
             return Some(Pick {
                 surface: Some((s, (loc + surface_origin).to_f64())),
                 window: Some(w.clone()),
@@ -87,4 +98,14 @@ impl Canopy {
         let hit = hit_test(pos - frame_loc.to_f64(), frame, &insets, self.config.theme.decoration.corner_size as i32)?;
         Some(Pick { window: Some(w.clone()), decoration: Some(hit), ..Default::default() })
     }
+}
+
+/// Whether `pos` is inside the window geometry of the surface whose origin is `origin` (its
+/// bounding box when it set none).
+fn popup_contains(surface: &WlSurface, origin: Point<i32, Logical>, pos: Point<f64, Logical>) -> bool {
+    let geo = smithay::wayland::compositor::with_states(surface, |states| {
+        states.cached_state.get::<smithay::wayland::shell::xdg::SurfaceCachedState>().current().geometry
+    });
+    let geo = geo.unwrap_or_else(|| smithay::desktop::utils::bbox_from_surface_tree(surface, (0, 0)));
+    Rectangle::new(origin + geo.loc, geo.size).to_f64().contains(pos)
 }

@@ -59,6 +59,10 @@ struct Args {
     maximize: bool,
     #[arg(long)]
     fullscreen: bool,
+    /// Paint a band this wide in pure green outside the declared window geometry, as a hostile
+    /// client drawing over its frame would.
+    #[arg(long, default_value_t = 0)]
+    overdraw: u32,
     /// Exit after this many seconds.
     #[arg(long)]
     exit_after: Option<f64>,
@@ -113,6 +117,7 @@ struct Client {
     size: (u32, u32),
     drawn: Option<(u32, u32)>,
     exit: bool,
+    overdraw: u32,
     keyboard: Option<wl_keyboard::WlKeyboard>,
     pointer: Option<wl_pointer::WlPointer>,
 }
@@ -124,11 +129,27 @@ impl Client {
             self.window.commit();
             return;
         }
+        let n = self.overdraw;
+        let (bw, bh) = (w + 2 * n, h + 2 * n);
         let (buffer, canvas) =
-            self.pool.create_buffer(w as i32, h as i32, w as i32 * 4, wl_shm::Format::Argb8888).expect("buffer");
-        paint(canvas, w, h, self.colour);
+            self.pool.create_buffer(bw as i32, bh as i32, bw as i32 * 4, wl_shm::Format::Argb8888).expect("buffer");
+        if n > 0 {
+            for px in canvas.chunks_exact_mut(4) {
+                px.copy_from_slice(&[0, 255, 0, 255]);
+            }
+            let mut inner = vec![0u8; (w * h * 4) as usize];
+            paint(&mut inner, w, h, self.colour);
+            let row_bytes = (w * 4) as usize;
+            for row in 0..h as usize {
+                let dst = ((row + n as usize) * bw as usize + n as usize) * 4;
+                canvas[dst..dst + row_bytes].copy_from_slice(&inner[row * row_bytes..(row + 1) * row_bytes]);
+            }
+            self.window.xdg_surface().set_window_geometry(n as i32, n as i32, w as i32, h as i32);
+        } else {
+            paint(canvas, w, h, self.colour);
+        }
         let surface = self.window.wl_surface();
-        surface.damage_buffer(0, 0, w as i32, h as i32);
+        surface.damage_buffer(0, 0, bw as i32, bh as i32);
         buffer.attach_to(surface).expect("attach");
         self.window.commit();
         self.drawn = Some((w, h));
@@ -381,6 +402,7 @@ fn main() -> anyhow::Result<()> {
         size,
         drawn: None,
         exit: false,
+        overdraw: args.overdraw,
         keyboard: None,
         pointer: None,
     };

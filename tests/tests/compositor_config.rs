@@ -1,0 +1,76 @@
+//! A broken config names file, line and key; canopy refuses to start with it, and a reload
+//! with it keeps the running config.
+
+use std::process::Command;
+
+use canopy_tests::fixture::{geometry, rgb};
+use canopy_tests::{bin_path, Compositor};
+use canopy_themes::Theme;
+
+#[test]
+fn broken_config_refuses_to_start_and_names_line_and_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("canopy.toml");
+    std::fs::write(&path, "[vms.work-vm]\ntrust = \"work\"\n\n[vms.web]\ntrust = \"untrustd\"\n").unwrap();
+    let out = Command::new(bin_path("canopy"))
+        .args(["--backend", "headless", "--config"])
+        .arg(&path)
+        .env("XDG_RUNTIME_DIR", dir.path())
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    let expected = format!("{}:5: key `vms.web.trust`: unknown trust level `untrustd`", path.display());
+    assert!(err.contains(&expected), "stderr: {err}");
+    assert!(!dir.path().join("canopy-wayland-0.sock").exists());
+}
+
+#[test]
+fn check_config_flag() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("c.toml");
+    std::fs::write(&path, "[keybindings]\n\"Super+Retrun\" = \"close\"\n").unwrap();
+    let out = Command::new(bin_path("canopy")).arg("--check-config").arg("--config").arg(&path).output().unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains(":2: key `keybindings.\"Super+Retrun\"`: `Retrun` is not a key name"), "{err}");
+}
+
+#[test]
+fn reload_with_a_broken_file_keeps_the_running_config() {
+    let theme = Theme::default();
+    let mut c = Compositor::start("[vms.work-vm]\ntrust = \"work\"\n");
+    let (_client, w) = c.open(Some("work-vm"), &[]);
+    let path = c.runtime_dir().join("canopy.toml");
+    std::fs::write(&path, "[vms.work-vm]\ntrust = \"personal\"\ncolour = \"#12345\"\n").unwrap();
+    let err = c.try_msg(&["reload-config"]).unwrap_err();
+    assert!(err.contains(":3: key `vms.work-vm.colour`"), "{err}");
+    let (x, y, _, h) = geometry(&w);
+    let img = c.screenshot();
+    assert_eq!(img.pixel((x - 2) as u32, (y + h / 2) as u32), rgb(theme.colours("work").focused), "old colours stay");
+
+    // A good file applies at once.
+    std::fs::write(&path, "[vms.work-vm]\ntrust = \"personal\"\n").unwrap();
+    c.msg(&["reload-config"]);
+    let img = c.screenshot();
+    assert_eq!(img.pixel((x - 2) as u32, (y + h / 2) as u32), rgb(theme.colours("personal").focused));
+    assert_eq!(c.window(w["id"].as_u64().unwrap())["trust"], "personal");
+}
+
+#[test]
+fn msg_cli_reports_errors_with_exit_status() {
+    let c = Compositor::start("");
+    let out = Command::new(bin_path("canopy"))
+        .args(["msg", "--socket"])
+        .arg(c.ipc_socket())
+        .args(["focus", "999"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no window 999"));
+    let out =
+        Command::new(bin_path("canopy")).args(["msg", "--socket"]).arg(c.ipc_socket()).arg("version").output().unwrap();
+    assert!(out.status.success());
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["backend"], "headless");
+}

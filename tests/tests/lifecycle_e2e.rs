@@ -1,0 +1,279 @@
+//! The whole lifecycle path, every part a real process: `canopy-ctl start app` asks hostd; hostd's
+//! command backend starts the "VM" (a process session running `canopy-proxy guest` and
+//! `canopy-agent`); the agent starts the app on the guest proxy's socket; the app's window comes
+//! through `canopy-proxy gui` into the headless compositor, framed in the VM's colour. Stopping the
+//! VM removes its windows.
+
+use std::io::{BufRead, BufReader};
+use std::path::PathBuf;
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::{Arc, Condvar, Mutex};
+use std::time::{Duration, Instant};
+
+use canopy_tests::fixture::{geometry, rgb, TIMEOUT};
+use canopy_tests::{bin_path, Compositor};
+use canopy_themes::Theme;
+
+const COMPOSITOR_CONFIG: &str = "[vms.web]\ntrust = \"untrusted\"\n";
+
+/// A test "VM": one process session with the guest proxy and the agent, started, stopped and
+/// queried by hostd's command backend.
+const VM_SCRIPT: &str = r#"#!/bin/sh
+set -u
+action=$1
+dir="$(dirname "$0")/vms/$2"
+alive() {
+  [ -f "$dir/pid" ] || return 1
+  st=$(cut -d' ' -f3 "/proc/$(cat "$dir/pid")/stat" 2>/dev/null) || return 1
+  [ -n "$st" ] && [ "$st" != Z ]
+}
+case "$action" in
+start)
+  echo start >> "$dir/starts.log"
+  setsid /bin/sh -c '"$1" guest --connect "unix:$2/../../gui-web.sock" --socket "$2/wayland-canopy" >> "$2/proxy.log" 2>&1 &
+                     exec "$3" --config "$2/agent.toml" >> "$2/agent.log" 2>&1' \
+    vm "$CANOPY_PROXY_BIN" "$dir" "$CANOPY_AGENT_BIN" < /dev/null &
+  echo $! > "$dir/pid" ;;
+stop)
+  alive || { rm -f "$dir/pid"; exit 0; }
+  pid=$(cat "$dir/pid")
+  kill -TERM "-$pid" 2>/dev/null
+  n=0
+  while alive; do
+    n=$((n+1))
+    [ $n -eq 250 ] && kill -KILL "-$pid" 2>/dev/null
+    sleep 0.02
+  done
+  rm -f "$dir/pid" ;;
+status)
+  alive ;;
+esac
+"#;
+
+struct Desktop {
+    compositor: Compositor,
+    dir: tempfile::TempDir,
+    hostd: Child,
+}
+
+impl Desktop {
+    fn start() -> Desktop {
+        let mut compositor = Compositor::start(COMPOSITOR_CONFIG);
+        let dir = tempfile::Builder::new().prefix("canopy-lifecycle-e2e-").tempdir().unwrap();
+        let d = dir.path().to_path_buf();
+        let vm = d.join("vms/web");
+        std::fs::create_dir_all(&vm).unwrap();
+        std::fs::write(d.join("vm.sh"), VM_SCRIPT).unwrap();
+        let uid = rustix::process::getuid().as_raw();
+
+        // The GUI VM side of the web VM's proxy, next to the compositor.
+        let mut gui = Command::new(bin_path("canopy-proxy"));
+        gui.args(["gui", "--vm", "web", "--listen"])
+            .arg(format!("unix:{}", d.join("gui-web.sock").display()))
+            .arg("--compositor")
+            .arg(compositor.runtime_dir().join(compositor.wayland_display()))
+            .stderr(std::fs::File::create(d.join("proxy-gui.log")).unwrap());
+        compositor.client_env(&mut gui);
+        compositor.adopt(gui.spawn().expect("canopy-proxy gui"));
+
+        std::fs::write(
+            vm.join("agent.toml"),
+            format!(
+                r#"
+listen = ["unix:{vm}/agent.sock"]
+wayland_display = "{vm}/wayland-canopy"
+runtime_dir = "{vm}"
+[allow]
+uids = [{uid}]
+[apps.hello]
+command = ["{client}", "--title", "hello from the web VM", "--app-id", "org.example.hello", "--color", "2f6fd0"]
+startup_grace_ms = 200
+"#,
+                vm = vm.display(),
+                client = bin_path("canopy-test-client").display(),
+            ),
+        )
+        .unwrap();
+        let vm_cmd = |action: &str| format!(r#"["/bin/sh", "{}/vm.sh", "{action}", "{{vm}}"]"#, d.display());
+        std::fs::write(
+            d.join("hostd.toml"),
+            format!(
+                r#"
+listen = ["unix:{d}/hostd.sock"]
+state_dir = "{d}/state"
+[allow]
+uids = [{uid}]
+[default_backend]
+kind = "command"
+start = {start}
+stop = {stop}
+status = {status}
+[vms.web]
+trust = "untrusted"
+agent = "unix:{vm}/agent.sock"
+[apps.hello]
+display_name = "Hello"
+vm = "web"
+"#,
+                d = d.display(),
+                vm = vm.display(),
+                start = vm_cmd("start"),
+                stop = vm_cmd("stop"),
+                status = vm_cmd("status"),
+            ),
+        )
+        .unwrap();
+        let hostd = Command::new(bin_path("canopy-hostd"))
+            .arg("--config")
+            .arg(d.join("hostd.toml"))
+            .env("CANOPY_AGENT_BIN", bin_path("canopy-agent"))
+            .env("CANOPY_PROXY_BIN", bin_path("canopy-proxy"))
+            .env("RUST_LOG", "debug")
+            .stderr(std::fs::File::create(d.join("hostd.log")).unwrap())
+            .spawn()
+            .expect("canopy-hostd");
+        let desktop = Desktop { compositor, dir, hostd };
+        desktop.wait_until("hostd answers", || desktop.ctl(&["list"]).status.success());
+        desktop
+    }
+
+    fn path(&self, rel: &str) -> PathBuf {
+        self.dir.path().join(rel)
+    }
+
+    fn ctl(&self, args: &[&str]) -> Output {
+        Command::new(bin_path("canopy-ctl"))
+            .args(args)
+            .env("CANOPY_HOSTD", format!("unix:{}", self.path("hostd.sock").display()))
+            .output()
+            .unwrap()
+    }
+
+    fn logs(&self) -> String {
+        let mut out = String::new();
+        for f in ["hostd.log", "proxy-gui.log", "vms/web/agent.log", "vms/web/proxy.log"] {
+            out += &format!("--- {f}\n{}\n", std::fs::read_to_string(self.path(f)).unwrap_or_default());
+        }
+        out + &format!("--- compositor\n{}", self.compositor.log())
+    }
+
+    fn wait_until(&self, what: &str, mut cond: impl FnMut() -> bool) {
+        let start = Instant::now();
+        let mut pause = Duration::from_millis(5);
+        while !cond() {
+            assert!(start.elapsed() < TIMEOUT, "timed out waiting for {what}\n{}", self.logs());
+            std::thread::sleep(pause);
+            pause = (pause * 2).min(Duration::from_millis(200));
+        }
+    }
+}
+
+impl Drop for Desktop {
+    fn drop(&mut self) {
+        let _ = self.hostd.kill();
+        let _ = self.hostd.wait();
+        let _ = Command::new("/bin/sh").arg(self.path("vm.sh")).args(["stop", "web"]).status();
+    }
+}
+
+/// `canopy-ctl watch`, its lines collected as they come.
+struct Watch {
+    child: Child,
+    lines: Arc<(Mutex<Vec<String>>, Condvar)>,
+}
+
+impl Watch {
+    fn start(desktop: &Desktop) -> Watch {
+        let mut child = Command::new(bin_path("canopy-ctl"))
+            .arg("watch")
+            .env("CANOPY_HOSTD", format!("unix:{}", desktop.path("hostd.sock").display()))
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let out = child.stdout.take().unwrap();
+        let lines = Arc::new((Mutex::new(Vec::new()), Condvar::new()));
+        let l = lines.clone();
+        std::thread::spawn(move || {
+            for line in BufReader::new(out).lines().map_while(Result::ok) {
+                l.0.lock().unwrap().push(line);
+                l.1.notify_all();
+            }
+        });
+        Watch { child, lines }
+    }
+
+    fn wait_line(&self, line: &str) -> Vec<String> {
+        let deadline = Instant::now() + TIMEOUT;
+        let mut g = self.lines.0.lock().unwrap();
+        while !g.iter().any(|l| l == line) {
+            let left = deadline.saturating_duration_since(Instant::now());
+            assert!(!left.is_zero(), "timed out waiting for {line:?}; got:\n{}", g.join("\n"));
+            g = self.lines.1.wait_timeout(g, left).unwrap().0;
+        }
+        g.clone()
+    }
+}
+
+impl Drop for Watch {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The VM's state changes in order, repeats removed.
+fn vm_states(lines: &[String]) -> Vec<&str> {
+    let mut out: Vec<&str> = Vec::new();
+    for s in lines.iter().filter_map(|l| l.strip_prefix("vm web ")) {
+        if out.last() != Some(&s) {
+            out.push(s);
+        }
+    }
+    out
+}
+
+#[test]
+fn an_app_started_in_a_stopped_vm_shows_its_window_in_the_vms_colour_until_the_vm_stops() {
+    let theme = Theme::default();
+    let desktop = Desktop::start();
+    let watch = Watch::start(&desktop);
+    watch.wait_line("vm web stopped");
+    assert!(desktop.compositor.windows().is_empty());
+
+    let out = desktop.ctl(&["start", "app", "hello"]);
+    assert!(out.status.success(), "{}{}", String::from_utf8_lossy(&out.stderr), desktop.logs());
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "started hello: instance 1\n");
+    assert!(desktop.path("vms/web/wayland-canopy").exists(), "the guest proxy's socket");
+
+    // The window arrives through both proxies, as a client of the web VM.
+    let mut window = serde_json::Value::Null;
+    desktop.wait_until("the app's window", || {
+        window = desktop.compositor.windows().into_iter().next().unwrap_or_default();
+        window["geometry"].is_object()
+    });
+    assert_eq!(window["vm"], "web", "{window}");
+    assert_eq!(window["title"], "[web] hello from the web VM");
+    let (x, y, w, h) = geometry(&window);
+    let img = desktop.compositor.screenshot();
+    let frame = rgb(theme.colours("untrusted").focused);
+    assert_eq!(img.pixel((x - 2) as u32, (y + h / 2) as u32), frame, "left border");
+    assert_eq!(img.pixel((x + w / 2) as u32, (y + h + 1) as u32), frame, "bottom border");
+    // The test client fills its top-left quarter with its colour.
+    assert_eq!(img.pixel((x + w / 4) as u32, (y + h / 4) as u32), [0x2f, 0x6f, 0xd0], "the app's own pixels");
+
+    let lines = watch.wait_line("app hello 1 web running");
+    assert_eq!(vm_states(&lines), ["stopped", "starting", "running"], "{lines:#?}");
+
+    // Stopping the VM takes its windows with it.
+    let out = desktop.ctl(&["stop", "vm", "web"]);
+    assert!(out.status.success(), "{}{}", String::from_utf8_lossy(&out.stderr), desktop.logs());
+    desktop.wait_until("the window to go", || desktop.compositor.windows().is_empty());
+    let lines = watch.wait_line("vm web stopped");
+    assert!(lines.contains(&"app hello 1 web stopped".to_string()), "{lines:#?}");
+    assert_eq!(vm_states(&lines), ["stopped", "starting", "running", "stopping", "stopped"]);
+
+    // And it comes back on the next start.
+    assert!(desktop.ctl(&["start", "app", "hello"]).status.success());
+    desktop.compositor.wait_for_windows(1);
+    assert_eq!(std::fs::read_to_string(desktop.path("vms/web/starts.log")).unwrap().lines().count(), 2);
+}
