@@ -17,11 +17,11 @@ pub struct Limits {
     /// Most objects one client may hold at once.
     #[arg(long, default_value_t = 100_000)]
     pub max_objects: usize,
-    /// Largest wl_shm pool in bytes.
-    #[arg(long, default_value_t = 256 << 20)]
+    /// Largest wl_shm pool in bytes (foot maps a sparse 512 MiB pool for fast scrolling).
+    #[arg(long, default_value_t = 512 << 20)]
     pub max_pool: u64,
     /// Most pool memory of all clients of the VM together, in bytes.
-    #[arg(long, default_value_t = 1 << 30)]
+    #[arg(long, default_value_t = 2 << 30)]
     pub max_vm_pools: u64,
     /// Largest buffer width or height in pixels.
     #[arg(long, default_value_t = 16384)]
@@ -44,8 +44,8 @@ impl Default for Limits {
             max_message: 4096,
             max_frame: 4 << 20,
             max_objects: 100_000,
-            max_pool: 256 << 20,
-            max_vm_pools: 1 << 30,
+            max_pool: 512 << 20,
+            max_vm_pools: 2 << 30,
             max_buffer_side: 16384,
             max_pending: 64 << 20,
             max_clipboard: 16 << 20,

@@ -134,7 +134,7 @@ fn huge_pools_are_refused() {
 
     // Per VM: two pools of 600 MiB exceed 1 GiB together, across connections.
     let usage = Arc::new(Usage::default());
-    let limits = Arc::new(Limits { max_pool: 700 << 20, ..Limits::default() });
+    let limits = Arc::new(Limits { max_pool: 700 << 20, max_vm_pools: 1 << 30, ..Limits::default() });
     let mut a = GuiConn::new("vm".into(), limits.clone(), usage.clone(), None);
     let mut b = GuiConn::new("vm".into(), limits, usage.clone(), None);
     let mut f = Vec::new();
