@@ -26,11 +26,17 @@ impl State {
                 r.queued = false;
                 r.pending = true;
             }
-            if let Err(e) = self.backend.render(&mut self.canopy, &output) {
-                tracing::warn!(output = output.name(), "render failed: {e:#}");
-            }
+            let submitted = match self.backend.render(&mut self.canopy, &output) {
+                Ok(s) => s,
+                Err(e) => {
+                    tracing::warn!(output = output.name(), "render failed: {e:#}");
+                    false
+                }
+            };
             self.canopy.frame_shown(&output);
-            if !matches!(self.backend, crate::backend::Backend::Udev(_)) {
+            // A real output paces itself by vblank once a frame is queued; everything else
+            // (headless, nested, or nothing new to show) by a timer at the refresh rate.
+            if !(submitted && matches!(self.backend, crate::backend::Backend::Udev(_))) {
                 self.pace_with_timer(&output);
             }
         }

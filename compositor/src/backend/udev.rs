@@ -1,34 +1,398 @@
-//! The laptop backend (DRM/KMS, GBM, libinput, libseat). Being written; see the next commit.
+//! The laptop backend: a libseat session, DRM/KMS on every connected connector (preferred
+//! mode, hotplug through udev), GBM buffers rendered with GLES (pixman when EGL is not
+//! available, or with CANOPY_RENDERER=pixman), libinput devices, and VT switching.
 
-use smithay::output::Output;
+use std::collections::HashMap;
+use std::path::PathBuf;
+
+use anyhow::Context;
+use smithay::backend::allocator::gbm::{GbmAllocator, GbmBufferFlags, GbmDevice};
+use smithay::backend::allocator::Fourcc;
+use smithay::backend::drm::compositor::{DrmCompositor, FrameFlags};
+use smithay::backend::drm::exporter::gbm::GbmFramebufferExporter;
+use smithay::backend::drm::{DrmDevice, DrmDeviceFd, DrmEvent, DrmNode};
+use smithay::backend::egl::{EGLContext, EGLDisplay};
+use smithay::backend::libinput::{LibinputInputBackend, LibinputSessionInterface};
+use smithay::backend::renderer::gles::{GlesRenderer, GlesTexture};
+use smithay::backend::renderer::pixman::PixmanRenderer;
+use smithay::backend::renderer::Bind;
+use smithay::backend::session::libseat::LibSeatSession;
+use smithay::backend::session::{Event as SessionEvent, Session};
+use smithay::backend::udev::{UdevBackend, UdevEvent};
+use smithay::output::{Mode as OutputMode, Output, PhysicalProperties, Scale, Subpixel};
+use smithay::reexports::calloop::{LoopHandle, RegistrationToken};
+use smithay::reexports::drm::control::{connector, crtc, Device as ControlDevice, ModeTypeFlags};
+use smithay::reexports::input::Libinput;
+use smithay::reexports::pixman;
+use smithay::reexports::rustix::fs::OFlags;
 use smithay::reexports::wayland_server::protocol::wl_surface::WlSurface;
+use smithay::utils::{DeviceFd, Transform};
 
-use crate::screenshot::RgbaImage;
-use crate::state::Canopy;
+use crate::render::{output_elements, CursorMode};
+use crate::screenshot::{capture, RgbaImage};
+use crate::state::{output_redraw, Canopy, State};
 
-pub struct Udev;
+type GbmDrmCompositor = DrmCompositor<GbmAllocator<DrmDeviceFd>, GbmFramebufferExporter<DrmDeviceFd>, (), DrmDeviceFd>;
+
+enum DeviceRenderer {
+    Gles(Box<GlesRenderer>),
+    Pixman(PixmanRenderer),
+}
+
+struct Head {
+    output: Output,
+    connector: connector::Handle,
+    compositor: GbmDrmCompositor,
+}
+
+struct Device {
+    drm: DrmDevice,
+    gbm: GbmDevice<DrmDeviceFd>,
+    renderer: DeviceRenderer,
+    heads: HashMap<crtc::Handle, Head>,
+    token: RegistrationToken,
+}
+
+pub struct Udev {
+    session: LibSeatSession,
+    libinput: Libinput,
+    devices: HashMap<libc::dev_t, Device>,
+    handle: LoopHandle<'static, State>,
+    /// GPUs found at start, opened once the desktop state exists.
+    initial: Vec<(libc::dev_t, PathBuf)>,
+}
 
 impl Udev {
+    pub fn new(handle: &LoopHandle<'static, State>) -> anyhow::Result<Self> {
+        let (session, notifier) =
+            LibSeatSession::new().context("opening a libseat session (is seatd or logind running?)")?;
+        handle
+            .insert_source(notifier, |event, _, state| state.on_session_event(event))
+            .map_err(|e| anyhow::anyhow!("session source: {e}"))?;
+
+        let udev = UdevBackend::new(session.seat()).context("udev")?;
+        let initial: Vec<(libc::dev_t, PathBuf)> =
+            udev.device_list().map(|(id, path)| (id, path.to_path_buf())).collect();
+        handle
+            .insert_source(udev, |event, _, state| match event {
+                UdevEvent::Added { device_id, path } => {
+                    if let Err(e) = state.udev_device_added(device_id, &path) {
+                        tracing::warn!(path = %path.display(), "GPU not used: {e:#}");
+                    }
+                }
+                UdevEvent::Changed { device_id } => state.udev_scan_connectors(device_id),
+                UdevEvent::Removed { device_id } => state.udev_device_removed(device_id),
+            })
+            .map_err(|e| anyhow::anyhow!("udev source: {e}"))?;
+
+        let mut libinput = Libinput::new_with_udev::<LibinputSessionInterface<LibSeatSession>>(session.clone().into());
+        libinput
+            .udev_assign_seat(&session.seat())
+            .map_err(|()| anyhow::anyhow!("libinput: cannot assign seat {}", session.seat()))?;
+        handle
+            .insert_source(LibinputInputBackend::new(libinput.clone()), |event, _, state| {
+                state.process_input_event(event)
+            })
+            .map_err(|e| anyhow::anyhow!("libinput source: {e}"))?;
+
+        Ok(Udev { session, libinput, devices: HashMap::new(), handle: handle.clone(), initial })
+    }
+
     pub fn early_import(&mut self, _surface: &WlSurface) {}
-    pub fn switch_vt(&mut self, _vt: i32) {}
-    pub fn render(&mut self, _canopy: &mut Canopy, _output: &Output) -> anyhow::Result<bool> {
-        anyhow::bail!("the udev backend is not built yet")
+
+    pub fn switch_vt(&mut self, vt: i32) {
+        if let Err(e) = self.session.change_vt(vt) {
+            tracing::warn!(vt, "VT switch failed: {e}");
+        }
     }
-    pub fn screenshot(&mut self, _canopy: &Canopy, _output: &Output) -> anyhow::Result<RgbaImage> {
-        anyhow::bail!("the udev backend is not built yet")
+
+    fn head_mut(&mut self, output: &Output) -> Option<(&mut DeviceRenderer, &mut Head)> {
+        self.devices.values_mut().find_map(|d| {
+            let renderer = &mut d.renderer;
+            d.heads.values_mut().find(|h| &h.output == output).map(|h| (renderer, h))
+        })
+    }
+
+    pub fn render(&mut self, canopy: &mut Canopy, output: &Output) -> anyhow::Result<bool> {
+        if !self.session.is_active() {
+            return Ok(false);
+        }
+        let Some((renderer, head)) = self.head_mut(output) else { return Ok(false) };
+        match renderer {
+            DeviceRenderer::Gles(r) => render_head(r.as_mut(), head, canopy),
+            DeviceRenderer::Pixman(r) => render_head(r, head, canopy),
+        }
+    }
+
+    pub fn screenshot(&mut self, canopy: &Canopy, output: &Output) -> anyhow::Result<RgbaImage> {
+        let device = self
+            .devices
+            .values_mut()
+            .find(|d| d.heads.values().any(|h| &h.output == output))
+            .context("no such output")?;
+        match &mut device.renderer {
+            DeviceRenderer::Gles(r) => capture::<_, GlesTexture>(r.as_mut(), canopy, output),
+            DeviceRenderer::Pixman(r) => capture::<_, pixman::Image<'static, 'static>>(r, canopy, output),
+        }
     }
 }
 
-impl Udev {
-    pub fn new(
-        _handle: &smithay::reexports::calloop::LoopHandle<'static, crate::state::State>,
-    ) -> anyhow::Result<Self> {
-        anyhow::bail!("the udev backend is not built yet")
+fn render_head<R>(renderer: &mut R, head: &mut Head, canopy: &Canopy) -> anyhow::Result<bool>
+where
+    R: smithay::backend::renderer::Renderer
+        + smithay::backend::renderer::ImportAll
+        + smithay::backend::renderer::ImportMem
+        + Bind<smithay::backend::allocator::dmabuf::Dmabuf>
+        + smithay::backend::renderer::ExportMem,
+    R::TextureId: Clone + smithay::backend::renderer::Texture + Send + 'static,
+    R::Error: Send + Sync + 'static,
+{
+    let elements = output_elements(renderer, canopy, &head.output, CursorMode::Draw);
+    let bg = canopy.config.theme.desktop.background.premultiplied_f32();
+    let result = head
+        .compositor
+        .render_frame(renderer, &elements, bg, FrameFlags::DEFAULT)
+        .map_err(|e| anyhow::anyhow!("render: {e:?}"))?;
+    if result.is_empty {
+        return Ok(false);
     }
+    head.compositor.queue_frame(()).map_err(|e| anyhow::anyhow!("queueing the frame: {e:?}"))?;
+    Ok(true)
 }
 
-impl crate::state::State {
+/// `eDP-1`, `HDMI-A-2`: the names people know from other compositors.
+fn connector_name(info: &connector::Info) -> String {
+    format!("{}-{}", info.interface().as_str(), info.interface_id())
+}
+
+impl State {
+    fn udev(&mut self) -> Option<&mut Udev> {
+        match &mut self.backend {
+            crate::backend::Backend::Udev(u) => Some(u),
+            _ => None,
+        }
+    }
+
+    /// Open the GPUs found at start; called once the desktop state exists.
     pub fn udev_start(&mut self) -> anyhow::Result<()> {
+        let initial = self.udev().map(|u| std::mem::take(&mut u.initial)).unwrap_or_default();
+        for (id, path) in initial {
+            if let Err(e) = self.udev_device_added(id, &path) {
+                tracing::warn!(path = %path.display(), "GPU not used: {e:#}");
+            }
+        }
+        if self.canopy.outputs.is_empty() {
+            anyhow::bail!("no connected display found on any GPU");
+        }
         Ok(())
     }
+
+    fn udev_device_added(&mut self, id: libc::dev_t, path: &std::path::Path) -> anyhow::Result<()> {
+        let Some(udev) = self.udev() else { return Ok(()) };
+        let fd = udev
+            .session
+            .open(path, OFlags::RDWR | OFlags::CLOEXEC | OFlags::NOCTTY | OFlags::NONBLOCK)
+            .with_context(|| format!("opening {}", path.display()))?;
+        let fd = DrmDeviceFd::new(DeviceFd::from(fd));
+        let (drm, notifier) = DrmDevice::new(fd.clone(), true).context("DRM device")?;
+        let gbm = GbmDevice::new(fd).context("GBM device")?;
+        let renderer = make_renderer(&gbm);
+        let token = udev
+            .handle
+            .insert_source(notifier, move |event, _, state| match event {
+                DrmEvent::VBlank(crtc) => state.udev_vblank(id, crtc),
+                DrmEvent::Error(e) => tracing::warn!("DRM error: {e}"),
+            })
+            .map_err(|e| anyhow::anyhow!("DRM event source: {e}"))?;
+        let node = DrmNode::from_dev_id(id).map(|n| n.to_string()).unwrap_or_default();
+        tracing::info!(path = %path.display(), node, renderer = match renderer { DeviceRenderer::Gles(_) => "gles", DeviceRenderer::Pixman(_) => "pixman" }, "GPU opened");
+        udev.devices.insert(id, Device { drm, gbm, renderer, heads: HashMap::new(), token });
+        self.udev_scan_connectors(id);
+        Ok(())
+    }
+
+    fn udev_device_removed(&mut self, id: libc::dev_t) {
+        let Some(udev) = self.udev() else { return };
+        let Some(device) = udev.devices.remove(&id) else { return };
+        udev.handle.remove(device.token);
+        for head in device.heads.into_values() {
+            self.canopy.remove_output(&head.output);
+        }
+    }
+
+    /// Match heads to connected connectors: new connectors get an output, gone ones lose it.
+    pub fn udev_scan_connectors(&mut self, id: libc::dev_t) {
+        let mut added = Vec::new();
+        let mut removed = Vec::new();
+        {
+            let config = self.canopy.config.clone();
+            let Some(udev) = self.udev() else { return };
+            let Some(device) = udev.devices.get_mut(&id) else { return };
+            let Ok(res) = device.drm.resource_handles() else { return };
+            let connected: Vec<connector::Info> = res
+                .connectors()
+                .iter()
+                .filter_map(|c| device.drm.get_connector(*c, true).ok())
+                .filter(|c| c.state() == connector::State::Connected)
+                .collect();
+            device.heads.retain(|_, head| {
+                let keep = connected.iter().any(|c| c.handle() == head.connector);
+                if !keep {
+                    removed.push(head.output.clone());
+                }
+                keep
+            });
+            for info in connected {
+                if device.heads.values().any(|h| h.connector == info.handle()) {
+                    continue;
+                }
+                let name = connector_name(&info);
+                let out_cfg = config.output(&name).cloned();
+                if out_cfg.as_ref().is_some_and(|c| !c.enabled) {
+                    continue;
+                }
+                let used: Vec<crtc::Handle> = device.heads.keys().copied().collect();
+                let crtc = info
+                    .encoders()
+                    .iter()
+                    .filter_map(|e| device.drm.get_encoder(*e).ok())
+                    .flat_map(|e| res.filter_crtcs(e.possible_crtcs()))
+                    .find(|c| !used.contains(c));
+                let Some(crtc) = crtc else {
+                    tracing::warn!(name, "no free CRTC for this connector");
+                    continue;
+                };
+                let wanted =
+                    out_cfg.as_ref().and_then(|c| c.mode.as_deref()).and_then(|m| crate::config::parse_mode(m).ok());
+                let mode = info
+                    .modes()
+                    .iter()
+                    .find(|m| {
+                        wanted.is_some_and(|(w, h, hz)| {
+                            let (mw, mh) = m.size();
+                            mw as i32 == w
+                                && mh as i32 == h
+                                && hz.is_none_or(|hz| (m.vrefresh() as f64 - hz).abs() < 1.0)
+                        })
+                    })
+                    .or_else(|| info.modes().iter().find(|m| m.mode_type().contains(ModeTypeFlags::PREFERRED)))
+                    .or_else(|| info.modes().first())
+                    .copied();
+                let Some(mode) = mode else { continue };
+                let surface = match device.drm.create_surface(crtc, mode, &[info.handle()]) {
+                    Ok(s) => s,
+                    Err(e) => {
+                        tracing::warn!(name, "cannot drive connector: {e}");
+                        continue;
+                    }
+                };
+                let (mm_w, mm_h) = info.size().unwrap_or((0, 0));
+                let output = Output::new(
+                    name.clone(),
+                    PhysicalProperties {
+                        size: (mm_w as i32, mm_h as i32).into(),
+                        subpixel: Subpixel::Unknown,
+                        make: "unknown".into(),
+                        model: name.clone(),
+                    },
+                );
+                let omode = OutputMode::from(mode);
+                let scale = out_cfg.as_ref().and_then(|c| c.scale).unwrap_or(1.0);
+                output.change_current_state(Some(omode), Some(Transform::Normal), Some(Scale::Fractional(scale)), None);
+                output.set_preferred(omode);
+                let allocator =
+                    GbmAllocator::new(device.gbm.clone(), GbmBufferFlags::RENDERING | GbmBufferFlags::SCANOUT);
+                let exporter = GbmFramebufferExporter::new(device.gbm.clone(), None);
+                let render_formats = match &mut device.renderer {
+                    DeviceRenderer::Gles(r) => r.egl_context().dmabuf_render_formats().clone(),
+                    DeviceRenderer::Pixman(r) => {
+                        Bind::<smithay::backend::allocator::dmabuf::Dmabuf>::supported_formats(r).unwrap_or_default()
+                    }
+                };
+                let compositor = DrmCompositor::new(
+                    &output,
+                    surface,
+                    None,
+                    allocator,
+                    exporter,
+                    [Fourcc::Xrgb8888, Fourcc::Argb8888],
+                    render_formats,
+                    device.drm.cursor_size(),
+                    Some(device.gbm.clone()),
+                );
+                match compositor {
+                    Ok(compositor) => {
+                        tracing::info!(name, mode = ?omode, "head enabled");
+                        device
+                            .heads
+                            .insert(crtc, Head { output: output.clone(), connector: info.handle(), compositor });
+                        added.push(output);
+                    }
+                    Err(e) => tracing::warn!(name, "cannot set up scanout: {e:?}"),
+                }
+            }
+        }
+        for o in removed {
+            self.canopy.remove_output(&o);
+        }
+        for o in added {
+            self.canopy.add_output(o);
+        }
+    }
+
+    fn udev_vblank(&mut self, id: libc::dev_t, crtc: crtc::Handle) {
+        let Some(udev) = self.udev() else { return };
+        let Some(head) = udev.devices.get_mut(&id).and_then(|d| d.heads.get_mut(&crtc)) else { return };
+        if let Err(e) = head.compositor.frame_submitted() {
+            tracing::warn!("frame submission: {e:?}");
+        }
+        let output = head.output.clone();
+        output_redraw(&output).borrow_mut().pending = false;
+        self.redraw_queued();
+    }
+
+    fn on_session_event(&mut self, event: SessionEvent) {
+        let Some(udev) = self.udev() else { return };
+        match event {
+            SessionEvent::PauseSession => {
+                tracing::info!("session paused (VT switch)");
+                udev.libinput.suspend();
+                for d in udev.devices.values_mut() {
+                    d.drm.pause();
+                }
+            }
+            SessionEvent::ActivateSession => {
+                tracing::info!("session active");
+                if udev.libinput.resume().is_err() {
+                    tracing::warn!("libinput did not resume");
+                }
+                for d in udev.devices.values_mut() {
+                    if let Err(e) = d.drm.activate(false) {
+                        tracing::warn!("DRM device did not resume: {e}");
+                    }
+                    for head in d.heads.values_mut() {
+                        let _ = head.compositor.reset_state();
+                        output_redraw(&head.output).borrow_mut().pending = false;
+                    }
+                }
+                self.canopy.queue_redraw_all();
+            }
+        }
+    }
+}
+
+/// GLES on the GPU when EGL works; pixman otherwise, or when asked with CANOPY_RENDERER=pixman.
+fn make_renderer(gbm: &GbmDevice<DrmDeviceFd>) -> DeviceRenderer {
+    if std::env::var("CANOPY_RENDERER").as_deref() != Ok("pixman") {
+        // Safety: the display is created from a GBM device that lives as long as the renderer.
+        let gles = unsafe { EGLDisplay::new(gbm.clone()) }
+            .map_err(|e| e.to_string())
+            .and_then(|d| EGLContext::new(&d).map_err(|e| e.to_string()))
+            .and_then(|c| unsafe { GlesRenderer::new(c) }.map_err(|e| e.to_string()));
+        match gles {
+            Ok(r) => return DeviceRenderer::Gles(Box::new(r)),
+            Err(e) => tracing::warn!("GLES unavailable ({e}); rendering with pixman"),
+        }
+    }
+    DeviceRenderer::Pixman(PixmanRenderer::new().expect("pixman renderer"))
 }
