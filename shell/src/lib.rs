@@ -6,5 +6,15 @@
 pub mod battery;
 pub mod clock;
 pub mod draw;
+pub mod host;
+pub mod lock;
 pub mod panel;
+pub mod spawn;
 pub mod wl;
+
+/// Log to stderr; `RUST_LOG` picks the level (default `info`).
+pub fn init_logging() {
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).init();
+}

@@ -1,7 +1,9 @@
 //! `canopy-panel`: one bar along the top of every output.
 
+mod app;
 mod view;
 
+pub use app::{Panel, PanelOptions};
 pub use view::view;
 
 use canopy_protocols::lifecycle::State;

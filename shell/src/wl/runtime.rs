@@ -375,13 +375,14 @@ pub fn run<A: App>(app: A, theme: Theme) -> anyhow::Result<i32> {
         exit: None,
     };
     let mut shell = Shell { app, core };
+    // Output descriptions and names (wl_output v4, xdg-output) take two rounds to arrive.
+    let mut queue = queue;
+    for _ in 0..2 {
+        queue.roundtrip(&mut shell).context("Wayland roundtrip")?;
+    }
     WaylandSource::new(conn, queue)
         .insert(event_loop.handle())
         .map_err(|e| anyhow::anyhow!("cannot watch the Wayland connection: {e}"))?;
-    // Output names (wl_output v4 / xdg-output) arrive with this round of events.
-    event_loop.dispatch(std::time::Duration::ZERO, &mut shell)?;
-    shell.core.conn.roundtrip().context("Wayland roundtrip")?;
-    event_loop.dispatch(std::time::Duration::ZERO, &mut shell)?;
     if let Placement::Overlay { output } = &placement {
         let target = output.as_deref().and_then(|name| {
             let found = shell.core.find_output(name);

@@ -1,0 +1,54 @@
+//! canopy-panel: the bar along the top of every output.
+
+use std::path::PathBuf;
+
+use canopy_lifecycle::Address;
+use canopy_shell::clock::LocalTime;
+use canopy_shell::host::{Host, DEFAULT_ADDRESS};
+use canopy_shell::panel::{Panel, PanelOptions};
+use clap::Parser;
+
+/// The canopy panel: a bar on every output (outputs plugged in later get one too) with the
+/// launcher button, the open windows in their VM's trust colour, VM states, keyboard layout,
+/// battery, clock and the power menu.
+#[derive(Debug, Parser)]
+#[command(name = "canopy-panel", version)]
+struct Cli {
+    /// A built-in theme (default, high-contrast) or a theme file.
+    #[arg(long, default_value = "default")]
+    theme: String,
+    /// Height of the bar in logical pixels.
+    #[arg(long, default_value_t = 32, value_parser = clap::value_parser!(u32).range(20..=96))]
+    height: u32,
+    /// canopy-hostd's address: unix:PATH or vsock:CID:PORT.
+    #[arg(long, env = "CANOPY_HOSTD", default_value = DEFAULT_ADDRESS)]
+    hostd: Address,
+    /// Where batteries are listed; the battery is hidden when there is none.
+    #[arg(long, default_value = "/sys/class/power_supply")]
+    power_supply: PathBuf,
+    /// Show this time ("YYYY-MM-DD HH:MM") instead of the clock, for screenshots.
+    #[arg(long, value_parser = LocalTime::parse)]
+    time: Option<LocalTime>,
+    /// Command the launcher button runs (`--output NAME` is appended).
+    #[arg(long, default_value = "canopy-launcher", num_args = 1.., value_delimiter = ' ')]
+    launcher: Vec<String>,
+    /// Command the power button runs (`--output NAME` is appended).
+    #[arg(long, default_value = "canopy-power-menu", num_args = 1.., value_delimiter = ' ')]
+    power_menu: Vec<String>,
+}
+
+fn main() -> anyhow::Result<()> {
+    canopy_shell::init_logging();
+    let cli = Cli::parse();
+    let theme = canopy_themes::Theme::load(&cli.theme)?;
+    let panel = Panel::new(PanelOptions {
+        height: cli.height,
+        fixed_time: cli.time,
+        power_supply: cli.power_supply,
+        host: Host::new(cli.hostd),
+        launcher: cli.launcher,
+        power_menu: cli.power_menu,
+    });
+    let code = canopy_shell::wl::run(panel, theme)?;
+    std::process::exit(code);
+}

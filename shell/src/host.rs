@@ -1,0 +1,150 @@
+//! Every request the shell sends to `canopy-hostd` goes through here (lifecycle protocol,
+//! client library of crate canopy-lifecycle).
+//!
+//! Requests block, so programs call them from worker threads and get the answer back through
+//! a calloop channel; [`Host::watch_forever`] keeps the VM states flowing and reconnects.
+
+use std::time::Duration;
+
+use canopy_lifecycle::{Address, ClientError, HostClient};
+use canopy_protocols::lifecycle::{AppInfo, Event, Request, State, VmInfo};
+
+/// Where hostd listens unless `--hostd` or `CANOPY_HOSTD` says otherwise.
+pub const DEFAULT_ADDRESS: &str = "unix:/run/canopy/hostd.sock";
+
+/// Requests that are answered at once (lists, power) wait at most this long.
+const QUICK: Duration = Duration::from_secs(10);
+/// Starting an app may first boot its VM.
+const START: Duration = Duration::from_secs(300);
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PowerAction {
+    PowerOff,
+    Reboot,
+    Suspend,
+}
+
+/// A change in what the host reports, for the panel and the launcher.
+#[derive(Debug, Clone, PartialEq)]
+pub enum HostUpdate {
+    /// The full list of VMs (after connecting or reconnecting).
+    Vms(Vec<VmInfo>),
+    VmState {
+        vm: String,
+        state: State,
+    },
+    /// The connection to hostd is lost or cannot be made; why.
+    Lost(String),
+}
+
+#[derive(Debug, Clone)]
+pub struct Host {
+    addr: Address,
+}
+
+impl Host {
+    pub fn new(addr: Address) -> Self {
+        Host { addr }
+    }
+
+    pub fn address(&self) -> &Address {
+        &self.addr
+    }
+
+    fn connect(&self, timeout: Duration) -> Result<HostClient, ClientError> {
+        HostClient::connect(&self.addr, client_name(), Some(timeout))
+    }
+
+    pub fn vms(&self) -> Result<Vec<VmInfo>, ClientError> {
+        self.connect(QUICK)?.list_vms()
+    }
+
+    pub fn apps(&self) -> Result<Vec<AppInfo>, ClientError> {
+        self.connect(QUICK)?.list_apps()
+    }
+
+    /// Starts an app in its default VM (booting the VM first when it is down).
+    pub fn start_app(&self, app: &str, vm: Option<&str>) -> Result<u64, ClientError> {
+        self.connect(START)?.start_app(app, vm, Vec::new())
+    }
+
+    pub fn power(&self, action: PowerAction) -> Result<(), ClientError> {
+        let req = match action {
+            PowerAction::PowerOff => Request::PowerOff,
+            PowerAction::Reboot => Request::Reboot,
+            PowerAction::Suspend => Request::Suspend,
+        };
+        self.connect(QUICK)?.action(&req)
+    }
+
+    /// Sends the VM list and then every VM state change to `send`, for as long as `send`
+    /// accepts them; reconnects (1 s, doubling up to 30 s) when hostd goes away. Run it on a
+    /// thread of its own: it blocks.
+    pub fn watch_forever(&self, mut send: impl FnMut(HostUpdate) -> bool) {
+        let mut delay = Duration::from_secs(1);
+        loop {
+            match self.watch_once(&mut send) {
+                Ok(false) => return,
+                Ok(true) => delay = Duration::from_secs(1),
+                Err(e) => {
+                    tracing::debug!("hostd watch: {e}");
+                    if !send(HostUpdate::Lost(e.to_string())) {
+                        return;
+                    }
+                }
+            }
+            std::thread::sleep(delay);
+            delay = (delay * 2).min(Duration::from_secs(30));
+        }
+    }
+
+    /// One watch connection; Ok(false) when the receiver is gone, Ok(true) when hostd ended it.
+    fn watch_once(&self, send: &mut impl FnMut(HostUpdate) -> bool) -> Result<bool, ClientError> {
+        let mut client = self.connect(QUICK)?;
+        let mut vms = client.list_vms()?;
+        let (snapshot, mut watcher) = self.connect(QUICK)?.watch()?;
+        for s in snapshot.vms {
+            if let Some(vm) = vms.iter_mut().find(|v| v.name == s.vm) {
+                vm.state = s.state;
+            }
+        }
+        if !send(HostUpdate::Vms(vms)) {
+            return Ok(false);
+        }
+        loop {
+            let update = match watcher.next_event() {
+                Ok(Event::Vm(s)) => HostUpdate::VmState { vm: s.vm, state: s.state },
+                Ok(_) => continue,
+                Err(e) => {
+                    if !send(HostUpdate::Lost(e.to_string())) {
+                        return Ok(false);
+                    }
+                    return Ok(true);
+                }
+            };
+            if !send(update) {
+                return Ok(false);
+            }
+        }
+    }
+}
+
+/// The program's name, for hostd's log.
+fn client_name() -> &'static str {
+    static NAME: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    NAME.get_or_init(|| {
+        std::env::current_exe()
+            .ok()
+            .and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
+            .unwrap_or_else(|| "canopy-shell".into())
+    })
+}
+
+/// A one-line description of a failed request for the screen: hostd's own message when it
+/// refused, otherwise what went wrong with the connection.
+pub fn describe(e: &ClientError) -> String {
+    match e {
+        ClientError::Connect { .. } => "the host daemon cannot be reached".into(),
+        other => other.to_string(),
+    }
+}

@@ -1,0 +1,201 @@
+//! `canopy-lock`: covers every output with ext-session-lock and unlocks after PAM accepts
+//! the user's password.
+
+pub mod pam;
+mod view;
+
+pub use view::view;
+
+use smithay_client_toolkit::reexports::calloop::channel::{self, Channel};
+use smithay_client_toolkit::reexports::calloop::timer::{TimeoutAction, Timer};
+use smithay_client_toolkit::seat::keyboard::{KeyEvent, Keysym, Modifiers};
+
+use crate::clock::LocalTime;
+use crate::host::{describe, Host, PowerAction};
+use crate::wl::{App, Core, Placement, View, ViewCx};
+
+/// The longest password the field takes (PAM modules have their own, smaller limits).
+const MAX_PASSWORD: usize = 512;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Message {
+    Checking,
+    Wrong(String),
+    Error(String),
+}
+
+/// What the lock screen shows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LockModel {
+    pub time: LocalTime,
+    pub user: String,
+    /// Number of characters typed (the password itself never reaches the view).
+    pub typed: usize,
+    pub message: Option<Message>,
+}
+
+pub struct LockOptions {
+    pub pam_service: String,
+    pub user: String,
+    pub fixed_time: Option<LocalTime>,
+    /// Suspend through the host once every output is covered.
+    pub suspend: Option<Host>,
+}
+
+enum Worker {
+    Checked(Result<(), pam::PamError>),
+    Suspended(Result<(), String>),
+}
+
+pub struct Lock {
+    pub model: LockModel,
+    password: String,
+    opts: LockOptions,
+    checking: bool,
+    tx: Option<channel::Sender<Worker>>,
+}
+
+impl Lock {
+    pub fn new(opts: LockOptions) -> Self {
+        let model = LockModel {
+            time: opts.fixed_time.unwrap_or_else(LocalTime::now),
+            user: opts.user.clone(),
+            typed: 0,
+            message: None,
+        };
+        Lock { model, password: String::new(), opts, checking: false, tx: None }
+    }
+
+    fn clear_password(&mut self) {
+        // Overwrite before freeing, so the password does not linger in freed memory.
+        let mut bytes = std::mem::take(&mut self.password).into_bytes();
+        bytes.iter_mut().for_each(|b| *b = 0);
+        std::hint::black_box(&bytes);
+        self.model.typed = 0;
+    }
+
+    fn submit(&mut self) {
+        if self.checking || self.password.is_empty() {
+            return;
+        }
+        let Some(tx) = self.tx.clone() else { return };
+        self.checking = true;
+        self.model.message = Some(Message::Checking);
+        let (service, user) = (self.opts.pam_service.clone(), self.opts.user.clone());
+        let password = std::mem::take(&mut self.password);
+        self.model.typed = 0;
+        std::thread::spawn(move || {
+            let result = pam::authenticate(&service, &user, &password);
+            let mut bytes = password.into_bytes();
+            bytes.iter_mut().for_each(|b| *b = 0);
+            std::hint::black_box(&bytes);
+            let _ = tx.send(Worker::Checked(result));
+        });
+    }
+
+    fn worker(&mut self, core: &mut Core<Self>, msg: Worker) {
+        match msg {
+            Worker::Checked(Ok(())) => {
+                tracing::info!("password accepted; unlocking");
+                core.unlock();
+            }
+            Worker::Checked(Err(pam::PamError::Refused(why))) => {
+                tracing::info!("password refused: {why}");
+                self.checking = false;
+                self.model.message = Some(Message::Wrong("Wrong password".into()));
+            }
+            Worker::Checked(Err(e)) => {
+                tracing::error!("{e}");
+                self.checking = false;
+                self.model.message = Some(Message::Error(e.to_string()));
+            }
+            Worker::Suspended(Ok(())) => {}
+            Worker::Suspended(Err(e)) => {
+                self.model.message = Some(Message::Error(format!("Suspend failed: {e}")));
+            }
+        }
+    }
+}
+
+impl App for Lock {
+    type Action = ();
+
+    fn namespace(&self) -> &'static str {
+        "canopy-lock"
+    }
+
+    fn placement(&self) -> Placement {
+        Placement::Lock
+    }
+
+    fn init(&mut self, core: &mut Core<Self>) {
+        let (tx, rx): (_, Channel<Worker>) = channel::channel();
+        self.tx = Some(tx);
+        let inserted = core.handle.insert_source(rx, |event, _, shell| {
+            if let channel::Event::Msg(m) = event {
+                shell.app.worker(&mut shell.core, m);
+                shell.core.redraw();
+            }
+        });
+        if let Err(e) = inserted {
+            tracing::error!("cannot listen for password checks: {e}");
+            core.exit(1);
+        }
+        if self.opts.fixed_time.is_none() {
+            let timer = Timer::from_duration(self.model.time.until_next_minute());
+            let _ = core.handle.insert_source(timer, |_, _, shell| {
+                shell.app.model.time = LocalTime::now();
+                shell.core.redraw();
+                TimeoutAction::ToDuration(shell.app.model.time.until_next_minute())
+            });
+        }
+    }
+
+    fn locked(&mut self, _core: &mut Core<Self>) {
+        if let (Some(host), Some(tx)) = (self.opts.suspend.clone(), self.tx.clone()) {
+            std::thread::spawn(move || {
+                let r = host.power(PowerAction::Suspend).map_err(|e| describe(&e));
+                let _ = tx.send(Worker::Suspended(r));
+            });
+        }
+    }
+
+    fn view(&self, cx: &ViewCx<'_, ()>) -> View<()> {
+        view(&self.model, cx)
+    }
+
+    fn key(&mut self, _core: &mut Core<Self>, key: &KeyEvent, mods: &Modifiers) {
+        if self.checking {
+            return;
+        }
+        match key.keysym {
+            Keysym::Return | Keysym::KP_Enter => self.submit(),
+            Keysym::BackSpace => {
+                if mods.ctrl {
+                    self.clear_password();
+                } else {
+                    self.password.pop();
+                    self.model.typed = self.password.chars().count();
+                }
+            }
+            Keysym::Escape => self.clear_password(),
+            _ => {
+                if let Some(text) = &key.utf8 {
+                    if !text.chars().any(char::is_control) && self.password.len() + text.len() <= MAX_PASSWORD {
+                        self.password.push_str(text);
+                        self.model.typed = self.password.chars().count();
+                        if matches!(self.model.message, Some(Message::Wrong(_))) {
+                            self.model.message = None;
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+impl Drop for Lock {
+    fn drop(&mut self) {
+        self.clear_password();
+    }
+}

@@ -1,0 +1,159 @@
+//! The panel program: its state, the minute clock, the host watch and what clicks do.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use smithay_client_toolkit::reexports::calloop::channel::{self, Channel};
+use smithay_client_toolkit::reexports::calloop::timer::{TimeoutAction, Timer};
+
+use super::{view, PanelAction, PanelModel, VmChip};
+use crate::battery;
+use crate::clock::LocalTime;
+use crate::host::{Host, HostUpdate};
+use crate::spawn::spawn;
+use crate::wl::{App, Core, Placement, View, ViewCx, BTN_LEFT, BTN_MIDDLE};
+
+pub struct PanelOptions {
+    pub height: u32,
+    /// Show this time instead of the clock (screenshots).
+    pub fixed_time: Option<LocalTime>,
+    /// Where batteries are listed (sysfs power_supply class).
+    pub power_supply: PathBuf,
+    pub host: Host,
+    /// Commands for the launcher and power menu buttons; `--output NAME` is appended.
+    pub launcher: Vec<String>,
+    pub power_menu: Vec<String>,
+}
+
+pub struct Panel {
+    pub model: PanelModel,
+    opts: PanelOptions,
+}
+
+impl Panel {
+    pub fn new(opts: PanelOptions) -> Self {
+        let model =
+            PanelModel { clock: String::new(), battery: None, vms: Vec::new(), host_error: Some("connecting".into()) };
+        let mut p = Panel { model, opts };
+        p.tick();
+        p
+    }
+
+    fn now(&self) -> LocalTime {
+        self.opts.fixed_time.unwrap_or_else(LocalTime::now)
+    }
+
+    /// The minute's work: clock text and battery level.
+    fn tick(&mut self) {
+        self.model.clock = self.now().panel();
+        self.model.battery = battery::read(&self.opts.power_supply);
+    }
+
+    fn host_update(&mut self, update: HostUpdate) {
+        match update {
+            HostUpdate::Vms(vms) => {
+                self.model.host_error = None;
+                self.model.vms = vms
+                    .into_iter()
+                    .filter(|v| v.managed)
+                    .map(|v| VmChip { name: v.name, trust: v.trust, state: v.state })
+                    .collect();
+                self.model.vms.sort_by(|a, b| a.name.cmp(&b.name));
+            }
+            HostUpdate::VmState { vm, state } => {
+                if let Some(chip) = self.model.vms.iter_mut().find(|c| c.name == vm) {
+                    chip.state = state;
+                }
+            }
+            HostUpdate::Lost(why) => {
+                self.model.host_error = Some(why);
+                self.model.vms.clear();
+            }
+        }
+    }
+
+    fn run_with_output(&self, command: &[String], output: Option<String>) {
+        let mut argv = command.to_vec();
+        if let Some(o) = output {
+            argv.extend(["--output".to_string(), o]);
+        }
+        let env = [("CANOPY_HOSTD", self.opts.host.address().to_string())];
+        if let Err(e) = spawn(&argv, &env) {
+            tracing::error!("{e}");
+        }
+    }
+}
+
+impl App for Panel {
+    type Action = PanelAction;
+
+    fn namespace(&self) -> &'static str {
+        "canopy-panel"
+    }
+
+    fn placement(&self) -> Placement {
+        Placement::PanelPerOutput { height: self.opts.height }
+    }
+
+    fn wants_window_list(&self) -> bool {
+        true
+    }
+
+    fn init(&mut self, core: &mut Core<Self>) {
+        // The clock redraws once a minute, just after the minute turns; nothing else wakes an
+        // idle panel except the compositor and hostd telling it about changes.
+        let first = self.now().until_next_minute();
+        let timer = Timer::from_duration(if self.opts.fixed_time.is_some() { Duration::from_secs(60) } else { first });
+        let inserted = core.handle.insert_source(timer, |_, _, shell| {
+            shell.app.tick();
+            shell.core.redraw();
+            TimeoutAction::ToDuration(shell.app.now().until_next_minute())
+        });
+        if let Err(e) = inserted {
+            tracing::error!("cannot start the clock timer: {e}");
+        }
+
+        let (tx, rx): (_, Channel<HostUpdate>) = channel::channel();
+        let host = self.opts.host.clone();
+        std::thread::Builder::new()
+            .name("hostd-watch".into())
+            .spawn(move || host.watch_forever(|u| tx.send(u).is_ok()))
+            .expect("starting the hostd watch thread");
+        let inserted = core.handle.insert_source(rx, |event, _, shell| {
+            if let channel::Event::Msg(update) = event {
+                shell.app.host_update(update);
+                shell.core.redraw();
+            }
+        });
+        if let Err(e) = inserted {
+            tracing::error!("cannot watch hostd: {e}");
+        }
+    }
+
+    fn view(&self, cx: &ViewCx<'_, PanelAction>) -> View<PanelAction> {
+        view(&self.model, cx)
+    }
+
+    fn click(&mut self, core: &mut Core<Self>, action: PanelAction, button: u32) {
+        match action {
+            PanelAction::Launcher(output) => self.run_with_output(&self.opts.launcher, output),
+            PanelAction::Power(output) => self.run_with_output(&self.opts.power_menu, output),
+            PanelAction::Window(id) => {
+                let Some(w) = core.windows.get(id) else { return };
+                match button {
+                    BTN_MIDDLE => core.windows.close(id),
+                    BTN_LEFT if w.activated && !w.minimized => core.windows.minimize(id),
+                    BTN_LEFT => core.windows.activate(id),
+                    _ => {}
+                }
+            }
+            PanelAction::Layout => {
+                let n = core.windows.layouts.len() as u32;
+                if n > 1 {
+                    core.windows.switch_layout((core.windows.active_layout + 1) % n);
+                }
+            }
+            PanelAction::Vm(_) => {}
+        }
+    }
+}

@@ -1,0 +1,39 @@
+//! Starting the other shell programs (launcher, power menu, lock) and `canopy msg`.
+
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+
+/// Where a program of ours is: next to the running binary when it is there (a build tree or
+/// an install dir), otherwise found through PATH.
+pub fn program_path(name: &str) -> PathBuf {
+    if name.contains('/') {
+        return PathBuf::from(name);
+    }
+    if let Some(sibling) = std::env::current_exe().ok().and_then(|e| e.parent().map(|d| d.join(name))) {
+        if sibling.is_file() {
+            return sibling;
+        }
+    }
+    PathBuf::from(name)
+}
+
+/// Starts `argv` in the background with extra environment; a thread reaps it when it ends.
+pub fn spawn(argv: &[String], env: &[(&str, String)]) -> std::io::Result<u32> {
+    let (program, args) = argv.split_first().ok_or_else(|| std::io::Error::other("empty command"))?;
+    let mut cmd = Command::new(program_path(program));
+    cmd.args(args).stdin(Stdio::null());
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let mut child = cmd.spawn().map_err(|e| std::io::Error::new(e.kind(), format!("cannot start {program}: {e}")))?;
+    let pid = child.id();
+    tracing::info!("started {} (pid {pid})", argv.join(" "));
+    std::thread::spawn(move || {
+        if let Ok(status) = child.wait() {
+            if !status.success() {
+                tracing::warn!("pid {pid} ended: {status}");
+            }
+        }
+    });
+    Ok(pid)
+}
