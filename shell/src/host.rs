@@ -144,7 +144,7 @@ fn client_name() -> &'static str {
 /// refused, otherwise what went wrong with the connection.
 pub fn describe(e: &ClientError) -> String {
     match e {
-        ClientError::Connect { .. } => "the host daemon cannot be reached".into(),
+        ClientError::Connect { addr, source } => format!("cannot reach the host daemon at {addr}: {source}"),
         other => other.to_string(),
     }
 }

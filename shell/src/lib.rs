@@ -9,6 +9,7 @@ pub mod draw;
 pub mod host;
 pub mod lock;
 pub mod panel;
+pub mod power_menu;
 pub mod spawn;
 pub mod wl;
 

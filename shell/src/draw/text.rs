@@ -125,6 +125,25 @@ impl Fonts {
         }
     }
 
+    /// Breaks `text` into lines no wider than `max` device pixels, at spaces (a single word
+    /// wider than `max` gets a line of its own; painting shortens it with an ellipsis).
+    pub fn wrap(&self, text: &str, weight: Weight, px: f32, max: f32) -> Vec<String> {
+        let mut lines = Vec::new();
+        let mut line = String::new();
+        for word in text.split_whitespace() {
+            let candidate = if line.is_empty() { word.to_string() } else { format!("{line} {word}") };
+            if !line.is_empty() && self.width(&candidate, weight, px) > max {
+                lines.push(std::mem::replace(&mut line, word.to_string()));
+            } else {
+                line = candidate;
+            }
+        }
+        if !line.is_empty() {
+            lines.push(line);
+        }
+        lines
+    }
+
     fn glyph(&self, weight: Weight, c: char, px: f32) -> Rc<Glyph> {
         let key = (weight, c, px.to_bits());
         if let Some(g) = self.cache.borrow().get(&key) {
@@ -228,6 +247,20 @@ mod tests {
             assert!(title.starts_with(e.trim_end_matches(ELLIPSIS)), "{e}");
         }
         assert_eq!(f.ellipsize(title, Weight::Regular, 13.0, 2.0), "");
+    }
+
+    #[test]
+    fn wrap_breaks_at_spaces_within_width() {
+        let f = fonts();
+        let text = "the host daemon cannot be reached: connection refused";
+        let lines = f.wrap(text, Weight::Regular, 13.0, 120.0);
+        assert!(lines.len() >= 3, "{lines:?}");
+        assert_eq!(lines.join(" "), text);
+        for l in &lines {
+            assert!(f.width(l, Weight::Regular, 13.0) <= 120.0 || !l.contains(' '), "{l}");
+        }
+        assert_eq!(f.wrap("one", Weight::Regular, 13.0, 1.0), vec!["one"]);
+        assert!(f.wrap("  ", Weight::Regular, 13.0, 100.0).is_empty());
     }
 
     #[test]

@@ -69,6 +69,11 @@ impl<Act> ViewCx<'_, Act> {
         self.fonts.width(text, weight, size * self.scale) / self.scale
     }
 
+    /// `text` broken into lines at most `max` logical pixels wide.
+    pub fn wrap(&self, text: &str, size: f32, weight: Weight, max: f32) -> Vec<String> {
+        self.fonts.wrap(text, weight, size * self.scale, max * self.scale)
+    }
+
     pub fn is_hovered(&self, action: &Act) -> bool
     where
         Act: PartialEq,
