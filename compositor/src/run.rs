@@ -27,8 +27,28 @@ pub fn run(args: RunArgs) -> anyhow::Result<()> {
         return Ok(());
     }
     let kind = args.backend();
-    let headless_outputs =
-        if kind == BackendKind::Headless { args.headless_outputs().map_err(anyhow::Error::msg)? } else { Vec::new() };
+    let headless_outputs = if kind == BackendKind::Headless {
+        if args.outputs.is_empty() && config.outputs.iter().any(|o| o.mode.is_some()) {
+            // Without --output, the config's outputs with a mode become virtual outputs.
+            config
+                .outputs
+                .iter()
+                .filter(|o| o.enabled)
+                .filter_map(|o| {
+                    let (w, h, _) = crate::config::parse_mode(o.mode.as_deref()?).ok()?;
+                    Some(crate::cli::HeadlessOutputSpec {
+                        name: o.name.clone(),
+                        size: (w, h),
+                        scale: o.scale.unwrap_or(1.0),
+                    })
+                })
+                .collect()
+        } else {
+            args.headless_outputs().map_err(anyhow::Error::msg)?
+        }
+    } else {
+        Vec::new()
+    };
 
     let mut event_loop: EventLoop<'static, State> = EventLoop::try_new().context("event loop")?;
     let display: Display<State> = Display::new().context("wayland display")?;

@@ -213,6 +213,12 @@ pub fn request_json(args: &[&str]) -> Value {
         ("screenshot", ["--output", o, f]) => json!({"command": "screenshot", "output": o, "file": f}),
         ("screenshot", [f]) => json!({"command": "screenshot", "file": f}),
         ("focus" | "close", [id]) => json!({"command": cmd, "id": id.parse::<u64>().expect("window id")}),
+        ("move", [id, x, y]) => {
+            json!({"command": cmd, "id": id.parse::<u64>().expect("window id"), "x": x.parse::<i32>().expect("x"), "y": y.parse::<i32>().expect("y")})
+        }
+        ("resize", [id, w, h]) => {
+            json!({"command": cmd, "id": id.parse::<u64>().expect("window id"), "width": w.parse::<i32>().expect("width"), "height": h.parse::<i32>().expect("height")})
+        }
         ("pointer-move", [x, y]) => json!({"command": cmd, "x": num(x), "y": num(y)}),
         ("click" | "button-down" | "button-up", []) => json!({"command": cmd}),
         ("click" | "button-down" | "button-up", [b]) => json!({"command": cmd, "button": b}),

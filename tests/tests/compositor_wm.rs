@@ -160,3 +160,31 @@ fn keybinding_from_config() {
     client.wait_event("configure", |e| e["maximized"] == true);
     assert_eq!(c.window(w["id"].as_u64().unwrap())["maximized"], true);
 }
+
+#[test]
+fn move_and_resize_commands() {
+    let mut c = Compositor::start(CONFIG);
+    let (mut client, w) = c.open(Some("work-vm"), &[]);
+    let wid = w["id"].to_string();
+    c.msg(&["move", &wid, "100", "150"]);
+    assert_eq!(geometry(&c.window(w["id"].as_u64().unwrap())), (100, 150, 320, 200));
+    c.msg(&["resize", &wid, "500", "300"]);
+    client.wait_event("configure", |e| e["width"] == 500 && e["height"] == 300);
+    c.wait_until("resized", || geometry(&c.window(w["id"].as_u64().unwrap())) == (100, 150, 500, 300));
+}
+
+#[test]
+fn keyboard_layouts_switch_at_runtime() {
+    let config = format!("{CONFIG}\n[keyboard]\nlayouts = [{{ layout = \"us\" }}, {{ layout = \"de\" }}]\n");
+    let mut c = Compositor::start(&config);
+    let (mut client, _) = c.open(Some("work-vm"), &[]);
+    c.msg(&["key", "super+space"]);
+    client.wait_event("modifiers", |e| e["layout"] == 1);
+    // Injected keys are found by keysym in the active layout: ß exists only on the German one.
+    c.msg(&["type", "ß"]);
+    client.wait_event("key", |e| e["utf8"] == "ß");
+    c.msg(&["key", "super+space"]);
+    client.wait_event("modifiers", |e| e["layout"] == 0);
+    let err = c.try_msg(&["type", "ß"]).unwrap_err();
+    assert!(err.contains("no key types"), "{err}");
+}

@@ -63,6 +63,22 @@ impl State {
                 w.toplevel().send_close();
                 Ok(json!({ "closing": id }))
             }
+            Request::Move { id, x, y } => {
+                let w = self.canopy.mapped_window_by_id(id).ok_or_else(|| format!("no visible window {id}"))?;
+                let offset = w.insets(&self.canopy.config.theme).offset();
+                self.canopy.space.map_element(w.clone(), (x - offset.x, y - offset.y), false);
+                self.canopy.window_changed(&w);
+                Ok(json!({ "moved": id }))
+            }
+            Request::Resize { id, width, height } => {
+                let w = self.canopy.mapped_window_by_id(id).ok_or_else(|| format!("no visible window {id}"))?;
+                if !(1..=16384).contains(&width) || !(1..=16384).contains(&height) {
+                    return Err("a size is 1 to 16384 pixels".into());
+                }
+                w.toplevel().with_pending_state(|s| s.size = Some((width, height).into()));
+                w.toplevel().send_pending_configure();
+                Ok(json!({ "resizing": id }))
+            }
             Request::ReloadConfig => self.reload_config().map(|path| json!({ "reloaded": path })),
             Request::Quit => {
                 self.canopy.running = false;

@@ -30,6 +30,11 @@ pub enum Request {
     Focus { id: u64 },
     /// Ask a window to close.
     Close { id: u64 },
+    /// Move a window so its client area's top-left corner is at global (X, Y).
+    #[command(allow_negative_numbers = true)]
+    Move { id: u64, x: i32, y: i32 },
+    /// Ask a window to take this client-area size.
+    Resize { id: u64, width: i32, height: i32 },
     /// Re-read the config file; a broken file keeps the old config and says why.
     ReloadConfig,
     /// The compositor's version and backend.

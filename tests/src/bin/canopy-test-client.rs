@@ -303,6 +303,7 @@ impl KeyboardHandler for Client {
     fn repeat_key(&mut self, _: &Connection, _: &QueueHandle<Self>, _: &wl_keyboard::WlKeyboard, _: u32, _: KeyEvent) {}
     fn release_key(&mut self, _: &Connection, _: &QueueHandle<Self>, _: &wl_keyboard::WlKeyboard, _: u32, _: KeyEvent) {
     }
+    #[allow(clippy::too_many_arguments)]
     fn update_modifiers(
         &mut self,
         _: &Connection,
@@ -311,8 +312,9 @@ impl KeyboardHandler for Client {
         _: u32,
         _: Modifiers,
         _: RawModifiers,
-        _: u32,
+        layout: u32,
     ) {
+        emit(json!({ "event": "modifiers", "layout": layout }));
     }
 }
 

@@ -1,0 +1,305 @@
+//! Real clients behind the real proxy pair (`canopy-proxy guest` → `canopy-proxy gui`, over a
+//! Unix socket) into the real headless compositor: windows appear in their VM's colour with the
+//! `[vm]` prefix, our deterministic client is pixel-identical to a direct connection, typing
+//! reaches foot, the clipboard works within a VM, and a dying guest proxy takes its windows along.
+
+mod proxy_support;
+
+use std::io::Write;
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+use canopy_tests::fixture::{geometry, rgb};
+use canopy_tests::Compositor;
+use canopy_themes::Theme;
+use proxy_support::{kill_compositor, open_test_client, wait_window, windows_of, Vm, VmOptions};
+use serde_json::Value;
+
+const CONFIG: &str = "[vms.work-vm]\ntrust = \"work\"\n\n[vms.web-vm]\ntrust = \"untrusted\"\n";
+
+fn left_border(img: &canopy_tests::Image, w: &Value) -> [u8; 3] {
+    let (x, y, _, h) = geometry(w);
+    img.pixel((x - 2) as u32, (y + h / 2) as u32)
+}
+
+fn content(c: &Compositor, w: &Value) -> canopy_tests::Image {
+    let (x, y, width, height) = geometry(w);
+    c.screenshot().crop(x as u32, y as u32, width as u32, height as u32)
+}
+
+#[test]
+fn test_client_is_pixel_identical_to_a_direct_connection() {
+    let mut c = Compositor::start(CONFIG);
+    let args = ["--title", "pattern", "--size", "300x200", "--color", "d04a2f"];
+    let (_direct, dw) = c.open(Some("work-vm"), &args);
+    let direct_pixels = content(&c, &dw);
+    c.msg(&["close", &dw["id"].to_string()]);
+    c.wait_until("the direct window to close", || c.windows().is_empty());
+
+    let vm = Vm::start(&c, "work-vm");
+    let (_proxied, pw) = open_test_client(&c, &vm, &args);
+    assert_eq!(pw["title"], "[work-vm] pattern");
+    assert_eq!(pw["vm"], "work-vm");
+    assert_eq!(geometry(&pw).2, 300);
+    let proxied_pixels = content(&c, &pw);
+    assert_eq!(proxied_pixels.diff_count(&direct_pixels, 0), 0, "proxied content differs from direct");
+    assert_eq!(left_border(&c.screenshot(), &pw), rgb(Theme::default().colours("work").focused));
+}
+
+#[test]
+fn shared_memory_region_is_pixel_identical_too() {
+    let c = Compositor::start(CONFIG);
+    let region = c.runtime_dir().join("region");
+    std::fs::File::create(&region).unwrap().set_len(32 << 20).unwrap();
+    let r = region.to_str().unwrap();
+    let args = ["--title", "pattern", "--size", "300x200", "--color", "2fa04a"];
+    let vm =
+        Vm::start_with(&c, "work-vm", VmOptions { gui_args: &["--shm-region", r], guest_args: &["--shm-region", r] });
+    let (mut proxied, pw) = open_test_client(&c, &vm, &args);
+    let via_region = content(&c, &pw);
+    proxied.kill();
+    c.wait_until("the proxied window to close", || c.windows().is_empty());
+    let mut c = c;
+    let (_direct, dw) = c.open(Some("work-vm"), &args);
+    assert_eq!(content(&c, &dw).diff_count(&via_region, 0), 0, "region content differs from direct");
+}
+
+#[test]
+fn lz4_stream_is_pixel_identical_too() {
+    let mut c = Compositor::start(CONFIG);
+    let args = ["--title", "pattern", "--size", "260x180", "--color", "8040c0"];
+    let vm = Vm::start_with(&c, "work-vm", VmOptions { guest_args: &["--compress", "lz4"], ..Default::default() });
+    let (mut proxied, pw) = open_test_client(&c, &vm, &args);
+    let via_lz4 = content(&c, &pw);
+    proxied.kill();
+    c.wait_until("the proxied window to close", || c.windows().is_empty());
+    let (_direct, dw) = c.open(Some("work-vm"), &args);
+    assert_eq!(content(&c, &dw).diff_count(&via_lz4, 0), 0);
+}
+
+/// Starts a Debian client behind the proxy and checks its framed window.
+fn debian_client_shows_framed(program: &str, args: &[&str], title_part: &str) {
+    let theme = Theme::default();
+    let c = Compositor::start(CONFIG);
+    let vm = Vm::start(&c, "work-vm");
+    let mut cmd = vm.command(program);
+    cmd.args(args).stdout(Stdio::null()).stderr(Stdio::null());
+    let mut child = cmd.spawn().expect(program);
+    let w = {
+        let mut found = Value::Null;
+        c.wait_until(&format!("a window of {program}"), || {
+            found = c.windows().into_iter().next().unwrap_or_default();
+            found["geometry"].is_object() && found["title"].as_str().is_some_and(|t| t.contains(title_part))
+        });
+        found
+    };
+    assert_eq!(w["vm"], "work-vm", "{w}");
+    assert!(w["title"].as_str().unwrap().starts_with("[work-vm] "), "{w}");
+    let (x, y, width, height) = geometry(&w);
+    assert!(width > 50 && height > 50, "{w}");
+    // Give the client a moment to finish drawing, then look at it.
+    std::thread::sleep(Duration::from_millis(500));
+    let img = c.screenshot();
+    let w = c.window(w["id"].as_u64().unwrap());
+    let colours = theme.colours("work");
+    let frame = if w["focused"] == true { colours.focused } else { colours.unfocused };
+    // The top strip above the title bar: GTK's client-side shadow darkens the side borders.
+    assert_eq!(img.pixel((x + width / 2) as u32, (y - 28) as u32), rgb(frame), "frame of {program}");
+    let bg = [0x20, 0x25, 0x2c];
+    let inside = img.crop(x as u32, y as u32, width as u32, height as u32);
+    let background = inside.count_colour(0, 0, width as u32, height as u32, bg);
+    assert!(background < (width * height / 2) as usize, "{program} drew nothing visible through the proxy");
+    let _ = child.kill();
+    let _ = child.wait();
+}
+
+#[test]
+fn weston_simple_shm_through_the_proxy() {
+    debian_client_shows_framed("weston-simple-shm", &[], "simple-shm");
+}
+
+#[test]
+fn gtk4_demo_through_the_proxy() {
+    debian_client_shows_framed("gtk4-demo", &[], "GTK Demo");
+}
+
+/// A one-page PDF with a filled rectangle, written by hand (offsets computed here).
+fn write_pdf(path: &std::path::Path) {
+    let content = "0.2 0.4 0.8 rg 50 500 400 200 re f\n";
+    let objects = [
+        "<< /Type /Catalog /Pages 2 0 R >>".to_string(),
+        "<< /Type /Pages /Kids [3 0 R] /Count 1 >>".to_string(),
+        "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R >>".to_string(),
+        format!("<< /Length {} >>\nstream\n{content}endstream", content.len()),
+    ];
+    let mut pdf = b"%PDF-1.4\n".to_vec();
+    let mut offsets = Vec::new();
+    for (i, o) in objects.iter().enumerate() {
+        offsets.push(pdf.len());
+        write!(pdf, "{} 0 obj\n{o}\nendobj\n", i + 1).unwrap();
+    }
+    let xref = pdf.len();
+    write!(pdf, "xref\n0 {}\n0000000000 65535 f \n", objects.len() + 1).unwrap();
+    for off in offsets {
+        write!(pdf, "{off:010} 00000 n \n").unwrap();
+    }
+    write!(pdf, "trailer\n<< /Size {} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n", objects.len() + 1).unwrap();
+    std::fs::write(path, pdf).unwrap();
+}
+
+#[test]
+fn zathura_shows_a_pdf_through_the_proxy() {
+    let dir = tempfile::tempdir().unwrap();
+    let pdf = dir.path().join("report.pdf");
+    write_pdf(&pdf);
+    debian_client_shows_framed("zathura", &[pdf.to_str().unwrap()], "report.pdf");
+}
+
+#[test]
+fn typing_reaches_foot_behind_the_proxy() {
+    let c = Compositor::start(CONFIG);
+    let vm = Vm::start(&c, "work-vm");
+    let out = c.runtime_dir().join("typed.txt");
+    let script = format!("cat > {}", out.display());
+    let mut cmd = vm.command("foot");
+    cmd.args(["--title", "typing", "sh", "-c", &script]).stdout(Stdio::null()).stderr(Stdio::null());
+    let mut foot = cmd.spawn().unwrap();
+    let w = wait_window(&c, |w| w["raw_title"] == "typing");
+    assert_eq!(w["title"], "[work-vm] typing");
+    c.wait_until("foot to have focus", || {
+        c.windows().iter().any(|w| w["raw_title"] == "typing" && w["focused"] == true)
+    });
+    // The keymap crossed the proxy: text typed on the GUI side comes out of foot's pty.
+    c.msg(&["type", "through the proxy 42"]);
+    c.msg(&["key", "Return"]);
+    c.wait_until("the typed line in foot", || {
+        std::fs::read_to_string(&out).is_ok_and(|s| s == "through the proxy 42\n")
+    });
+    let _ = foot.kill();
+    let _ = foot.wait();
+}
+
+fn wl_copy(vm: &Vm, data: &[u8]) -> std::process::Child {
+    let mut cmd = vm.command("wl-copy");
+    cmd.stdin(Stdio::piped()).stdout(Stdio::null()).stderr(Stdio::null());
+    let mut child = cmd.spawn().unwrap();
+    child.stdin.take().unwrap().write_all(data).unwrap();
+    child
+}
+
+fn wl_paste(vm: &Vm) -> (bool, Vec<u8>) {
+    let out = vm.command("wl-paste").arg("--no-newline").stderr(Stdio::null()).output().unwrap();
+    (out.status.success(), out.stdout)
+}
+
+#[test]
+fn clipboard_within_a_vm_and_its_size_limit() {
+    let mut c = Compositor::start(CONFIG);
+    let vm =
+        Vm::start_with(&c, "work-vm", VmOptions { gui_args: &["--max-clipboard", "1100000"], ..Default::default() });
+    // A focused window of the VM, as when a user copies in an app.
+    let (_client, _w) = open_test_client(&c, &vm, &["--title", "focus"]);
+
+    let mut copy = wl_copy(&vm, b"copied in the work VM");
+    let _ = copy.wait();
+    let (ok, pasted) = wl_paste(&vm);
+    assert!(ok);
+    assert_eq!(pasted, b"copied in the work VM");
+
+    let big: Vec<u8> = (0..1 << 20).map(|i: u32| b'a' + (i % 26) as u8).collect();
+    let mut copy = wl_copy(&vm, &big);
+    let _ = copy.wait();
+    let (ok, pasted) = wl_paste(&vm);
+    assert!(ok);
+    assert!(pasted == big, "1 MiB paste came back with {} bytes", pasted.len());
+
+    // Over the limit: nothing is pasted (no cut-off half), the log says why, and the VM's
+    // clipboard keeps working for transfers within the limit.
+    let huge: Vec<u8> = vec![b'x'; 2 << 20];
+    let mut copy = wl_copy(&vm, &huge);
+    let _ = copy.wait();
+    let (_, pasted) = wl_paste(&vm);
+    assert!(pasted.is_empty(), "an over-limit paste delivered {} bytes", pasted.len());
+    assert!(vm.gui_log().contains("clipboard transfer over the size limit"), "{}", vm.gui_log());
+    let mut copy = wl_copy(&vm, b"small again");
+    let _ = copy.wait();
+    assert_eq!(wl_paste(&vm).1, b"small again");
+    assert_eq!(c.windows().len(), 1);
+    c.msg(&["version"]);
+    let _ = &mut c;
+}
+
+#[test]
+fn two_vms_with_several_clients_each_in_their_own_colour() {
+    let theme = Theme::default();
+    let c = Compositor::start(CONFIG);
+    let work = Vm::start(&c, "work-vm");
+    let web = Vm::start(&c, "web-vm");
+    let (_a, _) = open_test_client(&c, &work, &["--title", "work one", "--size", "200x150"]);
+    let (_b, _) = open_test_client(&c, &work, &["--title", "work two", "--size", "200x150"]);
+    let (_d, _) = open_test_client(&c, &web, &["--title", "web one", "--size", "200x150"]);
+    let (_e, last) = open_test_client(&c, &web, &["--title", "web two", "--size", "200x150"]);
+    let windows = c.windows();
+    let mut titles: Vec<&str> = windows.iter().map(|w| w["title"].as_str().unwrap()).collect();
+    titles.sort();
+    assert_eq!(titles, ["[web-vm] web one", "[web-vm] web two", "[work-vm] work one", "[work-vm] work two"]);
+    let img = c.screenshot();
+    assert_eq!(left_border(&img, &last), rgb(theme.colours("untrusted").focused));
+    for w in &windows {
+        let vm = w["vm"].as_str().unwrap();
+        let level = if vm == "work-vm" { "work" } else { "untrusted" };
+        let colours = theme.colours(level);
+        let want = if w["focused"] == true { colours.focused } else { colours.unfocused };
+        assert_eq!(w["trust"], level);
+        // Windows may overlap; the focused one is on top, so check it, and the others' colour
+        // through the window list.
+        if w["focused"] == true {
+            assert_eq!(left_border(&img, w), rgb(want));
+        }
+    }
+}
+
+#[test]
+fn killing_the_guest_proxy_removes_its_windows_at_once() {
+    let c = Compositor::start(CONFIG);
+    let mut work = Vm::start(&c, "work-vm");
+    let web = Vm::start(&c, "web-vm");
+    let (_a, _) = open_test_client(&c, &work, &["--title", "work one"]);
+    let (_b, _) = open_test_client(&c, &work, &["--title", "work two"]);
+    let (_d, _) = open_test_client(&c, &web, &["--title", "web one"]);
+    assert_eq!(windows_of(&c, "work-vm").len(), 2);
+    let start = Instant::now();
+    work.kill_guest();
+    while !windows_of(&c, "work-vm").is_empty() {
+        assert!(start.elapsed() < Duration::from_secs(5), "windows stayed");
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    let took = start.elapsed();
+    assert!(took < Duration::from_millis(100), "windows of the dead VM took {took:?} to go");
+    assert_eq!(windows_of(&c, "web-vm").len(), 1, "the other VM's window stays");
+    // The GUI side keeps listening: a new guest proxy for the VM works again.
+    drop(work);
+    let work = Vm::start(&c, "work-vm");
+    let (_f, w) = open_test_client(&c, &work, &["--title", "back"]);
+    assert_eq!(w["title"], "[work-vm] back");
+}
+
+#[test]
+fn compositor_going_away_disconnects_the_app_and_gui_keeps_running() {
+    let c = Compositor::start(CONFIG);
+    let mut vm = Vm::start(&c, "work-vm");
+    let mut cmd = vm.command("weston-simple-shm");
+    cmd.stdout(Stdio::null()).stderr(Stdio::null());
+    let mut app = cmd.spawn().unwrap();
+    wait_window(&c, |w| w["vm"] == "work-vm");
+    kill_compositor(&c);
+    let start = Instant::now();
+    loop {
+        if app.try_wait().unwrap().is_some() {
+            break;
+        }
+        assert!(start.elapsed() < Duration::from_secs(10), "the app did not notice the compositor going away");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert!(vm.gui.try_wait().unwrap().is_none(), "canopy-proxy gui exited with the compositor");
+}
