@@ -1,0 +1,149 @@
+//! The launcher: a search field, a grid of app tiles in their VM's trust colour with the VM's
+//! state, and a status line, over a dimmed output.
+
+use canopy_protocols::lifecycle::State;
+use canopy_shell::draw::{Align, Rect, Scene, Weight};
+use canopy_shell::wl::{View, ViewCx};
+
+use crate::model::{LauncherModel, Status};
+
+/// What the pointer can act on.
+#[derive(Debug, Clone, PartialEq)]
+pub enum LauncherAction {
+    /// Start the n-th visible tile.
+    Tile(usize),
+    /// A click beside the tiles closes the launcher.
+    Outside,
+}
+
+const FIELD_W: f32 = 520.0;
+const FIELD_H: f32 = 44.0;
+const TILE_W: f32 = 140.0;
+const TILE_H: f32 = 148.0;
+const GAP: f32 = 20.0;
+const TOP: f32 = 56.0;
+const GRID_TOP: f32 = TOP + FIELD_H + 52.0;
+
+pub fn view(model: &LauncherModel, cx: &ViewCx<'_, LauncherAction>) -> View<LauncherAction> {
+    let d = &cx.theme.desktop;
+    let (w, h) = (cx.width, cx.height);
+    let mut v = View::new(Scene::new(w, h, d.launcher_background));
+    v.hit(Rect::new(0.0, 0.0, w, h), LauncherAction::Outside);
+    let dim = d.launcher_text.mix(d.launcher_background, 0.45);
+
+    // The search field.
+    let field = Rect::new(((w - FIELD_W) / 2.0).round(), TOP, FIELD_W.min(w - 20.0), FIELD_H);
+    v.scene.fill(field, d.notice_background, 10.0);
+    v.scene.stroke(field, d.panel_accent, 1.5, 10.0);
+    v.scene.icon(Rect::new(field.x + 14.0, field.y + 12.0, 20.0, 20.0), "search", Some(dim));
+    let text = Rect::new(field.x + 44.0, field.y, field.w - 58.0, field.h);
+    if model.filter.is_empty() {
+        v.scene.text(text, "Type to search apps", 15.0, Weight::Regular, dim, Align::Start);
+        v.scene.fill(Rect::new(text.x - 1.0, field.y + 12.0, 2.0, 20.0), d.launcher_text, 0.0);
+    } else {
+        v.scene.text(text, model.filter.clone(), 15.0, Weight::Regular, d.launcher_text, Align::Start);
+        let caret = text.x + cx.text_width(&model.filter, 15.0, Weight::Regular).min(text.w - 2.0) + 1.0;
+        v.scene.fill(Rect::new(caret, field.y + 12.0, 2.0, 20.0), d.launcher_text, 0.0);
+    }
+    if let Some(notice) = &model.notice {
+        let r = Rect::new(0.0, field.bottom() + 12.0, w, 20.0);
+        v.scene.text(r, notice.clone(), 12.0, Weight::Regular, dim, Align::Centre);
+    }
+
+    // The grid: as many columns as fit, centred; rows that do not fit are not shown.
+    let tiles = model.visible();
+    let cols = (((w - 80.0 + GAP) / (TILE_W + GAP)).floor() as usize).max(1);
+    model.columns.set(cols);
+    let used = cols.min(tiles.len().max(1)) as f32;
+    let left = ((w - (used * TILE_W + (used - 1.0) * GAP)) / 2.0).round();
+    let bottom_limit = h - 90.0;
+    for (i, tile) in tiles.iter().enumerate() {
+        let (col, row) = (i % cols, i / cols);
+        let r = Rect::new(left + col as f32 * (TILE_W + GAP), GRID_TOP + row as f32 * (TILE_H + GAP), TILE_W, TILE_H);
+        if r.bottom() > bottom_limit {
+            break;
+        }
+        let action = LauncherAction::Tile(i);
+        let bg = if cx.is_hovered(&action) { d.button_hover } else { d.notice_background };
+        v.scene.fill(r, bg, 12.0);
+        if i == model.selected {
+            v.scene.stroke(r, d.panel_accent, 2.0, 12.0);
+        }
+        let colour = cx.theme.colours(&tile.trust).focused;
+        v.scene.fill(Rect::new(r.x + 16.0, r.bottom() - 10.0, r.w - 32.0, 4.0), colour, 2.0);
+        v.scene.icon(Rect::new(r.x + (TILE_W - 64.0) / 2.0, r.y + 14.0, 64.0, 64.0), tile.icon.clone(), None);
+        let name = Rect::new(r.x + 8.0, r.y + 84.0, r.w - 16.0, 22.0);
+        v.scene.text(name, tile.display_name.clone(), 13.0, Weight::Bold, d.launcher_text, Align::Centre);
+        // The VM line: a state mark and the VM's name, centred together.
+        let vm_w = cx.text_width(&tile.vm, 11.0, Weight::Regular).min(r.w - 34.0);
+        let x = r.x + (r.w - vm_w - 12.0) / 2.0;
+        let dot = Rect::new(x, r.y + 109.0, 8.0, 8.0);
+        let text_colour = state_mark(&mut v, cx, dot, colour, tile.state.as_ref());
+        let vm = Rect::new(x + 12.0, r.y + 104.0, vm_w + 2.0, 18.0);
+        v.scene.text(vm, tile.vm.clone(), 11.0, Weight::Regular, text_colour, Align::Start);
+        v.hit(r, action);
+    }
+    if tiles.is_empty() && model.status != Status::Loading {
+        let msg = if model.filter.is_empty() {
+            "No apps are configured".to_string()
+        } else {
+            format!("No app matches “{}”", model.filter)
+        };
+        v.scene.text(Rect::new(0.0, GRID_TOP, w, 30.0), msg, 15.0, Weight::Regular, dim, Align::Centre);
+    }
+
+    status_line(&mut v, model, cx);
+    v
+}
+
+/// Draws the VM state mark; returns the colour for the VM's name.
+fn state_mark(
+    v: &mut View<LauncherAction>,
+    cx: &ViewCx<'_, LauncherAction>,
+    dot: Rect,
+    colour: canopy_themes::Rgba,
+    state: Option<&State>,
+) -> canopy_themes::Rgba {
+    let d = &cx.theme.desktop;
+    let grey = d.launcher_text.mix(d.launcher_background, 0.55);
+    match state {
+        Some(State::Running) => v.scene.fill(dot, colour, 4.0),
+        Some(State::Starting) | Some(State::Stopping) => {
+            v.scene.stroke(dot, colour, 2.0, 4.0);
+            v.scene.fill(dot.centred(2.0, 2.0), colour, 1.0);
+        }
+        Some(State::Failed(_)) => {
+            v.scene.icon(dot.centred(12.0, 12.0), "warning", Some(d.danger));
+            return d.danger;
+        }
+        Some(State::Stopped) | None => v.scene.stroke(dot, grey, 1.5, 4.0),
+    }
+    d.launcher_text.mix(d.launcher_background, 0.25)
+}
+
+fn status_line(v: &mut View<LauncherAction>, model: &LauncherModel, cx: &ViewCx<'_, LauncherAction>) {
+    let d = &cx.theme.desktop;
+    let (w, h) = (cx.width, cx.height);
+    let (text, colour, icon) = match &model.status {
+        Status::Ready => return,
+        Status::Loading => ("Asking the host for apps…".to_string(), d.launcher_text, None),
+        Status::Starting(what) => (format!("Starting {what}…"), d.launcher_text, None),
+        Status::Failed(why) => (why.clone(), d.danger, Some("warning")),
+    };
+    let lines = cx.wrap(&text, 14.0, Weight::Bold, (w - 120.0).min(640.0));
+    let lines = &lines[..lines.len().min(2)];
+    // Text starts after the icon, if any; the box hugs the longest line.
+    let pad = if icon.is_some() { 44.0 } else { 24.0 };
+    let text_w = lines.iter().map(|l| cx.text_width(l, 14.0, Weight::Bold)).fold(0.0, f32::max) + 4.0;
+    let box_w = pad + text_w + 24.0;
+    let box_h = 20.0 * lines.len() as f32 + 20.0;
+    let r = Rect::new(((w - box_w) / 2.0).round(), h - 40.0 - box_h, box_w, box_h);
+    v.scene.fill(r, d.notice_background, 10.0);
+    if let Some(icon) = icon {
+        v.scene.icon(Rect::new(r.x + 18.0, r.y + (box_h - 18.0) / 2.0, 18.0, 18.0), icon, Some(colour));
+    }
+    for (i, line) in lines.iter().enumerate() {
+        let lr = Rect::new(r.x + pad, r.y + 10.0 + 20.0 * i as f32, text_w, 20.0);
+        v.scene.text(lr, line.clone(), 14.0, Weight::Bold, colour, Align::Start);
+    }
+}

@@ -1,0 +1,127 @@
+//! The launcher's view rendered offscreen and compared with reviewed golden PNGs
+//! (`CANOPY_BLESS=1 cargo test -p canopy-launcher` rewrites them).
+
+use std::path::PathBuf;
+
+use canopy_launcher::config::{AppEntry, LauncherConfig};
+use canopy_launcher::model::{LauncherModel, Status};
+use canopy_launcher::view::{view, LauncherAction};
+use canopy_protocols::lifecycle::State;
+use canopy_shell::draw::pixels::check_golden;
+use canopy_shell::draw::{render_offscreen, Fonts, Icons, Painter};
+use canopy_shell::wl::{ViewCx, WindowList};
+use canopy_themes::Theme;
+
+fn golden(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/golden").join(name)
+}
+
+fn model() -> LauncherModel {
+    let app = |name: &str, display: &str, icon: &str, vm: &str, trust: &str| AppEntry {
+        name: name.into(),
+        display_name: display.into(),
+        icon: Some(icon.into()),
+        vm: vm.into(),
+        trust: trust.into(),
+    };
+    let mut m = LauncherModel::new();
+    m.set_from_config(
+        LauncherConfig {
+            app: vec![
+                app("browser", "Web browser", "browser", "chromium-vm", "untrusted"),
+                app("pdf", "PDF viewer", "pdf", "zathura-vm", "work"),
+                app("gala", "Cloud Android", "android", "gala-vm", "personal"),
+                app("windows", "Windows", "windows", "windows-vm", "untrusted"),
+                app("terminal", "Terminal", "terminal", "gui-vm", "local"),
+            ],
+        },
+        "Host daemon unreachable: apps from /etc/canopy/launcher.toml".into(),
+    );
+    m.set_vm_state("chromium-vm", &State::Running);
+    m.set_vm_state("zathura-vm", &State::Starting);
+    m.set_vm_state("gala-vm", &State::Stopped);
+    m.set_vm_state("windows-vm", &State::Failed("no disk image".into()));
+    m
+}
+
+struct Fixture {
+    theme: Theme,
+    fonts: Fonts,
+    icons: Icons,
+    windows: WindowList,
+}
+
+impl Fixture {
+    fn new() -> Self {
+        let theme = Theme::default();
+        let fonts = Fonts::load(&theme.font).unwrap();
+        Fixture { theme, fonts, icons: Icons::new(), windows: WindowList::default() }
+    }
+
+    fn render(&self, m: &LauncherModel, scale: f32, hovered: Option<&LauncherAction>, name: &str) {
+        let cx = ViewCx {
+            width: 1024.0,
+            height: 640.0,
+            scale,
+            output: None,
+            hovered,
+            theme: &self.theme,
+            fonts: &self.fonts,
+            windows: &self.windows,
+        };
+        let v = view(m, &cx);
+        let img = render_offscreen(&Painter { fonts: &self.fonts, icons: &self.icons }, &v.scene, scale);
+        check_golden(&img, &golden(name), 0).unwrap();
+    }
+}
+
+#[test]
+fn grid_at_scale_1_and_2() {
+    let f = Fixture::new();
+    let mut m = model();
+    m.selected = 1;
+    for scale in [1.0, 2.0] {
+        f.render(&m, scale, Some(&LauncherAction::Tile(3)), &format!("launcher@{scale}.png"));
+    }
+}
+
+#[test]
+fn filtered_starting_and_failed() {
+    let f = Fixture::new();
+    let mut m = model();
+    m.type_text("vm");
+    m.status = Status::Starting("chromium-vm".into());
+    f.render(&m, 1.0, None, "launcher-starting@1.png");
+    let mut m = model();
+    m.type_text("nothing like this");
+    f.render(&m, 1.0, None, "launcher-empty@1.png");
+    let mut m = model();
+    m.status = Status::Failed(
+        "Cannot start Windows in windows-vm: the VM needs a disk image; set it with canopy-ctl set-disk-image".into(),
+    );
+    f.render(&m, 1.0, None, "launcher-failed@1.png");
+}
+
+#[test]
+fn tiles_are_where_the_pointer_finds_them() {
+    let f = Fixture::new();
+    let m = model();
+    let cx = ViewCx {
+        width: 1024.0,
+        height: 640.0,
+        scale: 1.0,
+        output: None,
+        hovered: None,
+        theme: &f.theme,
+        fonts: &f.fonts,
+        windows: &f.windows,
+    };
+    let v = view(&m, &cx);
+    let tiles: Vec<_> = v.hits.iter().filter(|(_, a)| matches!(a, LauncherAction::Tile(_))).collect();
+    assert_eq!(tiles.len(), 5);
+    for (r, a) in tiles {
+        assert_eq!(v.action_at((r.x + r.w / 2.0) as f64, (r.y + r.h / 2.0) as f64), Some(a));
+    }
+    assert_eq!(v.action_at(2.0, 630.0), Some(&LauncherAction::Outside));
+    assert_eq!(m.columns.get(), 6);
+}
