@@ -159,3 +159,10 @@ fn missing_explicit_file_is_an_error() {
     let e = Config::load(Some(Path::new("/nonexistent/c.toml"))).unwrap_err();
     assert!(e.to_string().contains("/nonexistent/c.toml: cannot read"), "{e}");
 }
+
+#[test]
+fn the_example_config_in_assets_is_valid() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../assets/examples/canopy.toml");
+    let c = Config::load_file(&path).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(c.trust_level(Some("chromium-vm")), "untrusted");
+}
