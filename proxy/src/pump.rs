@@ -65,6 +65,9 @@ pub struct Settings {
     pub max_pending: usize,
     pub max_pipe_bytes: u64,
     pub max_pipes: usize,
+    /// Clipboard transfers are all or nothing: held until complete, dropped whole when over
+    /// `max_pipe_bytes`, so a paste never gets a cut-off half (the GUI side).
+    pub whole_transfers: bool,
 }
 
 struct PipeState {
@@ -123,7 +126,7 @@ fn run_inner<E: Engine>(
         // Write what we can before waiting.
         out.stream.flush(stream.as_fd()).map_err(io)?;
         out.wayland.flush(wl.as_fd()).map_err(io)?;
-        pipes.retain(|_, p| flush_sink(p));
+        pipes.retain(|_, p| flush_sink(p, s.whole_transfers));
         if out.stream.pending() > s.max_pending || out.wayland.pending() > s.max_pending {
             return Err(End::Violation(format!(
                 "more than {} bytes wait for a peer that does not read",
@@ -149,7 +152,8 @@ fn run_inner<E: Engine>(
         let ids: Vec<u32> = pipes.keys().copied().collect();
         for id in &ids {
             let p = &pipes[id];
-            fds.push(PollFd::new(&p.fd, flags(p.source && read_wl, !p.source && !p.pending.is_empty())));
+            let write = !p.source && !p.pending.is_empty() && (p.closing || !s.whole_transfers);
+            fds.push(PollFd::new(&p.fd, flags(p.source && read_wl, write)));
         }
         match poll(&mut fds, None) {
             Ok(_) => {}
@@ -226,18 +230,25 @@ fn run_inner<E: Engine>(
             if p.source && r.intersects(PollFlags::IN | hup) {
                 let n = rustix::io::read(&p.fd, &mut pipe_buf).unwrap_or(0);
                 if n == 0 {
+                    for chunk in p.pending.chunks(1 << 16) {
+                        wire::encode::pipe_data(out.stream.frames(), *id, chunk);
+                    }
                     wire::encode::pipe_close(out.stream.frames(), *id);
                     pipes.remove(id);
                     continue;
                 }
                 p.bytes += n as u64;
                 if p.bytes > s.max_pipe_bytes {
-                    tracing::warn!(id, limit = s.max_pipe_bytes, "clipboard transfer over the size limit: cut off");
+                    tracing::warn!(id, limit = s.max_pipe_bytes, "clipboard transfer over the size limit: dropped");
                     wire::encode::pipe_close(out.stream.frames(), *id);
                     pipes.remove(id);
                     continue;
                 }
-                wire::encode::pipe_data(out.stream.frames(), *id, &pipe_buf[..n]);
+                if s.whole_transfers {
+                    p.pending.extend_from_slice(&pipe_buf[..n]);
+                } else {
+                    wire::encode::pipe_data(out.stream.frames(), *id, &pipe_buf[..n]);
+                }
             } else if !p.source && r.intersects(hup) && p.pending.is_empty() {
                 pipes.remove(id);
             }
@@ -253,7 +264,7 @@ fn pipe_data(pipes: &mut HashMap<u32, PipeState>, id: u32, data: &[u8], max: u64
     }
     p.bytes += data.len() as u64;
     if p.bytes > max {
-        tracing::warn!(id, limit = max, "clipboard transfer over the size limit: cut off");
+        tracing::warn!(id, limit = max, "clipboard transfer over the size limit: dropped");
         pipes.remove(&id);
         return;
     }
@@ -261,8 +272,8 @@ fn pipe_data(pipes: &mut HashMap<u32, PipeState>, id: u32, data: &[u8], max: u64
 }
 
 /// Writes pending sink data; false when the pipe is finished or broken.
-fn flush_sink(p: &mut PipeState) -> bool {
-    if p.source {
+fn flush_sink(p: &mut PipeState, whole: bool) -> bool {
+    if p.source || (whole && !p.closing) {
         return true;
     }
     while !p.pending.is_empty() {

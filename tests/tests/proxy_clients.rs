@@ -136,12 +136,12 @@ fn write_pdf(path: &std::path::Path) {
     let mut offsets = Vec::new();
     for (i, o) in objects.iter().enumerate() {
         offsets.push(pdf.len());
-        write!(pdf, "{} 0 obj\n{o}\nendobj\n", i + 1).unwrap();
+        writeln!(pdf, "{} 0 obj\n{o}\nendobj", i + 1).unwrap();
     }
     let xref = pdf.len();
     write!(pdf, "xref\n0 {}\n0000000000 65535 f \n", objects.len() + 1).unwrap();
     for off in offsets {
-        write!(pdf, "{off:010} 00000 n \n").unwrap();
+        writeln!(pdf, "{off:010} 00000 n ").unwrap();
     }
     write!(pdf, "trailer\n<< /Size {} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n", objects.len() + 1).unwrap();
     std::fs::write(path, pdf).unwrap();

@@ -444,7 +444,10 @@ impl Engine for GuestConn {
                 self.announced.push_back(FromGui::Pipe(pipe));
                 Ok(())
             }
-            f => Err(End::Violation(format!("unexpected frame from the GUI side: {f:?}"))),
+            Frame::PipeData { .. } | Frame::PipeClose { .. } => Ok(()),
+            Frame::Hello { .. } | Frame::FdShmPool { .. } | Frame::FdShmRegion | Frame::PoolData(_) => {
+                Err(End::Violation("the GUI side sent a frame only a guest sends".into()))
+            }
         }
     }
 

@@ -63,6 +63,7 @@ pub fn run(opts: Options) -> Result<()> {
                 max_pending: 1 << 30,
                 max_pipe_bytes: u64::MAX,
                 max_pipes: 64,
+                whole_transfers: false,
             };
             match pump::run(&mut conn, stream, app.into(), &settings, &mut out) {
                 End::StreamClosed => info!(client = n, "GUI side closed the connection"),

@@ -71,7 +71,9 @@ pub fn run(opts: Options) -> Result<()> {
                 max_pending: limits.max_pending,
                 max_pipe_bytes: limits.max_clipboard,
                 max_pipes: limits.max_pipes,
+                whole_transfers: true,
             };
+            let _span = tracing::info_span!("client", vm = %vm, n).entered();
             let mut conn = GuiConn::new(vm.clone(), limits, usage, region);
             let mut out = Outbox::default();
             match pump::run(&mut conn, stream, wl.into(), &settings, &mut out) {

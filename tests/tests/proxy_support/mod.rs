@@ -25,15 +25,10 @@ pub struct Vm {
     runtime: PathBuf,
 }
 
+#[derive(Default)]
 pub struct VmOptions<'a> {
     pub gui_args: &'a [&'a str],
     pub guest_args: &'a [&'a str],
-}
-
-impl Default for VmOptions<'_> {
-    fn default() -> Self {
-        VmOptions { gui_args: &[], guest_args: &[] }
-    }
 }
 
 /// Waits until something accepts connections on `path`.
