@@ -4,6 +4,7 @@
 
 pub mod fixture;
 pub mod image;
+pub mod pdf;
 
 pub use fixture::{bin_path, Client, Compositor};
 pub use image::Image;
