@@ -28,7 +28,7 @@ impl Winit {
         backend.window().set_cursor_visible(false);
         let size = backend.window_size();
         let output = make_output("winit", "canopy", "nested", (size.w, size.h), 60_000, scale);
-        let damage = OutputDamageTracker::from_output(&output);
+        let damage = flipped_tracker(&output);
         handle
             .insert_source(event_loop, |event, _, state| state.on_winit_event(event))
             .map_err(|e| anyhow::anyhow!("winit event source: {e}"))?;
@@ -59,6 +59,13 @@ impl Winit {
     }
 }
 
+/// GL's origin is the bottom-left corner: the window is drawn flipped so it shows upright,
+/// while clients keep seeing a normal output.
+fn flipped_tracker(output: &Output) -> OutputDamageTracker {
+    let mode = output.current_mode().expect("winit output has a mode");
+    OutputDamageTracker::new(mode.size, output.current_scale().fractional_scale(), Transform::Flipped180)
+}
+
 impl State {
     fn on_winit_event(&mut self, event: WinitEvent) {
         match event {
@@ -72,6 +79,7 @@ impl State {
                     None,
                 );
                 w.output.set_preferred(mode);
+                w.damage = flipped_tracker(&w.output);
                 let output = w.output.clone();
                 self.canopy.usable_area_changed(&output);
                 self.canopy.queue_redraw_all();
