@@ -125,7 +125,10 @@ fn run_inner<E: Engine>(
         }
         // Write what we can before waiting.
         out.stream.flush(stream.as_fd()).map_err(io)?;
-        out.wayland.flush(wl.as_fd()).map_err(io)?;
+        out.wayland.flush(wl.as_fd()).map_err(|e| match e.kind() {
+            io::ErrorKind::BrokenPipe | io::ErrorKind::ConnectionReset => End::WaylandClosed,
+            _ => End::Io(e),
+        })?;
         pipes.retain(|_, p| flush_sink(p, s.whole_transfers));
         if out.stream.pending() > s.max_pending || out.wayland.pending() > s.max_pending {
             return Err(End::Violation(format!(

@@ -1,0 +1,307 @@
+//! A hostile app VM: raw bytes written straight to `canopy-proxy gui` by a fake guest. Each
+//! violation closes only that connection, with a log line naming the VM and the rule, while the
+//! VM's other clients, other VMs and the compositor keep working.
+//!
+//! The fake guest encodes the wire format by hand here (see protocols/src/wire.rs), so these
+//! tests also pin the format down independently of the proxy's own encoder.
+
+mod proxy_support;
+
+use std::io::{Read, Write};
+use std::os::unix::net::UnixStream;
+use std::time::{Duration, Instant};
+
+use canopy_tests::Compositor;
+use proxy_support::{open_test_client, windows_of, Vm};
+
+const CONFIG: &str = "[vms.work-vm]\ntrust = \"work\"\n\n[vms.web-vm]\ntrust = \"untrusted\"\n";
+
+fn frame(kind: u8, payload: &[u8]) -> Vec<u8> {
+    let mut f = (payload.len() as u32).to_le_bytes().to_vec();
+    f.extend_from_slice(&[kind, 0, 0, 0]);
+    f.extend_from_slice(payload);
+    f
+}
+
+fn hello() -> Vec<u8> {
+    frame(1, &[1, 0, 0, 0])
+}
+
+fn wayland(msgs: &[u8]) -> Vec<u8> {
+    frame(2, msgs)
+}
+
+fn fd_shm_pool(mem: u32, size: u32) -> Vec<u8> {
+    frame(3, &[mem.to_le_bytes(), size.to_le_bytes()].concat())
+}
+
+/// A Wayland message of plain words.
+fn msg(object: u32, opcode: u16, words: &[u32]) -> Vec<u8> {
+    let size = 8 + 4 * words.len() as u32;
+    let mut m = object.to_ne_bytes().to_vec();
+    m.extend_from_slice(&((size << 16) | u32::from(opcode)).to_ne_bytes());
+    for w in words {
+        m.extend_from_slice(&w.to_ne_bytes());
+    }
+    m
+}
+
+/// wl_registry.bind(name, interface, version, id).
+fn bind(name: u32, interface: &str, version: u32, id: u32) -> Vec<u8> {
+    let mut s = interface.as_bytes().to_vec();
+    s.push(0);
+    let len = s.len() as u32;
+    while !s.len().is_multiple_of(4) {
+        s.push(0);
+    }
+    let mut body = name.to_ne_bytes().to_vec();
+    body.extend_from_slice(&len.to_ne_bytes());
+    body.extend_from_slice(&s);
+    body.extend_from_slice(&version.to_ne_bytes());
+    body.extend_from_slice(&id.to_ne_bytes());
+    let size = 8 + body.len() as u32;
+    let mut m = 2u32.to_ne_bytes().to_vec();
+    m.extend_from_slice(&(size << 16).to_ne_bytes());
+    m.extend_from_slice(&body);
+    m
+}
+
+/// A fake guest connected to the GUI side, past the hello.
+struct FakeGuest {
+    s: UnixStream,
+    buf: Vec<u8>,
+}
+
+impl FakeGuest {
+    fn connect(vm: &Vm) -> FakeGuest {
+        let path = vm.listen.strip_prefix("unix:").unwrap();
+        let mut s = UnixStream::connect(path).unwrap();
+        s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+        s.write_all(&hello()).unwrap();
+        FakeGuest { s, buf: Vec::new() }
+    }
+
+    fn send(&mut self, bytes: &[u8]) {
+        // The GUI side may already have closed: that is what most cases expect.
+        let _ = self.s.write_all(bytes);
+    }
+
+    /// Reads Wayland messages from the GUI side until `until` holds for one of them.
+    fn read_until(&mut self, mut until: impl FnMut(u32, u16, &[u8]) -> bool) {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            while self.buf.len() >= 8 {
+                let len = u32::from_le_bytes(self.buf[..4].try_into().unwrap()) as usize;
+                if self.buf.len() < 8 + len {
+                    break;
+                }
+                let kind = self.buf[4];
+                let payload: Vec<u8> = self.buf[8..8 + len].to_vec();
+                self.buf.drain(..8 + len);
+                if kind != 2 {
+                    continue;
+                }
+                let mut at = 0;
+                while at + 8 <= payload.len() {
+                    let object = u32::from_ne_bytes(payload[at..at + 4].try_into().unwrap());
+                    let word = u32::from_ne_bytes(payload[at + 4..at + 8].try_into().unwrap());
+                    let size = (word >> 16) as usize;
+                    if until(object, (word & 0xffff) as u16, &payload[at + 8..at + size]) {
+                        return;
+                    }
+                    at += size;
+                }
+            }
+            assert!(Instant::now() < deadline, "the GUI side never answered");
+            let mut chunk = [0u8; 65536];
+            let n = self.s.read(&mut chunk).expect("reading from the GUI side");
+            assert!(n > 0, "the GUI side closed a well-behaved connection");
+            self.buf.extend_from_slice(&chunk[..n]);
+        }
+    }
+
+    /// get_registry + sync; returns the advertised (name, interface, version) triples.
+    fn globals(&mut self) -> Vec<(u32, String, u32)> {
+        self.send(&wayland(&[msg(1, 1, &[2]), msg(1, 0, &[3])].concat()));
+        let mut globals = Vec::new();
+        self.read_until(|object, opcode, args| {
+            if object == 2 && opcode == 0 {
+                let name = u32::from_ne_bytes(args[..4].try_into().unwrap());
+                let len = u32::from_ne_bytes(args[4..8].try_into().unwrap()) as usize;
+                let iface = String::from_utf8_lossy(&args[8..8 + len - 1]).into_owned();
+                let at = 8 + len.div_ceil(4) * 4;
+                let version = u32::from_ne_bytes(args[at..at + 4].try_into().unwrap());
+                globals.push((name, iface, version));
+            }
+            object == 3 && opcode == 0
+        });
+        globals
+    }
+
+    fn bind_global(&mut self, globals: &[(u32, String, u32)], iface: &str, id: u32) {
+        let (name, _, _) = globals.iter().find(|g| g.1 == iface).unwrap_or_else(|| panic!("no {iface}"));
+        self.send(&wayland(&bind(*name, iface, 1, id)));
+    }
+
+    /// True once the GUI side has closed this connection (within 10 s).
+    fn closed(&mut self) -> bool {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        let mut chunk = [0u8; 65536];
+        while Instant::now() < deadline {
+            match self.s.read(&mut chunk) {
+                Ok(0) => return true,
+                Ok(_) => continue,
+                Err(e) if e.kind() == std::io::ErrorKind::ConnectionReset => return true,
+                Err(_) => return false,
+            }
+        }
+        false
+    }
+}
+
+/// The hostile cases: what the fake guest does, and the rule the GUI side must name.
+/// (case, what the fake guest does, the rule named in the log)
+type Case = (&'static str, Box<dyn Fn(&mut FakeGuest)>, &'static str);
+
+fn cases() -> Vec<Case> {
+    vec![
+        ("truncated header", Box::new(|g| g.send(&wayland(&[1, 0, 0, 0, 1, 0]))), "truncated message header"),
+        (
+            "length too small",
+            Box::new(|g| {
+                let mut m = msg(1, 1, &[2]);
+                m[4..8].copy_from_slice(&((4u32 << 16) | 1).to_ne_bytes());
+                g.send(&wayland(&m))
+            }),
+            "smaller than its header",
+        ),
+        (
+            "length too large",
+            Box::new(|g| {
+                let mut m = msg(1, 1, &[2]);
+                m[4..8].copy_from_slice(&((0x2000u32 << 16) | 1).to_ne_bytes());
+                m.resize(0x2000, 0);
+                g.send(&wayland(&m))
+            }),
+            "exceeds the limit",
+        ),
+        ("unknown object id", Box::new(|g| g.send(&wayland(&msg(4242, 0, &[])))), "unknown object id 4242"),
+        ("opcode out of range", Box::new(|g| g.send(&wayland(&msg(1, 9, &[])))), "opcode 9 out of range"),
+        (
+            "wrong fd count",
+            Box::new(|g| {
+                let globals = g.globals();
+                g.bind_global(&globals, "wl_shm", 4);
+                g.send(&wayland(&msg(4, 0, &[5, 4096])));
+            }),
+            "needs 1 fds, 0 announced",
+        ),
+        (
+            "buffer beyond its pool",
+            Box::new(|g| {
+                let globals = g.globals();
+                g.bind_global(&globals, "wl_shm", 4);
+                g.send(&[fd_shm_pool(1, 4096), wayland(&msg(4, 0, &[5, 4096]))].concat());
+                g.send(&wayland(&msg(5, 0, &[6, 0, 64, 64, 256, 0])));
+            }),
+            "beyond its pool",
+        ),
+        (
+            "negative stride",
+            Box::new(|g| {
+                let globals = g.globals();
+                g.bind_global(&globals, "wl_shm", 4);
+                g.send(&[fd_shm_pool(1, 65536), wayland(&msg(4, 0, &[5, 65536]))].concat());
+                g.send(&wayland(&msg(5, 0, &[6, 0, 16, 16, (-64i32) as u32, 0])));
+            }),
+            "stride -64",
+        ),
+        (
+            "huge stride",
+            Box::new(|g| {
+                let globals = g.globals();
+                g.bind_global(&globals, "wl_shm", 4);
+                g.send(&[fd_shm_pool(1, 65536), wayland(&msg(4, 0, &[5, 65536]))].concat());
+                g.send(&wayland(&msg(5, 0, &[6, 0, 16, 16, 0x7fff_0000, 0])));
+            }),
+            "beyond its pool",
+        ),
+        ("huge pool", Box::new(|g| g.send(&fd_shm_pool(1, 0x7fff_0000))), "limit"),
+        (
+            "binding a global that was not advertised",
+            Box::new(|g| {
+                let globals = g.globals();
+                assert!(!globals.iter().any(|(_, i, _)| i == "zwlr_layer_shell_v1" || i == "zwp_linux_dmabuf_v1"));
+                g.send(&wayland(&bind(999_999, "wl_seat", 1, 4)));
+            }),
+            "never advertised",
+        ),
+        (
+            "100 000 objects",
+            Box::new(|g| {
+                let globals = g.globals();
+                g.bind_global(&globals, "wl_compositor", 4);
+                let mut batch = Vec::new();
+                // Client ids must come in order (libwayland refuses gaps).
+                for id in 5..5 + 100_000 {
+                    batch.extend_from_slice(&msg(4, 1, &[id])); // wl_compositor.create_region
+                    if batch.len() > 30_000 {
+                        g.send(&wayland(&batch));
+                        batch.clear();
+                    }
+                }
+                g.send(&wayland(&batch));
+            }),
+            "objects exceed the limit",
+        ),
+        ("unknown frame kind", Box::new(|g| g.send(&frame(77, &[]))), "unknown frame kind 77"),
+        (
+            "stream ends inside a frame",
+            Box::new(|g| {
+                let f = wayland(&msg(1, 1, &[2]));
+                g.send(&f[..f.len() - 2]);
+                let _ = g.s.shutdown(std::net::Shutdown::Write);
+            }),
+            "stream ended inside a frame",
+        ),
+    ]
+}
+
+#[test]
+fn each_violation_closes_only_its_connection() {
+    let c = Compositor::start(CONFIG);
+    let work = Vm::start(&c, "work-vm");
+    let web = Vm::start(&c, "web-vm");
+    let (_a, _) = open_test_client(&c, &work, &["--title", "work app"]);
+    let (_b, _) = open_test_client(&c, &web, &["--title", "web app"]);
+    // A well-behaved connection of the same VM, open all along.
+    let mut honest = FakeGuest::connect(&work);
+    let honest_globals = honest.globals();
+
+    for (name, act, rule) in cases() {
+        let mut g = FakeGuest::connect(&work);
+        act(&mut g);
+        assert!(g.closed(), "{name}: the connection stayed open");
+        // The line is written just after the socket closes.
+        let start = Instant::now();
+        let line = loop {
+            let log = work.gui_log();
+            if let Some(l) = log.lines().find(|l| l.contains("closing VM client") && l.contains(rule)) {
+                break l.to_string();
+            }
+            assert!(start.elapsed() < Duration::from_secs(5), "{name}: no log line naming {rule:?}\n{log}");
+            std::thread::sleep(Duration::from_millis(10));
+        };
+        assert!(line.contains("work-vm"), "{name}: log line does not name the VM: {line}");
+        // Everything else keeps working.
+        assert_eq!(windows_of(&c, "work-vm").len(), 1, "{name}");
+        assert_eq!(windows_of(&c, "web-vm").len(), 1, "{name}");
+    }
+    // The honest connection still gets answers, and new clients of the VM still work.
+    honest.send(&wayland(&msg(1, 0, &[4])));
+    honest.read_until(|object, opcode, _| object == 4 && opcode == 0);
+    assert!(!honest_globals.is_empty());
+    let (_c2, w) = open_test_client(&c, &work, &["--title", "after the attacks"]);
+    assert_eq!(w["title"], "[work-vm] after the attacks");
+    assert!(!c.msg(&["version"]).is_null());
+}
