@@ -2,4 +2,5 @@
 
 pub mod conn;
 pub mod context;
+pub mod fuzzing;
 pub mod server;
