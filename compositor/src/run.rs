@@ -26,76 +26,102 @@ pub fn run(args: RunArgs) -> anyhow::Result<()> {
         );
         return Ok(());
     }
-    let kind = args.backend();
-    let headless_outputs = if kind == BackendKind::Headless {
-        if args.outputs.is_empty() && config.outputs.iter().any(|o| o.mode.is_some()) {
-            // Without --output, the config's outputs with a mode become virtual outputs.
-            config
-                .outputs
-                .iter()
-                .filter(|o| o.enabled)
-                .filter_map(|o| {
-                    let (w, h, _) = crate::config::parse_mode(o.mode.as_deref()?).ok()?;
-                    Some(crate::cli::HeadlessOutputSpec {
-                        name: o.name.clone(),
-                        size: (w, h),
-                        scale: o.scale.unwrap_or(1.0),
-                    })
-                })
-                .collect()
-        } else {
-            args.headless_outputs().map_err(anyhow::Error::msg)?
-        }
-    } else {
-        Vec::new()
-    };
-
-    let mut event_loop: EventLoop<'static, State> = EventLoop::try_new().context("event loop")?;
-    let display: Display<State> = Display::new().context("wayland display")?;
     let autostart = config.autostart.clone();
-    let canopy = Canopy::new(display, event_loop.handle(), event_loop.get_signal(), config, args.socket.clone())?;
-
-    let (backend, first_output) = match kind {
-        BackendKind::Headless => (Backend::Headless(Headless::new()?), None),
-        BackendKind::Winit => {
-            let (w, output) = crate::backend::winit::Winit::new(&event_loop.handle(), 1.0)?;
-            (Backend::Winit(Box::new(w)), Some(output))
-        }
-        BackendKind::Udev => (Backend::Udev(crate::backend::udev::Udev::new(&event_loop.handle())?), None),
-    };
-    let mut state = State { backend, canopy };
-    for o in headless_outputs {
-        state.add_headless_output(&o.name, o.size, o.scale);
-    }
-    if let Some(output) = first_output {
-        state.canopy.add_output(output);
-    }
-    if let Backend::Udev(_) = state.backend {
-        state.udev_start()?;
-    }
-
-    crate::ipc::server::listen(&state.canopy.ipc_path, &event_loop.handle())?;
-    tracing::info!(
-        wayland = state.canopy.socket_name,
-        control = %state.canopy.ipc_path.display(),
-        backend = state.backend.name(),
-        "canopy ready"
-    );
+    let session = Session::start(&args, config)?;
     for argv in autostart {
-        crate::spawn::spawn(&argv, &state.canopy.socket_name, &state.canopy.ipc_path);
+        crate::spawn::spawn(&argv, &session.state.canopy.socket_name, &session.state.canopy.ipc_path);
+    }
+    session.run()
+}
+
+/// A running compositor: its event loop and state. `canopy` runs one until it quits; the
+/// benchmarks and the wlcs integration drive one step by step.
+pub struct Session {
+    pub event_loop: EventLoop<'static, State>,
+    pub state: State,
+}
+
+impl Session {
+    /// Everything up to being ready for clients: Wayland socket, backend, outputs, control socket.
+    pub fn start(args: &RunArgs, config: Config) -> anyhow::Result<Session> {
+        let kind = args.backend();
+        let headless_outputs =
+            if kind == BackendKind::Headless { headless_outputs(args, &config)? } else { Vec::new() };
+        let event_loop: EventLoop<'static, State> = EventLoop::try_new().context("event loop")?;
+        let display: Display<State> = Display::new().context("wayland display")?;
+        let canopy = Canopy::new(display, event_loop.handle(), event_loop.get_signal(), config, args.socket.clone())?;
+
+        let (backend, first_output) = match kind {
+            BackendKind::Headless => (Backend::Headless(Headless::new()?), None),
+            BackendKind::Winit => {
+                let (w, output) = crate::backend::winit::Winit::new(&event_loop.handle(), 1.0)?;
+                (Backend::Winit(Box::new(w)), Some(output))
+            }
+            BackendKind::Udev => (Backend::Udev(crate::backend::udev::Udev::new(&event_loop.handle())?), None),
+        };
+        let mut state = State { backend, canopy };
+        for o in headless_outputs {
+            state.add_headless_output(&o.name, o.size, o.scale);
+        }
+        if let Some(output) = first_output {
+            state.canopy.add_output(output);
+        }
+        if let Backend::Udev(_) = state.backend {
+            state.udev_start()?;
+        }
+        crate::ipc::server::listen(&state.canopy.ipc_path, &event_loop.handle())?;
+        tracing::info!(
+            wayland = state.canopy.socket_name,
+            control = %state.canopy.ipc_path.display(),
+            backend = state.backend.name(),
+            "canopy ready"
+        );
+        Ok(Session { event_loop, state })
     }
 
-    event_loop
-        .run(None, &mut state, |state| {
-            state.canopy.space.refresh();
-            state.canopy.popups.cleanup();
-            state.apply_pending_focus();
-            state.redraw_queued();
-            if let Err(e) = state.canopy.display_handle.flush_clients() {
-                tracing::warn!("flushing clients: {e}");
-            }
-        })
-        .context("event loop")?;
-    let _ = std::fs::remove_file(&state.canopy.ipc_path);
-    Ok(())
+    /// One turn of the loop: wait up to `timeout` for events, handle them, draw what changed.
+    pub fn dispatch(&mut self, timeout: Option<std::time::Duration>) -> anyhow::Result<()> {
+        self.event_loop.dispatch(timeout, &mut self.state).context("event loop")?;
+        self.state.after_dispatch();
+        Ok(())
+    }
+
+    pub fn run(mut self) -> anyhow::Result<()> {
+        self.event_loop.run(None, &mut self.state, |state| state.after_dispatch()).context("event loop")?;
+        let _ = std::fs::remove_file(&self.state.canopy.ipc_path);
+        Ok(())
+    }
+}
+
+impl State {
+    /// Work after each batch of events: tidy the space, apply focus, redraw, flush clients.
+    pub fn after_dispatch(&mut self) {
+        self.canopy.space.refresh();
+        self.canopy.popups.cleanup();
+        self.apply_pending_focus();
+        self.redraw_queued();
+        if let Err(e) = self.canopy.display_handle.flush_clients() {
+            tracing::warn!("flushing clients: {e}");
+        }
+    }
+}
+
+/// `--output` values, or without them the config's outputs that have a mode.
+fn headless_outputs(args: &RunArgs, config: &Config) -> anyhow::Result<Vec<crate::cli::HeadlessOutputSpec>> {
+    if args.outputs.is_empty() && config.outputs.iter().any(|o| o.mode.is_some()) {
+        return Ok(config
+            .outputs
+            .iter()
+            .filter(|o| o.enabled)
+            .filter_map(|o| {
+                let (w, h, _) = crate::config::parse_mode(o.mode.as_deref()?).ok()?;
+                Some(crate::cli::HeadlessOutputSpec {
+                    name: o.name.clone(),
+                    size: (w, h),
+                    scale: o.scale.unwrap_or(1.0),
+                })
+            })
+            .collect());
+    }
+    args.headless_outputs().map_err(anyhow::Error::msg)
 }

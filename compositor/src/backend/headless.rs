@@ -30,14 +30,19 @@ impl Headless {
     }
 
     pub fn render(&mut self, canopy: &mut Canopy, output: &Output) -> anyhow::Result<bool> {
+        // The same buffer is drawn every frame, so it always holds the previous one (age 1).
+        self.render_with_age(canopy, output, 1)
+    }
+
+    /// Render with a given buffer age; 0 redraws everything (what the benchmark measures).
+    pub fn render_with_age(&mut self, canopy: &Canopy, output: &Output, age: usize) -> anyhow::Result<bool> {
         let Some(idx) = self.outputs.iter().position(|o| &o.output == output) else { return Ok(false) };
         let elements = output_elements(&mut self.renderer, canopy, output, CursorMode::Hide);
         let bg = canopy.config.theme.desktop.background.premultiplied_f32();
         let ho = &mut self.outputs[idx];
         let mut fb = self.renderer.bind(&mut ho.buffer).map_err(|e| anyhow::anyhow!("bind: {e}"))?;
-        // The same buffer is drawn every frame, so it always holds the previous one (age 1).
         ho.damage
-            .render_output(&mut self.renderer, &mut fb, 1, &elements, bg)
+            .render_output(&mut self.renderer, &mut fb, age, &elements, bg)
             .map_err(|e| anyhow::anyhow!("render: {e:?}"))?;
         Ok(true)
     }

@@ -63,6 +63,9 @@ struct Args {
     /// client drawing over its frame would.
     #[arg(long, default_value_t = 0)]
     overdraw: u32,
+    /// Redraw every frame with a bar moving across the window (for benchmarks).
+    #[arg(long)]
+    animate: bool,
     /// Exit after this many seconds.
     #[arg(long)]
     exit_after: Option<f64>,
@@ -116,6 +119,8 @@ struct Client {
     colour: [u8; 3],
     size: (u32, u32),
     drawn: Option<(u32, u32)>,
+    /// Frame counter of `--animate`; None when not animating.
+    phase: Option<u32>,
     exit: bool,
     overdraw: u32,
     keyboard: Option<wl_keyboard::WlKeyboard>,
@@ -147,6 +152,19 @@ impl Client {
             self.window.xdg_surface().set_window_geometry(n as i32, n as i32, w as i32, h as i32);
         } else {
             paint(canvas, w, h, self.colour);
+        }
+        if let Some(phase) = self.phase {
+            // A white bar 16 px wide, moving 8 px a frame.
+            let x0 = (phase * 8) % bw.max(1);
+            for row in 0..bh as usize {
+                for x in x0..(x0 + 16).min(bw) {
+                    let i = (row * bw as usize + x as usize) * 4;
+                    canvas[i..i + 4].copy_from_slice(&[255, 255, 255, 255]);
+                }
+            }
+            self.window
+                .wl_surface()
+                .frame(qh, smithay_client_toolkit::compositor::FrameCallbackData(self.window.wl_surface().clone()));
         }
         let surface = self.window.wl_surface();
         surface.damage_buffer(0, 0, bw as i32, bh as i32);
@@ -185,7 +203,13 @@ impl CompositorHandler for Client {
         _: wl_output::Transform,
     ) {
     }
-    fn frame(&mut self, _: &Connection, _: &QueueHandle<Self>, _: &wl_surface::WlSurface, _: u32) {}
+    fn frame(&mut self, _: &Connection, qh: &QueueHandle<Self>, _: &wl_surface::WlSurface, _: u32) {
+        if let Some(p) = self.phase.as_mut() {
+            *p += 1;
+            self.drawn = None;
+            self.draw(qh);
+        }
+    }
     fn surface_enter(
         &mut self,
         _: &Connection,
@@ -403,6 +427,7 @@ fn main() -> anyhow::Result<()> {
         colour: parse_colour(&args.color),
         size,
         drawn: None,
+        phase: args.animate.then_some(0),
         exit: false,
         overdraw: args.overdraw,
         keyboard: None,
