@@ -103,8 +103,9 @@ impl Encoder {
         out: &mut Vec<u8>,
     ) -> usize {
         let mut spans: Vec<(u32, u32)> = Vec::new();
-        let mut data: Vec<u8> = Vec::new();
+        let mut pending = 0usize;
         let mut changed = 0;
+        let mut scratch = Vec::new();
         for &(off, len) in segments {
             let mut i = off;
             let end = off + len;
@@ -129,40 +130,61 @@ impl Encoder {
                         break;
                     }
                     k += n;
-                    if data.len() + (k - j) >= self.chunk {
+                    if pending + (k - j) >= self.chunk {
                         break;
                     }
                 }
+                // The mirror now holds what the GUI side will hold; frames are cut from it.
                 mirror[j - base..k - base].copy_from_slice(&src[j..k]);
-                data.extend_from_slice(&src[j..k]);
+                pending += k - j;
                 changed += k - j;
                 match spans.last_mut() {
                     Some(last) if (last.0 + last.1) as usize == j => last.1 += (k - j) as u32,
                     _ => spans.push((j as u32, (k - j) as u32)),
                 }
-                if data.len() >= self.chunk {
-                    self.emit(mem, &spans, &data, out);
+                if pending >= self.chunk {
+                    self.emit(mem, &spans, mirror, base, out, &mut scratch);
                     spans.clear();
-                    data.clear();
+                    pending = 0;
                 }
                 i = k;
             }
         }
         if !spans.is_empty() {
-            self.emit(mem, &spans, &data, out);
+            self.emit(mem, &spans, mirror, base, out, &mut scratch);
         }
         changed
     }
 
-    fn emit(&self, mem: u32, spans: &[(u32, u32)], data: &[u8], out: &mut Vec<u8>) {
+    /// One frame for `spans`, whose bytes are read from `mirror`.
+    fn emit(
+        &self,
+        mem: u32,
+        spans: &[(u32, u32)],
+        mirror: &[u8],
+        base: usize,
+        out: &mut Vec<u8>,
+        scratch: &mut Vec<u8>,
+    ) {
+        let slice = |&(off, len): &(u32, u32)| &mirror[off as usize - base..off as usize - base + len as usize];
+        let raw_len: usize = spans.iter().map(|s| s.1 as usize).sum();
         if self.compression == Compression::Lz4 {
+            let input: &[u8] = if spans.len() == 1 {
+                slice(&spans[0])
+            } else {
+                scratch.clear();
+                for s in spans {
+                    scratch.extend_from_slice(slice(s));
+                }
+                scratch
+            };
             let start = out.len();
             wire::encode::pool_data_head(out, mem, Encoding::Lz4, spans, 0);
             let data_at = out.len();
-            let max = lz4_flex::block::get_maximum_output_size(data.len());
+            let max = lz4_flex::block::get_maximum_output_size(input.len());
             out.resize(data_at + max, 0);
-            if let Ok(n) = lz4_flex::block::compress_into(data, &mut out[data_at..]) {
-                if n < data.len() {
+            if let Ok(n) = lz4_flex::block::compress_into(input, &mut out[data_at..]) {
+                if n < input.len() {
                     out.truncate(data_at + n);
                     wire::encode::fix_len(out, start);
                     return;
@@ -170,7 +192,11 @@ impl Encoder {
             }
             out.truncate(start);
         }
-        wire::encode::pool_data(out, mem, Encoding::Raw, spans, data);
+        wire::encode::pool_data_head(out, mem, Encoding::Raw, spans, raw_len);
+        out.reserve(raw_len);
+        for s in spans {
+            out.extend_from_slice(slice(s));
+        }
     }
 }
 
