@@ -342,3 +342,57 @@ fn seed_corpus_is_read_as_intended_and_mutations_never_panic() {
         feed_after_preamble(&m);
     }
 }
+
+#[test]
+fn region_pools_span_the_region_and_buffers_stay_inside_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("region");
+    std::fs::File::create(&path).unwrap().set_len(1 << 20).unwrap();
+    let region = Arc::new(Region::open(&path).unwrap());
+    let mut c = GuiConn::new("vm".into(), Arc::default(), Arc::default(), Some(region));
+    let mut out = Outbox::default();
+    let mut f = Vec::new();
+    wire::encode::hello(&mut f, wire::VERSION, true);
+    wire::encode::wayland(&mut f, &Builder::new(1, 1).uint(2).build());
+    c.feed(&f, &mut out).unwrap();
+    event(&mut c, &mut out, Builder::new(2, 0).uint(3).string("wl_shm").uint(1).build());
+    let mut f = Vec::new();
+    wire::encode::wayland(&mut f, &Builder::new(2, 0).uint(3).string("wl_shm").uint(1).uint(4).build());
+    wire::encode::fd_shm_region(&mut f);
+    wire::encode::wayland(&mut f, &Builder::new(4, 0).uint(5).int(4096).build());
+    c.feed(&f, &mut out).unwrap();
+    // The compositor is told the pool is the whole region.
+    let (bytes, fds) = out.wayland.queued();
+    assert_eq!(fds, 1);
+    let create_pool = &bytes[bytes.len() - 16..];
+    assert_eq!(i32::from_ne_bytes(create_pool[12..16].try_into().unwrap()), 1 << 20);
+    // Buffers are placed anywhere in the region (offsets are region offsets), never beyond it.
+    msgs(&mut c, &mut out, &[create_buffer(900_000, 64, 64, 256)]).unwrap();
+    let v = rule(msgs(&mut c, &mut out, &[create_buffer(1_040_000, 64, 64, 256)]));
+    assert!(v.contains("beyond its pool"), "{v}");
+}
+
+#[test]
+fn region_resize_is_not_forwarded_and_cannot_exceed_the_region() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("region");
+    std::fs::File::create(&path).unwrap().set_len(1 << 20).unwrap();
+    let region = Arc::new(Region::open(&path).unwrap());
+    let mut c = GuiConn::new("vm".into(), Arc::default(), Arc::default(), Some(region));
+    let mut out = Outbox::default();
+    let mut f = Vec::new();
+    wire::encode::hello(&mut f, wire::VERSION, true);
+    wire::encode::wayland(&mut f, &Builder::new(1, 1).uint(2).build());
+    c.feed(&f, &mut out).unwrap();
+    event(&mut c, &mut out, Builder::new(2, 0).uint(3).string("wl_shm").uint(1).build());
+    let mut f = Vec::new();
+    wire::encode::wayland(&mut f, &Builder::new(2, 0).uint(3).string("wl_shm").uint(1).uint(4).build());
+    wire::encode::fd_shm_region(&mut f);
+    wire::encode::wayland(&mut f, &Builder::new(4, 0).uint(5).int(4096).build());
+    c.feed(&f, &mut out).unwrap();
+    let before = out.wayland.pending();
+    msgs(&mut c, &mut out, &[Builder::new(5, 2).int(8192).build()]).unwrap();
+    assert_eq!(out.wayland.pending(), before, "resize of a region pool reached the compositor");
+    let v = rule(msgs(&mut c, &mut out, &[Builder::new(5, 2).int(2 << 20).build()]));
+    assert!(v.contains("region pool resize"), "{v}");
+}
