@@ -36,6 +36,9 @@ pub struct Limits {
     /// Most clipboard transfers open at once per client.
     #[arg(long, default_value_t = 16)]
     pub max_pipes: usize,
+    /// Most clients of the VM connected at once.
+    #[arg(long, default_value_t = 256)]
+    pub max_clients: usize,
 }
 
 impl Default for Limits {
@@ -50,6 +53,7 @@ impl Default for Limits {
             max_pending: 64 << 20,
             max_clipboard: 16 << 20,
             max_pipes: 16,
+            max_clients: 256,
         }
     }
 }

@@ -37,6 +37,7 @@ pub fn run(opts: Options) -> Result<()> {
     let vm: Arc<str> = opts.vm.clone().into();
     let limits = Arc::new(opts.limits.clone());
     let usage = Arc::new(Usage::default());
+    let clients = Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let mut n = 0u64;
     loop {
         let (stream, peer) = match listener.accept() {
@@ -53,10 +54,23 @@ pub fn run(opts: Options) -> Result<()> {
                 continue;
             }
         }
+        if clients.load(std::sync::atomic::Ordering::Relaxed) >= opts.limits.max_clients {
+            warn!(vm = %opts.vm, limit = opts.limits.max_clients, "connection refused: too many clients of the VM");
+            continue;
+        }
+        clients.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let count = clients.clone();
         n += 1;
         let (vm, limits, usage, region, context, compositor) =
             (vm.clone(), limits.clone(), usage.clone(), region.clone(), context.clone(), opts.compositor.clone());
         let spawned = std::thread::Builder::new().name(format!("gui-{n}")).spawn(move || {
+            struct Done(Arc<std::sync::atomic::AtomicUsize>);
+            impl Drop for Done {
+                fn drop(&mut self) {
+                    self.0.fetch_sub(1, std::sync::atomic::Ordering::Relaxed);
+                }
+            }
+            let _done = Done(count);
             let wl = match connect_compositor(&context, &compositor, &vm) {
                 Ok(s) => s,
                 Err(e) => {
@@ -85,6 +99,7 @@ pub fn run(opts: Options) -> Result<()> {
             }
         });
         if let Err(e) = spawned {
+            clients.fetch_sub(1, std::sync::atomic::Ordering::Relaxed);
             error!(vm = %opts.vm, "cannot start a connection thread: {e}");
         }
     }
