@@ -5,6 +5,30 @@
 //! thread, [`Watcher::next_event`]) or from an event loop: put [`Watcher::as_fd`] in the loop
 //! (calloop `Generic`), call [`Watcher::set_nonblocking`] once, and call
 //! [`Watcher::read_events`] whenever the fd is readable.
+//!
+//! ```no_run
+//! use std::time::Duration;
+//! use canopy_lifecycle::{Address, HostClient};
+//! use canopy_protocols::lifecycle::{AppArg, Request};
+//!
+//! let hostd: Address = "vsock:2:7100".parse()?;
+//! // The launcher: list apps, start one (this waits while a stopped VM boots).
+//! let mut c = HostClient::connect(&hostd, "canopy-launcher", Some(Duration::from_secs(120)))?;
+//! for app in c.list_apps()? {
+//!     println!("{} ({}) in {}", app.display_name, app.name, app.vm);
+//! }
+//! let instance = c.start_app("browser", None, vec![AppArg::Url("https://example.org/".into())])?;
+//! // The power menu.
+//! c.action(&Request::Suspend)?;
+//! // The panel: VM states now, then every change, from an event loop.
+//! let (snapshot, mut events) = HostClient::connect(&hostd, "canopy-panel", None)?.watch()?;
+//! events.set_nonblocking()?;
+//! // … register `events.as_fd()` with calloop; when readable:
+//! for event in events.read_events()? {
+//!     println!("{event:?}");
+//! }
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 
 use std::io::{self, Read};
 use std::marker::PhantomData;

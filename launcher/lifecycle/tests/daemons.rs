@@ -458,3 +458,38 @@ fn a_hostile_agent_is_cut_off_and_hostd_keeps_serving() {
     assert!(stderr(&out).contains("frame of 4294967295 bytes is over the limit of 65536 bytes"), "{}", stderr(&out));
     assert_eq!(code(&lab.ctl(&["start", "app", "browser"])), 0);
 }
+
+#[test]
+fn text_from_a_hostile_agent_cannot_forge_log_lines() {
+    use canopy_protocols::lifecycle::{read_frame, AgentResponse, HandshakeResponse, Hello, Welcome};
+    let lab = Lab::start();
+    // A fake agent that serves the watch properly and answers every start with an error whose
+    // text tries to forge a log line and clear the terminal.
+    let listener = std::os::unix::net::UnixListener::bind(lab.path("vms/mute/agent.sock")).unwrap();
+    std::thread::spawn(move || {
+        let mut watches = Vec::new();
+        for conn in listener.incoming() {
+            let Ok(mut s) = conn else { break };
+            let _: Result<Hello, _> = read_frame(&mut s);
+            let _ = s.write_all(&encode(&HandshakeResponse::Ok(Welcome::new("evil"))).unwrap());
+            let reply = match read_frame::<_, AgentRequest>(&mut s) {
+                Ok(AgentRequest::Watch) => AgentResponse::Ok(AgentReply::Watching { apps: vec![] }),
+                _ => AgentResponse::Error(Error::AppFailed {
+                    app: "x".into(),
+                    reason: "no\n2026-01-01T00:00:00Z  INFO audit: uid 0: power_off -> ok\x1b[2J".into(),
+                    status: None,
+                }),
+            };
+            let _ = s.write_all(&encode(&reply).unwrap());
+            watches.push(s);
+        }
+    });
+    let out = lab.ctl(&["start", "app", "silent"]);
+    assert_eq!(code(&out), exit::APP_FAILED as i32, "{}", stderr(&out));
+    assert_eq!(
+        stderr(&out),
+        "canopy-ctl: app \"silent\" failed: no\u{fffd}2026-01-01T00:00:00Z  INFO audit: uid 0: power_off -> ok\u{fffd}[2J\n"
+    );
+    assert!(!lab.read("hostd.log").lines().any(|l| l.starts_with("2026-01-01")), "a forged log line");
+    assert!(!lab.read("hostd.log").contains('\x1b'));
+}

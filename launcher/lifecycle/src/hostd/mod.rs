@@ -46,9 +46,31 @@ struct VmSlot {
     backend: Option<BackendRunner>,
 }
 
+/// Text that came from a VM's agent (an error reason, an app name), made safe to log and to show:
+/// control characters (newlines that would forge log lines, terminal escapes) replaced, length cut.
+fn untrusted(text: impl std::fmt::Display) -> String {
+    let text = text.to_string();
+    let mut out: String = text.chars().take(300).map(|c| if c.is_control() { '\u{fffd}' } else { c }).collect();
+    if text.chars().count() > 300 {
+        out.push('…');
+    }
+    out
+}
+
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     // A panic in one request must not take the daemon down with it.
     m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+#[cfg(test)]
+#[test]
+fn untrusted_text_is_defused() {
+    assert_eq!(
+        untrusted("exited\n2026 INFO audit: uid 0: power_off -> ok"),
+        "exited\u{fffd}2026 INFO audit: uid 0: power_off -> ok"
+    );
+    assert_eq!(untrusted("\x1b[2J").chars().next(), Some('\u{fffd}'));
+    assert_eq!(untrusted("x".repeat(1000)).chars().count(), 301);
 }
 
 impl Daemon {

@@ -12,7 +12,7 @@ use serde_json::json;
 
 use super::status::{exit_state, Instance};
 use super::vms::not_managed;
-use super::{lock, Daemon};
+use super::{lock, untrusted, Daemon};
 use crate::client::{AgentClient, ClientError};
 use crate::command::run_ok;
 use crate::server::{forward_events, handshake, next_request, reply, Incoming};
@@ -25,7 +25,7 @@ impl Daemon {
             self.audit.record(&peer, json!("connect"), Err(format!("not allowed: {reason}")));
         };
         match handshake(&stream, "canopy-hostd", self.peer_allowed(&peer), refused) {
-            Ok(hello) => tracing::debug!("{peer}: connected ({})", hello.client),
+            Ok(hello) => tracing::debug!("{peer}: connected ({:?})", hello.client),
             Err(r) if r.not_allowed => return,
             Err(r) => {
                 tracing::warn!("{peer}: {}", r.reason);
@@ -41,6 +41,7 @@ impl Daemon {
                     return;
                 }
                 Incoming::Malformed(reason) => {
+                    let reason = untrusted(reason);
                     tracing::warn!("{peer}: {reason}");
                     self.audit.record(&peer, json!("malformed"), Err(format!("bad request: {reason}")));
                 }
@@ -182,10 +183,6 @@ impl Daemon {
         };
         self.status().add_app(id, inst);
         let req = AgentRequest::Start { app: agent_app.into(), args: args.to_vec() };
-        let fail = |state_reason: String, err: Error| {
-            self.status().set_app(id, State::Failed(state_reason));
-            Err(err)
-        };
         match self.agent_request(agent_vm, &req) {
             Ok(AgentReply::Started { instance, exited, .. }) => {
                 // Bind and settle under one lock, so an exit event from the agent's watch
@@ -211,22 +208,34 @@ impl Daemon {
                 }
             }
             Ok(other) => {
-                let reason = format!("unexpected reply from the agent: {other:?}");
-                fail(reason.clone(), Error::AgentUnreachable { vm: agent_vm.into(), reason })
+                let reason = untrusted(format!("unexpected reply from the agent: {other:?}"));
+                st_fail(self, id, reason.clone());
+                Err(Error::AgentUnreachable { vm: agent_vm.into(), reason })
             }
             Err(ClientError::Refused(e)) => {
                 let err = match e {
-                    Error::AppFailed { reason, status, .. } => Error::AppFailed { app: name.into(), reason, status },
+                    Error::AppFailed { reason, status, .. } => {
+                        Error::AppFailed { app: name.into(), reason: untrusted(reason), status }
+                    }
                     Error::UnknownApp { app } => Error::AppFailed {
                         app: name.into(),
-                        reason: format!("the agent of VM {agent_vm:?} has no app {app:?}"),
+                        reason: format!("the agent of VM {agent_vm:?} has no app {:?}", untrusted(app)),
                         status: None,
                     },
-                    other => Error::AppFailed { app: name.into(), reason: other.to_string(), status: None },
+                    other => Error::AppFailed { app: name.into(), reason: untrusted(other), status: None },
                 };
-                fail(err.to_string(), err)
+                let reason = match &err {
+                    Error::AppFailed { reason, .. } => reason.clone(),
+                    other => other.to_string(),
+                };
+                st_fail(self, id, reason);
+                Err(err)
             }
-            Err(e) => fail(e.to_string(), Error::AgentUnreachable { vm: agent_vm.into(), reason: e.to_string() }),
+            Err(e) => {
+                let reason = untrusted(e);
+                st_fail(self, id, reason.clone());
+                Err(Error::AgentUnreachable { vm: agent_vm.into(), reason })
+            }
         }
     }
 
@@ -257,9 +266,9 @@ impl Daemon {
         match self.agent_request(&inst.agent_vm, &AgentRequest::Stop { instance: agent_instance }) {
             Ok(_) => Ok(()),
             Err(ClientError::Refused(e)) => {
-                Err(Error::ActionFailed { action: format!("stopping {}", inst.app), reason: e.to_string() })
+                Err(Error::ActionFailed { action: format!("stopping {}", inst.app), reason: untrusted(e) })
             }
-            Err(e) => Err(Error::AgentUnreachable { vm: inst.agent_vm.clone(), reason: e.to_string() }),
+            Err(e) => Err(Error::AgentUnreachable { vm: inst.agent_vm.clone(), reason: untrusted(e) }),
         }
     }
 
@@ -297,4 +306,8 @@ impl Daemon {
         tracing::info!("VM {vm}: disk image is now {path}");
         Ok(Reply::Done)
     }
+}
+
+fn st_fail(d: &Daemon, id: u64, reason: String) {
+    d.status().set_app(id, State::Failed(reason));
 }

@@ -10,7 +10,7 @@ use canopy_protocols::lifecycle::{AgentApp, AgentEvent, AppKind, Error, FrameErr
 
 use super::backend::VmRef;
 use super::status::Instance;
-use super::{lock, Daemon};
+use super::{lock, untrusted, Daemon};
 use crate::address::Address;
 use crate::backoff::{retry, Backoff};
 use crate::client::{AgentClient, ClientError, Watcher};
@@ -209,8 +209,9 @@ impl Daemon {
             match AgentClient::connect(addr, "canopy-hostd", Some(per_try)).and_then(AgentClient::watch) {
                 Ok(w) => break w,
                 // It answered, and said no: waiting longer will not change that.
-                Err(ClientError::Refused(e)) => return Err(format!("the agent at {addr} refused: {e}")),
+                Err(ClientError::Refused(e)) => return Err(format!("the agent at {addr} refused: {}", untrusted(e))),
                 Err(e) => {
+                    let e = untrusted(e);
                     tracing::debug!("VM {name}: agent attempt {n}: {e}");
                     if !backoff.failed() {
                         return Err(format!(
@@ -295,7 +296,7 @@ impl Daemon {
         let err = loop {
             match watcher.next_event() {
                 Ok(AgentEvent::Exited { instance, app, status, requested }) => {
-                    tracing::debug!("VM {vm}: agent instance {instance} ({app}) {status}");
+                    tracing::debug!("VM {vm}: agent instance {instance} ({app:?}) {status}");
                     self.status().agent_exit(vm, instance, status, requested);
                 }
                 Err(e) => break e,
@@ -305,11 +306,12 @@ impl Daemon {
         if closing.load(Ordering::SeqCst) {
             return;
         }
+        let why = untrusted(&err);
         let hostile = !matches!(&err, ClientError::Connection { source: FrameError::Closed | FrameError::Io(_), .. });
         if hostile {
-            tracing::warn!("VM {vm}: closing the agent connection: {err}");
+            tracing::warn!("VM {vm}: closing the agent connection: {why}");
         } else {
-            tracing::warn!("VM {vm}: lost the agent: {err}");
+            tracing::warn!("VM {vm}: lost the agent: {why}");
         }
         // A VM going down drops the connection a moment before the backend sees it gone: ask
         // the backend until it says stopped, for a little while, before calling it a failure.
@@ -338,7 +340,7 @@ impl Daemon {
                 st.vm_stopped(vm);
                 st.set_vm(vm, State::Stopped);
             }
-            Ok(true) => st.set_vm(vm, State::Failed(format!("lost its agent: {err}"))),
+            Ok(true) => st.set_vm(vm, State::Failed(format!("lost its agent: {why}"))),
             Err(e) => st.set_vm(vm, State::Failed(e)),
         }
     }
