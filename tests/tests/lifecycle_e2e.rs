@@ -203,9 +203,14 @@ impl Watch {
     }
 
     fn wait_line(&self, line: &str) -> Vec<String> {
+        self.wait_lines(line, 1)
+    }
+
+    /// Wait until `line` has been printed `n` times (a state can recur).
+    fn wait_lines(&self, line: &str, n: usize) -> Vec<String> {
         let deadline = Instant::now() + TIMEOUT;
         let mut g = self.lines.0.lock().unwrap();
-        while !g.iter().any(|l| l == line) {
+        while g.iter().filter(|l| *l == line).count() < n {
             let left = deadline.saturating_duration_since(Instant::now());
             assert!(!left.is_zero(), "timed out waiting for {line:?}; got:\n{}", g.join("\n"));
             g = self.lines.1.wait_timeout(g, left).unwrap().0;
@@ -268,7 +273,7 @@ fn an_app_started_in_a_stopped_vm_shows_its_window_in_the_vms_colour_until_the_v
     let out = desktop.ctl(&["stop", "vm", "web"]);
     assert!(out.status.success(), "{}{}", String::from_utf8_lossy(&out.stderr), desktop.logs());
     desktop.wait_until("the window to go", || desktop.compositor.windows().is_empty());
-    let lines = watch.wait_line("vm web stopped");
+    let lines = watch.wait_lines("vm web stopped", 2);
     assert!(lines.contains(&"app hello 1 web stopped".to_string()), "{lines:#?}");
     assert_eq!(vm_states(&lines), ["stopped", "starting", "running", "stopping", "stopped"]);
 

@@ -354,7 +354,12 @@ impl WatchLog {
 
     /// Wait until a line equal to `line` has been printed; returns all lines so far.
     pub fn wait_line(&self, line: &str) -> Vec<String> {
-        self.wait_until(line, |ls| ls.iter().any(|l| l == line))
+        self.wait_lines(line, 1)
+    }
+
+    /// Wait until `line` has been printed `n` times (a state can recur).
+    pub fn wait_lines(&self, line: &str, n: usize) -> Vec<String> {
+        self.wait_until(line, |ls| ls.iter().filter(|l| *l == line).count() >= n)
     }
 
     pub fn wait_until(&self, what: &str, pred: impl Fn(&[String]) -> bool) -> Vec<String> {
