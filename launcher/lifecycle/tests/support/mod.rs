@@ -70,13 +70,13 @@ pub struct Lab {
 impl Lab {
     /// The standard lab, with hostd running.
     pub fn start() -> Lab {
-        Self::start_with(|c| c)
+        Self::start_with(|_, c| c)
     }
 
-    /// The standard lab with its hostd config changed by `edit`.
-    pub fn start_with(edit: impl FnOnce(String) -> String) -> Lab {
+    /// The standard lab with its hostd config changed by `edit` (given the lab's directory).
+    pub fn start_with(edit: impl FnOnce(&Path, String) -> String) -> Lab {
         let mut lab = Self::prepare();
-        lab.config = edit(lab.config.clone());
+        lab.config = edit(lab.dir.path(), lab.config.clone());
         lab.start_gui_agent();
         lab.start_hostd();
         lab
@@ -247,6 +247,8 @@ display_app = "win-display"
             .arg("--config")
             .arg(self.path("hostd.toml"))
             .env("CANOPY_AGENT_BIN", AGENT)
+            // Programs a test puts in DIR/bin come first (a stand-in systemctl).
+            .env("PATH", format!("{}:{}", self.path("bin").display(), std::env::var("PATH").unwrap_or_default()))
             .env("RUST_LOG", "debug")
             .stderr(log)
             .spawn()
