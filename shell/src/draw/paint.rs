@@ -1,10 +1,13 @@
 //! Painting scene items into tiny-skia pixmaps at a device scale.
 //!
-//! Every item paints only inside its own rectangle. That keeps partial repaints exact: a
-//! damaged region is repainted by painting, in order, just the items that intersect it.
+//! Every item paints only inside its own rectangle, so a damaged region is repainted by
+//! painting, in order, just the items that intersect it. The region is cut out with a mask
+//! over the whole image rather than by painting into a smaller pixmap: tiny-skia anti-aliases
+//! a shape that crosses a pixmap's edge slightly differently from the same shape inside it,
+//! and a surface must look the same whatever sequence of changes led to it.
 
 use canopy_themes::Rgba;
-use tiny_skia::{FillRule, Paint as SkPaint, PathBuilder, Pixmap, PixmapPaint, PixmapRef, Stroke, Transform};
+use tiny_skia::{FillRule, Mask, Paint as SkPaint, PathBuilder, Pixmap, PixmapPaint, Stroke, Transform};
 
 use super::geometry::{IntRect, Rect};
 use super::icons::Icons;
@@ -22,29 +25,42 @@ pub fn sk_colour(c: Rgba) -> tiny_skia::Color {
 }
 
 impl Painter<'_> {
-    /// Paints the part `region` (device pixels) of `scene` at `scale` into `target`, whose
-    /// pixel (0, 0) is the region's top-left corner.
+    /// Repaints the part `region` (device pixels) of `scene` at `scale` in `target`, an image
+    /// of the whole surface; nothing outside the region changes.
     pub fn paint_region(&self, scene: &Scene, scale: f32, region: IntRect, target: &mut Pixmap) {
-        target.fill(sk_colour(scene.background));
+        let full = IntRect::new(0, 0, target.width() as i32, target.height() as i32);
+        let region = region.intersect(&full);
+        if region.is_empty() {
+            return;
+        }
+        let mut mask = Mask::new(target.width(), target.height()).expect("non-empty image");
+        let w = target.width() as usize;
+        for y in region.y as usize..(region.y + region.h) as usize {
+            mask.data_mut()[y * w + region.x as usize..y * w + (region.x + region.w) as usize].fill(255);
+        }
+        let rect = tiny_skia::Rect::from_xywh(region.x as f32, region.y as f32, region.w as f32, region.h as f32)
+            .expect("non-empty region");
+        let mut bg = solid(scene.background);
+        bg.blend_mode = tiny_skia::BlendMode::Source;
+        bg.anti_alias = false;
+        target.fill_rect(rect, &bg, Transform::identity(), None);
         for item in &scene.items {
             if item.rect.to_device(scale).overlaps(&region) {
-                self.paint_item(item, scale, region, target);
+                self.paint_item(item, scale, region, &mask, target);
             }
         }
     }
 
-    fn paint_item(&self, item: &Item, scale: f32, region: IntRect, target: &mut Pixmap) {
-        let ox = region.x as f32;
-        let oy = region.y as f32;
-        let r = Rect::new(item.rect.x * scale - ox, item.rect.y * scale - oy, item.rect.w * scale, item.rect.h * scale);
+    fn paint_item(&self, item: &Item, scale: f32, region: IntRect, mask: &Mask, target: &mut Pixmap) {
+        let r = Rect::new(item.rect.x * scale, item.rect.y * scale, item.rect.w * scale, item.rect.h * scale);
         if r.is_empty() {
             return;
         }
+        let id = Transform::identity();
         match &item.paint {
             Paint::Fill { colour, radius } => {
                 if let Some(path) = rounded_rect(r, radius * scale) {
-                    let paint = solid(*colour);
-                    target.fill_path(&path, &paint, FillRule::Winding, Transform::identity(), None);
+                    target.fill_path(&path, &solid(*colour), FillRule::Winding, id, Some(mask));
                 }
             }
             Paint::Stroke { colour, width, radius } => {
@@ -52,21 +68,21 @@ impl Painter<'_> {
                 let inner = Rect::new(r.x + w / 2.0, r.y + w / 2.0, r.w - w, r.h - w);
                 if let Some(path) = rounded_rect(inner, (radius * scale - w / 2.0).max(0.0)) {
                     let stroke = Stroke { width: w, ..Stroke::default() };
-                    target.stroke_path(&path, &solid(*colour), &stroke, Transform::identity(), None);
+                    target.stroke_path(&path, &solid(*colour), &stroke, id, Some(mask));
                 }
             }
-            Paint::Text(text) => self.paint_text(text, r, scale, target),
+            Paint::Text(text) => self.paint_text(text, r, scale, region, target),
             Paint::Icon { name, tint } => {
                 let px = (r.w.min(r.h)).floor().max(1.0) as u32;
                 let icon = self.icons.render(name, px, *tint);
                 let x = (r.x + (r.w - px as f32) / 2.0).round() as i32;
                 let y = (r.y + (r.h - px as f32) / 2.0).round() as i32;
-                draw_pixmap(target, (*icon).as_ref(), x, y);
+                target.draw_pixmap(x, y, (*icon).as_ref(), &PixmapPaint::default(), id, Some(mask));
             }
         }
     }
 
-    fn paint_text(&self, t: &Text, r: Rect, scale: f32, target: &mut Pixmap) {
+    fn paint_text(&self, t: &Text, r: Rect, scale: f32, region: IntRect, target: &mut Pixmap) {
         let px = t.size * scale;
         let shown = self.fonts.ellipsize(&t.text, t.weight, px, r.w);
         if shown.is_empty() {
@@ -80,7 +96,8 @@ impl Painter<'_> {
         };
         let (ascent, descent) = self.fonts.line_metrics(t.weight, px);
         let baseline = r.y + (r.h - (ascent - descent)) / 2.0 + ascent;
-        let clip = IntRect::new(r.x.round() as i32, r.y.round() as i32, r.w.round() as i32, r.h.round() as i32);
+        let clip = IntRect::new(r.x.round() as i32, r.y.round() as i32, r.w.round() as i32, r.h.round() as i32)
+            .intersect(&region);
         self.fonts.draw_line(&mut target.as_mut(), &line, t.weight, px, x, baseline, t.colour, clip);
     }
 }
@@ -90,11 +107,6 @@ fn solid(c: Rgba) -> SkPaint<'static> {
     p.set_color(sk_colour(c));
     p.anti_alias = true;
     p
-}
-
-/// Source-over blit at whole device pixels.
-pub fn draw_pixmap(target: &mut Pixmap, src: PixmapRef<'_>, x: i32, y: i32) {
-    target.draw_pixmap(x, y, src, &PixmapPaint::default(), Transform::identity(), None);
 }
 
 /// A rectangle path with circular corners of `radius` (clamped to half the shorter side).

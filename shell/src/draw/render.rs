@@ -3,7 +3,7 @@
 use tiny_skia::Pixmap;
 
 use super::geometry::{merge_damage, IntRect};
-use super::paint::{draw_pixmap, Painter};
+use super::paint::Painter;
 use super::scene::Scene;
 
 /// More damage rectangles than this are sent as one bounding box.
@@ -38,11 +38,7 @@ impl Renderer {
         };
         let image = self.image.as_mut().unwrap();
         for region in &damage {
-            let mut part = Pixmap::new(region.w as u32, region.h as u32).expect("non-empty damage");
-            painter.paint_region(scene, scale, *region, &mut part);
-            // Damaged regions are replaced, not blended: clear them first.
-            clear(image, *region);
-            draw_pixmap(image, part.as_ref(), region.x, region.y);
+            painter.paint_region(scene, scale, *region, image);
         }
         self.shown = Some(scene.clone());
         damage
@@ -56,15 +52,6 @@ impl Renderer {
     /// Forgets the shown scene so that the next render repaints everything.
     pub fn invalidate(&mut self) {
         self.shown = None;
-    }
-}
-
-fn clear(image: &mut Pixmap, r: IntRect) {
-    let w = image.width() as usize;
-    let data = image.data_mut();
-    for y in r.y as usize..(r.y + r.h) as usize {
-        let row = y * w * 4;
-        data[row + r.x as usize * 4..row + (r.x + r.w) as usize * 4].fill(0);
     }
 }
 

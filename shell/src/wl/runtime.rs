@@ -111,6 +111,9 @@ pub struct Core<A: App> {
     /// The surface and action where a button went down.
     pressed: Option<(wl_surface::WlSurface, u32, A::Action)>,
     exit: Option<i32>,
+    /// Whether [`App::init`] ran; a `locked` that comes before it is handed over after it.
+    started: bool,
+    locked_early: bool,
 }
 
 /// The client state: the program and its Wayland side.
@@ -373,6 +376,8 @@ pub fn run<A: App>(app: A, theme: Theme) -> anyhow::Result<i32> {
         keyboard: None,
         pressed: None,
         exit: None,
+        started: false,
+        locked_early: false,
     };
     let mut shell = Shell { app, core };
     // Output descriptions and names (wl_output v4, xdg-output) take two rounds to arrive.
@@ -394,6 +399,10 @@ pub fn run<A: App>(app: A, theme: Theme) -> anyhow::Result<i32> {
         shell.core.create_layer(target);
     }
     shell.app.init(&mut shell.core);
+    shell.core.started = true;
+    if shell.core.locked_early {
+        shell.app.locked(&mut shell.core);
+    }
     while shell.core.exit.is_none() {
         shell.flush();
         event_loop.dispatch(None, &mut shell)?;
@@ -509,7 +518,13 @@ impl<A: App> LayerShellHandler for Shell<A> {
 impl<A: App> SessionLockHandler for Shell<A> {
     fn locked(&mut self, _: &Connection, _: &QueueHandle<Self>, _: SessionLock) {
         tracing::info!("session locked");
-        self.app.locked(&mut self.core);
+        // The compositor may confirm the lock during the first roundtrips, before the app
+        // has set up its event sources.
+        if self.core.started {
+            self.app.locked(&mut self.core);
+        } else {
+            self.core.locked_early = true;
+        }
         self.core.redraw();
     }
 

@@ -1,0 +1,161 @@
+//! canopy-launcher against the real compositor and hostd: what it shows (golden screenshots
+//! at scale 1 and 2), a click on a tile making hostd start the app whose window then appears,
+//! typing to filter, Escape, the fallback app list, and the Super key toggling it.
+
+mod shell_support;
+
+use canopy_tests::fixture::rgb;
+use canopy_tests::image::{assert_golden, Image};
+use shell_support::{theme, Desktop};
+
+/// The launcher lays its tiles out centred under the search field: 140×148 logical pixels,
+/// 20 apart, from y = 152. These are the places a person clicks.
+const TILE_W: f64 = 140.0;
+const TILE_GAP: f64 = 20.0;
+const TILE_Y: f64 = 152.0;
+
+fn tile_centre(output_w: f64, tiles: usize, i: usize) -> (f64, f64) {
+    let n = tiles as f64;
+    let left = ((output_w - (n * TILE_W + (n - 1.0) * TILE_GAP)) / 2.0).round();
+    (left + i as f64 * (TILE_W + TILE_GAP) + TILE_W / 2.0, TILE_Y + 74.0)
+}
+
+/// Screenshots until two in a row agree (the app list arrives from hostd asynchronously).
+fn settled(d: &Desktop) -> Image {
+    let mut last = d.compositor.screenshot();
+    let mut same = 0;
+    d.wait_until("the screen to settle", || {
+        std::thread::sleep(std::time::Duration::from_millis(150));
+        let now = d.compositor.screenshot();
+        same = if now.diff_count(&last, 0) == 0 { same + 1 } else { 0 };
+        last = now;
+        same >= 2
+    });
+    last
+}
+
+/// Whether the launcher covers the output: its background where the desktop would be.
+fn launcher_shown(img: &Image) -> bool {
+    let d = theme().desktop;
+    let expected = rgb(d.launcher_background.mix(d.background, 1.0 - d.launcher_background.a as f32 / 255.0));
+    let p = img.pixel(20, img.height - 20);
+    p.iter().zip(expected).all(|(a, b)| a.abs_diff(b) <= 2)
+}
+
+#[test]
+fn launcher_matches_golden_at_scale_1_and_2() {
+    for scale in [1u32, 2] {
+        let spec = format!("HEADLESS-1:{}x{}@{scale}", 1280 * scale, 800 * scale);
+        let mut d = Desktop::with_host(&[&spec]);
+        d.run("canopy-launcher", &[]);
+        d.wait_until("the launcher", || launcher_shown(&d.compositor.screenshot()));
+        assert_golden(&format!("shell-launcher@{scale}"), &settled(&d), 2, 0);
+    }
+}
+
+#[test]
+fn clicking_a_tile_starts_the_app_through_hostd_and_its_window_appears() {
+    let mut d = Desktop::with_host(&[]);
+    d.run("canopy-launcher", &[]);
+    d.wait_until("the launcher", || launcher_shown(&d.compositor.screenshot()));
+    settled(&d);
+    assert!(d.compositor.windows().is_empty());
+    // hostd lists its apps by name: android (Cloud Android), hello (Hello), pdf (PDF viewer).
+    let (x, y) = tile_centre(1280.0, 3, 1);
+    d.click_at(x, y, None);
+
+    // hostd starts the stopped VM, its agent starts the app, and the window comes through
+    // the proxies into the compositor as the web VM's.
+    let mut window = serde_json::Value::Null;
+    d.wait_until("the app's window", || {
+        window = d.compositor.windows().into_iter().next().unwrap_or_default();
+        window["geometry"].is_object()
+    });
+    assert_eq!(window["vm"], "web", "{window}");
+    assert_eq!(window["title"], "[web] hello from the web VM");
+    d.wait_exit("canopy-launcher");
+    assert_eq!(std::fs::read_to_string(d.path("vms/web/starts.log")).unwrap().lines().count(), 1);
+    assert!(!launcher_shown(&d.compositor.screenshot()), "the launcher is gone");
+}
+
+#[test]
+fn typing_filters_enter_starts_and_escape_closes() {
+    let mut d = Desktop::with_host(&[]);
+    d.run("canopy-launcher", &[]);
+    d.wait_until("the launcher", || launcher_shown(&d.compositor.screenshot()));
+    let all = settled(&d);
+    let tile_bg = rgb(theme().desktop.notice_background);
+    let (x0, y0) = tile_centre(1280.0, 3, 0);
+    let (x1, _) = tile_centre(1280.0, 1, 0);
+    // Three tiles: the first at the left; after typing, one tile in the middle.
+    assert_eq!(all.pixel(x0 as u32 - 60, y0 as u32 + 60), tile_bg);
+    d.compositor.msg(&["type", "pdf"]);
+    d.wait_until("one tile left", || {
+        let img = d.compositor.screenshot();
+        img.pixel(x1 as u32 - 60, y0 as u32 + 60) == tile_bg && img.pixel(x0 as u32 - 60, y0 as u32 + 60) != tile_bg
+    });
+    // Escape clears the filter first, then closes.
+    d.compositor.msg(&["key", "Escape"]);
+    d.wait_until("all tiles back", || d.compositor.screenshot().pixel(x0 as u32 - 60, y0 as u32 + 60) == tile_bg);
+    d.compositor.msg(&["key", "Escape"]);
+    d.wait_exit("canopy-launcher");
+
+    // Enter starts the selected tile.
+    d.run("canopy-launcher", &[]);
+    d.wait_until("the launcher", || launcher_shown(&d.compositor.screenshot()));
+    d.compositor.msg(&["type", "hello"]);
+    d.compositor.msg(&["key", "Return"]);
+    d.compositor.wait_for_windows(1);
+    d.wait_exit("canopy-launcher");
+}
+
+#[test]
+fn without_hostd_the_fallback_list_shows_and_starting_says_why_it_failed() {
+    let mut d = Desktop::start(&[]);
+    let apps = d.path("launcher.toml");
+    d.run("canopy-launcher", &["--apps", apps.to_str().unwrap()]);
+    d.wait_until("the launcher", || launcher_shown(&d.compositor.screenshot()));
+    let img = settled(&d);
+    // The four apps of the fallback file, each with its VM's colour bar under it.
+    let colours = ["untrusted", "work", "personal", "untrusted"].map(|l| rgb(theme().colours(l).focused));
+    for (i, c) in colours.iter().enumerate() {
+        let (x, _) = tile_centre(1280.0, 4, i);
+        assert_eq!(img.pixel(x as u32, TILE_Y as u32 + 148 - 8), *c, "tile {i}'s colour bar");
+    }
+    let (x, y) = tile_centre(1280.0, 4, 1);
+    d.click_at(x, y, None);
+    // A red message at the bottom; the launcher stays open.
+    let danger = rgb(theme().desktop.danger);
+    d.wait_until("the failure message", || {
+        let img = d.compositor.screenshot();
+        (0..img.width).any(|x| (700..780).any(|y| img.pixel(x, y) == danger))
+    });
+    assert!(d.is_running("canopy-launcher"));
+    assert!(d.compositor.windows().is_empty());
+}
+
+#[test]
+fn a_bad_fallback_file_is_named_with_line_and_key() {
+    let mut d = Desktop::start(&[]);
+    let bad = d.path("bad.toml");
+    std::fs::write(&bad, "[[app]]\nname = \"x\"\ndisplay_name = \"X\"\nvm = \"v\"\ntrust = \"purple\"\n").unwrap();
+    d.run("canopy-launcher", &["--apps", bad.to_str().unwrap()]);
+    let log = d.path("canopy-launcher.log");
+    d.wait_until("the error in the log", || std::fs::read_to_string(&log).unwrap_or_default().contains("bad.toml:5"));
+    let text = std::fs::read_to_string(&log).unwrap();
+    assert!(text.contains("key `app.0.trust`: unknown trust level `purple`"), "{text}");
+    assert!(d.is_running("canopy-launcher"), "the launcher stays up and says so on screen");
+}
+
+#[test]
+fn the_super_key_toggles_the_launcher() {
+    let d = Desktop::with_host(&[]);
+    assert!(!launcher_shown(&d.compositor.screenshot()));
+    d.compositor.msg(&["key", "Super_L"]);
+    d.wait_until("the launcher to open", || launcher_shown(&d.compositor.screenshot()));
+    settled(&d);
+    d.compositor.msg(&["key", "Super_L"]);
+    d.wait_until("the launcher to close", || !launcher_shown(&d.compositor.screenshot()));
+    d.compositor.msg(&["key", "Super_L"]);
+    d.wait_until("the launcher to open again", || launcher_shown(&d.compositor.screenshot()));
+}

@@ -1,0 +1,133 @@
+//! canopy-lock against the real compositor and PAM: every output covered (also one plugged in
+//! while locked), nothing of the desktop visible or reachable, a wrong password refused and
+//! said so, the right one unlocking. The test creates a user and a PAM service of its own
+//! (CI runs as root).
+
+mod shell_support;
+
+use std::process::Command;
+use std::sync::Once;
+
+use canopy_tests::fixture::rgb;
+use canopy_tests::image::{assert_golden, Image};
+use shell_support::{theme, Desktop, TIME};
+
+const USER: &str = "canopy-lock-test";
+const PASSWORD: &str = "correct horse 42";
+const SERVICE: &str = "canopy-lock-test";
+
+/// A user with a known password and a PAM service that checks it with pam_unix.
+fn test_account() {
+    static SETUP: Once = Once::new();
+    SETUP.call_once(|| {
+        assert!(
+            rustix::process::geteuid().is_root(),
+            "the lock tests create a user and a PAM service and must run as root (as CI does)"
+        );
+        let exists = Command::new("id").arg(USER).output().unwrap().status.success();
+        if !exists {
+            let st = Command::new("useradd").args(["--no-create-home", "--shell", "/usr/sbin/nologin", USER]).status();
+            assert!(st.unwrap().success(), "useradd {USER}");
+        }
+        let mut chpasswd = Command::new("chpasswd").stdin(std::process::Stdio::piped()).spawn().unwrap();
+        use std::io::Write;
+        writeln!(chpasswd.stdin.take().unwrap(), "{USER}:{PASSWORD}").unwrap();
+        assert!(chpasswd.wait().unwrap().success(), "chpasswd");
+        std::fs::write(
+            format!("/etc/pam.d/{SERVICE}"),
+            "# canopy's lock screen tests\nauth required pam_unix.so\naccount required pam_unix.so\n",
+        )
+        .unwrap();
+    });
+}
+
+fn lock_bg() -> [u8; 3] {
+    rgb(theme().desktop.background.mix(canopy_themes::Rgba::rgb(0, 0, 0), 0.35))
+}
+
+fn covered(img: &Image) -> bool {
+    let bg = lock_bg();
+    [(5, 5), (img.width - 5, 5), (5, img.height - 5), (img.width - 5, img.height - 5)]
+        .iter()
+        .all(|&(x, y)| img.pixel(x, y) == bg)
+}
+
+fn start_lock(d: &mut Desktop) -> u32 {
+    d.run("canopy-lock", &["--pam-service", SERVICE, "--user", USER, "--time", TIME])
+}
+
+#[test]
+fn lock_screen_matches_golden_at_scale_1_and_2() {
+    test_account();
+    for scale in [1u32, 2] {
+        let spec = format!("HEADLESS-1:{}x{}@{scale}", 1280 * scale, 800 * scale);
+        let mut d = Desktop::start(&[&spec]);
+        start_lock(&mut d);
+        d.wait_until("the lock screen", || covered(&d.compositor.screenshot()));
+        std::thread::sleep(std::time::Duration::from_millis(200));
+        assert_golden(&format!("shell-lock@{scale}"), &d.compositor.screenshot(), 2, 0);
+    }
+}
+
+#[test]
+fn lock_covers_every_output_and_only_the_right_password_unlocks() {
+    test_account();
+    let mut d = Desktop::start(&["HEADLESS-1:1280x800", "HEADLESS-2:1024x768"]);
+    let (mut client, window) = d.compositor.open(None, &["--title", "secret work", "--color", "10c020"]);
+    let (x, y, w, h) = canopy_tests::fixture::geometry(&window);
+    let app_pixel = (x as u32 + w as u32 / 4, y as u32 + h as u32 / 4);
+    assert_eq!(d.compositor.screenshot_of(Some("HEADLESS-1")).pixel(app_pixel.0, app_pixel.1), [0x10, 0xc0, 0x20]);
+
+    start_lock(&mut d);
+    for o in ["HEADLESS-1", "HEADLESS-2"] {
+        d.wait_until(&format!("{o} covered"), || covered(&d.compositor.screenshot_of(Some(o))));
+    }
+    let locked = d.compositor.screenshot_of(Some("HEADLESS-1"));
+    assert_ne!(locked.pixel(app_pixel.0, app_pixel.1), [0x10, 0xc0, 0x20], "the window is hidden");
+
+    // An output plugged in while locked is covered too.
+    d.compositor.msg(&["output-add", "HEADLESS-3", "800x600"]);
+    d.wait_until("HEADLESS-3 covered", || covered(&d.compositor.screenshot_of(Some("HEADLESS-3"))));
+
+    // Typing goes to the lock screen, never to the window behind it.
+    let keys_before = client.events().iter().filter(|e| e["event"] == "key").count();
+    d.compositor.msg(&["type", "wrong password"]);
+    d.compositor.msg(&["key", "Return"]);
+    let danger = rgb(theme().desktop.danger);
+    d.wait_until("\"Wrong password\"", || {
+        let img = d.compositor.screenshot_of(Some("HEADLESS-1"));
+        (560..720).any(|x| (495..520).any(|y| img.pixel(x, y) == danger))
+    });
+    assert!(d.is_running("canopy-lock"), "still locked after a wrong password");
+    assert!(covered(&d.compositor.screenshot_of(Some("HEADLESS-2"))));
+    assert_eq!(
+        client.events().iter().filter(|e| e["event"] == "key").count(),
+        keys_before,
+        "no key reached the window"
+    );
+
+    d.compositor.msg(&["type", PASSWORD]);
+    d.compositor.msg(&["key", "Return"]);
+    d.wait_exit("canopy-lock");
+    d.wait_until("the window to show again", || {
+        d.compositor.screenshot_of(Some("HEADLESS-1")).pixel(app_pixel.0, app_pixel.1) == [0x10, 0xc0, 0x20]
+    });
+    for o in ["HEADLESS-2", "HEADLESS-3"] {
+        assert!(!covered(&d.compositor.screenshot_of(Some(o))), "{o} uncovered");
+    }
+}
+
+#[test]
+fn the_lock_holds_when_the_lock_program_dies() {
+    test_account();
+    let mut d = Desktop::start(&[]);
+    let pid = start_lock(&mut d);
+    d.wait_until("the lock screen", || covered(&d.compositor.screenshot()));
+    // Kill the lock program the hard way: the compositor must keep everything hidden.
+    let pid = rustix::process::Pid::from_raw(pid as i32).unwrap();
+    rustix::process::kill_process(pid, rustix::process::Signal::KILL).expect("killing our canopy-lock");
+    d.wait_exit("canopy-lock");
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    let img = d.compositor.screenshot();
+    assert_eq!(img.pixel(640, 400), [0, 0, 0], "a dead locker leaves the outputs opaque");
+}

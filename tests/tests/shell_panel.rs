@@ -1,0 +1,150 @@
+//! canopy-panel against the real headless compositor: what it shows (golden screenshots at
+//! scale 1 and 2), the window list following windows, clicks on it, a panel per output as
+//! outputs come and go, and an idle panel staying idle.
+
+mod shell_support;
+
+use canopy_tests::fixture::rgb;
+use canopy_tests::image::assert_golden;
+use shell_support::{cpu_ticks, theme, window_markers, Desktop, PANEL_H};
+
+/// Waits until the output's panel strip stops changing (hostd's VM list and the window
+/// list arrive asynchronously) and returns it.
+fn settled_strip(d: &Desktop, output: &str, scale: u32) -> canopy_tests::image::Image {
+    let mut last = d.panel_strip(output, scale);
+    let mut same = 0;
+    d.wait_until("the panel to settle", || {
+        std::thread::sleep(std::time::Duration::from_millis(150));
+        let now = d.panel_strip(output, scale);
+        same = if now.diff_count(&last, 0) == 0 { same + 1 } else { 0 };
+        last = now;
+        same >= 2
+    });
+    last
+}
+
+#[test]
+fn panel_matches_golden_at_scale_1_and_2() {
+    for scale in [1u32, 2] {
+        let spec = format!("HEADLESS-1:{}x{}@{scale}", 1280 * scale, 800 * scale);
+        let mut d = Desktop::with_host(&[&spec]);
+        d.panel();
+        // Clients are kept until the end: dropping one ends its process.
+        let _notes = d.compositor.open(None, &["--title", "notes"]);
+        let _page = d.compositor.open(Some("web"), &["--title", "Example page", "--color", "d83c3c"]);
+        let (untrusted, local) = (rgb(theme().colours("untrusted").focused), rgb(theme().colours("local").focused));
+        d.wait_until("both window buttons", || {
+            let strip = d.panel_strip("HEADLESS-1", scale);
+            window_markers(&strip, untrusted, scale).len() == 1 && window_markers(&strip, local, scale).len() == 1
+        });
+        let strip = settled_strip(&d, "HEADLESS-1", scale);
+        assert_eq!(strip.height, PANEL_H * scale);
+        assert_golden(&format!("shell-panel@{scale}"), &strip, 2, 0);
+    }
+}
+
+#[test]
+fn window_list_follows_windows_and_clicks_focus_minimise_restore_and_close() {
+    let mut d = Desktop::start(&[]);
+    d.panel();
+    let t = theme();
+    let (web, docs) = (rgb(t.colours("untrusted").focused), rgb(t.colours("work").focused));
+    let (_a, a) = d.compositor.open(None, &["--title", "local notes"]);
+    let (_b, b) = d.compositor.open(Some("web"), &["--title", "page"]);
+    let (_c, c) = d.compositor.open(Some("docs"), &["--title", "report.pdf"]);
+    let (a, b, c) = (a["id"].as_u64().unwrap(), b["id"].as_u64().unwrap(), c["id"].as_u64().unwrap());
+
+    // One button per window, each marked in its VM's colour, in the order they opened.
+    let mut xs = (Vec::new(), Vec::new());
+    d.wait_until("buttons of the VM windows", || {
+        let strip = d.panel_strip("HEADLESS-1", 1);
+        xs = (window_markers(&strip, web, 1), window_markers(&strip, docs, 1));
+        xs.0.len() == 1 && xs.1.len() == 1
+    });
+    let (bx, cx) = (xs.0[0] as f64, xs.1[0] as f64);
+    assert!(bx < cx, "web's button comes before docs' ({bx} vs {cx})");
+    let focused =
+        |d: &Desktop| d.compositor.windows().into_iter().find(|w| w["focused"] == true).map(|w| w["id"].clone());
+    assert_eq!(focused(&d), Some(c.into()));
+
+    // Click: focus. Click the focused one: minimise. Click again: restore.
+    d.click_at(bx + 40.0, 16.0, None);
+    d.wait_until("the web window to take focus", || focused(&d) == Some(b.into()));
+    d.click_at(bx + 40.0, 16.0, None);
+    d.wait_until("the web window to minimise", || d.compositor.window(b)["minimized"] == true);
+    d.click_at(bx + 40.0, 16.0, None);
+    d.wait_until("the web window to come back", || {
+        let w = d.compositor.window(b);
+        w["minimized"] == false && w["focused"] == true
+    });
+
+    // Middle click closes; the button goes with the window.
+    d.click_at(cx + 40.0, 16.0, Some("middle"));
+    d.wait_until("the docs window to close", || d.compositor.windows().iter().all(|w| w["id"] != c));
+    d.wait_until("its button to go", || window_markers(&d.panel_strip("HEADLESS-1", 1), docs, 1).is_empty());
+
+    // Windows closed elsewhere leave the list too.
+    d.compositor.msg(&["close", &a.to_string()]);
+    d.wait_until("the local window to close", || d.compositor.windows().len() == 1);
+    let local = rgb(t.colours("local").focused);
+    d.wait_until("its button to go", || window_markers(&d.panel_strip("HEADLESS-1", 1), local, 1).is_empty());
+    assert_eq!(window_markers(&d.panel_strip("HEADLESS-1", 1), web, 1).len(), 1);
+}
+
+#[test]
+fn the_layout_button_switches_the_keyboard_layout() {
+    let mut d = Desktop::start(&[]);
+    d.panel();
+    let (mut client, _) = d.compositor.open(None, &["--title", "typing here"]);
+    let before = d.panel_strip("HEADLESS-1", 1);
+    // The layout chip (an outlined "US") sits left of the battery, clock and power button; its
+    // right edge is the rightmost column drawn both near the top and near the bottom of the
+    // strip (the other items are shorter).
+    let chip_x = (600..1200u32)
+        .rev()
+        .find(|&x| before.pixel(x, 8) != before.pixel(x, 2) && before.pixel(x, 24) != before.pixel(x, 2))
+        .expect("the layout chip's outline");
+    d.click_at(chip_x as f64 - 10.0, 16.0, None);
+    client.wait_event("modifiers", |e| e["layout"] == 1);
+    d.wait_until("the chip to show the new layout", || d.panel_strip("HEADLESS-1", 1).diff_count(&before, 0) > 0);
+    d.click_at(chip_x as f64 - 10.0, 16.0, None);
+    client.wait_event("modifiers", |e| e["layout"] == 0);
+}
+
+#[test]
+fn every_output_gets_a_panel_as_outputs_come_and_go() {
+    let mut d = Desktop::start(&["HEADLESS-1:1280x800", "HEADLESS-2:1024x768"]);
+    let pid = d.panel();
+    let first = d.panel_strip("HEADLESS-1", 1);
+
+    d.compositor.msg(&["output-remove", "HEADLESS-2"]);
+    d.wait_until("HEADLESS-2 to go", || d.output_names() == ["HEADLESS-1"]);
+    assert!(d.is_running("canopy-panel"), "the panel survives an output going\n{}", d.logs());
+    assert_eq!(d.panel_strip("HEADLESS-1", 1).diff_count(&first, 0), 0, "the other output's panel is untouched");
+
+    d.compositor.msg(&["output-add", "HEADLESS-3", "800x600"]);
+    d.wait_for_panels(&["HEADLESS-3".to_string()]);
+
+    // Even the output the panel started on can go and come back.
+    d.compositor.msg(&["output-remove", "HEADLESS-1"]);
+    d.wait_until("HEADLESS-1 to go", || d.output_names() == ["HEADLESS-3"]);
+    d.compositor.msg(&["output-add", "HEADLESS-1", "1280x800"]);
+    d.wait_for_panels(&["HEADLESS-1".to_string(), "HEADLESS-3".to_string()]);
+    assert_eq!(d.panel_strip("HEADLESS-1", 1).diff_count(&first, 0), 0, "the same panel as before");
+    assert!(d.is_running("canopy-panel"));
+    let _ = pid;
+}
+
+#[test]
+fn an_idle_panel_does_not_use_the_cpu() {
+    let mut d = Desktop::with_host(&[]);
+    let pid = d.panel();
+    let _page = d.compositor.open(Some("web"), &["--title", "page"]);
+    settled_strip(&d, "HEADLESS-1", 1);
+    let before = cpu_ticks(pid);
+    std::thread::sleep(std::time::Duration::from_secs(5));
+    let used = cpu_ticks(pid) - before;
+    let hz = 100; // USER_HZ on Linux
+    eprintln!("idle panel: {used} ticks ({} ms) of CPU in 5 s", used * 1000 / hz);
+    assert!(used <= 2, "an idle panel used {used} ticks of CPU in 5 s");
+}

@@ -1,0 +1,405 @@
+//! A desktop for the shell's end-to-end tests: the real headless compositor, the real shell
+//! programs (panel, launcher, power menu, lock) as its clients, and optionally a real
+//! `canopy-hostd` whose command backend runs a test "VM" (a process session with the guest
+//! proxy and `canopy-agent`) and records power actions in a file.
+
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use canopy_tests::fixture::TIMEOUT;
+use canopy_tests::image::Image;
+use canopy_tests::{bin_path, Compositor};
+
+/// The time the shell programs show, so that screenshots do not depend on the clock.
+pub const TIME: &str = "2026-11-26 14:05";
+/// Height of the panel in logical pixels (its default).
+pub const PANEL_H: u32 = 32;
+
+const VM_SCRIPT: &str = r#"#!/bin/sh
+set -u
+action=$1
+dir="$(dirname "$0")/vms/$2"
+alive() {
+  [ -f "$dir/pid" ] || return 1
+  st=$(cut -d' ' -f3 "/proc/$(cat "$dir/pid")/stat" 2>/dev/null) || return 1
+  [ -n "$st" ] && [ "$st" != Z ]
+}
+case "$action" in
+start)
+  echo start >> "$dir/starts.log"
+  setsid /bin/sh -c '"$1" guest --connect "unix:$2/../../gui-web.sock" --socket "$2/wayland-canopy" >> "$2/proxy.log" 2>&1 &
+                     exec "$3" --config "$2/agent.toml" >> "$2/agent.log" 2>&1' \
+    vm "$CANOPY_PROXY_BIN" "$dir" "$CANOPY_AGENT_BIN" < /dev/null &
+  echo $! > "$dir/pid" ;;
+stop)
+  alive || { rm -f "$dir/pid"; exit 0; }
+  pid=$(cat "$dir/pid")
+  kill -TERM "-$pid" 2>/dev/null
+  n=0
+  while alive; do
+    n=$((n+1))
+    [ $n -eq 250 ] && kill -KILL "-$pid" 2>/dev/null
+    sleep 0.02
+  done
+  rm -f "$dir/pid" ;;
+status)
+  alive ;;
+esac
+"#;
+
+pub struct Desktop {
+    pub compositor: Compositor,
+    pub dir: tempfile::TempDir,
+    hostd: Option<Child>,
+    programs: Vec<(String, Child)>,
+}
+
+/// The compositor config: the test VM's trust level, and Super bound to our launcher.
+fn compositor_config(dir: &Path) -> String {
+    format!(
+        r#"
+[vms.web]
+trust = "untrusted"
+[vms.docs]
+trust = "work"
+
+[keyboard]
+layouts = [{{ layout = "us" }}, {{ layout = "de" }}]
+
+[keybindings]
+"Super" = {{ spawn = ["{launcher}", "--apps", "{apps}", "--hostd", "unix:{dir}/hostd.sock"] }}
+"#,
+        launcher = bin_path("canopy-launcher").display(),
+        apps = dir.join("launcher.toml").display(),
+        dir = dir.display(),
+    )
+}
+
+/// The launcher's fallback app list.
+pub const LAUNCHER_APPS: &str = r#"
+[[app]]
+name = "browser"
+display_name = "Web browser"
+icon = "browser"
+vm = "web"
+trust = "untrusted"
+
+[[app]]
+name = "pdf"
+display_name = "PDF viewer"
+icon = "pdf"
+vm = "docs"
+trust = "work"
+
+[[app]]
+name = "android"
+display_name = "Cloud Android"
+icon = "android"
+vm = "gala-vm"
+trust = "personal"
+
+[[app]]
+name = "windows"
+display_name = "Windows"
+icon = "windows"
+vm = "windows-vm"
+trust = "untrusted"
+"#;
+
+impl Desktop {
+    /// A compositor with these `--output` specs (none: HEADLESS-1 1280x800), no hostd.
+    pub fn start(outputs: &[&str]) -> Desktop {
+        let dir = tempfile::Builder::new().prefix("canopy-shell-e2e-").tempdir().unwrap();
+        std::fs::write(dir.path().join("launcher.toml"), LAUNCHER_APPS).unwrap();
+        // A battery for the panel to show, in a sysfs-like directory of our own.
+        let bat = dir.path().join("power_supply/BAT0");
+        std::fs::create_dir_all(&bat).unwrap();
+        for (k, v) in [("type", "Battery"), ("capacity", "73"), ("status", "Charging")] {
+            std::fs::write(bat.join(k), format!("{v}\n")).unwrap();
+        }
+        let compositor = Compositor::start_with(&compositor_config(dir.path()), outputs);
+        Desktop { compositor, dir, hostd: None, programs: Vec::new() }
+    }
+
+    /// As [`Self::start`], with hostd running: VM `web` (untrusted) offers app `hello`, which
+    /// opens our test client through both proxies; VMs `docs` (work) and `gala` (personal)
+    /// offer apps too but never get that far (no agent); power actions append to `power.log`.
+    pub fn with_host(outputs: &[&str]) -> Desktop {
+        let mut desktop = Self::start(outputs);
+        desktop.start_hostd();
+        desktop
+    }
+
+    pub fn path(&self, rel: &str) -> PathBuf {
+        self.dir.path().join(rel)
+    }
+
+    pub fn hostd_address(&self) -> String {
+        format!("unix:{}", self.path("hostd.sock").display())
+    }
+
+    fn start_hostd(&mut self) {
+        let d = self.dir.path().to_path_buf();
+        let vm = d.join("vms/web");
+        for name in ["web", "docs", "gala"] {
+            std::fs::create_dir_all(d.join("vms").join(name)).unwrap();
+        }
+        std::fs::write(d.join("vm.sh"), VM_SCRIPT).unwrap();
+        let uid = rustix::process::getuid().as_raw();
+
+        let mut gui = Command::new(bin_path("canopy-proxy"));
+        gui.args(["gui", "--vm", "web", "--listen"])
+            .arg(format!("unix:{}", d.join("gui-web.sock").display()))
+            .arg("--compositor")
+            .arg(self.compositor.runtime_dir().join(self.compositor.wayland_display()))
+            .stderr(std::fs::File::create(d.join("proxy-gui.log")).unwrap());
+        self.compositor.client_env(&mut gui);
+        let gui = gui.spawn().expect("canopy-proxy gui");
+        self.compositor.adopt(gui);
+
+        std::fs::write(
+            vm.join("agent.toml"),
+            format!(
+                r#"
+listen = ["unix:{vm}/agent.sock"]
+wayland_display = "{vm}/wayland-canopy"
+runtime_dir = "{vm}"
+[allow]
+uids = [{uid}]
+[apps.hello]
+command = ["{client}", "--title", "hello from the web VM", "--app-id", "org.example.hello", "--color", "2f6fd0"]
+startup_grace_ms = 200
+"#,
+                vm = vm.display(),
+                client = bin_path("canopy-test-client").display(),
+            ),
+        )
+        .unwrap();
+        let vm_cmd = |action: &str| format!(r#"["/bin/sh", "{}/vm.sh", "{action}", "{{vm}}"]"#, d.display());
+        let power = |what: &str| format!(r#"["/bin/sh", "-c", "echo {what} >> {}/power.log"]"#, d.display());
+        std::fs::write(
+            d.join("hostd.toml"),
+            format!(
+                r#"
+listen = ["unix:{d}/hostd.sock"]
+state_dir = "{d}/state"
+[allow]
+uids = [{uid}]
+[default_backend]
+kind = "command"
+start = {start}
+stop = {stop}
+status = {status}
+[power]
+poweroff = {poweroff}
+reboot = {reboot}
+suspend = {suspend}
+[vms.web]
+trust = "untrusted"
+agent = "unix:{vm}/agent.sock"
+[vms.docs]
+trust = "work"
+agent = "unix:{d}/vms/docs/agent.sock"
+[vms.gala]
+trust = "personal"
+agent = "unix:{d}/vms/gala/agent.sock"
+[apps.hello]
+display_name = "Hello"
+icon = "browser"
+vm = "web"
+[apps.pdf]
+display_name = "PDF viewer"
+icon = "pdf"
+vm = "docs"
+[apps.android]
+display_name = "Cloud Android"
+icon = "android"
+vm = "gala"
+"#,
+                d = d.display(),
+                vm = vm.display(),
+                start = vm_cmd("start"),
+                stop = vm_cmd("stop"),
+                status = vm_cmd("status"),
+                poweroff = power("poweroff"),
+                reboot = power("reboot"),
+                suspend = power("suspend"),
+            ),
+        )
+        .unwrap();
+        let hostd = Command::new(bin_path("canopy-hostd"))
+            .arg("--config")
+            .arg(d.join("hostd.toml"))
+            .env("CANOPY_AGENT_BIN", bin_path("canopy-agent"))
+            .env("CANOPY_PROXY_BIN", bin_path("canopy-proxy"))
+            .stderr(std::fs::File::create(d.join("hostd.log")).unwrap())
+            .spawn()
+            .expect("canopy-hostd");
+        self.hostd = Some(hostd);
+        let sock = d.join("hostd.sock");
+        self.wait_until("hostd listens", || sock.exists());
+    }
+
+    /// Starts one of our programs as a local client of the compositor (stderr to NAME.log).
+    pub fn run(&mut self, program: &str, args: &[&str]) -> u32 {
+        let mut cmd = Command::new(bin_path(program));
+        cmd.args(args).stdin(Stdio::null()).stdout(Stdio::null());
+        cmd.stderr(std::fs::File::create(self.path(&format!("{program}.log"))).unwrap());
+        self.compositor.client_env(&mut cmd);
+        if self.hostd.is_some() {
+            cmd.env("CANOPY_HOSTD", self.hostd_address());
+        } else {
+            // No hostd: point at a socket that does not exist, never at a real one.
+            cmd.env("CANOPY_HOSTD", format!("unix:{}", self.path("no-hostd.sock").display()));
+        }
+        let child = cmd.spawn().unwrap_or_else(|e| panic!("starting {program}: {e}"));
+        let pid = child.id();
+        self.programs.push((program.to_string(), child));
+        pid
+    }
+
+    /// The panel with a fixed time and our battery directory.
+    pub fn panel(&mut self) -> u32 {
+        let supply = self.path("power_supply");
+        let pid = self.run("canopy-panel", &["--time", TIME, "--power-supply", supply.to_str().unwrap()]);
+        self.wait_for_panels(&self.output_names());
+        pid
+    }
+
+    pub fn output_names(&self) -> Vec<String> {
+        let outputs = self.compositor.msg(&["outputs"]);
+        outputs.as_array().unwrap().iter().map(|o| o["name"].as_str().unwrap().to_string()).collect()
+    }
+
+    /// The area each output keeps free of windows, as the compositor reports it.
+    pub fn usable_y(&self, output: &str) -> i64 {
+        let outputs = self.compositor.msg(&["outputs"]);
+        let o = outputs.as_array().unwrap().iter().find(|o| o["name"] == output).unwrap().clone();
+        o["usable"]["y"].as_i64().unwrap() - o["logical"]["y"].as_i64().unwrap()
+    }
+
+    /// Waits until every named output has a panel: its exclusive zone is reserved and its
+    /// strip is drawn in the panel's background colour.
+    pub fn wait_for_panels(&self, outputs: &[String]) {
+        let bg = panel_background();
+        for o in outputs {
+            self.wait_until(&format!("a panel on {o}"), || {
+                self.usable_y(o) == PANEL_H as i64 && self.compositor.screenshot_of(Some(o)).pixel(600, 2) == bg
+            });
+        }
+    }
+
+    /// The panel strip of an output, in device pixels.
+    pub fn panel_strip(&self, output: &str, scale: u32) -> Image {
+        let img = self.compositor.screenshot_of(Some(output));
+        img.crop(0, 0, img.width, PANEL_H * scale)
+    }
+
+    /// Whether a program we started is still running.
+    pub fn is_running(&mut self, program: &str) -> bool {
+        self.programs.iter_mut().filter(|(p, _)| p == program).any(|(_, c)| matches!(c.try_wait(), Ok(None)))
+    }
+
+    pub fn wait_exit(&mut self, program: &str) {
+        let start = Instant::now();
+        while self.is_running(program) {
+            assert!(start.elapsed() < TIMEOUT, "{program} did not exit\n{}", self.logs());
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    pub fn logs(&self) -> String {
+        let mut out = String::new();
+        for entry in std::fs::read_dir(self.dir.path()).unwrap().flatten() {
+            let p = entry.path();
+            if p.extension().is_some_and(|e| e == "log") {
+                out += &format!("--- {}\n{}\n", p.display(), std::fs::read_to_string(&p).unwrap_or_default());
+            }
+        }
+        out + &format!("--- compositor\n{}", self.compositor.log())
+    }
+
+    pub fn wait_until(&self, what: &str, mut cond: impl FnMut() -> bool) {
+        let start = Instant::now();
+        let mut pause = Duration::from_millis(5);
+        while !cond() {
+            assert!(start.elapsed() < TIMEOUT, "timed out waiting for {what}\n{}", self.logs());
+            std::thread::sleep(pause);
+            pause = (pause * 2).min(Duration::from_millis(100));
+        }
+    }
+
+    /// Moves the pointer to a global logical position and clicks `button` (left by default).
+    pub fn click_at(&self, x: f64, y: f64, button: Option<&str>) {
+        self.compositor.msg(&["pointer-move", &x.to_string(), &y.to_string()]);
+        match button {
+            Some(b) => self.compositor.msg(&["click", b]),
+            None => self.compositor.msg(&["click"]),
+        };
+    }
+
+    /// Lines of the power actions hostd ran.
+    pub fn power_log(&self) -> Vec<String> {
+        std::fs::read_to_string(self.path("power.log")).unwrap_or_default().lines().map(str::to_string).collect()
+    }
+}
+
+impl Drop for Desktop {
+    fn drop(&mut self) {
+        for (_, c) in &mut self.programs {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+        if let Some(h) = &mut self.hostd {
+            let _ = h.kill();
+            let _ = h.wait();
+            for vm in ["web", "docs", "gala"] {
+                let _ = Command::new("/bin/sh").arg(self.dir.path().join("vm.sh")).args(["stop", vm]).status();
+            }
+        }
+        if std::thread::panicking() {
+            eprintln!("{}", self.logs());
+        }
+    }
+}
+
+pub fn theme() -> canopy_themes::Theme {
+    canopy_themes::Theme::default()
+}
+
+pub fn panel_background() -> [u8; 3] {
+    canopy_tests::fixture::rgb(theme().desktop.panel_background)
+}
+
+/// Left edges (device x) of the VM-colour squares that mark window buttons in a panel strip.
+pub fn window_markers(strip: &Image, colour: [u8; 3], scale: u32) -> Vec<u32> {
+    let y = PANEL_H * scale / 2;
+    let mut xs = Vec::new();
+    let mut run = 0;
+    for x in 0..strip.width {
+        if strip.pixel(x, y) == colour {
+            run += 1;
+        } else {
+            // The marker is a 10-logical-pixel square (rows 11..=20). VM status dots are
+            // round and smaller, so their rows 4 above the middle are not solid colour.
+            let x0 = x - run;
+            if run >= 8 * scale && run <= 11 * scale && strip.pixel(x0 + run / 2, y - 4 * scale) == colour {
+                xs.push(x0);
+            }
+            run = 0;
+        }
+    }
+    xs
+}
+
+/// CPU time (user + system) a process has used, in clock ticks.
+pub fn cpu_ticks(pid: u32) -> u64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap();
+    // Fields after the command name, which is in parentheses and may contain spaces.
+    let rest = &stat[stat.rfind(')').unwrap() + 2..];
+    let f: Vec<&str> = rest.split_whitespace().collect();
+    f[11].parse::<u64>().unwrap() + f[12].parse::<u64>().unwrap()
+}
