@@ -148,3 +148,28 @@ fn an_idle_panel_does_not_use_the_cpu() {
     eprintln!("idle panel: {used} ticks ({} ms) of CPU in 5 s", used * 1000 / hz);
     assert!(used <= 2, "an idle panel used {used} ticks of CPU in 5 s");
 }
+
+#[test]
+fn the_launcher_and_power_buttons_open_their_overlays_on_that_output() {
+    let mut d = Desktop::start(&["HEADLESS-1:1280x800", "HEADLESS-2:1024x768"]);
+    d.panel();
+    let background = rgb(theme().desktop.background);
+    let corner = |d: &Desktop, o: &str| {
+        let img = d.compositor.screenshot_of(Some(o));
+        img.pixel(5, img.height - 5)
+    };
+    // HEADLESS-2 sits right of HEADLESS-1 in the global space: its launcher button is at
+    // x = 1280 + 16.
+    d.click_at(1296.0, 16.0, None);
+    d.wait_until("the launcher on HEADLESS-2", || corner(&d, "HEADLESS-2") != background);
+    assert_eq!(corner(&d, "HEADLESS-1"), background, "nothing over the other output");
+    d.compositor.msg(&["key", "Escape"]);
+    d.wait_until("the launcher to close", || corner(&d, "HEADLESS-2") == background);
+
+    // The power button, at the right end of HEADLESS-1's panel.
+    d.click_at(1264.0, 16.0, None);
+    d.wait_until("the power menu on HEADLESS-1", || corner(&d, "HEADLESS-1") != background);
+    assert_eq!(corner(&d, "HEADLESS-2"), background);
+    d.compositor.msg(&["key", "Escape"]);
+    d.wait_until("the power menu to close", || corner(&d, "HEADLESS-1") == background);
+}
