@@ -405,7 +405,11 @@ pub fn run<A: App>(app: A, theme: Theme) -> anyhow::Result<i32> {
     }
     while shell.core.exit.is_none() {
         shell.flush();
-        event_loop.dispatch(None, &mut shell)?;
+        if let Err(e) = event_loop.dispatch(None, &mut shell) {
+            // The compositor quit (log out) or dropped us: nothing left to show.
+            tracing::info!("the Wayland connection ended: {e}");
+            return Ok(0);
+        }
     }
     shell.flush();
     Ok(shell.core.exit.unwrap_or(0))
