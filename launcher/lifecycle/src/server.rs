@@ -18,14 +18,21 @@ use crate::transport::{Listener, Peer, Stream};
 const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(5);
 const WRITE_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// Accept connections on a thread of their own, one thread per connection, at most `limit` at
-/// once (more are closed at once, with a log line).
-pub fn spawn_acceptor<F>(listener: Listener, limit: usize, on_conn: F) -> std::io::Result<JoinHandle<()>>
+/// Most connections of peers that will be refused, handled at once. They are counted apart, so
+/// that a VM hammering a port it may not use never takes the places of allowed peers.
+const REFUSED_LIMIT: usize = 16;
+
+/// Accept connections on a thread of their own, one thread per connection: at most `limit`
+/// at once from peers that `allowed` admits, and a few from others (who only get their refusal).
+/// More are closed at once, with a log line.
+pub fn spawn_acceptor<A, F>(listener: Listener, limit: usize, allowed: A, on_conn: F) -> std::io::Result<JoinHandle<()>>
 where
+    A: Fn(&Peer) -> bool + Send + 'static,
     F: Fn(Stream, Peer) + Send + Sync + 'static,
 {
     let on_conn = Arc::new(on_conn);
     let active = Arc::new(AtomicUsize::new(0));
+    let refusing = Arc::new(AtomicUsize::new(0));
     std::thread::Builder::new().name(format!("accept {}", listener.address())).spawn(move || loop {
         let (stream, peer) = match listener.accept() {
             Ok(c) => c,
@@ -36,17 +43,22 @@ where
                 continue;
             }
         };
-        if active.fetch_add(1, Ordering::SeqCst) >= limit {
-            active.fetch_sub(1, Ordering::SeqCst);
-            tracing::warn!("{peer}: refused, already {limit} connections");
+        let (counter, max) = if allowed(&peer) { (active.clone(), limit) } else { (refusing.clone(), REFUSED_LIMIT) };
+        if counter.fetch_add(1, Ordering::SeqCst) >= max {
+            counter.fetch_sub(1, Ordering::SeqCst);
+            tracing::warn!("{peer}: closed at once, already {max} such connections");
             continue;
         }
-        let (on_conn, active) = (on_conn.clone(), active.clone());
-        let spawned = std::thread::Builder::new().name(format!("conn {peer}")).spawn(move || {
-            on_conn(stream, peer);
-            active.fetch_sub(1, Ordering::SeqCst);
+        let on_conn = on_conn.clone();
+        let spawned = std::thread::Builder::new().name(format!("conn {peer}")).spawn({
+            let counter = counter.clone();
+            move || {
+                on_conn(stream, peer);
+                counter.fetch_sub(1, Ordering::SeqCst);
+            }
         });
         if let Err(e) = spawned {
+            counter.fetch_sub(1, Ordering::SeqCst);
             tracing::warn!("{peer}: cannot start a thread: {e}");
         }
     })

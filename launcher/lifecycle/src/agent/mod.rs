@@ -36,8 +36,9 @@ impl Agent {
             let listener = Listener::bind(addr).map_err(|e| format!("cannot listen on {addr}: {e}"))?;
             sockets.extend(listener.unix_path().map(PathBuf::from));
             tracing::info!("listening on {addr}");
-            let me = self.clone();
-            spawn_acceptor(listener, MAX_CONNECTIONS, move |stream, peer| me.serve(stream, peer))
+            let (me, check) = (self.clone(), self.clone());
+            let allowed = move |peer: &Peer| check.peer_allowed(peer).is_ok();
+            spawn_acceptor(listener, MAX_CONNECTIONS, allowed, move |stream, peer| me.serve(stream, peer))
                 .map_err(|e| format!("cannot start a thread: {e}"))?;
         }
         if let Some(sig) = signals.forever().next() {

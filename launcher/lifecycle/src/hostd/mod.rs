@@ -106,8 +106,9 @@ impl Daemon {
         for addr in &self.config.listen {
             let listener = Listener::bind(addr).map_err(|e| format!("cannot listen on {addr}: {e}"))?;
             tracing::info!("listening on {addr}");
-            let me = self.clone();
-            let t = spawn_acceptor(listener, MAX_CONNECTIONS, move |stream, peer| me.serve(stream, peer))
+            let (me, check) = (self.clone(), self.clone());
+            let allowed = move |peer: &Peer| check.peer_allowed(peer).is_ok();
+            let t = spawn_acceptor(listener, MAX_CONNECTIONS, allowed, move |stream, peer| me.serve(stream, peer))
                 .map_err(|e| format!("cannot start a thread: {e}"))?;
             acceptors.push(t);
         }

@@ -233,8 +233,13 @@ display_app = "win-display"
 
     fn start_gui_agent(&mut self) {
         let log = std::fs::File::create(self.path("vms/gui/agent.log")).unwrap();
-        let child =
-            Command::new(AGENT).arg("--config").arg(self.path("vms/gui/agent.toml")).stderr(log).spawn().unwrap();
+        let child = Command::new(AGENT)
+            .arg("--config")
+            .arg(self.path("vms/gui/agent.toml"))
+            .stdout(Stdio::null())
+            .stderr(log)
+            .spawn()
+            .unwrap();
         self.gui_agent = Some(child);
     }
 
@@ -250,6 +255,7 @@ display_app = "win-display"
             // Programs a test puts in DIR/bin come first (a stand-in systemctl).
             .env("PATH", format!("{}:{}", self.path("bin").display(), std::env::var("PATH").unwrap_or_default()))
             .env("RUST_LOG", "debug")
+            .stdout(Stdio::null())
             .stderr(log)
             .spawn()
             .unwrap();
