@@ -129,6 +129,7 @@ vm = "web"
             .env("CANOPY_AGENT_BIN", bin_path("canopy-agent"))
             .env("CANOPY_PROXY_BIN", bin_path("canopy-proxy"))
             .env("RUST_LOG", "debug")
+            .stdout(Stdio::null())
             .stderr(std::fs::File::create(d.join("hostd.log")).unwrap())
             .spawn()
             .expect("canopy-hostd");
