@@ -5,11 +5,13 @@
 pub mod backend;
 pub mod cli;
 pub mod client;
+pub mod clipboard;
 pub mod config;
 pub mod cursor;
 pub mod decorations;
 pub mod frame;
 pub mod handlers;
+pub mod idle;
 pub mod input;
 pub mod ipc;
 pub mod notice;

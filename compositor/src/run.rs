@@ -31,6 +31,8 @@ pub fn run(args: RunArgs) -> anyhow::Result<()> {
     for argv in autostart {
         crate::spawn::spawn(&argv, &session.state.canopy.socket_name, &session.state.canopy.ipc_path);
     }
+    let mut session = session;
+    session.state.start_idle_timer();
     session.run()
 }
 

@@ -90,6 +90,11 @@ pub struct Canopy {
     pub pending_keyboard_focus:
         Option<(Option<smithay::reexports::wayland_server::protocol::wl_surface::WlSurface>, smithay::utils::Serial)>,
     pub notices: Vec<crate::notice::Notice>,
+    pub clipboard: crate::clipboard::ClipboardState,
+    /// When the last input event arrived (idle lock).
+    pub last_input: Instant,
+    /// The lock program was started for the current idle period.
+    pub idle_lock_started: bool,
     /// Index of the active keyboard layout.
     pub layout_index: u32,
     /// Alt was released while the switcher was up.
@@ -154,7 +159,14 @@ impl Canopy {
         let xdg_decoration_state = XdgDecorationState::new::<State>(&dh);
         let layer_shell_state =
             WlrLayerShellState::new_with_filter::<State, _>(&dh, |c| may_see_global(c, "zwlr_layer_shell_v1"));
-        let shm_state = ShmState::new::<State>(&dh, vec![]);
+        // Beyond the required Argb8888/Xrgb8888: the byte order tiny-skia and pixman draw in.
+        let shm_state = ShmState::new::<State>(
+            &dh,
+            vec![
+                smithay::reexports::wayland_server::protocol::wl_shm::Format::Abgr8888,
+                smithay::reexports::wayland_server::protocol::wl_shm::Format::Xbgr8888,
+            ],
+        );
         let output_manager_state = OutputManagerState::new_with_xdg_output::<State>(&dh);
         let mut seat_state = SeatState::new();
         let data_device_state = DataDeviceState::new::<State>(&dh);
@@ -239,6 +251,9 @@ impl Canopy {
             focused_window: None,
             pending_keyboard_focus: None,
             notices: Vec::new(),
+            clipboard: Default::default(),
+            last_input: Instant::now(),
+            idle_lock_started: false,
             layout_index: 0,
             switcher_done: false,
             focus_history: Vec::new(),

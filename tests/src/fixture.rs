@@ -287,6 +287,29 @@ impl Client {
         }
     }
 
+    /// A point in the event stream: take it before an action, then wait with
+    /// [`Client::wait_event_since`] for what the action caused.
+    pub fn mark(&mut self) -> usize {
+        self.events();
+        self.seen.len()
+    }
+
+    /// Wait for an event named `name` received after `mark`.
+    pub fn wait_event_since(&mut self, mark: usize, name: &str) -> Value {
+        let start = mark.min(self.seen.len());
+        let deadline = Instant::now() + TIMEOUT;
+        loop {
+            if let Some(v) = self.seen[start..].iter().find(|v| v["event"] == name) {
+                return v.clone();
+            }
+            let left = deadline.saturating_duration_since(Instant::now());
+            match self.events.recv_timeout(left) {
+                Ok(v) => self.seen.push(v),
+                Err(_) => panic!("timed out waiting for a new {name} event; saw {:?}", self.seen),
+            }
+        }
+    }
+
     /// Events received so far (without waiting).
     pub fn events(&mut self) -> &[Value] {
         while let Ok(v) = self.events.try_recv() {

@@ -16,6 +16,10 @@ pub enum Action {
     FocusNext,
     FocusPrev,
     SwitchLayout,
+    /// Copy the focused VM's clipboard into the global clipboard.
+    ClipboardCopy,
+    /// Offer the global clipboard to the focused VM, once.
+    ClipboardPaste,
     Quit,
     /// Run a program (argv, no shell), with WAYLAND_DISPLAY and CANOPY_SOCKET set.
     Spawn(Vec<String>),
@@ -134,6 +138,8 @@ const DEFAULTS: &[(&str, &str)] = &[
     ("Super+F", "fullscreen"),
     ("Super+Space", "switch-layout"),
     ("Ctrl+Alt+BackSpace", "quit"),
+    ("Ctrl+Shift+C", "clipboard-copy"),
+    ("Ctrl+Shift+V", "clipboard-paste"),
 ];
 
 impl Keybindings {
@@ -150,6 +156,8 @@ impl Keybindings {
                 "fullscreen" => Action::Fullscreen,
                 "switch-layout" => Action::SwitchLayout,
                 "quit" => Action::Quit,
+                "clipboard-copy" => Action::ClipboardCopy,
+                "clipboard-paste" => Action::ClipboardPaste,
                 other => unreachable!("default action {other}"),
             };
             map.insert(KeyCombo::parse(combo).expect("default combos parse"), action);

@@ -64,7 +64,7 @@ fn yes() -> bool {
 }
 
 /// The file as written; [`Config`] is the validated result.
-#[derive(Debug, Clone, Deserialize, Default)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawConfig {
     #[serde(default)]
@@ -83,6 +83,20 @@ struct RawConfig {
     outputs: Vec<OutputConfig>,
     #[serde(default)]
     autostart: Vec<Vec<String>>,
+    #[serde(default)]
+    clipboard: crate::clipboard::policy::ClipboardConfig,
+    #[serde(default = "default_idle")]
+    idle_lock_seconds: u64,
+    #[serde(default = "default_lock_command")]
+    lock_command: Vec<String>,
+}
+
+fn default_idle() -> u64 {
+    600
+}
+
+fn default_lock_command() -> Vec<String> {
+    vec!["canopy-lock".into()]
 }
 
 #[derive(Debug, Clone)]
@@ -95,11 +109,18 @@ pub struct Config {
     pub keyboard: KeyboardConfig,
     pub outputs: Vec<OutputConfig>,
     pub autostart: Vec<Vec<String>>,
+    pub clipboard: crate::clipboard::policy::ClipboardConfig,
+    /// Lock the screen after this long without input; 0 never locks.
+    pub idle_lock_seconds: u64,
+    pub lock_command: Vec<String>,
 }
 
 impl Default for Config {
+    /// What an empty file means: every serde default applies.
     fn default() -> Self {
-        Self::from_raw(RawConfig::default(), None).expect("the built-in defaults are valid")
+        let mut c = Self::from_file(&TomlFile::from_text("<defaults>", "")).expect("the built-in defaults are valid");
+        c.path = None;
+        c
     }
 }
 
@@ -181,6 +202,10 @@ impl Config {
                 }
             }
         }
+        raw.clipboard.validate().map_err(|(k, m)| err(&format!("clipboard.{k}"), m))?;
+        if raw.lock_command.first().is_none_or(|p| p.is_empty()) {
+            return Err(err("lock_command", "a command needs at least a program".into()));
+        }
         for (i, cmd) in raw.autostart.iter().enumerate() {
             if cmd.is_empty() || cmd[0].is_empty() {
                 return Err(err(&format!("autostart.{i}"), "a command needs at least a program".into()));
@@ -195,6 +220,9 @@ impl Config {
             keyboard: raw.keyboard,
             outputs: raw.outputs,
             autostart: raw.autostart,
+            clipboard: raw.clipboard,
+            idle_lock_seconds: raw.idle_lock_seconds,
+            lock_command: raw.lock_command,
         })
     }
 

@@ -5,8 +5,6 @@ use smithay::input::pointer::CursorImageStatus;
 use smithay::input::{Seat, SeatHandler, SeatState};
 use smithay::reexports::wayland_server::protocol::wl_surface::WlSurface;
 use smithay::reexports::wayland_server::Resource;
-use smithay::wayland::selection::data_device::set_data_device_focus;
-use smithay::wayland::selection::primary_selection::set_primary_focus;
 
 use crate::state::State;
 
@@ -19,12 +17,10 @@ impl SeatHandler for State {
         &mut self.canopy.seat_state
     }
 
-    fn focus_changed(&mut self, seat: &Seat<Self>, focused: Option<&WlSurface>) {
-        // Selections are offered only to the client with keyboard focus.
-        let dh = &self.canopy.display_handle;
-        let client = focused.and_then(|s| dh.get_client(s.id()).ok());
-        set_data_device_focus(dh, seat, client.clone());
-        set_primary_focus(dh, seat, client);
+    fn focus_changed(&mut self, _seat: &Seat<Self>, focused: Option<&WlSurface>) {
+        // Selections are offered only to the focused client, and only within its domain.
+        let client = focused.and_then(|s| self.canopy.display_handle.get_client(s.id()).ok());
+        self.canopy.update_selection_focus_for(client);
     }
 
     fn cursor_image(&mut self, _seat: &Seat<Self>, image: CursorImageStatus) {

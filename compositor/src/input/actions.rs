@@ -28,6 +28,8 @@ impl State {
                     self.canopy.set_fullscreen(&w, !full, None);
                 }
             }
+            Action::ClipboardCopy => self.canopy.global_clipboard_copy(),
+            Action::ClipboardPaste => self.canopy.global_clipboard_paste(),
             Action::FocusNext => self.switch_focus(1),
             Action::FocusPrev => self.switch_focus(-1),
             Action::SwitchLayout => {

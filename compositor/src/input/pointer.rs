@@ -23,6 +23,13 @@ impl State {
         let pick = self.canopy.pick(pos);
         self.canopy.set_hover(pick.window.as_ref(), pick.decoration);
         let serial = SERIAL_COUNTER.next_serial();
+        // A cursor image belongs to the surface that set it: leaving that surface (for another
+        // client, or a frame) restores the compositor's own, so no VM's cursor outlives its window.
+        let old = pointer.current_focus();
+        if old.as_ref() != pick.surface.as_ref().map(|(s, _)| s) && !pointer.is_grabbed() {
+            self.canopy.cursor_status = smithay::input::pointer::CursorImageStatus::default_named();
+        }
+        self.canopy.last_input = std::time::Instant::now();
         pointer.motion(self, pick.surface, &MotionEvent { location: pos, serial, time });
         pointer.frame(self);
         if self.backend.draws_cursor() {
@@ -32,33 +39,52 @@ impl State {
 
     pub fn on_pointer_button(&mut self, button: u32, state: ButtonState, time: u32) {
         self.apply_pending_focus();
+        self.canopy.last_input = std::time::Instant::now();
         let Some(pointer) = self.canopy.seat.get_pointer() else { return };
         let serial = SERIAL_COUNTER.next_serial();
         let pos = self.canopy.pointer_location();
         let mut grab = None;
-        if pressed(state) && !pointer.is_grabbed() && !self.canopy.lock.is_locked() {
-            let pick = self.canopy.pick(pos);
-            if let Some(w) = &pick.window {
-                self.canopy.focus_window(w);
-                if let (Some(hit), BTN_LEFT) = (pick.decoration, button) {
-                    grab = self.decoration_press(w.clone(), hit, pos);
-                }
-            } else if let Some(layer) = &pick.layer {
-                use smithay::wayland::shell::wlr_layer::KeyboardInteractivity;
-                if layer.cached_state().keyboard_interactivity != KeyboardInteractivity::None {
-                    self.canopy.set_keyboard_focus(Some(layer.wl_surface().clone()));
-                }
-            }
-            self.apply_pending_focus();
+        let was_grabbed = pointer.is_grabbed();
+        if pressed(state) && !was_grabbed && !self.canopy.lock.is_locked() {
+            grab = self.click_focus(pos, button);
         }
         pointer.button(self, &ButtonEvent { button, state, serial, time });
         pointer.frame(self);
+        // A click outside a popup's grab ends the grab; it must still focus what was clicked,
+        // so no popup can keep the keyboard once the user clicks elsewhere.
+        if pressed(state) && was_grabbed && !pointer.is_grabbed() && !self.canopy.lock.is_locked() {
+            self.click_focus(pos, 0);
+        }
         if let Some((w, kind, start)) = grab {
             match kind {
                 GrabKind::Move => self.start_move(w, start, Focus::Clear),
                 GrabKind::Resize(edges) => self.start_resize(w, start, edges),
             }
         }
+    }
+
+    /// Focus (and raise) what is under the pointer; a left press on decorations may start a
+    /// move or resize, returned for the caller to begin once the press is delivered.
+    fn click_focus(
+        &mut self,
+        pos: Point<f64, Logical>,
+        button: u32,
+    ) -> Option<(crate::shell::window::WindowElement, GrabKind, GrabStartData<State>)> {
+        let pick = self.canopy.pick(pos);
+        let mut grab = None;
+        if let Some(w) = &pick.window {
+            self.canopy.focus_window(w);
+            if let (Some(hit), BTN_LEFT) = (pick.decoration, button) {
+                grab = self.decoration_press(w.clone(), hit, pos);
+            }
+        } else if let Some(layer) = &pick.layer {
+            use smithay::wayland::shell::wlr_layer::KeyboardInteractivity;
+            if layer.cached_state().keyboard_interactivity != KeyboardInteractivity::None {
+                self.canopy.set_keyboard_focus(Some(layer.wl_surface().clone()));
+            }
+        }
+        self.apply_pending_focus();
+        grab
     }
 
     pub fn on_pointer_axis(&mut self, frame: AxisFrame) {

@@ -31,6 +31,25 @@ impl State {
         match request {
             Request::Windows => Ok(self.canopy.windows_json()),
             Request::Outputs => Ok(self.canopy.outputs_json()),
+            Request::Cursor => {
+                use smithay::input::pointer::CursorImageStatus;
+                use smithay::reexports::wayland_server::Resource;
+                let p = self.canopy.pointer_location();
+                let (image, owner) = match &self.canopy.cursor_status {
+                    CursorImageStatus::Hidden => ("hidden", None),
+                    CursorImageStatus::Named(_) => ("default", None),
+                    CursorImageStatus::Surface(s) => {
+                        let owner = self
+                            .canopy
+                            .display_handle
+                            .get_client(s.id())
+                            .ok()
+                            .map(|c| crate::clipboard::Domain::of_client(&c));
+                        ("client", owner.map(|d| d.name().to_string()))
+                    }
+                };
+                Ok(json!({ "x": p.x, "y": p.y, "image": image, "set_by": owner }))
+            }
             Request::Version => Ok(json!({ "version": env!("CARGO_PKG_VERSION"), "backend": self.backend.name() })),
             Request::Screenshot { output, file } => {
                 let output = match &output {

@@ -39,6 +39,8 @@ pub enum Request {
     ReloadConfig,
     /// The compositor's version and backend.
     Version,
+    /// Where the pointer is and whose cursor image is shown.
+    Cursor,
     /// Headless: move the pointer to global coordinates.
     #[command(allow_negative_numbers = true)]
     PointerMove { x: f64, y: f64 },

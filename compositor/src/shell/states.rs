@@ -128,6 +128,11 @@ impl Canopy {
             });
             self.space.map_element(w.clone(), geo.loc, false);
             self.raise_window(w);
+            if let Some(vm) = w.vm() {
+                // The strip shows the colour; this says which VM now owns the screen.
+                let accent = crate::trust::colours(&self.config, Some(vm)).focused;
+                self.show_notice(format!("[{vm}] is fullscreen: Super+F or Alt+Tab leaves"), Some(accent));
+            }
         } else {
             let restore = {
                 let mut st = w.data.state.borrow_mut();

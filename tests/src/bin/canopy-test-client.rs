@@ -27,6 +27,19 @@ use wayland_client::protocol::{wl_keyboard, wl_output, wl_pointer, wl_seat, wl_s
 use wayland_client::{Connection, QueueHandle};
 use wayland_protocols::xdg::shell::client::xdg_positioner::{Anchor, ConstraintAdjustment, Gravity};
 
+use smithay_client_toolkit::data_device_manager::data_device::{DataDevice, DataDeviceHandler};
+use smithay_client_toolkit::data_device_manager::data_offer::{DataOfferHandler, DragOffer};
+use smithay_client_toolkit::data_device_manager::data_source::{CopyPasteSource, DataSourceHandler};
+use smithay_client_toolkit::data_device_manager::{DataDeviceManagerState, WritePipe};
+use wayland_client::protocol::wl_data_device::WlDataDevice;
+use wayland_client::protocol::wl_data_device_manager::DndAction;
+use wayland_client::protocol::wl_data_source::WlDataSource;
+
+/// Keys that drive the clipboard in tests: F6 copies `--copy` text, F5 pastes.
+const COPY_KEY: u32 = 0xffc3;
+const PASTE_KEY: u32 = 0xffc2;
+const TEXT_MIME: &str = "text/plain;charset=utf-8";
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 enum Decorations {
     /// Ask for server-side decorations.
@@ -66,6 +79,18 @@ struct Args {
     /// Redraw every frame with a bar moving across the window (for benchmarks).
     #[arg(long)]
     animate: bool,
+    /// Open a popup with a grab when the window is clicked.
+    #[arg(long)]
+    grab_popup: bool,
+    /// Set a cursor surface of its own (16×16 magenta) whenever the pointer enters.
+    #[arg(long)]
+    custom_cursor: bool,
+    /// MIME type F6 offers the copied text as (default: text/plain;charset=utf-8 and text/plain).
+    #[arg(long)]
+    copy_mime: Option<String>,
+    /// Text that F6 copies to the clipboard (F5 pastes and prints what arrived).
+    #[arg(long)]
+    copy: Option<String>,
     /// Exit after this many seconds.
     #[arg(long)]
     exit_after: Option<f64>,
@@ -119,6 +144,14 @@ struct Client {
     colour: [u8; 3],
     size: (u32, u32),
     drawn: Option<(u32, u32)>,
+    data_manager: Option<DataDeviceManagerState>,
+    data_device: Option<DataDevice>,
+    copy_text: Option<String>,
+    copy_mime: Option<String>,
+    grab_popup: bool,
+    custom_cursor: bool,
+    cursor_surface: Option<wl_surface::WlSurface>,
+    sources: Vec<CopyPasteSource>,
     /// Frame counter of `--animate`; None when not animating.
     phase: Option<u32>,
     exit: bool,
@@ -289,6 +322,9 @@ impl SeatHandler for Client {
     fn new_capability(&mut self, _: &Connection, qh: &QueueHandle<Self>, seat: wl_seat::WlSeat, cap: Capability) {
         if cap == Capability::Keyboard && self.keyboard.is_none() {
             self.keyboard = self.seat.get_keyboard(qh, &seat, None).ok();
+            if let Some(m) = &self.data_manager {
+                self.data_device = Some(m.get_data_device(qh, &seat));
+            }
         }
         if cap == Capability::Pointer && self.pointer.is_none() {
             self.pointer = self.seat.get_pointer(qh, &seat).ok();
@@ -321,8 +357,20 @@ impl KeyboardHandler for Client {
     ) {
         emit(json!({ "event": "keyboard-leave" }));
     }
-    fn press_key(&mut self, _: &Connection, _: &QueueHandle<Self>, _: &wl_keyboard::WlKeyboard, _: u32, e: KeyEvent) {
+    fn press_key(
+        &mut self,
+        _: &Connection,
+        qh: &QueueHandle<Self>,
+        _: &wl_keyboard::WlKeyboard,
+        serial: u32,
+        e: KeyEvent,
+    ) {
         emit(json!({ "event": "key", "keysym": e.keysym.raw(), "utf8": e.utf8 }));
+        if e.keysym.raw() == COPY_KEY {
+            self.copy(qh, serial);
+        } else if e.keysym.raw() == PASTE_KEY {
+            self.paste();
+        }
     }
     fn repeat_key(&mut self, _: &Connection, _: &QueueHandle<Self>, _: &wl_keyboard::WlKeyboard, _: u32, _: KeyEvent) {}
     fn release_key(&mut self, _: &Connection, _: &QueueHandle<Self>, _: &wl_keyboard::WlKeyboard, _: u32, _: KeyEvent) {
@@ -346,19 +394,31 @@ impl PointerHandler for Client {
     fn pointer_frame(
         &mut self,
         _: &Connection,
-        _: &QueueHandle<Self>,
-        _: &wl_pointer::WlPointer,
+        qh: &QueueHandle<Self>,
+        pointer: &wl_pointer::WlPointer,
         events: &[PointerEvent],
     ) {
         for e in events {
             match e.kind {
-                PointerEventKind::Enter { .. } => {
-                    emit(json!({ "event": "pointer-enter", "x": e.position.0, "y": e.position.1 }))
+                PointerEventKind::Enter { serial } => {
+                    emit(json!({ "event": "pointer-enter", "x": e.position.0, "y": e.position.1 }));
+                    if self.custom_cursor {
+                        self.set_cursor(qh, pointer, serial);
+                    }
                 }
                 PointerEventKind::Leave { .. } => emit(json!({ "event": "pointer-leave" })),
-                PointerEventKind::Press { button, .. } => emit(
-                    json!({ "event": "button", "button": button, "pressed": true, "x": e.position.0, "y": e.position.1 }),
-                ),
+                PointerEventKind::Press { button, serial, .. } => {
+                    emit(
+                        json!({ "event": "button", "button": button, "pressed": true, "x": e.position.0, "y": e.position.1 }),
+                    );
+                    if self.grab_popup && self.popup.is_none() {
+                        self.open_popup(qh);
+                        if let (Some(p), Some(seat)) = (&self.popup, self.seat.seats().next()) {
+                            p.xdg_popup().grab(&seat, serial);
+                            emit(json!({ "event": "popup-grab" }));
+                        }
+                    }
+                }
                 PointerEventKind::Release { button, .. } => {
                     emit(json!({ "event": "button", "button": button, "pressed": false }))
                 }
@@ -427,6 +487,14 @@ fn main() -> anyhow::Result<()> {
         colour: parse_colour(&args.color),
         size,
         drawn: None,
+        data_manager: DataDeviceManagerState::bind(&globals, &qh).ok(),
+        data_device: None,
+        copy_text: args.copy.clone(),
+        copy_mime: args.copy_mime.clone(),
+        grab_popup: args.grab_popup,
+        custom_cursor: args.custom_cursor,
+        cursor_surface: None,
+        sources: Vec::new(),
         phase: args.animate.then_some(0),
         exit: false,
         overdraw: args.overdraw,
@@ -439,4 +507,108 @@ fn main() -> anyhow::Result<()> {
     }
     emit(json!({ "event": "exit" }));
     Ok(())
+}
+
+impl Client {
+    fn copy(&mut self, qh: &QueueHandle<Self>, serial: u32) {
+        let (Some(m), Some(d), Some(_)) = (&self.data_manager, &self.data_device, &self.copy_text) else { return };
+        let types = match &self.copy_mime {
+            Some(m) => vec![m.as_str()],
+            None => vec![TEXT_MIME, "text/plain"],
+        };
+        let source = m.create_copy_paste_source(qh, types);
+        source.set_selection(d, serial);
+        self.sources.push(source);
+        emit(json!({ "event": "copied" }));
+    }
+
+    /// Read the current selection offer's text on a thread and print it.
+    fn paste(&mut self) {
+        let offer = self.data_device.as_ref().and_then(|d| d.data().selection_offer());
+        let Some(offer) = offer else {
+            emit(json!({ "event": "pasted", "text": null }));
+            return;
+        };
+        let mime = offer
+            .with_mime_types(|m| m.iter().find(|t| t.as_str() == TEXT_MIME || t.as_str() == "text/plain").cloned());
+        let Some(mime) = mime else {
+            emit(json!({ "event": "pasted", "text": null }));
+            return;
+        };
+        match offer.receive(mime) {
+            Ok(mut pipe) => {
+                std::thread::spawn(move || {
+                    use std::io::Read;
+                    let mut text = Vec::new();
+                    let _ = pipe.read_to_end(&mut text);
+                    emit(json!({ "event": "pasted", "text": String::from_utf8_lossy(&text), "bytes": text.len() }));
+                });
+            }
+            Err(_) => emit(json!({ "event": "pasted", "text": null })),
+        }
+    }
+}
+
+impl Client {
+    fn set_cursor(&mut self, qh: &QueueHandle<Self>, pointer: &wl_pointer::WlPointer, serial: u32) {
+        if self.cursor_surface.is_none() {
+            let surface = self.compositor.create_surface(qh);
+            let Ok((buffer, canvas)) = self.pool.create_buffer(16, 16, 64, wl_shm::Format::Argb8888) else { return };
+            for px in canvas.chunks_exact_mut(4) {
+                px.copy_from_slice(&[255, 0, 255, 255]);
+            }
+            let _ = buffer.attach_to(&surface);
+            surface.damage_buffer(0, 0, 16, 16);
+            surface.commit();
+            self.cursor_surface = Some(surface);
+        }
+        pointer.set_cursor(serial, self.cursor_surface.as_ref(), 0, 0);
+        emit(json!({ "event": "cursor-set" }));
+    }
+}
+
+impl DataDeviceHandler for Client {
+    fn enter(
+        &mut self,
+        _: &Connection,
+        _: &QueueHandle<Self>,
+        _: &WlDataDevice,
+        _: f64,
+        _: f64,
+        _: &wl_surface::WlSurface,
+    ) {
+    }
+    fn leave(&mut self, _: &Connection, _: &QueueHandle<Self>, _: &WlDataDevice) {}
+    fn motion(&mut self, _: &Connection, _: &QueueHandle<Self>, _: &WlDataDevice, _: f64, _: f64) {}
+    fn selection(&mut self, _: &Connection, _: &QueueHandle<Self>, _: &WlDataDevice) {
+        let offer = self.data_device.as_ref().and_then(|d| d.data().selection_offer());
+        let types = offer.map(|o| o.with_mime_types(|m| m.to_vec()));
+        emit(json!({ "event": "selection", "mime_types": types }));
+    }
+    fn drop_performed(&mut self, _: &Connection, _: &QueueHandle<Self>, _: &WlDataDevice) {}
+}
+
+impl DataOfferHandler for Client {
+    fn source_actions(&mut self, _: &Connection, _: &QueueHandle<Self>, _: &mut DragOffer, _: DndAction) {}
+    fn selected_action(&mut self, _: &Connection, _: &QueueHandle<Self>, _: &mut DragOffer, _: DndAction) {}
+}
+
+impl DataSourceHandler for Client {
+    fn accept_mime(&mut self, _: &Connection, _: &QueueHandle<Self>, _: &WlDataSource, _: Option<String>) {}
+    fn send_request(&mut self, _: &Connection, _: &QueueHandle<Self>, _: &WlDataSource, mime: String, fd: WritePipe) {
+        let text = self.copy_text.clone().unwrap_or_default();
+        emit(json!({ "event": "send-request", "mime": mime }));
+        std::thread::spawn(move || {
+            let mut f = std::fs::File::from(std::os::fd::OwnedFd::from(fd));
+            let _ = f.write_all(text.as_bytes());
+        });
+    }
+    fn cancelled(&mut self, _: &Connection, _: &QueueHandle<Self>, source: &WlDataSource) {
+        emit(json!({ "event": "source-cancelled" }));
+        self.sources.retain(|s| s.inner() != source);
+        source.destroy();
+    }
+    fn dnd_dropped(&mut self, _: &Connection, _: &QueueHandle<Self>, _: &WlDataSource) {}
+    fn dnd_finished(&mut self, _: &Connection, _: &QueueHandle<Self>, _: &WlDataSource) {}
+    fn action(&mut self, _: &Connection, _: &QueueHandle<Self>, _: &WlDataSource, _: DndAction) {}
 }
