@@ -84,9 +84,7 @@ pub struct PoolData<'a> {
 impl<'a> PoolData<'a> {
     /// The (offset, length) spans, in order.
     pub fn spans(&self) -> impl Iterator<Item = (u32, u32)> + 'a {
-        self.spans
-            .chunks_exact(8)
-            .map(|c| (u32_at(c, 0), u32_at(c, 4)))
+        self.spans.chunks_exact(8).map(|c| (u32_at(c, 0), u32_at(c, 4)))
     }
 
     pub fn span_count(&self) -> usize {
@@ -145,10 +143,7 @@ pub fn frame_len(buf: &[u8]) -> Option<usize> {
 }
 
 fn parse_payload(kind: u8, p: &[u8]) -> Result<Frame<'_>, WireError> {
-    let malformed = |name| WireError::Malformed {
-        kind: name,
-        len: p.len(),
-    };
+    let malformed = |name| WireError::Malformed { kind: name, len: p.len() };
     Ok(match kind {
         kind::HELLO => {
             if p.len() != 4 {
@@ -158,20 +153,14 @@ fn parse_payload(kind: u8, p: &[u8]) -> Result<Frame<'_>, WireError> {
             if flags & !1 != 0 {
                 return Err(malformed("hello"));
             }
-            Frame::Hello {
-                version: u16_at(p, 0),
-                region: flags & 1 != 0,
-            }
+            Frame::Hello { version: u16_at(p, 0), region: flags & 1 != 0 }
         }
         kind::WAYLAND => Frame::Wayland(p),
         kind::FD_SHM_POOL => {
             if p.len() != 8 {
                 return Err(malformed("fd-shm-pool"));
             }
-            Frame::FdShmPool {
-                mem: u32_at(p, 0),
-                size: u32_at(p, 4),
-            }
+            Frame::FdShmPool { mem: u32_at(p, 0), size: u32_at(p, 4) }
         }
         kind::FD_SHM_REGION => {
             if !p.is_empty() {
@@ -216,22 +205,13 @@ fn parse_payload(kind: u8, p: &[u8]) -> Result<Frame<'_>, WireError> {
             if encoding == Encoding::Raw && data.len() != raw_len as usize {
                 return Err(malformed("pool-data"));
             }
-            Frame::PoolData(PoolData {
-                mem,
-                encoding,
-                raw_len,
-                spans,
-                data,
-            })
+            Frame::PoolData(PoolData { mem, encoding, raw_len, spans, data })
         }
         kind::PIPE_DATA => {
             if p.len() < 4 {
                 return Err(malformed("pipe-data"));
             }
-            Frame::PipeData {
-                pipe: u32_at(p, 0),
-                data: &p[4..],
-            }
+            Frame::PipeData { pipe: u32_at(p, 0), data: &p[4..] }
         }
         kind::PIPE_CLOSE => {
             if p.len() != 4 {
@@ -241,6 +221,68 @@ fn parse_payload(kind: u8, p: &[u8]) -> Result<Frame<'_>, WireError> {
         }
         k => return Err(WireError::UnknownKind(k)),
     })
+}
+
+/// The start of a pool-data frame whose data has not all arrived yet: enough to read the rest
+/// of its data straight into place (see `canopy-proxy`'s event loop).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PoolDataHead {
+    pub mem: u32,
+    pub encoding: Encoding,
+    pub spans: Vec<(u32, u32)>,
+    /// Offset of the data bytes from the start of the frame header.
+    pub data_at: usize,
+    /// Length of the whole frame, header included.
+    pub frame_len: usize,
+}
+
+/// If `buf` starts with a pool-data frame whose header and span table are there, reads them
+/// with the same checks as [`decode`]. `Ok(None)` for any other frame or a shorter buffer.
+pub fn peek_pool_data(buf: &[u8], max_len: usize) -> Result<Option<PoolDataHead>, WireError> {
+    if buf.len() < HEADER_LEN + 16 || buf[4] != kind::POOL_DATA {
+        return Ok(None);
+    }
+    let len = u32_at(buf, 0) as usize;
+    if len > max_len {
+        return Err(WireError::TooLarge { len, max: max_len });
+    }
+    if buf[5] != 0 || buf[6] != 0 || buf[7] != 0 {
+        return Err(WireError::Reserved);
+    }
+    let p = &buf[HEADER_LEN..];
+    let count = u32_at(p, 4) as usize;
+    let spans_end = count.checked_mul(8).and_then(|n| n.checked_add(16));
+    let Some(spans_end) = spans_end.filter(|&e| e <= len) else {
+        return Err(WireError::Malformed { kind: "pool-data", len });
+    };
+    if p.len() < spans_end {
+        return Ok(None);
+    }
+    // The full checks, on the part that is here (data excepted).
+    let encoding = match p[8] {
+        0 => Encoding::Raw,
+        1 => Encoding::Lz4,
+        e => return Err(WireError::UnknownEncoding(e)),
+    };
+    if p[9..12] != [0, 0, 0] {
+        return Err(WireError::Malformed { kind: "pool-data", len });
+    }
+    let raw_len = u32_at(p, 12);
+    let spans: Vec<(u32, u32)> = p[16..spans_end].chunks_exact(8).map(|c| (u32_at(c, 0), u32_at(c, 4))).collect();
+    let sum: u64 = spans.iter().map(|s| u64::from(s.1)).sum();
+    if sum != u64::from(raw_len) {
+        return Err(WireError::SpanSum { sum, raw_len });
+    }
+    if encoding == Encoding::Raw && len - spans_end != raw_len as usize {
+        return Err(WireError::Malformed { kind: "pool-data", len });
+    }
+    Ok(Some(PoolDataHead {
+        mem: u32_at(p, 0),
+        encoding,
+        spans,
+        data_at: HEADER_LEN + spans_end,
+        frame_len: HEADER_LEN + len,
+    }))
 }
 
 /// Appends frames to a byte buffer.
@@ -303,38 +345,18 @@ pub mod encode {
     }
 
     /// A whole pool-data frame: `data` is already encoded as `encoding` says.
-    pub fn pool_data(
-        out: &mut Vec<u8>,
-        mem: u32,
-        encoding: Encoding,
-        spans: &[(u32, u32)],
-        data: &[u8],
-    ) {
+    pub fn pool_data(out: &mut Vec<u8>, mem: u32, encoding: Encoding, spans: &[(u32, u32)], data: &[u8]) {
         let raw_len: u32 = spans.iter().map(|s| s.1).sum();
-        header(
-            out,
-            kind::POOL_DATA,
-            pool_data_prefix_len(spans.len()) + data.len(),
-        );
+        header(out, kind::POOL_DATA, pool_data_prefix_len(spans.len()) + data.len());
         pool_data_prefix(out, mem, encoding, raw_len, spans);
         out.extend_from_slice(data);
     }
 
     /// The header and the pool-data prefix of a frame whose `data_len` data bytes the caller
     /// appends itself (to encode straight into the output buffer).
-    pub fn pool_data_head(
-        out: &mut Vec<u8>,
-        mem: u32,
-        encoding: Encoding,
-        spans: &[(u32, u32)],
-        data_len: usize,
-    ) {
+    pub fn pool_data_head(out: &mut Vec<u8>, mem: u32, encoding: Encoding, spans: &[(u32, u32)], data_len: usize) {
         let raw_len: u32 = spans.iter().map(|s| s.1).sum();
-        header(
-            out,
-            kind::POOL_DATA,
-            pool_data_prefix_len(spans.len()) + data_len,
-        );
+        header(out, kind::POOL_DATA, pool_data_prefix_len(spans.len()) + data_len);
         pool_data_prefix(out, mem, encoding, raw_len, spans);
     }
 
@@ -344,13 +366,7 @@ pub mod encode {
         out[start..start + 4].copy_from_slice(&len.to_le_bytes());
     }
 
-    fn pool_data_prefix(
-        out: &mut Vec<u8>,
-        mem: u32,
-        encoding: Encoding,
-        raw_len: u32,
-        spans: &[(u32, u32)],
-    ) {
+    fn pool_data_prefix(out: &mut Vec<u8>, mem: u32, encoding: Encoding, raw_len: u32, spans: &[(u32, u32)]) {
         out.extend_from_slice(&mem.to_le_bytes());
         out.extend_from_slice(&(spans.len() as u32).to_le_bytes());
         let e = match encoding {
@@ -391,13 +407,7 @@ mod tests {
     fn every_frame_round_trips() {
         let mut b = Vec::new();
         encode::hello(&mut b, VERSION, true);
-        assert_eq!(
-            one(&b),
-            Frame::Hello {
-                version: VERSION,
-                region: true
-            }
-        );
+        assert_eq!(one(&b), Frame::Hello { version: VERSION, region: true });
         b.clear();
         encode::wayland(&mut b, &[1, 0, 0, 0, 0, 0, 8, 0]);
         assert_eq!(one(&b), Frame::Wayland(&[1, 0, 0, 0, 0, 0, 8, 0]));
@@ -420,26 +430,31 @@ mod tests {
         assert_eq!(one(&b), Frame::FdKeymap(b"xkb"));
         b.clear();
         encode::pipe_data(&mut b, 2, b"hello");
-        assert_eq!(
-            one(&b),
-            Frame::PipeData {
-                pipe: 2,
-                data: b"hello"
-            }
-        );
+        assert_eq!(one(&b), Frame::PipeData { pipe: 2, data: b"hello" });
         b.clear();
         encode::pipe_close(&mut b, 2);
         assert_eq!(one(&b), Frame::PipeClose { pipe: 2 });
         b.clear();
         encode::pool_data(&mut b, 5, Encoding::Raw, &[(0, 2), (100, 3)], b"abcde");
-        let Frame::PoolData(pd) = one(&b) else {
-            panic!("not pool data")
-        };
-        assert_eq!(
-            (pd.mem, pd.encoding, pd.raw_len, pd.data),
-            (5, Encoding::Raw, 5, &b"abcde"[..])
-        );
+        let Frame::PoolData(pd) = one(&b) else { panic!("not pool data") };
+        assert_eq!((pd.mem, pd.encoding, pd.raw_len, pd.data), (5, Encoding::Raw, 5, &b"abcde"[..]));
         assert_eq!(pd.spans().collect::<Vec<_>>(), vec![(0, 2), (100, 3)]);
+    }
+
+    #[test]
+    fn pool_data_heads_are_read_before_their_data() {
+        let mut b = Vec::new();
+        encode::pool_data(&mut b, 3, Encoding::Raw, &[(0, 4), (10, 2)], b"abcdef");
+        let head = peek_pool_data(&b[..HEADER_LEN + 32], 1 << 20).unwrap().unwrap();
+        assert_eq!(head.mem, 3);
+        assert_eq!(head.spans, vec![(0, 4), (10, 2)]);
+        assert_eq!((head.data_at, head.frame_len), (HEADER_LEN + 32, b.len()));
+        assert_eq!(peek_pool_data(&b[..HEADER_LEN + 20], 1 << 20), Ok(None));
+        let mut other = Vec::new();
+        encode::pipe_data(&mut other, 1, &[0; 40]);
+        assert_eq!(peek_pool_data(&other, 1 << 20), Ok(None));
+        b[HEADER_LEN + 12] = 9;
+        assert!(peek_pool_data(&b, 1 << 20).is_err());
     }
 
     #[test]
@@ -456,10 +471,7 @@ mod tests {
     fn bad_frames_are_errors() {
         let mut b = Vec::new();
         encode::wayland(&mut b, &[0; 64]);
-        assert_eq!(
-            decode(&b, 32),
-            Err(WireError::TooLarge { len: 64, max: 32 })
-        );
+        assert_eq!(decode(&b, 32), Err(WireError::TooLarge { len: 64, max: 32 }));
         b[4] = 200;
         assert_eq!(decode(&b, 1 << 20), Err(WireError::UnknownKind(200)));
         b[4] = kind::WAYLAND;
@@ -469,26 +481,17 @@ mod tests {
         let mut b = Vec::new();
         encode::pool_data(&mut b, 1, Encoding::Raw, &[(0, 4)], b"abcd");
         b[HEADER_LEN + 12] = 5; // raw_len no longer matches the spans
-        assert!(matches!(
-            decode(&b, 1 << 20),
-            Err(WireError::SpanSum { .. })
-        ));
+        assert!(matches!(decode(&b, 1 << 20), Err(WireError::SpanSum { .. })));
 
         let mut b = Vec::new();
         encode::pool_data(&mut b, 1, Encoding::Raw, &[(0, 4)], b"abcd");
         b[HEADER_LEN + 4] = 0xff; // span count points past the payload
-        assert!(matches!(
-            decode(&b, 1 << 20),
-            Err(WireError::Malformed { .. })
-        ));
+        assert!(matches!(decode(&b, 1 << 20), Err(WireError::Malformed { .. })));
 
         let mut b = Vec::new();
         encode::hello(&mut b, 1, false);
         b[HEADER_LEN + 2] = 4; // unknown flag
-        assert!(matches!(
-            decode(&b, 1 << 20),
-            Err(WireError::Malformed { .. })
-        ));
+        assert!(matches!(decode(&b, 1 << 20), Err(WireError::Malformed { .. })));
     }
 
     #[test]

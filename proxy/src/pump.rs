@@ -47,9 +47,22 @@ pub enum Pipe {
     Sink { id: u32, fd: OwnedFd },
 }
 
+/// Memory that the data of one large raw pool-data frame is read into straight from the stream.
+pub struct Direct {
+    /// Keeps the memory mapped while the frame is read.
+    pub keep: Box<dyn std::any::Any>,
+    pub ptr: *mut u8,
+    pub len: usize,
+}
+
 pub trait Engine {
     /// One frame from the other proxy end (pipe frames are handled by the loop).
     fn frame(&mut self, frame: Frame<'_>, out: &mut Outbox) -> Result<(), End>;
+    /// For a large raw pool-data frame not yet received in full: the memory its `spans` go to,
+    /// after checking them exactly as [`Engine::frame`] would. `None`: no direct reading.
+    fn direct(&mut self, _mem: u32, _spans: &[(u32, u32)]) -> Result<Option<Direct>, End> {
+        Ok(None)
+    }
     /// One whole message from the local Wayland peer, with the fds received so far.
     fn wayland(&mut self, msg: &[u8], fds: &mut VecDeque<OwnedFd>, out: &mut Outbox) -> Result<(), End>;
 }
@@ -69,6 +82,47 @@ pub struct Settings {
     /// `max_pipe_bytes`, so a paste never gets a cut-off half (the GUI side).
     pub whole_transfers: bool,
 }
+
+/// A pool-data frame being read straight into its memory.
+struct DirectRead {
+    target: Direct,
+    spans: Vec<(u32, u32)>,
+    idx: usize,
+    pos: usize,
+}
+
+impl DirectRead {
+    /// The rest of the current span.
+    fn dst(&mut self) -> &mut [u8] {
+        let (off, len) = self.spans[self.idx];
+        let (off, len) = (off as usize, len as usize);
+        debug_assert!(off + len <= self.target.len);
+        // SAFETY: the engine checked every span against the mapping's length, and `keep` holds
+        // the mapping; nothing else writes it while the frame is read.
+        unsafe { std::slice::from_raw_parts_mut(self.target.ptr.add(off + self.pos), len - self.pos) }
+    }
+
+    /// Takes `n` bytes as written; true when the frame is complete.
+    fn advance(&mut self, mut n: usize) -> bool {
+        while n > 0 && self.idx < self.spans.len() {
+            let left = self.spans[self.idx].1 as usize - self.pos;
+            let k = n.min(left);
+            self.pos += k;
+            n -= k;
+            if self.pos == self.spans[self.idx].1 as usize {
+                self.idx += 1;
+                self.pos = 0;
+            }
+        }
+        while self.idx < self.spans.len() && self.spans[self.idx].1 == 0 {
+            self.idx += 1;
+        }
+        self.idx == self.spans.len()
+    }
+}
+
+/// Frames with at least this much data still to come are read straight into place.
+const DIRECT_MIN: usize = 64 * 1024;
 
 struct PipeState {
     fd: OwnedFd,
@@ -107,6 +161,7 @@ fn run_inner<E: Engine>(
     let mut wl_fds: VecDeque<OwnedFd> = VecDeque::new();
     let mut pipes: HashMap<u32, PipeState> = HashMap::new();
     let mut pipe_buf = vec![0u8; 1 << 16];
+    let mut direct: Option<DirectRead> = None;
     loop {
         for p in out.new_pipes.drain(..) {
             let (id, fd, source) = match p {
@@ -167,7 +222,19 @@ fn run_inner<E: Engine>(
         drop(fds);
         let hup = PollFlags::HUP | PollFlags::ERR;
 
-        if ready[0].intersects(PollFlags::IN | hup) {
+        if ready[0].intersects(PollFlags::IN | hup) && direct.is_some() {
+            let d = direct.as_mut().expect("checked");
+            match rustix::io::read(stream, d.dst()) {
+                Ok(0) => return Err(End::Violation("stream ended inside a frame".into())),
+                Ok(n) => {
+                    if d.advance(n) {
+                        direct = None;
+                    }
+                }
+                Err(rustix::io::Errno::AGAIN) | Err(rustix::io::Errno::INTR) => {}
+                Err(e) => return Err(io(e.into())),
+            }
+        } else if ready[0].intersects(PollFlags::IN | hup) {
             if stream_at > 0 && stream_at * 2 >= stream_in.len() {
                 stream_in.drain(..stream_at);
                 stream_at = 0;
@@ -178,8 +245,35 @@ fn run_inner<E: Engine>(
                 }
                 _ => 1 << 16,
             };
-            let open = sockio::read_some(stream.as_fd(), &mut stream_in, want).map_err(io)?;
+            let open = match sockio::read_some(stream.as_fd(), &mut stream_in, want) {
+                Err(e) if e.kind() == io::ErrorKind::ConnectionReset => false,
+                r => r.map_err(io)?,
+            };
             loop {
+                // A large pool-data frame still arriving goes straight into its memory.
+                let head = wire::peek_pool_data(&stream_in[stream_at..], s.max_frame)
+                    .map_err(|e| End::Violation(format!("bad frame: {e}")))?;
+                if let Some(head) = head.filter(|h| {
+                    h.encoding == wire::Encoding::Raw && h.frame_len > stream_in.len() - stream_at + DIRECT_MIN
+                }) {
+                    if let Some(target) = engine.direct(head.mem, &head.spans)? {
+                        let mut d = DirectRead { target, spans: head.spans, idx: 0, pos: 0 };
+                        let mut here = &stream_in[stream_at + head.data_at..];
+                        let mut done = d.advance(0);
+                        while !here.is_empty() && !done {
+                            let dst = d.dst();
+                            let k = dst.len().min(here.len());
+                            dst[..k].copy_from_slice(&here[..k]);
+                            here = &here[k..];
+                            done = d.advance(k);
+                        }
+                        stream_at = stream_in.len();
+                        if !done {
+                            direct = Some(d);
+                        }
+                        break;
+                    }
+                }
                 let frame = match wire::decode(&stream_in[stream_at..], s.max_frame) {
                     Ok(Some(f)) => f,
                     Ok(None) => break,
@@ -209,7 +303,10 @@ fn run_inner<E: Engine>(
         }
 
         if ready[1].intersects(PollFlags::IN | hup) {
-            let open = sockio::recv_with_fds(wl.as_fd(), &mut wl_in, &mut wl_fds).map_err(io)?;
+            let open = match sockio::recv_with_fds(wl.as_fd(), &mut wl_in, &mut wl_fds) {
+                Err(e) if e.kind() == io::ErrorKind::ConnectionReset => false,
+                r => r.map_err(io)?,
+            };
             let mut at = 0;
             loop {
                 match message::peek(&wl_in[at..], s.max_message) {

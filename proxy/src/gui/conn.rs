@@ -12,7 +12,7 @@ use canopy_protocols::wire::{self, Frame};
 use wayland_client::backend::protocol::Interface;
 
 use crate::limits::{Limits, Usage};
-use crate::pump::{End, Engine, Outbox, Pipe};
+use crate::pump::{Direct, End, Engine, Outbox, Pipe};
 use crate::shm::diff;
 use crate::shm::map::{Mapping, Memfd};
 use crate::shm::region::Region;
@@ -470,6 +470,25 @@ impl Engine for GuiConn {
 
     fn wayland(&mut self, msg: &[u8], fds: &mut VecDeque<OwnedFd>, out: &mut Outbox) -> Result<(), End> {
         self.event(msg, fds, out)
+    }
+
+    fn direct(&mut self, mem: u32, spans: &[(u32, u32)]) -> Result<Option<Direct>, End> {
+        if !self.hello {
+            return Err(violation("first frame is not a hello"));
+        }
+        let m = self
+            .mems
+            .get(&mem)
+            .and_then(Weak::upgrade)
+            .ok_or_else(|| violation(format!("pool data for unknown memory {mem}")))?;
+        let len = m.borrow().memfd.map.len();
+        for &(off, n) in spans {
+            if u64::from(off) + u64::from(n) > len as u64 {
+                return Err(violation(format!("pool data span {off}+{n} beyond the pool of {len} bytes")));
+            }
+        }
+        let ptr = m.borrow_mut().memfd.map.bytes_mut().as_mut_ptr();
+        Ok(Some(Direct { keep: Box::new(m), ptr, len }))
     }
 }
 

@@ -396,3 +396,76 @@ fn region_resize_is_not_forwarded_and_cannot_exceed_the_region() {
     let v = rule(msgs(&mut c, &mut out, &[Builder::new(5, 2).int(2 << 20).build()]));
     assert!(v.contains("region pool resize"), "{v}");
 }
+
+/// The event loop with a real socket pair on each side: a large pool-data frame is read from
+/// the stream straight into the pool memory the compositor got.
+#[test]
+fn large_pool_data_lands_in_the_compositors_memory_through_the_event_loop() {
+    use crate::pump::{self, Settings};
+    use crate::sockio;
+    use std::io::Write;
+    use std::os::unix::net::UnixStream;
+
+    let (stream_ours, mut stream_vm) = UnixStream::pair().unwrap();
+    let (wl_ours, wl_comp) = UnixStream::pair().unwrap();
+    let size = 4 << 20;
+    let data: Vec<u8> = (0..size).map(|i| (i * 7 % 251) as u8).collect();
+    let vm = std::thread::spawn({
+        let data = data.clone();
+        move || {
+            let mut f = Vec::new();
+            wire::encode::hello(&mut f, wire::VERSION, false);
+            wire::encode::wayland(&mut f, &Builder::new(1, 1).uint(2).build());
+            stream_vm.write_all(&f).unwrap();
+            // Wait for the registry's global to come back, then bind and send a pool.
+            std::thread::sleep(std::time::Duration::from_millis(200));
+            let mut f = Vec::new();
+            wire::encode::wayland(&mut f, &Builder::new(2, 0).uint(1).string("wl_shm").uint(1).uint(3).build());
+            wire::encode::fd_shm_pool(&mut f, 1, size as u32);
+            wire::encode::wayland(&mut f, &Builder::new(3, 0).uint(4).int(size as i32).build());
+            wire::encode::pool_data(
+                &mut f,
+                1,
+                wire::Encoding::Raw,
+                &[(0, 1 << 20), (1 << 20, (size - (1 << 20)) as u32)],
+                &data,
+            );
+            wire::encode::wayland(&mut f, &Builder::new(1, 0).uint(5).build()); // sync
+            stream_vm.write_all(&f).unwrap();
+            stream_vm
+        }
+    });
+    let pump = std::thread::spawn(move || {
+        let mut conn = GuiConn::new("vm".into(), Arc::new(Limits::default()), Arc::default(), None);
+        let settings = Settings {
+            max_frame: 8 << 20,
+            max_message: 4096,
+            high_water: 8 << 20,
+            max_pending: 64 << 20,
+            max_pipe_bytes: 1 << 20,
+            max_pipes: 4,
+            whole_transfers: true,
+        };
+        let mut out = Outbox::default();
+        pump::run(&mut conn, stream_ours.into(), wl_ours.into(), &settings, &mut out)
+    });
+    // The compositor's side: answer get_registry with one global, then collect the pool fd.
+    let mut buf = Vec::new();
+    let mut fds = VecDeque::new();
+    while buf.len() < 12 {
+        sockio::recv_with_fds(wl_comp.as_fd(), &mut buf, &mut fds).unwrap();
+    }
+    let global = Builder::new(2, 0).uint(1).string("wl_shm").uint(1).build();
+    (&wl_comp).write_all(&global).unwrap();
+    // get_registry 12 + bind 32 + create_pool 16 + sync 12 bytes.
+    while buf.len() < 12 + 32 + 16 + 12 {
+        assert!(sockio::recv_with_fds(wl_comp.as_fd(), &mut buf, &mut fds).unwrap(), "proxy closed");
+    }
+    let fd = fds.pop_front().expect("the pool's fd");
+    let m = Mapping::new(fd.as_fd(), size, false).unwrap();
+    assert!(m.bytes() == &data[..], "pool memory differs from what the VM sent");
+    drop(vm.join().unwrap());
+    drop(wl_comp);
+    let end = pump.join().unwrap();
+    assert!(matches!(end, End::WaylandClosed | End::StreamClosed), "{end:?}");
+}
