@@ -110,6 +110,33 @@ fn typing_filters_enter_starts_and_escape_closes() {
 }
 
 #[test]
+fn a_held_backspace_repeats_in_the_filter() {
+    let mut d = Desktop::with_host(&[]);
+    d.run("canopy-launcher", &[]);
+    d.wait_until("the launcher", || launcher_shown(&d.compositor.screenshot()));
+    settled(&d);
+    let tile_bg = rgb(theme().desktop.notice_background);
+    let (x0, y0) = tile_centre(1280.0, 3, 0);
+    let first_tile = |img: &Image| img.pixel(x0 as u32 - 60, y0 as u32 + 60) == tile_bg;
+    // "pdf", "pd" and "p" each match one app only: the three tiles come back only when all
+    // three letters are gone, which one press of BackSpace cannot do without repeating.
+    d.compositor.msg(&["type", "pdf"]);
+    d.wait_until("one tile left", || !first_tile(&d.compositor.screenshot()));
+    d.compositor.msg(&["key-down", "BackSpace"]);
+    d.wait_until("the held BackSpace to empty the filter", || first_tile(&d.compositor.screenshot()));
+    d.compositor.msg(&["key-up", "BackSpace"]);
+    // A held Return would start the app again and again: it acts once, and the launcher
+    // closes after starting it.
+    d.compositor.msg(&["type", "hello"]);
+    d.compositor.msg(&["key-down", "Return"]);
+    d.wait_exit("canopy-launcher");
+    d.compositor.msg(&["key-up", "Return"]);
+    d.compositor.wait_for_windows(1);
+    std::thread::sleep(std::time::Duration::from_millis(800));
+    assert_eq!(d.compositor.windows().len(), 1);
+}
+
+#[test]
 fn without_hostd_the_fallback_list_shows_and_starting_says_why_it_failed() {
     let mut d = Desktop::start(&[]);
     let apps = d.path("launcher.toml");

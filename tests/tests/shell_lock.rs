@@ -117,6 +117,48 @@ fn lock_covers_every_output_and_only_the_right_password_unlocks() {
     }
 }
 
+/// Password dots on the lock screen of a 1280×800 output at scale 1 (they sit on row 458).
+fn dots(img: &Image) -> usize {
+    let dot = rgb(theme().desktop.notice_text);
+    let mut n = 0;
+    let mut inside = false;
+    for x in 0..img.width {
+        let on = img.pixel(x, 458) == dot;
+        if on && !inside {
+            n += 1;
+        }
+        inside = on;
+    }
+    n
+}
+
+#[test]
+fn a_held_key_repeats_in_the_password_field() {
+    test_account();
+    let mut d = Desktop::start(&[]);
+    start_lock(&mut d);
+    d.wait_until("the lock screen", || covered(&d.compositor.screenshot()));
+    d.compositor.msg(&["type", "x"]);
+    d.wait_until("one dot", || dots(&d.compositor.screenshot()) == 1);
+    d.compositor.msg(&["key-down", "a"]);
+    d.wait_until("a held key to type several characters", || dots(&d.compositor.screenshot()) >= 6);
+    d.compositor.msg(&["key-up", "a"]);
+    // Released, it stops.
+    let mut last = dots(&d.compositor.screenshot());
+    d.wait_until("the dots to stop", || {
+        std::thread::sleep(std::time::Duration::from_millis(200));
+        let now = dots(&d.compositor.screenshot());
+        std::mem::replace(&mut last, now) == now
+    });
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    assert_eq!(dots(&d.compositor.screenshot()), last, "no repeats after the key went up");
+    // A held BackSpace deletes them all again.
+    d.compositor.msg(&["key-down", "BackSpace"]);
+    d.wait_until("a held BackSpace to empty the field", || dots(&d.compositor.screenshot()) == 0);
+    d.compositor.msg(&["key-up", "BackSpace"]);
+    assert!(d.is_running("canopy-lock"));
+}
+
 #[test]
 fn the_lock_holds_when_the_lock_program_dies() {
     test_account();

@@ -290,6 +290,17 @@ impl<A: App> Shell<A> {
         let _ = core.conn.flush();
     }
 
+    /// A held key repeats: editing and moving keys act again; keys that start, submit or close
+    /// something act once per press.
+    fn repeated_key(&mut self, event: KeyEvent) {
+        if matches!(event.keysym, Keysym::Return | Keysym::KP_Enter | Keysym::Escape) {
+            return;
+        }
+        let mods = self.core.modifiers;
+        self.app.key(&mut self.core, &event, &mods);
+        self.core.redraw();
+    }
+
     fn pointer_event(&mut self, event: &PointerEvent) {
         let core = &mut self.core;
         let Some(i) = core.surface_index(&event.surface) else { return };
@@ -568,7 +579,12 @@ impl<A: App> SeatHandler for Shell<A> {
         capability: Capability,
     ) {
         if capability == Capability::Keyboard && self.core.keyboard.is_none() {
-            match self.core.seats.get_keyboard(qh, &seat, None) {
+            // Held keys repeat at the compositor's rate (wl_keyboard.repeat_info), timed by our loop.
+            let repeat = Box::new(|shell: &mut Shell<A>, _: &wl_keyboard::WlKeyboard, event: KeyEvent| {
+                shell.repeated_key(event)
+            });
+            let handle = self.core.handle.clone();
+            match self.core.seats.get_keyboard_with_repeat(qh, &seat, None, handle, repeat) {
                 Ok(k) => self.core.keyboard = Some(k),
                 Err(e) => tracing::warn!("no keyboard: {e}"),
             }
@@ -635,13 +651,13 @@ impl<A: App> KeyboardHandler for Shell<A> {
 
     fn repeat_key(
         &mut self,
-        c: &Connection,
-        q: &QueueHandle<Self>,
-        k: &wl_keyboard::WlKeyboard,
-        serial: u32,
+        _: &Connection,
+        _: &QueueHandle<Self>,
+        _: &wl_keyboard::WlKeyboard,
+        _: u32,
         event: KeyEvent,
     ) {
-        self.press_key(c, q, k, serial, event);
+        self.repeated_key(event);
     }
 
     fn release_key(&mut self, _: &Connection, _: &QueueHandle<Self>, _: &wl_keyboard::WlKeyboard, _: u32, _: KeyEvent) {
