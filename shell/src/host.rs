@@ -68,6 +68,12 @@ impl Host {
         self.connect(START)?.start_app(app, vm, Vec::new())
     }
 
+    /// Tells hostd where a VM's disk image is (the answer to `disk_image_missing`); hostd checks
+    /// the path and remembers it.
+    pub fn set_disk_image(&self, vm: &str, path: &str) -> Result<(), ClientError> {
+        self.connect(QUICK)?.action(&Request::SetDiskImage { vm: vm.into(), path: path.into() })
+    }
+
     pub fn power(&self, action: PowerAction) -> Result<(), ClientError> {
         let req = match action {
             PowerAction::PowerOff => Request::PowerOff,

@@ -186,3 +186,72 @@ fn the_super_key_toggles_the_launcher() {
     d.compositor.msg(&["key", "Super_L"]);
     d.wait_until("the launcher to open again", || launcher_shown(&d.compositor.screenshot()));
 }
+
+/// Whether any pixel of `img` in the rows `ys` has `colour`.
+fn any_pixel(img: &Image, ys: std::ops::Range<u32>, colour: [u8; 3]) -> bool {
+    ys.into_iter().any(|y| (0..img.width).any(|x| img.pixel(x, y) == colour))
+}
+
+#[test]
+fn the_windows_vm_asks_once_for_its_disk_image_and_hostd_remembers_it() {
+    let mut d = Desktop::with_windows_vm(&[]);
+    let image = d.path("images/Windows-11.qcow2");
+    std::fs::create_dir_all(image.parent().unwrap()).unwrap();
+    std::fs::write(&image, b"QFI\xfb not really a disk").unwrap();
+    let image = image.to_str().unwrap().to_string();
+    let starts = d.path("vms/windows-vm/starts.log");
+
+    d.run("canopy-launcher", &[]);
+    d.wait_until("the launcher", || launcher_shown(&d.compositor.screenshot()));
+    settled(&d);
+    // hostd lists android, hello, pdf and windows: Windows is the fourth tile.
+    let (x, y) = tile_centre(1280.0, 4, 3);
+    d.click_at(x, y, None);
+
+    // hostd answers disk_image_missing; the launcher asks, in a card in the middle.
+    let card_bg = rgb(theme().desktop.notice_background);
+    d.wait_until("the disk image question", || d.compositor.screenshot().pixel(640, 400) == card_bg);
+    let log = std::fs::read_to_string(d.path("canopy-launcher.log")).unwrap();
+    assert!(log.contains("VM windows-vm needs a disk image (no disk image is set)"), "{log}");
+
+    // A path that does not exist: hostd refuses it, the card says so in red, nothing starts.
+    d.compositor.msg(&["type", "/nonexistent/windows.qcow2"]);
+    d.compositor.msg(&["key", "Return"]);
+    let danger = rgb(theme().desktop.danger);
+    d.wait_until("the refusal", || any_pixel(&d.compositor.screenshot(), 200..600, danger));
+    assert!(!starts.exists(), "the VM did not start");
+    assert!(d.is_running("canopy-launcher"));
+
+    // The real path: hostd checks and keeps it, starts the VM with it, and the GUI VM's agent
+    // starts the display client, whose window is the Windows VM's.
+    d.compositor.msg(&["key", "ctrl+BackSpace"]);
+    d.compositor.msg(&["type", &image]);
+    d.compositor.msg(&["key", "Return"]);
+    let mut window = serde_json::Value::Null;
+    d.wait_until("the Windows display", || {
+        window = d.compositor.windows().into_iter().next().unwrap_or_default();
+        window["geometry"].is_object()
+    });
+    assert_eq!(window["vm"], "windows-vm", "{window}");
+    assert_eq!(window["title"], "[windows-vm] Windows 11");
+    d.wait_exit("canopy-launcher");
+    assert_eq!(std::fs::read_to_string(&starts).unwrap(), format!("{image}\n"));
+    let state = std::fs::read_to_string(d.path("state/state.json")).unwrap();
+    assert!(state.contains(&image), "{state}");
+
+    // Remembered: with the VM stopped and hostd restarted, starting Windows asks nothing.
+    d.compositor.msg(&["close", &window["id"].to_string()]);
+    d.wait_until("the display to close", || d.compositor.windows().is_empty());
+    let stop = d.ctl(&["stop", "vm", "windows-vm"]);
+    assert!(stop.status.success(), "{stop:?}");
+    d.restart_hostd();
+    d.run("canopy-launcher", &[]);
+    d.wait_until("the launcher", || launcher_shown(&d.compositor.screenshot()));
+    settled(&d);
+    d.click_at(x, y, None);
+    d.compositor.wait_for_windows(1);
+    d.wait_exit("canopy-launcher");
+    assert_eq!(std::fs::read_to_string(&starts).unwrap(), format!("{image}\n{image}\n"));
+    let log = std::fs::read_to_string(d.path("canopy-launcher.log")).unwrap();
+    assert!(!log.contains("needs a disk image"), "asked again:\n{log}");
+}

@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use canopy_protocols::lifecycle::State;
+use canopy_protocols::lifecycle::{Error, State};
 use canopy_shell::host::{describe, Host, HostUpdate};
 use canopy_shell::wl::{App, Core, Placement, View, ViewCx};
 use canopy_themes::Theme;
@@ -11,7 +11,8 @@ use smithay_client_toolkit::reexports::calloop::channel::{self, Channel};
 use smithay_client_toolkit::seat::keyboard::{KeyEvent, Keysym, Modifiers};
 
 use crate::config;
-use crate::model::{LauncherModel, Status};
+use crate::disk_prompt::DiskPrompt;
+use crate::model::{LauncherModel, Status, Tile};
 use crate::view::{view, LauncherAction};
 
 pub struct LauncherOptions {
@@ -26,7 +27,16 @@ pub struct LauncherOptions {
 pub enum Worker {
     Loaded(Result<(Vec<canopy_protocols::lifecycle::AppInfo>, Vec<canopy_protocols::lifecycle::VmInfo>), String>),
     Host(HostUpdate),
-    Started(Result<u64, String>),
+    Started(Tile, Result<u64, StartFailed>),
+    /// The answer to set_disk_image: Ok, or why the path was refused.
+    DiskImageSet(Result<(), String>),
+}
+
+/// Why a start failed: the message for the screen, and the VM whose disk image hostd needs
+/// (with its reason) when that is the cause.
+pub struct StartFailed {
+    pub message: String,
+    pub disk_image_missing: Option<(String, String)>,
 }
 
 pub struct Launcher {
@@ -63,22 +73,43 @@ impl Launcher {
                 }
             }
             Worker::Host(HostUpdate::Lost(_)) => {}
-            Worker::Started(Ok(instance)) => {
+            Worker::Started(_, Ok(instance)) => {
                 tracing::info!("started (instance {instance})");
                 core.exit(0);
             }
-            Worker::Started(Err(why)) => {
-                tracing::error!("{why}");
-                self.model.status = Status::Failed(why);
+            Worker::Started(tile, Err(StartFailed { disk_image_missing: Some((vm, reason)), .. })) => {
+                tracing::info!("VM {vm} needs a disk image ({reason}); asking for its path");
+                self.model.status = Status::Ready;
+                self.model.prompt = Some(DiskPrompt::new(tile, vm, reason));
+            }
+            Worker::Started(_, Err(StartFailed { message, .. })) => {
+                tracing::error!("{message}");
+                self.model.prompt = None;
+                self.model.status = Status::Failed(message);
+            }
+            Worker::DiskImageSet(Ok(())) => {
+                let Some(prompt) = self.model.prompt.take() else { return };
+                tracing::info!("hostd took the disk image of {}; starting {} again", prompt.vm, prompt.tile.app);
+                self.start(prompt.tile);
+            }
+            Worker::DiskImageSet(Err(why)) => {
+                tracing::warn!("disk image refused: {why}");
+                if let Some(p) = &mut self.model.prompt {
+                    p.refused(why);
+                }
             }
         }
     }
 
     fn start_selected(&mut self) {
-        if matches!(self.model.status, Status::Starting(_) | Status::Loading) {
+        if matches!(self.model.status, Status::Starting(_) | Status::Loading) || self.model.prompt.is_some() {
             return;
         }
         let Some(tile) = self.model.selected_tile().cloned() else { return };
+        self.start(tile);
+    }
+
+    fn start(&mut self, tile: Tile) {
         let Some(tx) = self.tx.clone() else { return };
         // "Starting chromium-vm…" while the VM boots, the app's name when the VM already runs.
         let what = match tile.state {
@@ -88,12 +119,55 @@ impl Launcher {
         self.model.status = Status::Starting(what);
         let host = self.opts.host.clone();
         std::thread::spawn(move || {
-            let r = host
-                .start_app(&tile.app, Some(&tile.vm))
-                .map_err(|e| format!("Cannot start {} in {}: {}", tile.display_name, tile.vm, describe(&e)));
-            let _ = tx.send(Worker::Started(r));
+            let r = host.start_app(&tile.app, Some(&tile.vm)).map_err(|e| StartFailed {
+                message: format!("Cannot start {} in {}: {}", tile.display_name, tile.vm, describe(&e)),
+                disk_image_missing: match e.lifecycle_error() {
+                    Some(Error::DiskImageMissing { vm, reason }) => Some((vm.clone(), reason.clone())),
+                    _ => None,
+                },
+            });
+            let _ = tx.send(Worker::Started(tile, r));
         });
     }
+
+    /// Enter in the disk image prompt: hand the path to hostd, which checks and remembers it.
+    fn submit_disk_image(&mut self) {
+        let Some(prompt) = &mut self.model.prompt else { return };
+        let Some(path) = prompt.submit() else { return };
+        let Some(tx) = self.tx.clone() else { return };
+        let (host, vm) = (self.opts.host.clone(), prompt.vm.clone());
+        std::thread::spawn(move || {
+            let r = host.set_disk_image(&vm, &path).map_err(|e| match e.lifecycle_error() {
+                // hostd's own words about the path ("…: No such file or directory").
+                Some(Error::BadRequest { reason }) => reason.clone(),
+                _ => describe(&e),
+            });
+            let _ = tx.send(Worker::DiskImageSet(r));
+        });
+    }
+
+    fn prompt_key(&mut self, key: &KeyEvent, mods: &Modifiers) {
+        let Some(prompt) = &mut self.model.prompt else { return };
+        match key.keysym {
+            Keysym::Escape if !prompt.sending => self.model.prompt = None,
+            Keysym::Return | Keysym::KP_Enter => self.submit_disk_image(),
+            Keysym::BackSpace if mods.ctrl => prompt.clear(),
+            Keysym::BackSpace => prompt.backspace(),
+            _ => {
+                if let Some(text) = printable(key, mods) {
+                    prompt.type_text(text);
+                }
+            }
+        }
+    }
+}
+
+/// The text a key types, unless it is a shortcut or a control character.
+fn printable<'a>(key: &'a KeyEvent, mods: &Modifiers) -> Option<&'a str> {
+    if mods.ctrl || mods.alt || mods.logo {
+        return None;
+    }
+    key.utf8.as_deref().filter(|t| !t.is_empty() && !t.chars().any(char::is_control))
 }
 
 impl App for Launcher {
@@ -136,6 +210,17 @@ impl App for Launcher {
     }
 
     fn click(&mut self, core: &mut Core<Self>, action: LauncherAction, _button: u32) {
+        if self.model.prompt.is_some() {
+            match action {
+                LauncherAction::PromptSubmit => self.submit_disk_image(),
+                LauncherAction::PromptCancel if !self.model.prompt.as_ref().is_some_and(|p| p.sending) => {
+                    self.model.prompt = None
+                }
+                // A stray click beside the question must not lose what was typed.
+                _ => {}
+            }
+            return;
+        }
         match action {
             LauncherAction::Tile(i) => {
                 self.model.selected = i;
@@ -146,10 +231,15 @@ impl App for Launcher {
                     core.exit(0);
                 }
             }
+            LauncherAction::PromptSubmit | LauncherAction::PromptCancel => {}
         }
     }
 
     fn key(&mut self, core: &mut Core<Self>, key: &KeyEvent, mods: &Modifiers) {
+        if self.model.prompt.is_some() {
+            self.prompt_key(key, mods);
+            return;
+        }
         match key.keysym {
             Keysym::Escape => {
                 if self.model.escape() {
@@ -164,13 +254,8 @@ impl App for Launcher {
             Keysym::Down => self.model.move_selection(0, 1),
             Keysym::Tab => self.model.move_selection(if mods.shift { -1 } else { 1 }, 0),
             _ => {
-                if mods.ctrl || mods.alt || mods.logo {
-                    return;
-                }
-                if let Some(text) = &key.utf8 {
-                    if !text.is_empty() && !text.chars().any(char::is_control) {
-                        self.model.type_text(text);
-                    }
+                if let Some(text) = printable(key, mods) {
+                    self.model.type_text(text);
                 }
             }
         }

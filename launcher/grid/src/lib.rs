@@ -4,7 +4,9 @@
 
 pub mod app;
 pub mod config;
+pub mod disk_prompt;
 pub mod model;
+mod prompt_view;
 pub mod toggle;
 pub mod view;
 

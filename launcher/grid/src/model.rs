@@ -5,6 +5,7 @@ use std::cell::Cell;
 use canopy_protocols::lifecycle::{AppInfo, State, VmInfo};
 
 use crate::config::LauncherConfig;
+use crate::disk_prompt::DiskPrompt;
 
 /// One app as a tile.
 #[derive(Debug, Clone, PartialEq)]
@@ -41,6 +42,8 @@ pub struct LauncherModel {
     pub notice: Option<String>,
     /// Columns of the grid as last laid out (arrow keys move by rows).
     pub columns: Cell<usize>,
+    /// Asking for a VM's disk image; shown instead of the grid.
+    pub prompt: Option<DiskPrompt>,
 }
 
 impl LauncherModel {
@@ -52,6 +55,7 @@ impl LauncherModel {
             status: Status::Loading,
             notice: None,
             columns: Cell::new(1),
+            prompt: None,
         }
     }
 

@@ -6,6 +6,7 @@ use canopy_shell::draw::{Align, Rect, Scene, Weight};
 use canopy_shell::wl::{View, ViewCx};
 
 use crate::model::{LauncherModel, Status};
+use crate::prompt_view::prompt_view;
 
 /// What the pointer can act on.
 #[derive(Debug, Clone, PartialEq)]
@@ -14,6 +15,9 @@ pub enum LauncherAction {
     Tile(usize),
     /// A click beside the tiles closes the launcher.
     Outside,
+    /// The disk image question's buttons.
+    PromptSubmit,
+    PromptCancel,
 }
 
 const FIELD_W: f32 = 520.0;
@@ -30,6 +34,10 @@ pub fn view(model: &LauncherModel, cx: &ViewCx<'_, LauncherAction>) -> View<Laun
     let mut v = View::new(Scene::new(w, h, d.launcher_background));
     v.hit(Rect::new(0.0, 0.0, w, h), LauncherAction::Outside);
     let dim = d.launcher_text.mix(d.launcher_background, 0.45);
+    if let Some(prompt) = &model.prompt {
+        prompt_view(&mut v, prompt, cx);
+        return v;
+    }
 
     // The search field.
     let field = Rect::new(((w - FIELD_W) / 2.0).round(), TOP, FIELD_W.min(w - 20.0), FIELD_H);

@@ -125,3 +125,38 @@ fn tiles_are_where_the_pointer_finds_them() {
     assert_eq!(v.action_at(2.0, 630.0), Some(&LauncherAction::Outside));
     assert_eq!(m.columns.get(), 6);
 }
+
+/// The question asked when hostd needs the Windows VM's disk image: empty, then refused with a
+/// path too long for the field (its end shows).
+#[test]
+fn disk_image_question() {
+    use canopy_launcher::disk_prompt::DiskPrompt;
+    let f = Fixture::new();
+    let mut m = model();
+    let tile = m.tiles.iter().find(|t| t.app == "windows").unwrap().clone();
+    m.prompt = Some(DiskPrompt::new(tile, "windows-vm".into(), "no disk image is set".into()));
+    for scale in [1.0, 2.0] {
+        f.render(&m, scale, Some(&LauncherAction::PromptSubmit), &format!("launcher-disk-image@{scale}.png"));
+    }
+    let p = m.prompt.as_mut().unwrap();
+    p.type_text("/srv/vm-images/windows/windows-11-enterprise-evaluation-24h2-x64-en-us.qcow2");
+    p.submit().unwrap();
+    p.refused("/srv/vm-images/windows/windows-11-enterprise-…qcow2: No such file or directory (os error 2)".into());
+    f.render(&m, 1.0, None, "launcher-disk-image-refused@1.png");
+
+    // Only the buttons react: a click beside them must not lose the typed path.
+    let cx = ViewCx {
+        width: 1024.0,
+        height: 640.0,
+        scale: 1.0,
+        output: None,
+        hovered: None,
+        theme: &f.theme,
+        fonts: &f.fonts,
+        windows: &f.windows,
+    };
+    let v = view(&m, &cx);
+    let actions: Vec<_> = v.hits.iter().map(|(_, a)| a.clone()).collect();
+    assert_eq!(actions[1..], [LauncherAction::PromptCancel, LauncherAction::PromptSubmit]);
+    assert!(!actions.iter().any(|a| matches!(a, LauncherAction::Tile(_))));
+}

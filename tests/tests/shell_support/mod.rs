@@ -50,10 +50,36 @@ status)
 esac
 "#;
 
+/// A stand-in for the Windows VM (a VM with no agent, shown by a display client in the GUI
+/// VM): like a real one it does not boot without its disk image, and it records the image it
+/// was given.
+const WINDOWS_VM_SCRIPT: &str = r#"#!/bin/sh
+set -u
+dir="$(dirname "$0")/vms/windows-vm"
+alive() {
+  [ -f "$dir/pid" ] && kill -0 "$(cat "$dir/pid")" 2>/dev/null
+}
+case "$1" in
+start)
+  [ -f "${CANOPY_DISK_IMAGE:-}" ] || { echo "no disk image: ${CANOPY_DISK_IMAGE:-unset}" >&2; exit 1; }
+  echo "$2" >> "$dir/starts.log"
+  setsid sleep 100000 < /dev/null > /dev/null 2>&1 &
+  echo $! > "$dir/pid" ;;
+stop)
+  alive && kill "$(cat "$dir/pid")"
+  rm -f "$dir/pid" ;;
+status)
+  alive ;;
+esac
+"#;
+
 pub struct Desktop {
     pub compositor: Compositor,
     pub dir: tempfile::TempDir,
     hostd: Option<Child>,
+    /// hostd also manages a Windows VM, whose display client the GUI VM's agent starts.
+    windows_vm: bool,
+    gui_agent: Option<Child>,
     programs: Vec<(String, Child)>,
 }
 
@@ -65,6 +91,8 @@ fn compositor_config(dir: &Path) -> String {
 trust = "untrusted"
 [vms.docs]
 trust = "work"
+[vms.windows-vm]
+trust = "untrusted"
 
 [keyboard]
 layouts = [{{ layout = "us" }}, {{ layout = "de" }}]
@@ -121,7 +149,7 @@ impl Desktop {
             std::fs::write(bat.join(k), format!("{v}\n")).unwrap();
         }
         let compositor = Compositor::start_with(&compositor_config(dir.path()), outputs);
-        Desktop { compositor, dir, hostd: None, programs: Vec::new() }
+        Desktop { compositor, dir, hostd: None, windows_vm: false, gui_agent: None, programs: Vec::new() }
     }
 
     /// As [`Self::start`], with hostd running: VM `web` (untrusted) offers app `hello`, which
@@ -131,6 +159,105 @@ impl Desktop {
         let mut desktop = Self::start(outputs);
         desktop.start_hostd();
         desktop
+    }
+
+    /// As [`Self::with_host`], and hostd also offers app `windows` of kind `vm-display`: VM
+    /// `windows-vm` needs a disk image that nobody has set yet (its start command fails
+    /// without one and appends the image it got to `vms/windows-vm/starts.log`); the GUI VM's
+    /// agent (a real `canopy-agent`) starts the display client, our test client titled
+    /// "Windows 11", through a security-context socket for `windows-vm`, so the window is
+    /// framed as that VM's.
+    pub fn with_windows_vm(outputs: &[&str]) -> Desktop {
+        let mut desktop = Self::start(outputs);
+        desktop.windows_vm = true;
+        desktop.start_gui_agent();
+        desktop.start_hostd();
+        desktop
+    }
+
+    fn start_gui_agent(&mut self) {
+        let d = self.dir.path().to_path_buf();
+        std::fs::create_dir_all(d.join("vms/windows-vm")).unwrap();
+        std::fs::write(d.join("windows.sh"), WINDOWS_VM_SCRIPT).unwrap();
+        let mut sandbox = Command::new(bin_path("canopy-sandbox"));
+        sandbox.args(["--vm", "windows-vm", "--socket", "canopy-windows-vm.sock"]).stdout(Stdio::null());
+        self.compositor.client_env(&mut sandbox);
+        self.compositor.adopt(sandbox.spawn().expect("canopy-sandbox"));
+        let display = self.compositor.runtime_dir().join("canopy-windows-vm.sock");
+        self.wait_until("the windows-vm security context socket", || display.exists());
+        std::fs::write(
+            d.join("gui-agent.toml"),
+            format!(
+                r#"
+listen = ["unix:{d}/gui-agent.sock"]
+wayland_display = "{display}"
+[allow]
+uids = [{uid}]
+[apps.windows-display]
+command = ["{client}", "--title", "Windows 11", "--app-id", "org.example.windows-display", "--color", "0078d4"]
+startup_grace_ms = 200
+"#,
+                d = d.display(),
+                display = display.display(),
+                uid = rustix::process::getuid().as_raw(),
+                client = bin_path("canopy-test-client").display(),
+            ),
+        )
+        .unwrap();
+        let agent = Command::new(bin_path("canopy-agent"))
+            .arg("--config")
+            .arg(d.join("gui-agent.toml"))
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(std::fs::File::create(d.join("gui-agent.log")).unwrap())
+            .spawn()
+            .expect("canopy-agent");
+        self.gui_agent = Some(agent);
+    }
+
+    /// The hostd config's part for the Windows VM and the GUI VM that shows it.
+    fn windows_config(&self) -> String {
+        let d = self.dir.path().display();
+        let cmd = |action: &str| format!(r#"["/bin/sh", "{d}/windows.sh", "{action}", "{{disk_image}}"]"#);
+        format!(
+            r#"
+[vms.gui]
+trust = "local"
+managed = false
+agent = "unix:{d}/gui-agent.sock"
+[vms.windows-vm]
+trust = "untrusted"
+needs_disk_image = true
+backend = {{ kind = "command", start = {start}, stop = {stop}, status = {status} }}
+[apps.windows]
+display_name = "Windows"
+icon = "windows"
+kind = "vm-display"
+vm = "windows-vm"
+display_vm = "gui"
+display_app = "windows-display"
+"#,
+            start = cmd("start"),
+            stop = cmd("stop"),
+            status = cmd("status"),
+        )
+    }
+
+    /// Stops hostd and starts it again with the same config and state directory.
+    pub fn restart_hostd(&mut self) {
+        let mut old = self.hostd.take().expect("hostd runs");
+        let _ = old.kill();
+        let _ = old.wait();
+        self.spawn_hostd();
+    }
+
+    /// Runs `canopy-ctl` against our hostd.
+    pub fn ctl(&self, args: &[&str]) -> std::process::Output {
+        Command::new(bin_path("canopy-ctl"))
+            .args(["--connect", &self.hostd_address()])
+            .args(args)
+            .output()
+            .expect("canopy-ctl")
     }
 
     pub fn path(&self, rel: &str) -> PathBuf {
@@ -218,7 +345,7 @@ vm = "docs"
 display_name = "Cloud Android"
 icon = "android"
 vm = "gala"
-"#,
+{windows}"#,
                 d = d.display(),
                 vm = vm.display(),
                 start = vm_cmd("start"),
@@ -227,20 +354,25 @@ vm = "gala"
                 poweroff = power("poweroff"),
                 reboot = power("reboot"),
                 suspend = power("suspend"),
+                windows = if self.windows_vm { self.windows_config() } else { String::new() },
             ),
         )
         .unwrap();
+        self.spawn_hostd();
+    }
+
+    fn spawn_hostd(&mut self) {
+        let d = self.dir.path().to_path_buf();
         let hostd = Command::new(bin_path("canopy-hostd"))
             .arg("--config")
             .arg(d.join("hostd.toml"))
             .env("CANOPY_AGENT_BIN", bin_path("canopy-agent"))
             .env("CANOPY_PROXY_BIN", bin_path("canopy-proxy"))
-            .stderr(std::fs::File::create(d.join("hostd.log")).unwrap())
+            .stderr(std::fs::OpenOptions::new().create(true).append(true).open(d.join("hostd.log")).unwrap())
             .spawn()
             .expect("canopy-hostd");
         self.hostd = Some(hostd);
-        let sock = d.join("hostd.sock");
-        self.wait_until("hostd listens", || sock.exists());
+        self.wait_until("hostd answers", || self.ctl(&["list"]).status.success());
     }
 
     /// Starts one of our programs as a local client of the compositor (stderr to NAME.log).
@@ -359,6 +491,11 @@ impl Drop for Desktop {
             for vm in ["web", "docs", "gala"] {
                 let _ = Command::new("/bin/sh").arg(self.dir.path().join("vm.sh")).args(["stop", vm]).status();
             }
+        }
+        if let Some(agent) = &mut self.gui_agent {
+            let _ = agent.kill();
+            let _ = agent.wait();
+            let _ = Command::new("/bin/sh").arg(self.dir.path().join("windows.sh")).args(["stop", ""]).status();
         }
         if std::thread::panicking() {
             eprintln!("{}", self.logs());
