@@ -255,3 +255,39 @@ fn the_windows_vm_asks_once_for_its_disk_image_and_hostd_remembers_it() {
     let log = std::fs::read_to_string(d.path("canopy-launcher.log")).unwrap();
     assert!(!log.contains("needs a disk image"), "asked again:\n{log}");
 }
+
+#[test]
+fn a_list_longer_than_the_output_scrolls_with_the_keys() {
+    // 800×600 holds 4 columns and 2 rows; 16 apps make 4 rows, each row of one trust level.
+    let mut d = Desktop::start(&["HEADLESS-1:800x600"]);
+    let trust = ["untrusted", "work", "personal", "trusted"];
+    let apps: String = (0..16)
+        .map(|i| {
+            format!(
+                "[[app]]\nname = \"app{i}\"\ndisplay_name = \"App {i}\"\nvm = \"vm{row}\"\ntrust = \"{t}\"\n\n",
+                row = i / 4,
+                t = trust[i / 4]
+            )
+        })
+        .collect();
+    let file = d.path("many.toml");
+    std::fs::write(&file, apps).unwrap();
+    d.run("canopy-launcher", &["--apps", file.to_str().unwrap()]);
+    d.wait_until("the launcher", || launcher_shown(&d.compositor.screenshot()));
+    settled(&d);
+    // The colour bars of the two rows on screen, read at the first tile of each.
+    let (x, _) = tile_centre(800.0, 4, 0);
+    let rows_shown = |img: &Image| {
+        let bar = |row: u32| img.pixel(x as u32, TILE_Y as u32 + 148 - 8 + row * 168);
+        let level = |c: [u8; 3]| trust.iter().position(|l| rgb(theme().colours(l).focused) == c);
+        (level(bar(0)), level(bar(1)))
+    };
+    assert_eq!(rows_shown(&settled(&d)), (Some(0), Some(1)));
+    // Down twice: the selection reaches the third row and the grid follows it.
+    d.compositor.msg(&["key", "Down", "Down"]);
+    d.wait_until("rows 1 and 2", || rows_shown(&d.compositor.screenshot()) == (Some(1), Some(2)));
+    d.compositor.msg(&["key", "Page_Down"]);
+    d.wait_until("the last rows", || rows_shown(&d.compositor.screenshot()) == (Some(2), Some(3)));
+    d.compositor.msg(&["key", "Home"]);
+    d.wait_until("the top again", || rows_shown(&d.compositor.screenshot()) == (Some(0), Some(1)));
+}

@@ -235,6 +235,12 @@ impl App for Launcher {
         }
     }
 
+    fn scroll(&mut self, _core: &mut Core<Self>, steps: i32) {
+        if self.model.prompt.is_none() {
+            self.model.scroll(steps as i64);
+        }
+    }
+
     fn key(&mut self, core: &mut Core<Self>, key: &KeyEvent, mods: &Modifiers) {
         if self.model.prompt.is_some() {
             self.prompt_key(key, mods);
@@ -253,6 +259,10 @@ impl App for Launcher {
             Keysym::Up => self.model.move_selection(0, -1),
             Keysym::Down => self.model.move_selection(0, 1),
             Keysym::Tab => self.model.move_selection(if mods.shift { -1 } else { 1 }, 0),
+            Keysym::Page_Up => self.model.page(-1),
+            Keysym::Page_Down => self.model.page(1),
+            Keysym::Home if self.model.filter.is_empty() => self.model.select_end(false),
+            Keysym::End if self.model.filter.is_empty() => self.model.select_end(true),
             _ => {
                 if let Some(text) = printable(key, mods) {
                     self.model.type_text(text);

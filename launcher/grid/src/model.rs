@@ -42,6 +42,10 @@ pub struct LauncherModel {
     pub notice: Option<String>,
     /// Columns of the grid as last laid out (arrow keys move by rows).
     pub columns: Cell<usize>,
+    /// Rows of tiles that fit on the output, as last laid out.
+    pub rows: Cell<usize>,
+    /// The first row shown: the grid scrolls when the apps do not fit.
+    pub top_row: usize,
     /// Asking for a VM's disk image; shown instead of the grid.
     pub prompt: Option<DiskPrompt>,
 }
@@ -55,6 +59,8 @@ impl LauncherModel {
             status: Status::Loading,
             notice: None,
             columns: Cell::new(1),
+            rows: Cell::new(usize::MAX),
+            top_row: 0,
             prompt: None,
         }
     }
@@ -147,12 +153,14 @@ impl LauncherModel {
     }
 
     fn after_edit(&mut self) {
+        self.top_row = 0;
         if matches!(self.status, Status::Failed(_)) {
             self.status = Status::Ready;
         }
     }
 
-    /// Moves the selection by `dx` tiles and `dy` rows, staying inside the grid.
+    /// Moves the selection by `dx` tiles and `dy` rows, staying inside the grid; the grid
+    /// scrolls to show it.
     pub fn move_selection(&mut self, dx: i64, dy: i64) {
         let n = self.visible().len() as i64;
         if n == 0 {
@@ -162,6 +170,63 @@ impl LauncherModel {
         let next = self.selected as i64 + dx + dy * cols;
         if (0..n).contains(&next) {
             self.selected = next as usize;
+        }
+        self.reveal_selection();
+    }
+
+    /// Page Up / Page Down: a screenful of rows, stopping at the first or last tile.
+    pub fn page(&mut self, direction: i64) {
+        let n = self.visible().len() as i64;
+        if n == 0 {
+            return;
+        }
+        let step = (self.rows_shown() * self.columns.get().max(1)) as i64;
+        self.selected = (self.selected as i64 + direction * step).clamp(0, n - 1) as usize;
+        self.reveal_selection();
+    }
+
+    /// Home / End.
+    pub fn select_end(&mut self, last: bool) {
+        self.selected = if last { self.visible().len().saturating_sub(1) } else { 0 };
+        self.reveal_selection();
+    }
+
+    /// The wheel: scrolls by `rows` (down when positive). A selection scrolled out of sight
+    /// moves along, in its column, so Enter never starts a tile that cannot be seen.
+    pub fn scroll(&mut self, rows: i64) {
+        let n = self.visible().len();
+        if n == 0 {
+            return;
+        }
+        self.top_row = (self.top_row as i64 + rows).clamp(0, self.max_top_row() as i64) as usize;
+        let cols = self.columns.get().max(1);
+        let (row, col) = (self.selected / cols, self.selected % cols);
+        let last_shown = self.top_row + self.rows_shown() - 1;
+        let row = row.clamp(self.top_row, last_shown);
+        self.selected = (row * cols + col).min(n - 1);
+    }
+
+    /// The first row the grid shows now (the size may have changed since the last move).
+    pub fn first_row(&self) -> usize {
+        self.top_row.min(self.max_top_row())
+    }
+
+    fn rows_shown(&self) -> usize {
+        self.rows.get().max(1)
+    }
+
+    fn max_top_row(&self) -> usize {
+        let total = self.visible().len().div_ceil(self.columns.get().max(1));
+        total.saturating_sub(self.rows_shown())
+    }
+
+    fn reveal_selection(&mut self) {
+        let row = self.selected / self.columns.get().max(1);
+        let rows = self.rows_shown();
+        if row < self.top_row {
+            self.top_row = row;
+        } else if row >= self.top_row + rows {
+            self.top_row = row + 1 - rows;
         }
     }
 
@@ -251,6 +316,67 @@ mod tests {
         assert_eq!(m.selected, 0);
         m.move_selection(-1, 0);
         assert_eq!(m.selected, 0);
+    }
+
+    /// 23 apps in 4 columns, 2 rows on screen: rows 0..=5, the last with 3 tiles.
+    fn long_list() -> LauncherModel {
+        let mut m = LauncherModel::new();
+        let app = |i: usize| AppEntry {
+            name: format!("app{i}"),
+            display_name: format!("App {i}"),
+            icon: None,
+            vm: "vm".into(),
+            trust: "work".into(),
+        };
+        m.set_from_config(LauncherConfig { app: (0..23).map(app).collect() }, "test".into());
+        m.columns.set(4);
+        m.rows.set(2);
+        m
+    }
+
+    #[test]
+    fn keys_scroll_the_grid_to_the_selection() {
+        let mut m = long_list();
+        m.move_selection(0, 1);
+        assert_eq!((m.selected, m.first_row()), (4, 0));
+        m.move_selection(0, 1);
+        assert_eq!((m.selected, m.first_row()), (8, 1), "row 2 needs a scroll");
+        m.page(1);
+        assert_eq!((m.selected, m.first_row()), (16, 3));
+        m.page(1);
+        assert_eq!((m.selected, m.first_row()), (22, 4), "the last tile, the last rows");
+        m.move_selection(0, -1);
+        assert_eq!((m.selected, m.first_row()), (18, 4));
+        m.select_end(false);
+        assert_eq!((m.selected, m.first_row()), (0, 0));
+        m.select_end(true);
+        assert_eq!((m.selected, m.first_row()), (22, 4));
+        m.type_text("1");
+        assert_eq!((m.selected, m.first_row()), (0, 0), "a new filter starts at the top");
+    }
+
+    #[test]
+    fn the_wheel_scrolls_and_takes_the_selection_along() {
+        let mut m = long_list();
+        m.move_selection(1, 0);
+        m.scroll(1);
+        assert_eq!((m.first_row(), m.selected), (1, 5), "row 0 left the screen: the selection follows");
+        m.scroll(10);
+        assert_eq!((m.first_row(), m.selected), (4, 17), "stops at the last rows");
+        m.scroll(-1);
+        assert_eq!((m.first_row(), m.selected), (3, 17), "still on screen: stays");
+        m.scroll(-10);
+        assert_eq!((m.first_row(), m.selected), (0, 5));
+        m.move_selection(2, 0);
+        m.scroll(10);
+        assert_eq!((m.first_row(), m.selected), (4, 19));
+        m.move_selection(0, 1);
+        assert_eq!(m.selected, 19, "no tile below column 3");
+        let mut few = model();
+        few.columns.set(4);
+        few.rows.set(2);
+        few.scroll(3);
+        assert_eq!(few.first_row(), 0, "everything fits: nothing to scroll");
     }
 
     #[test]

@@ -27,6 +27,8 @@ const TILE_H: f32 = 148.0;
 const GAP: f32 = 20.0;
 const TOP: f32 = 56.0;
 const GRID_TOP: f32 = TOP + FIELD_H + 52.0;
+/// Room under the grid for the status line.
+const BOTTOM: f32 = 90.0;
 
 pub fn view(model: &LauncherModel, cx: &ViewCx<'_, LauncherAction>) -> View<LauncherAction> {
     let d = &cx.theme.desktop;
@@ -58,19 +60,20 @@ pub fn view(model: &LauncherModel, cx: &ViewCx<'_, LauncherAction>) -> View<Laun
         v.scene.text(r, notice.clone(), 12.0, Weight::Regular, dim, Align::Centre);
     }
 
-    // The grid: as many columns as fit, centred; rows that do not fit are not shown.
+    // The grid: as many columns as fit, centred; as many rows as fit, scrolled to the model's
+    // first row.
     let tiles = model.visible();
     let cols = (((w - 80.0 + GAP) / (TILE_W + GAP)).floor() as usize).max(1);
     model.columns.set(cols);
+    let rows = (((h - BOTTOM - GRID_TOP + GAP) / (TILE_H + GAP)).floor() as usize).max(1);
+    model.rows.set(rows);
+    let first = model.first_row();
     let used = cols.min(tiles.len().max(1)) as f32;
     let left = ((w - (used * TILE_W + (used - 1.0) * GAP)) / 2.0).round();
-    let bottom_limit = h - 90.0;
-    for (i, tile) in tiles.iter().enumerate() {
-        let (col, row) = (i % cols, i / cols);
+    let shown = (first * cols)..((first + rows) * cols).min(tiles.len());
+    for (i, tile) in tiles.iter().enumerate().take(shown.end).skip(shown.start) {
+        let (col, row) = (i % cols, i / cols - first);
         let r = Rect::new(left + col as f32 * (TILE_W + GAP), GRID_TOP + row as f32 * (TILE_H + GAP), TILE_W, TILE_H);
-        if r.bottom() > bottom_limit {
-            break;
-        }
         let action = LauncherAction::Tile(i);
         let bg = if cx.is_hovered(&action) { d.button_hover } else { d.notice_background };
         v.scene.fill(r, bg, 12.0);
@@ -91,6 +94,12 @@ pub fn view(model: &LauncherModel, cx: &ViewCx<'_, LauncherAction>) -> View<Laun
         v.scene.text(vm, tile.vm.clone(), 11.0, Weight::Regular, text_colour, Align::Start);
         v.hit(r, action);
     }
+    let total_rows = tiles.len().div_ceil(cols);
+    if total_rows > rows {
+        let track_x = left + used * TILE_W + (used - 1.0) * GAP + 16.0;
+        let shown_h = rows as f32 * (TILE_H + GAP) - GAP;
+        scrollbar(&mut v, cx, Rect::new(track_x, GRID_TOP, 6.0, shown_h), first, rows, total_rows);
+    }
     if tiles.is_empty() && model.status != Status::Loading {
         let msg = if model.filter.is_empty() {
             "No apps are configured".to_string()
@@ -102,6 +111,26 @@ pub fn view(model: &LauncherModel, cx: &ViewCx<'_, LauncherAction>) -> View<Laun
 
     status_line(&mut v, model, cx);
     v
+}
+
+/// A thin bar beside the grid: where the rows shown are among all rows.
+fn scrollbar(
+    v: &mut View<LauncherAction>,
+    cx: &ViewCx<'_, LauncherAction>,
+    track: Rect,
+    first: usize,
+    rows: usize,
+    total: usize,
+) {
+    let d = &cx.theme.desktop;
+    v.scene.fill(track, d.notice_background, 3.0);
+    let thumb_h = (track.h * rows as f32 / total as f32).max(24.0);
+    let y = track.y + (track.h - thumb_h) * first as f32 / (total - rows) as f32;
+    v.scene.fill(
+        Rect::new(track.x, y.round(), track.w, thumb_h.round()),
+        d.launcher_text.mix(d.launcher_background, 0.4),
+        3.0,
+    );
 }
 
 /// Draws the VM state mark; returns the colour for the VM's name.

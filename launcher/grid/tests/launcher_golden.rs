@@ -160,3 +160,28 @@ fn disk_image_question() {
     assert_eq!(actions[1..], [LauncherAction::PromptCancel, LauncherAction::PromptSubmit]);
     assert!(!actions.iter().any(|a| matches!(a, LauncherAction::Tile(_))));
 }
+
+/// More apps than fit: the grid shows two of its four rows, scrolled to the selection, with a
+/// scroll bar beside it.
+#[test]
+fn a_long_list_scrolls() {
+    let f = Fixture::new();
+    let trust = ["untrusted", "work", "personal", "trusted"];
+    let icons = ["browser", "pdf", "android", "terminal"];
+    let app = |i: usize| AppEntry {
+        name: format!("app{i}"),
+        display_name: format!("App {i}"),
+        icon: Some(icons[i / 6].into()),
+        vm: format!("vm-{}", i / 6),
+        trust: trust[i / 6].into(),
+    };
+    let mut m = LauncherModel::new();
+    m.set_from_config(LauncherConfig { app: (0..23).map(app).collect() }, "Apps from a long list".into());
+    // Lay out once (6 columns, 2 rows at this size), then move down three rows.
+    f.render(&m, 1.0, None, "launcher-long@1.png");
+    for _ in 0..3 {
+        m.move_selection(0, 1);
+    }
+    assert_eq!((m.selected, m.first_row()), (18, 2));
+    f.render(&m, 1.0, None, "launcher-scrolled@1.png");
+}

@@ -106,6 +106,9 @@ pub trait App: Sized + 'static {
 
     fn key(&mut self, _core: &mut Core<Self>, _key: &KeyEvent, _mods: &Modifiers) {}
 
+    /// The wheel turned (or a touchpad scrolled) by whole steps, positive downwards.
+    fn scroll(&mut self, _core: &mut Core<Self>, _steps: i32) {}
+
     fn windows_changed(&mut self, _core: &mut Core<Self>) {}
 
     /// The session is locked (Placement::Lock): every output is covered.

@@ -33,6 +33,7 @@ use wayland_protocols::wp::viewporter::client::{wp_viewport, wp_viewporter};
 
 use super::app::{App, Placement, View, ViewCx};
 use super::buffers::Buffers;
+use super::scroll::ScrollSteps;
 use super::windows::{WindowList, WindowListHandler};
 use crate::draw::{Fonts, Icons, Painter, Renderer};
 
@@ -67,6 +68,7 @@ struct Surface<Act> {
     hits: Vec<(crate::draw::Rect, Act)>,
     pointer: Option<(f64, f64)>,
     hovered: Option<Act>,
+    scroll: ScrollSteps,
     dirty: bool,
 }
 
@@ -196,6 +198,7 @@ impl<A: App> Core<A> {
             hits: Vec::new(),
             pointer: None,
             hovered: None,
+            scroll: ScrollSteps::default(),
             dirty: true,
         });
     }
@@ -334,7 +337,13 @@ impl<A: App> Shell<A> {
                     }
                 }
             }
-            PointerEventKind::Axis { .. } => {}
+            PointerEventKind::Axis { vertical, .. } => {
+                let steps = s.scroll.push(&vertical);
+                if steps != 0 {
+                    self.app.scroll(&mut self.core, steps);
+                    self.core.redraw();
+                }
+            }
         }
     }
 }
