@@ -36,7 +36,18 @@ fn panel_scene(theme: &Theme, fonts: &Fonts, windows: &WindowList, clock: &str, 
         vms: vec![vm("chromium-vm", "untrusted", State::Running), vm("zathura-vm", "work", State::Stopped)],
         host_error: None,
     };
-    let cx = ViewCx { width: 1280.0, height: 32.0, scale, output: None, hovered: None, theme, fonts, windows };
+    let cx = ViewCx {
+        width: 1280.0,
+        height: 32.0,
+        scale,
+        output: None,
+        wl_output: None,
+        outputs: &[],
+        hovered: None,
+        theme,
+        fonts,
+        windows,
+    };
     view(&model, &cx).scene
 }
 
@@ -93,6 +104,8 @@ fn main() {
         height: 800.0,
         scale: 1.0,
         output: None,
+        wl_output: None,
+        outputs: &[],
         hovered: None,
         theme: &theme,
         fonts: &fonts,

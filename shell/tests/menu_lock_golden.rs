@@ -34,6 +34,8 @@ impl Fixture {
             height: h,
             scale,
             output: None,
+            wl_output: None,
+            outputs: &[],
             hovered,
             theme: &self.theme,
             fonts: &self.fonts,

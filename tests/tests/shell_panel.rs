@@ -173,3 +173,57 @@ fn the_launcher_and_power_buttons_open_their_overlays_on_that_output() {
     d.compositor.msg(&["key", "Escape"]);
     d.wait_until("the power menu to close", || corner(&d, "HEADLESS-1") == background);
 }
+
+#[test]
+fn each_panel_lists_the_windows_on_its_own_output() {
+    let mut d = Desktop::start(&[]);
+    d.panel();
+    d.compositor.msg(&["output-add", "HEADLESS-2", "1024x768"]);
+    d.wait_for_panels(&["HEADLESS-2".to_string()]);
+    let outputs = d.compositor.msg(&["outputs"]);
+    let second = outputs.as_array().unwrap().iter().find(|o| o["name"] == "HEADLESS-2").unwrap().clone();
+    let x2 = second["logical"]["x"].as_i64().unwrap();
+
+    let t = theme();
+    let (web, docs) = (rgb(t.colours("untrusted").focused), rgb(t.colours("work").focused));
+    let (_b, b) = d.compositor.open(Some("web"), &["--title", "page"]);
+    let (_c, c) = d.compositor.open(Some("docs"), &["--title", "report.pdf"]);
+    assert_eq!((b["output"].as_str(), c["output"].as_str()), (Some("HEADLESS-1"), Some("HEADLESS-1")));
+    let c = c["id"].as_u64().unwrap();
+    // (web markers, docs markers) in each output's panel.
+    let buttons = |d: &Desktop, o: &str| {
+        let strip = d.panel_strip(o, 1);
+        (window_markers(&strip, web, 1), window_markers(&strip, docs, 1))
+    };
+    let counts = |d: &Desktop, o: &str| {
+        let (w, k) = buttons(d, o);
+        (w.len(), k.len())
+    };
+    d.wait_until("both buttons on HEADLESS-1", || counts(&d, "HEADLESS-1") == (1, 1));
+    assert_eq!(counts(&d, "HEADLESS-2"), (0, 0), "nothing on the other output's panel");
+
+    // The docs window moves to HEADLESS-2, and its button to that output's panel.
+    d.compositor.msg(&["move", &c.to_string(), &(x2 + 100).to_string(), "200"]);
+    d.wait_until("the docs button on HEADLESS-2", || {
+        counts(&d, "HEADLESS-1") == (1, 0) && counts(&d, "HEADLESS-2") == (0, 1)
+    });
+
+    // Minimised (it is on no output then), it stays on the panel where it was, and a click
+    // there brings it back on that output.
+    let bx = buttons(&d, "HEADLESS-2").1[0] as f64;
+    let click = |d: &Desktop| d.click_at(x2 as f64 + bx + 40.0, 16.0, None);
+    assert_eq!(d.compositor.window(c)["focused"], true, "the last window opened has the focus");
+    click(&d);
+    d.wait_until("the docs window to minimise", || d.compositor.window(c)["minimized"] == true);
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    assert_eq!((counts(&d, "HEADLESS-1"), counts(&d, "HEADLESS-2")), ((1, 0), (0, 1)));
+    click(&d);
+    d.wait_until("the docs window back on HEADLESS-2", || {
+        let w = d.compositor.window(c);
+        w["minimized"] == false && w["output"] == "HEADLESS-2"
+    });
+
+    // The output goes: its window moves to HEADLESS-1, and the button with it.
+    d.compositor.msg(&["output-remove", "HEADLESS-2"]);
+    d.wait_until("both buttons on HEADLESS-1 again", || counts(&d, "HEADLESS-1") == (1, 1));
+}

@@ -153,7 +153,7 @@ fn vm_states(v: &mut View<PanelAction>, model: &PanelModel, cx: &ViewCx<'_, Pane
 
 fn window_list(v: &mut View<PanelAction>, cx: &ViewCx<'_, PanelAction>, area: Rect, dim: Rgba) {
     let d = &cx.theme.desktop;
-    let windows: Vec<_> = cx.windows.windows().collect();
+    let windows = cx.windows_here();
     if windows.is_empty() || area.w < WINDOW_MIN {
         return;
     }

@@ -5,8 +5,9 @@ use canopy_themes::Theme;
 use smithay_client_toolkit::seat::keyboard::{KeyEvent, Modifiers};
 
 use super::runtime::Core;
-use super::windows::WindowList;
+use super::windows::{Window, WindowList};
 use crate::draw::{Fonts, Rect, Scene, Weight};
+use wayland_client::protocol::wl_output::WlOutput;
 
 /// Where a program's surfaces go.
 #[derive(Debug, Clone, PartialEq)]
@@ -56,6 +57,10 @@ pub struct ViewCx<'a, Act> {
     pub scale: f32,
     /// Name of the surface's output, when known.
     pub output: Option<&'a str>,
+    /// The surface's output, and every output there is now: the window list of a panel
+    /// shows the windows on its own output.
+    pub wl_output: Option<&'a WlOutput>,
+    pub outputs: &'a [WlOutput],
     /// The action under the pointer, for hover highlights.
     pub hovered: Option<&'a Act>,
     pub theme: &'a Theme,
@@ -63,7 +68,7 @@ pub struct ViewCx<'a, Act> {
     pub windows: &'a WindowList,
 }
 
-impl<Act> ViewCx<'_, Act> {
+impl<'a, Act> ViewCx<'a, Act> {
     /// Width of a line of text in logical pixels, as it will be drawn at this surface's scale.
     pub fn text_width(&self, text: &str, size: f32, weight: Weight) -> f32 {
         self.fonts.width(text, weight, size * self.scale) / self.scale
@@ -72,6 +77,19 @@ impl<Act> ViewCx<'_, Act> {
     /// `text` broken into lines at most `max` logical pixels wide.
     pub fn wrap(&self, text: &str, size: f32, weight: Weight, max: f32) -> Vec<String> {
         self.fonts.wrap(text, weight, size * self.scale, max * self.scale)
+    }
+
+    /// The windows this surface lists: those on its output, plus those whose output is not
+    /// known or gone (every panel lists them, so that no window is lost). A surface on no
+    /// particular output lists them all.
+    pub fn windows_here(&self) -> Vec<&'a Window> {
+        self.windows
+            .windows()
+            .filter(|w| match (self.wl_output, &w.output) {
+                (Some(here), Some(there)) => here == there || !self.outputs.contains(there),
+                _ => true,
+            })
+            .collect()
     }
 
     pub fn is_hovered(&self, action: &Act) -> bool

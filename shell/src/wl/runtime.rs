@@ -242,6 +242,7 @@ impl<A: App> Shell<A> {
     fn flush(&mut self) {
         let core = &mut self.core;
         let painter = Painter { fonts: &core.fonts, icons: &core.icons };
+        let outputs: Vec<wl_output::WlOutput> = core.outputs.outputs().collect();
         for s in core.surfaces.iter_mut().filter(|s| s.dirty) {
             let Some((w, h)) = s.size else { continue };
             s.dirty = false;
@@ -256,6 +257,8 @@ impl<A: App> Shell<A> {
                     height: h as f32,
                     scale,
                     output: output_name.as_deref(),
+                    wl_output: s.output.as_ref(),
+                    outputs: &outputs,
                     hovered: s.hovered.as_ref(),
                     theme: &core.theme,
                     fonts: &core.fonts,

@@ -193,7 +193,9 @@ where
                 pending.activated = bits.contains(State::Activated);
                 pending.minimized = bits.contains(State::Minimized);
             }
-            Event::Output { output } => pending.output = output,
+            // A minimised window is on no output: it stays listed where it was.
+            Event::Output { output: Some(output) } => pending.output = Some(output),
+            Event::Output { output: None } => {}
             Event::Done => {
                 let window = pending.clone();
                 drop(pending);
