@@ -161,3 +161,41 @@ fn hit_areas_follow_the_layout() {
     assert!(v.hits.iter().any(|(_, a)| *a == PanelAction::Layout));
     let _ = Rgba::rgb(0, 0, 0);
 }
+
+/// A window's menu (right click on its button), at scale 1 and 2: for a focused window with the
+/// pointer on Close, and for a minimised one (no Minimise) with the keyboard on Close.
+#[test]
+fn window_menu_at_scale_1_and_2() {
+    use canopy_shell::panel::window_menu::{self, MenuItem, WindowMenu};
+    let f = Fixture::new();
+    let windows = three_windows(&f.theme);
+    let render = |menu: &WindowMenu, id: u32, hovered: Option<&PanelAction>, scale: f32| {
+        let cx = ViewCx {
+            width: 400.0,
+            height: 200.0,
+            scale,
+            output: Some("HEADLESS-1"),
+            wl_output: None,
+            outputs: &[],
+            hovered,
+            theme: &f.theme,
+            fonts: &f.fonts,
+            windows: &windows,
+        };
+        let v = window_menu::view(menu, windows.get(id).unwrap(), 32.0, &cx);
+        render_offscreen(&Painter { fonts: &f.fonts, icons: &f.icons }, &v.scene, scale)
+    };
+    let menu = WindowMenu::new(1, 40.0);
+    for scale in [1.0, 2.0] {
+        let img = render(&menu, 1, Some(&PanelAction::Menu(MenuItem::Close, 1)), scale);
+        check_golden(&img, &golden(&format!("window-menu@{scale}.png")), 0).unwrap();
+    }
+    // Near the right edge, the menu stays on the output.
+    let mut menu = WindowMenu::new(3, 390.0);
+    let minimised = windows.get(3).unwrap();
+    menu.move_focus(minimised, true);
+    menu.move_focus(minimised, true);
+    assert_eq!(menu.focused_item(), Some(MenuItem::Close));
+    let img = render(&menu, 3, None, 1.0);
+    check_golden(&img, &golden("window-menu-minimised@1.png"), 0).unwrap();
+}

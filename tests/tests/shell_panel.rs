@@ -6,7 +6,7 @@ mod shell_support;
 
 use canopy_tests::fixture::rgb;
 use canopy_tests::image::assert_golden;
-use shell_support::{cpu_ticks, theme, window_markers, Desktop, PANEL_H};
+use shell_support::{cpu_ticks, panel_background, theme, window_markers, Desktop, PANEL_H};
 
 /// Waits until the output's panel strip stops changing (hostd's VM list and the window
 /// list arrive asynchronously) and returns it.
@@ -226,4 +226,66 @@ fn each_panel_lists_the_windows_on_its_own_output() {
     // The output goes: its window moves to HEADLESS-1, and the button with it.
     d.compositor.msg(&["output-remove", "HEADLESS-2"]);
     d.wait_until("both buttons on HEADLESS-1 again", || counts(&d, "HEADLESS-1") == (1, 1));
+}
+
+#[test]
+fn a_right_click_on_a_window_button_opens_its_menu() {
+    let mut d = Desktop::start(&[]);
+    d.panel();
+    let t = theme();
+    let (web, docs) = (rgb(t.colours("untrusted").focused), rgb(t.colours("work").focused));
+    let (_b, b) = d.compositor.open(Some("web"), &["--title", "page"]);
+    let (_c, c) = d.compositor.open(Some("docs"), &["--title", "report.pdf"]);
+    let (b, c) = (b["id"].as_u64().unwrap(), c["id"].as_u64().unwrap());
+    let mut xs = (Vec::new(), Vec::new());
+    d.wait_until("both buttons", || {
+        let strip = d.panel_strip("HEADLESS-1", 1);
+        xs = (window_markers(&strip, web, 1), window_markers(&strip, docs, 1));
+        xs.0.len() == 1 && xs.1.len() == 1
+    });
+    let (bx, cx) = (xs.0[0] as f64 + 40.0, xs.1[0] as f64 + 40.0);
+
+    // The menu opens under the click: a card in the panel's colour framed in the window's VM
+    // colour, with the title and then Focus, Minimise and Close, 30 pixels each.
+    let panel_bg = panel_background();
+    let menu_at = |d: &Desktop, x: f64| d.compositor.screenshot().pixel(x as u32 + 110, 60) == panel_bg;
+    let item_y = |i: usize| 94.0 + 30.0 * i as f64;
+    let open_menu = |d: &Desktop, x: f64| {
+        d.click_at(x, 16.0, Some("right"));
+        d.wait_until("the window menu", || menu_at(d, x));
+    };
+    let closed = |d: &Desktop, x: f64| d.wait_until("the menu to close", || !menu_at(d, x));
+    open_menu(&d, bx);
+    let img = d.compositor.screenshot();
+    assert_eq!(img.pixel(bx as u32 + 1, 100), web, "framed in the web VM's colour");
+    assert_eq!(d.compositor.windows().len(), 2, "opening the menu does nothing to windows");
+
+    // Escape closes it, and so does a click beside it, which reaches nothing else.
+    d.compositor.msg(&["key", "Escape"]);
+    closed(&d, bx);
+    open_menu(&d, bx);
+    d.click_at(900.0, 500.0, None);
+    closed(&d, bx);
+    assert_eq!(d.compositor.window(c)["focused"], true);
+
+    // Focus, Minimise, Close.
+    open_menu(&d, bx);
+    d.click_at(bx + 60.0, item_y(0), None);
+    d.wait_until("the web window to take focus", || d.compositor.window(b)["focused"] == true);
+    closed(&d, bx);
+    open_menu(&d, bx);
+    d.click_at(bx + 60.0, item_y(1), None);
+    d.wait_until("the web window to minimise", || d.compositor.window(b)["minimized"] == true);
+    open_menu(&d, cx);
+    d.click_at(cx + 60.0, item_y(2), None);
+    d.wait_until("the docs window to close", || d.compositor.windows().iter().all(|w| w["id"] != c));
+    closed(&d, cx);
+
+    // From the keyboard: Down to Focus, Down again skips Minimise (the window is minimised
+    // already) to Close, Enter closes.
+    open_menu(&d, bx);
+    d.compositor.msg(&["key", "Down", "Down", "Return"]);
+    d.wait_until("the web window to close", || d.compositor.windows().is_empty());
+    closed(&d, bx);
+    assert!(d.is_running("canopy-panel"));
 }

@@ -5,13 +5,15 @@ use std::time::Duration;
 
 use smithay_client_toolkit::reexports::calloop::channel::{self, Channel};
 use smithay_client_toolkit::reexports::calloop::timer::{TimeoutAction, Timer};
+use smithay_client_toolkit::seat::keyboard::{KeyEvent, Keysym, Modifiers};
 
+use super::window_menu::{self, MenuItem, WindowMenu};
 use super::{view, PanelAction, PanelModel, VmChip};
 use crate::battery;
 use crate::clock::LocalTime;
 use crate::host::{Host, HostUpdate};
 use crate::spawn::spawn;
-use crate::wl::{App, Core, Placement, View, ViewCx, BTN_LEFT, BTN_MIDDLE};
+use crate::wl::{App, Core, Placement, View, ViewCx, BTN_LEFT, BTN_MIDDLE, BTN_RIGHT};
 
 pub struct PanelOptions {
     pub height: u32,
@@ -28,13 +30,15 @@ pub struct PanelOptions {
 pub struct Panel {
     pub model: PanelModel,
     opts: PanelOptions,
+    /// A window's menu, while it is open.
+    menu: Option<WindowMenu>,
 }
 
 impl Panel {
     pub fn new(opts: PanelOptions) -> Self {
         let model =
             PanelModel { clock: String::new(), battery: None, vms: Vec::new(), host_error: Some("connecting".into()) };
-        let mut p = Panel { model, opts };
+        let mut p = Panel { model, opts, menu: None };
         p.tick();
         p
     }
@@ -69,6 +73,26 @@ impl Panel {
                 self.model.host_error = Some(why);
                 self.model.vms.clear();
             }
+        }
+    }
+
+    fn open_menu(&mut self, core: &mut Core<Self>, window: u32) {
+        let x = core.last_click().map_or(0.0, |(x, _)| x as f32);
+        self.menu = Some(WindowMenu::new(window, x));
+        core.open_menu();
+    }
+
+    fn close_menu(&mut self, core: &mut Core<Self>) {
+        self.menu = None;
+        core.close_menu();
+    }
+
+    fn menu_item(&mut self, core: &mut Core<Self>, item: MenuItem, id: u32) {
+        self.close_menu(core);
+        match item {
+            MenuItem::Focus => core.windows.activate(id),
+            MenuItem::Minimise => core.windows.minimize(id),
+            MenuItem::Close => core.windows.close(id),
         }
     }
 
@@ -134,6 +158,44 @@ impl App for Panel {
         view(&self.model, cx)
     }
 
+    fn menu_view(&self, cx: &ViewCx<'_, PanelAction>) -> View<PanelAction> {
+        match self.menu.as_ref().and_then(|m| Some((m, cx.windows.get(m.window)?))) {
+            Some((menu, window)) => window_menu::view(menu, window, self.opts.height as f32, cx),
+            None => {
+                View::new(crate::draw::Scene::new(cx.width, cx.height, canopy_themes::Rgba { r: 0, g: 0, b: 0, a: 0 }))
+            }
+        }
+    }
+
+    fn menu_closed(&mut self, _core: &mut Core<Self>) {
+        self.menu = None;
+    }
+
+    fn windows_changed(&mut self, core: &mut Core<Self>) {
+        // The menu's window closed: nothing left to act on.
+        if self.menu.as_ref().is_some_and(|m| core.windows.get(m.window).is_none()) {
+            self.close_menu(core);
+        }
+    }
+
+    fn key(&mut self, core: &mut Core<Self>, key: &KeyEvent, _mods: &Modifiers) {
+        // Only the menu takes the keyboard.
+        let Some(menu) = &mut self.menu else { return };
+        let Some(window) = core.windows.get(menu.window) else { return };
+        match key.keysym {
+            Keysym::Escape => self.close_menu(core),
+            Keysym::Down | Keysym::Tab => menu.move_focus(window, true),
+            Keysym::Up | Keysym::ISO_Left_Tab => menu.move_focus(window, false),
+            Keysym::Return | Keysym::KP_Enter | Keysym::space => {
+                if let Some(item) = menu.focused_item() {
+                    let id = menu.window;
+                    self.menu_item(core, item, id);
+                }
+            }
+            _ => {}
+        }
+    }
+
     fn click(&mut self, core: &mut Core<Self>, action: PanelAction, button: u32) {
         match action {
             PanelAction::Launcher(output) => self.run_with_output(&self.opts.launcher, output),
@@ -142,11 +204,15 @@ impl App for Panel {
                 let Some(w) = core.windows.get(id) else { return };
                 match button {
                     BTN_MIDDLE => core.windows.close(id),
+                    BTN_RIGHT => self.open_menu(core, id),
                     BTN_LEFT if w.activated && !w.minimized => core.windows.minimize(id),
                     BTN_LEFT => core.windows.activate(id),
                     _ => {}
                 }
             }
+            PanelAction::Menu(item, id) if button == BTN_LEFT => self.menu_item(core, item, id),
+            PanelAction::Menu(..) | PanelAction::MenuCard => {}
+            PanelAction::MenuOutside => self.close_menu(core),
             PanelAction::Layout => {
                 let n = core.windows.layouts.len() as u32;
                 if n > 1 {

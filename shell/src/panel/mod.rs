@@ -2,9 +2,11 @@
 
 mod app;
 mod view;
+pub mod window_menu;
 
 pub use app::{Panel, PanelOptions};
 pub use view::view;
+pub use window_menu::{MenuItem, WindowMenu};
 
 use canopy_protocols::lifecycle::State;
 
@@ -15,8 +17,14 @@ use crate::battery::Battery;
 pub enum PanelAction {
     /// Open the launcher on this output.
     Launcher(Option<String>),
-    /// Focus, minimise (button 1) or close (button 2) a window, by id.
+    /// Focus, minimise (button 1) or close (button 2) a window, by id; button 3 opens its menu.
     Window(u32),
+    /// An item of a window's menu.
+    Menu(MenuItem, u32),
+    /// The menu itself, beside its items: nothing happens.
+    MenuCard,
+    /// Beside the menu: it closes.
+    MenuOutside,
     /// Switch to the next keyboard layout.
     Layout,
     /// A VM's status chip.

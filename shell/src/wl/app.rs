@@ -119,6 +119,14 @@ pub trait App: Sized + 'static {
 
     fn view(&self, cx: &ViewCx<'_, Self::Action>) -> View<Self::Action>;
 
+    /// What the menu opened by [`Core::open_menu`] shows (over its whole output).
+    fn menu_view(&self, cx: &ViewCx<'_, Self::Action>) -> View<Self::Action> {
+        View::new(Scene::new(cx.width, cx.height, canopy_themes::Rgba { r: 0, g: 0, b: 0, a: 0 }))
+    }
+
+    /// The menu went away without the program closing it (its output was removed).
+    fn menu_closed(&mut self, _core: &mut Core<Self>) {}
+
     /// A button was pressed and released over the same action.
     fn click(&mut self, _core: &mut Core<Self>, _action: Self::Action, _button: u32) {}
 

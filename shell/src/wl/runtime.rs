@@ -54,6 +54,9 @@ impl Role {
 /// One surface of the program and what it currently shows.
 struct Surface<Act> {
     role: Role,
+    /// A menu the program opened over an output ([`Core::open_menu`]), not one of its placed
+    /// surfaces.
+    menu: bool,
     output: Option<wl_output::WlOutput>,
     /// Logical size, known after the first configure.
     size: Option<(u32, u32)>,
@@ -112,6 +115,8 @@ pub struct Core<A: App> {
     keyboard: Option<wl_keyboard::WlKeyboard>,
     /// The surface and action where a button went down.
     pressed: Option<(wl_surface::WlSurface, u32, A::Action)>,
+    /// The output and surface-local position of the last click handed to the app.
+    last_click: Option<(Option<wl_output::WlOutput>, f64, f64)>,
     exit: Option<i32>,
     /// Whether [`App::init`] ran; a `locked` that comes before it is handed over after it.
     started: bool,
@@ -167,6 +172,28 @@ impl<A: App> Core<A> {
         self.surfaces.iter().position(|s| s.role.wl_surface() == wl)
     }
 
+    /// Where the last click was, in the clicked surface's logical coordinates.
+    pub fn last_click(&self) -> Option<(f64, f64)> {
+        self.last_click.as_ref().map(|(_, x, y)| (*x, *y))
+    }
+
+    /// Opens a menu over the output of the last click: a transparent overlay that takes the
+    /// keyboard, drawn by [`App::menu_view`], until [`Self::close_menu`]. Clicks beside the
+    /// menu land on the overlay, so the program sees them and can close it.
+    pub fn open_menu(&mut self) {
+        self.close_menu();
+        let output = self.last_click.as_ref().and_then(|(o, _, _)| o.clone());
+        self.create_layer_with(output, true);
+    }
+
+    pub fn close_menu(&mut self) {
+        self.surfaces.retain(|s| !s.menu);
+    }
+
+    pub fn menu_open(&self) -> bool {
+        self.surfaces.iter().any(|s| s.menu)
+    }
+
     fn add_surface(&mut self, role: Role, output: Option<wl_output::WlOutput>) {
         let int_scale = output.as_ref().and_then(|o| self.outputs.info(o)).map_or(1, |i| i.scale_factor.max(1));
         let wl = role.wl_surface().clone();
@@ -187,6 +214,7 @@ impl<A: App> Core<A> {
         };
         self.surfaces.push(Surface {
             role,
+            menu: false,
             output,
             size: None,
             int_scale,
@@ -204,10 +232,14 @@ impl<A: App> Core<A> {
     }
 
     fn create_layer(&mut self, output: Option<wl_output::WlOutput>) {
+        self.create_layer_with(output, false);
+    }
+
+    fn create_layer_with(&mut self, output: Option<wl_output::WlOutput>, menu: bool) {
         let Some(layer_shell) = &self.layer_shell else { return };
         let wl = self.compositor.create_surface(&self.qh);
         let (layer, anchor, size, zone, keyboard) = match &self.placement {
-            Placement::PanelPerOutput { height } => (
+            Placement::PanelPerOutput { height } if !menu => (
                 Layer::Top,
                 Anchor::TOP | Anchor::LEFT | Anchor::RIGHT,
                 (0, *height),
@@ -216,13 +248,17 @@ impl<A: App> Core<A> {
             ),
             _ => (Layer::Overlay, Anchor::all(), (0, 0), -1, KeyboardInteractivity::Exclusive),
         };
-        let surface = layer_shell.create_layer_surface(&self.qh, wl, layer, Some(self.namespace), output.as_ref());
+        let namespace = if menu { "canopy-menu" } else { self.namespace };
+        let surface = layer_shell.create_layer_surface(&self.qh, wl, layer, Some(namespace), output.as_ref());
         surface.set_anchor(anchor);
         surface.set_size(size.0, size.1);
         surface.set_exclusive_zone(zone);
         surface.set_keyboard_interactivity(keyboard);
         surface.commit();
         self.add_surface(Role::Layer(surface), output);
+        if let Some(s) = self.surfaces.last_mut() {
+            s.menu = menu;
+        }
     }
 
     fn create_lock_surface(&mut self, output: wl_output::WlOutput) {
@@ -232,8 +268,11 @@ impl<A: App> Core<A> {
         self.add_surface(Role::Lock(surface), Some(output));
     }
 
-    fn remove_output(&mut self, output: &wl_output::WlOutput) {
+    /// Drops the surfaces on a vanished output; true when a menu went with them.
+    fn remove_output(&mut self, output: &wl_output::WlOutput) -> bool {
+        let had_menu = self.menu_open();
         self.surfaces.retain(|s| s.output.as_ref() != Some(output));
+        had_menu && !self.menu_open()
     }
 }
 
@@ -264,7 +303,7 @@ impl<A: App> Shell<A> {
                     fonts: &core.fonts,
                     windows: &core.windows,
                 };
-                view = self.app.view(&cx);
+                view = if s.menu { self.app.menu_view(&cx) } else { self.app.view(&cx) };
                 let hovered = s.pointer.and_then(|(x, y)| view.action_at(x, y).cloned());
                 passes += 1;
                 if hovered == s.hovered || passes == 2 {
@@ -335,6 +374,7 @@ impl<A: App> Shell<A> {
                 let under = s.action_at(x, y);
                 if let Some((surface, b, action)) = core.pressed.take() {
                     if surface == event.surface && b == button && under.as_ref() == Some(&action) {
+                        self.core.last_click = Some((s.output.clone(), x, y));
                         self.app.click(&mut self.core, action, button);
                         self.core.redraw();
                     }
@@ -398,6 +438,7 @@ pub fn run<A: App>(app: A, theme: Theme) -> anyhow::Result<i32> {
         pointer: None,
         keyboard: None,
         pressed: None,
+        last_click: None,
         exit: None,
         started: false,
         locked_early: false,
@@ -509,14 +550,19 @@ impl<A: App> OutputHandler for Shell<A> {
 
     fn output_destroyed(&mut self, _: &Connection, _: &QueueHandle<Self>, output: wl_output::WlOutput) {
         tracing::info!("output removed: {}", self.core.output_name(&output).unwrap_or_default());
-        self.core.remove_output(&output);
+        if self.core.remove_output(&output) {
+            self.app.menu_closed(&mut self.core);
+        }
     }
 }
 
 impl<A: App> LayerShellHandler for Shell<A> {
     fn closed(&mut self, _: &Connection, _: &QueueHandle<Self>, layer: &LayerSurface) {
-        self.core.surfaces.retain(|s| s.role.wl_surface() != layer.wl_surface());
-        if let Placement::Overlay { .. } = self.core.placement {
+        let Some(i) = self.core.surface_index(layer.wl_surface()) else { return };
+        if self.core.surfaces.remove(i).menu {
+            self.app.menu_closed(&mut self.core);
+            self.core.redraw();
+        } else if let Placement::Overlay { .. } = self.core.placement {
             self.core.exit(0);
         }
     }
