@@ -40,12 +40,7 @@ fn spawn_client(runtime: &Path, socket: &str, vm: &str, i: usize, animate: bool)
     if animate {
         cmd.arg("--animate");
     }
-    cmd.env("XDG_RUNTIME_DIR", runtime)
-        .env("WAYLAND_DISPLAY", socket)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap()
+    cmd.env("XDG_RUNTIME_DIR", runtime).env("WAYLAND_DISPLAY", socket).stdout(Stdio::null()).spawn().unwrap()
 }
 
 fn median(v: &mut [f64]) -> (f64, f64, f64) {

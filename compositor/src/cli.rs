@@ -30,6 +30,9 @@ pub enum Command {
         #[command(subcommand)]
         request: Request,
     },
+    /// Run a program as a client of a VM: its windows wear that VM's colour (for the Windows
+    /// VM's display client, which runs here but shows that VM).
+    Context(crate::context::ContextArgs),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -1,11 +1,13 @@
 //! The laptop backend: a libseat session, DRM/KMS on every connected connector (preferred
-//! mode, hotplug through udev), GBM buffers rendered with GLES (pixman when EGL is not
-//! available, or with CANOPY_RENDERER=pixman), libinput devices, and VT switching.
+//! mode, hotplug through udev), GBM buffers rendered with GLES, or dumb buffers rendered with
+//! pixman (when EGL is not available, or with CANOPY_RENDERER=pixman), the pointer on the
+//! cursor plane where there is one, libinput devices, and VT switching.
 
 use std::collections::HashMap;
 use std::path::PathBuf;
 
 use anyhow::Context;
+use smithay::backend::allocator::dumb::DumbAllocator;
 use smithay::backend::allocator::gbm::{GbmAllocator, GbmBufferFlags, GbmDevice};
 use smithay::backend::allocator::Fourcc;
 use smithay::backend::drm::compositor::{DrmCompositor, FrameFlags};
@@ -33,21 +35,43 @@ use crate::screenshot::{capture, RgbaImage};
 use crate::state::{output_redraw, Canopy, State};
 
 type GbmDrmCompositor = DrmCompositor<GbmAllocator<DrmDeviceFd>, GbmFramebufferExporter<DrmDeviceFd>, (), DrmDeviceFd>;
+/// Pixman draws with the CPU into dumb buffers: linear and mappable, which GBM buffers of
+/// drivers without modifiers (virtio-gpu, simpledrm) are not known to be.
+type DumbDrmCompositor = DrmCompositor<DumbAllocator, DrmDeviceFd, (), DrmDeviceFd>;
 
 enum DeviceRenderer {
     Gles(Box<GlesRenderer>),
     Pixman(PixmanRenderer),
 }
 
+/// A head's scanout buffers, matching its device's renderer.
+enum HeadCompositor {
+    Gbm(Box<GbmDrmCompositor>),
+    Dumb(Box<DumbDrmCompositor>),
+}
+
+/// Runs `$body` with `$c` bound to the head's compositor, whichever buffers it uses.
+macro_rules! with_compositor {
+    ($compositor:expr, |$c:ident| $body:expr) => {
+        match $compositor {
+            HeadCompositor::Gbm($c) => $body,
+            HeadCompositor::Dumb($c) => $body,
+        }
+    };
+}
+
 struct Head {
     output: Output,
     connector: connector::Handle,
-    compositor: GbmDrmCompositor,
+    compositor: HeadCompositor,
 }
 
 struct Device {
     drm: DrmDevice,
-    gbm: GbmDevice<DrmDeviceFd>,
+    fd: DrmDeviceFd,
+    /// GLES's buffers, and the cursor plane's buffers for either renderer; None when GBM
+    /// cannot be used on this device.
+    gbm: Option<GbmDevice<DrmDeviceFd>>,
     renderer: DeviceRenderer,
     heads: HashMap<crtc::Handle, Head>,
     token: RegistrationToken,
@@ -118,10 +142,29 @@ impl Udev {
             return Ok(false);
         }
         let Some((renderer, head)) = self.head_mut(output) else { return Ok(false) };
-        match renderer {
-            DeviceRenderer::Gles(r) => render_head(r.as_mut(), head, canopy),
-            DeviceRenderer::Pixman(r) => render_head(r, head, canopy),
+        let bg = canopy.config.theme.desktop.background.premultiplied_f32();
+        // Each renderer draws into the buffers it can bind (see `scanout_for`).
+        let result = match (renderer, &mut head.compositor) {
+            (DeviceRenderer::Gles(r), HeadCompositor::Gbm(c)) => {
+                let elements = output_elements(r.as_mut(), canopy, &head.output, CursorMode::Draw);
+                c.render_frame(r.as_mut(), &elements, bg, FrameFlags::DEFAULT)
+                    .map(|f| f.is_empty)
+                    .map_err(|e| anyhow::anyhow!("render: {e:?}"))
+            }
+            (DeviceRenderer::Pixman(r), HeadCompositor::Dumb(c)) => {
+                let elements = output_elements(r, canopy, &head.output, CursorMode::Draw);
+                c.render_frame(r, &elements, bg, FrameFlags::DEFAULT)
+                    .map(|f| f.is_empty)
+                    .map_err(|e| anyhow::anyhow!("render: {e:?}"))
+            }
+            _ => anyhow::bail!("the head's buffers do not fit the device's renderer"),
+        };
+        if result? {
+            return Ok(false);
         }
+        with_compositor!(&mut head.compositor, |c| c.queue_frame(()).map_err(|e| anyhow::anyhow!("{e:?}")))
+            .context("queueing the frame")?;
+        Ok(true)
     }
 
     pub fn screenshot(&mut self, canopy: &Canopy, output: &Output) -> anyhow::Result<RgbaImage> {
@@ -135,29 +178,6 @@ impl Udev {
             DeviceRenderer::Pixman(r) => capture::<_, pixman::Image<'static, 'static>>(r, canopy, output),
         }
     }
-}
-
-fn render_head<R>(renderer: &mut R, head: &mut Head, canopy: &Canopy) -> anyhow::Result<bool>
-where
-    R: smithay::backend::renderer::Renderer
-        + smithay::backend::renderer::ImportAll
-        + smithay::backend::renderer::ImportMem
-        + Bind<smithay::backend::allocator::dmabuf::Dmabuf>
-        + smithay::backend::renderer::ExportMem,
-    R::TextureId: Clone + smithay::backend::renderer::Texture + Send + 'static,
-    R::Error: Send + Sync + 'static,
-{
-    let elements = output_elements(renderer, canopy, &head.output, CursorMode::Draw);
-    let bg = canopy.config.theme.desktop.background.premultiplied_f32();
-    let result = head
-        .compositor
-        .render_frame(renderer, &elements, bg, FrameFlags::DEFAULT)
-        .map_err(|e| anyhow::anyhow!("render: {e:?}"))?;
-    if result.is_empty {
-        return Ok(false);
-    }
-    head.compositor.queue_frame(()).map_err(|e| anyhow::anyhow!("queueing the frame: {e:?}"))?;
-    Ok(true)
 }
 
 /// `eDP-1`, `HDMI-A-2`: the names people know from other compositors.
@@ -195,8 +215,9 @@ impl State {
             .with_context(|| format!("opening {}", path.display()))?;
         let fd = DrmDeviceFd::new(DeviceFd::from(fd));
         let (drm, notifier) = DrmDevice::new(fd.clone(), true).context("DRM device")?;
-        let gbm = GbmDevice::new(fd).context("GBM device")?;
-        let renderer = make_renderer(&gbm);
+        let gbm =
+            GbmDevice::new(fd.clone()).inspect_err(|e| tracing::warn!(path = %path.display(), "no GBM: {e}")).ok();
+        let renderer = make_renderer(gbm.as_ref());
         let token = udev
             .handle
             .insert_source(notifier, move |event, _, state| match event {
@@ -206,7 +227,7 @@ impl State {
             .map_err(|e| anyhow::anyhow!("DRM event source: {e}"))?;
         let node = DrmNode::from_dev_id(id).map(|n| n.to_string()).unwrap_or_default();
         tracing::info!(path = %path.display(), node, renderer = match renderer { DeviceRenderer::Gles(_) => "gles", DeviceRenderer::Pixman(_) => "pixman" }, "GPU opened");
-        udev.devices.insert(id, Device { drm, gbm, renderer, heads: HashMap::new(), token });
+        udev.devices.insert(id, Device { drm, fd, gbm, renderer, heads: HashMap::new(), token });
         self.udev_scan_connectors(id);
         Ok(())
     }
@@ -300,27 +321,7 @@ impl State {
                 let scale = out_cfg.as_ref().and_then(|c| c.scale).unwrap_or(1.0);
                 output.change_current_state(Some(omode), Some(Transform::Normal), Some(Scale::Fractional(scale)), None);
                 output.set_preferred(omode);
-                let allocator =
-                    GbmAllocator::new(device.gbm.clone(), GbmBufferFlags::RENDERING | GbmBufferFlags::SCANOUT);
-                let exporter = GbmFramebufferExporter::new(device.gbm.clone(), None);
-                let render_formats = match &mut device.renderer {
-                    DeviceRenderer::Gles(r) => r.egl_context().dmabuf_render_formats().clone(),
-                    DeviceRenderer::Pixman(r) => {
-                        Bind::<smithay::backend::allocator::dmabuf::Dmabuf>::supported_formats(r).unwrap_or_default()
-                    }
-                };
-                let compositor = DrmCompositor::new(
-                    &output,
-                    surface,
-                    None,
-                    allocator,
-                    exporter,
-                    [Fourcc::Xrgb8888, Fourcc::Argb8888],
-                    render_formats,
-                    device.drm.cursor_size(),
-                    Some(device.gbm.clone()),
-                );
-                match compositor {
+                match scanout_for(device, &output, surface) {
                     Ok(compositor) => {
                         tracing::info!(name, mode = ?omode, "head enabled");
                         device
@@ -328,7 +329,7 @@ impl State {
                             .insert(crtc, Head { output: output.clone(), connector: info.handle(), compositor });
                         added.push(output);
                     }
-                    Err(e) => tracing::warn!(name, "cannot set up scanout: {e:?}"),
+                    Err(e) => tracing::warn!(name, "cannot set up scanout: {e:#}"),
                 }
             }
         }
@@ -343,8 +344,10 @@ impl State {
     fn udev_vblank(&mut self, id: libc::dev_t, crtc: crtc::Handle) {
         let Some(udev) = self.udev() else { return };
         let Some(head) = udev.devices.get_mut(&id).and_then(|d| d.heads.get_mut(&crtc)) else { return };
-        if let Err(e) = head.compositor.frame_submitted() {
-            tracing::warn!("frame submission: {e:?}");
+        if let Err(e) =
+            with_compositor!(&mut head.compositor, |c| c.frame_submitted().map(|_| ()).map_err(|e| format!("{e:?}")))
+        {
+            tracing::warn!("frame submission: {e}");
         }
         let output = head.output.clone();
         output_redraw(&output).borrow_mut().pending = false;
@@ -371,7 +374,7 @@ impl State {
                         tracing::warn!("DRM device did not resume: {e}");
                     }
                     for head in d.heads.values_mut() {
-                        let _ = head.compositor.reset_state();
+                        let _ = with_compositor!(&mut head.compositor, |c| c.reset_state());
                         output_redraw(&head.output).borrow_mut().pending = false;
                     }
                 }
@@ -381,9 +384,58 @@ impl State {
     }
 }
 
+/// The scanout of one head: GBM buffers for GLES, dumb buffers for pixman; the pointer goes
+/// on the cursor plane when the device has one and GBM works.
+fn scanout_for(
+    device: &mut Device,
+    output: &Output,
+    surface: smithay::backend::drm::DrmSurface,
+) -> anyhow::Result<HeadCompositor> {
+    let formats = [Fourcc::Xrgb8888, Fourcc::Argb8888];
+    let cursor_size = device.drm.cursor_size();
+    Ok(match &mut device.renderer {
+        DeviceRenderer::Gles(r) => {
+            let gbm = device.gbm.clone().context("GLES without GBM")?;
+            let allocator = GbmAllocator::new(gbm.clone(), GbmBufferFlags::RENDERING | GbmBufferFlags::SCANOUT);
+            let exporter = GbmFramebufferExporter::new(gbm.clone(), None);
+            let render_formats = r.egl_context().dmabuf_render_formats().clone();
+            let c = DrmCompositor::new(
+                output,
+                surface,
+                None,
+                allocator,
+                exporter,
+                formats,
+                render_formats,
+                cursor_size,
+                Some(gbm),
+            )
+            .map_err(|e| anyhow::anyhow!("{e:?}"))?;
+            HeadCompositor::Gbm(Box::new(c))
+        }
+        DeviceRenderer::Pixman(r) => {
+            let render_formats =
+                Bind::<smithay::backend::allocator::dmabuf::Dmabuf>::supported_formats(r).unwrap_or_default();
+            let c = DrmCompositor::new(
+                output,
+                surface,
+                None,
+                DumbAllocator::new(device.fd.clone()),
+                device.fd.clone(),
+                formats,
+                render_formats,
+                cursor_size,
+                device.gbm.clone(),
+            )
+            .map_err(|e| anyhow::anyhow!("{e:?}"))?;
+            HeadCompositor::Dumb(Box::new(c))
+        }
+    })
+}
+
 /// GLES on the GPU when EGL works; pixman otherwise, or when asked with CANOPY_RENDERER=pixman.
-fn make_renderer(gbm: &GbmDevice<DrmDeviceFd>) -> DeviceRenderer {
-    if std::env::var("CANOPY_RENDERER").as_deref() != Ok("pixman") {
+fn make_renderer(gbm: Option<&GbmDevice<DrmDeviceFd>>) -> DeviceRenderer {
+    if let (Some(gbm), false) = (gbm, std::env::var("CANOPY_RENDERER").as_deref() == Ok("pixman")) {
         // Safety: the display is created from a GBM device that lives as long as the renderer.
         let gles = unsafe { EGLDisplay::new(gbm.clone()) }
             .map_err(|e| e.to_string())

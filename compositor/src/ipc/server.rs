@@ -17,12 +17,15 @@ pub fn listen(path: &Path, handle: &LoopHandle<'static, State>) -> anyhow::Resul
     let _ = std::fs::remove_file(path);
     let listener = UnixListener::bind(path).map_err(|e| anyhow::anyhow!("control socket {}: {e}", path.display()))?;
     listener.set_nonblocking(true)?;
-    let inner = handle.clone();
+    // Weak: a strong handle inside one of the loop's own sources would keep the loop, and with
+    // it the Wayland socket and every client, alive after the session is dropped.
+    let inner = handle.downgrade();
     handle
         .insert_source(Generic::new(listener, Interest::READ, Mode::Level), move |_, listener, _state| {
             loop {
                 match listener.accept() {
                     Ok((stream, _)) => {
+                        let Some(inner) = inner.upgrade() else { break };
                         if stream.set_nonblocking(true).is_ok() {
                             let mut buf = Vec::new();
                             let _ = inner.insert_source(

@@ -211,6 +211,12 @@ impl Client {
     }
 
     fn open_popup(&mut self, qh: &QueueHandle<Self>) {
+        self.open_popup_with_grab(qh, None);
+    }
+
+    /// A popup; with `grab` (seat and the serial of the click), grabbed before its first commit
+    /// as xdg-shell requires.
+    fn open_popup_with_grab(&mut self, qh: &QueueHandle<Self>, grab: Option<(wl_seat::WlSeat, u32)>) {
         let positioner = XdgPositioner::new(&self.xdg).expect("positioner");
         positioner.set_size(120, 80);
         positioner.set_anchor_rect(20, 20, 1, 1);
@@ -219,7 +225,14 @@ impl Client {
         positioner.set_constraint_adjustment(
             ConstraintAdjustment::SlideX | ConstraintAdjustment::SlideY | ConstraintAdjustment::FlipY,
         );
-        let popup = Popup::new(self.window.xdg_surface(), &positioner, qh, &self.compositor, &self.xdg).expect("popup");
+        let surface = self.compositor.create_surface(qh);
+        let popup =
+            Popup::from_surface(Some(self.window.xdg_surface()), &positioner, qh, surface, &self.xdg).expect("popup");
+        if let Some((seat, serial)) = grab {
+            popup.xdg_popup().grab(&seat, serial);
+            emit(json!({ "event": "popup-grab" }));
+        }
+        popup.wl_surface().commit();
         self.popup = Some(popup);
     }
 }
@@ -412,11 +425,8 @@ impl PointerHandler for Client {
                         json!({ "event": "button", "button": button, "pressed": true, "x": e.position.0, "y": e.position.1 }),
                     );
                     if self.grab_popup && self.popup.is_none() {
-                        self.open_popup(qh);
-                        if let (Some(p), Some(seat)) = (&self.popup, self.seat.seats().next()) {
-                            p.xdg_popup().grab(&seat, serial);
-                            emit(json!({ "event": "popup-grab" }));
-                        }
+                        let seat = self.seat.seats().next();
+                        self.open_popup_with_grab(qh, seat.map(|s| (s, serial)));
                     }
                 }
                 PointerEventKind::Release { button, .. } => {
