@@ -1,7 +1,10 @@
-//! The canopy demo: the compositor (in a window when a display exists, headless otherwise),
-//! the panel, and four simulated application VMs of different trust levels. Each VM is a
-//! `canopy-proxy guest` with its own runtime dir, connected to its own `canopy-proxy gui`,
-//! running a real Debian application. Headless, it writes `canopy-demo.png`.
+//! The canopy demo: the whole desktop on one machine. The compositor (in a window when a
+//! display exists, headless otherwise), the panel, `canopy-hostd`, and five simulated
+//! application VMs of different trust levels. hostd starts a VM through its command backend as
+//! a process session running `canopy-proxy guest` and `canopy-agent`; each VM's windows come
+//! through its own `canopy-proxy gui`. The demo asks hostd (through `canopy-ctl`) for four apps,
+//! exactly as the launcher does; Super opens the launcher for more. Headless, it writes
+//! `canopy-demo.png`.
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -9,7 +12,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context};
 use clap::Parser;
-use serde_json::Value;
+use serde_json::{json, Value};
 
 #[derive(Debug, Parser)]
 #[command(about = "Run the canopy desktop with applications from simulated VMs")]
@@ -22,15 +25,50 @@ struct Args {
     screenshot: PathBuf,
 }
 
+/// A simulated VM: a name, a trust level, and the one app its agent may start.
 struct Vm {
     name: &'static str,
     trust: &'static str,
-    app: Vec<String>,
+    app: &'static str,
+    display_name: &'static str,
+    icon: &'static str,
+    command: Vec<String>,
+    /// The app's argument kind in hostd's and the agent's config (TOML inline table).
+    args: &'static str,
+    /// What the demo starts it with; None: not started by the demo (the launcher can).
+    start_with: Option<Vec<String>>,
 }
+
+/// hostd's command backend: start, stop and query one VM's process session.
+const VM_SCRIPT: &str = r#"#!/bin/sh
+set -u
+action=$1
+dir="$DEMO_DIR/vms/$2"
+alive() {
+  [ -f "$dir/pid" ] || return 1
+  st=$(cut -d' ' -f3 "/proc/$(cat "$dir/pid")/stat" 2>/dev/null) || return 1
+  [ -n "$st" ] && [ "$st" != Z ]
+}
+case "$action" in
+start)
+  setsid /bin/sh -c 'XDG_RUNTIME_DIR="$2" "$1" guest --compress lz4 --connect "unix:$2/../$3.link" --socket "$2/wayland-canopy" >> "$2/proxy.log" 2>&1 &
+                     exec "$4" --config "$2/agent.toml" >> "$2/agent.log" 2>&1' \
+    vm "$DEMO_BIN/canopy-proxy" "$dir" "$2" "$DEMO_BIN/canopy-agent" < /dev/null &
+  echo $! > "$dir/pid" ;;
+stop)
+  alive || { rm -f "$dir/pid"; exit 0; }
+  kill -TERM "-$(cat "$dir/pid")" 2>/dev/null
+  n=0
+  while alive; do n=$((n+1)); [ $n -eq 250 ] && kill -KILL "-$(cat "$dir/pid")" 2>/dev/null; sleep 0.02; done
+  rm -f "$dir/pid" ;;
+status)
+  alive ;;
+esac
+"#;
 
 struct Demo {
     bin: PathBuf,
-    runtime: PathBuf,
+    dir: PathBuf,
     wayland: PathBuf,
     ipc: PathBuf,
     children: Vec<Child>,
@@ -38,6 +76,15 @@ struct Demo {
 
 impl Drop for Demo {
     fn drop(&mut self) {
+        // Stop the VMs' process sessions, then everything the demo started itself.
+        for vm in std::fs::read_dir(self.dir.join("vms")).into_iter().flatten().flatten() {
+            let _ = Command::new("/bin/sh")
+                .arg(self.dir.join("vm.sh"))
+                .arg("stop")
+                .arg(vm.file_name())
+                .env("DEMO_DIR", &self.dir)
+                .output();
+        }
         for c in self.children.iter_mut().rev() {
             let _ = c.kill();
             let _ = c.wait();
@@ -60,9 +107,17 @@ fn wait_for(what: &str, timeout: Duration, mut cond: impl FnMut() -> bool) -> an
     Ok(())
 }
 
+fn toml_list(items: &[String]) -> String {
+    format!("[{}]", items.iter().map(|s| format!("{s:?}")).collect::<Vec<_>>().join(", "))
+}
+
 impl Demo {
+    fn hostd(&self) -> String {
+        format!("unix:{}", self.dir.join("hostd.sock").display())
+    }
+
     fn log(&self, name: &str) -> Stdio {
-        Stdio::from(std::fs::File::create(self.runtime.join(format!("{name}.log"))).expect("log file"))
+        Stdio::from(std::fs::File::create(self.dir.join(format!("{name}.log"))).expect("log file"))
     }
 
     fn spawn(&mut self, name: &str, cmd: &mut Command) -> anyhow::Result<()> {
@@ -89,35 +144,65 @@ impl Demo {
         }
     }
 
-    /// One simulated VM: its GUI-side proxy, its guest proxy in a runtime dir of its own, and
-    /// its application behind the guest proxy.
-    fn start_vm(&mut self, vm: &Vm) -> anyhow::Result<()> {
-        let link = self.runtime.join(format!("{}.link", vm.name));
-        let vm_dir = self.runtime.join(vm.name);
-        std::fs::create_dir_all(&vm_dir)?;
-        let mut gui = Command::new(self.bin.join("canopy-proxy"));
-        gui.args(["gui", "--vm", vm.name, "--listen"])
-            .arg(format!("unix:{}", link.display()))
-            .arg("--compositor")
-            .arg(&self.wayland);
-        self.spawn(&format!("{}-gui-proxy", vm.name), &mut gui)?;
-        wait_for("the GUI-side proxy", Duration::from_secs(10), || link.exists())?;
-        let mut guest = Command::new(self.bin.join("canopy-proxy"));
-        guest
-            .args(["guest", "--compress", "lz4", "--socket", "wayland-0", "--connect"])
-            .arg(format!("unix:{}", link.display()))
-            .env("XDG_RUNTIME_DIR", &vm_dir);
-        self.spawn(&format!("{}-guest-proxy", vm.name), &mut guest)?;
-        wait_for("the guest proxy's socket", Duration::from_secs(10), || vm_dir.join("wayland-0").exists())?;
-        let mut app = Command::new(&vm.app[0]);
-        app.args(&vm.app[1..])
-            .env("XDG_RUNTIME_DIR", &vm_dir)
-            .env("WAYLAND_DISPLAY", "wayland-0")
-            .env("GDK_BACKEND", "wayland")
-            .env("GSK_RENDERER", "cairo")
-            .env("NO_AT_BRIDGE", "1")
-            .env_remove("DISPLAY");
-        self.spawn(vm.name, &mut app)
+    fn ctl(&self, args: &[String]) -> anyhow::Result<String> {
+        let out = Command::new(self.bin.join("canopy-ctl")).args(["--connect", &self.hostd()]).args(args).output()?;
+        if !out.status.success() {
+            bail!("canopy-ctl {}: {}", args.join(" "), String::from_utf8_lossy(&out.stderr).trim());
+        }
+        Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+    }
+
+    /// The GUI VM side of each VM's proxy, the VM's agent config, and hostd's config.
+    fn write_lifecycle(&mut self, vms: &[Vm]) -> anyhow::Result<()> {
+        let uid = rustix::process::getuid().as_raw();
+        std::fs::write(self.dir.join("vm.sh"), VM_SCRIPT)?;
+        let script = |action: &str| format!(r#"["/bin/sh", "{}/vm.sh", "{action}", "{{vm}}"]"#, self.dir.display());
+        let mut hostd = format!(
+            "listen = [\"{hostd}\"]\nstate_dir = \"{d}/hostd-state\"\n\n[allow]\nuids = [{uid}]\n\n[default_backend]\nkind = \"command\"\nstart = {start}\nstop = {stop}\nstatus = {status}\n\n[power]\n# The demo only records what the power menu asks for.\npoweroff = [\"/bin/sh\", \"-c\", \"echo poweroff >> {d}/power.log\"]\nreboot = [\"/bin/sh\", \"-c\", \"echo reboot >> {d}/power.log\"]\nsuspend = [\"/bin/sh\", \"-c\", \"echo suspend >> {d}/power.log\"]\n",
+            hostd = self.hostd(),
+            d = self.dir.display(),
+            start = script("start"),
+            stop = script("stop"),
+            status = script("status"),
+        );
+        for vm in vms {
+            let vdir = self.dir.join("vms").join(vm.name);
+            std::fs::create_dir_all(&vdir)?;
+            std::fs::set_permissions(&vdir, std::os::unix::fs::PermissionsExt::from_mode(0o700))?;
+            std::fs::write(
+                vdir.join("agent.toml"),
+                format!(
+                    "listen = [\"unix:{v}/agent.sock\"]\nwayland_display = \"{v}/wayland-canopy\"\nruntime_dir = \"{v}\"\n\n[allow]\nuids = [{uid}]\n\n[env]\nGDK_BACKEND = \"wayland\"\nGSK_RENDERER = \"cairo\"\nNO_AT_BRIDGE = \"1\"\n\n[apps.{app}]\ncommand = {cmd}\nargs = {args}\n",
+                    v = vdir.display(),
+                    app = vm.app,
+                    cmd = toml_list(&vm.command),
+                    args = vm.args,
+                ),
+            )?;
+            hostd.push_str(&format!(
+                "\n[vms.{name}]\ntrust = \"{trust}\"\nagent = \"unix:{v}/agent.sock\"\n\n[apps.{app}]\ndisplay_name = \"{dn}\"\nicon = \"{icon}\"\nvm = \"{name}\"\nargs = {args}\n",
+                name = vm.name,
+                trust = vm.trust,
+                v = vdir.display(),
+                app = vm.app,
+                dn = vm.display_name,
+                icon = vm.icon,
+                args = vm.args,
+            ));
+            let link = self.dir.join("vms").join(format!("{}.link", vm.name));
+            let mut gui = Command::new(self.bin.join("canopy-proxy"));
+            gui.args(["gui", "--vm", vm.name, "--listen"])
+                .arg(format!("unix:{}", link.display()))
+                .arg("--compositor")
+                .arg(&self.wayland);
+            self.spawn(&format!("{}-gui-proxy", vm.name), &mut gui)?;
+            wait_for("the GUI-side proxy", Duration::from_secs(10), || link.exists())?;
+        }
+        std::fs::write(self.dir.join("hostd.toml"), hostd)?;
+        let mut cmd = Command::new(self.bin.join("canopy-hostd"));
+        cmd.arg("--config").arg(self.dir.join("hostd.toml")).env("DEMO_DIR", &self.dir).env("DEMO_BIN", &self.bin);
+        self.spawn("hostd", &mut cmd)?;
+        wait_for("hostd", Duration::from_secs(10), || self.ctl(&["list".into()]).is_ok())
     }
 }
 
@@ -126,24 +211,24 @@ fn main() -> anyhow::Result<()> {
     let nested =
         !args.headless && (std::env::var_os("WAYLAND_DISPLAY").is_some() || std::env::var_os("DISPLAY").is_some());
     let bin = std::env::current_exe()?.parent().context("binary dir")?.to_path_buf();
-    let runtime = tempfile::Builder::new().prefix("canopy-demo-").tempdir()?.keep();
-    std::fs::set_permissions(&runtime, std::os::unix::fs::PermissionsExt::from_mode(0o700))?;
+    let dir = tempfile::Builder::new().prefix("canopy-demo-").tempdir()?.keep();
+    std::fs::set_permissions(&dir, std::os::unix::fs::PermissionsExt::from_mode(0o700))?;
     // Nested, the compositor must find the host's Wayland socket in the host's runtime dir.
     let compositor_runtime = if nested {
-        std::env::var_os("XDG_RUNTIME_DIR").map(PathBuf::from).unwrap_or(runtime.clone())
+        std::env::var_os("XDG_RUNTIME_DIR").map(PathBuf::from).unwrap_or(dir.clone())
     } else {
-        runtime.clone()
+        dir.clone()
     };
     let socket = format!("canopy-demo-{}", std::process::id());
     let mut demo = Demo {
         bin: bin.clone(),
-        runtime: runtime.clone(),
+        dir: dir.clone(),
         wayland: compositor_runtime.join(&socket),
         ipc: compositor_runtime.join(format!("canopy-{socket}.sock")),
         children: Vec::new(),
     };
 
-    let pdf = runtime.join("report.pdf");
+    let pdf = dir.join("report.pdf");
     std::fs::write(
         &pdf,
         canopy_tests::pdf::text_pdf(&[
@@ -152,112 +237,150 @@ fn main() -> anyhow::Result<()> {
             "Its frame is amber: a personal VM.",
         ]),
     )?;
-    let browser = if have("chromium") {
-        let page = runtime.join("page.html");
+    let s = |v: &[&str]| v.iter().map(|x| x.to_string()).collect::<Vec<_>>();
+    let (browser_cmd, browser_args, browser_start) = if have("chromium") {
+        let page = dir.join("page.html");
         std::fs::write(&page, "<html><body style='font:24px sans-serif;background:#fff3f0'><h1>Untrusted web</h1><p>This browser runs in <b>chromium-vm</b>. Whatever it draws, its frame stays red.</p></body></html>")?;
-        let profile = runtime.join("chromium-profile");
-        vec![
-            "chromium".into(),
-            "--ozone-platform=wayland".into(),
-            "--no-sandbox".into(),
-            "--test-type".into(),
-            "--disable-gpu".into(),
-            "--no-first-run".into(),
-            "--disable-background-networking".into(),
-            "--disable-component-update".into(),
-            "--disable-sync".into(),
-            format!("--user-data-dir={}", profile.display()),
-            format!("file://{}", page.display()),
-        ]
+        let profile = dir.join("chromium-profile");
+        (
+            s(&[
+                "chromium",
+                "--ozone-platform=wayland",
+                "--no-sandbox",
+                "--test-type",
+                "--disable-gpu",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                &format!("--user-data-dir={}", profile.display()),
+            ]),
+            "{ kind = \"url\", schemes = [\"file\", \"https\", \"http\"] }",
+            vec![format!("file://{}", page.display())],
+        )
     } else {
-        vec!["gtk4-demo".into()]
+        (s(&["gtk4-demo"]), "{ kind = \"none\" }", vec![])
     };
-    let vms = [
+    let client = bin.join("canopy-test-client").display().to_string();
+    let vms = vec![
         Vm {
             name: "work-vm",
             trust: "work",
-            app: vec![
-                "foot".into(),
-                "--title".into(),
-                "terminal".into(),
-                "sh".into(),
-                "-c".into(),
-                "echo 'work-vm: a terminal in the work VM'; echo; uname -a; exec sleep infinity".into(),
-            ],
+            app: "terminal",
+            display_name: "Terminal",
+            icon: "terminal",
+            command: s(&[
+                "foot",
+                "--title",
+                "terminal",
+                "sh",
+                "-c",
+                "echo 'work-vm: a terminal in the work VM'; echo; uname -a; exec sleep infinity",
+            ]),
+            args: "{ kind = \"none\" }",
+            start_with: Some(vec![]),
         },
-        Vm { name: "zathura-vm", trust: "personal", app: vec!["zathura".into(), pdf.display().to_string()] },
-        Vm { name: "chromium-vm", trust: "untrusted", app: browser },
+        Vm {
+            name: "zathura-vm",
+            trust: "personal",
+            app: "pdf",
+            display_name: "PDF viewer",
+            icon: "pdf",
+            command: s(&["zathura"]),
+            args: "{ kind = \"file\" }",
+            start_with: Some(vec![pdf.display().to_string()]),
+        },
+        Vm {
+            name: "chromium-vm",
+            trust: "untrusted",
+            app: "browser",
+            display_name: "Web browser",
+            icon: "browser",
+            command: browser_cmd,
+            args: browser_args,
+            start_with: Some(browser_start),
+        },
         Vm {
             name: "admin-vm",
             trust: "trusted",
-            app: vec![
-                bin.join("canopy-test-client").display().to_string(),
-                "--title".into(),
-                "system settings".into(),
-                "--color".into(),
-                "2e8b57".into(),
-            ],
+            app: "settings",
+            display_name: "Settings",
+            icon: "app",
+            command: s(&[&client, "--title", "system settings", "--color", "2e8b57"]),
+            args: "{ kind = \"none\" }",
+            start_with: Some(vec![]),
+        },
+        Vm {
+            name: "gala-vm",
+            trust: "personal",
+            app: "android",
+            display_name: "Cloud Android",
+            icon: "android",
+            command: s(&[&client, "--title", "Cloud Android (simulated)", "--color", "a0c15a"]),
+            args: "{ kind = \"none\" }",
+            start_with: None,
         },
     ];
-    let mut config = String::from("# canopy demo config\n");
+
+    let mut config = String::from("# canopy demo config\nidle_lock_seconds = 0\n");
     for vm in &vms {
         config.push_str(&format!("\n[vms.{}]\ntrust = \"{}\"\n", vm.name, vm.trust));
     }
-    let config_path = runtime.join("canopy.toml");
+    let config_path = dir.join("canopy.toml");
     std::fs::write(&config_path, config)?;
-
     let mut canopy = Command::new(bin.join("canopy"));
     canopy
         .arg("--backend")
         .arg(if nested { "winit" } else { "headless" })
         .args(["--socket", &socket, "--config"])
-        .arg(&config_path)
-        .env("XDG_RUNTIME_DIR", &compositor_runtime);
+        .arg(&config_path);
+    canopy.env("XDG_RUNTIME_DIR", &compositor_runtime).env("CANOPY_HOSTD", demo.hostd()).env("PATH", path_with(&bin));
     if !nested {
         canopy.args(["--output", "HEADLESS-1:1920x1080"]);
     }
     demo.spawn("canopy", &mut canopy)?;
-    wait_for("the compositor", Duration::from_secs(20), || {
-        demo.msg(serde_json::json!({"command": "version"})).is_ok()
-    })?;
-    println!("canopy is running ({}); logs in {}", if nested { "nested" } else { "headless" }, runtime.display());
+    wait_for("the compositor", Duration::from_secs(20), || demo.msg(json!({"command": "version"})).is_ok())?;
+    println!("canopy is running ({}); logs in {}", if nested { "nested" } else { "headless" }, dir.display());
 
+    demo.write_lifecycle(&vms)?;
     let mut panel = Command::new(bin.join("canopy-panel"));
-    panel.env("WAYLAND_DISPLAY", &demo.wayland).env("CANOPY_SOCKET", &demo.ipc).env("XDG_RUNTIME_DIR", &runtime);
+    panel
+        .env("WAYLAND_DISPLAY", &demo.wayland)
+        .env("CANOPY_SOCKET", &demo.ipc)
+        .env("XDG_RUNTIME_DIR", &dir)
+        .env("CANOPY_HOSTD", demo.hostd());
     demo.spawn("panel", &mut panel)?;
 
-    for vm in &vms {
-        demo.start_vm(vm)?;
+    // Start the apps through hostd, as the launcher would: each VM is started on demand.
+    let started: Vec<&Vm> = vms.iter().filter(|v| v.start_with.is_some()).collect();
+    for vm in &started {
+        let mut a = vec!["start".to_string(), "app".into(), vm.app.into()];
+        a.extend(vm.start_with.clone().unwrap_or_default());
+        demo.ctl(&a)?;
     }
-    wait_for("the four VM windows", Duration::from_secs(60), || {
-        demo.msg(serde_json::json!({"command": "windows"}))
+    wait_for("the VM windows", Duration::from_secs(60), || {
+        demo.msg(json!({"command": "windows"}))
             .ok()
             .and_then(|w| w.as_array().map(|a| a.iter().filter(|w| w["geometry"].is_object()).count()))
             .unwrap_or(0)
-            >= vms.len()
+            >= started.len()
     })?;
 
     // A 2×2 grid in the usable area (below the panel).
-    let outputs = demo.msg(serde_json::json!({"command": "outputs"}))?;
+    let outputs = demo.msg(json!({"command": "outputs"}))?;
     let usable = &outputs[0]["usable"];
-    let (ux, uy, uw, uh) = (
-        usable["x"].as_i64().unwrap_or(0),
-        usable["y"].as_i64().unwrap_or(0),
-        usable["width"].as_i64().unwrap_or(1280),
-        usable["height"].as_i64().unwrap_or(800),
-    );
+    let n = |k: &str, d: i64| usable[k].as_i64().unwrap_or(d);
+    let (ux, uy, uw, uh) = (n("x", 0), n("y", 0), n("width", 1280), n("height", 800));
     let (cw, ch) = (uw / 2, uh / 2);
-    let windows = demo.msg(serde_json::json!({"command": "windows"}))?;
-    for (i, vm) in vms.iter().enumerate() {
+    let windows = demo.msg(json!({"command": "windows"}))?;
+    for (i, vm) in started.iter().enumerate() {
         let Some(w) = windows.as_array().and_then(|a| a.iter().find(|w| w["vm"] == vm.name)) else { continue };
         let (col, row) = ((i % 2) as i64, (i / 2) as i64);
-        let (x, y) = (ux + col * cw + 4 + 12, uy + row * ch + 30 + 12);
-        let (width, height) = (cw - 8 - 24, ch - 34 - 24);
-        demo.msg(serde_json::json!({"command": "move", "id": w["id"], "x": x, "y": y}))?;
-        demo.msg(serde_json::json!({"command": "resize", "id": w["id"], "width": width, "height": height}))?;
+        demo.msg(json!({"command": "move", "id": w["id"], "x": ux + col * cw + 16, "y": uy + row * ch + 42}))?;
+        demo.msg(json!({"command": "resize", "id": w["id"], "width": cw - 32, "height": ch - 58}))?;
     }
     if let Some(w) = windows.as_array().and_then(|a| a.iter().find(|w| w["vm"] == "work-vm")) {
-        demo.msg(serde_json::json!({"command": "focus", "id": w["id"]}))?;
+        demo.msg(json!({"command": "focus", "id": w["id"]}))?;
     }
 
     if nested {
@@ -273,14 +396,38 @@ fn main() -> anyhow::Result<()> {
     // Let every client redraw at its new size before the picture is taken.
     std::thread::sleep(Duration::from_secs(3));
     let out = std::env::current_dir()?.join(&args.screenshot);
-    demo.msg(serde_json::json!({"command": "screenshot", "file": out}))?;
+    demo.msg(json!({"command": "screenshot", "file": out}))?;
     println!("wrote {}", out.display());
     print_windows(&demo)?;
+
+    // The launcher, as Super opens it: apps from hostd with their VM's colour and state.
+    demo.msg(json!({"command": "key", "chords": ["super"]}))?;
+    let launcher_up = || {
+        std::process::Command::new("pgrep")
+            .args(["-f", "canopy-launcher"])
+            .output()
+            .map(|o| o.status.success())
+            .unwrap_or(false)
+    };
+    if wait_for("the launcher", Duration::from_secs(10), launcher_up).is_ok() {
+        std::thread::sleep(Duration::from_secs(2));
+        let stem = args.screenshot.file_stem().and_then(|s| s.to_str()).unwrap_or("canopy-demo");
+        let out = std::env::current_dir()?.join(format!("{stem}-launcher.png"));
+        demo.msg(json!({"command": "screenshot", "file": out}))?;
+        println!("wrote {} (the launcher, opened with Super)", out.display());
+    }
     Ok(())
 }
 
+/// PATH with our binaries first, so the compositor's Super binding finds canopy-launcher.
+fn path_with(bin: &Path) -> std::ffi::OsString {
+    let mut paths = vec![bin.to_path_buf()];
+    paths.extend(std::env::var_os("PATH").map(|p| std::env::split_paths(&p).collect::<Vec<_>>()).unwrap_or_default());
+    std::env::join_paths(paths).unwrap_or_default()
+}
+
 fn print_windows(demo: &Demo) -> anyhow::Result<()> {
-    let windows = demo.msg(serde_json::json!({"command": "windows"}))?;
+    let windows = demo.msg(json!({"command": "windows"}))?;
     for w in windows.as_array().into_iter().flatten() {
         println!(
             "  {:<12} {:<10} {}",
@@ -289,6 +436,5 @@ fn print_windows(demo: &Demo) -> anyhow::Result<()> {
             w["title"].as_str().unwrap_or("")
         );
     }
-    let _ = Path::new("");
     Ok(())
 }
