@@ -223,6 +223,10 @@ pub fn request_json(args: &[&str]) -> Value {
         ("click" | "button-down" | "button-up", []) => json!({"command": cmd}),
         ("click" | "button-down" | "button-up", [b]) => json!({"command": cmd, "button": b}),
         ("key", chords) => json!({"command": cmd, "chords": chords}),
+        ("scroll", [n]) => json!({"command": cmd, "steps": n.parse::<i32>().expect("steps")}),
+        ("scroll", ["--horizontal", n]) => {
+            json!({"command": cmd, "steps": n.parse::<i32>().expect("steps"), "horizontal": true})
+        }
         ("key-down" | "key-up", [k]) => json!({"command": cmd, "key": k}),
         ("type", [t]) => json!({"command": cmd, "text": t}),
         ("output-add", [name, mode]) => json!({"command": cmd, "name": name, "mode": mode}),

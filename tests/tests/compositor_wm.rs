@@ -188,3 +188,15 @@ fn keyboard_layouts_switch_at_runtime() {
     let err = c.try_msg(&["type", "ß"]).unwrap_err();
     assert!(err.contains("no key types"), "{err}");
 }
+
+#[test]
+fn wheel_scrolls_reach_the_window_under_the_pointer() {
+    let mut c = Compositor::start(CONFIG);
+    let (mut client, w) = c.open(Some("work-vm"), &[]);
+    let (x, y, _, _) = geometry(&w);
+    c.msg(&["pointer-move", &(x + 20).to_string(), &(y + 20).to_string()]);
+    c.msg(&["scroll", "2"]);
+    client.wait_event("axis", |e| e["vertical"] == 30.0 && e["vertical_v120"] == 240);
+    c.msg(&["scroll", "--horizontal", "-1"]);
+    client.wait_event("axis", |e| e["horizontal"] == -15.0 && e["horizontal_v120"] == -120);
+}

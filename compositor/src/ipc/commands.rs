@@ -129,6 +129,17 @@ impl State {
                 self.inject_button(b, ButtonState::Released);
                 Ok(json!({ "released": b }))
             }
+            Request::Scroll { steps, horizontal } => {
+                self.headless_only()?;
+                use smithay::backend::input::{Axis, AxisSource};
+                let axis = if horizontal { Axis::Horizontal } else { Axis::Vertical };
+                let frame = smithay::input::pointer::AxisFrame::new(self.canopy.now_ms())
+                    .source(AxisSource::Wheel)
+                    .value(axis, 15.0 * steps as f64)
+                    .v120(axis, 120 * steps);
+                self.on_pointer_axis(frame);
+                Ok(json!({ "scrolled": steps, "horizontal": horizontal }))
+            }
             Request::Key { chords } => {
                 self.headless_only()?;
                 for c in &chords {

@@ -50,6 +50,14 @@ pub enum Request {
     ButtonDown { button: Option<String> },
     /// Headless: release a button.
     ButtonUp { button: Option<String> },
+    /// Headless: scroll the wheel by STEPS notches (negative: up or left).
+    #[command(allow_negative_numbers = true)]
+    Scroll {
+        steps: i32,
+        #[arg(long)]
+        #[serde(default)]
+        horizontal: bool,
+    },
     /// Headless: press and release key chords in order, e.g. `ctrl+shift+c Return`.
     Key {
         #[arg(required = true)]

@@ -204,8 +204,13 @@ impl Canopy {
         }
     }
 
-    /// The output a window is mostly on.
+    /// The output a window is mostly on; for a minimised window, the one it was on.
     pub fn output_of_window(&self, w: &WindowElement) -> Option<smithay::output::Output> {
+        if let Some(at) = w.data.state.borrow().minimized_at {
+            if w.is_minimized() {
+                return self.space.output_under(at.to_f64()).next().cloned();
+            }
+        }
         let geo = self.space.element_geometry(w)?;
         self.outputs
             .iter()

@@ -429,6 +429,13 @@ impl PointerHandler for Client {
                         self.open_popup_with_grab(qh, seat.map(|s| (s, serial)));
                     }
                 }
+                PointerEventKind::Axis { horizontal, vertical, .. } => emit(json!({
+                    "event": "axis",
+                    "vertical": vertical.absolute,
+                    "vertical_v120": vertical.value120,
+                    "horizontal": horizontal.absolute,
+                    "horizontal_v120": horizontal.value120,
+                })),
                 PointerEventKind::Release { button, .. } => {
                     emit(json!({ "event": "button", "button": button, "pressed": false }))
                 }
