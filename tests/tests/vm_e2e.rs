@@ -1,0 +1,262 @@
+//! canopy across real VM boundaries, on a real KMS device: QEMU guests under TCG (tests/vm).
+//!
+//! The GUI VM runs `canopy --backend udev` on virtio-gpu with libinput on virtio input
+//! devices, `canopy-proxy gui` on AF_VSOCK and the panel; the app VM runs `canopy-proxy guest`
+//! and our test client, whose connection reaches the GUI VM through `canopy-proxy relay` on
+//! the host. What the GUI VM's screen shows is taken with QMP `screendump` and compared with
+//! the same scene rendered by the headless backend (tests/golden/vm-*.png).
+//!
+//! Run alone: `cargo test -p canopy-tests --test vm_e2e -- --nocapture`. Screendumps go to
+//! `target/vm/shots/` (or $CANOPY_VM_SHOTS), logs and timings to `target/vm/run/`.
+
+#[path = "../vm/mod.rs"]
+mod vm;
+
+use std::time::{Duration, Instant};
+
+use anyhow::{bail, Context, Result};
+use canopy_tests::fixture::{geometry, rgb};
+use canopy_tests::image::{assert_golden, golden_dir};
+use canopy_tests::{Compositor, Image};
+use canopy_themes::Theme;
+use serde_json::Value;
+
+use vm::qemu::{Vm, VmSpec};
+use vm::Lab;
+
+const CONFIG: &str = "[vms.app-vm]\ntrust = \"untrusted\"\n";
+/// virtio-gpu's preferred mode, and the headless output of the reference scene.
+const WIDTH: u32 = 1024;
+const HEIGHT: u32 = 768;
+const PANEL_HEIGHT: u32 = 32;
+/// The panel shows this instead of the clock, in the VM and in the reference.
+const PANEL_TIME: &str = "2026-11-26 14:05";
+const CLIENT: &[&str] = &["--title", "report.pdf", "--color", "2f6fd0"];
+/// The pointer waits on the desktop, away from the panel and the window.
+const PARK: (u32, u32) = (1000, 740);
+
+/// Waits until two screenshots in a row are the same, and returns the last one.
+fn settled(c: &Compositor) -> Image {
+    let mut last = c.screenshot();
+    let mut same = 0;
+    c.wait_until("the screen to settle", || {
+        std::thread::sleep(Duration::from_millis(200));
+        let now = c.screenshot();
+        same = if now == last { same + 1 } else { 0 };
+        last = now;
+        same >= 2
+    });
+    last
+}
+
+/// The scene on the headless backend: the desktop with the panel, then with the app VM's
+/// window; both are the golden images the VM's screen is compared with.
+#[test]
+fn headless_reference_of_the_vm_scene() {
+    let mut c = Compositor::start_with(CONFIG, &[&format!("Virtual-1:{WIDTH}x{HEIGHT}")]);
+    let no_battery = c.runtime_dir().join("no-power-supply");
+    std::fs::create_dir_all(&no_battery).unwrap();
+    let no_battery = no_battery.to_str().unwrap().to_string();
+    let panel_args = ["--time", PANEL_TIME, "--hostd", "unix:/run/no-hostd.sock", "--power-supply", &no_battery];
+    let _panel = c.spawn("canopy-panel", &panel_args);
+    let background = rgb(Theme::default().desktop.background);
+    c.wait_until("the panel", || c.screenshot().pixel(WIDTH / 2, PANEL_HEIGHT / 2) != background);
+    assert_golden("vm-desktop", &settled(&c), 0, 0);
+    let (_client, w) = c.open(Some("app-vm"), CLIENT);
+    assert_eq!(w["title"], "[app-vm] report.pdf");
+    assert_golden("vm-app-window", &settled(&c), 0, 0);
+}
+
+fn golden(name: &str) -> Image {
+    Image::load(&golden_dir().join(format!("{name}.png"))).expect("golden image")
+}
+
+/// Pixels that differ from `expected`, not counting the rectangle `skip`.
+fn differing(actual: &Image, expected: &Image, skip: Option<(u32, u32, u32, u32)>) -> usize {
+    if (actual.width, actual.height) != (expected.width, expected.height) {
+        return usize::MAX;
+    }
+    let mut n = 0;
+    for y in 0..actual.height {
+        for x in 0..actual.width {
+            if skip.is_some_and(|(sx, sy, sw, sh)| x >= sx && x < sx + sw && y >= sy && y < sy + sh) {
+                continue;
+            }
+            if actual.pixel(x, y) != expected.pixel(x, y) {
+                n += 1;
+            }
+        }
+    }
+    n
+}
+
+/// Take screendumps of the GUI VM until one matches the golden image `name`; keep the last
+/// one in the shots folder. Fails after `timeout` with the number of differing pixels.
+fn wait_for_screen(lab: &mut Lab, gui: &mut Vm, name: &str, timeout: Duration) -> Result<Image> {
+    let expected = golden(name);
+    let path = lab.shot_path(name);
+    let start = Instant::now();
+    loop {
+        let shot = gui.screendump(&path)?;
+        let diff = differing(&shot, &expected, None);
+        if diff == 0 {
+            return Ok(shot);
+        }
+        if start.elapsed() > timeout {
+            bail!("the GUI VM's screen ({}) differs from tests/golden/{name}.png in {diff} pixels", path.display());
+        }
+        std::thread::sleep(Duration::from_millis(500));
+    }
+}
+
+/// The test client's event lines so far (it writes them to the run directory from the app VM).
+fn client_events(lab: &Lab) -> Vec<Value> {
+    std::fs::read_to_string(lab.run_file("client.jsonl"))
+        .unwrap_or_default()
+        .lines()
+        .filter_map(|l| serde_json::from_str(l).ok())
+        .collect()
+}
+
+fn wait_for_event(lab: &Lab, what: &str, pred: impl Fn(&Value) -> bool) -> Result<()> {
+    let start = Instant::now();
+    while !client_events(lab).iter().any(&pred) {
+        if start.elapsed() > Duration::from_secs(60) {
+            bail!("the app never saw {what}; its events: {:?}", client_events(lab));
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    Ok(())
+}
+
+/// Put the tablet's pointer at (x, y) and wait until the compositor has it there. Events sent
+/// before libinput has opened the device are lost, so the move is repeated until it arrives.
+fn pointer_to(gui: &mut Vm, x: u32, y: u32) -> Result<()> {
+    let start = Instant::now();
+    loop {
+        gui.pointer_to(x, y, WIDTH, HEIGHT)?;
+        let at = gui.msg(&["cursor"])?;
+        let (px, py) = (at["x"].as_f64().unwrap_or(-1.0), at["y"].as_f64().unwrap_or(-1.0));
+        if (px - x as f64).abs() <= 1.0 && (py - y as f64).abs() <= 1.0 {
+            return Ok(());
+        }
+        if start.elapsed() > Duration::from_secs(60) {
+            bail!("the pointer is at ({px}, {py}), not at ({x}, {y})");
+        }
+    }
+}
+
+fn windows(gui: &mut Vm) -> Result<Vec<Value>> {
+    Ok(gui.msg(&["windows"])?.as_array().cloned().unwrap_or_default())
+}
+
+fn wait_for_windows(gui: &mut Vm, n: usize, timeout: Duration) -> Result<Vec<Value>> {
+    let start = Instant::now();
+    loop {
+        let w = windows(gui)?;
+        if w.len() == n && w.iter().all(|w| !w["geometry"].is_null()) {
+            return Ok(w);
+        }
+        if start.elapsed() > timeout {
+            bail!("expected {n} windows in the GUI VM, have {w:?}");
+        }
+        std::thread::sleep(Duration::from_millis(250));
+    }
+}
+
+/// How many pixels of the panel strip have `colour` (the window buttons' trust markers).
+fn panel_pixels(img: &Image, colour: [u8; 3]) -> usize {
+    img.count_colour(0, 0, img.width, PANEL_HEIGHT, colour)
+}
+
+#[test]
+fn canopy_on_real_vms_shows_an_app_vm_window_in_its_trust_colour() {
+    let mut lab = Lab::prepare().expect("preparing the VM lab");
+    let result = scenario(&mut lab);
+    eprintln!("VM test timings:\n{}", lab.report());
+    if let Err(e) = result {
+        let logs: Vec<String> = [
+            "gui-console.log",
+            "gui-compositor.log",
+            "gui-proxy-gui.log",
+            "gui-panel.log",
+            "app-console.log",
+            "app-proxy-guest.log",
+            "app-client.log",
+            "relay.log",
+            "vhost-device-vsock.log",
+        ]
+        .iter()
+        .map(|f| lab.tail(f, 25))
+        .collect();
+        panic!("{e:#}\n{}\nlogs and screendumps: {} {}", logs.join("\n"), lab.run.display(), lab.shots.display());
+    }
+}
+
+fn scenario(lab: &mut Lab) -> Result<()> {
+    let long = Duration::from_secs(180);
+    std::fs::write(lab.run_file("canopy.toml"), CONFIG)?;
+    lab.start_relay()?;
+    let mut gui = lab.boot(&VmSpec::gui(WIDTH, HEIGHT))?;
+    let mut app = lab.boot(&VmSpec::app())?;
+    gui.wait_line("VM-READY", long)?;
+    app.wait_line("VM-READY", long)?;
+    lab.step("boot both VMs to their command loop");
+
+    gui.guest("udev", &[], long)?;
+    lab.step("GUI VM: udevd, trigger, settle");
+    gui.guest("compositor", &[], long)?;
+    lab.step("GUI VM: canopy --backend udev ready");
+    let outputs = gui.msg(&["outputs"])?;
+    let head = &outputs[0];
+    assert_eq!((head["name"].as_str(), head["mode"]["width"].as_u64()), (Some("Virtual-1"), Some(WIDTH as u64)));
+    gui.guest("proxy-gui", &[], long)?;
+    gui.guest("panel", &[], long)?;
+    app.guest("proxy-guest", &[], long)?;
+    lab.step("GUI VM: proxy and panel; app VM: guest proxy");
+    pointer_to(&mut gui, PARK.0, PARK.1)?;
+    lab.step("the tablet moves the pointer");
+
+    let theme = Theme::default();
+    let untrusted = rgb(theme.colours("untrusted").focused);
+    let desktop = wait_for_screen(lab, &mut gui, "vm-desktop", long).context("the panel on the screen")?;
+    assert_eq!(panel_pixels(&desktop, untrusted), 0, "no window button yet");
+    lab.step("screen shows the panel (= headless golden)");
+
+    app.guest("client", CLIENT, long)?;
+    let w = wait_for_windows(&mut gui, 1, long)?.remove(0);
+    assert_eq!(w["title"], "[app-vm] report.pdf");
+    assert_eq!((w["vm"].as_str(), w["trust"].as_str()), (Some("app-vm"), Some("untrusted")));
+    lab.step("app VM's client mapped in the GUI VM");
+    let shot = wait_for_screen(lab, &mut gui, "vm-app-window", long).context("the window on the screen")?;
+    let (x, y, width, height) = geometry(&w);
+    assert_eq!(shot.pixel((x - 2) as u32, (y + height / 2) as u32), untrusted, "the border in the VM's colour");
+    assert_eq!(shot.pixel((x + 5) as u32, (y + 5) as u32), [0x2f, 0x6f, 0xd0], "the client's own pixels");
+    assert!(panel_pixels(&shot, untrusted) > 0, "the panel lists the window in the VM's colour");
+    lab.step("screen shows the window (= headless golden)");
+
+    // Keys typed on the GUI VM's virtio keyboard reach the focused app in the other VM.
+    wait_for_event(lab, "keyboard focus", |e| e["event"] == "keyboard-enter")?;
+    for key in ["v", "m"] {
+        gui.key(key)?;
+    }
+    for key in ["v", "m"] {
+        wait_for_event(lab, &format!("the key {key}"), |e| e["event"] == "key" && e["utf8"] == key)?;
+    }
+    // And the tablet's pointer: a click in the window.
+    pointer_to(&mut gui, (x + width / 2) as u32, (y + height / 2) as u32)?;
+    wait_for_event(lab, "the pointer", |e| e["event"] == "pointer-enter")?;
+    gui.click()?;
+    wait_for_event(lab, "a click", |e| e["event"] == "button" && e["pressed"] == true)?;
+    pointer_to(&mut gui, PARK.0, PARK.1)?;
+    lab.step("QMP keys and click reach the app");
+
+    // The app VM dies: its window goes, the desktop is as before.
+    app.kill();
+    wait_for_windows(&mut gui, 0, long).context("the window of the killed VM")?;
+    lab.step("app VM killed: window removed");
+    let after = wait_for_screen(lab, &mut gui, "vm-desktop", long).context("the desktop after the VM died")?;
+    assert_eq!(panel_pixels(&after, untrusted), 0, "the window's button left the panel");
+    lab.step("screen back to the desktop (= headless golden)");
+    Ok(())
+}

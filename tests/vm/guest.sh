@@ -1,0 +1,85 @@
+#!/bin/sh
+# Runs inside the test VMs (a chroot into the host's root, see tests/vm/init): starts one part
+# of canopy and returns once it is ready, or fails naming what did not come up. Logs go to
+# /run/vm/VM-PART.log (the run directory the host shares). BIN is the directory of canopy's
+# binaries (the host's target/debug, seen at the same path).
+#   guest.sh udev          udevd with the device database filled (libinput and KMS need it)
+#   guest.sh compositor    canopy --backend udev (renderer: $CANOPY_RENDERER, default pixman)
+#   guest.sh proxy-gui     canopy-proxy gui for app-vm, accepting the host relay (CID 2)
+#   guest.sh panel         canopy-panel showing a fixed time
+#   guest.sh msg ARGS…     canopy msg ARGS…
+#   guest.sh proxy-guest   canopy-proxy guest, through the host relay (vsock port 6000 of CID 2)
+#   guest.sh client ARGS…  canopy-test-client through the guest proxy; events to /run/vm/client.jsonl
+set -eu
+: "${BIN:?BIN: the directory of canopy binaries}"
+vm=$(hostname)
+part=$1
+shift
+log=/run/vm/$vm-$part.log
+ipc=$XDG_RUNTIME_DIR/canopy-wayland-1.sock
+
+# wait_for SECONDS WHAT COMMAND…: poll COMMAND every 0.1 s.
+wait_for() {
+  secs=$1 what=$2
+  shift 2
+  n=0
+  until "$@" 2>/dev/null; do
+    n=$((n + 1))
+    if [ $n -ge $((secs * 10)) ]; then
+      echo "guest.sh: $vm: no $what after ${secs}s; log $log:" >&2
+      tail -n 30 "$log" >&2 || true
+      exit 1
+    fi
+    sleep 0.1
+  done
+}
+# alive PID: the process runs (not a zombie).
+alive() { [ -d "/proc/$1" ] && ! grep -q '^State:.*Z' "/proc/$1/status"; }
+# ready PID FILE: FILE exists while PID runs; exits when PID died.
+ready() {
+  alive "$1" || { echo "guest.sh: $vm: $part exited; log $log:" >&2; tail -n 30 "$log" >&2; exit 1; }
+  test -e "$2"
+}
+logged() { grep -q "$2" "$1"; }
+
+case $part in
+udev)
+  /lib/systemd/systemd-udevd --daemon > "$log" 2>&1
+  udevadm trigger --type=subsystems --action=add
+  udevadm trigger --type=devices --action=add
+  udevadm settle --timeout=60
+  ;;
+compositor)
+  CANOPY_RENDERER=${CANOPY_RENDERER:-pixman} RUST_LOG=${RUST_LOG:-info} \
+    "$BIN/canopy" --backend udev --socket wayland-1 --config /run/vm/canopy.toml > "$log" 2>&1 &
+  pid=$!
+  wait_for 120 "control socket $ipc" ready $pid "$ipc"
+  ;;
+proxy-gui)
+  WAYLAND_DISPLAY=wayland-1 "$BIN/canopy-proxy" gui --listen vsock:any:5000 --allow-cid 2 --vm app-vm \
+    > "$log" 2>&1 &
+  pid=$!
+  wait_for 60 "'canopy-proxy gui ready'" logged "$log" "canopy-proxy gui ready"
+  alive $pid
+  ;;
+panel)
+  mkdir -p /run/no-power-supply
+  WAYLAND_DISPLAY=wayland-1 "$BIN/canopy-panel" --time "2026-11-26 14:05" --hostd unix:/run/no-hostd.sock \
+    --power-supply /run/no-power-supply > "$log" 2>&1 &
+  ;;
+msg)
+  "$BIN/canopy" msg --socket "$ipc" "$@"
+  ;;
+proxy-guest)
+  "$BIN/canopy-proxy" guest --connect vsock:2:6000 > "$log" 2>&1 &
+  pid=$!
+  wait_for 60 "socket wayland-canopy" ready $pid "$XDG_RUNTIME_DIR/wayland-canopy"
+  ;;
+client)
+  WAYLAND_DISPLAY=wayland-canopy "$BIN/canopy-test-client" "$@" > /run/vm/client.jsonl 2> "$log" &
+  ;;
+*)
+  echo "guest.sh: unknown part $part" >&2
+  exit 2
+  ;;
+esac

@@ -1,0 +1,180 @@
+//! The real-VM harness: QEMU guests under TCG (no KVM needed) booting Debian's kernel with a
+//! busybox initramfs and the host's root shared read-only, real AF_VSOCK through
+//! vhost-device-vsock, and `canopy-proxy relay` on the host joining an app VM to the GUI VM.
+//! `build.sh` makes the boot pieces; `guest.sh` starts canopy's parts inside the guests.
+//!
+//! Everything a run leaves is in `<target>/vm/`: `run/` (consoles, QEMU and program logs,
+//! client events, timings) and `shots/` (the screendumps, numbered in test order).
+
+pub mod qemu;
+pub mod qmp;
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use anyhow::{bail, Context, Result};
+
+use qemu::{Paths, Vm, VmSpec};
+
+/// The vsock port canopy-proxy gui listens on in the GUI VM, and the one the relay offers the
+/// app VM on the host (CID 2).
+pub const GUI_PORT: u32 = 5000;
+pub const RELAY_PORT: u32 = 6000;
+/// The guests' vsock CIDs (the host is 2).
+const CIDS: [(&str, u32); 2] = [("gui", 3), ("app", 4)];
+
+pub struct Lab {
+    pub repo: PathBuf,
+    pub cache: PathBuf,
+    pub run: PathBuf,
+    pub shots: PathBuf,
+    pub bin: PathBuf,
+    processes: Vec<Child>,
+    started: Instant,
+    last: Instant,
+    timings: Vec<(String, Duration)>,
+    shot_count: u32,
+}
+
+impl Lab {
+    /// Build (or reuse) the boot pieces, clear the run and shots folders, and start the vsock
+    /// device for both VMs.
+    pub fn prepare() -> Result<Lab> {
+        let started = Instant::now();
+        let repo = Path::new(env!("CARGO_MANIFEST_DIR")).parent().context("repo")?.to_path_buf();
+        let bin = canopy_tests::bin_path("canopy").parent().context("bin dir")?.to_path_buf();
+        let cache = bin.parent().context("target dir")?.join("vm");
+        let status =
+            Command::new(repo.join("tests/vm/build.sh")).arg(&cache).status().context("running tests/vm/build.sh")?;
+        if !status.success() {
+            bail!("tests/vm/build.sh failed ({status})");
+        }
+        let run = cache.join("run");
+        let shots = std::env::var_os("CANOPY_VM_SHOTS").map(PathBuf::from).unwrap_or_else(|| cache.join("shots"));
+        for dir in [&run, &shots] {
+            let _ = std::fs::remove_dir_all(dir);
+            std::fs::create_dir_all(dir)?;
+        }
+        let mut lab = Lab {
+            repo,
+            cache,
+            run,
+            shots,
+            bin,
+            processes: Vec::new(),
+            started,
+            last: started,
+            timings: Vec::new(),
+            shot_count: 0,
+        };
+        lab.step("build.sh (boot pieces, cached)");
+        lab.start_vsock_device()?;
+        Ok(lab)
+    }
+
+    /// One vhost-device-vsock for both guests, in separate groups: like vhost-vsock on the
+    /// laptop, it gives them no path to each other, only to the host.
+    fn start_vsock_device(&mut self) -> Result<()> {
+        let mut cmd = Command::new(self.cache.join("bin/vhost-device-vsock"));
+        for (name, cid) in CIDS {
+            let r = self.run.display();
+            cmd.arg("--vm")
+                .arg(format!("guest-cid={cid},socket={r}/{name}.vhost,uds-path={r}/{name}.vsock,groups={name}"));
+        }
+        let log = std::fs::File::create(self.run.join("vhost-device-vsock.log"))?;
+        cmd.stdout(log.try_clone()?).stderr(log);
+        self.processes.push(cmd.spawn().context("starting vhost-device-vsock")?);
+        for (name, _) in CIDS {
+            self.wait_for_path(&self.run.join(format!("{name}.vhost")), "vhost-device-vsock's socket")?;
+        }
+        Ok(())
+    }
+
+    /// `canopy-proxy relay`: the app VM's connections to port RELAY_PORT of the host go to port
+    /// GUI_PORT of the GUI VM (hybrid vsock: Unix sockets with a CONNECT handshake).
+    pub fn start_relay(&mut self) -> Result<()> {
+        let r = self.run.display();
+        let log = std::fs::File::create(self.run.join("relay.log"))?;
+        let child = Command::new(self.bin.join("canopy-proxy"))
+            .args(["relay", "--listen", &format!("vsock-mux:{r}/app.vsock:{RELAY_PORT}")])
+            .args(["--to", &format!("vsock-mux:{r}/gui.vsock:{GUI_PORT}")])
+            .stdout(Stdio::null())
+            .stderr(log)
+            .spawn()
+            .context("starting canopy-proxy relay")?;
+        self.processes.push(child);
+        self.wait_for_path(&self.run.join(format!("app.vsock_{RELAY_PORT}")), "the relay's socket")
+    }
+
+    fn wait_for_path(&self, path: &Path, what: &str) -> Result<()> {
+        let start = Instant::now();
+        while !path.exists() {
+            if start.elapsed() > Duration::from_secs(10) {
+                bail!("no {what} at {} after 10 s", path.display());
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        Ok(())
+    }
+
+    pub fn boot(&self, spec: &VmSpec) -> Result<Vm> {
+        let vhost_socket = self.run.join(format!("{}.vhost", spec.name));
+        Vm::start(
+            spec,
+            &Paths {
+                vmlinux: &self.cache.join("vmlinux"),
+                initramfs: &self.cache.join("initramfs.cpio"),
+                run: &self.run,
+                vhost_socket: &vhost_socket,
+                bin: &self.bin,
+                guest_sh: &self.repo.join("tests/vm/guest.sh"),
+            },
+        )
+    }
+
+    /// Note how long the step that just ended took.
+    pub fn step(&mut self, what: &str) {
+        let now = Instant::now();
+        self.timings.push((what.to_string(), now - self.last));
+        self.last = now;
+    }
+
+    /// The timings so far, one line per step, also written to run/timings.txt.
+    pub fn report(&self) -> String {
+        let mut s = String::new();
+        for (what, d) in &self.timings {
+            s.push_str(&format!("{:>7.1} s  {what}\n", d.as_secs_f64()));
+        }
+        s.push_str(&format!("{:>7.1} s  total\n", self.started.elapsed().as_secs_f64()));
+        let _ = std::fs::write(self.run.join("timings.txt"), &s);
+        s
+    }
+
+    /// The next numbered screendump file: shots/NN-NAME.png.
+    pub fn shot_path(&mut self, name: &str) -> PathBuf {
+        self.shot_count += 1;
+        self.shots.join(format!("{:02}-{name}.png", self.shot_count))
+    }
+
+    /// A file of the run directory (the guests' /run/vm).
+    pub fn run_file(&self, name: &str) -> PathBuf {
+        self.run.join(name)
+    }
+
+    /// The end of a log of the run directory, for failure messages.
+    pub fn tail(&self, name: &str, lines: usize) -> String {
+        let text = std::fs::read_to_string(self.run.join(name)).unwrap_or_default();
+        let all: Vec<&str> = text.lines().collect();
+        format!("--- {name} ---\n{}", all[all.len().saturating_sub(lines)..].join("\n"))
+    }
+}
+
+impl Drop for Lab {
+    fn drop(&mut self) {
+        for p in &mut self.processes {
+            let _ = p.kill();
+            let _ = p.wait();
+        }
+    }
+}
