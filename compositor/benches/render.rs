@@ -40,7 +40,12 @@ fn spawn_client(runtime: &Path, socket: &str, vm: &str, i: usize, animate: bool)
     if animate {
         cmd.arg("--animate");
     }
-    cmd.env("XDG_RUNTIME_DIR", runtime).env("WAYLAND_DISPLAY", socket).stdout(Stdio::null()).spawn().unwrap()
+    cmd.env("XDG_RUNTIME_DIR", runtime)
+        .env("WAYLAND_DISPLAY", socket)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap()
 }
 
 fn median(v: &mut [f64]) -> (f64, f64, f64) {
@@ -79,6 +84,8 @@ fn main() {
         session.dispatch(Some(Duration::from_millis(5))).unwrap();
     }
     let output = session.state.canopy.outputs[0].clone();
+    // From here on the bench renders each frame itself.
+    session.state.canopy.manual_frames = true;
     let canopy::backend::Backend::Headless(headless) = &mut session.state.backend else { unreachable!() };
 
     let mut full = Vec::new();
@@ -92,7 +99,7 @@ fn main() {
     let mut damaged = Vec::new();
     let deadline = Instant::now() + Duration::from_secs(60);
     while damaged.len() < SAMPLES && Instant::now() < deadline {
-        session.event_loop.dispatch(Some(Duration::from_millis(20)), &mut session.state).unwrap();
+        session.dispatch(Some(Duration::from_millis(20))).unwrap();
         let queued = canopy::state::output_redraw(&output).borrow().queued;
         if !queued {
             continue;

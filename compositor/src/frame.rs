@@ -17,6 +17,9 @@ use crate::state::{output_redraw, Canopy, State};
 impl State {
     /// Render every output with queued changes and no frame in flight.
     pub fn redraw_queued(&mut self) {
+        if self.canopy.manual_frames {
+            return;
+        }
         for output in self.canopy.outputs.clone() {
             {
                 let mut r = output_redraw(&output).borrow_mut();

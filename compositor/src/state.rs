@@ -139,6 +139,8 @@ pub struct Canopy {
     /// Last click on a title bar, for double-click detection.
     pub last_title_click: Option<(u64, Instant)>,
     pub running: bool,
+    /// Frames are rendered only when asked for (benchmarks time each render themselves).
+    pub manual_frames: bool,
 }
 
 impl Canopy {
@@ -289,6 +291,7 @@ impl Canopy {
             bare_modifier: None,
             last_title_click: None,
             running: true,
+            manual_frames: false,
         })
     }
 
