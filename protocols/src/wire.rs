@@ -63,9 +63,11 @@ pub enum Frame<'a> {
     FdKeymap(&'a [u8]),
     /// Bytes for pool memory `mem`: `spans` say where, `data` holds them (see [`Encoding`]).
     PoolData(PoolData<'a>),
-    /// Bytes written into the pipe the receiver announced with [`Frame::FdPipeWrite`].
+    /// Bytes written into the pipe the receiver announced with [`Frame::FdPipeWrite`]. Each side
+    /// numbers the pipes it announces on its own, so `pipe` always names one of the receiver's.
     PipeData { pipe: u32, data: &'a [u8] },
-    /// The writer closed pipe `pipe` (sent by either side; the receiver closes its end).
+    /// The writer closed the receiver's pipe `pipe` (sent by either side; the receiver closes
+    /// its end).
     PipeClose { pipe: u32 },
 }
 

@@ -40,11 +40,33 @@ pub struct Outbox {
 }
 
 /// A clipboard pipe end the loop services.
+///
+/// Each end numbers the pipes it announces (`FdPipeWrite`) on its own, so a sink and a source
+/// may share an id: a client pasting its own selection has both on one connection (the
+/// compositor hands the pipe of its `receive` to the same client's `send`).
 pub enum Pipe {
-    /// Read this end and send what comes as `PipeData { id }` frames, then `PipeClose`.
+    /// Read this end and send what comes as `PipeData { id }` frames, then `PipeClose`; `id` is
+    /// the other end's number.
     Source { id: u32, fd: OwnedFd },
     /// Write `PipeData { id }` frames from the stream into this end; `PipeClose` closes it.
+    /// `id` is this end's own number, announced with `FdPipeWrite`.
     Sink { id: u32, fd: OwnedFd },
+}
+
+/// Which pipe: incoming `PipeData` and `PipeClose` name one of our sinks, outgoing ones one of
+/// the other end's sinks, so the two kinds live in separate id spaces.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum PipeKey {
+    Sink(u32),
+    Source(u32),
+}
+
+impl PipeKey {
+    fn id(self) -> u32 {
+        match self {
+            PipeKey::Sink(id) | PipeKey::Source(id) => id,
+        }
+    }
 }
 
 /// Memory that the data of one large raw pool-data frame is read into straight from the stream.
@@ -159,16 +181,17 @@ fn run_inner<E: Engine>(
     let mut stream_at = 0usize;
     let mut wl_in: Vec<u8> = Vec::with_capacity(1 << 16);
     let mut wl_fds: VecDeque<OwnedFd> = VecDeque::new();
-    let mut pipes: HashMap<u32, PipeState> = HashMap::new();
+    let mut pipes: HashMap<PipeKey, PipeState> = HashMap::new();
     let mut pipe_buf = vec![0u8; 1 << 16];
     let mut direct: Option<DirectRead> = None;
     loop {
         for p in out.new_pipes.drain(..) {
-            let (id, fd, source) = match p {
-                Pipe::Source { id, fd } => (id, fd, true),
-                Pipe::Sink { id, fd } => (id, fd, false),
+            let (key, fd, source) = match p {
+                Pipe::Source { id, fd } => (PipeKey::Source(id), fd, true),
+                Pipe::Sink { id, fd } => (PipeKey::Sink(id), fd, false),
             };
-            if pipes.len() >= s.max_pipes || pipes.contains_key(&id) {
+            let id = key.id();
+            if pipes.len() >= s.max_pipes || pipes.contains_key(&key) {
                 debug!(id, "clipboard transfer refused: too many open or id in use");
                 if source {
                     wire::encode::pipe_close(out.stream.frames(), id);
@@ -176,7 +199,7 @@ fn run_inner<E: Engine>(
                 continue;
             }
             let _ = sockio::set_nonblocking(fd.as_fd());
-            pipes.insert(id, PipeState { fd, source, bytes: 0, pending: Vec::new(), closing: false });
+            pipes.insert(key, PipeState { fd, source, bytes: 0, pending: Vec::new(), closing: false });
         }
         // Write what we can before waiting.
         out.stream.flush(stream.as_fd()).map_err(io)?;
@@ -207,7 +230,7 @@ fn run_inner<E: Engine>(
         };
         fds.push(PollFd::new(stream, flags(read_stream, !out.stream.is_empty())));
         fds.push(PollFd::new(wl, flags(read_wl, !out.wayland.is_empty())));
-        let ids: Vec<u32> = pipes.keys().copied().collect();
+        let ids: Vec<PipeKey> = pipes.keys().copied().collect();
         for id in &ids {
             let p = &pipes[id];
             let write = !p.source && !p.pending.is_empty() && (p.closing || !s.whole_transfers);
@@ -283,11 +306,8 @@ fn run_inner<E: Engine>(
                 match frame {
                     Frame::PipeData { pipe, data } => pipe_data(&mut pipes, pipe, data, s.max_pipe_bytes),
                     Frame::PipeClose { pipe } => {
-                        if let Some(p) = pipes.get_mut(&pipe) {
+                        if let Some(p) = pipes.get_mut(&PipeKey::Sink(pipe)) {
                             p.closing = true;
-                            if p.source {
-                                pipes.remove(&pipe);
-                            }
                         }
                     }
                     f => engine.frame(f, out)?,
@@ -324,48 +344,49 @@ fn run_inner<E: Engine>(
             }
         }
 
-        for (i, id) in ids.iter().enumerate() {
+        for (i, key) in ids.iter().enumerate() {
             let r = ready[2 + i];
-            let Some(p) = pipes.get_mut(id) else { continue };
+            let id = key.id();
+            let Some(p) = pipes.get_mut(key) else { continue };
             if p.source && r.intersects(PollFlags::IN | hup) {
                 let n = rustix::io::read(&p.fd, &mut pipe_buf).unwrap_or(0);
                 if n == 0 {
                     for chunk in p.pending.chunks(1 << 16) {
-                        wire::encode::pipe_data(out.stream.frames(), *id, chunk);
+                        wire::encode::pipe_data(out.stream.frames(), id, chunk);
                     }
-                    wire::encode::pipe_close(out.stream.frames(), *id);
-                    pipes.remove(id);
+                    wire::encode::pipe_close(out.stream.frames(), id);
+                    pipes.remove(key);
                     continue;
                 }
                 p.bytes += n as u64;
                 if p.bytes > s.max_pipe_bytes {
                     tracing::warn!(id, limit = s.max_pipe_bytes, "clipboard transfer over the size limit: dropped");
-                    wire::encode::pipe_close(out.stream.frames(), *id);
-                    pipes.remove(id);
+                    wire::encode::pipe_close(out.stream.frames(), id);
+                    pipes.remove(key);
                     continue;
                 }
                 if s.whole_transfers {
                     p.pending.extend_from_slice(&pipe_buf[..n]);
                 } else {
-                    wire::encode::pipe_data(out.stream.frames(), *id, &pipe_buf[..n]);
+                    wire::encode::pipe_data(out.stream.frames(), id, &pipe_buf[..n]);
                 }
             } else if !p.source && r.intersects(hup) && p.pending.is_empty() {
-                pipes.remove(id);
+                pipes.remove(key);
             }
         }
     }
 }
 
-fn pipe_data(pipes: &mut HashMap<u32, PipeState>, id: u32, data: &[u8], max: u64) {
+fn pipe_data(pipes: &mut HashMap<PipeKey, PipeState>, id: u32, data: &[u8], max: u64) {
     // Data for a pipe we do not have (closed, over its limit) is dropped.
-    let Some(p) = pipes.get_mut(&id) else { return };
-    if p.source || p.closing {
+    let Some(p) = pipes.get_mut(&PipeKey::Sink(id)) else { return };
+    if p.closing {
         return;
     }
     p.bytes += data.len() as u64;
     if p.bytes > max {
         tracing::warn!(id, limit = max, "clipboard transfer over the size limit: dropped");
-        pipes.remove(&id);
+        pipes.remove(&PipeKey::Sink(id));
         return;
     }
     p.pending.extend_from_slice(data);
@@ -386,4 +407,63 @@ fn flush_sink(p: &mut PipeState, whole: bool) -> bool {
         }
     }
     !p.closing
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::{Read, Write};
+    use std::os::unix::net::UnixStream;
+
+    struct Quiet;
+    impl Engine for Quiet {
+        fn frame(&mut self, _: Frame<'_>, _: &mut Outbox) -> Result<(), End> {
+            Ok(())
+        }
+        fn wayland(&mut self, _: &[u8], _: &mut VecDeque<OwnedFd>, _: &mut Outbox) -> Result<(), End> {
+            Ok(())
+        }
+    }
+
+    /// A client pasting its own selection: its receive pipe (our number 1) and the send pipe
+    /// the compositor passes back to it (the other end's number 1) are open at once.
+    #[test]
+    fn a_sink_and_a_source_may_share_an_id() {
+        let (stream, mut peer) = UnixStream::pair().unwrap();
+        let (wl, _wl_peer) = UnixStream::pair().unwrap();
+        let (sink_r, sink_w) = rustix::pipe::pipe().unwrap();
+        let (src_r, src_w) = rustix::pipe::pipe().unwrap();
+        let mut out = Outbox::default();
+        out.new_pipes.push(Pipe::Sink { id: 1, fd: sink_w });
+        out.new_pipes.push(Pipe::Source { id: 1, fd: src_r });
+        let settings = Settings {
+            max_frame: 1 << 20,
+            max_message: 4096,
+            high_water: 1 << 20,
+            max_pending: 1 << 20,
+            max_pipe_bytes: 1 << 20,
+            max_pipes: 4,
+            whole_transfers: true,
+        };
+        let pump = std::thread::spawn(move || run(&mut Quiet, stream.into(), wl.into(), &settings, &mut out));
+
+        let mut f = Vec::new();
+        wire::encode::pipe_data(&mut f, 1, b"into our sink");
+        wire::encode::pipe_close(&mut f, 1);
+        peer.write_all(&f).unwrap();
+        let mut sink = std::fs::File::from(sink_r);
+        let mut got = String::new();
+        sink.read_to_string(&mut got).unwrap();
+        assert_eq!(got, "into our sink");
+
+        std::fs::File::from(src_w).write_all(b"out of our source").unwrap();
+        let mut want = Vec::new();
+        wire::encode::pipe_data(&mut want, 1, b"out of our source");
+        wire::encode::pipe_close(&mut want, 1);
+        let mut back = vec![0; want.len()];
+        peer.read_exact(&mut back).unwrap();
+        assert_eq!(back, want);
+        drop(peer);
+        assert!(matches!(pump.join().unwrap(), End::StreamClosed));
+    }
 }

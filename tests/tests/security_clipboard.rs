@@ -196,3 +196,11 @@ fn a_local_client_takes_part_like_a_vm() {
     local.wait_event("selection", |e| e["mime_types"].is_array());
     assert_eq!(paste(&s.c, &mut local).as_deref(), Some("from a VM to the desktop"));
 }
+
+#[test]
+fn a_client_pastes_its_own_copy() {
+    let mut s = scene("", "x");
+    focus(&s.c, &s.b1.1);
+    copy(&s.c, &mut s.b1.0);
+    assert_eq!(paste(&s.c, &mut s.b1.0).as_deref(), Some("from B"));
+}
