@@ -34,14 +34,20 @@ const PANEL_TIME: &str = "2026-11-26 14:05";
 const CLIENT: &[&str] = &["--title", "report.pdf", "--color", "2f6fd0"];
 /// The pointer waits on the desktop, away from the panel and the window.
 const PARK: (u32, u32) = (1000, 740);
+/// The connectors of virtio-gpu's two heads, and the monitor plugged into the second.
+const HEAD1: &str = "Virtual-1";
+const HEAD2: &str = "Virtual-2";
+const HEAD2_SIZE: (u32, u32) = (800, 600);
+/// Where the window goes on the second head (global coordinates of its client area).
+const MOVE_TO: (i32, i32) = (WIDTH as i32 + 200, 150);
 
-/// Waits until two screenshots in a row are the same, and returns the last one.
-fn settled(c: &Compositor) -> Image {
-    let mut last = c.screenshot();
+/// Waits until two screenshots of `output` in a row are the same, and returns the last one.
+fn settled(c: &Compositor, output: &str) -> Image {
+    let mut last = c.screenshot_of(Some(output));
     let mut same = 0;
     c.wait_until("the screen to settle", || {
         std::thread::sleep(Duration::from_millis(200));
-        let now = c.screenshot();
+        let now = c.screenshot_of(Some(output));
         same = if now == last { same + 1 } else { 0 };
         last = now;
         same >= 2
@@ -49,61 +55,60 @@ fn settled(c: &Compositor) -> Image {
     last
 }
 
-/// The scene on the headless backend: the desktop with the panel, then with the app VM's
-/// window; both are the golden images the VM's screen is compared with.
+/// The scene on the headless backend, step by step as in the VMs; each step's screen is the
+/// golden image the VM's screen is compared with.
 #[test]
 fn headless_reference_of_the_vm_scene() {
-    let mut c = Compositor::start_with(CONFIG, &[&format!("Virtual-1:{WIDTH}x{HEIGHT}")]);
+    let mut c = Compositor::start_with(CONFIG, &[&format!("{HEAD1}:{WIDTH}x{HEIGHT}")]);
     let no_battery = c.runtime_dir().join("no-power-supply");
     std::fs::create_dir_all(&no_battery).unwrap();
     let no_battery = no_battery.to_str().unwrap().to_string();
     let panel_args = ["--time", PANEL_TIME, "--hostd", "unix:/run/no-hostd.sock", "--power-supply", &no_battery];
     let _panel = c.spawn("canopy-panel", &panel_args);
     let background = rgb(Theme::default().desktop.background);
-    c.wait_until("the panel", || c.screenshot().pixel(WIDTH / 2, PANEL_HEIGHT / 2) != background);
-    assert_golden("vm-desktop", &settled(&c), 0, 0);
+    let has_panel =
+        |c: &Compositor, output: &str| c.screenshot_of(Some(output)).pixel(100, PANEL_HEIGHT / 2) != background;
+    c.wait_until("the panel", || has_panel(&c, HEAD1));
+    assert_golden("vm-desktop", &settled(&c, HEAD1), 0, 0);
+
     let (_client, w) = c.open(Some("app-vm"), CLIENT);
     assert_eq!(w["title"], "[app-vm] report.pdf");
-    assert_golden("vm-app-window", &settled(&c), 0, 0);
+    assert_golden("vm-app-window", &settled(&c, HEAD1), 0, 0);
+
+    c.msg(&["output-add", HEAD2, &format!("{}x{}", HEAD2_SIZE.0, HEAD2_SIZE.1)]);
+    c.wait_until("the panel on the second head", || has_panel(&c, HEAD2));
+    c.msg(&["move", &w["id"].to_string(), &MOVE_TO.0.to_string(), &MOVE_TO.1.to_string()]);
+    assert_golden("vm-head2-window", &settled(&c, HEAD2), 0, 0);
+
+    c.msg(&["output-remove", HEAD2]);
+    c.wait_until("the window back on the first head", || c.windows()[0]["output"] == HEAD1);
+    // Back in the middle of the first head, as it opened.
+    assert_golden("vm-app-window", &settled(&c, HEAD1), 0, 0);
 }
 
 fn golden(name: &str) -> Image {
     Image::load(&golden_dir().join(format!("{name}.png"))).expect("golden image")
 }
 
-/// Pixels that differ from `expected`, not counting the rectangle `skip`.
-fn differing(actual: &Image, expected: &Image, skip: Option<(u32, u32, u32, u32)>) -> usize {
-    if (actual.width, actual.height) != (expected.width, expected.height) {
-        return usize::MAX;
-    }
-    let mut n = 0;
-    for y in 0..actual.height {
-        for x in 0..actual.width {
-            if skip.is_some_and(|(sx, sy, sw, sh)| x >= sx && x < sx + sw && y >= sy && y < sy + sh) {
-                continue;
-            }
-            if actual.pixel(x, y) != expected.pixel(x, y) {
-                n += 1;
-            }
-        }
-    }
-    n
-}
-
-/// Take screendumps of the GUI VM until one matches the golden image `name`; keep the last
-/// one in the shots folder. Fails after `timeout` with the number of differing pixels.
-fn wait_for_screen(lab: &mut Lab, gui: &mut Vm, name: &str, timeout: Duration) -> Result<Image> {
+/// Take screendumps of head `head` of the GUI VM until one matches the golden image `name`;
+/// keep the last one in the shots folder. Fails after `timeout` with the number of differing
+/// pixels.
+fn wait_for_screen(lab: &mut Lab, gui: &mut Vm, head: u32, name: &str, timeout: Duration) -> Result<Image> {
     let expected = golden(name);
     let path = lab.shot_path(name);
     let start = Instant::now();
     loop {
-        let shot = gui.screendump(&path)?;
-        let diff = differing(&shot, &expected, None);
+        let shot = gui.screendump(&path, head)?;
+        let diff = shot.diff_count(&expected, 0);
         if diff == 0 {
             return Ok(shot);
         }
         if start.elapsed() > timeout {
-            bail!("the GUI VM's screen ({}) differs from tests/golden/{name}.png in {diff} pixels", path.display());
+            bail!(
+                "head {head} of the GUI VM ({}) differs from tests/golden/{name}.png in {}",
+                path.display(),
+                if diff == usize::MAX { "size".to_string() } else { format!("{diff} pixels") }
+            );
         }
         std::thread::sleep(Duration::from_millis(500));
     }
@@ -197,7 +202,8 @@ fn scenario(lab: &mut Lab) -> Result<()> {
     let long = Duration::from_secs(180);
     std::fs::write(lab.run_file("canopy.toml"), CONFIG)?;
     lab.start_relay()?;
-    let mut gui = lab.boot(&VmSpec::gui(WIDTH, HEIGHT))?;
+    let display = lab.start_display_bus()?;
+    let mut gui = lab.boot(&VmSpec::gui(WIDTH, HEIGHT, display))?;
     let mut app = lab.boot(&VmSpec::app())?;
     gui.wait_line("VM-READY", long)?;
     app.wait_line("VM-READY", long)?;
@@ -208,8 +214,9 @@ fn scenario(lab: &mut Lab) -> Result<()> {
     gui.guest("compositor", &[], long)?;
     lab.step("GUI VM: canopy --backend udev ready");
     let outputs = gui.msg(&["outputs"])?;
-    let head = &outputs[0];
-    assert_eq!((head["name"].as_str(), head["mode"]["width"].as_u64()), (Some("Virtual-1"), Some(WIDTH as u64)));
+    let names: Vec<&str> = outputs.as_array().into_iter().flatten().filter_map(|o| o["name"].as_str()).collect();
+    assert_eq!(names, [HEAD1], "the connected head only");
+    assert_eq!(outputs[0]["mode"]["width"], WIDTH);
     gui.guest("proxy-gui", &[], long)?;
     gui.guest("panel", &[], long)?;
     app.guest("proxy-guest", &[], long)?;
@@ -219,7 +226,7 @@ fn scenario(lab: &mut Lab) -> Result<()> {
 
     let theme = Theme::default();
     let untrusted = rgb(theme.colours("untrusted").focused);
-    let desktop = wait_for_screen(lab, &mut gui, "vm-desktop", long).context("the panel on the screen")?;
+    let desktop = wait_for_screen(lab, &mut gui, 0, "vm-desktop", long).context("the panel on the screen")?;
     assert_eq!(panel_pixels(&desktop, untrusted), 0, "no window button yet");
     lab.step("screen shows the panel (= headless golden)");
 
@@ -227,8 +234,9 @@ fn scenario(lab: &mut Lab) -> Result<()> {
     let w = wait_for_windows(&mut gui, 1, long)?.remove(0);
     assert_eq!(w["title"], "[app-vm] report.pdf");
     assert_eq!((w["vm"].as_str(), w["trust"].as_str()), (Some("app-vm"), Some("untrusted")));
+    let id = w["id"].to_string();
     lab.step("app VM's client mapped in the GUI VM");
-    let shot = wait_for_screen(lab, &mut gui, "vm-app-window", long).context("the window on the screen")?;
+    let shot = wait_for_screen(lab, &mut gui, 0, "vm-app-window", long).context("the window on the screen")?;
     let (x, y, width, height) = geometry(&w);
     assert_eq!(shot.pixel((x - 2) as u32, (y + height / 2) as u32), untrusted, "the border in the VM's colour");
     assert_eq!(shot.pixel((x + 5) as u32, (y + 5) as u32), [0x2f, 0x6f, 0xd0], "the client's own pixels");
@@ -238,7 +246,7 @@ fn scenario(lab: &mut Lab) -> Result<()> {
     // Keys typed on the GUI VM's virtio keyboard reach the focused app in the other VM.
     wait_for_event(lab, "keyboard focus", |e| e["event"] == "keyboard-enter")?;
     for key in ["v", "m"] {
-        gui.key(key)?;
+        gui.keys(&[key])?;
     }
     for key in ["v", "m"] {
         wait_for_event(lab, &format!("the key {key}"), |e| e["event"] == "key" && e["utf8"] == key)?;
@@ -251,12 +259,63 @@ fn scenario(lab: &mut Lab) -> Result<()> {
     pointer_to(&mut gui, PARK.0, PARK.1)?;
     lab.step("QMP keys and click reach the app");
 
+    // Ctrl+Alt+F2: the kernel's text console takes the screen, and what is typed there does
+    // not reach the app; Ctrl+Alt+F1 brings the desktop back as it was.
+    gui.keys(&["ctrl", "alt", "f2"])?;
+    let path = lab.shot_path("vt2");
+    let start = Instant::now();
+    while gui.screendump(&path, 0)?.count_colour(0, 0, WIDTH, HEIGHT, untrusted) > 0 {
+        if start.elapsed() > long {
+            bail!("the desktop stayed on the screen after Ctrl+Alt+F2 ({})", path.display());
+        }
+        std::thread::sleep(Duration::from_millis(300));
+    }
+    gui.keys(&["x"])?;
+    gui.keys(&["ctrl", "alt", "f1"])?;
+    wait_for_screen(lab, &mut gui, 0, "vm-app-window", long).context("the desktop after switching back")?;
+    gui.keys(&["k"])?;
+    wait_for_event(lab, "the key k after switching back", |e| e["event"] == "key" && e["utf8"] == "k")?;
+    assert!(
+        !client_events(lab).iter().any(|e| e["event"] == "key" && e["utf8"] == "x"),
+        "a key typed on another VT reached the app"
+    );
+    lab.step("VT switch away and back");
+
+    // A monitor plugged into the second head: canopy drives it, the panel appears there and the
+    // window can go there; unplugged, the window comes back to the first head.
+    lab.set_head(1, Some(HEAD2_SIZE))?;
+    wait_for_outputs(&mut gui, &[HEAD1, HEAD2], long)?;
+    lab.step("second head plugged in: a new output");
+    gui.msg(&["move", &id, &MOVE_TO.0.to_string(), &MOVE_TO.1.to_string()])?;
+    wait_for_screen(lab, &mut gui, 1, "vm-head2-window", long).context("the window on the second head")?;
+    lab.step("window moved to the second head (= headless golden)");
+    lab.set_head(1, None)?;
+    wait_for_outputs(&mut gui, &[HEAD1], long)?;
+    assert_eq!(windows(&mut gui)?[0]["output"], HEAD1, "the window came back to the first head");
+    wait_for_screen(lab, &mut gui, 0, "vm-app-window", long).context("the window back on the first head")?;
+    lab.step("second head unplugged: window back (= headless golden)");
+
     // The app VM dies: its window goes, the desktop is as before.
     app.kill();
     wait_for_windows(&mut gui, 0, long).context("the window of the killed VM")?;
     lab.step("app VM killed: window removed");
-    let after = wait_for_screen(lab, &mut gui, "vm-desktop", long).context("the desktop after the VM died")?;
+    let after = wait_for_screen(lab, &mut gui, 0, "vm-desktop", long).context("the desktop after the VM died")?;
     assert_eq!(panel_pixels(&after, untrusted), 0, "the window's button left the panel");
     lab.step("screen back to the desktop (= headless golden)");
     Ok(())
+}
+
+fn wait_for_outputs(gui: &mut Vm, names: &[&str], timeout: Duration) -> Result<()> {
+    let start = Instant::now();
+    loop {
+        let outputs = gui.msg(&["outputs"])?;
+        let now: Vec<&str> = outputs.as_array().into_iter().flatten().filter_map(|o| o["name"].as_str()).collect();
+        if now == names {
+            return Ok(());
+        }
+        if start.elapsed() > timeout {
+            bail!("the GUI VM has outputs {now:?}, not {names:?}");
+        }
+        std::thread::sleep(Duration::from_millis(250));
+    }
 }

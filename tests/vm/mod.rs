@@ -31,6 +31,8 @@ pub struct Lab {
     pub shots: PathBuf,
     pub bin: PathBuf,
     processes: Vec<Child>,
+    /// The D-Bus address of the GUI VM's display, once started.
+    bus: Option<String>,
     started: Instant,
     last: Instant,
     timings: Vec<(String, Duration)>,
@@ -63,6 +65,7 @@ impl Lab {
             shots,
             bin,
             processes: Vec::new(),
+            bus: None,
             started,
             last: started,
             timings: Vec::new(),
@@ -105,6 +108,46 @@ impl Lab {
             .context("starting canopy-proxy relay")?;
         self.processes.push(child);
         self.wait_for_path(&self.run.join(format!("app.vsock_{RELAY_PORT}")), "the relay's socket")
+    }
+
+    /// A private D-Bus daemon for QEMU's D-Bus display (`-display` value for the GUI VM):
+    /// through it the test tells virtio-gpu that a monitor was plugged into a head, as a
+    /// desktop viewer resizing its window would.
+    pub fn start_display_bus(&mut self) -> Result<String> {
+        let path = self.run.join("display.bus");
+        let address = format!("unix:path={}", path.display());
+        let log = std::fs::File::create(self.run.join("dbus-daemon.log"))?;
+        let child = Command::new("dbus-daemon")
+            .args(["--session", "--nofork", &format!("--address={address}")])
+            .stdout(log.try_clone()?)
+            .stderr(log)
+            .spawn()
+            .context("starting dbus-daemon")?;
+        self.processes.push(child);
+        self.wait_for_path(&path, "the D-Bus socket")?;
+        self.bus = Some(address.clone());
+        Ok(format!("dbus,addr={address}"))
+    }
+
+    /// Connect a `width`×`height` monitor to head `head` of the GUI VM's virtio-gpu, or
+    /// disconnect it with None: the guest sees a connector change (hotplug).
+    pub fn set_head(&self, head: u32, size: Option<(u32, u32)>) -> Result<()> {
+        let bus = self.bus.as_ref().context("no display bus")?;
+        let (w, h) = size.unwrap_or((0, 0));
+        // SetUIInfo(width_mm, height_mm, x, y, width, height); about 96 dpi.
+        let out = Command::new("dbus-send")
+            .arg(format!("--bus={bus}"))
+            .args(["--print-reply", "--dest=org.qemu", &format!("/org/qemu/Display1/Console_{head}")])
+            .arg("org.qemu.Display1.Console.SetUIInfo")
+            .arg(format!("uint16:{}", w * 254 / 960))
+            .arg(format!("uint16:{}", h * 254 / 960))
+            .args(["int32:0", "int32:0", &format!("uint32:{w}"), &format!("uint32:{h}")])
+            .output()
+            .context("running dbus-send")?;
+        if !out.status.success() {
+            bail!("SetUIInfo on head {head}: {}", String::from_utf8_lossy(&out.stderr));
+        }
+        Ok(())
     }
 
     fn wait_for_path(&self, path: &Path, what: &str) -> Result<()> {

@@ -18,27 +18,35 @@ pub struct VmSpec {
     pub memory_mib: u32,
     /// Display and input devices.
     pub devices: Vec<String>,
+    /// QEMU's `-display`: `none`, or `dbus,addr=…` to plug and unplug heads at runtime.
+    pub display: String,
 }
 
 impl VmSpec {
-    /// The GUI VM: virtio-gpu (KMS) with one head, a virtio keyboard and tablet for libinput.
-    pub fn gui(width: u32, height: u32) -> VmSpec {
+    /// The GUI VM: virtio-gpu (KMS) with two heads, the first connected at `width`×`height`,
+    /// a virtio keyboard and tablet for libinput. `display` is QEMU's display backend: with
+    /// D-Bus, the second head can be plugged in and out (see `Lab::set_head`).
+    pub fn gui(width: u32, height: u32, display: String) -> VmSpec {
         VmSpec {
             name: "gui",
             memory_mib: 1024,
             devices: vec![
-                format!("virtio-gpu-pci,xres={width},yres={height}"),
+                format!("virtio-gpu-pci,id={GPU},max_outputs=2,xres={width},yres={height}"),
                 "virtio-keyboard-pci".into(),
                 "virtio-tablet-pci".into(),
             ],
+            display,
         }
     }
 
     /// An app VM: no display, no input; its windows go to the GUI VM over vsock.
     pub fn app() -> VmSpec {
-        VmSpec { name: "app", memory_mib: 512, devices: Vec::new() }
+        VmSpec { name: "app", memory_mib: 512, devices: Vec::new(), display: "none".into() }
     }
 }
+
+/// The id of the GUI VM's virtio-gpu device (for screendumps of its heads).
+pub const GPU: &str = "gpu";
 
 /// Serial console lines as they arrive, and whether QEMU has exited.
 #[derive(Default)]
@@ -90,7 +98,8 @@ impl Vm {
         let mem = spec.memory_mib;
         let mut cmd = Command::new("qemu-system-x86_64");
         cmd.args(["-name", spec.name, "-nodefaults", "-no-user-config", "-accel", "tcg"]);
-        cmd.args(["-smp", "1", "-m", &format!("{mem}M"), "-no-reboot", "-display", "none", "-serial", "stdio"]);
+        cmd.args(["-smp", "1", "-m", &format!("{mem}M"), "-no-reboot", "-serial", "stdio"]);
+        cmd.args(["-display", &spec.display]);
         cmd.arg("-kernel").arg(paths.vmlinux).arg("-initrd").arg(paths.initramfs);
         cmd.args(["-append", &format!("console=ttyS0 quiet panic=-1 canopy.name={}", spec.name)]);
         // The host's root, read-only: the guest runs the host's programs and our binaries.
@@ -202,15 +211,20 @@ impl Vm {
         self.qmp.as_mut().expect("connected").execute(command, arguments)
     }
 
-    /// The scanout of the display as QEMU shows it, written to `file` (PNG).
-    pub fn screendump(&mut self, file: &Path) -> Result<canopy_tests::Image> {
-        self.qmp("screendump", json!({ "filename": file, "format": "png" }))?;
+    /// The scanout of head `head` of the GUI VM's virtio-gpu.
+    pub fn screendump(&mut self, file: &Path, head: u32) -> Result<canopy_tests::Image> {
+        self.qmp("screendump", json!({ "filename": file, "format": "png", "device": GPU, "head": head }))?;
         canopy_tests::Image::load(file)
     }
 
-    pub fn key(&mut self, qcode: &str) -> Result<()> {
-        self.qmp("input-send-event", json!({ "events": qmp::key_event(qcode, true) }))?;
-        self.qmp("input-send-event", json!({ "events": qmp::key_event(qcode, false) }))?;
+    /// Press the keys in order and release them in reverse (a chord such as ctrl alt f2).
+    pub fn keys(&mut self, chord: &[&str]) -> Result<()> {
+        for k in chord {
+            self.qmp("input-send-event", json!({ "events": qmp::key_event(k, true) }))?;
+        }
+        for k in chord.iter().rev() {
+            self.qmp("input-send-event", json!({ "events": qmp::key_event(k, false) }))?;
+        }
         Ok(())
     }
 
