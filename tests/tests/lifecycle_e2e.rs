@@ -18,37 +18,8 @@ const COMPOSITOR_CONFIG: &str = "[vms.web]\ntrust = \"untrusted\"\n";
 
 /// A test "VM": one process session with the guest proxy and the agent, started, stopped and
 /// queried by hostd's command backend.
-const VM_SCRIPT: &str = r#"#!/bin/sh
-set -u
-action=$1
-dir="$(dirname "$0")/vms/$2"
-alive() {
-  [ -f "$dir/pid" ] || return 1
-  st=$(cut -d' ' -f3 "/proc/$(cat "$dir/pid")/stat" 2>/dev/null) || return 1
-  [ -n "$st" ] && [ "$st" != Z ]
-}
-case "$action" in
-start)
-  echo start >> "$dir/starts.log"
-  setsid /bin/sh -c '"$1" guest --connect "unix:$2/../../gui-web.sock" --socket "$2/wayland-canopy" >> "$2/proxy.log" 2>&1 &
-                     exec "$3" --config "$2/agent.toml" >> "$2/agent.log" 2>&1' \
-    vm "$CANOPY_PROXY_BIN" "$dir" "$CANOPY_AGENT_BIN" < /dev/null &
-  echo $! > "$dir/pid" ;;
-stop)
-  alive || { rm -f "$dir/pid"; exit 0; }
-  pid=$(cat "$dir/pid")
-  kill -TERM "-$pid" 2>/dev/null
-  n=0
-  while alive; do
-    n=$((n+1))
-    [ $n -eq 250 ] && kill -KILL "-$pid" 2>/dev/null
-    sleep 0.02
-  done
-  rm -f "$dir/pid" ;;
-status)
-  alive ;;
-esac
-"#;
+/// The simulated VM that hostd's command backend runs (see tests/simvm.sh).
+const VM_SCRIPT: &str = include_str!("../simvm.sh");
 
 struct Desktop {
     compositor: Compositor,
@@ -64,6 +35,7 @@ impl Desktop {
         let vm = d.join("vms/web");
         std::fs::create_dir_all(&vm).unwrap();
         std::fs::write(d.join("vm.sh"), VM_SCRIPT).unwrap();
+        std::fs::write(vm.join("gui"), format!("unix:{}", d.join("gui-web.sock").display())).unwrap();
         let uid = rustix::process::getuid().as_raw();
 
         // The GUI VM side of the web VM's proxy, next to the compositor.

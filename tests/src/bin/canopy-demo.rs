@@ -39,32 +39,8 @@ struct Vm {
     start_with: Option<Vec<String>>,
 }
 
-/// hostd's command backend: start, stop and query one VM's process session.
-const VM_SCRIPT: &str = r#"#!/bin/sh
-set -u
-action=$1
-dir="$DEMO_DIR/vms/$2"
-alive() {
-  [ -f "$dir/pid" ] || return 1
-  st=$(cut -d' ' -f3 "/proc/$(cat "$dir/pid")/stat" 2>/dev/null) || return 1
-  [ -n "$st" ] && [ "$st" != Z ]
-}
-case "$action" in
-start)
-  setsid /bin/sh -c 'XDG_RUNTIME_DIR="$2" "$1" guest --compress lz4 --connect "unix:$2/../$3.link" --socket "$2/wayland-canopy" >> "$2/proxy.log" 2>&1 &
-                     exec "$4" --config "$2/agent.toml" >> "$2/agent.log" 2>&1' \
-    vm "$DEMO_BIN/canopy-proxy" "$dir" "$2" "$DEMO_BIN/canopy-agent" < /dev/null &
-  echo $! > "$dir/pid" ;;
-stop)
-  alive || { rm -f "$dir/pid"; exit 0; }
-  kill -TERM "-$(cat "$dir/pid")" 2>/dev/null
-  n=0
-  while alive; do n=$((n+1)); [ $n -eq 250 ] && kill -KILL "-$(cat "$dir/pid")" 2>/dev/null; sleep 0.02; done
-  rm -f "$dir/pid" ;;
-status)
-  alive ;;
-esac
-"#;
+/// hostd's command backend runs this simulated VM (a guest proxy and an agent in a session).
+const VM_SCRIPT: &str = include_str!("../../simvm.sh");
 
 struct Demo {
     bin: PathBuf,
@@ -77,13 +53,9 @@ struct Demo {
 impl Drop for Demo {
     fn drop(&mut self) {
         // Stop the VMs' process sessions, then everything the demo started itself.
-        for vm in std::fs::read_dir(self.dir.join("vms")).into_iter().flatten().flatten() {
-            let _ = Command::new("/bin/sh")
-                .arg(self.dir.join("vm.sh"))
-                .arg("stop")
-                .arg(vm.file_name())
-                .env("DEMO_DIR", &self.dir)
-                .output();
+        for vm in std::fs::read_dir(self.dir.join("vms")).into_iter().flatten().flatten().filter(|e| e.path().is_dir())
+        {
+            let _ = Command::new("/bin/sh").arg(self.dir.join("vm.sh")).arg("stop").arg(vm.file_name()).output();
         }
         for c in self.children.iter_mut().rev() {
             let _ = c.kill();
@@ -170,6 +142,11 @@ impl Demo {
             std::fs::create_dir_all(&vdir)?;
             std::fs::set_permissions(&vdir, std::os::unix::fs::PermissionsExt::from_mode(0o700))?;
             std::fs::write(
+                vdir.join("gui"),
+                format!("unix:{}", self.dir.join("vms").join(format!("{}.link", vm.name)).display()),
+            )?;
+            std::fs::write(vdir.join("guest-args"), "--compress lz4")?;
+            std::fs::write(
                 vdir.join("agent.toml"),
                 format!(
                     "listen = [\"unix:{v}/agent.sock\"]\nwayland_display = \"{v}/wayland-canopy\"\nruntime_dir = \"{v}\"\n\n[allow]\nuids = [{uid}]\n\n[env]\nGDK_BACKEND = \"wayland\"\nGSK_RENDERER = \"cairo\"\nNO_AT_BRIDGE = \"1\"\n\n[apps.{app}]\ncommand = {cmd}\nargs = {args}\n",
@@ -200,7 +177,10 @@ impl Demo {
         }
         std::fs::write(self.dir.join("hostd.toml"), hostd)?;
         let mut cmd = Command::new(self.bin.join("canopy-hostd"));
-        cmd.arg("--config").arg(self.dir.join("hostd.toml")).env("DEMO_DIR", &self.dir).env("DEMO_BIN", &self.bin);
+        cmd.arg("--config")
+            .arg(self.dir.join("hostd.toml"))
+            .env("CANOPY_AGENT_BIN", self.bin.join("canopy-agent"))
+            .env("CANOPY_PROXY_BIN", self.bin.join("canopy-proxy"));
         self.spawn("hostd", &mut cmd)?;
         wait_for("hostd", Duration::from_secs(10), || self.ctl(&["list".into()]).is_ok())
     }

@@ -18,37 +18,8 @@ pub const TIME: &str = "2026-11-26 14:05";
 /// Height of the panel in logical pixels (its default).
 pub const PANEL_H: u32 = 32;
 
-const VM_SCRIPT: &str = r#"#!/bin/sh
-set -u
-action=$1
-dir="$(dirname "$0")/vms/$2"
-alive() {
-  [ -f "$dir/pid" ] || return 1
-  st=$(cut -d' ' -f3 "/proc/$(cat "$dir/pid")/stat" 2>/dev/null) || return 1
-  [ -n "$st" ] && [ "$st" != Z ]
-}
-case "$action" in
-start)
-  echo start >> "$dir/starts.log"
-  setsid /bin/sh -c '"$1" guest --connect "unix:$2/../../gui-web.sock" --socket "$2/wayland-canopy" >> "$2/proxy.log" 2>&1 &
-                     exec "$3" --config "$2/agent.toml" >> "$2/agent.log" 2>&1' \
-    vm "$CANOPY_PROXY_BIN" "$dir" "$CANOPY_AGENT_BIN" < /dev/null &
-  echo $! > "$dir/pid" ;;
-stop)
-  alive || { rm -f "$dir/pid"; exit 0; }
-  pid=$(cat "$dir/pid")
-  kill -TERM "-$pid" 2>/dev/null
-  n=0
-  while alive; do
-    n=$((n+1))
-    [ $n -eq 250 ] && kill -KILL "-$pid" 2>/dev/null
-    sleep 0.02
-  done
-  rm -f "$dir/pid" ;;
-status)
-  alive ;;
-esac
-"#;
+/// The simulated VM that hostd's command backend runs (see tests/simvm.sh).
+const VM_SCRIPT: &str = include_str!("../../simvm.sh");
 
 /// A stand-in for the Windows VM (a VM with no agent, shown by a display client in the GUI
 /// VM): like a real one it does not boot without its disk image, and it records the image it
@@ -275,6 +246,8 @@ display_app = "windows-display"
             std::fs::create_dir_all(d.join("vms").join(name)).unwrap();
         }
         std::fs::write(d.join("vm.sh"), VM_SCRIPT).unwrap();
+        // The web VM runs a guest proxy towards its GUI-side proxy below.
+        std::fs::write(vm.join("gui"), format!("unix:{}", d.join("gui-web.sock").display())).unwrap();
         let uid = rustix::process::getuid().as_raw();
 
         let mut gui = Command::new(bin_path("canopy-proxy"));

@@ -20,40 +20,8 @@ pub const CTL: &str = env!("CARGO_BIN_EXE_canopy-ctl");
 /// Longest wait for anything that should happen promptly.
 pub const PATIENCE: Duration = Duration::from_secs(20);
 
-const VM_SCRIPT: &str = r#"#!/bin/sh
-# A test "VM": a process session that hostd's command backend starts, stops and queries.
-set -u
-action=$1
-dir="$(dirname "$0")/vms/$2"
-alive() {
-  [ -f "$dir/pid" ] || return 1
-  st=$(cut -d' ' -f3 "/proc/$(cat "$dir/pid")/stat" 2>/dev/null) || return 1
-  [ -n "$st" ] && [ "$st" != Z ]
-}
-case "$action" in
-start)
-  echo "start ${CANOPY_DISK_IMAGE:-}" >> "$dir/starts.log"
-  if [ "$(cat "$dir/mode" 2>/dev/null)" = noagent ]; then
-    setsid sleep 100000 < /dev/null > /dev/null 2>&1 &
-  else
-    setsid "$CANOPY_AGENT_BIN" --config "$dir/agent.toml" < /dev/null >> "$dir/agent.log" 2>&1 &
-  fi
-  echo $! > "$dir/pid" ;;
-stop)
-  alive || { rm -f "$dir/pid"; exit 0; }
-  pid=$(cat "$dir/pid")
-  kill -TERM "-$pid" 2>/dev/null
-  n=0
-  while alive; do
-    n=$((n+1))
-    [ $n -eq 250 ] && kill -KILL "-$pid" 2>/dev/null
-    sleep 0.02
-  done
-  rm -f "$dir/pid" ;;
-status)
-  alive ;;
-esac
-"#;
+/// The simulated VM that hostd's command backend runs (see tests/simvm.sh).
+const VM_SCRIPT: &str = include_str!("../../../../tests/simvm.sh");
 
 /// The marker app: writes `PID|WAYLAND_DISPLAY|ARGS` to the log named by its $0, then runs.
 fn marker(log: &Path) -> String {
