@@ -43,6 +43,7 @@ impl CanopyShellState {
 }
 
 /// A snapshot of what the panel needs to know about a window.
+#[derive(Debug, Clone, PartialEq)]
 pub struct ToplevelInfo {
     pub id: u64,
     pub title: String,

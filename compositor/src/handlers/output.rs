@@ -12,6 +12,8 @@ impl OutputHandler for State {
     fn output_bound(&mut self, output: Output, _wl_output: WlOutput) {
         for w in self.canopy.all_windows() {
             if self.canopy.output_of_window(&w).as_ref() == Some(&output) {
+                // Unchanged for canopy, but new to this client's wl_output: say it again.
+                w.data.announced.replace(None);
                 self.canopy.window_changed(&w);
             }
         }

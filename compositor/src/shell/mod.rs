@@ -144,6 +144,10 @@ impl Canopy {
             return;
         }
         let info = self.toplevel_info(w);
+        if w.data.announced.borrow().as_ref() == Some(&info) {
+            return;
+        }
+        w.data.announced.replace(Some(info.clone()));
         if let Some(h) = w.data.foreign.borrow().as_ref() {
             h.send_title(&info.title);
             h.send_app_id(&info.app_id);

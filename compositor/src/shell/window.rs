@@ -80,6 +80,8 @@ pub struct WindowData {
     pub cache: RefCell<DecorationCache>,
     /// The window's entry in ext-foreign-toplevel-list.
     pub foreign: RefCell<Option<smithay::wayland::foreign_toplevel_list::ForeignToplevelHandle>>,
+    /// What panels were last told about the window, so unchanged commits tell them nothing.
+    pub announced: RefCell<Option<crate::handlers::canopy_shell::ToplevelInfo>>,
 }
 
 #[derive(Debug, Clone)]
@@ -106,6 +108,7 @@ impl WindowElement {
                 state: RefCell::new(WindowState::default()),
                 cache: RefCell::new(DecorationCache::default()),
                 foreign: RefCell::new(None),
+                announced: RefCell::new(None),
             }),
         }
     }
