@@ -7,11 +7,13 @@
 //! the same scene rendered by the headless backend (tests/golden/vm-*.png).
 //!
 //! Run alone: `cargo test -p canopy-tests --test vm_e2e -- --nocapture`. Screendumps go to
-//! `target/vm/shots/` (or $CANOPY_VM_SHOTS), logs and timings to `target/vm/run/`.
+//! `target/vm/shots/SCENARIO/` (or $CANOPY_VM_SHOTS/SCENARIO/), logs and timings to
+//! `target/vm/run/SCENARIO/`.
 
 #[path = "../vm/mod.rs"]
 mod vm;
 
+use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context, Result};
@@ -174,17 +176,22 @@ fn panel_pixels(img: &Image, colour: [u8; 3]) -> usize {
     img.count_colour(0, 0, img.width, PANEL_HEIGHT, colour)
 }
 
-#[test]
-fn canopy_on_real_vms_shows_an_app_vm_window_in_its_trust_colour() {
-    let mut lab = Lab::prepare().expect("preparing the VM lab");
+/// One VM scenario at a time: each keeps a core busy while it runs.
+static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
+
+/// Run a scenario in its own lab; on failure, show the ends of every log.
+fn run_scenario(name: &str, scenario: fn(&mut Lab) -> Result<()>) {
+    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    let mut lab = Lab::prepare(name).expect("preparing the VM lab");
     let result = scenario(&mut lab);
-    eprintln!("VM test timings:\n{}", lab.report());
+    eprintln!("VM scenario {name}, timings:\n{}", lab.report());
     if let Err(e) = result {
         let logs: Vec<String> = [
             "gui-console.log",
             "gui-compositor.log",
             "gui-proxy-gui.log",
             "gui-panel.log",
+            "gui-context-client.log",
             "app-console.log",
             "app-proxy-guest.log",
             "app-client.log",
@@ -192,13 +199,76 @@ fn canopy_on_real_vms_shows_an_app_vm_window_in_its_trust_colour() {
             "vhost-device-vsock.log",
         ]
         .iter()
+        .filter(|f| lab.run_file(f).exists())
         .map(|f| lab.tail(f, 25))
         .collect();
-        panic!("{e:#}\n{}\nlogs and screendumps: {} {}", logs.join("\n"), lab.run.display(), lab.shots.display());
+        panic!("{e:#}\n{}\nlogs: {}\nscreendumps: {}", logs.join("\n"), lab.run.display(), lab.shots.display());
     }
 }
 
-fn scenario(lab: &mut Lab) -> Result<()> {
+#[test]
+fn canopy_on_real_vms_shows_an_app_vm_window_in_its_trust_colour() {
+    run_scenario("two-vms", two_vms);
+}
+
+/// The GLES renderer (GBM buffers, EGL; Mesa's llvmpipe on virtio-gpu without virgl) draws
+/// the same screen as pixman, the pointer on the cursor plane.
+#[test]
+fn gles_on_virtio_gpu_draws_the_same_screen() {
+    run_scenario("gles", gles);
+}
+
+fn gles(lab: &mut Lab) -> Result<()> {
+    let long = Duration::from_secs(240);
+    std::fs::write(lab.run_file("canopy.toml"), CONFIG)?;
+    let mut gui = lab.boot(&VmSpec::gui(WIDTH, HEIGHT, "none".into()))?;
+    gui.wait_line("VM-READY", long)?;
+    lab.step("boot the GUI VM");
+    gui.guest("udev", &[], long)?;
+    gui.guest("compositor", &["gles"], long)?;
+    let log = std::fs::read_to_string(lab.run_file("gui-compositor.log"))?;
+    let opened = plain(&log).lines().find(|l| l.contains("GPU opened")).map(str::to_string).unwrap_or_default();
+    if !opened.contains("renderer=\"gles\"") {
+        bail!("canopy did not render with GLES: {opened:?}");
+    }
+    lab.step("GUI VM: udev, canopy --backend udev with GLES ready");
+    gui.guest("panel", &[], long)?;
+    pointer_to(&mut gui, PARK.0, PARK.1)?;
+    wait_for_screen(lab, &mut gui, 0, "vm-desktop", long).context("the panel on the screen")?;
+    lab.step("screen shows the panel (= headless golden)");
+    let mut args = vec!["app-vm"];
+    args.extend_from_slice(CLIENT);
+    gui.guest("context-client", &args, long)?;
+    let w = wait_for_windows(&mut gui, 1, long)?.remove(0);
+    assert_eq!((w["vm"].as_str(), w["title"].as_str()), (Some("app-vm"), Some("[app-vm] report.pdf")));
+    wait_for_screen(lab, &mut gui, 0, "vm-app-window", long).context("the window on the screen")?;
+    lab.step("screen shows the window (= headless golden)");
+    wait_for_event(lab, "keyboard focus", |e| e["event"] == "keyboard-enter")?;
+    gui.keys(&["g"])?;
+    wait_for_event(lab, "the key g", |e| e["event"] == "key" && e["utf8"] == "g")?;
+    lab.step("QMP key reaches the app");
+    Ok(())
+}
+
+/// `text` without the colour escapes of tracing's log lines.
+fn plain(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars();
+    while let Some(c) = chars.next() {
+        if c == '\x1b' {
+            for c in chars.by_ref() {
+                if c == 'm' {
+                    break;
+                }
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+fn two_vms(lab: &mut Lab) -> Result<()> {
     let long = Duration::from_secs(180);
     std::fs::write(lab.run_file("canopy.toml"), CONFIG)?;
     lab.start_relay()?;

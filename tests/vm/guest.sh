@@ -4,12 +4,13 @@
 # /run/vm/VM-PART.log (the run directory the host shares). BIN is the directory of canopy's
 # binaries (the host's target/debug, seen at the same path).
 #   guest.sh udev          udevd with the device database filled (libinput and KMS need it)
-#   guest.sh compositor    canopy --backend udev (renderer: $CANOPY_RENDERER, default pixman)
+#   guest.sh compositor [pixman|gles]   canopy --backend udev with that renderer (default pixman)
 #   guest.sh proxy-gui     canopy-proxy gui for app-vm, accepting the host relay (CID 2)
 #   guest.sh panel         canopy-panel showing a fixed time
 #   guest.sh msg ARGS…     canopy msg ARGS…
 #   guest.sh proxy-guest   canopy-proxy guest, through the host relay (vsock port 6000 of CID 2)
 #   guest.sh client ARGS…  canopy-test-client through the guest proxy; events to /run/vm/client.jsonl
+#   guest.sh context-client VM ARGS…   canopy-test-client in this VM as VM's client (canopy context)
 set -eu
 : "${BIN:?BIN: the directory of canopy binaries}"
 vm=$(hostname)
@@ -50,7 +51,7 @@ udev)
   udevadm settle --timeout=60
   ;;
 compositor)
-  CANOPY_RENDERER=${CANOPY_RENDERER:-pixman} RUST_LOG=${RUST_LOG:-info} \
+  CANOPY_RENDERER=${1:-pixman} RUST_LOG=${RUST_LOG:-info} \
     "$BIN/canopy" --backend udev --socket wayland-1 --config /run/vm/canopy.toml > "$log" 2>&1 &
   pid=$!
   wait_for 120 "control socket $ipc" ready $pid "$ipc"
@@ -77,6 +78,12 @@ proxy-guest)
   ;;
 client)
   WAYLAND_DISPLAY=wayland-canopy "$BIN/canopy-test-client" "$@" > /run/vm/client.jsonl 2> "$log" &
+  ;;
+context-client)
+  ctx_vm=$1
+  shift
+  WAYLAND_DISPLAY=wayland-1 "$BIN/canopy" context --vm "$ctx_vm" -- "$BIN/canopy-test-client" "$@" \
+    > /run/vm/client.jsonl 2> "$log" &
   ;;
 *)
   echo "guest.sh: unknown part $part" >&2

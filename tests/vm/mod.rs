@@ -3,8 +3,9 @@
 //! vhost-device-vsock, and `canopy-proxy relay` on the host joining an app VM to the GUI VM.
 //! `build.sh` makes the boot pieces; `guest.sh` starts canopy's parts inside the guests.
 //!
-//! Everything a run leaves is in `<target>/vm/`: `run/` (consoles, QEMU and program logs,
-//! client events, timings) and `shots/` (the screendumps, numbered in test order).
+//! Everything a run of scenario NAME leaves is in `<target>/vm/`: `run/NAME/` (consoles, QEMU
+//! and program logs, client events, timings) and `shots/NAME/` (the screendumps, numbered in
+//! test order; `$CANOPY_VM_SHOTS` instead of `shots/`).
 
 pub mod qemu;
 pub mod qmp;
@@ -40,9 +41,9 @@ pub struct Lab {
 }
 
 impl Lab {
-    /// Build (or reuse) the boot pieces, clear the run and shots folders, and start the vsock
-    /// device for both VMs.
-    pub fn prepare() -> Result<Lab> {
+    /// Build (or reuse) the boot pieces, clear the run and shots folders of scenario `name`,
+    /// and start the vsock device for both VMs.
+    pub fn prepare(name: &str) -> Result<Lab> {
         let started = Instant::now();
         let repo = Path::new(env!("CARGO_MANIFEST_DIR")).parent().context("repo")?.to_path_buf();
         let bin = canopy_tests::bin_path("canopy").parent().context("bin dir")?.to_path_buf();
@@ -52,8 +53,9 @@ impl Lab {
         if !status.success() {
             bail!("tests/vm/build.sh failed ({status})");
         }
-        let run = cache.join("run");
+        let run = cache.join("run").join(name);
         let shots = std::env::var_os("CANOPY_VM_SHOTS").map(PathBuf::from).unwrap_or_else(|| cache.join("shots"));
+        let shots = shots.join(name);
         for dir in [&run, &shots] {
             let _ = std::fs::remove_dir_all(dir);
             std::fs::create_dir_all(dir)?;
