@@ -110,9 +110,10 @@ fn notice_buffer(canopy: &Canopy, notice: &Notice, scale: i32, max_w: i32) -> (i
             pixmap.fill_rect(r, &paint, tiny_skia::Transform::identity(), None);
         }
     }
-    let lm = font.horizontal_line_metrics(px).expect("horizontal font");
-    let baseline = ((ph as f32 + lm.ascent + lm.descent) / 2.0).round();
-    draw_text(&mut pixmap, font, &text, px, (bar + pad) as f32, baseline, theme.desktop.notice_text);
+    if let Some(lm) = font.horizontal_line_metrics(px) {
+        let baseline = ((ph as f32 + lm.ascent + lm.descent) / 2.0).round();
+        draw_text(&mut pixmap, font, &text, px, (bar + pad) as f32, baseline, theme.desktop.notice_text);
+    }
     let buffer =
         MemoryRenderBuffer::from_slice(pixmap.data(), Fourcc::Abgr8888, (pw, ph), scale, Transform::Normal, None);
     (pw / scale, buffer)

@@ -220,3 +220,18 @@ fn a_vm_cannot_paint_over_or_beside_its_frame() {
     let img = local.screenshot();
     assert!(img.count_colour(0, 0, img.width, img.height, [0, 255, 0]) > 0);
 }
+
+#[test]
+fn an_absurd_surface_size_does_not_take_the_compositor_down() {
+    let mut c = Compositor::start(CONFIG);
+    // A buffer of 320x200 shown at 2 000 000 000 x 100 through wp_viewport, and a declared
+    // geometry just as large: what a hostile VM can ask for without sending a single big buffer.
+    let (_evil, evil) =
+        c.open(Some("chromium-vm"), &["--viewport", "2000000000x100", "--declare-geometry", "2000000000x100"]);
+    assert_eq!(geometry(&evil).2, 1 << 16, "canopy believes at most 65536 px");
+    let (_ok, ok) = c.open(Some("work-vm"), &["--title", "still here"]);
+    assert_eq!(ok["title"], "[work-vm] still here");
+    let img = c.screenshot();
+    assert_eq!((img.width, img.height), (1280, 800));
+    assert!(c.is_running());
+}

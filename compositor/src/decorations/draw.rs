@@ -18,6 +18,10 @@ fn colour(c: Rgba) -> Color {
     Color::from_rgba8(c.r, c.g, c.b, c.a)
 }
 
+/// Widest title bar image drawn; a wider window (a client can declare any geometry) gets this
+/// image stretched, never an allocation it cannot have.
+pub const MAX_TITLE_BAR_PIXELS: i32 = 8192;
+
 /// Draws a title bar of `width`×`height` logical pixels at integer `scale`.
 /// Returns premultiplied RGBA pixels (tiny-skia's layout, DRM `Abgr8888`).
 pub fn draw_title_bar(
@@ -29,8 +33,9 @@ pub fn draw_title_bar(
     style: &TitleBarStyle,
 ) -> Pixmap {
     let s = scale as f32;
-    let (pw, ph) = ((width * scale).max(1) as u32, (height * scale).max(1) as u32);
-    let mut pixmap = Pixmap::new(pw, ph).expect("non-zero title bar");
+    let pw = (width.saturating_mul(scale)).clamp(1, MAX_TITLE_BAR_PIXELS) as u32;
+    let ph = (height * scale).clamp(1, 512) as u32;
+    let mut pixmap = Pixmap::new(pw, ph).unwrap_or_else(|| Pixmap::new(1, 1).expect("1x1 pixmap"));
     pixmap.fill(colour(style.bg));
 
     // Buttons sit at the right, each a square as tall as the bar: [min][max][close].
@@ -84,9 +89,10 @@ pub fn draw_title_bar(
     let max_text = pw as f32 - 3.0 * size - 2.0 * pad;
     if max_text > px {
         let shown = fit_text(&fonts.bold, title, px, max_text);
-        let lm = fonts.bold.horizontal_line_metrics(px).expect("horizontal font");
-        let baseline = ((ph as f32 + lm.ascent + lm.descent) / 2.0).round();
-        draw_text(&mut pixmap, &fonts.bold, &shown, px, pad, baseline, style.fg);
+        if let Some(lm) = fonts.bold.horizontal_line_metrics(px) {
+            let baseline = ((ph as f32 + lm.ascent + lm.descent) / 2.0).round();
+            draw_text(&mut pixmap, &fonts.bold, &shown, px, pad, baseline, style.fg);
+        }
     }
     pixmap
 }

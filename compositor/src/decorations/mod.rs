@@ -42,7 +42,7 @@ impl Insets {
     }
 
     pub fn grow(&self, s: Size<i32, Logical>) -> Size<i32, Logical> {
-        Size::from((s.w + self.left + self.right, s.h + self.top + self.bottom))
+        Size::from((s.w.saturating_add(self.left + self.right), s.h.saturating_add(self.top + self.bottom)))
     }
 
     pub fn shrink(&self, s: Size<i32, Logical>) -> Size<i32, Logical> {

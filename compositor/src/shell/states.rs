@@ -124,7 +124,7 @@ impl Canopy {
                 s.states.set(xdg_toplevel::State::Fullscreen);
                 s.states.unset(xdg_toplevel::State::Maximized);
                 s.size = Some(insets.shrink(geo.size));
-                s.fullscreen_output = output.client_outputs(&toplevel.wl_surface().client().expect("client")).next();
+                s.fullscreen_output = toplevel.wl_surface().client().and_then(|c| output.client_outputs(&c).next());
             });
             self.space.map_element(w.clone(), geo.loc, false);
             self.raise_window(w);

@@ -159,9 +159,9 @@ impl WindowElement {
         })
     }
 
-    /// The client area (xdg geometry) relative to the element's origin.
+    /// The client area (xdg geometry) relative to the element's origin, within sane bounds.
     pub fn client_geometry(&self) -> Rectangle<i32, Logical> {
-        self.window.geometry()
+        clamp_rect(self.window.geometry())
     }
 
     pub fn insets(&self, theme: &canopy_themes::Theme) -> Insets {
@@ -176,6 +176,18 @@ impl WindowElement {
     pub fn is_minimized(&self) -> bool {
         self.data.state.borrow().minimized
     }
+}
+
+/// The largest extent canopy believes of a client: a client can declare a geometry, or scale a
+/// surface with wp_viewport, to any size; beyond this, arithmetic on it would overflow.
+pub const MAX_CLIENT_EXTENT: i32 = 1 << 16;
+
+pub fn clamp_rect(r: Rectangle<i32, Logical>) -> Rectangle<i32, Logical> {
+    let m = MAX_CLIENT_EXTENT;
+    Rectangle::new(
+        Point::from((r.loc.x.clamp(-m, m), r.loc.y.clamp(-m, m))),
+        Size::from((r.size.w.clamp(0, m), r.size.h.clamp(0, m))),
+    )
 }
 
 impl IsAlive for WindowElement {
@@ -205,14 +217,14 @@ pub mod sizes {
 impl SpaceElement for WindowElement {
     /// The frame: client geometry grown by the decorations.
     fn geometry(&self) -> Rectangle<i32, Logical> {
-        let g = self.window.geometry();
+        let g = self.client_geometry();
         let insets = sizes::with(|t| self.insets(t));
         insets.grow_rect(g)
     }
 
     fn bbox(&self) -> Rectangle<i32, Logical> {
         let popup_margin = sizes::with(|t| t.decoration.popup_frame as i32);
-        let popups = self.window.bbox_with_popups();
+        let popups = clamp_rect(self.window.bbox_with_popups());
         let popups = Rectangle::new(
             popups.loc - Point::from((popup_margin, popup_margin)),
             popups.size + Size::from((2 * popup_margin, 2 * popup_margin)),
@@ -221,7 +233,7 @@ impl SpaceElement for WindowElement {
     }
 
     fn is_in_input_region(&self, point: &Point<f64, Logical>) -> bool {
-        if self.geometry().to_f64().contains(*point) && !self.window.geometry().to_f64().contains(*point) {
+        if self.geometry().to_f64().contains(*point) && !self.client_geometry().to_f64().contains(*point) {
             return true;
         }
         self.window.surface_under(*point, WindowSurfaceType::ALL).is_some()

@@ -91,6 +91,12 @@ struct Args {
     /// Text that F6 copies to the clipboard (F5 pastes and prints what arrived).
     #[arg(long)]
     copy: Option<String>,
+    /// Declare this window geometry (WIDTHxHEIGHT), whatever is drawn, as a hostile client may.
+    #[arg(long)]
+    declare_geometry: Option<String>,
+    /// Scale the buffer to this surface size (WIDTHxHEIGHT) with wp_viewporter.
+    #[arg(long)]
+    viewport: Option<String>,
     /// Exit after this many seconds.
     #[arg(long)]
     exit_after: Option<f64>,
@@ -156,6 +162,7 @@ struct Client {
     phase: Option<u32>,
     exit: bool,
     overdraw: u32,
+    declare_geometry: Option<(i32, i32)>,
     keyboard: Option<wl_keyboard::WlKeyboard>,
     pointer: Option<wl_pointer::WlPointer>,
 }
@@ -185,6 +192,9 @@ impl Client {
             self.window.xdg_surface().set_window_geometry(n as i32, n as i32, w as i32, h as i32);
         } else {
             paint(canvas, w, h, self.colour);
+        }
+        if let Some((gw, gh)) = self.declare_geometry {
+            self.window.xdg_surface().set_window_geometry(0, 0, gw, gh);
         }
         if let Some(phase) = self.phase {
             // A white bar 16 px wide, moving 8 px a frame.
@@ -462,6 +472,9 @@ impl ProvidesRegistryState for Client {
 
 smithay_client_toolkit::delegate_dispatch2!(Client);
 
+wayland_client::delegate_noop!(Client: wayland_protocols::wp::viewporter::client::wp_viewporter::WpViewporter);
+wayland_client::delegate_noop!(Client: ignore wayland_protocols::wp::viewporter::client::wp_viewport::WpViewport);
+
 fn main() -> anyhow::Result<()> {
     let args = Args::parse();
     let conn = Connection::connect_to_env()?;
@@ -486,6 +499,13 @@ fn main() -> anyhow::Result<()> {
     }
     if args.fullscreen {
         window.set_fullscreen(None);
+    }
+    if let Some(v) = &args.viewport {
+        let (w, h) = v.split_once('x').expect("WIDTHxHEIGHT");
+        let viewporter: wayland_protocols::wp::viewporter::client::wp_viewporter::WpViewporter =
+            globals.bind(&qh, 1..=1, ())?;
+        let viewport = viewporter.get_viewport(window.wl_surface(), &qh, ());
+        viewport.set_destination(w.parse()?, h.parse()?);
     }
     window.commit();
     let size = parse_size(&args.size);
@@ -515,6 +535,10 @@ fn main() -> anyhow::Result<()> {
         phase: args.animate.then_some(0),
         exit: false,
         overdraw: args.overdraw,
+        declare_geometry: args.declare_geometry.as_deref().map(|g| {
+            let (w, h) = g.split_once('x').expect("WIDTHxHEIGHT");
+            (w.parse().expect("width"), h.parse().expect("height"))
+        }),
         keyboard: None,
         pointer: None,
     };
