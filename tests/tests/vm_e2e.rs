@@ -16,7 +16,7 @@ mod vm;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use anyhow::{bail, Context, Result};
+use anyhow::{bail, ensure, Context, Result};
 use canopy_tests::fixture::{geometry, rgb};
 use canopy_tests::image::{assert_golden, golden_dir};
 use canopy_tests::{Compositor, Image};
@@ -176,6 +176,14 @@ fn panel_pixels(img: &Image, colour: [u8; 3]) -> usize {
     img.count_colour(0, 0, img.width, PANEL_HEIGHT, colour)
 }
 
+/// Like assert_eq!, but an error of the scenario, so that the logs are shown.
+macro_rules! check_eq {
+    ($a:expr, $b:expr, $what:expr) => {{
+        let (a, b) = (&$a, &$b);
+        ensure!(a == b, "{}: {:?}, expected {:?}", $what, a, b);
+    }};
+}
+
 /// One VM scenario at a time: each keeps a core busy while it runs.
 static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
 
@@ -240,7 +248,7 @@ fn gles(lab: &mut Lab) -> Result<()> {
     args.extend_from_slice(CLIENT);
     gui.guest("context-client", &args, long)?;
     let w = wait_for_windows(&mut gui, 1, long)?.remove(0);
-    assert_eq!((w["vm"].as_str(), w["title"].as_str()), (Some("app-vm"), Some("[app-vm] report.pdf")));
+    check_eq!((w["vm"].as_str(), w["title"].as_str()), (Some("app-vm"), Some("[app-vm] report.pdf")), "VM and title");
     wait_for_screen(lab, &mut gui, 0, "vm-app-window", long).context("the window on the screen")?;
     lab.step("screen shows the window (= headless golden)");
     wait_for_event(lab, "keyboard focus", |e| e["event"] == "keyboard-enter")?;
@@ -285,8 +293,8 @@ fn two_vms(lab: &mut Lab) -> Result<()> {
     lab.step("GUI VM: canopy --backend udev ready");
     let outputs = gui.msg(&["outputs"])?;
     let names: Vec<&str> = outputs.as_array().into_iter().flatten().filter_map(|o| o["name"].as_str()).collect();
-    assert_eq!(names, [HEAD1], "the connected head only");
-    assert_eq!(outputs[0]["mode"]["width"], WIDTH);
+    check_eq!(names, [HEAD1], "the connected head only");
+    check_eq!(outputs[0]["mode"]["width"], WIDTH, "the mode's width");
     gui.guest("proxy-gui", &[], long)?;
     gui.guest("panel", &[], long)?;
     app.guest("proxy-guest", &[], long)?;
@@ -297,20 +305,20 @@ fn two_vms(lab: &mut Lab) -> Result<()> {
     let theme = Theme::default();
     let untrusted = rgb(theme.colours("untrusted").focused);
     let desktop = wait_for_screen(lab, &mut gui, 0, "vm-desktop", long).context("the panel on the screen")?;
-    assert_eq!(panel_pixels(&desktop, untrusted), 0, "no window button yet");
+    check_eq!(panel_pixels(&desktop, untrusted), 0, "no window button yet");
     lab.step("screen shows the panel (= headless golden)");
 
     app.guest("client", CLIENT, long)?;
     let w = wait_for_windows(&mut gui, 1, long)?.remove(0);
-    assert_eq!(w["title"], "[app-vm] report.pdf");
-    assert_eq!((w["vm"].as_str(), w["trust"].as_str()), (Some("app-vm"), Some("untrusted")));
+    check_eq!(w["title"], "[app-vm] report.pdf", "the title");
+    check_eq!((w["vm"].as_str(), w["trust"].as_str()), (Some("app-vm"), Some("untrusted")), "VM and trust");
     let id = w["id"].to_string();
     lab.step("app VM's client mapped in the GUI VM");
     let shot = wait_for_screen(lab, &mut gui, 0, "vm-app-window", long).context("the window on the screen")?;
     let (x, y, width, height) = geometry(&w);
-    assert_eq!(shot.pixel((x - 2) as u32, (y + height / 2) as u32), untrusted, "the border in the VM's colour");
-    assert_eq!(shot.pixel((x + 5) as u32, (y + 5) as u32), [0x2f, 0x6f, 0xd0], "the client's own pixels");
-    assert!(panel_pixels(&shot, untrusted) > 0, "the panel lists the window in the VM's colour");
+    check_eq!(shot.pixel((x - 2) as u32, (y + height / 2) as u32), untrusted, "the border in the VM's colour");
+    check_eq!(shot.pixel((x + 5) as u32, (y + 5) as u32), [0x2f, 0x6f, 0xd0], "the client's own pixels");
+    ensure!(panel_pixels(&shot, untrusted) > 0, "the panel lists the window in the VM's colour");
     lab.step("screen shows the window (= headless golden)");
 
     // Keys typed on the GUI VM's virtio keyboard reach the focused app in the other VM.
@@ -345,7 +353,7 @@ fn two_vms(lab: &mut Lab) -> Result<()> {
     wait_for_screen(lab, &mut gui, 0, "vm-app-window", long).context("the desktop after switching back")?;
     gui.keys(&["k"])?;
     wait_for_event(lab, "the key k after switching back", |e| e["event"] == "key" && e["utf8"] == "k")?;
-    assert!(
+    ensure!(
         !client_events(lab).iter().any(|e| e["event"] == "key" && e["utf8"] == "x"),
         "a key typed on another VT reached the app"
     );
@@ -361,16 +369,32 @@ fn two_vms(lab: &mut Lab) -> Result<()> {
     lab.step("window moved to the second head (= headless golden)");
     lab.set_head(1, None)?;
     wait_for_outputs(&mut gui, &[HEAD1], long)?;
-    assert_eq!(windows(&mut gui)?[0]["output"], HEAD1, "the window came back to the first head");
+    check_eq!(windows(&mut gui)?[0]["output"], HEAD1, "the window came back to the first head");
     wait_for_screen(lab, &mut gui, 0, "vm-app-window", long).context("the window back on the first head")?;
     lab.step("second head unplugged: window back (= headless golden)");
 
-    // The app VM dies: its window goes, the desktop is as before.
+    // A program from Debian in the app VM: its window comes through the same way.
+    app.guest("app", &["weston-simple-shm"], long)?;
+    let all = wait_for_windows(&mut gui, 2, long)?;
+    let shm = all.iter().find(|other| other["id"] != w["id"]).context("the second window")?;
+    check_eq!(shm["title"], "[app-vm] simple-shm", "the title");
+    check_eq!(shm["trust"], "untrusted", "the trust level");
+    let (x, y, _, height) = geometry(shm);
+    let border = |shot: &Image| shot.pixel((x - 2) as u32, (y + height / 2) as u32);
+    let path = lab.shot_path("weston-simple-shm");
+    let start = Instant::now();
+    while border(&gui.screendump(&path, 0)?) != untrusted {
+        ensure!(start.elapsed() < long, "no trust-coloured border around weston-simple-shm ({})", path.display());
+        std::thread::sleep(Duration::from_millis(300));
+    }
+    lab.step("weston-simple-shm from the app VM framed in its colour");
+
+    // The app VM dies: its windows go, the desktop is as before.
     app.kill();
     wait_for_windows(&mut gui, 0, long).context("the window of the killed VM")?;
     lab.step("app VM killed: window removed");
     let after = wait_for_screen(lab, &mut gui, 0, "vm-desktop", long).context("the desktop after the VM died")?;
-    assert_eq!(panel_pixels(&after, untrusted), 0, "the window's button left the panel");
+    check_eq!(panel_pixels(&after, untrusted), 0, "the window's button left the panel");
     lab.step("screen back to the desktop (= headless golden)");
     Ok(())
 }

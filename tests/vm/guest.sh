@@ -10,6 +10,7 @@
 #   guest.sh msg ARGS…     canopy msg ARGS…
 #   guest.sh proxy-guest   canopy-proxy guest, through the host relay (vsock port 6000 of CID 2)
 #   guest.sh client ARGS…  canopy-test-client through the guest proxy; events to /run/vm/client.jsonl
+#   guest.sh app PROGRAM ARGS…          a program through the guest proxy (weston-simple-shm, foot)
 #   guest.sh context-client VM ARGS…   canopy-test-client in this VM as VM's client (canopy context)
 set -eu
 : "${BIN:?BIN: the directory of canopy binaries}"
@@ -78,6 +79,9 @@ proxy-guest)
   ;;
 client)
   WAYLAND_DISPLAY=wayland-canopy "$BIN/canopy-test-client" "$@" > /run/vm/client.jsonl 2> "$log" &
+  ;;
+app)
+  WAYLAND_DISPLAY=wayland-canopy "$@" > "$log" 2>&1 &
   ;;
 context-client)
   ctx_vm=$1
