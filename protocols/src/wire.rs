@@ -144,6 +144,20 @@ pub fn frame_len(buf: &[u8]) -> Option<usize> {
     (buf.len() >= HEADER_LEN).then(|| HEADER_LEN + u32_at(buf, 0) as usize)
 }
 
+/// For a pool-data frame starting at `buf` (once its header is there): how many bytes come
+/// before its data — header, prefix and span table — so that a reader can take those alone and
+/// read the data straight into place. At least the fixed part while the span count is not
+/// there yet; `None` for other frames.
+pub fn pool_data_prefix_len(buf: &[u8]) -> Option<usize> {
+    if buf.len() < HEADER_LEN || buf[4] != kind::POOL_DATA {
+        return None;
+    }
+    if buf.len() < HEADER_LEN + 8 {
+        return Some(HEADER_LEN + 16);
+    }
+    Some((u32_at(buf, HEADER_LEN + 4) as usize).saturating_mul(8).saturating_add(HEADER_LEN + 16))
+}
+
 fn parse_payload(kind: u8, p: &[u8]) -> Result<Frame<'_>, WireError> {
     let malformed = |name| WireError::Malformed { kind: name, len: p.len() };
     Ok(match kind {
@@ -452,9 +466,12 @@ mod tests {
         assert_eq!(head.spans, vec![(0, 4), (10, 2)]);
         assert_eq!((head.data_at, head.frame_len), (HEADER_LEN + 32, b.len()));
         assert_eq!(peek_pool_data(&b[..HEADER_LEN + 20], 1 << 20), Ok(None));
+        assert_eq!(pool_data_prefix_len(&b[..HEADER_LEN + 4]), Some(HEADER_LEN + 16));
+        assert_eq!(pool_data_prefix_len(&b[..HEADER_LEN + 8]), Some(HEADER_LEN + 32));
         let mut other = Vec::new();
         encode::pipe_data(&mut other, 1, &[0; 40]);
         assert_eq!(peek_pool_data(&other, 1 << 20), Ok(None));
+        assert_eq!(pool_data_prefix_len(&other), None);
         b[HEADER_LEN + 12] = 9;
         assert!(peek_pool_data(&b, 1 << 20).is_err());
     }

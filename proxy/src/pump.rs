@@ -145,6 +145,9 @@ impl DirectRead {
 
 /// Frames with at least this much data still to come are read straight into place.
 const DIRECT_MIN: usize = 64 * 1024;
+/// Bytes read from the stream beyond the frame at hand: the next frame's header at least, and
+/// not much of its data, which may be better read straight into place.
+const READ_AHEAD: usize = 4096;
 
 struct PipeState {
     fd: OwnedFd,
@@ -262,11 +265,14 @@ fn run_inner<E: Engine>(
                 stream_in.drain(..stream_at);
                 stream_at = 0;
             }
-            let want = match wire::frame_len(&stream_in[stream_at..]) {
-                Some(n) if n <= s.max_frame + wire::HEADER_LEN => {
-                    n.saturating_sub(stream_in.len() - stream_at).max(1 << 16)
-                }
-                _ => 1 << 16,
+            // Read the head of a pool-data frame alone, so that its data goes straight into
+            // place rather than through this buffer; other frames whole, plus a little more.
+            let have = &stream_in[stream_at..];
+            let want = match (wire::frame_len(have), wire::pool_data_prefix_len(have)) {
+                (Some(n), _) if n > s.max_frame + wire::HEADER_LEN => READ_AHEAD,
+                (Some(n), Some(p)) if p.min(n) > have.len() => p.min(n) - have.len(),
+                (Some(n), _) => n.saturating_sub(have.len()) + READ_AHEAD,
+                (None, _) => READ_AHEAD,
             };
             let open = match sockio::read_some(stream.as_fd(), &mut stream_in, want) {
                 Err(e) if e.kind() == io::ErrorKind::ConnectionReset => false,
@@ -433,9 +439,6 @@ mod tests {
         let (wl, _wl_peer) = UnixStream::pair().unwrap();
         let (sink_r, sink_w) = rustix::pipe::pipe().unwrap();
         let (src_r, src_w) = rustix::pipe::pipe().unwrap();
-        let mut out = Outbox::default();
-        out.new_pipes.push(Pipe::Sink { id: 1, fd: sink_w });
-        out.new_pipes.push(Pipe::Source { id: 1, fd: src_r });
         let settings = Settings {
             max_frame: 1 << 20,
             max_message: 4096,
@@ -445,7 +448,12 @@ mod tests {
             max_pipes: 4,
             whole_transfers: true,
         };
-        let pump = std::thread::spawn(move || run(&mut Quiet, stream.into(), wl.into(), &settings, &mut out));
+        let pump = std::thread::spawn(move || {
+            let mut out = Outbox::default();
+            out.new_pipes.push(Pipe::Sink { id: 1, fd: sink_w });
+            out.new_pipes.push(Pipe::Source { id: 1, fd: src_r });
+            run(&mut Quiet, stream.into(), wl.into(), &settings, &mut out)
+        });
 
         let mut f = Vec::new();
         wire::encode::pipe_data(&mut f, 1, b"into our sink");

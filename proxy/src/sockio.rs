@@ -16,11 +16,12 @@ use rustix::net::{
 /// libwayland reads at most this many fds per recvmsg; send no more at once.
 const MAX_FDS_OUT: usize = 28;
 
-/// Reads as much as is there into `buf` (growing it); `Ok(false)` on end of stream.
+/// Reads up to `want` bytes of what is there into `buf` (growing it); `Ok(false)` on end of
+/// stream.
 pub fn read_some(fd: BorrowedFd<'_>, buf: &mut Vec<u8>, want: usize) -> io::Result<bool> {
     let len = buf.len();
     buf.reserve(want);
-    let spare = buf.spare_capacity_mut();
+    let spare = &mut buf.spare_capacity_mut()[..want];
     match rustix::io::read(fd, spare) {
         Ok((filled, _)) => {
             let n = filled.len();
@@ -128,12 +129,67 @@ impl WaylandOut {
     }
 }
 
+/// Memory a [`Chunk`] refers to instead of copying it.
+#[derive(Debug, Clone, Copy)]
+pub struct Borrowed {
+    pub ptr: *const u8,
+    pub len: usize,
+}
+
+/// One frame made by a [`Chunker`]: its own bytes (header, span table, maybe data), then data
+/// it borrows from pool memory, written with one `writev` and no copy in user space.
+#[derive(Debug, Default)]
+pub struct Chunk {
+    pub head: Vec<u8>,
+    pub data: Vec<Borrowed>,
+}
+
+impl Chunk {
+    pub fn clear(&mut self) {
+        self.head.clear();
+        self.data.clear();
+    }
+
+    pub fn len(&self) -> usize {
+        self.head.len() + self.data.iter().map(|d| d.len).sum::<usize>()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// Frames made only when the stream can take them, one [`Chunk`] at a time (pool contents:
+/// what is encoded late is read from memory while it is still in the cache, and a frame of
+/// pixels streams out while the next part is still being compared).
+///
+/// # Safety
+/// The memory a chunk borrows stays mapped and unchanged until the next call of
+/// [`Chunker::next`] or until the chunker is dropped, except that its owner may change it
+/// after calling [`FrameOut::own_borrowed`].
+pub unsafe trait Chunker {
+    /// About how many bytes are still to come (for back-pressure).
+    fn remaining(&self) -> usize;
+    /// Fills `chunk` (empty) with the next frame; `Ok(false)` once there is none left.
+    fn next(&mut self, chunk: &mut Chunk) -> io::Result<bool>;
+}
+
+enum Item {
+    Bytes { buf: Vec<u8>, sent: usize },
+    Job(Box<dyn Chunker>),
+}
+
 /// Frames for the stream to the other proxy end. Consecutive Wayland messages share a frame.
 #[derive(Default)]
 pub struct FrameOut {
-    buf: Vec<u8>,
-    sent: usize,
+    items: VecDeque<Item>,
+    /// Start of the open Wayland frame in the last item's bytes.
     open_wayland: Option<usize>,
+    /// The chunk being written, and how much of it is written.
+    chunk: Chunk,
+    chunk_sent: usize,
+    in_chunk: bool,
+    spare: Vec<u8>,
 }
 
 /// A Wayland frame is closed once it holds this much, so the peer can start on it.
@@ -142,64 +198,177 @@ const WAYLAND_FRAME_MAX: usize = 32 * 1024;
 impl FrameOut {
     /// Appends a whole Wayland message.
     pub fn wayland(&mut self, msg: &[u8]) {
-        let start = match self.open_wayland {
-            Some(s) if self.buf.len() - s + msg.len() <= WAYLAND_FRAME_MAX => s,
+        let open = self.open_wayland;
+        let start = match open {
+            Some(s) if self.back_bytes().len() - s + msg.len() <= WAYLAND_FRAME_MAX => s,
             _ => {
-                self.close();
-                let s = wire::encode::begin_wayland(&mut self.buf);
+                let s = wire::encode::begin_wayland(self.frames());
                 self.open_wayland = Some(s);
                 s
             }
         };
-        self.buf.extend_from_slice(msg);
-        wire::encode::finish_wayland(&mut self.buf, start);
+        let buf = self.back_bytes();
+        buf.extend_from_slice(msg);
+        wire::encode::finish_wayland(buf, start);
     }
 
-    fn close(&mut self) {
-        self.open_wayland = None;
+    fn back_bytes(&mut self) -> &mut Vec<u8> {
+        if !matches!(self.items.back(), Some(Item::Bytes { .. })) {
+            let buf = std::mem::take(&mut self.spare);
+            self.items.push_back(Item::Bytes { buf, sent: 0 });
+        }
+        match self.items.back_mut() {
+            Some(Item::Bytes { buf, .. }) => buf,
+            _ => unreachable!("pushed above"),
+        }
     }
 
     /// The buffer to append other frames to (closing any open Wayland frame first).
     pub fn frames(&mut self) -> &mut Vec<u8> {
-        self.close();
-        &mut self.buf
+        self.open_wayland = None;
+        self.back_bytes()
+    }
+
+    /// Queues frames that `job` makes when the stream can take them, after everything queued.
+    pub fn job(&mut self, job: Box<dyn Chunker>) {
+        self.open_wayland = None;
+        self.items.push_back(Item::Job(job));
+    }
+
+    /// Copies what the chunk being written borrows, so its owner may change that memory.
+    pub fn own_borrowed(&mut self) {
+        if !self.in_chunk || self.chunk.data.is_empty() {
+            return;
+        }
+        let mut head = Vec::with_capacity(self.chunk.len() - self.chunk_sent);
+        let mut skip = self.chunk_sent;
+        let parts = std::iter::once(&self.chunk.head[..]).chain(self.chunk.data.iter().map(|d| {
+            // SAFETY: the chunker keeps this memory valid until its next call (see Chunker).
+            unsafe { std::slice::from_raw_parts(d.ptr, d.len) }
+        }));
+        for part in parts {
+            let k = skip.min(part.len());
+            skip -= k;
+            head.extend_from_slice(&part[k..]);
+        }
+        self.chunk.head = head;
+        self.chunk.data.clear();
+        self.chunk_sent = 0;
     }
 
     pub fn pending(&self) -> usize {
-        self.buf.len() - self.sent
+        let chunk = if self.in_chunk { self.chunk.len() - self.chunk_sent } else { 0 };
+        chunk
+            + self
+                .items
+                .iter()
+                .map(|i| match i {
+                    Item::Bytes { buf, sent } => buf.len() - sent,
+                    Item::Job(j) => j.remaining(),
+                })
+                .sum::<usize>()
     }
 
-    /// The frames not yet written.
-    pub fn queued(&self) -> &[u8] {
-        &self.buf[self.sent..]
+    /// The frames not yet written (jobs not yet run are left out), for tests.
+    pub fn queued(&self) -> Vec<u8> {
+        let mut out = Vec::new();
+        for i in &self.items {
+            if let Item::Bytes { buf, sent } = i {
+                out.extend_from_slice(&buf[*sent..]);
+            }
+        }
+        out
     }
 
     pub fn is_empty(&self) -> bool {
-        self.pending() == 0
+        !self.in_chunk && self.items.iter().all(|i| matches!(i, Item::Bytes { buf, sent } if buf.len() == *sent))
     }
 
+    /// Writes what the stream takes now, making chunks of queued jobs as it goes.
     pub fn flush(&mut self, fd: BorrowedFd<'_>) -> io::Result<()> {
-        while self.sent < self.buf.len() {
-            match rustix::io::write(fd, &self.buf[self.sent..]) {
-                Ok(n) => self.sent += n,
-                Err(Errno::AGAIN) | Err(Errno::INTR) => break,
+        loop {
+            if self.in_chunk {
+                if !self.write_chunk(fd)? {
+                    return Ok(());
+                }
+                self.in_chunk = false;
+            }
+            let last = self.items.len() == 1;
+            match self.items.front_mut() {
+                None => return Ok(()),
+                Some(Item::Bytes { buf, sent }) => {
+                    while *sent < buf.len() {
+                        match rustix::io::write(fd, &buf[*sent..]) {
+                            Ok(n) => *sent += n,
+                            Err(Errno::AGAIN) | Err(Errno::INTR) => {
+                                if *sent > (1 << 20) && *sent * 2 > buf.len() {
+                                    buf.drain(..*sent);
+                                    if last {
+                                        if let Some(s) = self.open_wayland.as_mut() {
+                                            *s -= *sent;
+                                        }
+                                    }
+                                    *sent = 0;
+                                }
+                                return Ok(());
+                            }
+                            Err(e) => return Err(e.into()),
+                        }
+                    }
+                    if last {
+                        self.open_wayland = None;
+                    }
+                    if let Some(Item::Bytes { mut buf, .. }) = self.items.pop_front() {
+                        if buf.capacity() <= 16 << 20 {
+                            buf.clear();
+                            self.spare = buf;
+                        }
+                    }
+                }
+                Some(Item::Job(job)) => {
+                    self.chunk.clear();
+                    self.chunk_sent = 0;
+                    if job.next(&mut self.chunk)? {
+                        self.in_chunk = true;
+                    } else {
+                        self.items.pop_front();
+                    }
+                }
+            }
+        }
+    }
+
+    /// Writes the rest of the current chunk; false if the stream took only part of it.
+    fn write_chunk(&mut self, fd: BorrowedFd<'_>) -> io::Result<bool> {
+        let total = self.chunk.len();
+        let mut iov: Vec<IoSlice<'_>> = Vec::with_capacity(1 + self.chunk.data.len());
+        while self.chunk_sent < total {
+            iov.clear();
+            let mut skip = self.chunk_sent;
+            let head = &self.chunk.head[..];
+            let parts = std::iter::once(head).chain(self.chunk.data.iter().map(|d| {
+                // SAFETY: the chunker keeps this memory valid until its next call (see Chunker).
+                unsafe { std::slice::from_raw_parts(d.ptr, d.len) }
+            }));
+            for part in parts {
+                let k = skip.min(part.len());
+                skip -= k;
+                if k < part.len() && iov.len() < MAX_IOV {
+                    iov.push(IoSlice::new(&part[k..]));
+                }
+            }
+            match rustix::io::writev(fd, &iov) {
+                Ok(n) => self.chunk_sent += n,
+                Err(Errno::AGAIN) | Err(Errno::INTR) => return Ok(false),
                 Err(e) => return Err(e.into()),
             }
         }
-        if self.sent == self.buf.len() {
-            self.buf.clear();
-            self.sent = 0;
-            self.open_wayland = None;
-        } else if self.sent > (1 << 20) && self.sent * 2 > self.buf.len() {
-            self.buf.drain(..self.sent);
-            if let Some(s) = self.open_wayland.as_mut() {
-                *s -= self.sent;
-            }
-            self.sent = 0;
-        }
-        Ok(())
+        Ok(true)
     }
 }
+
+/// Most buffers one writev takes (Linux's IOV_MAX is 1024).
+const MAX_IOV: usize = 1024;
 
 pub fn set_nonblocking(fd: BorrowedFd<'_>) -> io::Result<()> {
     use rustix::fs::{fcntl_getfl, fcntl_setfl, OFlags};
@@ -257,7 +426,7 @@ mod tests {
         out.wayland(&[2; 8]);
         wire::encode::pipe_close(out.frames(), 4);
         out.wayland(&[3; 8]);
-        let b = out.buf.clone();
+        let b = out.queued();
         let (f1, n1) = wire::decode(&b, 1 << 20).unwrap().unwrap();
         assert_eq!(f1, wire::Frame::Wayland(&[1, 1, 1, 1, 1, 1, 1, 1, 2, 2, 2, 2, 2, 2, 2, 2]));
         let (f2, n2) = wire::decode(&b[n1..], 1 << 20).unwrap().unwrap();

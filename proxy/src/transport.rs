@@ -104,7 +104,9 @@ impl Listener {
         match &self.inner {
             ListenerKind::Unix(l) => {
                 let (s, _) = l.accept()?;
-                Ok((s.into(), Peer::Unix))
+                let fd = s.into();
+                roomy(&fd);
+                Ok((fd, Peer::Unix))
             }
             ListenerKind::Vsock(fd) => vsock_accept(fd),
         }
@@ -128,17 +130,52 @@ fn bind_unix(path: &PathBuf) -> io::Result<UnixListener> {
 
 /// Connects to `addr` (blocking), doing the vsock-mux handshake where needed.
 pub fn connect(addr: &Address) -> io::Result<OwnedFd> {
-    match addr {
+    let fd: OwnedFd = match addr {
         Address::Unix(path) => UnixStream::connect(path)
             .map(Into::into)
-            .map_err(|e| io::Error::new(e.kind(), format!("connecting to {}: {e}", path.display()))),
+            .map_err(|e| io::Error::new(e.kind(), format!("connecting to {}: {e}", path.display())))?,
         Address::VsockMux { path, port } => {
             let mut s = UnixStream::connect(path)
                 .map_err(|e| io::Error::new(e.kind(), format!("connecting to {}: {e}", path.display())))?;
             mux_handshake(&mut s, *port)?;
-            Ok(s.into())
+            s.into()
         }
-        Address::Vsock { cid, port } => vsock_connect(*cid, *port),
+        Address::Vsock { cid, port } => return vsock_connect(*cid, *port),
+    };
+    roomy(&fd);
+    Ok(fd)
+}
+
+/// Bytes a stream holds in flight. The default (about 200 KiB for a Unix socket) makes a
+/// full-screen frame cross in dozens of small rounds; a few of the guest's 256 KiB pixel
+/// chunks in flight let both ends copy at once. More than this gained nothing in the bench.
+const STREAM_BUFFER: usize = 1 << 20;
+
+/// Gives a Unix stream socket room for [`STREAM_BUFFER`] bytes in flight (best effort: the
+/// system's maximum may be lower).
+fn roomy(fd: &OwnedFd) {
+    let _ = rustix::net::sockopt::set_socket_send_buffer_size(fd, STREAM_BUFFER);
+}
+
+/// `<linux/vm_sockets.h>`: the buffer of a vsock stream, negotiated when it connects.
+const SO_VM_SOCKETS_BUFFER_SIZE: libc::c_int = 0;
+const SO_VM_SOCKETS_BUFFER_MAX_SIZE: libc::c_int = 2;
+
+/// Gives a vsock socket (a connecting one, or a listener whose accepted sockets inherit it)
+/// room for [`STREAM_BUFFER`] bytes in flight; best effort.
+fn roomy_vsock(fd: &OwnedFd) {
+    let size = STREAM_BUFFER as u64;
+    for opt in [SO_VM_SOCKETS_BUFFER_MAX_SIZE, SO_VM_SOCKETS_BUFFER_SIZE] {
+        // SAFETY: setsockopt with a valid u64 and its size.
+        unsafe {
+            libc::setsockopt(
+                fd.as_raw_fd(),
+                libc::AF_VSOCK,
+                opt,
+                (&size as *const u64).cast(),
+                size_of::<u64>() as libc::socklen_t,
+            );
+        }
     }
 }
 
@@ -197,6 +234,7 @@ fn vsock_socket() -> io::Result<OwnedFd> {
 
 fn vsock_listen(cid: u32, port: u32) -> io::Result<OwnedFd> {
     let fd = vsock_socket()?;
+    roomy_vsock(&fd);
     let a = vsock_addr(cid, port);
     // SAFETY: a is a valid sockaddr_vm of the given size.
     let r = unsafe {
@@ -226,6 +264,7 @@ fn vsock_accept(l: &OwnedFd) -> io::Result<(OwnedFd, Peer)> {
 
 fn vsock_connect(cid: u32, port: u32) -> io::Result<OwnedFd> {
     let fd = vsock_socket()?;
+    roomy_vsock(&fd);
     let a = vsock_addr(cid, port);
     // SAFETY: a is a valid sockaddr_vm of the given size.
     let r = unsafe {
@@ -318,8 +357,14 @@ mod tests {
         drop(Listener::bind(&addr).unwrap()); // leaves the socket file behind
         let live = Listener::bind(&addr).unwrap();
         assert!(Listener::bind(&addr).unwrap_err().to_string().contains("in use"));
-        let _c = connect(&addr).unwrap();
-        live.accept().unwrap();
+        let c = connect(&addr).unwrap();
+        let (a, _) = live.accept().unwrap();
+        // Both ends get room for several pixel chunks in flight, as far as the system allows.
+        let max: usize = std::fs::read_to_string("/proc/sys/net/core/wmem_max").unwrap().trim().parse().unwrap();
+        for fd in [&c, &a] {
+            let have = rustix::net::sockopt::socket_send_buffer_size(fd).unwrap();
+            assert!(have >= STREAM_BUFFER.min(max), "{have}");
+        }
     }
 
     #[test]

@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 use canopy_tests::fixture::{geometry, rgb};
 use canopy_tests::Compositor;
 use canopy_themes::Theme;
-use proxy_support::{kill_compositor, open_test_client, wait_window, windows_of, Vm, VmOptions};
+use proxy_support::{animate, kill_compositor, open_test_client, wait_window, windows_of, Vm, VmOptions};
 use serde_json::Value;
 
 const CONFIG: &str = "[vms.work-vm]\ntrust = \"work\"\n\n[vms.web-vm]\ntrust = \"untrusted\"\n";
@@ -53,8 +53,11 @@ fn shared_memory_region_is_pixel_identical_too() {
     std::fs::File::create(&region).unwrap().set_len(32 << 20).unwrap();
     let r = region.to_str().unwrap();
     let args = ["--title", "pattern", "--size", "300x200", "--color", "2fa04a"];
-    let vm =
-        Vm::start_with(&c, "work-vm", VmOptions { gui_args: &["--shm-region", r], guest_args: &["--shm-region", r] });
+    let vm = Vm::start_with(
+        &c,
+        "work-vm",
+        VmOptions { gui_args: &["--shm-region", r], guest_args: &["--shm-region", r], ..Default::default() },
+    );
     let (mut proxied, pw) = open_test_client(&c, &vm, &args);
     let via_region = content(&c, &pw);
     proxied.kill();
@@ -75,6 +78,29 @@ fn lz4_stream_is_pixel_identical_too() {
     c.wait_until("the proxied window to close", || c.windows().is_empty());
     let (_direct, dw) = c.open(Some("work-vm"), &args);
     assert_eq!(content(&c, &dw).diff_count(&via_lz4, 0), 0);
+}
+
+/// Every kind of frame the guest streams arrives whole: frames changing every pixel (which the
+/// guest, once two compares found everything changed, sends without comparing), the compare
+/// that catches the buffer up afterwards, a frame back to the first picture, and small squares
+/// that each reused buffer must catch up on.
+#[test]
+fn an_animation_through_the_stream_matches_a_direct_connection() {
+    let c = Compositor::start(CONFIG);
+    let (width, height, full, small) = (800, 400, 54, 8);
+    let direct = animate::play(&c.runtime_dir().join(c.wayland_display()), width, height, full, small);
+    let dw = wait_window(&c, |w| w["title"] == animate::TITLE);
+    let want = content(&c, &dw);
+    drop(direct);
+    c.wait_until("the direct window to close", || c.windows().is_empty());
+
+    let env = [("RUST_LOG", "info,canopy_proxy::shm::send=debug")];
+    let vm = Vm::start_with(&c, "work-vm", VmOptions { guest_env: &env, ..Default::default() });
+    let proxied = animate::play(&c.runtime_dir().join(&vm.display), width, height, full, small);
+    let pw = wait_window(&c, |w| w["title"] == format!("[work-vm] {}", animate::TITLE));
+    assert_eq!(content(&c, &pw).diff_count(&want, 0), 0, "the animation's last picture differs from direct");
+    assert!(vm.guest_log().contains("without compare"), "no frames went without compare:\n{}", vm.logs());
+    drop(proxied);
 }
 
 /// Starts a Debian client behind the proxy and checks its framed window.

@@ -16,6 +16,8 @@ use crate::shm::damage::{Geometry, History, Rect, Region};
 use crate::shm::diff::Encoder;
 use crate::shm::map::{Mapping, Memfd};
 use crate::shm::region::{Allocator, Placement};
+use crate::shm::send::{Adapt, PoolJob, PoolMem};
+use crate::shm::sigbus;
 use crate::wayland::message::{self, ProtocolError};
 use crate::wayland::objects::{Dir, Objects};
 use crate::wayland::tables::op;
@@ -28,10 +30,8 @@ pub struct SharedRegion {
 
 struct ClientPool {
     fd: OwnedFd,
-    map: Mapping,
-    mem: u32,
-    /// What the GUI side holds (stream pools).
-    mirror: Vec<u8>,
+    /// The client's memory (and, for stream pools, the mirror of what the GUI side holds).
+    mem: Rc<RefCell<PoolMem>>,
     /// Where the pool lives in the shared region (region pools).
     placement: Option<Rc<RefCell<Placement>>>,
 }
@@ -47,6 +47,8 @@ struct BufferInfo {
     placement: Option<Rc<RefCell<Placement>>>,
     /// (surface, commit) that last sent this buffer.
     last_sent: Cell<Option<(u32, u64)>>,
+    /// Whether its frames are compared or sent as they are (stream pools).
+    adapt: Rc<Cell<Adapt>>,
 }
 
 #[derive(Default)]
@@ -89,7 +91,6 @@ pub struct GuestConn {
     next_pipe: u32,
     announced: VecDeque<FromGui>,
     patched: Vec<u8>,
-    segments: Vec<(usize, usize)>,
 }
 
 fn local(e: impl std::fmt::Display) -> End {
@@ -108,7 +109,6 @@ impl GuestConn {
             next_pipe: 0,
             announced: VecDeque::new(),
             patched: Vec::new(),
-            segments: Vec::new(),
         }
     }
 
@@ -143,21 +143,19 @@ impl GuestConn {
                 self.next_mem = self.next_mem.wrapping_add(1);
                 let placement = self.region.as_ref().and_then(|r| r.alloc.place(size as usize));
                 let frames = out.stream.frames();
-                let mirror = match &placement {
+                let mem = match &placement {
                     Some(_) => {
                         wire::encode::fd_shm_region(frames);
-                        Vec::new()
+                        PoolMem::without_mirror(map)
                     }
                     None => {
                         wire::encode::fd_shm_pool(frames, self.next_mem, size as u32);
-                        vec![0; size as usize]
+                        PoolMem::new(map, self.next_mem)
                     }
                 };
                 new_data = GuestObj::Pool(Rc::new(RefCell::new(ClientPool {
                     fd,
-                    map,
-                    mem: self.next_mem,
-                    mirror,
+                    mem: Rc::new(RefCell::new(mem)),
                     placement: placement.map(|p| Rc::new(RefCell::new(p))),
                 })));
             }
@@ -167,10 +165,13 @@ impl GuestConn {
                     return Err(local("resize of an unknown pool"));
                 };
                 let mut p = pool.borrow_mut();
-                if size <= 0 || (size as usize) < p.map.len() {
+                if size <= 0 || (size as usize) < p.mem.borrow().map.len() {
                     return Err(local(format!("pool resize to {size} bytes")));
                 }
-                p.map = Mapping::new(p.fd.as_fd(), size as usize, false).map_err(End::Io)?;
+                // Pixels still on their way may be read from the old mapping and mirror.
+                out.stream.own_borrowed();
+                let map = Mapping::new(p.fd.as_fd(), size as usize, false).map_err(End::Io)?;
+                p.mem.borrow_mut().map = map;
                 if let Some(pl) = p.placement.clone() {
                     forward = false;
                     if !pl.borrow_mut().grow(size as usize) {
@@ -183,7 +184,7 @@ impl GuestConn {
                         p.placement = Some(Rc::new(RefCell::new(newp)));
                     }
                 } else {
-                    p.mirror.resize(size as usize, 0);
+                    p.mem.borrow_mut().mirror.resize(size as usize, 0);
                 }
             }
             ("wl_shm_pool", op::SHM_POOL_CREATE_BUFFER) => {
@@ -193,7 +194,7 @@ impl GuestConn {
                 let (offset, width, height, stride, format) =
                     (args[1].int(), args[2].int(), args[3].int(), args[4].int(), args[5].uint());
                 let bpp = bytes_per_pixel(format).map(|b| b as usize);
-                let pool_len = pool.borrow().map.len() as i64;
+                let pool_len = pool.borrow().mem.borrow().map.len() as i64;
                 let end = i64::from(offset) + i64::from(stride) * i64::from(height);
                 let min_stride = i64::from(width) * bpp.unwrap_or(1) as i64;
                 if offset < 0 || width <= 0 || height <= 0 || i64::from(stride) < min_stride || end > pool_len {
@@ -217,6 +218,7 @@ impl GuestConn {
                     bpp,
                     placement,
                     last_sent: Cell::new(None),
+                    adapt: Rc::default(),
                 }));
             }
             ("wl_surface", op::SURFACE_ATTACH) => {
@@ -348,14 +350,23 @@ impl GuestConn {
             region
         };
         buf.last_sent.set(Some((sid, seq)));
-        self.send_pixels(&buf, &send, out);
-        Ok(())
+        self.send_pixels(&buf, &send, out)
     }
 
-    fn send_pixels(&mut self, buf: &BufferInfo, damage: &Region, out: &mut Outbox) {
-        let mut pool = buf.pool.borrow_mut();
-        let pool_len = pool.map.len();
-        self.segments.clear();
+    fn send_pixels(&mut self, buf: &BufferInfo, damage: &Region, out: &mut Outbox) -> Result<(), End> {
+        let pool = buf.pool.borrow();
+        let mem = pool.mem.borrow();
+        let pool_len = mem.map.len();
+        // A client that shrank its pool would make reading it fault (SIGBUS); one that does it
+        // while the pixels are read is caught by the guard around the reads.
+        let st = rustix::fs::fstat(&pool.fd).map_err(|e| End::Io(e.into()))?;
+        if (st.st_size as u64) < pool_len as u64 {
+            return Err(local(format!(
+                "the client shrank its pool to {} bytes, below the {pool_len} it gave",
+                st.st_size
+            )));
+        }
+        let mut segments = Vec::new();
         for (y, x0, x1) in damage.rows() {
             let row = buf.offset + y as usize * buf.stride;
             let (start, len) = match buf.bpp {
@@ -366,9 +377,9 @@ impl GuestConn {
             if len == 0 {
                 continue;
             }
-            match self.segments.last_mut() {
-                Some(last) if last.0 + last.1 == start => last.1 += len,
-                _ => self.segments.push((start, len)),
+            match segments.last_mut() {
+                Some((s, l)) if *s + *l == start => *l += len,
+                _ => segments.push((start, len)),
             }
         }
         match &buf.placement {
@@ -377,18 +388,23 @@ impl GuestConn {
                 let base = pl.borrow().start;
                 let mut map = region.map.lock().expect("region lock");
                 let dst = map.bytes_mut();
-                let src = pool.map.bytes();
-                for &(off, len) in &self.segments {
-                    if base + off + len <= dst.len() {
-                        dst[base + off..base + off + len].copy_from_slice(&src[off..off + len]);
+                let src = mem.map.bytes();
+                sigbus::guarded(src, || {
+                    for &(off, len) in &segments {
+                        if base + off + len <= dst.len() {
+                            dst[base + off..base + off + len].copy_from_slice(&src[off..off + len]);
+                        }
                     }
-                }
+                })
+                .map_err(local)?;
             }
             None => {
-                let p = &mut *pool;
-                self.encoder.encode(p.mem, p.map.bytes(), &mut p.mirror, &self.segments, out.stream.frames());
+                drop(mem);
+                let job = PoolJob::new(pool.mem.clone(), segments, self.encoder, buf.adapt.clone());
+                out.stream.job(Box::new(job));
             }
         }
+        Ok(())
     }
 
     fn event(&mut self, bytes: &[u8], out: &mut Outbox) -> Result<(), End> {

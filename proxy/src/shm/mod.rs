@@ -3,4 +3,7 @@
 pub mod damage;
 pub mod diff;
 pub mod map;
+pub mod ranges;
 pub mod region;
+pub mod send;
+pub mod sigbus;

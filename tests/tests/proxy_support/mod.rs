@@ -3,6 +3,8 @@
 
 #![allow(dead_code)]
 
+pub mod animate;
+
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -29,6 +31,8 @@ pub struct Vm {
 pub struct VmOptions<'a> {
     pub gui_args: &'a [&'a str],
     pub guest_args: &'a [&'a str],
+    /// Environment of the guest side on top of the default (RUST_LOG=info).
+    pub guest_env: &'a [(&'a str, &'a str)],
 }
 
 /// Waits until something accepts connections on `path`.
@@ -69,6 +73,7 @@ impl Vm {
             .args(o.guest_args)
             .env("XDG_RUNTIME_DIR", &rt)
             .env("RUST_LOG", "info")
+            .envs(o.guest_env.iter().copied())
             .stdout(Stdio::null())
             .stderr(std::fs::File::create(&guest_log).unwrap())
             .spawn()
@@ -100,6 +105,10 @@ impl Vm {
 
     pub fn gui_log(&self) -> String {
         std::fs::read_to_string(&self.gui_log).unwrap_or_default()
+    }
+
+    pub fn guest_log(&self) -> String {
+        std::fs::read_to_string(&self.guest_log).unwrap_or_default()
     }
 
     pub fn logs(&self) -> String {

@@ -74,7 +74,7 @@ fn create_buffer(offset: i32, w: i32, h: i32, stride: i32) -> Vec<u8> {
 fn registry_shows_only_allowed_globals_with_capped_versions() {
     let (_c, out) = with_globals();
     let frames = out.stream.queued();
-    let text = String::from_utf8_lossy(frames);
+    let text = String::from_utf8_lossy(&frames);
     assert!(text.contains("wl_compositor") && text.contains("wl_shm"));
     assert!(!text.contains("zwlr_layer_shell_v1"), "privileged global leaked");
     // wl_compositor was offered at 6; the proxy's tables know fewer versions.
