@@ -389,6 +389,21 @@ fn two_vms(lab: &mut Lab) -> Result<()> {
     }
     lab.step("weston-simple-shm from the app VM framed in its colour");
 
+    // foot with a shell in the app VM: a command typed on the GUI VM's keyboard runs there
+    // (and leaves a file in the run folder, which the host sees).
+    app.guest("app", &["foot", "sh"], long)?;
+    let all = wait_for_windows(&mut gui, 3, long)?;
+    let foot = all.iter().find(|w| w["app_id"] == "foot").context("foot's window")?;
+    check_eq!((foot["trust"].as_str(), foot["focused"].as_bool()), (Some("untrusted"), Some(true)), "foot");
+    gui.type_text("touch /run/vm/typed-in-foot\n")?;
+    let start = Instant::now();
+    while !lab.run_file("typed-in-foot").exists() {
+        ensure!(start.elapsed() < long, "the command typed into foot did not run in the app VM");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    gui.screendump(&lab.shot_path("foot"), 0)?;
+    lab.step("a command typed into foot runs in the app VM");
+
     // The app VM dies: its windows go, the desktop is as before.
     app.kill();
     wait_for_windows(&mut gui, 0, long).context("the window of the killed VM")?;

@@ -39,9 +39,11 @@ impl VmSpec {
         }
     }
 
-    /// An app VM: no display, no input; its windows go to the GUI VM over vsock.
+    /// An app VM: no display, no input; its windows go to the GUI VM over vsock. 1 GiB: the
+    /// guest proxy mirrors each shm pool whole, and foot's is 512 MiB (guest RAM is only
+    /// taken from the host as it is touched).
     pub fn app() -> VmSpec {
-        VmSpec { name: "app", memory_mib: 512, devices: Vec::new(), display: "none".into() }
+        VmSpec { name: "app", memory_mib: 1024, devices: Vec::new(), display: "none".into() }
     }
 }
 
@@ -215,6 +217,15 @@ impl Vm {
     pub fn screendump(&mut self, file: &Path, head: u32) -> Result<canopy_tests::Image> {
         self.qmp("screendump", json!({ "filename": file, "format": "png", "device": GPU, "head": head }))?;
         canopy_tests::Image::load(file)
+    }
+
+    /// Type `text` (lower-case letters, digits, space, `/-.` and newline) key by key.
+    pub fn type_text(&mut self, text: &str) -> Result<()> {
+        for c in text.chars() {
+            let code = qmp::qcode(c).with_context(|| format!("no key types {c:?}"))?;
+            self.keys(&[&code])?;
+        }
+        Ok(())
     }
 
     /// Press the keys in order and release them in reverse (a chord such as ctrl alt f2).

@@ -68,6 +68,19 @@ pub fn key_event(qcode: &str, down: bool) -> Value {
     json!([{ "type": "key", "data": { "down": down, "key": { "type": "qcode", "data": qcode } } }])
 }
 
+/// The QEMU key code that types `c` on a US keyboard without modifiers, if there is one.
+pub fn qcode(c: char) -> Option<String> {
+    Some(match c {
+        'a'..='z' | '0'..='9' => c.to_string(),
+        ' ' => "spc".into(),
+        '/' => "slash".into(),
+        '-' => "minus".into(),
+        '.' => "dot".into(),
+        '\n' => "ret".into(),
+        _ => return None,
+    })
+}
+
 /// An absolute pointer position (the virtio tablet), in QEMU's 0..=0x7fff range per axis.
 pub fn abs_event(x: u32, y: u32) -> Value {
     json!([
