@@ -8,7 +8,8 @@
 //!
 //! Run alone: `cargo test -p canopy-tests --test vm_e2e -- --nocapture`. Screendumps go to
 //! `target/vm/shots/SCENARIO/` (or $CANOPY_VM_SHOTS/SCENARIO/), logs and timings to
-//! `target/vm/run/SCENARIO/`.
+//! `target/vm/run/SCENARIO/`. With CANOPY_VM_WATCH=1 the GUI VM's screen is also written to
+//! `live.png` there every second.
 
 #[path = "../vm/mod.rs"]
 mod vm;
@@ -230,6 +231,7 @@ fn gles(lab: &mut Lab) -> Result<()> {
     let long = Duration::from_secs(240);
     std::fs::write(lab.run_file("canopy.toml"), CONFIG)?;
     let mut gui = lab.boot(&VmSpec::gui(WIDTH, HEIGHT, "none".into()))?;
+    lab.watch(&gui);
     gui.wait_line("VM-READY", long)?;
     lab.step("boot the GUI VM");
     gui.guest("udev", &[], long)?;
@@ -282,6 +284,7 @@ fn two_vms(lab: &mut Lab) -> Result<()> {
     lab.start_relay()?;
     let display = lab.start_display_bus()?;
     let mut gui = lab.boot(&VmSpec::gui(WIDTH, HEIGHT, display))?;
+    lab.watch(&gui);
     let mut app = lab.boot(&VmSpec::app())?;
     gui.wait_line("VM-READY", long)?;
     app.wait_line("VM-READY", long)?;

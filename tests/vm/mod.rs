@@ -178,6 +178,14 @@ impl Lab {
         )
     }
 
+    /// With CANOPY_VM_WATCH set, keep `shots/NAME/live.png` showing the VM's screen (every
+    /// second, or every CANOPY_VM_WATCH seconds when it is a number).
+    pub fn watch(&self, vm: &Vm) {
+        let Some(every) = std::env::var("CANOPY_VM_WATCH").ok() else { return };
+        let every = every.parse::<f64>().ok().filter(|s| *s >= 0.1).unwrap_or(1.0);
+        vm.watch(self.shots.join("live.png"), Duration::from_secs_f64(every));
+    }
+
     /// Note how long the step that just ended took.
     pub fn step(&mut self, what: &str) {
         let now = Instant::now();

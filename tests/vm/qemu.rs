@@ -115,6 +115,8 @@ impl Vm {
             cmd.args(["-device", d]);
         }
         cmd.arg("-qmp").arg(format!("unix:{},server=on,wait=off", qmp_path.display()));
+        // A second QMP socket for `watch` (a QMP socket serves one client at a time).
+        cmd.arg("-qmp").arg(format!("unix:{},server=on,wait=off", qmp_path.with_extension("watch.qmp").display()));
         let log = std::fs::File::create(paths.run.join(format!("{}-console.log", spec.name)))?;
         let stderr = std::fs::File::create(paths.run.join(format!("{}-qemu.log", spec.name)))?;
         cmd.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(stderr);
@@ -251,6 +253,20 @@ impl Vm {
         self.qmp("input-send-event", json!({ "events": qmp::button_event(true) }))?;
         self.qmp("input-send-event", json!({ "events": qmp::button_event(false) }))?;
         Ok(())
+    }
+
+    /// Write a screendump of the first head to `file` every `every` while the VM runs, for a
+    /// person watching the test (an image viewer that reloads the file).
+    pub fn watch(&self, file: PathBuf, every: Duration) {
+        let socket = self.qmp_path.with_extension("watch.qmp");
+        std::thread::spawn(move || {
+            let Ok(mut qmp) = Qmp::connect(&socket, Duration::from_secs(30)) else { return };
+            let tmp = file.with_extension("tmp.png");
+            while qmp.execute("screendump", json!({ "filename": tmp, "format": "png" })).is_ok() {
+                let _ = std::fs::rename(&tmp, &file);
+                std::thread::sleep(every);
+            }
+        });
     }
 
     /// Pull the plug: the VM stops at once, as a crashed or killed VM would.
