@@ -87,6 +87,11 @@ fn headless_reference_of_the_vm_scene() {
     c.wait_until("the window back on the first head", || c.windows()[0]["output"] == HEAD1);
     // Back in the middle of the first head, as it opened.
     assert_golden("vm-app-window", &settled(&c, HEAD1), 0, 0);
+
+    // Plugged in again: a panel, nothing else.
+    c.msg(&["output-add", HEAD2, &format!("{}x{}", HEAD2_SIZE.0, HEAD2_SIZE.1)]);
+    c.wait_until("the panel on the second head", || has_panel(&c, HEAD2));
+    assert_golden("vm-head2-again", &settled(&c, HEAD2), 0, 0);
 }
 
 fn golden(name: &str) -> Image {
@@ -375,6 +380,12 @@ fn two_vms(lab: &mut Lab) -> Result<()> {
     check_eq!(windows(&mut gui)?[0]["output"], HEAD1, "the window came back to the first head");
     wait_for_screen(lab, &mut gui, 0, "vm-app-window", long).context("the window back on the first head")?;
     lab.step("second head unplugged: window back (= headless golden)");
+    lab.set_head(1, Some(HEAD2_SIZE))?;
+    wait_for_outputs(&mut gui, &[HEAD1, HEAD2], long)?;
+    wait_for_screen(lab, &mut gui, 1, "vm-head2-again", long).context("the second head plugged in again")?;
+    lab.set_head(1, None)?;
+    wait_for_outputs(&mut gui, &[HEAD1], long)?;
+    lab.step("second head plugged in and out again (= headless golden)");
 
     // A program from Debian in the app VM: its window comes through the same way.
     app.guest("app", &["weston-simple-shm"], long)?;
