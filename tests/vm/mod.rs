@@ -73,7 +73,7 @@ impl Lab {
             timings: Vec::new(),
             shot_count: 0,
         };
-        lab.step("build.sh (boot pieces, cached)");
+        lab.step("tests/vm/build.sh (kernel, initramfs, vhost-device-vsock; cached after the first run)");
         lab.start_vsock_device()?;
         Ok(lab)
     }
