@@ -257,6 +257,7 @@ fn gles(lab: &mut Lab) -> Result<()> {
     let w = wait_for_windows(&mut gui, 1, long)?.remove(0);
     check_eq!((w["vm"].as_str(), w["title"].as_str()), (Some("app-vm"), Some("[app-vm] report.pdf")), "VM and title");
     wait_for_screen(lab, &mut gui, 0, "vm-app-window", long).context("the window on the screen")?;
+    ipc_screenshot_matches(lab, &mut gui, "vm-app-window")?;
     lab.step("screen shows the window (= headless golden)");
     wait_for_event(lab, "keyboard focus", |e| e["event"] == "keyboard-enter")?;
     gui.keys(&["g"])?;
@@ -327,6 +328,7 @@ fn two_vms(lab: &mut Lab) -> Result<()> {
     check_eq!(shot.pixel((x - 2) as u32, (y + height / 2) as u32), untrusted, "the border in the VM's colour");
     check_eq!(shot.pixel((x + 5) as u32, (y + 5) as u32), [0x2f, 0x6f, 0xd0], "the client's own pixels");
     ensure!(panel_pixels(&shot, untrusted) > 0, "the panel lists the window in the VM's colour");
+    ipc_screenshot_matches(lab, &mut gui, "vm-app-window")?;
     lab.step("screen shows the window (= headless golden)");
 
     // Keys typed on the GUI VM's virtio keyboard reach the focused app in the other VM.
@@ -425,6 +427,16 @@ fn two_vms(lab: &mut Lab) -> Result<()> {
     let after = wait_for_screen(lab, &mut gui, 0, "vm-desktop", long).context("the desktop after the VM died")?;
     check_eq!(panel_pixels(&after, untrusted), 0, "the window's button left the panel");
     lab.step("screen back to the desktop (= headless golden)");
+    Ok(())
+}
+
+/// `canopy msg screenshot` in the GUI VM (the compositor renders the output afresh, without
+/// the pointer) must show what the screen shows.
+fn ipc_screenshot_matches(lab: &Lab, gui: &mut Vm, golden_name: &str) -> Result<()> {
+    gui.msg(&["screenshot", "/run/vm/ipc-screenshot.png"])?;
+    let shot = Image::load(&lab.run_file("ipc-screenshot.png"))?;
+    let diff = shot.diff_count(&golden(golden_name), 0);
+    ensure!(diff == 0, "canopy msg screenshot differs from tests/golden/{golden_name}.png in {diff} pixels");
     Ok(())
 }
 
