@@ -4,7 +4,9 @@
 //! devices, `canopy-proxy gui` on AF_VSOCK and the panel; the app VM runs `canopy-proxy guest`
 //! and our test client, whose connection reaches the GUI VM through `canopy-proxy relay` on
 //! the host. What the GUI VM's screen shows is taken with QMP `screendump` and compared with
-//! the same scene rendered by the headless backend (tests/golden/vm-*.png).
+//! the same scene rendered by the headless backend (tests/golden/vm-*.png). Also: QMP keys and
+//! clicks reaching the app, VT switching, a monitor plugged into the second head and out again,
+//! Debian's weston-simple-shm and foot in the app VM, the app VM killed, and the GLES renderer.
 //!
 //! Run alone: `cargo test -p canopy-tests --test vm_e2e -- --nocapture`. Screendumps go to
 //! `target/vm/shots/SCENARIO/` (or $CANOPY_VM_SHOTS/SCENARIO/), logs and timings to
