@@ -52,7 +52,11 @@ impl Canopy {
             let toplevel = w.toplevel().clone();
             if !toplevel.is_initial_configure_sent() {
                 self.initial_configure(&w);
-                return;
+                // A client that commits a buffer before its first configure (as wlcs's test
+                // clients and some older toolkits do) is shown now rather than never.
+                if !has_buffer(surface) {
+                    return;
+                }
             }
             w.window.on_commit();
             if has_buffer(surface) {
