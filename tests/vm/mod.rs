@@ -173,6 +173,7 @@ impl Lab {
                 run: &self.run,
                 vhost_socket: &vhost_socket,
                 bin: &self.bin,
+                repo: &self.repo,
                 guest_sh: &self.repo.join("tests/vm/guest.sh"),
             },
         )

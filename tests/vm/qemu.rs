@@ -89,6 +89,8 @@ pub struct Paths<'a> {
     pub vhost_socket: &'a Path,
     /// The directory of canopy's binaries (target/debug), the same path inside the guest.
     pub bin: &'a Path,
+    /// The workspace, the same path inside the guest.
+    pub repo: &'a Path,
     /// tests/vm/guest.sh.
     pub guest_sh: &'a Path,
 }
@@ -103,7 +105,17 @@ impl Vm {
         cmd.args(["-smp", "1", "-m", &format!("{mem}M"), "-no-reboot", "-serial", "stdio"]);
         cmd.args(["-display", &spec.display]);
         cmd.arg("-kernel").arg(paths.vmlinux).arg("-initrd").arg(paths.initramfs);
-        cmd.args(["-append", &format!("console=ttyS0 quiet panic=-1 canopy.name={}", spec.name)]);
+        // The workspace and the binaries are shared on their own as well: the guest puts tmpfs
+        // on /tmp, /root and /run, which would hide a checkout there (as CI clones can be).
+        let mut append = format!("console=ttyS0 quiet panic=-1 canopy.name={}", spec.name);
+        for (tag, dir) in [("repo", paths.repo), ("bin", paths.bin)] {
+            let dir = dir.canonicalize().with_context(|| format!("{}", dir.display()))?;
+            let dir = dir.to_str().filter(|d| !d.contains(char::is_whitespace) && !d.contains(','));
+            let dir = dir.context("the workspace path must not contain blanks or commas (kernel command line)")?;
+            append += &format!(" canopy.share={tag}:{dir}");
+            cmd.arg("-virtfs").arg(format!("local,path={dir},mount_tag={tag},security_model=none,readonly=on"));
+        }
+        cmd.args(["-append", &append]);
         // The host's root, read-only: the guest runs the host's programs and our binaries.
         cmd.args(["-virtfs", "local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap"]);
         cmd.arg("-virtfs").arg(format!("local,path={},mount_tag=vmrun,security_model=none", paths.run.display()));
