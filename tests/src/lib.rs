@@ -5,6 +5,7 @@
 pub mod fixture;
 pub mod image;
 pub mod pdf;
+pub mod simhost;
 
 pub use fixture::{bin_path, Client, Compositor};
 pub use image::Image;

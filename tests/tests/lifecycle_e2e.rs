@@ -11,15 +11,10 @@ use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 
 use canopy_tests::fixture::{geometry, rgb, TIMEOUT};
-use canopy_tests::{bin_path, Compositor};
+use canopy_tests::{bin_path, simhost, Compositor};
 use canopy_themes::Theme;
 
 const COMPOSITOR_CONFIG: &str = "[vms.web]\ntrust = \"untrusted\"\n";
-
-/// A test "VM": one process session with the guest proxy and the agent, started, stopped and
-/// queried by hostd's command backend.
-/// The simulated VM that hostd's command backend runs (see tests/simvm.sh).
-const VM_SCRIPT: &str = include_str!("../simvm.sh");
 
 struct Desktop {
     compositor: Compositor,
@@ -31,80 +26,23 @@ impl Desktop {
     fn start() -> Desktop {
         let mut compositor = Compositor::start(COMPOSITOR_CONFIG);
         let dir = tempfile::Builder::new().prefix("canopy-lifecycle-e2e-").tempdir().unwrap();
-        let d = dir.path().to_path_buf();
-        let vm = d.join("vms/web");
-        std::fs::create_dir_all(&vm).unwrap();
-        std::fs::write(d.join("vm.sh"), VM_SCRIPT).unwrap();
-        std::fs::write(vm.join("gui"), format!("unix:{}", d.join("gui-web.sock").display())).unwrap();
-        let uid = rustix::process::getuid().as_raw();
-
-        // The GUI VM side of the web VM's proxy, next to the compositor.
-        let mut gui = Command::new(bin_path("canopy-proxy"));
-        gui.args(["gui", "--vm", "web", "--listen"])
-            .arg(format!("unix:{}", d.join("gui-web.sock").display()))
-            .arg("--compositor")
-            .arg(compositor.runtime_dir().join(compositor.wayland_display()))
-            .stderr(std::fs::File::create(d.join("proxy-gui.log")).unwrap());
-        compositor.client_env(&mut gui);
-        compositor.adopt(gui.spawn().expect("canopy-proxy gui"));
-
-        std::fs::write(
-            vm.join("agent.toml"),
-            format!(
-                r#"
-listen = ["unix:{vm}/agent.sock"]
-wayland_display = "{vm}/wayland-canopy"
-runtime_dir = "{vm}"
-[allow]
-uids = [{uid}]
-[apps.hello]
-command = ["{client}", "--title", "hello from the web VM", "--app-id", "org.example.hello", "--color", "2f6fd0"]
-startup_grace_ms = 200
-"#,
-                vm = vm.display(),
-                client = bin_path("canopy-test-client").display(),
-            ),
-        )
-        .unwrap();
-        let vm_cmd = |action: &str| format!(r#"["/bin/sh", "{}/vm.sh", "{action}", "{{vm}}"]"#, d.display());
-        std::fs::write(
-            d.join("hostd.toml"),
-            format!(
-                r#"
-listen = ["unix:{d}/hostd.sock"]
-state_dir = "{d}/state"
-[allow]
-uids = [{uid}]
-[default_backend]
-kind = "command"
-start = {start}
-stop = {stop}
-status = {status}
+        let d = dir.path();
+        simhost::prepare(d, &["web"]);
+        simhost::spawn_gui_proxy(&mut compositor, d, "web");
+        simhost::write_hello_agent(d, "web");
+        let vms = format!(
+            r#"
 [vms.web]
 trust = "untrusted"
-agent = "unix:{vm}/agent.sock"
+agent = "unix:{}/vms/web/agent.sock"
 [apps.hello]
 display_name = "Hello"
 vm = "web"
 "#,
-                d = d.display(),
-                vm = vm.display(),
-                start = vm_cmd("start"),
-                stop = vm_cmd("stop"),
-                status = vm_cmd("status"),
-            ),
-        )
-        .unwrap();
-        let hostd = Command::new(bin_path("canopy-hostd"))
-            .arg("--config")
-            .arg(d.join("hostd.toml"))
-            .env("CANOPY_AGENT_BIN", bin_path("canopy-agent"))
-            .env("CANOPY_PROXY_BIN", bin_path("canopy-proxy"))
-            .env("RUST_LOG", "debug")
-            .stdout(Stdio::null())
-            .stderr(std::fs::File::create(d.join("hostd.log")).unwrap())
-            .spawn()
-            .expect("canopy-hostd");
+            d.display()
+        );
+        std::fs::write(d.join("hostd.toml"), simhost::hostd_config_head(d) + &vms).unwrap();
+        let hostd = simhost::spawn_hostd(d);
         let desktop = Desktop { compositor, dir, hostd };
         desktop.wait_until("hostd answers", || desktop.ctl(&["list"]).status.success());
         desktop
@@ -145,7 +83,7 @@ impl Drop for Desktop {
     fn drop(&mut self) {
         let _ = self.hostd.kill();
         let _ = self.hostd.wait();
-        let _ = Command::new("/bin/sh").arg(self.path("vm.sh")).args(["stop", "web"]).status();
+        simhost::stop_vm(self.dir.path(), "web");
     }
 }
 

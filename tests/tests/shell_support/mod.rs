@@ -11,15 +11,12 @@ use std::time::{Duration, Instant};
 
 use canopy_tests::fixture::TIMEOUT;
 use canopy_tests::image::Image;
-use canopy_tests::{bin_path, Compositor};
+use canopy_tests::{bin_path, simhost, Compositor};
 
 /// The time the shell programs show, so that screenshots do not depend on the clock.
 pub const TIME: &str = "2026-11-26 14:05";
 /// Height of the panel in logical pixels (its default).
 pub const PANEL_H: u32 = 32;
-
-/// The simulated VM that hostd's command backend runs (see tests/simvm.sh).
-const VM_SCRIPT: &str = include_str!("../../simvm.sh");
 
 /// A stand-in for the Windows VM (a VM with no agent, shown by a display client in the GUI
 /// VM): like a real one it does not boot without its disk image, and it records the image it
@@ -242,57 +239,16 @@ display_app = "windows-display"
     fn start_hostd(&mut self) {
         let d = self.dir.path().to_path_buf();
         let vm = d.join("vms/web");
-        for name in ["web", "docs", "gala"] {
-            std::fs::create_dir_all(d.join("vms").join(name)).unwrap();
-        }
-        std::fs::write(d.join("vm.sh"), VM_SCRIPT).unwrap();
-        // The web VM runs a guest proxy towards its GUI-side proxy below.
-        std::fs::write(vm.join("gui"), format!("unix:{}", d.join("gui-web.sock").display())).unwrap();
-        let uid = rustix::process::getuid().as_raw();
-
-        let mut gui = Command::new(bin_path("canopy-proxy"));
-        gui.args(["gui", "--vm", "web", "--listen"])
-            .arg(format!("unix:{}", d.join("gui-web.sock").display()))
-            .arg("--compositor")
-            .arg(self.compositor.runtime_dir().join(self.compositor.wayland_display()))
-            .stderr(std::fs::File::create(d.join("proxy-gui.log")).unwrap());
-        self.compositor.client_env(&mut gui);
-        let gui = gui.spawn().expect("canopy-proxy gui");
-        self.compositor.adopt(gui);
-
-        std::fs::write(
-            vm.join("agent.toml"),
-            format!(
-                r#"
-listen = ["unix:{vm}/agent.sock"]
-wayland_display = "{vm}/wayland-canopy"
-runtime_dir = "{vm}"
-[allow]
-uids = [{uid}]
-[apps.hello]
-command = ["{client}", "--title", "hello from the web VM", "--app-id", "org.example.hello", "--color", "2f6fd0"]
-startup_grace_ms = 200
-"#,
-                vm = vm.display(),
-                client = bin_path("canopy-test-client").display(),
-            ),
-        )
-        .unwrap();
-        let vm_cmd = |action: &str| format!(r#"["/bin/sh", "{}/vm.sh", "{action}", "{{vm}}"]"#, d.display());
+        simhost::prepare(&d, &["web", "docs", "gala"]);
+        // Only the web VM shows windows: a guest proxy towards its GUI-side proxy, and an app.
+        simhost::spawn_gui_proxy(&mut self.compositor, &d, "web");
+        simhost::write_hello_agent(&d, "web");
         let power = |what: &str| format!(r#"["/bin/sh", "-c", "echo {what} >> {}/power.log"]"#, d.display());
         std::fs::write(
             d.join("hostd.toml"),
-            format!(
-                r#"
-listen = ["unix:{d}/hostd.sock"]
-state_dir = "{d}/state"
-[allow]
-uids = [{uid}]
-[default_backend]
-kind = "command"
-start = {start}
-stop = {stop}
-status = {status}
+            simhost::hostd_config_head(&d)
+                + &format!(
+                    r#"
 [power]
 poweroff = {poweroff}
 reboot = {reboot}
@@ -319,16 +275,13 @@ display_name = "Cloud Android"
 icon = "android"
 vm = "gala"
 {windows}"#,
-                d = d.display(),
-                vm = vm.display(),
-                start = vm_cmd("start"),
-                stop = vm_cmd("stop"),
-                status = vm_cmd("status"),
-                poweroff = power("poweroff"),
-                reboot = power("reboot"),
-                suspend = power("suspend"),
-                windows = if self.windows_vm { self.windows_config() } else { String::new() },
-            ),
+                    d = d.display(),
+                    vm = vm.display(),
+                    poweroff = power("poweroff"),
+                    reboot = power("reboot"),
+                    suspend = power("suspend"),
+                    windows = if self.windows_vm { self.windows_config() } else { String::new() },
+                ),
         )
         .unwrap();
         self.spawn_hostd();
@@ -336,15 +289,7 @@ vm = "gala"
 
     fn spawn_hostd(&mut self) {
         let d = self.dir.path().to_path_buf();
-        let hostd = Command::new(bin_path("canopy-hostd"))
-            .arg("--config")
-            .arg(d.join("hostd.toml"))
-            .env("CANOPY_AGENT_BIN", bin_path("canopy-agent"))
-            .env("CANOPY_PROXY_BIN", bin_path("canopy-proxy"))
-            .stderr(std::fs::OpenOptions::new().create(true).append(true).open(d.join("hostd.log")).unwrap())
-            .spawn()
-            .expect("canopy-hostd");
-        self.hostd = Some(hostd);
+        self.hostd = Some(simhost::spawn_hostd(&d));
         self.wait_until("hostd answers", || self.ctl(&["list"]).status.success());
     }
 
@@ -462,7 +407,7 @@ impl Drop for Desktop {
             let _ = h.kill();
             let _ = h.wait();
             for vm in ["web", "docs", "gala"] {
-                let _ = Command::new("/bin/sh").arg(self.dir.path().join("vm.sh")).args(["stop", vm]).status();
+                simhost::stop_vm(self.dir.path(), vm);
             }
         }
         if let Some(agent) = &mut self.gui_agent {
