@@ -1,9 +1,51 @@
 //! What the GUI side allows one app VM, and the per-VM running totals those limits are checked
 //! against. A connection that breaks a limit is closed with a log line naming the VM and the rule.
 
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 
 use clap::Args;
+
+/// The interfaces whose objects cost the compositor most, with their default caps per client
+/// and per VM (all its clients together; a VM may have `max_clients` of them). Surfaces and
+/// their roles are walked on commits and frames, buffers and regions are state per object, and
+/// each pool holds an fd and a mapping in the compositor. Real apps stay far below: a GTK or
+/// Qt window is a few surfaces (window, popovers, cursor, offloaded subsurfaces), a browser
+/// with dozens of windows a few hundred, a pool and a few buffers per surface, a handful of
+/// regions; a client that creates tens of thousands is attacking the compositor.
+pub const CAPPED: [(&str, usize, usize); 8] = [
+    ("wl_surface", 4096, 8192),
+    ("wl_subsurface", 1024, 4096),
+    ("xdg_surface", 1024, 4096),
+    ("xdg_toplevel", 512, 2048),
+    ("xdg_popup", 512, 2048),
+    ("wl_buffer", 8192, 16384),
+    ("wl_shm_pool", 512, 1024),
+    ("wl_region", 4096, 16384),
+];
+
+/// The index of a capped interface in [`CAPPED`].
+pub fn capped(interface: &str) -> Option<usize> {
+    CAPPED.iter().position(|c| c.0 == interface)
+}
+
+/// A cap given on the command line: `INTERFACE=PER_CLIENT:PER_VM`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Cap {
+    pub index: usize,
+    pub client: usize,
+    pub vm: usize,
+}
+
+fn parse_cap(s: &str) -> Result<Cap, String> {
+    let (iface, counts) = s.split_once('=').ok_or("expected INTERFACE=PER_CLIENT:PER_VM")?;
+    let index = capped(iface).ok_or_else(|| {
+        let names: Vec<&str> = CAPPED.iter().map(|c| c.0).collect();
+        format!("{iface} is not capped; capped interfaces: {}", names.join(", "))
+    })?;
+    let (client, vm) = counts.split_once(':').ok_or("expected INTERFACE=PER_CLIENT:PER_VM")?;
+    let n = |v: &str| v.parse::<usize>().map_err(|e| format!("{v}: {e}"));
+    Ok(Cap { index, client: n(client)?, vm: n(vm)? })
+}
 
 /// Per-VM limits (`canopy-proxy gui` flags).
 #[derive(Debug, Clone, Args)]
@@ -39,6 +81,15 @@ pub struct Limits {
     /// Most clients of the VM connected at once.
     #[arg(long, default_value_t = 256)]
     pub max_clients: usize,
+    /// Most live objects of one interface, per client and for the whole VM, as
+    /// INTERFACE=PER_CLIENT:PER_VM (repeatable). Defaults: wl_surface=4096:8192,
+    /// wl_subsurface=1024:4096, xdg_surface=1024:4096, xdg_toplevel=512:2048,
+    /// xdg_popup=512:2048, wl_buffer=8192:16384, wl_shm_pool=512:1024, wl_region=4096:16384.
+    #[arg(long = "cap", value_name = "INTERFACE=N:M", value_parser = parse_cap)]
+    pub caps: Vec<Cap>,
+    /// Most rectangles added to or subtracted from one wl_region.
+    #[arg(long, default_value_t = 1024)]
+    pub max_region_rects: u32,
 }
 
 impl Default for Limits {
@@ -54,14 +105,27 @@ impl Default for Limits {
             max_clipboard: 16 << 20,
             max_pipes: 16,
             max_clients: 256,
+            caps: Vec::new(),
+            max_region_rects: 1024,
         }
     }
 }
 
-/// Pool memory in use by all connections of one VM.
+impl Limits {
+    /// The caps (per client, per VM) of the capped interface `index`.
+    pub fn cap(&self, index: usize) -> (usize, usize) {
+        match self.caps.iter().rev().find(|c| c.index == index) {
+            Some(c) => (c.client, c.vm),
+            None => (CAPPED[index].1, CAPPED[index].2),
+        }
+    }
+}
+
+/// Pool memory and capped objects in use by all connections of one VM.
 #[derive(Debug, Default)]
 pub struct Usage {
     pool_bytes: AtomicU64,
+    objects: [AtomicUsize; CAPPED.len()],
 }
 
 impl Usage {
@@ -79,6 +143,19 @@ impl Usage {
     pub fn in_use(&self) -> u64 {
         self.pool_bytes.load(Ordering::Relaxed)
     }
+
+    /// Counts one more object of the capped interface `index` if the VM stays within `max`.
+    pub fn take_object(&self, index: usize, max: usize) -> bool {
+        self.objects[index].fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| (n < max).then_some(n + 1)).is_ok()
+    }
+
+    pub fn drop_objects(&self, index: usize, n: usize) {
+        self.objects[index].fetch_sub(n, Ordering::Relaxed);
+    }
+
+    pub fn objects(&self, index: usize) -> usize {
+        self.objects[index].load(Ordering::Relaxed)
+    }
 }
 
 #[cfg(test)]
@@ -94,5 +171,40 @@ mod tests {
         u.release(600);
         assert_eq!(u.in_use(), 400);
         assert!(!u.reserve(u64::MAX, u64::MAX));
+    }
+
+    #[test]
+    fn objects_of_the_vm_stay_within_their_cap() {
+        let u = Usage::default();
+        let s = capped("wl_surface").unwrap();
+        assert!(u.take_object(s, 2) && u.take_object(s, 2));
+        assert!(!u.take_object(s, 2));
+        u.drop_objects(s, 1);
+        assert!(u.take_object(s, 2));
+        assert_eq!(u.objects(s), 2);
+        assert_eq!(u.objects(capped("wl_buffer").unwrap()), 0);
+    }
+
+    #[test]
+    fn caps_come_from_the_command_line_or_the_defaults() {
+        use clap::{CommandFactory, Parser};
+        #[derive(Parser)]
+        struct Cli {
+            #[command(flatten)]
+            limits: Limits,
+        }
+        let cli = Cli::try_parse_from(["x", "--cap", "wl_surface=10:20", "--cap", "xdg_popup=1:2"]).unwrap();
+        let l = cli.limits;
+        assert_eq!(l.cap(capped("wl_surface").unwrap()), (10, 20));
+        assert_eq!(l.cap(capped("xdg_popup").unwrap()), (1, 2));
+        assert_eq!(l.cap(capped("wl_buffer").unwrap()), (8192, 16384));
+        let err = Cli::try_parse_from(["x", "--cap", "wl_seat=1:1"]).err().unwrap().to_string();
+        assert!(err.contains("not capped") && err.contains("wl_subsurface"), "{err}");
+        assert!(Cli::try_parse_from(["x", "--cap", "wl_surface=10"]).is_err());
+        // --help states every default.
+        let help = Cli::command().render_long_help().to_string().split_whitespace().collect::<Vec<_>>().join(" ");
+        for (iface, client, vm) in CAPPED {
+            assert!(help.contains(&format!("{iface}={client}:{vm}")), "{iface} missing from:\n{help}");
+        }
     }
 }

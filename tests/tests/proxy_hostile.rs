@@ -12,7 +12,7 @@ use std::os::unix::net::UnixStream;
 use std::time::{Duration, Instant};
 
 use canopy_tests::Compositor;
-use proxy_support::{open_test_client, windows_of, Vm};
+use proxy_support::{open_test_client, windows_of, Vm, VmOptions};
 
 const CONFIG: &str = "[vms.work-vm]\ntrust = \"work\"\n\n[vms.web-vm]\ntrust = \"untrusted\"\n";
 
@@ -241,10 +241,12 @@ fn cases() -> Vec<Case> {
             Box::new(|g| {
                 let globals = g.globals();
                 g.bind_global(&globals, "wl_compositor", 4);
+                g.send(&wayland(&msg(4, 0, &[5]))); // wl_compositor.create_surface
                 let mut batch = Vec::new();
-                // Client ids must come in order (libwayland refuses gaps).
-                for id in 5..5 + 100_000 {
-                    batch.extend_from_slice(&msg(4, 1, &[id])); // wl_compositor.create_region
+                // Client ids must come in order (libwayland refuses gaps). Frame callbacks are
+                // under no per-interface cap and stay pending without a commit.
+                for id in 6..6 + 100_000 {
+                    batch.extend_from_slice(&msg(5, 3, &[id])); // wl_surface.frame
                     if batch.len() > 30_000 {
                         g.send(&wayland(&batch));
                         batch.clear();
@@ -253,6 +255,38 @@ fn cases() -> Vec<Case> {
                 g.send(&wayland(&batch));
             }),
             "objects exceed the limit",
+        ),
+        (
+            "too many surfaces",
+            Box::new(|g| {
+                let globals = g.globals();
+                g.bind_global(&globals, "wl_compositor", 4);
+                let all: Vec<u8> = (5..5 + 5000).flat_map(|id| msg(4, 0, &[id])).collect();
+                for batch in all.chunks(12 * 2000) {
+                    g.send(&wayland(batch));
+                }
+            }),
+            "more than 4096 wl_surface objects in one client",
+        ),
+        (
+            "buffer wider than the limit",
+            Box::new(|g| {
+                let globals = g.globals();
+                g.bind_global(&globals, "wl_shm", 4);
+                g.send(&[fd_shm_pool(1, 80_000), wayland(&msg(4, 0, &[5, 80_000]))].concat());
+                g.send(&wayland(&msg(5, 0, &[6, 0, 20_000, 1, 80_000, 0])));
+            }),
+            "buffer of 20000x1 (limit 16384)",
+        ),
+        (
+            "viewport destination of 2e9 px",
+            Box::new(|g| {
+                let globals = g.globals();
+                g.bind_global(&globals, "wl_compositor", 4);
+                g.bind_global(&globals, "wp_viewporter", 5);
+                g.send(&wayland(&[msg(4, 0, &[6]), msg(5, 1, &[7, 6]), msg(7, 2, &[2_000_000_000, 100])].concat()));
+            }),
+            "viewport destination of 2000000000x100 (limit 16384",
         ),
         ("unknown frame kind", Box::new(|g| g.send(&frame(77, &[]))), "unknown frame kind 77"),
         (
@@ -282,17 +316,7 @@ fn each_violation_closes_only_its_connection() {
         let mut g = FakeGuest::connect(&work);
         act(&mut g);
         assert!(g.closed(), "{name}: the connection stayed open");
-        // The line is written just after the socket closes.
-        let start = Instant::now();
-        let line = loop {
-            let log = work.gui_log();
-            if let Some(l) = log.lines().find(|l| l.contains("closing VM client") && l.contains(rule)) {
-                break l.to_string();
-            }
-            assert!(start.elapsed() < Duration::from_secs(5), "{name}: no log line naming {rule:?}\n{log}");
-            std::thread::sleep(Duration::from_millis(10));
-        };
-        assert!(line.contains("work-vm"), "{name}: log line does not name the VM: {line}");
+        eprintln!("{name}: {}", work.wait_log(rule));
         // Everything else keeps working.
         assert_eq!(windows_of(&c, "work-vm").len(), 1, "{name}");
         assert_eq!(windows_of(&c, "web-vm").len(), 1, "{name}");
@@ -304,4 +328,64 @@ fn each_violation_closes_only_its_connection() {
     let (_c2, w) = open_test_client(&c, &work, &["--title", "after the attacks"]);
     assert_eq!(w["title"], "[work-vm] after the attacks");
     assert!(!c.msg(&["version"]).is_null());
+}
+
+/// The caps count all clients of the VM together: the client that goes over is closed, the
+/// others keep their surfaces and keep working, and places come back when a client leaves.
+#[test]
+fn vm_wide_caps_close_the_client_that_goes_over() {
+    let c = Compositor::start(CONFIG);
+    let work =
+        Vm::start_with(&c, "work-vm", VmOptions { gui_args: &["--cap", "wl_surface=100:150"], ..Default::default() });
+    // Client ids come in order (libwayland refuses gaps): surfaces from 5, then the syncs.
+    let surfaces = |g: &mut FakeGuest, ids: std::ops::Range<u32>| {
+        let globals = g.globals();
+        g.bind_global(&globals, "wl_compositor", 4);
+        let m: Vec<u8> = ids.flat_map(|id| msg(4, 0, &[id])).collect();
+        g.send(&wayland(&m));
+    };
+    let mut a = FakeGuest::connect(&work);
+    surfaces(&mut a, 5..85);
+    a.send(&wayland(&msg(1, 0, &[85])));
+    a.read_until(|object, opcode, _| object == 85 && opcode == 0);
+    let mut b = FakeGuest::connect(&work);
+    surfaces(&mut b, 5..85);
+    assert!(b.closed(), "the client going over the VM's cap stayed open");
+    work.wait_log("more than 150 wl_surface objects in the VM");
+    // The first client is untouched, and a real client of the VM still opens its window.
+    a.send(&wayland(&msg(1, 0, &[86])));
+    a.read_until(|object, opcode, _| object == 86 && opcode == 0);
+    let (_t, w) = open_test_client(&c, &work, &["--title", "within the cap"]);
+    assert_eq!(w["title"], "[work-vm] within the cap");
+    // When the first client leaves, its places are free again (counted out before the line
+    // saying it left): another client may hold its own cap of 100.
+    drop(a);
+    let start = Instant::now();
+    while !work.gui_log().contains("VM client disconnected") {
+        assert!(start.elapsed() < Duration::from_secs(10), "{}", work.gui_log());
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let mut e = FakeGuest::connect(&work);
+    surfaces(&mut e, 5..105);
+    e.send(&wayland(&msg(1, 0, &[105])));
+    e.read_until(|object, opcode, _| object == 105 && opcode == 0);
+}
+
+/// Our test client asking, through the proxy, for a surface 2 000 000 000 px wide with
+/// wp_viewport is closed by the GUI side before the compositor sees the size; the VM's other
+/// windows stay.
+#[test]
+fn a_giant_viewport_closes_the_client_before_the_compositor_sees_it() {
+    let c = Compositor::start(CONFIG);
+    let work = Vm::start(&c, "work-vm");
+    let (_ok, _) = open_test_client(&c, &work, &["--title", "stays"]);
+    let _evil = work.spawn("canopy-test-client", &["--title", "giant", "--viewport", "2000000000x100"]);
+    work.wait_log("viewport destination of 2000000000x100 (limit 16384");
+    c.wait_until("only the window that stays", || {
+        let titles: Vec<String> = windows_of(&c, "work-vm").iter().map(|w| w["title"].to_string()).collect();
+        titles == ["\"[work-vm] stays\""]
+    });
+    // The compositor still answers and draws new windows of the VM.
+    let (_after, w) = open_test_client(&c, &work, &["--title", "after the giant"]);
+    assert_eq!(w["title"], "[work-vm] after the giant");
 }

@@ -11,7 +11,7 @@ use std::sync::Arc;
 use canopy_protocols::wire::{self, Frame};
 use wayland_client::backend::protocol::Interface;
 
-use crate::limits::{Limits, Usage};
+use crate::limits::{self, Limits, Usage, CAPPED};
 use crate::pump::{Direct, End, Engine, Outbox, Pipe};
 use crate::shm::diff;
 use crate::shm::map::{Mapping, Memfd};
@@ -40,6 +40,8 @@ pub enum GuiObj {
     Registry(HashMap<u32, (&'static Interface, u32)>),
     Pool(Backing),
     Buffer(Option<Rc<RefCell<Mem>>>),
+    /// A wl_region and how many rectangles were added to or subtracted from it.
+    Region(u32),
 }
 
 #[derive(Clone)]
@@ -72,6 +74,8 @@ pub struct GuiConn {
     next_pipe: u32,
     scratch: Vec<u8>,
     patched: Vec<u8>,
+    /// Live objects of each capped interface (counted in `usage` for the VM too).
+    held: [usize; CAPPED.len()],
 }
 
 fn violation(e: impl std::fmt::Display) -> End {
@@ -93,7 +97,44 @@ impl GuiConn {
             next_pipe: 0,
             scratch: Vec::new(),
             patched: Vec::new(),
+            held: [0; CAPPED.len()],
         }
+    }
+
+    /// Live objects of the capped interface `index` this client holds.
+    pub fn held(&self, index: usize) -> usize {
+        self.held[index]
+    }
+
+    /// Counts a new object against the caps of its interface, for this client and the VM.
+    fn count_new(&mut self, iface: &'static str) -> Result<(), End> {
+        let Some(i) = limits::capped(iface) else { return Ok(()) };
+        let (client, vm) = self.limits.cap(i);
+        if self.held[i] >= client {
+            return Err(violation(format!("more than {client} {iface} objects in one client (--cap {iface}=N:M)")));
+        }
+        if !self.usage.take_object(i, vm) {
+            return Err(violation(format!("more than {vm} {iface} objects in the VM (--cap {iface}=N:M)")));
+        }
+        self.held[i] += 1;
+        Ok(())
+    }
+
+    fn count_gone(&mut self, iface: &'static str) {
+        if let Some(i) = limits::capped(iface) {
+            self.held[i] -= 1;
+            self.usage.drop_objects(i, 1);
+        }
+    }
+
+    /// A size in surface coordinates (viewport destination, window geometry, popup size): no
+    /// larger than the largest buffer, so the compositor never lays out or draws a giant.
+    fn check_surface_size(&self, what: &str, w: i32, h: i32) -> Result<(), End> {
+        let max = self.limits.max_buffer_side;
+        if w > max || h > max {
+            return Err(violation(format!("{what} of {w}x{h} (limit {max}, as for buffers)")));
+        }
+        Ok(())
     }
 
     pub fn vm(&self) -> &str {
@@ -194,6 +235,26 @@ impl GuiConn {
             ("wl_shm_pool", op::SHM_POOL_CREATE_BUFFER) => {
                 new_data = self.check_buffer(&read)?;
             }
+            ("wl_compositor", op::COMPOSITOR_CREATE_REGION) => new_data = GuiObj::Region(0),
+            ("wl_region", op::REGION_ADD | op::REGION_SUBTRACT) => {
+                let max = self.limits.max_region_rects;
+                if let Some(GuiObj::Region(n)) = self.objects.get_mut(read.msg.object).map(|o| &mut o.data) {
+                    if *n >= max {
+                        return Err(violation(format!("more than {max} rectangles in one wl_region")));
+                    }
+                    *n += 1;
+                }
+            }
+            ("wp_viewport", op::VIEWPORT_SET_DESTINATION) => {
+                let (w, h) = (args[0].int(), args[1].int());
+                self.check_surface_size("viewport destination", w, h)?;
+            }
+            ("xdg_surface", op::XDG_SURFACE_SET_WINDOW_GEOMETRY) => {
+                self.check_surface_size("window geometry", args[2].int(), args[3].int())?;
+            }
+            ("xdg_positioner", op::XDG_POSITIONER_SET_SIZE) => {
+                self.check_surface_size("popup size", args[0].int(), args[1].int())?;
+            }
             ("wl_shm_pool", op::SHM_POOL_RESIZE) => {
                 let size = args[0].int();
                 let obj = self.objects.get(read.msg.object).expect("read checked it");
@@ -245,10 +306,16 @@ impl GuiConn {
             }
             _ => {}
         }
-        if let Some((id, _)) = self.objects.apply(&read, Dir::Request).map_err(violation)? {
+        let destructor = read.desc.is_destructor;
+        if let Some((id, created)) = self.objects.apply(&read, Dir::Request).map_err(violation)? {
             if let Some(o) = self.objects.get_mut(id) {
                 o.data = new_data;
             }
+            self.count_new(created.name)?;
+        }
+        if destructor {
+            // A request on a destroyed object is refused, so each object is counted out once.
+            self.count_gone(iface);
         }
         if forward {
             out.wayland.push(&self.patched, fds);
@@ -489,6 +556,14 @@ impl Engine for GuiConn {
         }
         let ptr = m.borrow_mut().memfd.map.bytes_mut().as_mut_ptr();
         Ok(Some(Direct { keep: Box::new(m), ptr, len }))
+    }
+}
+
+impl Drop for GuiConn {
+    fn drop(&mut self) {
+        for (i, &n) in self.held.iter().enumerate() {
+            self.usage.drop_objects(i, n);
+        }
     }
 }
 

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use canopy_protocols::wire;
 
 use super::conn::GuiConn;
-use crate::limits::{Limits, Usage};
+use crate::limits::{Cap, Limits, Usage, CAPPED};
 use crate::pump::{Engine, Outbox};
 use crate::wayland::message::Builder;
 
@@ -31,6 +31,8 @@ pub fn limits() -> Limits {
         max_frame: 1 << 20,
         max_objects: 2000,
         max_buffer_side: 4096,
+        caps: (0..CAPPED.len()).map(|index| Cap { index, client: 16, vm: 32 }).collect(),
+        max_region_rects: 16,
         ..Limits::default()
     }
 }

@@ -90,7 +90,10 @@ pub fn run(opts: Options) -> Result<()> {
             let _span = tracing::info_span!("client", vm = %vm, n).entered();
             let mut conn = GuiConn::new(vm.clone(), limits, usage, region);
             let mut out = Outbox::default();
-            match pump::run(&mut conn, stream, wl.into(), &settings, &mut out) {
+            let end = pump::run(&mut conn, stream, wl.into(), &settings, &mut out);
+            // Its objects and pool memory count for the VM no more once the line is written.
+            drop(conn);
+            match end {
                 End::StreamClosed => info!(vm = %vm, client = n, "VM client disconnected"),
                 End::WaylandClosed => info!(vm = %vm, client = n, "compositor closed the client connection"),
                 End::Violation(rule) => warn!(vm = %vm, client = n, "closing VM client: {rule}"),

@@ -69,6 +69,11 @@ pub mod op {
     pub const VIEWPORT_SET_SOURCE: u16 = 1;
     pub const VIEWPORT_SET_DESTINATION: u16 = 2;
     pub const KEYBOARD_EV_KEYMAP: u16 = 0;
+    pub const COMPOSITOR_CREATE_REGION: u16 = 1;
+    pub const REGION_ADD: u16 = 1;
+    pub const REGION_SUBTRACT: u16 = 2;
+    pub const XDG_SURFACE_SET_WINDOW_GEOMETRY: u16 = 3;
+    pub const XDG_POSITIONER_SET_SIZE: u16 = 1;
 }
 
 #[cfg(test)]
@@ -108,6 +113,14 @@ mod tests {
         assert_eq!(req(v, op::VIEWPORT_SET_DESTINATION), "set_destination");
         let k = wl::wl_keyboard::WlKeyboard::interface();
         assert_eq!(k.events[op::KEYBOARD_EV_KEYMAP as usize].name, "keymap");
+        assert_eq!(req(wl::wl_compositor::WlCompositor::interface(), op::COMPOSITOR_CREATE_REGION), "create_region");
+        let r = wl::wl_region::WlRegion::interface();
+        assert_eq!(req(r, op::REGION_ADD), "add");
+        assert_eq!(req(r, op::REGION_SUBTRACT), "subtract");
+        let x = xdg::shell::client::xdg_surface::XdgSurface::interface();
+        assert_eq!(req(x, op::XDG_SURFACE_SET_WINDOW_GEOMETRY), "set_window_geometry");
+        let p = xdg::shell::client::xdg_positioner::XdgPositioner::interface();
+        assert_eq!(req(p, op::XDG_POSITIONER_SET_SIZE), "set_size");
     }
 
     #[test]

@@ -107,6 +107,21 @@ impl Vm {
         std::fs::read_to_string(&self.gui_log).unwrap_or_default()
     }
 
+    /// Waits for the GUI side's line closing a client for `rule` (it is written just after the
+    /// socket closes) and returns it; the line names the VM.
+    pub fn wait_log(&self, rule: &str) -> String {
+        let start = Instant::now();
+        loop {
+            let log = self.gui_log();
+            if let Some(l) = log.lines().find(|l| l.contains("closing VM client") && l.contains(rule)) {
+                assert!(l.contains(&self.name), "the log line does not name the VM: {l}");
+                return l.to_string();
+            }
+            assert!(start.elapsed() < TIMEOUT, "no log line closing a client for {rule:?}\n{log}");
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+
     pub fn guest_log(&self) -> String {
         std::fs::read_to_string(&self.guest_log).unwrap_or_default()
     }

@@ -272,8 +272,9 @@ fn objects_are_limited_to_100_000() {
     let have = c.object_count() as u32;
     let mut batch = Vec::new();
     let mut result = Ok(());
+    // wl_display.sync: callbacks are under no per-interface cap, only the overall one.
     for id in 10..10 + 100_000 - have {
-        batch.push(Builder::new(3, 0).uint(id).build());
+        batch.push(Builder::new(1, 0).uint(id).build());
         if batch.len() == 1000 {
             result = msgs(&mut c, &mut out, &batch);
             batch.clear();
@@ -286,8 +287,150 @@ fn objects_are_limited_to_100_000() {
     result.unwrap();
     msgs(&mut c, &mut out, &batch).unwrap();
     assert_eq!(c.object_count(), 100_000);
-    let v = rule(msgs(&mut c, &mut out, &[Builder::new(3, 0).uint(200_000).build()]));
+    let v = rule(msgs(&mut c, &mut out, &[Builder::new(1, 0).uint(200_000).build()]));
     assert!(v.contains("objects exceed the limit"), "{v}");
+}
+
+fn caps(caps: &[(&str, usize, usize)]) -> Limits {
+    let caps = caps
+        .iter()
+        .map(|&(iface, client, vm)| limits::Cap { index: limits::capped(iface).unwrap(), client, vm })
+        .collect();
+    Limits { caps, ..Limits::default() }
+}
+
+/// with_globals for a connection of a VM whose usage is shared.
+fn with_globals_in(limits: &Arc<Limits>, usage: &Arc<Usage>) -> (GuiConn, Outbox) {
+    let mut c = GuiConn::new("vm".into(), limits.clone(), usage.clone(), None);
+    let mut out = Outbox::default();
+    let mut f = Vec::new();
+    wire::encode::hello(&mut f, wire::VERSION, false);
+    c.feed(&f, &mut out).unwrap();
+    msgs(&mut c, &mut out, &[Builder::new(1, 1).uint(2).build()]).unwrap();
+    event(&mut c, &mut out, Builder::new(2, 0).uint(1).string("wl_compositor").uint(6).build());
+    msgs(&mut c, &mut out, &[Builder::new(2, 0).uint(1).string("wl_compositor").uint(6).uint(3).build()]).unwrap();
+    (c, out)
+}
+
+fn create_surface(id: u32) -> Vec<u8> {
+    Builder::new(3, 0).uint(id).build()
+}
+
+#[test]
+fn surfaces_are_capped_per_client_and_a_destroyed_one_frees_its_place() {
+    let limits = Arc::new(caps(&[("wl_surface", 3, 100)]));
+    let usage = Arc::new(Usage::default());
+    let (mut c, mut out) = with_globals_in(&limits, &usage);
+    let s = limits::capped("wl_surface").unwrap();
+    msgs(&mut c, &mut out, &[create_surface(10), create_surface(11), create_surface(12)]).unwrap();
+    assert_eq!((c.held(s), usage.objects(s)), (3, 3));
+    // wl_surface.destroy frees the place at once (the id waits for delete_id, the cap does not).
+    msgs(&mut c, &mut out, &[Builder::new(11, 0).build(), create_surface(13)]).unwrap();
+    // Regions are counted under their own cap.
+    msgs(&mut c, &mut out, &[Builder::new(3, 1).uint(14).build()]).unwrap();
+    let v = rule(msgs(&mut c, &mut out, &[create_surface(15)]));
+    assert!(v.contains("more than 3 wl_surface objects in one client"), "{v}");
+    drop(c);
+    assert_eq!(usage.objects(s), 0, "a closed client gives its places back");
+    assert_eq!(usage.objects(limits::capped("wl_region").unwrap()), 0);
+}
+
+#[test]
+fn surfaces_are_capped_per_vm_across_its_clients() {
+    let limits = Arc::new(caps(&[("wl_surface", 10, 4)]));
+    let usage = Arc::new(Usage::default());
+    let (mut a, mut out_a) = with_globals_in(&limits, &usage);
+    let (mut b, mut out_b) = with_globals_in(&limits, &usage);
+    msgs(&mut a, &mut out_a, &[create_surface(10), create_surface(11), create_surface(12)]).unwrap();
+    msgs(&mut b, &mut out_b, &[create_surface(10)]).unwrap();
+    let v = rule(msgs(&mut b, &mut out_b, &[create_surface(11)]));
+    assert!(v.contains("more than 4 wl_surface objects in the VM"), "{v}");
+    drop(b);
+    drop(a);
+    let (mut c, mut out_c) = with_globals_in(&limits, &usage);
+    let four: Vec<Vec<u8>> = (10..14).map(create_surface).collect();
+    msgs(&mut c, &mut out_c, &four).unwrap();
+}
+
+#[test]
+fn no_capped_interface_is_destroyed_by_an_event() {
+    // Caps count objects out on destructor requests only; pin that no event destroys one.
+    for (name, _, _) in limits::CAPPED {
+        let iface = [
+            wayland_client::protocol::wl_surface::WlSurface::interface(),
+            wayland_client::protocol::wl_subsurface::WlSubsurface::interface(),
+            wayland_client::protocol::wl_buffer::WlBuffer::interface(),
+            wayland_client::protocol::wl_shm_pool::WlShmPool::interface(),
+            wayland_client::protocol::wl_region::WlRegion::interface(),
+            wayland_protocols::xdg::shell::client::xdg_surface::XdgSurface::interface(),
+            wayland_protocols::xdg::shell::client::xdg_toplevel::XdgToplevel::interface(),
+            wayland_protocols::xdg::shell::client::xdg_popup::XdgPopup::interface(),
+        ]
+        .into_iter()
+        .find(|i| i.name == name)
+        .unwrap_or_else(|| panic!("{name} unknown"));
+        assert!(iface.events.iter().all(|e| !e.is_destructor), "{name}");
+        assert!(iface.requests.iter().any(|r| r.is_destructor), "{name}");
+    }
+}
+
+#[test]
+fn region_rectangles_are_capped() {
+    let limits = Arc::new(Limits { max_region_rects: 2, ..Limits::default() });
+    let (mut c, mut out) = with_globals_in(&limits, &Arc::default());
+    let add = || Builder::new(10, 1).int(0).int(0).int(5).int(5).build();
+    let sub = Builder::new(10, 2).int(0).int(0).int(1).int(1).build();
+    msgs(&mut c, &mut out, &[Builder::new(3, 1).uint(10).build(), add(), sub]).unwrap();
+    let v = rule(msgs(&mut c, &mut out, &[add()]));
+    assert!(v.contains("more than 2 rectangles in one wl_region"), "{v}");
+}
+
+/// with_globals_in plus wp_viewporter (bound as 4) and xdg_wm_base (5), a surface (10) with a
+/// viewport (11), an xdg_surface (12) and a positioner (13).
+fn with_shell() -> (GuiConn, Outbox) {
+    let (mut c, mut out) = with_globals_in(&Arc::default(), &Arc::default());
+    event(&mut c, &mut out, Builder::new(2, 0).uint(2).string("wp_viewporter").uint(1).build());
+    event(&mut c, &mut out, Builder::new(2, 0).uint(3).string("xdg_wm_base").uint(1).build());
+    msgs(
+        &mut c,
+        &mut out,
+        &[
+            Builder::new(2, 0).uint(2).string("wp_viewporter").uint(1).uint(4).build(),
+            Builder::new(2, 0).uint(3).string("xdg_wm_base").uint(1).uint(5).build(),
+            create_surface(10),
+            Builder::new(4, 1).uint(11).uint(10).build(),
+            Builder::new(5, 2).uint(12).uint(10).build(),
+            Builder::new(5, 1).uint(13).build(),
+        ],
+    )
+    .unwrap();
+    (c, out)
+}
+
+#[test]
+fn surface_sizes_are_bounded_like_buffers() {
+    let (mut c, mut out) = with_shell();
+    msgs(
+        &mut c,
+        &mut out,
+        &[
+            Builder::new(11, 2).int(16384).int(100).build(),
+            Builder::new(11, 2).int(-1).int(-1).build(),
+            Builder::new(12, 3).int(-20).int(-20).int(3840).int(2160).build(),
+            Builder::new(13, 1).int(300).int(200).build(),
+        ],
+    )
+    .unwrap();
+    for (m, what) in [
+        (Builder::new(11, 2).int(2_000_000_000).int(100).build(), "viewport destination of 2000000000x100"),
+        (Builder::new(11, 2).int(100).int(16385).build(), "viewport destination of 100x16385"),
+        (Builder::new(12, 3).int(0).int(0).int(i32::MAX).int(10).build(), "window geometry of 2147483647x10"),
+        (Builder::new(13, 1).int(70000).int(20).build(), "popup size of 70000x20"),
+    ] {
+        let (mut c, mut out) = with_shell();
+        let v = rule(msgs(&mut c, &mut out, &[m]));
+        assert!(v.contains(what) && v.contains("limit 16384"), "{what}: {v}");
+    }
 }
 
 #[test]
