@@ -4,12 +4,20 @@
 //!     cargo build --release -p canopy --bin canopy
 //!     cargo bench -p canopy-proxy --bench throughput
 //!
-//! Two workloads: a 1920x1080 client redrawing everything each frame, and one changing a 64x16
-//! patch each frame. Each frame: draw into a free buffer, attach, damage, commit, then a
-//! wl_display.sync whose answer says the compositor has the commit (so the time to it is the
-//! commit latency; the added latency is that minus the direct connection's). The next frame
-//! starts when a buffer is free again: as fast as the compositor releases buffers.
+//! Workloads: a 1920x1080 client redrawing everything each frame, and one changing a 64x16
+//! patch each frame. Each frame: draw into a free buffer (of three), attach, damage, commit,
+//! then a wl_display.sync whose answer says the compositor has the commit (the time to it is
+//! the commit latency; the added latency is that minus the direct connection's). In `full` and
+//! `small` each commit waits for its answer before the next frame is drawn; `full-pipelined`
+//! draws the next frame as soon as the compositor has released a buffer, while earlier frames
+//! may still be on their way.
 //! CPU is read from /proc/PID/stat of the proxy processes (both ends together).
+//! Every path runs CANOPY_BENCH_RUNS times (default 3), interleaved, and the medians are shown:
+//! the machine this runs on is usually shared with other work.
+//!
+//! The shared region's bandwidth is the frame's bytes over the time a frame takes beyond a
+//! direct connection (the client's drawing and the compositor's part are in both), against a
+//! memcpy of large buffers measured in the same run.
 
 use std::io::Write as _;
 use std::os::fd::AsFd;
@@ -99,14 +107,17 @@ fn run_one(rt: &Path, path: Path_, workload: &str, frames: usize) -> Run {
     let mut procs = Procs(Vec::new());
     let mut client = Command::new(&me);
     client.args(["bench-client", workload, &frames.to_string()]).env("XDG_RUNTIME_DIR", rt).stdout(Stdio::piped());
-    let tag = format!("{}-{}", path.name().replace(' ', "-"), workload);
+    // Sockets and regions are named per run: waypipe will not reuse a socket file left behind.
+    static RUNS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = RUNS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let tag = format!("{}-{}-{n}", path.name().replace(' ', "-"), workload);
+    let region_file = rt.join(format!("region-{tag}"));
     match path {
         Path_::Direct => {
             client.env("WAYLAND_DISPLAY", "wayland-bench");
         }
         Path_::Canopy { lz4, region } => {
             let sock = rt.join(format!("gui-{tag}.sock"));
-            let region_file = rt.join(format!("region-{tag}"));
             let mut gui = Command::new(proxy);
             gui.args(["gui", "--listen", &format!("unix:{}", sock.display()), "--vm", "bench-vm"]);
             gui.args(["--compositor", "wayland-bench"]);
@@ -153,6 +164,8 @@ fn run_one(rt: &Path, path: Path_, workload: &str, frames: usize) -> Run {
     }
     let (out, seen) = wait_sampling(child, &roots);
     let cpu: f64 = seen.iter().map(|(pid, c)| c - baseline.get(pid).copied().unwrap_or(0.0)).sum();
+    drop(procs);
+    let _ = std::fs::remove_file(&region_file);
     let text = String::from_utf8_lossy(&out).into_owned();
     let line = text.lines().find(|l| l.starts_with("RESULT")).unwrap_or_else(|| panic!("{tag}: no result: {text}"));
     let mut frames_done = 0;
@@ -226,18 +239,33 @@ fn p99(v: &mut [f64]) -> f64 {
     v[(v.len() * 99 / 100).min(v.len() - 1)]
 }
 
-fn memcpy_bandwidth() -> f64 {
+/// memcpy bandwidth: (large buffers, 256 MiB each; one frame's bytes from a buffer just
+/// written, as the shared-region copy sees them), median of a few copies each.
+fn memcpy_bandwidth() -> (f64, f64) {
     let n = 256 << 20;
     let src = vec![1u8; n];
     let mut dst = vec![0u8; n];
     dst.copy_from_slice(&src);
-    let reps = 6;
-    let start = Instant::now();
-    for i in 0..reps {
+    let mut large = Vec::new();
+    for i in 0..5 {
+        let start = Instant::now();
         dst.copy_from_slice(&src);
         std::hint::black_box(&mut dst[i]);
+        large.push(n as f64 / start.elapsed().as_secs_f64());
     }
-    (n * reps) as f64 / start.elapsed().as_secs_f64()
+    let frame = (WIDTH * HEIGHT * 4) as usize;
+    let mut hot = Vec::new();
+    for i in 0..60 {
+        let s = &mut dst[(i % 3) * frame..(i % 3 + 1) * frame];
+        s.fill(i as u8);
+        let at = (3 + i % 24) * frame;
+        let (a, b) = dst.split_at_mut(at);
+        let start = Instant::now();
+        b[..frame].copy_from_slice(&a[(i % 3) * frame..(i % 3 + 1) * frame]);
+        hot.push(frame as f64 / start.elapsed().as_secs_f64());
+        std::hint::black_box(&mut b[0]);
+    }
+    (median(&mut large), median(&mut hot))
 }
 
 fn bench() {
@@ -256,8 +284,6 @@ fn bench() {
         .unwrap();
     let _comp = Procs(vec![comp]);
     wait_socket(&rt.path().join("wayland-bench"));
-    let memcpy = memcpy_bandwidth();
-    println!("memcpy bandwidth (this machine, now): {:.1} GB/s", memcpy / 1e9);
     let paths = [
         Path_::Direct,
         Path_::Canopy { lz4: false, region: false },
@@ -269,60 +295,125 @@ fn bench() {
     let frame_bytes = (WIDTH * HEIGHT * 4) as f64;
     // CANOPY_BENCH_FRAMES=N shortens runs (e.g. to check the harness on a debug build).
     let scale = std::env::var("CANOPY_BENCH_FRAMES").ok().and_then(|v| v.parse::<usize>().ok());
-    for (workload, frames) in [("full", 300usize), ("small", 2000)] {
+    // The machine is shared: every path runs this many times, interleaved, and medians are shown.
+    let runs = std::env::var("CANOPY_BENCH_RUNS").ok().and_then(|v| v.parse::<usize>().ok()).unwrap_or(3).max(1);
+    let mut memcpy_runs = Vec::new();
+    for (workload, frames) in [("full", 300usize), ("full-pipelined", 300), ("small", 2000)] {
         let frames = scale.unwrap_or(frames);
+        let mut all: Vec<Vec<Measured>> = vec![Vec::new(); paths.len()];
+        for run in 0..runs {
+            if workload == "full" {
+                memcpy_runs.push(memcpy_bandwidth());
+            }
+            for (i, &p) in paths.iter().enumerate() {
+                let mut r = run_one(rt.path(), p, workload, frames);
+                let m = Measured {
+                    fps: r.frames as f64 / r.secs,
+                    cpu: r.cpu / r.frames as f64 * 1e3,
+                    med: median(&mut r.latencies) * 1e3,
+                    p99: p99(&mut r.latencies) * 1e3,
+                };
+                eprintln!("run {}/{runs} {workload} {}: {:.1} fps", run + 1, p.name(), m.fps);
+                all[i].push(m);
+            }
+        }
+        let memcpy_large = median(&mut memcpy_runs.iter().map(|m| m.0).collect::<Vec<_>>());
+        let memcpy_frame = median(&mut memcpy_runs.iter().map(|m| m.1).collect::<Vec<_>>());
+        if workload == "full" {
+            println!(
+                "memcpy bandwidth (this machine, now): {:.1} GB/s for 256 MiB buffers, {:.1} GB/s for one \
+                 frame just written",
+                memcpy_large / 1e9,
+                memcpy_frame / 1e9
+            );
+        }
         println!();
         println!(
-            "workload: {workload} ({})",
-            if workload == "full" { "1920x1080, full damage" } else { "64x16 damage per frame" }
+            "workload: {workload} ({}); medians of {runs} interleaved runs",
+            match workload {
+                "full" => "1920x1080, full damage, each commit waits for its answer",
+                "full-pipelined" => "1920x1080, full damage, drawn as soon as a buffer is free",
+                _ => "64x16 damage per frame, each commit waits for its answer",
+            }
         );
         println!(
-            "{:<20} {:>8} {:>12} {:>12} {:>12} {:>12}",
-            "path", "fps", "cpu ms/frame", "lat med ms", "lat p99 ms", "added med ms"
+            "{:<20} {:>8} {:>15} {:>12} {:>12} {:>12} {:>12}",
+            "path", "fps", "fps min-max", "cpu ms/frame", "lat med ms", "lat p99 ms", "added med ms"
         );
-        let mut results = Vec::new();
-        let mut direct_median = 0.0;
-        for p in paths {
-            let mut r = run_one(rt.path(), p, workload, frames);
-            let fps = r.frames as f64 / r.secs;
-            let med = median(&mut r.latencies) * 1e3;
-            let p99v = p99(&mut r.latencies) * 1e3;
-            if matches!(p, Path_::Direct) {
-                direct_median = med;
-            }
-            let cpu = r.cpu / r.frames as f64 * 1e3;
+        let medians: Vec<Measured> = all
+            .iter()
+            .map(|runs| {
+                let of = |f: fn(&Measured) -> f64| median(&mut runs.iter().map(f).collect::<Vec<_>>());
+                Measured { fps: of(|m| m.fps), cpu: of(|m| m.cpu), med: of(|m| m.med), p99: of(|m| m.p99) }
+            })
+            .collect();
+        let index = |name: &str| paths.iter().position(|p| p.name() == name).unwrap();
+        let direct = index("direct");
+        for (i, p) in paths.iter().enumerate() {
+            let m = medians[i];
+            let lo = all[i].iter().map(|m| m.fps).fold(f64::INFINITY, f64::min);
+            let hi = all[i].iter().map(|m| m.fps).fold(0.0, f64::max);
+            // Added latency against the direct run next to it in time.
+            let added = median(&mut all[i].iter().zip(&all[direct]).map(|(a, d)| a.med - d.med).collect::<Vec<_>>());
             println!(
-                "{:<20} {:>8.1} {:>12.3} {:>12.3} {:>12.3} {:>12.3}",
+                "{:<20} {:>8.1} {:>15} {:>12.3} {:>12.3} {:>12.3} {:>12.3}",
                 p.name(),
-                fps,
-                cpu,
-                med,
-                p99v,
-                med - direct_median
+                m.fps,
+                format!("{lo:.0}-{hi:.0}"),
+                m.cpu,
+                m.med,
+                m.p99,
+                added
             );
             let _ = std::io::stdout().flush();
-            results.push((p, fps, cpu, med - direct_median));
         }
-        let get = |name: &str| results.iter().find(|r| r.0.name() == name).copied().unwrap();
         for (ours, theirs) in [
             ("canopy stream", "waypipe none"),
             ("canopy stream lz4", "waypipe lz4"),
             ("canopy shm region", "waypipe none"),
         ] {
-            let (a, b) = (get(ours), get(theirs));
-            println!("  {ours} vs {theirs}: {:.2}x the frame rate, {:.2}x the CPU per frame", a.1 / b.1, a.2 / b.2);
+            let (a, b) = (index(ours), index(theirs));
+            // Ratios run by run (each pair ran close together), then their median.
+            let fps = median(&mut all[a].iter().zip(&all[b]).map(|(x, y)| x.fps / y.fps).collect::<Vec<_>>());
+            let cpu = median(&mut all[a].iter().zip(&all[b]).map(|(x, y)| x.cpu / y.cpu).collect::<Vec<_>>());
+            println!("  {ours} vs {theirs}: {fps:.2}x the frame rate, {cpu:.2}x the CPU per frame");
         }
         if workload == "full" {
-            let region = get("canopy shm region");
-            let bw = frame_bytes / (region.2 / 1e3);
+            // The region path copies each frame once (client pool to region); the GUI side
+            // only forwards. Its bandwidth per CPU-second of the proxy, and what it adds to a
+            // frame's time over the direct run next to it (the client's drawing and the
+            // compositor's part are in both).
+            let region = index("canopy shm region");
+            let cpu_bw = frame_bytes / (medians[region].cpu / 1e3);
+            let added = median(
+                &mut all[region].iter().zip(&all[direct]).map(|(r, d)| 1.0 / r.fps - 1.0 / d.fps).collect::<Vec<_>>(),
+            );
+            let wall_bw = frame_bytes / added;
             println!(
-                "  shm region: {:.1} GB/s per CPU-second of the proxy ({:.0}% of memcpy); end to end {:.1} GB/s",
-                bw / 1e9,
-                bw / memcpy * 100.0,
-                frame_bytes * region.1 / 1e9
+                "  shm region: proxy CPU {:.3} ms/frame = {:.1} GB/s ({:.0}% of the large memcpy, {:.0}% of the \
+                 frame memcpy); a frame takes {:.3} ms more than direct = {:.1} GB/s ({:.0}% / {:.0}%)",
+                medians[region].cpu,
+                cpu_bw / 1e9,
+                cpu_bw / memcpy_large * 100.0,
+                cpu_bw / memcpy_frame * 100.0,
+                added * 1e3,
+                wall_bw / 1e9,
+                wall_bw / memcpy_large * 100.0,
+                wall_bw / memcpy_frame * 100.0,
             );
         }
     }
+}
+
+/// One run's figures, or the medians of several.
+#[derive(Debug, Default, Clone, Copy)]
+struct Measured {
+    fps: f64,
+    /// CPU ms per frame of the proxy processes.
+    cpu: f64,
+    /// Commit latency, median and 99th percentile, ms.
+    med: f64,
+    p99: f64,
 }
 
 /// The client: a toplevel committing frames as fast as buffers come back.
@@ -342,7 +433,8 @@ mod client {
         wm: Option<xdg_wm_base::XdgWmBase>,
         configured: bool,
         free: Vec<bool>,
-        synced: bool,
+        /// When the answer to each frame's sync arrived.
+        done: Vec<Option<Instant>>,
     }
 
     impl Dispatch<wl_registry::WlRegistry, ()> for State {
@@ -407,16 +499,16 @@ mod client {
             }
         }
     }
-    impl Dispatch<wl_callback::WlCallback, ()> for State {
+    impl Dispatch<wl_callback::WlCallback, usize> for State {
         fn event(
             s: &mut Self,
             _: &wl_callback::WlCallback,
             _: wl_callback::Event,
-            _: &(),
+            f: &usize,
             _: &Connection,
             _: &QueueHandle<Self>,
         ) {
-            s.synced = true;
+            s.done[*f] = Some(Instant::now());
         }
     }
     wayland_client::delegate_noop!(State: ignore wl_compositor::WlCompositor);
@@ -476,7 +568,12 @@ mod client {
         s.free = vec![true; nbuf];
         let src = source();
         let sw = WIDTH as usize * 2;
-        let mut latencies = Vec::with_capacity(frames);
+        s.done = vec![None; frames];
+        let mut committed = Vec::with_capacity(frames);
+        // Pipelined: the next frame is drawn as soon as a buffer is free, while earlier ones
+        // may still be on their way. Otherwise each commit waits for its answer, so the latency
+        // is that of one commit alone.
+        let pipelined = workload == "full-pipelined";
         let mut drawn_at = vec![usize::MAX; nbuf];
         let start = Instant::now();
         for f in 0..frames {
@@ -486,7 +583,7 @@ mod client {
             let i = s.free.iter().position(|&b| b).unwrap();
             s.free[i] = false;
             let px: &mut [u32] = bytemuck_cast(&mut map.bytes_mut()[i * size..(i + 1) * size]);
-            let (dx, dy, dw, dh) = if workload == "full" {
+            let (dx, dy, dw, dh) = if workload.starts_with("full") {
                 let shift = (f * 7) % WIDTH as usize;
                 for y in 0..HEIGHT as usize {
                     px[y * WIDTH as usize..(y + 1) * WIDTH as usize]
@@ -514,16 +611,19 @@ mod client {
             drawn_at[i] = f;
             surface.attach(Some(&buffers[i]), 0, 0);
             surface.damage_buffer(dx, dy, dw, dh);
-            let t = Instant::now();
+            committed.push(Instant::now());
             surface.commit();
-            s.synced = false;
-            conn.display().sync(&qh, ());
-            while !s.synced {
+            conn.display().sync(&qh, f);
+            conn.flush().unwrap();
+            while !pipelined && s.done[f].is_none() {
                 queue.blocking_dispatch(&mut s).unwrap();
             }
-            latencies.push(t.elapsed().as_secs_f64());
+        }
+        while s.done.iter().any(Option::is_none) {
+            queue.blocking_dispatch(&mut s).unwrap();
         }
         let secs = start.elapsed().as_secs_f64();
+        let latencies: Vec<f64> = committed.iter().zip(&s.done).map(|(c, d)| (d.unwrap() - *c).as_secs_f64()).collect();
         let lat: Vec<String> = latencies.iter().map(|l| format!("{l:.7}")).collect();
         println!("RESULT frames={frames} secs={secs:.6} lat={}", lat.join(","));
     }

@@ -7,8 +7,9 @@
 //! A buffer whose content changes almost everywhere on every frame (video, scrolling) gains
 //! nothing from the compare: after two compares in a row find nearly every byte changed, the
 //! next frames of that buffer go straight from the client's memory to the stream, leaving the
-//! mirror stale there ([`PoolMem::stale`]); every 16th frame is compared again to find out
-//! whether it still pays. Stale bytes always count as changed.
+//! mirror stale there ([`PoolMem::stale`]); after 15 such frames one is compared again to find
+//! out whether it still pays, and while it does not, the runs without compare double (up to
+//! 60 frames: a second at 60 Hz). Stale bytes always count as changed.
 
 use std::cell::{Cell, RefCell};
 use std::io;
@@ -54,12 +55,16 @@ pub struct Adapt {
     /// Compares in a row that found nearly everything changed. The first frame of a buffer
     /// always does (against an empty mirror), so it takes two.
     heavy: u8,
+    /// Length of the last run without compare (0: none since the last compare that paid).
+    run: u8,
 }
 
 /// A compare of at least this many bytes decides the mode.
 const DECIDE_MIN: usize = 1 << 20;
-/// Frames sent without compare after a compare found (nearly) everything changed.
+/// Frames sent without compare after a compare found (nearly) everything changed; doubled
+/// after each further such compare, up to `MAX_RAW_FRAMES`.
 const RAW_FRAMES: u8 = 15;
+const MAX_RAW_FRAMES: u8 = 60;
 /// Most spans in one frame (each is one iovec of the writev).
 const MAX_SPANS: usize = 512;
 
@@ -123,16 +128,15 @@ impl PoolJob {
             if self.changed * 8 >= self.compared * 7 {
                 a.heavy = a.heavy.saturating_add(1);
                 if a.heavy >= 2 {
-                    tracing::debug!(
-                        frames = RAW_FRAMES,
-                        "a buffer changes everywhere: its next frames go without compare"
-                    );
+                    a.run = if a.run == 0 { RAW_FRAMES } else { a.run.saturating_mul(2).min(MAX_RAW_FRAMES) };
+                    tracing::debug!(frames = a.run, "a buffer changes everywhere: its next frames go without compare");
                     // One more such compare after these frames goes back to sending raw.
-                    a.raw_left = RAW_FRAMES;
+                    a.raw_left = a.run;
                     a.heavy = 1;
                 }
             } else {
                 a.heavy = 0;
+                a.run = 0;
             }
             self.adapt.set(a);
         }
@@ -467,7 +471,7 @@ mod tests {
         let mut s = setup(len);
         let enc = Encoder { compression: Compression::None, threads: 1, chunk: 256 << 10 };
         let mut modes = Vec::new();
-        for f in 0..40u32 {
+        for f in 0..70u32 {
             let src = if f < 30 { pattern(len, f + 1) } else { pattern(len, 1000) };
             s.client.map.bytes_mut().copy_from_slice(&src);
             // Half the frames damage only the second half: stale ranges are then partly caught up.
@@ -476,13 +480,17 @@ mod tests {
             modes.push(raw);
             let (o, l) = segs[0];
             assert!(s.gui[o..o + l] == src[o..o + l], "frame {f}");
-            if f >= 35 && !raw {
-                assert!(n < 1000, "frame {f}: static content sent {n} bytes");
+            // Frames 49 and 50 catch up the halves that went raw before.
+            if f >= 51 {
+                assert!(!raw && n < 1000, "frame {f}: static content sent {n} bytes");
             }
         }
-        assert!(!modes[0] && !modes[1] && modes[2], "{modes:?}");
-        assert_eq!(modes.iter().filter(|&&r| r).count(), 30, "{modes:?}");
-        assert!(modes[35..].iter().all(|&r| !r), "{modes:?}");
+        // Compared: frames 0 and 1; after 15 raw, 17 (only stale bytes in its half: no
+        // decision) and 18; after 30 raw, 49 and every frame from then on, as the content
+        // stopped changing.
+        let compared: Vec<usize> = (0..49).filter(|&f| !modes[f]).collect();
+        assert_eq!(compared, [0, 1, 17, 18], "{modes:?}");
+        assert!(modes[49..].iter().all(|&r| !r), "{modes:?}");
         // Whatever went raw was caught up: the mirror and the GUI agree everywhere.
         let p = s.pool.borrow();
         assert!(p.stale.is_empty());
