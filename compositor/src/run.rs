@@ -96,11 +96,13 @@ impl Session {
 }
 
 impl State {
-    /// Work after each batch of events: tidy the space, apply focus, redraw, flush clients.
+    /// Work after each batch of events: tidy the space, apply focus, give the pointer to what is
+    /// now under it, redraw, flush clients.
     pub fn after_dispatch(&mut self) {
         self.canopy.space.refresh();
         self.canopy.popups.cleanup();
         self.apply_pending_focus();
+        self.refresh_pointer_focus();
         self.redraw_queued();
         if let Err(e) = self.canopy.display_handle.flush_clients() {
             tracing::warn!("flushing clients: {e}");

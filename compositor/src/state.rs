@@ -2,7 +2,7 @@
 //! and devices; `Canopy` owns the Wayland side and the desktop (windows, outputs, seat).
 
 use std::cell::RefCell;
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -14,6 +14,7 @@ use smithay::input::{Seat, SeatState};
 use smithay::output::Output;
 use smithay::reexports::calloop::generic::Generic;
 use smithay::reexports::calloop::{Interest, LoopHandle, LoopSignal, Mode, PostAction};
+use smithay::reexports::wayland_server::protocol::wl_surface::WlSurface;
 use smithay::reexports::wayland_server::{Display, DisplayHandle};
 use smithay::utils::{Clock, Logical, Monotonic, Point, Rectangle};
 use smithay::wayland::compositor::CompositorState;
@@ -22,6 +23,7 @@ use smithay::wayland::foreign_toplevel_list::ForeignToplevelListState;
 use smithay::wayland::fractional_scale::FractionalScaleManagerState;
 use smithay::wayland::output::OutputManagerState;
 use smithay::wayland::presentation::PresentationState;
+use smithay::wayland::relative_pointer::RelativePointerManagerState;
 use smithay::wayland::security_context::SecurityContextState;
 use smithay::wayland::selection::data_device::DataDeviceState;
 use smithay::wayland::selection::ext_data_control::DataControlState;
@@ -124,6 +126,7 @@ pub struct Canopy {
     pub session_lock_state: SessionLockManagerState,
     pub single_pixel_buffer_state: SinglePixelBufferState,
     pub cursor_shape_state: CursorShapeManagerState,
+    pub relative_pointer_state: RelativePointerManagerState,
     pub foreign_toplevel_list_state: ForeignToplevelListState,
     pub virtual_keyboard_state: VirtualKeyboardManagerState,
     pub text_input_state: TextInputManagerState,
@@ -138,6 +141,13 @@ pub struct Canopy {
     pub bare_modifier: Option<crate::config::Modifiers>,
     /// Last click on a title bar, for double-click detection.
     pub last_title_click: Option<(u64, Instant)>,
+    /// The surface the pointer was last sent to and its origin, to notice when the scene
+    /// changes under a pointer that did not move.
+    pub pointer_target: Option<(WlSurface, Point<f64, Logical>)>,
+    /// The surface each touch point went down on, to end touches whose surface goes away.
+    pub touches: HashMap<smithay::backend::input::TouchSlot, WlSurface>,
+    /// The popup grab in progress and the surface it belongs to.
+    pub popup_grab: Option<(WlSurface, smithay::desktop::PopupGrab<State>)>,
     pub running: bool,
     /// Frames are rendered only when asked for (benchmarks time each render themselves).
     pub manual_frames: bool,
@@ -186,6 +196,7 @@ impl Canopy {
             SessionLockManagerState::new::<State, _>(&dh, |c| may_see_global(c, "ext_session_lock_manager_v1"));
         let single_pixel_buffer_state = SinglePixelBufferState::new::<State>(&dh);
         let cursor_shape_state = CursorShapeManagerState::new::<State>(&dh);
+        let relative_pointer_state = RelativePointerManagerState::new::<State>(&dh);
         let foreign_toplevel_list_state = ForeignToplevelListState::new_with_filter::<State>(&dh, |c| {
             may_see_global(c, "ext_foreign_toplevel_list_v1")
         });
@@ -280,6 +291,7 @@ impl Canopy {
             session_lock_state,
             single_pixel_buffer_state,
             cursor_shape_state,
+            relative_pointer_state,
             foreign_toplevel_list_state,
             virtual_keyboard_state,
             text_input_state,
@@ -290,6 +302,9 @@ impl Canopy {
             suppressed_keys: HashSet::new(),
             bare_modifier: None,
             last_title_click: None,
+            pointer_target: None,
+            touches: HashMap::new(),
+            popup_grab: None,
             running: true,
             manual_frames: false,
         })

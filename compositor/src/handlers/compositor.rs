@@ -36,6 +36,10 @@ impl CompositorHandler for State {
         self.canopy.handle_commit(surface);
         self.canopy.queue_redraw_all();
     }
+
+    fn destroyed(&mut self, surface: &WlSurface) {
+        self.end_touches_on(surface);
+    }
 }
 
 delegate_compositor!(State);

@@ -53,6 +53,7 @@ impl WlrLayerShellHandler for State {
             }
         }
         self.canopy.layer_focus_gone(surface.wl_surface());
+        self.refresh_pointer_focus();
     }
 }
 

@@ -11,6 +11,7 @@ pub mod layer_shell;
 pub mod output;
 pub mod presentation;
 pub mod primary_selection;
+pub mod relative_pointer;
 pub mod seat;
 pub mod security_context;
 pub mod selection;

@@ -127,10 +127,13 @@ impl XdgShellHandler for State {
 
     fn toplevel_destroyed(&mut self, surface: ToplevelSurface) {
         self.canopy.remove_window(surface.wl_surface());
+        // Now, while the wl_surface still exists to be named in the pointer's leave event.
+        self.refresh_pointer_focus();
     }
 
     fn popup_destroyed(&mut self, _surface: PopupSurface) {
         self.canopy.queue_redraw_all();
+        self.refresh_pointer_focus();
     }
 }
 

@@ -47,7 +47,7 @@ impl State {
 
     pub fn inject_pointer_move(&mut self, x: f64, y: f64) {
         let t = self.inject_time();
-        self.on_pointer_motion((x, y).into(), t);
+        self.on_pointer_motion((x, y).into(), t, None);
     }
 
     pub fn inject_button(&mut self, button: u32, state: ButtonState) {

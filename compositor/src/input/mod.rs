@@ -13,7 +13,7 @@ use smithay::backend::input::{
     AbsolutePositionEvent, Axis, AxisSource, ButtonState, Event, InputBackend, InputEvent, KeyboardKeyEvent,
     PointerAxisEvent, PointerButtonEvent, PointerMotionEvent,
 };
-use smithay::input::pointer::AxisFrame;
+use smithay::input::pointer::{AxisFrame, RelativeMotionEvent};
 use smithay::utils::{Logical, Point};
 
 use crate::state::State;
@@ -27,13 +27,15 @@ impl State {
             InputEvent::PointerMotion { event } => {
                 let delta: Point<f64, Logical> = (event.delta_x(), event.delta_y()).into();
                 let pos = self.canopy.pointer_location() + delta;
-                self.on_pointer_motion(pos, event.time_msec());
+                let delta_unaccel = (event.delta_x_unaccel(), event.delta_y_unaccel()).into();
+                let relative = RelativeMotionEvent { delta, delta_unaccel, utime: event.time() };
+                self.on_pointer_motion(pos, event.time_msec(), Some(relative));
             }
             InputEvent::PointerMotionAbsolute { event } => {
                 let Some(output) = self.canopy.outputs.first().cloned() else { return };
                 let Some(geo) = self.canopy.space.output_geometry(&output) else { return };
                 let pos = event.position_transformed(geo.size) + geo.loc.to_f64();
-                self.on_pointer_motion(pos, event.time_msec());
+                self.on_pointer_motion(pos, event.time_msec(), None);
             }
             InputEvent::PointerButton { event } => {
                 self.on_pointer_button(event.button_code(), event.state(), event.time_msec());
@@ -64,12 +66,18 @@ impl State {
         }
     }
 
-    /// Apply a keyboard focus change decided by window management.
+    /// Apply a keyboard focus change decided by window management. A layer surface holding the
+    /// keyboard exclusively (the launcher) keeps it; a popup grab of anything else ends, so an
+    /// open menu closes when another window takes the keyboard.
     pub fn apply_pending_focus(&mut self) {
-        if let Some((surface, serial)) = self.canopy.pending_keyboard_focus.take() {
-            if let Some(k) = self.canopy.seat.get_keyboard() {
-                k.set_focus(self, surface, serial);
-            }
+        let Some((surface, serial)) = self.canopy.pending_keyboard_focus.take() else { return };
+        let surface = match self.canopy.exclusive_keyboard_layer() {
+            Some(layer) if !self.canopy.lock.is_locked() => Some(layer),
+            _ => surface,
+        };
+        self.end_popup_grab_unless_for(surface.as_ref());
+        if let Some(k) = self.canopy.seat.get_keyboard() {
+            k.set_focus(self, surface, serial);
         }
     }
 }

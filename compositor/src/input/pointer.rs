@@ -4,7 +4,7 @@
 use std::time::{Duration, Instant};
 
 use smithay::backend::input::ButtonState;
-use smithay::input::pointer::{AxisFrame, ButtonEvent, Focus, GrabStartData, MotionEvent};
+use smithay::input::pointer::{AxisFrame, ButtonEvent, Focus, GrabStartData, MotionEvent, RelativeMotionEvent};
 use smithay::utils::{Logical, Point, SERIAL_COUNTER};
 
 use super::pressed;
@@ -17,10 +17,30 @@ pub const BTN_MIDDLE: u32 = 0x112;
 const DOUBLE_CLICK: Duration = Duration::from_millis(400);
 
 impl State {
-    pub fn on_pointer_motion(&mut self, pos: Point<f64, Logical>, time: u32) {
+    /// The pointer moved to `pos`; `relative` is the motion as the mouse reported it, for
+    /// clients that follow deltas (relative pointer).
+    pub fn on_pointer_motion(&mut self, pos: Point<f64, Logical>, time: u32, relative: Option<RelativeMotionEvent>) {
+        self.canopy.last_input = std::time::Instant::now();
+        self.move_pointer(pos, time, relative);
+    }
+
+    /// The scene changed under a pointer that did not move (a window mapped, moved, resized or
+    /// went away): the surface now under it gets the pointer, as if it had moved there.
+    pub fn refresh_pointer_focus(&mut self) {
+        let Some(pointer) = self.canopy.seat.get_pointer() else { return };
+        let pos = pointer.current_location();
+        if self.canopy.pick(pos).surface == self.canopy.pointer_target {
+            return;
+        }
+        let time = std::time::Duration::from(self.canopy.clock.now()).as_millis() as u32;
+        self.move_pointer(pos, time, None);
+    }
+
+    fn move_pointer(&mut self, pos: Point<f64, Logical>, time: u32, relative: Option<RelativeMotionEvent>) {
         let pos = self.canopy.clamp_to_outputs(pos);
         let Some(pointer) = self.canopy.seat.get_pointer() else { return };
         let pick = self.canopy.pick(pos);
+        self.canopy.pointer_target = pick.surface.clone();
         self.canopy.set_hover(pick.window.as_ref(), pick.decoration);
         let serial = SERIAL_COUNTER.next_serial();
         // A cursor image belongs to the surface that set it: leaving that surface (for another
@@ -29,8 +49,10 @@ impl State {
         if old.as_ref() != pick.surface.as_ref().map(|(s, _)| s) && !pointer.is_grabbed() {
             self.canopy.cursor_status = smithay::input::pointer::CursorImageStatus::default_named();
         }
-        self.canopy.last_input = std::time::Instant::now();
-        pointer.motion(self, pick.surface, &MotionEvent { location: pos, serial, time });
+        pointer.motion(self, pick.surface.clone(), &MotionEvent { location: pos, serial, time });
+        if let Some(relative) = relative {
+            pointer.relative_motion(self, pick.surface, &relative);
+        }
         pointer.frame(self);
         if self.backend.draws_cursor() {
             self.canopy.queue_redraw_all();

@@ -1,7 +1,9 @@
-//! Touch: a touch focuses and raises like a click and goes to the surface under it.
+//! Touch: a touch focuses and raises like a click and goes to the surface under it; a touch
+//! whose surface is destroyed ends.
 
-use smithay::backend::input::{AbsolutePositionEvent, Event, TouchEvent};
+use smithay::backend::input::{AbsolutePositionEvent, Event, TouchEvent, TouchSlot};
 use smithay::input::touch::{DownEvent, MotionEvent, UpEvent};
+use smithay::reexports::wayland_server::protocol::wl_surface::WlSurface;
 use smithay::utils::SERIAL_COUNTER;
 
 use crate::state::State;
@@ -25,6 +27,10 @@ impl State {
             self.apply_pending_focus();
         }
         let serial = SERIAL_COUNTER.next_serial();
+        match &pick.surface {
+            Some((s, _)) => self.canopy.touches.insert(event.slot(), s.clone()),
+            None => self.canopy.touches.remove(&event.slot()),
+        };
         touch.down(
             self,
             pick.surface,
@@ -41,8 +47,26 @@ impl State {
 
     pub fn on_touch_up<B: smithay::backend::input::InputBackend>(&mut self, event: B::TouchUpEvent) {
         let Some(touch) = self.canopy.seat.get_touch() else { return };
+        self.canopy.touches.remove(&event.slot());
         let serial = SERIAL_COUNTER.next_serial();
         touch.up(self, &UpEvent { slot: event.slot(), serial, time: event.time_msec() });
+    }
+
+    /// A surface went away under a finger: its client hears the touch end, as it would not get
+    /// the finger's real lift.
+    pub fn end_touches_on(&mut self, surface: &WlSurface) {
+        let slots: Vec<TouchSlot> =
+            self.canopy.touches.iter().filter(|(_, s)| *s == surface).map(|(slot, _)| *slot).collect();
+        let Some(touch) = self.canopy.seat.get_touch() else { return };
+        if slots.is_empty() {
+            return;
+        }
+        let time = std::time::Duration::from(self.canopy.clock.now()).as_millis() as u32;
+        for slot in slots {
+            self.canopy.touches.remove(&slot);
+            touch.up(self, &UpEvent { slot, serial: SERIAL_COUNTER.next_serial(), time });
+        }
+        touch.frame(self);
     }
 
     pub fn on_touch_frame(&mut self) {

@@ -66,6 +66,10 @@ impl Canopy {
             return;
         }
         if let Some(w) = self.window_for_surface(surface) {
+            if !has_buffer(surface) {
+                self.unmap_window(&w);
+                return;
+            }
             self.finish_resize_commit(&w);
             self.window_changed(&w);
             return;
@@ -83,6 +87,25 @@ impl Canopy {
             let usable = self.usable_area(&output);
             let bounds = w.insets(&self.config.theme).shrink(usable.size);
             toplevel.with_pending_state(|s| s.bounds = Some(bounds));
+            // A client that asked to start maximised or fullscreen learns that size now: it may
+            // wait for a size before drawing anything. Mapping then puts the window in place.
+            let (max, full) = toplevel.with_pending_state(|s| {
+                (s.states.contains(xdg_toplevel::State::Maximized), s.states.contains(xdg_toplevel::State::Fullscreen))
+            });
+            let vm_full_is_max =
+                w.is_sandboxed() && self.config.fullscreen == crate::config::FullscreenPolicy::Maximize;
+            let size = if full && !vm_full_is_max {
+                let kind = if w.is_sandboxed() { window::FrameKind::Strip } else { window::FrameKind::None };
+                let output_size = self.space.output_geometry(&output).map(|g| g.size).unwrap_or(usable.size);
+                Some(crate::decorations::Insets::for_frame(kind, &self.config.theme).shrink(output_size))
+            } else if max || full {
+                Some(bounds)
+            } else {
+                None
+            };
+            if size.is_some() {
+                toplevel.with_pending_state(|s| s.size = size);
+            }
         }
         if w.is_sandboxed() {
             toplevel.with_pending_state(|s| {
@@ -95,7 +118,8 @@ impl Canopy {
     fn map_new_window(&mut self, w: WindowElement) {
         let wants_max = w.toplevel().with_pending_state(|s| s.states.contains(xdg_toplevel::State::Maximized));
         let wants_full = w.toplevel().with_pending_state(|s| s.states.contains(xdg_toplevel::State::Fullscreen));
-        let loc = self.initial_position(&w);
+        let unmapped_at = w.data.state.borrow_mut().unmapped_at.take();
+        let loc = unmapped_at.unwrap_or_else(|| self.initial_position(&w));
         w.data.state.borrow_mut().placed = true;
         self.space.map_element(w.clone(), loc, false);
         if let Some(handle) = self.foreign_toplevel_list_state_new(&w) {
@@ -160,19 +184,36 @@ impl Canopy {
         self.shell_window_changed(info);
     }
 
+    /// A mapped toplevel committed no buffer: per xdg-shell it is hidden until it maps again,
+    /// starting over from a first configure.
+    fn unmap_window(&mut self, w: &WindowElement) {
+        let unmapped_at = self.space.element_location(w);
+        self.forget_window(w);
+        w.toplevel().reset_initial_configure_sent();
+        *w.data.state.borrow_mut() = window::WindowState { unmapped_at, ..Default::default() };
+        w.data.announced.replace(None);
+        self.unmapped.push(w.clone());
+        tracing::info!(id = w.id(), vm = ?w.vm(), "window unmapped");
+    }
+
     pub fn remove_window(&mut self, surface: &WlSurface) {
         self.unmapped.retain(|w| w.wl_surface() != surface);
         let w = self
             .window_for_surface(surface)
             .or_else(|| self.minimized.iter().find(|w| w.wl_surface() == surface).cloned());
         let Some(w) = w else { return };
-        self.space.unmap_elem(&w);
-        self.minimized.retain(|m| m != &w);
+        self.forget_window(&w);
+        tracing::info!(id = w.id(), vm = ?w.vm(), "window closed");
+    }
+
+    /// Take a window off the screen, the panel and the focus order.
+    fn forget_window(&mut self, w: &WindowElement) {
+        self.space.unmap_elem(w);
+        self.minimized.retain(|m| m != w);
         self.focus_history.retain(|id| *id != w.id());
         if let Some(h) = w.data.foreign.borrow_mut().take() {
             self.foreign_toplevel_list_state.remove_toplevel(&h);
         }
-        tracing::info!(id = w.id(), vm = ?w.vm(), "window closed");
         self.shell_window_closed(w.id());
         if self.focused_window == Some(w.id()) {
             self.focused_window = None;

@@ -84,7 +84,7 @@ impl State {
             return;
         }
         let seat = self.canopy.seat.clone();
-        let ret = self.canopy.popups.grab_popup(root, kind, &seat, serial);
+        let ret = self.canopy.popups.grab_popup(root.clone(), kind, &seat, serial);
         if let Ok(mut grab) = ret {
             if let Some(keyboard) = seat.get_keyboard() {
                 if keyboard.is_grabbed()
@@ -95,6 +95,7 @@ impl State {
                 }
                 keyboard.set_focus(self, grab.current_grab(), serial);
                 keyboard.set_grab(self, PopupKeyboardGrab::new(&grab), serial);
+                self.canopy.popup_grab = Some((root, grab.clone()));
             }
             if let Some(pointer) = seat.get_pointer() {
                 if pointer.is_grabbed()
@@ -107,5 +108,22 @@ impl State {
                 pointer.set_grab(self, PopupPointerGrab::new(&grab), serial, Focus::Keep);
             }
         }
+    }
+
+    /// End the popup grab unless the keyboard goes to the grabbing surface or one of its popups.
+    pub fn end_popup_grab_unless_for(&mut self, target: Option<&WlSurface>) {
+        let Some((root, mut grab)) = self.canopy.popup_grab.take() else { return };
+        if grab.has_ended() {
+            return;
+        }
+        let root_of = |s: &WlSurface| match self.canopy.popups.find_popup(s) {
+            Some(p) => find_popup_root_surface(&p).ok(),
+            None => Some(s.clone()),
+        };
+        if target.and_then(root_of).as_ref() == Some(&root) {
+            self.canopy.popup_grab = Some((root, grab));
+            return;
+        }
+        grab.ungrab(PopupUngrabStrategy::All);
     }
 }

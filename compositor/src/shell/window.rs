@@ -57,6 +57,8 @@ pub struct WindowState {
     pub hover: Option<DecorationHit>,
     /// Where a minimised window was, to restore it there.
     pub minimized_at: Option<Point<i32, Logical>>,
+    /// Where a window that hid itself (committed no buffer) was, to show it there again.
+    pub unmapped_at: Option<Point<i32, Logical>>,
 }
 
 /// Render resources that live as long as the window, so damage tracking sees stable ids.

@@ -46,6 +46,7 @@ pub static EXTENSIONS: &[WlcsExtensionDescriptor] = extension_list!(
     ("ext_session_lock_manager_v1", 1),
     ("wp_single_pixel_buffer_manager_v1", 1),
     ("wp_cursor_shape_manager_v1", 2),
+    ("zwp_relative_pointer_manager_v1", 1),
     ("ext_foreign_toplevel_list_v1", 1),
     ("zwp_virtual_keyboard_manager_v1", 1),
     ("zwp_text_input_manager_v3", 1),
@@ -196,5 +197,60 @@ impl wlcs::Touch for InputDevice {
     fn touch_up(&mut self) {
         let slot = self.slot();
         self.send(vec![VirtualEvent::TouchUp { slot }, VirtualEvent::TouchFrame]);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::ffi::CStr;
+
+    use wayland_client::protocol::wl_registry;
+    use wayland_client::{Connection, Dispatch, QueueHandle};
+
+    use super::*;
+
+    #[derive(Default)]
+    struct Globals(Vec<(String, u32)>);
+
+    impl Dispatch<wl_registry::WlRegistry, ()> for Globals {
+        fn event(
+            state: &mut Self,
+            _: &wl_registry::WlRegistry,
+            event: wl_registry::Event,
+            _: &(),
+            _: &Connection,
+            _: &QueueHandle<Self>,
+        ) {
+            if let wl_registry::Event::Global { interface, version, .. } = event {
+                state.0.push((interface, version));
+            }
+        }
+    }
+
+    /// wlcs skips tests by the descriptor, so it must say exactly what a client of the module's
+    /// compositor finds in the registry.
+    #[test]
+    fn descriptor_matches_the_registry() {
+        let runtime = tempfile::tempdir().expect("runtime dir");
+        // The only test in this crate: nothing else reads the environment meanwhile.
+        std::env::set_var("XDG_RUNTIME_DIR", runtime.path());
+        let server = Server::start();
+        let Reply::Client(Ok(stream)) = server.call(Request::NewClient) else { panic!("no client socket") };
+        let conn = Connection::from_socket(stream).expect("connecting");
+        let mut queue = conn.new_event_queue();
+        let _registry = conn.display().get_registry(&queue.handle(), ());
+        let mut globals = Globals::default();
+        queue.roundtrip(&mut globals).expect("roundtrip");
+        server.stop();
+
+        let mut found = globals.0;
+        found.sort();
+        let mut described: Vec<(String, u32)> = EXTENSIONS
+            .iter()
+            // Safety: the names are the static C strings of `extension_list!`.
+            .map(|e| (unsafe { CStr::from_ptr(e.name) }.to_string_lossy().into_owned(), e.version))
+            .collect();
+        described.sort();
+        assert_eq!(described, found);
     }
 }
