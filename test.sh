@@ -6,6 +6,7 @@ cd "$(dirname "$0")"
 scripts/deps.sh
 cargo fmt --all --check
 cargo clippy --workspace --all-targets --quiet -- -D warnings
-# Integration tests in tests/ start the other crates' binaries, so build them all first.
-cargo build --workspace --bins --quiet
+# Integration tests in tests/ start the other crates' binaries, so build them all first, with
+# the libraries: the wlcs runner loads compositor/wlcs's.
+cargo build --workspace --bins --lib --quiet
 cargo test --workspace --quiet "$@"
