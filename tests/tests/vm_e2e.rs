@@ -29,7 +29,10 @@ use serde_json::Value;
 use vm::qemu::{Vm, VmSpec};
 use vm::Lab;
 
-const CONFIG: &str = "[vms.app-vm]\ntrust = \"untrusted\"\n";
+/// Keys come from QMP one event at a time into a guest under emulation, so on a busy host a
+/// release can reach an app long after its press; a long repeat delay keeps that from reading
+/// as a held key (foot repeats on its own timer).
+const CONFIG: &str = "[vms.app-vm]\ntrust = \"untrusted\"\n[keyboard]\nrepeat_delay = 5000\n";
 /// virtio-gpu's preferred mode, and the headless output of the reference scene.
 const WIDTH: u32 = 1024;
 const HEIGHT: u32 = 768;
@@ -416,7 +419,11 @@ fn two_vms(lab: &mut Lab) -> Result<()> {
     gui.type_text("touch /run/vm/typed-in-foot\n")?;
     let start = Instant::now();
     while !lab.run_file("typed-in-foot").exists() {
-        ensure!(start.elapsed() < long, "the command typed into foot did not run in the app VM");
+        if start.elapsed() > long {
+            let shot = lab.shot_path("foot-typed");
+            gui.screendump(&shot, 0)?;
+            bail!("the command typed into foot did not run in the app VM (screen: {})", shot.display());
+        }
         std::thread::sleep(Duration::from_millis(200));
     }
     gui.screendump(&lab.shot_path("foot"), 0)?;

@@ -238,6 +238,10 @@ impl Vm {
         for c in text.chars() {
             let code = qmp::qcode(c).with_context(|| format!("no key types {c:?}"))?;
             self.keys(&[&code])?;
+            // At a fast typist's pace: QMP can send keys far faster, and while the emulated
+            // compositor is busy drawing, the guest kernel's evdev buffer (64 events, about 16
+            // keys) overflows and libinput drops what it holds.
+            std::thread::sleep(Duration::from_millis(40));
         }
         Ok(())
     }
