@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use smithay::desktop::{layer_map_for_output, PopupManager, Space};
+use smithay::desktop::{PopupManager, Space};
 use smithay::input::keyboard::XkbConfig;
 use smithay::input::pointer::CursorImageStatus;
 use smithay::input::{Seat, SeatState};
@@ -326,7 +326,7 @@ impl Canopy {
         let Some(geo) = self.space.output_geometry(output) else {
             return Rectangle::default();
         };
-        let mut zone = layer_map_for_output(output).non_exclusive_zone();
+        let mut zone = self.usable_zone(output);
         zone.loc += geo.loc;
         zone
     }

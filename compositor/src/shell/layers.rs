@@ -7,14 +7,34 @@ use std::cell::Cell;
 use smithay::desktop::{layer_map_for_output, LayerSurface, WindowSurfaceType};
 use smithay::output::Output;
 use smithay::reexports::wayland_server::protocol::wl_surface::WlSurface;
-use smithay::utils::{Logical, Point};
+use smithay::utils::{Logical, Point, Rectangle};
 use smithay::wayland::compositor::with_states;
-use smithay::wayland::shell::wlr_layer::{KeyboardInteractivity, Layer, LayerSurfaceData};
+use smithay::wayland::shell::wlr_layer::{Anchor, ExclusiveZone, KeyboardInteractivity, Layer, LayerSurfaceData};
 
 use crate::state::Canopy;
 
 /// Whether a layer surface had a buffer at its last commit, to notice when it appears.
 struct LayerShown(Cell<bool>);
+
+/// The usable zone last computed for an output, to notice when a layer commit changes it.
+struct LastZone(Cell<Option<Rectangle<i32, Logical>>>);
+
+/// The edge whose exclusive zone a surface with this anchoring claims. wlr-layer-shell gives
+/// one only to a surface anchored to one edge, or to an edge and both perpendicular ones; a
+/// corner, two parallel edges or all four claim nothing (smithay's LayerMap takes one from
+/// them too, which would shrink maximised windows for a corner popup).
+pub fn exclusive_edge(anchor: Anchor) -> Option<Anchor> {
+    let across = |edge: Anchor| {
+        if edge.intersects(Anchor::TOP | Anchor::BOTTOM) {
+            Anchor::LEFT | Anchor::RIGHT
+        } else {
+            Anchor::TOP | Anchor::BOTTOM
+        }
+    };
+    [Anchor::TOP, Anchor::BOTTOM, Anchor::LEFT, Anchor::RIGHT]
+        .into_iter()
+        .find(|&edge| anchor == edge || anchor == edge | across(edge))
+}
 
 impl Canopy {
     pub fn layer_commit(&mut self, surface: &WlSurface) {
@@ -22,7 +42,6 @@ impl Canopy {
         for output in outputs {
             let mut map = layer_map_for_output(&output);
             let Some(layer) = map.layer_for_surface(surface, WindowSurfaceType::TOPLEVEL).cloned() else { continue };
-            let before = map.non_exclusive_zone();
             map.arrange();
             let initial_sent = with_states(surface, |states| {
                 states
@@ -34,9 +53,10 @@ impl Canopy {
             if !initial_sent {
                 layer.layer_surface().send_configure();
             }
-            let after = map.non_exclusive_zone();
             drop(map);
-            if before != after {
+            let zone = self.usable_zone(&output);
+            let last = output.user_data().get_or_insert(|| LastZone(Cell::new(None)));
+            if last.0.replace(Some(zone)) != Some(zone) {
                 self.usable_area_changed(&output);
             }
             self.layer_keyboard(&layer);
@@ -94,6 +114,36 @@ impl Canopy {
         None
     }
 
+    /// The part of an output (in its own coordinates) that layer surfaces leave to windows:
+    /// each exclusive zone, plus its margin on that edge, taken off in turn.
+    pub fn usable_zone(&self, output: &Output) -> Rectangle<i32, Logical> {
+        let size = self.space.output_geometry(output).map(|g| g.size).unwrap_or_default();
+        let mut zone = Rectangle::from_size(size);
+        for layer in layer_map_for_output(output).layers() {
+            let state = layer.cached_state();
+            let ExclusiveZone::Exclusive(amount) = state.exclusive_zone else { continue };
+            let Some(edge) = exclusive_edge(state.anchor) else { continue };
+            let m = state.margin;
+            let take =
+                |margin: i32, room: i32| (amount.min(i32::MAX as u32) as i32).saturating_add(margin).clamp(0, room);
+            match edge {
+                Anchor::TOP => {
+                    let d = take(m.top, zone.size.h);
+                    zone.loc.y += d;
+                    zone.size.h -= d;
+                }
+                Anchor::BOTTOM => zone.size.h -= take(m.bottom, zone.size.h),
+                Anchor::LEFT => {
+                    let d = take(m.left, zone.size.w);
+                    zone.loc.x += d;
+                    zone.size.w -= d;
+                }
+                _ => zone.size.w -= take(m.right, zone.size.w),
+            }
+        }
+        zone
+    }
+
     pub fn usable_area_changed(&mut self, output: &Output) {
         layer_map_for_output(output).arrange();
         self.refit_windows(output);
@@ -111,5 +161,23 @@ impl Canopy {
             }
         }
         None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_an_edge_or_an_edge_with_both_neighbours_claims_a_zone() {
+        let (t, b, l, r) = (Anchor::TOP, Anchor::BOTTOM, Anchor::LEFT, Anchor::RIGHT);
+        assert_eq!(exclusive_edge(t), Some(t));
+        assert_eq!(exclusive_edge(t | l | r), Some(t));
+        assert_eq!(exclusive_edge(b | l | r), Some(b));
+        assert_eq!(exclusive_edge(l | t | b), Some(l));
+        assert_eq!(exclusive_edge(r), Some(r));
+        for none in [Anchor::empty(), t | l, b | r, t | b, l | r, t | b | l | r] {
+            assert_eq!(exclusive_edge(none), None, "{none:?}");
+        }
     }
 }
