@@ -92,6 +92,27 @@ fn window_list_follows_windows_and_clicks_focus_minimise_restore_and_close() {
 }
 
 #[test]
+fn maximised_windows_make_room_for_the_panel_again_after_it_restarts() {
+    let mut d = Desktop::start(&[]);
+    let pid = d.panel();
+    let (_w, w) = d.compositor.open(Some("web"), &["--title", "page", "--maximize"]);
+    let id = w["id"].as_u64().unwrap();
+    let top = |d: &Desktop| d.compositor.window(id)["geometry"]["y"].as_i64().unwrap();
+    d.wait_until("the maximised window below the panel", || top(&d) > PANEL_H as i64);
+    let below_panel = top(&d);
+
+    // The panel dies: its zone is free, the window grows into it.
+    let pid = rustix::process::Pid::from_raw(pid as i32).unwrap();
+    rustix::process::kill_process(pid, rustix::process::Signal::TERM).unwrap();
+    d.wait_until("the window to take the panel's place", || top(&d) < below_panel);
+    assert_eq!(d.usable_y("HEADLESS-1"), 0);
+
+    // A new panel claims the same zone as the old one: the window moves out of its way again.
+    d.panel();
+    d.wait_until("the window below the new panel", || top(&d) == below_panel);
+}
+
+#[test]
 fn the_layout_button_switches_the_keyboard_layout() {
     let mut d = Desktop::start(&[]);
     d.panel();

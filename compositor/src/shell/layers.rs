@@ -16,8 +16,13 @@ use crate::state::Canopy;
 /// Whether a layer surface had a buffer at its last commit, to notice when it appears.
 struct LayerShown(Cell<bool>);
 
-/// The usable zone last computed for an output, to notice when a layer commit changes it.
+/// The usable zone windows were last fitted to on an output, to notice when a layer commit
+/// changes it.
 struct LastZone(Cell<Option<Rectangle<i32, Logical>>>);
+
+fn last_zone(output: &Output) -> &Cell<Option<Rectangle<i32, Logical>>> {
+    &output.user_data().get_or_insert(|| LastZone(Cell::new(None))).0
+}
 
 /// The edge whose exclusive zone a surface with this anchoring claims. wlr-layer-shell gives
 /// one only to a surface anchored to one edge, or to an edge and both perpendicular ones; a
@@ -54,9 +59,7 @@ impl Canopy {
                 layer.layer_surface().send_configure();
             }
             drop(map);
-            let zone = self.usable_zone(&output);
-            let last = output.user_data().get_or_insert(|| LastZone(Cell::new(None)));
-            if last.0.replace(Some(zone)) != Some(zone) {
+            if last_zone(&output).get() != Some(self.usable_zone(&output)) {
                 self.usable_area_changed(&output);
             }
             self.layer_keyboard(&layer);
@@ -146,6 +149,9 @@ impl Canopy {
 
     pub fn usable_area_changed(&mut self, output: &Output) {
         layer_map_for_output(output).arrange();
+        // Remembered here, where windows are fitted, so that every caller (a layer destroyed,
+        // an output resized) keeps it true.
+        last_zone(output).set(Some(self.usable_zone(output)));
         self.refit_windows(output);
         self.queue_redraw(output);
     }
