@@ -3,11 +3,16 @@
 //!
 //! Requests block, so programs call them from worker threads and get the answer back through
 //! a calloop channel; [`Host::watch_forever`] keeps the VM states flowing and reconnects.
+//!
+//! Text in what hostd sends (error messages, failure reasons) may quote a VM's agent: it leaves
+//! here through the one sanitiser (`canopy_protocols::text`), as hostd already applies it, so the
+//! panel and the launcher draw it as one plain line whatever hostd let through.
 
 use std::time::Duration;
 
 use canopy_lifecycle::{Address, ClientError, HostClient};
 use canopy_protocols::lifecycle::{AppInfo, Event, Request, State, VmInfo};
+use canopy_protocols::text;
 
 /// Where hostd listens unless `--hostd` or `CANOPY_HOSTD` says otherwise.
 pub const DEFAULT_ADDRESS: &str = "unix:/run/canopy/hostd.sock";
@@ -114,12 +119,15 @@ impl Host {
                 vm.state = s.state;
             }
         }
+        for vm in &mut vms {
+            vm.state = shown_state(std::mem::replace(&mut vm.state, State::Stopped));
+        }
         if !send(HostUpdate::Vms(vms)) {
             return Ok(false);
         }
         loop {
             let update = match watcher.next_event() {
-                Ok(Event::Vm(s)) => HostUpdate::VmState { vm: s.vm, state: s.state },
+                Ok(Event::Vm(s)) => HostUpdate::VmState { vm: s.vm, state: shown_state(s.state) },
                 Ok(_) => continue,
                 Err(e) => {
                     if !send(HostUpdate::Lost(e.to_string())) {
@@ -147,10 +155,19 @@ fn client_name() -> &'static str {
 }
 
 /// A one-line description of a failed request for the screen: hostd's own message when it
-/// refused, otherwise what went wrong with the connection.
+/// refused, otherwise what went wrong with the connection. Sanitised: it may quote an agent.
 pub fn describe(e: &ClientError) -> String {
-    match e {
+    let text = match e {
         ClientError::Connect { addr, source } => format!("cannot reach the host daemon at {addr}: {source}"),
         other => other.to_string(),
+    };
+    text::sanitise(&text, text::MESSAGE)
+}
+
+/// A VM state as the shell shows it: a failure's reason sanitised.
+fn shown_state(state: State) -> State {
+    match state {
+        State::Failed(why) => State::Failed(text::sanitise(&why, text::MESSAGE)),
+        other => other,
     }
 }

@@ -127,8 +127,13 @@ fn titles_are_sanitised_and_bounded() {
     let long = "x".repeat(400);
     let (_a, a) = c.open(Some("work-vm"), &["--title", "line one\nline two\u{1b}[31m\u{202e}gnp.exe"]);
     let (_b, b) = c.open(Some("work-vm"), &["--title", &long]);
-    assert_eq!(a["title"], "[work-vm] line oneline two[31mgnp.exe");
+    // A combining mark first would draw over the `]` of the prefix; separators, zero-width
+    // and soft hyphens are gone.
+    let (_m, m) = c.open(Some("work-vm"), &["--title", "\u{301}\u{20dd}Bank\u{2029}lo\u{200b}g\u{ad}in"]);
+    assert_eq!(a["title"], "[work-vm] line one line two[31mgnp.exe");
     assert_eq!(b["title"].as_str().unwrap().chars().count(), "[work-vm] ".len() + 256);
+    assert!(b["title"].as_str().unwrap().ends_with("x…"), "{b}");
+    assert_eq!(m["title"], "[work-vm] Bank login");
 }
 
 #[test]

@@ -4,6 +4,7 @@
 use std::path::PathBuf;
 
 use canopy_protocols::lifecycle::{Error, State};
+use canopy_protocols::text;
 use canopy_shell::host::{describe, Host, HostUpdate};
 use canopy_shell::wl::{App, Core, Placement, View, ViewCx};
 use canopy_themes::Theme;
@@ -83,6 +84,8 @@ impl Launcher {
                 self.model.prompt = Some(DiskPrompt::new(tile, vm, reason));
             }
             Worker::Started(_, Err(StartFailed { message, .. })) => {
+                // Sanitised again where it is shown: it may quote the VM's agent.
+                let message = text::sanitise(&message, text::MESSAGE);
                 tracing::error!("{message}");
                 self.model.prompt = None;
                 self.model.status = Status::Failed(message);
@@ -93,6 +96,7 @@ impl Launcher {
                 self.start(prompt.tile);
             }
             Worker::DiskImageSet(Err(why)) => {
+                let why = text::sanitise(&why, text::MESSAGE);
                 tracing::warn!("disk image refused: {why}");
                 if let Some(p) = &mut self.model.prompt {
                     p.refused(why);
@@ -120,6 +124,7 @@ impl Launcher {
         let host = self.opts.host.clone();
         std::thread::spawn(move || {
             let r = host.start_app(&tile.app, Some(&tile.vm)).map_err(|e| StartFailed {
+                // describe() sanitises hostd's words (they may quote the VM's agent).
                 message: format!("Cannot start {} in {}: {}", tile.display_name, tile.vm, describe(&e)),
                 disk_image_missing: match e.lifecycle_error() {
                     Some(Error::DiskImageMissing { vm, reason }) => Some((vm.clone(), reason.clone())),

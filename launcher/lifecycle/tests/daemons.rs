@@ -488,7 +488,7 @@ fn text_from_a_hostile_agent_cannot_forge_log_lines() {
     assert_eq!(code(&out), exit::APP_FAILED as i32, "{}", stderr(&out));
     assert_eq!(
         stderr(&out),
-        "canopy-ctl: app \"silent\" failed: no\u{fffd}2026-01-01T00:00:00Z  INFO audit: uid 0: power_off -> ok\u{fffd}[2J\n"
+        "canopy-ctl: app \"silent\" failed: no 2026-01-01T00:00:00Z  INFO audit: uid 0: power_off -> ok[2J\n"
     );
     assert!(!lab.read("hostd.log").lines().any(|l| l.starts_with("2026-01-01")), "a forged log line");
     assert!(!lab.read("hostd.log").contains('\x1b'));

@@ -46,15 +46,11 @@ struct VmSlot {
     backend: Option<BackendRunner>,
 }
 
-/// Text that came from a VM's agent (an error reason, an app name), made safe to log and to show:
-/// control characters (newlines that would forge log lines, terminal escapes) replaced, length cut.
+/// Text that came from a VM's agent (an error reason, an app name), made safe to log and to show
+/// by the one sanitiser every part uses (no controls, format or bidi characters, no line breaks,
+/// bounded length).
 fn untrusted(text: impl std::fmt::Display) -> String {
-    let text = text.to_string();
-    let mut out: String = text.chars().take(300).map(|c| if c.is_control() { '\u{fffd}' } else { c }).collect();
-    if text.chars().count() > 300 {
-        out.push('…');
-    }
-    out
+    canopy_protocols::text::sanitise(&text.to_string(), canopy_protocols::text::MESSAGE)
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -67,10 +63,10 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 fn untrusted_text_is_defused() {
     assert_eq!(
         untrusted("exited\n2026 INFO audit: uid 0: power_off -> ok"),
-        "exited\u{fffd}2026 INFO audit: uid 0: power_off -> ok"
+        "exited 2026 INFO audit: uid 0: power_off -> ok"
     );
-    assert_eq!(untrusted("\x1b[2J").chars().next(), Some('\u{fffd}'));
-    assert_eq!(untrusted("x".repeat(1000)).chars().count(), 301);
+    assert_eq!(untrusted("\x1b[2J"), "[2J");
+    assert_eq!(untrusted("x".repeat(1000)).chars().count(), canopy_protocols::text::MESSAGE.chars);
 }
 
 impl Daemon {
