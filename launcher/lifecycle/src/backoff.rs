@@ -24,8 +24,15 @@ impl Backoff {
 
     /// Sleep before the next attempt (never past the deadline).
     pub fn pause(&mut self) {
-        std::thread::sleep(self.delay.min(self.remaining()));
+        std::thread::sleep(self.next_pause());
+    }
+
+    /// How long to wait before the next attempt (never past the deadline), for a caller that
+    /// waits its own way.
+    pub fn next_pause(&mut self) -> Duration {
+        let d = self.delay.min(self.remaining());
         self.delay = (self.delay * 2).min(self.max_delay);
+        d
     }
 
     pub fn remaining(&self) -> Duration {

@@ -7,7 +7,7 @@
 //! [`Watcher::read_events`] whenever the fd is readable.
 //!
 //! ```no_run
-//! use std::time::Duration;
+//! use std::time::{Duration, Instant};
 //! use canopy_lifecycle::{Address, HostClient};
 //! use canopy_protocols::lifecycle::{AppArg, Request};
 //!
@@ -33,7 +33,7 @@
 use std::io::{self, Read};
 use std::marker::PhantomData;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, RawFd};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use canopy_protocols::lifecycle::{
     decode, read_frame, write_frame, AgentApp, AgentEvent, AgentReply, AgentRequest, AppArg, AppInfo, AppStatus, Error,
@@ -42,7 +42,10 @@ use canopy_protocols::lifecycle::{
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
+use rustix::event::PollFlags;
+
 use crate::address::Address;
+use crate::deadline::{wait, FRAME_TIME};
 use crate::transport::Stream;
 
 #[derive(Debug, thiserror::Error)]
@@ -73,7 +76,18 @@ impl ClientError {
 pub struct Connection<Req, Rep> {
     stream: Stream,
     addr: Address,
+    limit: Limit,
     _types: PhantomData<fn(Req) -> Rep>,
+}
+
+/// How long exchanges on a connection may take, in wall-clock time.
+#[derive(Debug, Clone, Copy)]
+enum Limit {
+    None,
+    /// Each exchange (connecting with the handshake, each request with its reply) in this long.
+    Each(Duration),
+    /// Everything on the connection by then.
+    Until(Instant),
 }
 
 /// A connection to `canopy-hostd`.
@@ -82,28 +96,75 @@ pub type HostClient = Connection<Request, Reply>;
 pub type AgentClient = Connection<AgentRequest, AgentReply>;
 
 impl<Req: Serialize, Rep: DeserializeOwned> Connection<Req, Rep> {
-    /// Connect and do the handshake. `timeout` bounds each read and write (None: wait forever);
-    /// `client` names the caller in the server's log.
+    /// Connect and do the handshake. `timeout` bounds each exchange as a whole: connecting with
+    /// the handshake, and later each request with its reply (None: wait forever). `client`
+    /// names the caller in the server's log.
     pub fn connect(addr: &Address, client: &str, timeout: Option<Duration>) -> Result<Self, ClientError> {
-        let stream = Stream::connect(addr).map_err(|source| ClientError::Connect { addr: addr.clone(), source })?;
-        let conn = Self { stream, addr: addr.clone(), _types: PhantomData };
-        conn.set_timeout(timeout).map_err(|e| conn.io_error(e.into()))?;
-        write_frame(&mut &conn.stream, &Hello::new(client)).map_err(|e| conn.io_error(e))?;
-        let welcome: HandshakeResponse = read_frame(&mut &conn.stream).map_err(|e| conn.io_error(e))?;
+        Self::connect_with(addr, client, timeout.map_or(Limit::None, Limit::Each))
+    }
+
+    /// Connect and do the handshake; this and every request on the connection (up to the
+    /// reply to a watch) end by `deadline`, however the server paces its bytes.
+    pub fn connect_until(addr: &Address, client: &str, deadline: Instant) -> Result<Self, ClientError> {
+        Self::connect_with(addr, client, Limit::Until(deadline))
+    }
+
+    /// The handshake on a stream already connected (by [`Stream::connect_until`], so that the
+    /// caller can hold a clone to shut it down); it and every request end by `deadline`.
+    pub fn handshake_until(
+        stream: Stream,
+        addr: &Address,
+        client: &str,
+        deadline: Instant,
+    ) -> Result<Self, ClientError> {
+        Self::handshake(stream, addr, client, Limit::Until(deadline), Some(deadline))
+    }
+
+    fn connect_with(addr: &Address, client: &str, limit: Limit) -> Result<Self, ClientError> {
+        let deadline = exchange_deadline(limit);
+        let stream = match deadline {
+            Some(d) => Stream::connect_until(addr, d),
+            None => Stream::connect(addr),
+        }
+        .map_err(|source| ClientError::Connect { addr: addr.clone(), source })?;
+        Self::handshake(stream, addr, client, limit, deadline)
+    }
+
+    fn handshake(
+        stream: Stream,
+        addr: &Address,
+        client: &str,
+        limit: Limit,
+        deadline: Option<Instant>,
+    ) -> Result<Self, ClientError> {
+        let conn = Self { stream, addr: addr.clone(), limit, _types: PhantomData };
+        let welcome: HandshakeResponse = conn.exchange(&Hello::new(client), deadline)?;
         welcome.into_result()?;
         Ok(conn)
     }
 
-    pub fn set_timeout(&self, timeout: Option<Duration>) -> io::Result<()> {
-        self.stream.set_read_timeout(timeout)?;
-        self.stream.set_write_timeout(timeout)
-    }
-
     /// Send one request and wait for its reply.
     pub fn request(&mut self, req: &Req) -> Result<Rep, ClientError> {
-        write_frame(&mut &self.stream, req).map_err(|e| self.io_error(e))?;
-        let resp: Response<Rep> = read_frame(&mut &self.stream).map_err(|e| self.io_error(e))?;
+        let resp: Response<Rep> = self.exchange(req, exchange_deadline(self.limit))?;
         Ok(resp.into_result()?)
+    }
+
+    /// Write `msg` and read the answer, all by `deadline`.
+    fn exchange<M: Serialize, A: DeserializeOwned>(
+        &self,
+        msg: &M,
+        deadline: Option<Instant>,
+    ) -> Result<A, ClientError> {
+        let sent = match deadline {
+            Some(d) => write_frame(&mut self.stream.until(d), msg),
+            None => write_frame(&mut &self.stream, msg),
+        };
+        sent.map_err(|e| self.io_error(e))?;
+        match deadline {
+            Some(d) => read_frame(&mut self.stream.until(d)),
+            None => read_frame(&mut &self.stream),
+        }
+        .map_err(|e| self.io_error(e))
     }
 
     pub fn address(&self) -> &Address {
@@ -112,7 +173,11 @@ impl<Req: Serialize, Rep: DeserializeOwned> Connection<Req, Rep> {
 
     fn io_error(&self, source: FrameError) -> ClientError {
         let source = if source.is_timeout() {
-            FrameError::Io(io::Error::new(io::ErrorKind::TimedOut, "timed out waiting for a reply"))
+            let what = match self.limit {
+                Limit::Each(t) => format!("no complete reply within {:.1} s", t.as_secs_f64()),
+                _ => "no complete reply in time".to_string(),
+            };
+            FrameError::Io(io::Error::new(io::ErrorKind::TimedOut, what))
         } else {
             source
         };
@@ -124,7 +189,22 @@ impl<Req: Serialize, Rep: DeserializeOwned> Connection<Req, Rep> {
     }
 
     fn into_watcher<E>(self) -> Watcher<E> {
-        Watcher { stream: self.stream, addr: self.addr, decoder: FrameDecoder::new(), _event: PhantomData }
+        Watcher {
+            stream: self.stream,
+            addr: self.addr,
+            decoder: FrameDecoder::new(),
+            frame_started: None,
+            _event: PhantomData,
+        }
+    }
+}
+
+/// When an exchange starting now must end.
+fn exchange_deadline(limit: Limit) -> Option<Instant> {
+    match limit {
+        Limit::None => None,
+        Limit::Each(t) => Some(Instant::now() + t),
+        Limit::Until(d) => Some(d),
     }
 }
 
@@ -172,7 +252,6 @@ impl HostClient {
         // Events may be far apart; only the request itself is bounded in time.
         let reply = self.request(&Request::Watch)?;
         let Reply::Watching { vms, apps } = reply else { return Err(self.unexpected(reply)) };
-        self.stream.set_read_timeout(None).map_err(|e| self.io_error(e.into()))?;
         Ok((Snapshot { vms, apps }, self.into_watcher()))
     }
 }
@@ -181,17 +260,20 @@ impl AgentClient {
     pub fn watch(mut self) -> Result<(Vec<AgentApp>, Watcher<AgentEvent>), ClientError> {
         let reply = self.request(&AgentRequest::Watch)?;
         let AgentReply::Watching { apps } = reply else { return Err(self.unexpected(reply)) };
-        self.stream.set_read_timeout(None).map_err(|e| self.io_error(e.into()))?;
         Ok((apps, self.into_watcher()))
     }
 }
 
-/// The event stream of a watch connection.
+/// The event stream of a watch connection. Events may be far apart, but once one has begun to
+/// arrive it must be complete within [`FRAME_TIME`] (when read blocking), so a server that
+/// dribbles its bytes cannot hold the reader.
 #[derive(Debug)]
 pub struct Watcher<E> {
     stream: Stream,
     addr: Address,
     decoder: FrameDecoder,
+    /// When the bytes of a frame not yet complete began to arrive.
+    frame_started: Option<Instant>,
     _event: PhantomData<fn() -> E>,
 }
 
@@ -203,6 +285,17 @@ impl<E: DeserializeOwned> Watcher<E> {
             if let Some(ev) = self.decoded()? {
                 return Ok(ev);
             }
+            let deadline = if self.decoder.pending() == 0 {
+                self.frame_started = None;
+                None
+            } else {
+                Some(*self.frame_started.get_or_insert_with(Instant::now) + FRAME_TIME)
+            };
+            let ready = wait(&self.stream, PollFlags::IN, deadline).map_err(|_| {
+                let why = format!("an event did not arrive whole within {:.1} s", FRAME_TIME.as_secs_f64());
+                self.error(FrameError::Io(io::Error::new(io::ErrorKind::TimedOut, why)))
+            });
+            ready?;
             if !self.fill()? {
                 return Err(self.error(FrameError::Closed));
             }
@@ -243,7 +336,10 @@ impl<E: DeserializeOwned> Watcher<E> {
 
     fn decoded(&mut self) -> Result<Option<E>, ClientError> {
         match self.decoder.next_frame().map_err(|e| self.error(e))? {
-            Some(frame) => Ok(Some(decode(&frame).map_err(|e| self.error(e))?)),
+            Some(frame) => {
+                self.frame_started = None;
+                Ok(Some(decode(&frame).map_err(|e| self.error(e))?))
+            }
             None => Ok(None),
         }
     }

@@ -3,7 +3,8 @@
 //! - [`client`]: what the panel, launcher and power menu use to talk to `canopy-hostd`
 //!   (blocking requests; a watch stream readable from a thread or an event loop).
 //! - [`hostd`], [`agent`]: the two daemons; `canopy-ctl` is the command line.
-//! - [`address`], [`transport`]: `unix:PATH` / `vsock:CID:PORT` sockets and their peer identity.
+//! - [`address`], [`transport`]: `unix:PATH` / `vsock:CID:PORT` sockets and their peer identity;
+//!   [`deadline`]: exchanges on them bounded by wall-clock time.
 
 pub mod address;
 pub mod agent;
@@ -11,6 +12,7 @@ pub mod backoff;
 pub mod client;
 pub mod command;
 pub mod ctl;
+pub mod deadline;
 pub mod hostd;
 pub mod server;
 pub mod transport;

@@ -6,15 +6,20 @@ use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::Duration;
 
+use std::io::Write;
+use std::time::Instant;
+
 use canopy_protocols::lifecycle::{
-    decode, read_frame, read_frame_bytes, write_frame, Error, FrameError, HandshakeResponse, Hello, Response, Welcome,
+    decode, encode, read_frame, read_frame_bytes, Error, FrameError, HandshakeResponse, Hello, Response, Welcome,
 };
+use rustix::event::PollFlags;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
+use crate::deadline::{wait, FRAME_TIME};
 use crate::transport::{Listener, Peer, Stream};
 
-/// How long a new connection may take to say hello, and a reader to take a reply.
+/// How long a new connection may take to say hello (all of it), and a reader to take a reply.
 const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(5);
 const WRITE_TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -81,10 +86,8 @@ pub fn handshake(
     allowed: Result<(), String>,
     on_refused: impl FnOnce(&str),
 ) -> Result<Hello, Refused> {
-    let _ = stream.set_read_timeout(Some(HANDSHAKE_TIMEOUT));
-    let _ = stream.set_write_timeout(Some(WRITE_TIMEOUT));
     let bad = |reason: String| Refused { reason, not_allowed: false };
-    let hello: Hello = match read_frame(&mut &*stream) {
+    let hello: Hello = match read_frame(&mut stream.until(Instant::now() + HANDSHAKE_TIMEOUT)) {
         Ok(h) => h,
         Err(FrameError::Closed) => return Err(bad("closed before hello".into())),
         Err(e) => {
@@ -105,7 +108,6 @@ pub fn handshake(
         return Err(bad(e.to_string()));
     }
     reply(stream, &HandshakeResponse::Ok(Welcome::new(server)));
-    let _ = stream.set_read_timeout(None);
     Ok(hello)
 }
 
@@ -119,13 +121,22 @@ pub enum Incoming<R> {
     End(Option<String>),
 }
 
+/// Wait (without limit) for the next request, which must then arrive whole within
+/// [`FRAME_TIME`].
 pub fn next_request<R: DeserializeOwned, Rep: Serialize>(stream: &Stream) -> Incoming<R> {
-    let bytes = match read_frame_bytes(&mut &*stream) {
+    if let Err(e) = wait(stream, PollFlags::IN, None) {
+        return Incoming::End(Some(e.to_string()));
+    }
+    let bytes = match read_frame_bytes(&mut stream.until(Instant::now() + FRAME_TIME)) {
         Ok(b) => b,
         Err(FrameError::Closed) => return Incoming::End(None),
         Err(e @ FrameError::TooLong { .. }) => {
             let reason = e.to_string();
             reply(stream, &Response::<Rep>::Error(Error::bad_request(&reason)));
+            return Incoming::End(Some(reason));
+        }
+        Err(e) if e.is_timeout() => {
+            let reason = format!("a request did not arrive whole within {:.1} s", FRAME_TIME.as_secs_f64());
             return Incoming::End(Some(reason));
         }
         Err(e) => return Incoming::End(Some(e.to_string())),
@@ -140,9 +151,18 @@ pub fn next_request<R: DeserializeOwned, Rep: Serialize>(stream: &Stream) -> Inc
     }
 }
 
-/// Write one message; false when the peer is gone (the caller ends the connection).
+/// Write one message, within [`WRITE_TIMEOUT`]; false when it could not be (the caller ends
+/// the connection). A message that cannot be encoded (over the frame limit) is a fault of ours
+/// and logged at warn; a peer that is gone or reads too slowly, at debug.
 pub fn reply<T: Serialize>(stream: &Stream, msg: &T) -> bool {
-    match write_frame(&mut &*stream, msg) {
+    let frame = match encode(msg) {
+        Ok(f) => f,
+        Err(e) => {
+            tracing::warn!("cannot send a reply: {e}");
+            return false;
+        }
+    };
+    match stream.until(Instant::now() + WRITE_TIMEOUT).write_all(&frame) {
         Ok(()) => true,
         Err(e) => {
             tracing::debug!("write failed: {e}");

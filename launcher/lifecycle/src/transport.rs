@@ -5,7 +5,7 @@ use std::fmt;
 use std::io::{self, Read, Write};
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd, RawFd};
 use std::path::{Path, PathBuf};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use rustix::net::addr::{SocketAddrArg, SocketAddrLen, SocketAddrOpaque};
 use rustix::net::{AddressFamily, SendFlags, SocketAddrAny, SocketAddrUnix, SocketFlags, SocketType};
@@ -48,6 +48,34 @@ impl Stream {
                 fd
             }
         };
+        Ok(Stream { fd })
+    }
+
+    /// Connect, giving up at `deadline`: a vsock peer that never answers cannot hold the caller,
+    /// and a Unix listener whose queue is full is an error at once (the caller retries).
+    pub fn connect_until(addr: &Address, deadline: Instant) -> io::Result<Stream> {
+        let nonblocking = SocketFlags::CLOEXEC | SocketFlags::NONBLOCK;
+        let (fd, started) = match addr {
+            Address::Unix(path) => {
+                let fd = socket_with(AddressFamily::UNIX, nonblocking)?;
+                let r = rustix::net::connect(&fd, &SocketAddrUnix::new(path.as_path())?);
+                (fd, r)
+            }
+            Address::Vsock { cid, port } => {
+                let fd = socket_with(AddressFamily::VSOCK, nonblocking)?;
+                let r = rustix::net::connect(&fd, &VsockAddr { cid: *cid, port: *port });
+                (fd, r)
+            }
+        };
+        match started {
+            Ok(()) => {}
+            Err(rustix::io::Errno::INPROGRESS) => {
+                crate::deadline::wait(&fd, rustix::event::PollFlags::OUT, Some(deadline))?;
+                rustix::net::sockopt::socket_error(&fd)??;
+            }
+            Err(e) => return Err(e.into()),
+        }
+        rustix::io::ioctl_fionbio(&fd, false)?;
         Ok(Stream { fd })
     }
 
@@ -181,7 +209,11 @@ impl Drop for Listener {
 }
 
 fn socket(family: AddressFamily) -> io::Result<OwnedFd> {
-    Ok(rustix::net::socket_with(family, SocketType::STREAM, SocketFlags::CLOEXEC, None)?)
+    socket_with(family, SocketFlags::CLOEXEC)
+}
+
+fn socket_with(family: AddressFamily, flags: SocketFlags) -> io::Result<OwnedFd> {
+    Ok(rustix::net::socket_with(family, SocketType::STREAM, flags, None)?)
 }
 
 /// A socket file left by a daemon that died is removed; one that still answers is in use.

@@ -8,6 +8,7 @@ mod requests;
 pub mod state;
 mod status;
 mod vms;
+mod waits;
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, AtomicUsize};
@@ -22,6 +23,7 @@ use config::Config;
 use state::StateFile;
 use status::Status;
 use vms::VmRuntime;
+use waits::AgentWaits;
 
 /// Most connections served at once.
 const MAX_CONNECTIONS: usize = 512;
@@ -44,6 +46,8 @@ struct VmSlot {
     waiting: AtomicUsize,
     /// None for an unmanaged VM.
     backend: Option<BackendRunner>,
+    /// What waits on the VM's agent, which a stop of the VM cuts short.
+    waits: AgentWaits,
 }
 
 /// Text that came from a VM's agent (an error reason, an app name), made safe to log and to show
@@ -82,7 +86,12 @@ impl Daemon {
                     timeout: config.timeouts.command(),
                     state_dir: config.state_dir.clone(),
                 });
-                let slot = VmSlot { runtime: RwLock::new(VmRuntime::default()), waiting: AtomicUsize::new(0), backend };
+                let slot = VmSlot {
+                    runtime: RwLock::new(VmRuntime::default()),
+                    waiting: AtomicUsize::new(0),
+                    backend,
+                    waits: AgentWaits::default(),
+                };
                 (name.clone(), slot)
             })
             .collect();

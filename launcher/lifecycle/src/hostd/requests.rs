@@ -4,6 +4,7 @@
 use std::path::Path;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
+use std::time::Instant;
 
 use canopy_protocols::lifecycle::{
     AgentReply, AgentRequest, AppArg, AppInfo, AppKind, Error, HostResponse, Reply, Request, State, VmInfo,
@@ -13,7 +14,7 @@ use serde_json::json;
 use super::status::{exit_state, Instance};
 use super::vms::not_managed;
 use super::{lock, untrusted, Daemon};
-use crate::client::{AgentClient, ClientError};
+use crate::client::ClientError;
 use crate::command::run_ok;
 use crate::server::{forward_events, handshake, next_request, reply, Incoming};
 use crate::transport::{Peer, Stream};
@@ -82,14 +83,15 @@ impl Daemon {
             }
             Request::StopVm { vm } => {
                 self.managed(vm)?;
-                let mut rt = self.lock_vm(vm)?;
+                let (_stopping, mut rt) = self.lock_vm_to_stop(vm)?;
                 self.stop_locked(vm, &mut rt)?;
                 Ok(Reply::Done)
             }
             Request::RestartVm { vm } => {
                 self.managed(vm)?;
-                let mut rt = self.lock_vm(vm)?;
+                let (stopping, mut rt) = self.lock_vm_to_stop(vm)?;
                 self.stop_locked(vm, &mut rt)?;
+                drop(stopping);
                 self.ensure_running(vm, &mut rt)?;
                 Ok(Reply::Done)
             }
@@ -231,6 +233,11 @@ impl Daemon {
                 st_fail(self, id, reason);
                 Err(err)
             }
+            Err(_) if self.stopping(agent_vm) => {
+                self.status().set_app(id, State::Stopped);
+                let reason = format!("VM {agent_vm:?} was stopped while the app was starting");
+                Err(Error::AppFailed { app: name.into(), reason, status: None })
+            }
             Err(e) => {
                 let reason = untrusted(e);
                 st_fail(self, id, reason.clone());
@@ -272,10 +279,12 @@ impl Daemon {
         }
     }
 
-    /// One request on a fresh connection to a VM's agent.
+    /// One request on a fresh connection to a VM's agent, all of it (connecting, hello,
+    /// request, reply) within the configured time; a stop of the VM cuts it short.
     fn agent_request(&self, vm: &str, req: &AgentRequest) -> Result<AgentReply, ClientError> {
         let addr = self.config.vms[vm].agent.as_ref().expect("apps only run in VMs with an agent");
-        let mut c = AgentClient::connect(addr, "canopy-hostd", Some(self.config.timeouts.agent_request()))?;
+        let deadline = Instant::now() + self.config.timeouts.agent_request();
+        let (mut c, _held) = self.open_agent(vm, addr, deadline)?;
         c.request(req)
     }
 

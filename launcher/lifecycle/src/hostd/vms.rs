@@ -4,12 +4,13 @@
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, RwLockReadGuard, RwLockWriteGuard};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use canopy_protocols::lifecycle::{AgentApp, AgentEvent, AppKind, Error, FrameError, State};
 
 use super::backend::VmRef;
 use super::status::Instance;
+use super::waits::{Held, StopGuard, Stopping};
 use super::{lock, untrusted, Daemon};
 use crate::address::Address;
 use crate::backoff::{retry, Backoff};
@@ -51,6 +52,38 @@ impl Daemon {
     /// Lock a VM for a state change, waiting behind earlier requests for it.
     pub(super) fn lock_vm(&self, name: &str) -> Result<RwLockWriteGuard<'_, VmRuntime>, Error> {
         self.queue(name, |slot| slot.runtime.write().unwrap_or_else(|e| e.into_inner()))
+    }
+
+    /// Lock a VM to stop it. Whatever waits on its agent (a start waiting for it to answer, an
+    /// app start waiting for its reply) is cut short first, and nothing waits on it until the
+    /// returned guard is dropped: a stop goes to the backend and never waits on the agent.
+    pub(super) fn lock_vm_to_stop(
+        &self,
+        name: &str,
+    ) -> Result<(StopGuard<'_>, RwLockWriteGuard<'_, VmRuntime>), Error> {
+        let slot = self.vms.get(name).ok_or_else(|| Error::UnknownVm { vm: name.into() })?;
+        let stopping = slot.waits.stop();
+        let rt = self.lock_vm(name)?;
+        Ok((stopping, rt))
+    }
+
+    /// Open a connection to a VM's agent, registered so that a stop of the VM shuts it down;
+    /// connecting, the handshake and every request on it end by `deadline`.
+    pub(super) fn open_agent(
+        &self,
+        vm: &str,
+        addr: &Address,
+        deadline: Instant,
+    ) -> Result<(AgentClient, Held<'_>), ClientError> {
+        let connect_error = |source| ClientError::Connect { addr: addr.clone(), source };
+        let stream = Stream::connect_until(addr, deadline).map_err(connect_error)?;
+        let held = self.vms[vm].waits.hold(&stream).map_err(|s| connect_error(std::io::Error::other(s.to_string())))?;
+        Ok((AgentClient::handshake_until(stream, addr, "canopy-hostd", deadline)?, held))
+    }
+
+    /// Whether a stop of the VM is under way (what failed waiting on its agent failed for that).
+    pub(super) fn stopping(&self, vm: &str) -> bool {
+        self.vms.get(vm).is_some_and(|s| s.waits.stopping())
     }
 
     /// Hold a VM in its state while an app starts in it; fails when it is not running.
@@ -126,6 +159,10 @@ impl Daemon {
             self.status().set_vm(name, State::Starting);
             match self.connect_agent(name, agent, self.config.agent_ready(vm)) {
                 Ok(m) => rt.monitor = Some(m),
+                // The stop waiting for this lock reports the VM's state.
+                Err(_) if self.stopping(name) => {
+                    return Err(Error::Busy { reason: format!("VM {name:?} was stopped while it was starting") })
+                }
                 Err(reason) => {
                     tracing::warn!("VM {name}: agent unreachable: {reason}");
                     self.status().set_vm(name, State::Failed(format!("agent unreachable: {reason}")));
@@ -205,9 +242,12 @@ impl Daemon {
             if n.is_power_of_two() {
                 self.status().progress(name, format!("waiting for the agent at {addr} (attempt {n})"));
             }
-            let per_try = AGENT_ATTEMPT.min(backoff.remaining()).max(Duration::from_millis(100));
-            match AgentClient::connect(addr, "canopy-hostd", Some(per_try)).and_then(AgentClient::watch) {
+            // The whole attempt (connect, hello, watch and its reply) ends by this deadline,
+            // however the agent paces its bytes.
+            let deadline = Instant::now() + AGENT_ATTEMPT.min(backoff.remaining()).max(Duration::from_millis(100));
+            match self.open_agent(name, addr, deadline).and_then(|(c, _held)| c.watch()) {
                 Ok(w) => break w,
+                Err(_) if self.stopping(name) => return Err(Stopping.to_string()),
                 // It answered, and said no: waiting longer will not change that.
                 Err(ClientError::Refused(e)) => return Err(format!("the agent at {addr} refused: {}", untrusted(e))),
                 Err(e) => {
@@ -220,7 +260,7 @@ impl Daemon {
                             backoff.attempts()
                         ));
                     }
-                    backoff.pause();
+                    self.vms[name].waits.sleep(backoff.next_pause()).map_err(|s| s.to_string())?;
                 }
             }
         };
