@@ -21,7 +21,9 @@ mod error;
 mod framing;
 mod hostd;
 
-pub use agent::{AgentApp, AgentEvent, AgentReply, AgentRequest, ExitStatus};
+pub use agent::{
+    AgentApp, AgentEvent, AgentReply, AgentRequest, Bounded, ExitStatus, MAX_AGENT_APPS, MAX_APP_NAME, MAX_INSTANCES,
+};
 pub use args::{AppArg, ArgKind, ArgSpec, MAX_ARG_LEN};
 pub use error::Error;
 pub use framing::{decode, encode, read_frame, read_frame_bytes, write_frame, FrameDecoder, FrameError};

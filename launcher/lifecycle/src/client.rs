@@ -36,8 +36,9 @@ use std::os::fd::{AsFd, AsRawFd, BorrowedFd, RawFd};
 use std::time::{Duration, Instant};
 
 use canopy_protocols::lifecycle::{
-    decode, read_frame, write_frame, AgentApp, AgentEvent, AgentReply, AgentRequest, AppArg, AppInfo, AppStatus, Error,
-    Event, FrameDecoder, FrameError, HandshakeResponse, Hello, Reply, Request, Response, VmInfo, VmStatus,
+    decode, read_frame, write_frame, AgentApp, AgentEvent, AgentReply, AgentRequest, AppArg, AppInfo, AppStatus,
+    Bounded, Error, Event, FrameDecoder, FrameError, HandshakeResponse, Hello, Reply, Request, Response, VmInfo,
+    VmStatus,
 };
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -59,6 +60,9 @@ pub enum ClientError {
     Connection { addr: Address, source: FrameError },
     #[error("unexpected reply from {addr}: {what}")]
     Unexpected { addr: Address, what: String },
+    /// A message over a limit of its own (see [`Bounded`]): the peer is not to be believed.
+    #[error("{addr} reported {what}")]
+    Excess { addr: Address, what: String },
 }
 
 impl ClientError {
@@ -95,7 +99,7 @@ pub type HostClient = Connection<Request, Reply>;
 /// A connection to `canopy-agent`.
 pub type AgentClient = Connection<AgentRequest, AgentReply>;
 
-impl<Req: Serialize, Rep: DeserializeOwned> Connection<Req, Rep> {
+impl<Req: Serialize, Rep: DeserializeOwned + Bounded> Connection<Req, Rep> {
     /// Connect and do the handshake. `timeout` bounds each exchange as a whole: connecting with
     /// the handshake, and later each request with its reply (None: wait forever). `client`
     /// names the caller in the server's log.
@@ -146,7 +150,11 @@ impl<Req: Serialize, Rep: DeserializeOwned> Connection<Req, Rep> {
     /// Send one request and wait for its reply.
     pub fn request(&mut self, req: &Req) -> Result<Rep, ClientError> {
         let resp: Response<Rep> = self.exchange(req, exchange_deadline(self.limit))?;
-        Ok(resp.into_result()?)
+        let rep = resp.into_result()?;
+        match rep.excess() {
+            None => Ok(rep),
+            Some(what) => Err(ClientError::Excess { addr: self.addr.clone(), what }),
+        }
     }
 
     /// Write `msg` and read the answer, all by `deadline`.
@@ -160,6 +168,11 @@ impl<Req: Serialize, Rep: DeserializeOwned> Connection<Req, Rep> {
             None => write_frame(&mut &self.stream, msg),
         };
         sent.map_err(|e| self.io_error(e))?;
+        self.read_message(deadline)
+    }
+
+    /// Read one message by `deadline`.
+    fn read_message<A: DeserializeOwned>(&self, deadline: Option<Instant>) -> Result<A, ClientError> {
         match deadline {
             Some(d) => read_frame(&mut self.stream.until(d)),
             None => read_frame(&mut &self.stream),
@@ -247,11 +260,20 @@ impl HostClient {
         }
     }
 
-    /// Turn this connection into an event stream.
+    /// Turn this connection into an event stream. The snapshot is whole: when hostd split it,
+    /// the rest has been read from the events that follow the reply.
     pub fn watch(mut self) -> Result<(Snapshot, Watcher<Event>), ClientError> {
-        // Events may be far apart; only the request itself is bounded in time.
+        // Events may be far apart; only the request and the snapshot are bounded in time.
+        let deadline = exchange_deadline(self.limit);
         let reply = self.request(&Request::Watch)?;
-        let Reply::Watching { vms, apps } = reply else { return Err(self.unexpected(reply)) };
+        let Reply::Watching { mut vms, mut apps, more } = reply else { return Err(self.unexpected(reply)) };
+        for _ in 0..more {
+            match self.read_message::<Event>(deadline)? {
+                Event::Vm(v) => vms.push(v),
+                Event::App(a) => apps.push(a),
+                other => return Err(self.unexpected(other)),
+            }
+        }
         Ok((Snapshot { vms, apps }, self.into_watcher()))
     }
 }
@@ -277,7 +299,7 @@ pub struct Watcher<E> {
     _event: PhantomData<fn() -> E>,
 }
 
-impl<E: DeserializeOwned> Watcher<E> {
+impl<E: DeserializeOwned + Bounded> Watcher<E> {
     /// Wait for the next event. [`FrameError::Closed`] (inside [`ClientError::Connection`]) when
     /// the server ended the stream.
     pub fn next_event(&mut self) -> Result<E, ClientError> {
@@ -338,7 +360,11 @@ impl<E: DeserializeOwned> Watcher<E> {
         match self.decoder.next_frame().map_err(|e| self.error(e))? {
             Some(frame) => {
                 self.frame_started = None;
-                Ok(Some(decode(&frame).map_err(|e| self.error(e))?))
+                let ev: E = decode(&frame).map_err(|e| self.error(e))?;
+                match ev.excess() {
+                    None => Ok(Some(ev)),
+                    Some(what) => Err(ClientError::Excess { addr: self.addr.clone(), what }),
+                }
             }
             None => Ok(None),
         }

@@ -44,7 +44,7 @@ Exit codes:
 pub fn exit_code(e: &ClientError) -> u8 {
     match e {
         ClientError::Connect { .. } | ClientError::Connection { .. } => exit::UNREACHABLE,
-        ClientError::Unexpected { .. } => exit::FAILED,
+        ClientError::Unexpected { .. } | ClientError::Excess { .. } => exit::FAILED,
         ClientError::Refused(e) => match e {
             Error::UnknownVm { .. } | Error::UnknownApp { .. } => exit::UNKNOWN,
             Error::NotAllowed { .. } => exit::NOT_ALLOWED,

@@ -4,6 +4,51 @@ use serde::{Deserialize, Serialize};
 
 use super::AppArg;
 
+/// Most app instances an agent may report running, and hostd keeps, per VM.
+pub const MAX_INSTANCES: usize = 256;
+/// Most apps an agent may name in its config (a [`AgentReply::Pong`]).
+pub const MAX_AGENT_APPS: usize = 256;
+/// Longest app name an agent may use, in bytes.
+pub const MAX_APP_NAME: usize = 256;
+
+/// Messages whose lists and strings have limits beyond the frame's: the receiver checks them on
+/// arrival, and `canopy-hostd` drops an agent whose message breaks one.
+pub trait Bounded {
+    /// What is over a limit, if anything.
+    fn excess(&self) -> Option<String>;
+}
+
+fn names_excess<'a>(what: &str, names: impl IntoIterator<Item = &'a str>, max: usize) -> Option<String> {
+    let mut n = 0;
+    for name in names {
+        n += 1;
+        if name.len() > MAX_APP_NAME {
+            return Some(format!("an app name of {} bytes (at most {MAX_APP_NAME})", name.len()));
+        }
+    }
+    (n > max).then(|| format!("{n} {what}, more than the limit of {max}"))
+}
+
+impl Bounded for AgentReply {
+    fn excess(&self) -> Option<String> {
+        match self {
+            AgentReply::Pong { apps } => names_excess("apps", apps.iter().map(String::as_str), MAX_AGENT_APPS),
+            AgentReply::Running { apps } | AgentReply::Watching { apps } => {
+                names_excess("running apps", apps.iter().map(|a| a.app.as_str()), MAX_INSTANCES)
+            }
+            AgentReply::Started { .. } | AgentReply::Done => None,
+        }
+    }
+}
+
+impl Bounded for AgentEvent {
+    fn excess(&self) -> Option<String> {
+        match self {
+            AgentEvent::Exited { app, .. } => names_excess("apps", [app.as_str()], 1),
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
 pub enum AgentRequest {

@@ -66,6 +66,10 @@ impl Request {
     }
 }
 
+fn is_zero(n: &u32) -> bool {
+    *n == 0
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
 pub enum Reply {
@@ -75,10 +79,14 @@ pub enum Reply {
     Apps {
         apps: Vec<AppInfo>,
     },
-    /// The state when the watch began; [`Event`]s follow.
+    /// The state when the watch began; [`Event`]s follow. A snapshot too large for one frame
+    /// is split: the first `more` events after this reply are the rest of it (an [`Event::Vm`]
+    /// or [`Event::App`] each), before any change.
     Watching {
         vms: Vec<VmStatus>,
         apps: Vec<AppStatus>,
+        #[serde(default, skip_serializing_if = "is_zero")]
+        more: u32,
     },
     AppStarted {
         instance: u64,
@@ -166,6 +174,19 @@ pub struct AppStatus {
     pub app: String,
     pub vm: String,
     pub state: State,
+}
+
+// hostd is the trusted side; the GUI's clients take its messages as they come.
+impl super::Bounded for Reply {
+    fn excess(&self) -> Option<String> {
+        None
+    }
+}
+
+impl super::Bounded for Event {
+    fn excess(&self) -> Option<String> {
+        None
+    }
 }
 
 /// A change seen on a watch connection.

@@ -63,7 +63,9 @@ fn replies_and_events_round_trip() {
         Response::Ok(Reply::Watching {
             vms: vec![VmStatus { vm: "a".into(), state: State::Failed("boom".into()) }],
             apps: vec![AppStatus { instance: 1, app: "x".into(), vm: "a".into(), state: State::Running }],
+            more: 0,
         }),
+        Response::Ok(Reply::Watching { vms: vec![], apps: vec![], more: 3 }),
         Response::Ok(Reply::Apps {
             apps: vec![AppInfo {
                 name: "pdf".into(),
@@ -205,4 +207,23 @@ fn arg_spec_problems() {
     assert!(bad.problem().unwrap().contains("min"));
     let bad = ArgSpec { schemes: vec!["ht tp".into()], ..ArgSpec::optional(ArgKind::Url) };
     assert!(bad.problem().unwrap().contains("not a URL scheme"));
+}
+
+#[test]
+fn agent_lists_and_names_are_bounded() {
+    let app = |i: u64| AgentApp { instance: i, app: "viewer".into(), pid: 7 };
+    let at_limit = AgentReply::Watching { apps: (0..MAX_INSTANCES as u64).map(app).collect() };
+    assert_eq!(at_limit.excess(), None);
+    let lying = AgentReply::Running { apps: (0..1500).map(app).collect() };
+    assert_eq!(lying.excess().unwrap(), format!("1500 running apps, more than the limit of {MAX_INSTANCES}"));
+    let pong = AgentReply::Pong { apps: vec!["a".repeat(MAX_APP_NAME + 1)] };
+    assert!(pong.excess().unwrap().contains("app name of 257 bytes"));
+    let exit = AgentEvent::Exited { instance: 1, app: "x".repeat(5000), status: ExitStatus::Code(0), requested: false };
+    assert!(exit.excess().is_some());
+    assert_eq!(AgentReply::Done.excess(), None);
+    // The watch reply's `more` is left out when zero, so older peers read it as before.
+    assert_eq!(
+        wire(&Reply::Watching { vms: vec![], apps: vec![], more: 0 }),
+        json!({"type": "watching", "vms": [], "apps": []})
+    );
 }

@@ -8,7 +8,7 @@ use std::sync::mpsc::{self, Receiver, Sender};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::Duration;
 
-use canopy_protocols::lifecycle::{AgentApp, AgentEvent, AgentReply, AppArg, Error, ExitStatus};
+use canopy_protocols::lifecycle::{AgentApp, AgentEvent, AgentReply, AppArg, Error, ExitStatus, MAX_INSTANCES};
 use rustix::process::{Pid, Signal};
 
 use super::config::{App, Config};
@@ -67,6 +67,10 @@ impl Apps {
     pub fn start(self: &Arc<Self>, config: &Config, name: &str, args: &[AppArg]) -> Result<AgentReply, Error> {
         let app = config.apps.get(name).ok_or_else(|| Error::UnknownApp { app: name.into() })?;
         app.args.check(args).map_err(Error::bad_request)?;
+        // hostd believes no agent that reports more (it would drop this one).
+        if self.table().procs.len() >= MAX_INSTANCES {
+            return Err(Error::Busy { reason: format!("{MAX_INSTANCES} apps are running already") });
+        }
         if config.display_wait_secs > 0.0 {
             if let Some(path) = config.display_path(app) {
                 let wait = Duration::from_secs_f64(config.display_wait_secs);

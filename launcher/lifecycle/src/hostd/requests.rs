@@ -47,10 +47,12 @@ impl Daemon {
                     self.audit.record(&peer, json!("malformed"), Err(format!("bad request: {reason}")));
                 }
                 Incoming::Request(Request::Watch) => {
-                    let (vms, apps, rx) = self.status().subscribe();
+                    let (snapshot, rest, rx) = self.status().subscribe();
                     self.audit.record(&peer, json!({"type": "watch"}), Ok("watching".into()));
-                    if reply(&stream, &HostResponse::Ok(Reply::Watching { vms, apps })) {
+                    if reply(&stream, &HostResponse::Ok(snapshot)) && rest.iter().all(|ev| reply(&stream, ev)) {
                         forward_events(&stream, rx);
+                    } else {
+                        tracing::warn!("{peer}: the watch could not be served (see above); closing it");
                     }
                     return;
                 }
@@ -183,7 +185,7 @@ impl Daemon {
             agent_instance: None,
             state: State::Starting,
         };
-        self.status().add_app(id, inst);
+        self.status().add_app(id, inst).map_err(|reason| Error::Busy { reason })?;
         let req = AgentRequest::Start { app: agent_app.into(), args: args.to_vec() };
         match self.agent_request(agent_vm, &req) {
             Ok(AgentReply::Started { instance, exited, .. }) => {

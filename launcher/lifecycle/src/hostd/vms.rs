@@ -250,6 +250,8 @@ impl Daemon {
                 Err(_) if self.stopping(name) => return Err(Stopping.to_string()),
                 // It answered, and said no: waiting longer will not change that.
                 Err(ClientError::Refused(e)) => return Err(format!("the agent at {addr} refused: {}", untrusted(e))),
+                // Or it answered with more than any agent may claim: it is not to be believed.
+                Err(e @ ClientError::Excess { .. }) => return Err(untrusted(e)),
                 Err(e) => {
                     let e = untrusted(e);
                     tracing::debug!("VM {name}: agent attempt {n}: {e}");
@@ -306,7 +308,9 @@ impl Daemon {
                 agent_instance: Some(a.instance),
                 state: State::Running,
             };
-            st.add_app(id, inst);
+            if let Err(e) = st.add_app(id, inst) {
+                tracing::warn!("VM {vm}: not taking on instance {} ({:?}): {e}", a.instance, a.app);
+            }
         }
     }
 
@@ -347,7 +351,13 @@ impl Daemon {
             return;
         }
         let why = untrusted(&err);
-        let hostile = !matches!(&err, ClientError::Connection { source: FrameError::Closed | FrameError::Io(_), .. });
+        // A connection that ends is a loss; one that breaks a rule (a frame over the limit, an
+        // event dribbled past its deadline, a list over its limit) is the agent's doing.
+        let hostile = match &err {
+            ClientError::Connection { source: FrameError::Closed, .. } => false,
+            ClientError::Connection { source: FrameError::Io(e), .. } => e.kind() == std::io::ErrorKind::TimedOut,
+            _ => true,
+        };
         if hostile {
             tracing::warn!("VM {vm}: closing the agent connection: {why}");
         } else {
