@@ -7,6 +7,7 @@
 # The VM's directory is $SIMVM_DIR/vms/VM ($SIMVM_DIR defaults to this script's directory).
 # Files there shape the "VM":
 #   agent.toml   the config of its canopy-agent ($CANOPY_AGENT_BIN)
+#   agent-bin    another agent program to run instead, with the same --config (a hostile agent)
 #   gui          the address of its canopy-proxy gui: a canopy-proxy guest ($CANOPY_PROXY_BIN)
 #                then offers the Wayland socket VMDIR/wayland-canopy
 #   guest-args   extra arguments for that guest proxy (e.g. --compress lz4)
@@ -31,7 +32,7 @@ start)
         XDG_RUNTIME_DIR="$1" "$2" guest --connect "$(cat "$1/gui")" --socket "$1/wayland-canopy" $(cat "$1/guest-args" 2>/dev/null) >> "$1/proxy.log" 2>&1 &
       fi
       exec "$3" --config "$1/agent.toml" >> "$1/agent.log" 2>&1' \
-      vm "$dir" "${CANOPY_PROXY_BIN:-canopy-proxy}" "$CANOPY_AGENT_BIN" < /dev/null &
+      vm "$dir" "${CANOPY_PROXY_BIN:-canopy-proxy}" "$(cat "$dir/agent-bin" 2>/dev/null || echo "$CANOPY_AGENT_BIN")" < /dev/null &
   fi
   echo $! > "$dir/pid" ;;
 stop)

@@ -58,6 +58,16 @@ startup_grace_ms = 200
     .unwrap();
 }
 
+/// Make `vm`'s agent the hostile one (`canopy-hostile-agent`), listening on `vms/VM/agent.sock`
+/// and behaving as `behaviour` (the rest of its TOML config) says.
+pub fn write_hostile_agent(dir: &Path, vm: &str, behaviour: &str) {
+    let vm_dir = dir.join("vms").join(vm);
+    std::fs::create_dir_all(&vm_dir).unwrap();
+    let config = format!("listen = {:?}\n{behaviour}", vm_dir.join("agent.sock").display().to_string());
+    std::fs::write(vm_dir.join("agent.toml"), config).unwrap();
+    std::fs::write(vm_dir.join("agent-bin"), bin_path("canopy-hostile-agent").display().to_string()).unwrap();
+}
+
 /// The start of a hostd config: its socket and state under `dir`, this uid allowed, and the
 /// command backend running `vm.sh`. The caller appends power commands, VMs and apps.
 pub fn hostd_config_head(dir: &Path) -> String {
