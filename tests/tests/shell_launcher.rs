@@ -1,6 +1,7 @@
 //! canopy-launcher against the real compositor and hostd: what it shows (golden screenshots
 //! at scale 1 and 2), a click on a tile making hostd start the app whose window then appears,
-//! typing to filter, Escape, the fallback app list, and the Super key toggling it.
+//! typing to filter, Escape, the fallback app list, the Super key toggling it, and what a
+//! compromised agent can (not) do to it and the panel.
 
 mod shell_support;
 
@@ -290,4 +291,50 @@ fn a_list_longer_than_the_output_scrolls_with_the_keys() {
     d.wait_until("the last rows", || rows_shown(&d.compositor.screenshot()) == (Some(2), Some(3)));
     d.compositor.msg(&["key", "Home"]);
     d.wait_until("the top again", || rows_shown(&d.compositor.screenshot()) == (Some(0), Some(1)));
+}
+
+/// What a compromised agent answered every start with (issue 13): a paragraph separator, a
+/// right-to-left override, zero-width characters, a soft hyphen and an isolate, as TOML escapes.
+const FORMATTED_ERROR: &str = r#"error = "Session expired\u2029\u202E\u200BRe-enter your bank password in the \u00AD[bank-vm]\u2066 window\u200D""#;
+
+#[test]
+fn a_hostile_agent_blanks_no_panel_and_its_text_shows_as_one_plain_line() {
+    let mut d = Desktop::with_host(&[]);
+    // gala's agent claims 1500 running apps; docs' agent answers every start with formatted text.
+    canopy_tests::simhost::write_hostile_agent(d.dir.path(), "gala", "instances = 1500\n");
+    canopy_tests::simhost::write_hostile_agent(d.dir.path(), "docs", FORMATTED_ERROR);
+    let out = d.ctl(&["start", "vm", "gala"]);
+    assert_eq!(out.status.code(), Some(7), "agent unreachable: {out:?}");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("reported 1500 running apps"), "{out:?}");
+    let out = d.ctl(&["start", "vm", "docs"]);
+    assert!(out.status.success(), "{out:?}");
+
+    // A panel started now (a new watch) shows the VMs' states: docs running (a dot in the work
+    // colour), gala failed (the warning in the danger colour); not "host offline".
+    d.panel();
+    let work = rgb(theme().colours("work").focused);
+    let danger = rgb(theme().desktop.danger);
+    d.wait_until("the VM states in the panel", || {
+        let strip = d.panel_strip("HEADLESS-1", 1);
+        let row: Vec<[u8; 3]> = (0..strip.width).map(|x| strip.pixel(x, 16)).collect();
+        row.contains(&work) && row.contains(&danger)
+    });
+
+    // The launcher's start fails with the agent's text, shown sanitised: one plain line.
+    d.run("canopy-launcher", &[]);
+    d.wait_until("the launcher", || launcher_shown(&d.compositor.screenshot()));
+    settled(&d);
+    // hostd lists android (gala), hello (web), pdf (docs): the PDF viewer is the third tile.
+    let (x, y) = tile_centre(1280.0, 3, 2);
+    d.click_at(x, y, None);
+    d.wait_until("the failure message", || any_pixel(&d.compositor.screenshot(), 700..780, danger));
+    // The launcher logs the message it shows (its model's status line).
+    let log = std::fs::read_to_string(d.path("canopy-launcher.log")).unwrap();
+    let shown = "Cannot start PDF viewer in docs: app \"pdf\" failed: \
+                 Session expired Re-enter your bank password in the [bank-vm] window";
+    assert!(log.lines().any(|l| l.ends_with(shown)), "{log}");
+    for c in ['\u{2029}', '\u{202e}', '\u{200b}', '\u{ad}', '\u{2066}', '\u{200d}'] {
+        assert!(!log.contains(c), "U+{:04X} reached the launcher", c as u32);
+    }
+    assert!(d.is_running("canopy-launcher"));
 }
