@@ -54,7 +54,8 @@ pub struct Timeouts {
     /// How long a started VM's agent may take to answer.
     #[serde(default = "default_agent_ready")]
     pub agent_ready_secs: f64,
-    /// How long one request to an agent may take (starting an app waits out its grace period).
+    /// How long one request to an agent may take, all of it: connecting, the hello, the request
+    /// and its reply (starting an app waits out its grace period).
     #[serde(default = "default_agent_request")]
     pub agent_request_secs: f64,
     /// How long a backend or power command may run.
