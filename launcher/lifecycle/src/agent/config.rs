@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use canopy_protocols::lifecycle::ArgSpec;
+use canopy_protocols::lifecycle::{ArgSpec, MAX_AGENT_APPS, MAX_APP_NAME};
 use canopy_themes::{ConfigError, TomlFile};
 use serde::Deserialize;
 
@@ -112,8 +112,17 @@ impl Config {
         if let Some(k) = c.env.keys().find(|k| !good_env_name(k)) {
             return Err(file.error_at(&format!("env.{k}"), "not an environment variable name"));
         }
+        // hostd believes no agent that names more apps, or longer names.
+        if c.apps.len() > MAX_AGENT_APPS {
+            return Err(file.error_at("apps", format!("at most {MAX_AGENT_APPS} apps")));
+        }
         for (name, app) in &c.apps {
             let key = |k: &str| format!("apps.{name}.{k}");
+            if name.len() > MAX_APP_NAME {
+                return Err(
+                    file.error_at(&format!("apps.{name}"), format!("app names are at most {MAX_APP_NAME} bytes"))
+                );
+            }
             if app.command.first().is_none_or(|p| p.is_empty()) {
                 return Err(file.error_at(&key("command"), "empty command"));
             }
@@ -173,5 +182,9 @@ mod tests {
         assert!(e.message.contains("unknown field `shell`"), "{e}");
         let e = parse(&base.replace("[allow]", "env = { \"A=B\" = \"1\" }\n[allow]")).unwrap_err();
         assert_eq!(e.key, "env.A=B", "{e}");
+        let long = "n".repeat(MAX_APP_NAME + 1);
+        let e = parse(&base.replace("[apps.x]", &format!("[apps.{long}]"))).unwrap_err();
+        assert_eq!((e.key, e.line), (format!("apps.{long}"), 5));
+        assert!(e.message.contains("at most 256 bytes"), "{}", e.message);
     }
 }
