@@ -10,6 +10,7 @@ pub mod config;
 pub mod context;
 pub mod cursor;
 pub mod decorations;
+pub mod dnd;
 pub mod embed;
 pub mod frame;
 pub mod handlers;

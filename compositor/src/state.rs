@@ -93,6 +93,7 @@ pub struct Canopy {
         Option<(Option<smithay::reexports::wayland_server::protocol::wl_surface::WlSurface>, smithay::utils::Serial)>,
     pub notices: Vec<crate::notice::Notice>,
     pub clipboard: crate::clipboard::ClipboardState,
+    pub dnd: crate::dnd::DndState,
     /// When the last input event arrived (idle lock).
     pub last_input: Instant,
     /// The lock program was started for the current idle period.
@@ -265,6 +266,7 @@ impl Canopy {
             pending_keyboard_focus: None,
             notices: Vec::new(),
             clipboard: Default::default(),
+            dnd: Default::default(),
             last_input: Instant::now(),
             idle_lock_started: false,
             layout_index: 0,

@@ -2,25 +2,21 @@
 //! VM's clipboard into it; Ctrl+Shift+V offers it to the focused VM once, if the policy allows,
 //! and then it is empty. Every step shows a notice saying which VM and how many bytes.
 
-use std::io::{ErrorKind, Read, Write};
 use std::os::fd::OwnedFd;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use smithay::reexports::calloop::generic::Generic;
-use smithay::reexports::calloop::timer::{TimeoutAction, Timer};
-use smithay::reexports::calloop::{Interest, Mode, PostAction};
-use smithay::reexports::rustix::pipe::{pipe_with, PipeFlags};
 use smithay::wayland::selection::data_device::{
     clear_data_device_selection, request_data_device_client_selection, set_data_device_selection,
 };
 
+use super::pipe::{write_in_background, Received};
 use super::policy::Decision;
 use super::Domain;
 use crate::state::Canopy;
 
 /// How long a VM has to hand over its clipboard when copied from.
-const COPY_TIMEOUT: Duration = Duration::from_secs(3);
+pub const COPY_TIMEOUT: Duration = Duration::from_secs(3);
 /// How long a paste that needs confirmation waits for the second key press.
 pub const ASK_WINDOW: Duration = Duration::from_secs(5);
 
@@ -49,7 +45,7 @@ pub struct GlobalClipboard {
     copy_in_progress: bool,
 }
 
-fn human(n: usize) -> String {
+pub fn human(n: usize) -> String {
     if n < 1024 {
         format!("{n} bytes")
     } else {
@@ -58,14 +54,14 @@ fn human(n: usize) -> String {
 }
 
 impl Canopy {
-    fn domain_label(&self, d: &Domain) -> String {
+    pub fn domain_label(&self, d: &Domain) -> String {
         match d {
             Domain::Local => "the desktop".into(),
             Domain::Vm(v) => format!("[{v}]"),
         }
     }
 
-    fn domain_accent(&self, d: &Domain) -> Option<canopy_themes::Rgba> {
+    pub fn domain_accent(&self, d: &Domain) -> Option<canopy_themes::Rgba> {
         Some(crate::trust::colours(&self.config, d.vm()).focused)
     }
 
@@ -92,7 +88,7 @@ impl Canopy {
         if self.clipboard.global.copy_in_progress {
             return;
         }
-        let Ok((read, write)) = pipe_with(PipeFlags::CLOEXEC | PipeFlags::NONBLOCK) else { return };
+        let Some((read, write)) = super::pipe::client_pipe() else { return };
         let mut chosen = None;
         for mime in self.config.clipboard.mime_types.clone() {
             let Ok(fd) = write.try_clone() else { return };
@@ -113,49 +109,21 @@ impl Canopy {
         self.clipboard.global.copy_in_progress = true;
         let limit = self.config.clipboard.max_bytes;
         let started = Instant::now();
-        let mut buf = Vec::new();
-        let file = std::fs::File::from(read);
-        let token =
-            self.loop_handle.insert_source(Generic::new(file, Interest::READ, Mode::Level), move |_, file, state| {
-                let mut chunk = [0u8; 16 * 1024];
-                loop {
-                    // Safety: the file is not replaced while the source lives.
-                    match unsafe { file.get_mut() }.read(&mut chunk) {
-                        Ok(0) => {
-                            state.canopy.copy_finished(domain.clone(), mime.clone(), std::mem::take(&mut buf), started);
-                            return Ok(PostAction::Remove);
-                        }
-                        Ok(n) => {
-                            buf.extend_from_slice(&chunk[..n]);
-                            if buf.len() > limit {
-                                state.canopy.copy_too_big(&domain, limit);
-                                return Ok(PostAction::Remove);
-                            }
-                        }
-                        Err(e) if e.kind() == ErrorKind::WouldBlock => return Ok(PostAction::Continue),
-                        Err(_) => {
-                            state.canopy.clipboard.global.copy_in_progress = false;
-                            return Ok(PostAction::Remove);
-                        }
-                    }
+        self.read_bounded(read, limit, COPY_TIMEOUT, move |state, received| {
+            let canopy = &mut state.canopy;
+            canopy.clipboard.global.copy_in_progress = false;
+            match received {
+                Received::Data(data) => canopy.copy_finished(domain, mime, data, started),
+                Received::TooBig => canopy.copy_too_big(&domain, limit),
+                Received::TimedOut => {
+                    canopy.show_notice("Nothing copied: the window did not hand over its clipboard in time", None)
                 }
-            });
-        let Ok(token) = token else {
-            self.clipboard.global.copy_in_progress = false;
-            return;
-        };
-        let _ = self.loop_handle.insert_source(Timer::from_duration(COPY_TIMEOUT), move |_, _, state| {
-            if state.canopy.clipboard.global.copy_in_progress {
-                state.canopy.loop_handle.remove(token);
-                state.canopy.clipboard.global.copy_in_progress = false;
-                state.canopy.show_notice("Nothing copied: the window did not hand over its clipboard in time", None);
+                Received::Failed => {}
             }
-            TimeoutAction::Drop
         });
     }
 
     fn copy_finished(&mut self, from: Domain, mime: String, data: Vec<u8>, started: Instant) {
-        self.clipboard.global.copy_in_progress = false;
         let accent = self.domain_accent(&from);
         let label = self.domain_label(&from);
         tracing::info!(
@@ -171,7 +139,6 @@ impl Canopy {
     }
 
     fn copy_too_big(&mut self, from: &Domain, limit: usize) {
-        self.clipboard.global.copy_in_progress = false;
         let accent = self.domain_accent(from);
         let label = self.domain_label(from);
         self.show_notice(
@@ -233,13 +200,7 @@ impl Canopy {
         if self.clipboard.global.offered != Some(clip.id) {
             return;
         }
-        let data = clip.data.clone();
-        std::thread::spawn(move || {
-            let mut f = std::fs::File::from(fd);
-            if let Err(e) = f.write_all(&data) {
-                tracing::warn!(mime, "global clipboard transfer: {e}");
-            }
-        });
+        write_in_background(fd, clip.data.clone(), mime);
         self.clipboard.global.offered = None;
         self.clipboard.global.content = None;
         self.show_notice(format!("Pasted {}; the global clipboard is now empty", human(clip.data.len())), None);

@@ -6,6 +6,7 @@
 //! clipboard ([`global`]), checked against the policy ([`policy`]).
 
 pub mod global;
+pub mod pipe;
 pub mod policy;
 
 use smithay::reexports::wayland_server::{Client, Resource};

@@ -29,7 +29,12 @@ impl State {
                 }
             }
             Action::ClipboardCopy => self.canopy.global_clipboard_copy(),
-            Action::ClipboardPaste => self.canopy.global_clipboard_paste(),
+            Action::ClipboardPaste => {
+                // A drop waiting for confirmation takes the key first: its notice asked for it.
+                if !self.canopy.confirm_drop() {
+                    self.canopy.global_clipboard_paste();
+                }
+            }
             Action::FocusNext => self.switch_focus(1),
             Action::FocusPrev => self.switch_focus(-1),
             Action::SwitchLayout => {

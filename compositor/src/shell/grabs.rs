@@ -107,6 +107,8 @@ macro_rules! pass_through_gestures {
     };
 }
 
+pub(crate) use pass_through_gestures;
+
 pub struct MoveGrab {
     start: GrabStartData<State>,
     window: u64,

@@ -1,6 +1,8 @@
 //! A deterministic Wayland test client: one toplevel showing four quadrants of a colour, so a
 //! screenshot shows where it is, how big, and whether it is scaled or cut. It prints what it
-//! receives (configures, focus, keys, pointer) as JSON lines on stdout for tests to read.
+//! receives (configures, focus, keys, pointer, clipboard and drag-and-drop) as JSON lines on stdout
+//! for tests to read. It can also play a hostile VM: read every drag offer on enter, ignore the
+//! sizes it is configured to.
 
 use std::io::Write;
 use std::time::Duration;
@@ -29,8 +31,8 @@ use wayland_protocols::xdg::shell::client::xdg_positioner::{Anchor, ConstraintAd
 
 use smithay_client_toolkit::data_device_manager::data_device::{DataDevice, DataDeviceHandler};
 use smithay_client_toolkit::data_device_manager::data_offer::{DataOfferHandler, DragOffer};
-use smithay_client_toolkit::data_device_manager::data_source::{CopyPasteSource, DataSourceHandler};
-use smithay_client_toolkit::data_device_manager::{DataDeviceManagerState, WritePipe};
+use smithay_client_toolkit::data_device_manager::data_source::{CopyPasteSource, DataSourceHandler, DragSource};
+use smithay_client_toolkit::data_device_manager::{DataDeviceManagerState, ReadPipe, WritePipe};
 use wayland_client::protocol::wl_data_device::WlDataDevice;
 use wayland_client::protocol::wl_data_device_manager::DndAction;
 use wayland_client::protocol::wl_data_source::WlDataSource;
@@ -39,6 +41,7 @@ use wayland_client::protocol::wl_data_source::WlDataSource;
 const COPY_KEY: u32 = 0xffc3;
 const PASTE_KEY: u32 = 0xffc2;
 const TEXT_MIME: &str = "text/plain;charset=utf-8";
+const BTN_LEFT: u32 = 0x110;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 enum Decorations {
@@ -85,7 +88,8 @@ struct Args {
     /// Set a cursor surface of its own (16×16 magenta) whenever the pointer enters.
     #[arg(long)]
     custom_cursor: bool,
-    /// MIME type F6 offers the copied text as (default: text/plain;charset=utf-8 and text/plain).
+    /// MIME type F6 offers the copied text as, and --drag drags as (default:
+    /// text/plain;charset=utf-8 and text/plain).
     #[arg(long)]
     copy_mime: Option<String>,
     /// Text that F6 copies to the clipboard (F5 pastes and prints what arrived).
@@ -100,6 +104,18 @@ struct Args {
     /// Exit after this many seconds.
     #[arg(long)]
     exit_after: Option<f64>,
+    /// Start a drag of this text when the window is pressed with the left button.
+    #[arg(long)]
+    drag: Option<String>,
+    /// Make the dragged payload this many bytes long (the --drag text repeated).
+    #[arg(long)]
+    drag_bytes: Option<usize>,
+    /// Read every type of every drag offer as soon as it enters, as a hostile VM would.
+    #[arg(long)]
+    read_offers: bool,
+    /// Keep the size it started with whatever configures ask, as a hostile VM may.
+    #[arg(long)]
+    ignore_configure_size: bool,
 }
 
 fn emit(value: serde_json::Value) {
@@ -165,6 +181,11 @@ struct Client {
     declare_geometry: Option<(i32, i32)>,
     keyboard: Option<wl_keyboard::WlKeyboard>,
     pointer: Option<wl_pointer::WlPointer>,
+    /// The payload of `--drag`, and the source of the drag in progress.
+    drag_payload: Option<std::sync::Arc<Vec<u8>>>,
+    drag_source: Option<DragSource>,
+    read_offers: bool,
+    ignore_configure_size: bool,
 }
 
 impl Client {
@@ -301,7 +322,7 @@ impl WindowHandler for Client {
     }
 
     fn configure(&mut self, _: &Connection, qh: &QueueHandle<Self>, _: &Window, c: WindowConfigure, _: u32) {
-        if let (Some(w), Some(h)) = c.new_size {
+        if let (Some(w), Some(h), false) = (c.new_size.0, c.new_size.1, self.ignore_configure_size) {
             self.size = (w.get(), h.get());
         }
         emit(json!({
@@ -438,6 +459,9 @@ impl PointerHandler for Client {
                         let seat = self.seat.seats().next();
                         self.open_popup_with_grab(qh, seat.map(|s| (s, serial)));
                     }
+                    if button == BTN_LEFT {
+                        self.start_drag(qh, serial);
+                    }
                 }
                 PointerEventKind::Axis { horizontal, vertical, .. } => emit(json!({
                     "event": "axis",
@@ -541,6 +565,14 @@ fn main() -> anyhow::Result<()> {
         }),
         keyboard: None,
         pointer: None,
+        drag_payload: args.drag.as_ref().map(|t| {
+            let bytes = t.as_bytes();
+            let n = args.drag_bytes.unwrap_or(bytes.len());
+            std::sync::Arc::new(bytes.iter().copied().cycle().take(n).collect())
+        }),
+        drag_source: None,
+        read_offers: args.read_offers,
+        ignore_configure_size: args.ignore_configure_size,
     };
     let deadline = args.exit_after.map(|s| std::time::Instant::now() + Duration::from_secs_f64(s));
     while !client.exit && deadline.is_none_or(|d| std::time::Instant::now() < d) {
@@ -608,25 +640,85 @@ impl Client {
     }
 }
 
+impl Client {
+    /// `--drag`: start dragging the payload from the window, with the press's serial.
+    fn start_drag(&mut self, qh: &QueueHandle<Self>, serial: u32) {
+        let (Some(m), Some(d), Some(_)) = (&self.data_manager, &self.data_device, &self.drag_payload) else { return };
+        let types = match &self.copy_mime {
+            Some(m) => vec![m.as_str()],
+            None => vec![TEXT_MIME, "text/plain"],
+        };
+        let source = m.create_drag_and_drop_source(qh, types, DndAction::Copy | DndAction::Move);
+        source.start_drag(d, self.window.wl_surface(), None, serial);
+        self.drag_source = Some(source);
+        emit(json!({ "event": "drag-started" }));
+    }
+
+    fn is_drag_source(&self, source: &WlDataSource) -> bool {
+        self.drag_source.as_ref().is_some_and(|d| d.inner() == source)
+    }
+}
+
+/// Read a pipe to its end on a thread, then print `event` with what arrived.
+fn read_then_emit(pipe: ReadPipe, event: &'static str, mime: String, then: impl FnOnce() + Send + 'static) {
+    std::thread::spawn(move || {
+        use std::io::Read;
+        let mut data = Vec::new();
+        let mut f = std::fs::File::from(std::os::fd::OwnedFd::from(pipe));
+        let _ = f.read_to_end(&mut data);
+        then();
+        let text = (data.len() <= 256).then(|| String::from_utf8_lossy(&data).into_owned());
+        emit(json!({ "event": event, "mime": mime, "bytes": data.len(), "text": text }));
+    });
+}
+
 impl DataDeviceHandler for Client {
     fn enter(
         &mut self,
         _: &Connection,
         _: &QueueHandle<Self>,
         _: &WlDataDevice,
-        _: f64,
-        _: f64,
+        x: f64,
+        y: f64,
         _: &wl_surface::WlSurface,
     ) {
+        let offer = self.data_device.as_ref().and_then(|d| d.data().drag_offer());
+        let types = offer.as_ref().map(|o| o.with_mime_types(|m| m.to_vec()));
+        emit(json!({ "event": "dnd-enter", "x": x, "y": y, "mime_types": types }));
+        let Some(offer) = offer else { return };
+        if self.read_offers {
+            // What a hostile VM does: read everything offered, without waiting for a drop.
+            for mime in types.unwrap_or_default() {
+                if let Ok(pipe) = offer.receive(mime.clone()) {
+                    read_then_emit(pipe, "offer-read", mime, || {});
+                }
+            }
+        }
+        let text = offer
+            .with_mime_types(|m| m.iter().find(|t| t.as_str() == TEXT_MIME || t.as_str() == "text/plain").cloned());
+        offer.accept_mime_type(offer.serial, text);
+        offer.set_actions(DndAction::Copy | DndAction::Move, DndAction::Copy);
     }
-    fn leave(&mut self, _: &Connection, _: &QueueHandle<Self>, _: &WlDataDevice) {}
+    fn leave(&mut self, _: &Connection, _: &QueueHandle<Self>, _: &WlDataDevice) {
+        emit(json!({ "event": "dnd-leave" }));
+    }
     fn motion(&mut self, _: &Connection, _: &QueueHandle<Self>, _: &WlDataDevice, _: f64, _: f64) {}
     fn selection(&mut self, _: &Connection, _: &QueueHandle<Self>, _: &WlDataDevice) {
         let offer = self.data_device.as_ref().and_then(|d| d.data().selection_offer());
         let types = offer.map(|o| o.with_mime_types(|m| m.to_vec()));
         emit(json!({ "event": "selection", "mime_types": types }));
     }
-    fn drop_performed(&mut self, _: &Connection, _: &QueueHandle<Self>, _: &WlDataDevice) {}
+    fn drop_performed(&mut self, _: &Connection, _: &QueueHandle<Self>, _: &WlDataDevice) {
+        let Some(offer) = self.data_device.as_ref().and_then(|d| d.data().drag_offer()) else { return };
+        emit(json!({ "event": "dnd-drop" }));
+        let text = offer
+            .with_mime_types(|m| m.iter().find(|t| t.as_str() == TEXT_MIME || t.as_str() == "text/plain").cloned());
+        let Some(mime) = text else { return };
+        if let Ok(pipe) = offer.receive(mime.clone()) {
+            let finish = offer.clone();
+            read_then_emit(pipe, "dropped", mime, move || finish.finish());
+        }
+    }
 }
 
 impl DataOfferHandler for Client {
@@ -636,20 +728,52 @@ impl DataOfferHandler for Client {
 
 impl DataSourceHandler for Client {
     fn accept_mime(&mut self, _: &Connection, _: &QueueHandle<Self>, _: &WlDataSource, _: Option<String>) {}
-    fn send_request(&mut self, _: &Connection, _: &QueueHandle<Self>, _: &WlDataSource, mime: String, fd: WritePipe) {
-        let text = self.copy_text.clone().unwrap_or_default();
-        emit(json!({ "event": "send-request", "mime": mime }));
+    fn send_request(
+        &mut self,
+        _: &Connection,
+        _: &QueueHandle<Self>,
+        source: &WlDataSource,
+        mime: String,
+        fd: WritePipe,
+    ) {
+        let data = if self.is_drag_source(source) {
+            emit(json!({ "event": "drag-send", "mime": mime }));
+            self.drag_payload.clone().unwrap_or_default()
+        } else {
+            emit(json!({ "event": "send-request", "mime": mime }));
+            std::sync::Arc::new(self.copy_text.clone().unwrap_or_default().into_bytes())
+        };
         std::thread::spawn(move || {
             let mut f = std::fs::File::from(std::os::fd::OwnedFd::from(fd));
-            let _ = f.write_all(text.as_bytes());
+            let _ = f.write_all(&data);
         });
     }
     fn cancelled(&mut self, _: &Connection, _: &QueueHandle<Self>, source: &WlDataSource) {
+        if self.is_drag_source(source) {
+            emit(json!({ "event": "drag-cancelled" }));
+            self.drag_source = None;
+            return;
+        }
         emit(json!({ "event": "source-cancelled" }));
         self.sources.retain(|s| s.inner() != source);
         source.destroy();
     }
-    fn dnd_dropped(&mut self, _: &Connection, _: &QueueHandle<Self>, _: &WlDataSource) {}
-    fn dnd_finished(&mut self, _: &Connection, _: &QueueHandle<Self>, _: &WlDataSource) {}
-    fn action(&mut self, _: &Connection, _: &QueueHandle<Self>, _: &WlDataSource, _: DndAction) {}
+    fn dnd_dropped(&mut self, _: &Connection, _: &QueueHandle<Self>, _: &WlDataSource) {
+        emit(json!({ "event": "drag-drop-performed" }));
+    }
+    fn dnd_finished(&mut self, _: &Connection, _: &QueueHandle<Self>, source: &WlDataSource) {
+        emit(json!({ "event": "drag-finished" }));
+        if self.is_drag_source(source) {
+            self.drag_source = None;
+        }
+    }
+    fn action(&mut self, _: &Connection, _: &QueueHandle<Self>, _: &WlDataSource, action: DndAction) {
+        let name = match action {
+            DndAction::Copy => "copy",
+            DndAction::Move => "move",
+            DndAction::Ask => "ask",
+            _ => "none",
+        };
+        emit(json!({ "event": "drag-action", "action": name }));
+    }
 }
