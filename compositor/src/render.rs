@@ -15,6 +15,7 @@ use smithay::reexports::wayland_server::protocol::wl_surface::WlSurface;
 use smithay::utils::{Logical, Physical, Point, Rectangle, Scale, Size, Transform};
 use smithay::wayland::shell::wlr_layer::Layer;
 
+use crate::decorations::layout::{self, guard, FrameLayout};
 use crate::decorations::{self, TitleBarStyle, TitleKey};
 use crate::shell::window::{FrameKind, WindowElement};
 use crate::state::Canopy;
@@ -53,26 +54,25 @@ where
     )
 }
 
-/// A surface tree cut to `clip`: a VM's surfaces never paint outside their window geometry,
-/// so they cannot cover their own frame or draw a fake one beside it.
-fn clipped_surface_tree<R>(
+/// A surface tree whose origin is at `origin` (physical), cut to `crop`: a VM's surfaces never
+/// paint outside their window geometry, so they cannot cover their own frame or draw a fake one
+/// beside it.
+fn cropped_surface_tree<R>(
     renderer: &mut R,
     surface: &WlSurface,
-    loc: Point<i32, Logical>,
-    clip: Rectangle<i32, Logical>,
+    origin: Point<i32, Physical>,
+    crop: Option<Rectangle<i32, Physical>>,
     scale: f64,
 ) -> Vec<CanopyElement<R>>
 where
     R: Renderer + ImportAll + ImportMem,
     R::TextureId: Clone + Texture + Send + 'static,
 {
-    let p0 = to_physical(clip.loc, scale);
-    let p1 = to_physical(clip.loc + clip.size.to_point(), scale);
-    let crop = Rectangle::new(p0, (p1 - p0).to_size());
+    let Some(crop) = crop else { return Vec::new() };
     render_elements_from_surface_tree::<R, WaylandSurfaceRenderElement<R>>(
         renderer,
         surface,
-        to_physical(loc, scale),
+        origin,
         Scale::from(scale),
         1.0,
         Kind::Unspecified,
@@ -98,6 +98,10 @@ where
         return Vec::new();
     };
     let scale = output.current_scale().fractional_scale();
+    let output_px = output
+        .current_mode()
+        .map(|m| output.current_transform().transform_size(m.size))
+        .unwrap_or_else(|| output_geo.size.to_f64().to_physical(scale).to_i32_round());
     let mut out: Vec<CanopyElement<R>> = Vec::new();
 
     if cursor == CursorMode::Draw {
@@ -140,11 +144,11 @@ where
     let (fullscreen, others): (Vec<&WindowElement>, Vec<&WindowElement>) =
         windows.into_iter().partition(|w| w.data.state.borrow().fullscreen);
     for w in &fullscreen {
-        out.extend(window_elements(renderer, canopy, w, output_geo.loc, scale));
+        out.extend(window_elements(renderer, canopy, w, output_geo.loc, output_px, scale));
     }
     layer_elems(renderer, Layer::Top, &mut out);
     for w in &others {
-        out.extend(window_elements(renderer, canopy, w, output_geo.loc, scale));
+        out.extend(window_elements(renderer, canopy, w, output_geo.loc, output_px, scale));
     }
     layer_elems(renderer, Layer::Bottom, &mut out);
     layer_elems(renderer, Layer::Background, &mut out);
@@ -195,12 +199,14 @@ where
     }
 }
 
-/// A window's popups (with their trust frames), its surfaces and its decorations.
+/// A window's popups (with their trust frames), its surfaces and its decorations. A VM's content
+/// is cut to its window geometry and kept a frame's width from the edges of this output.
 pub fn window_elements<R>(
     renderer: &mut R,
     canopy: &Canopy,
     w: &WindowElement,
     output_loc: Point<i32, Logical>,
+    output_px: Size<i32, Physical>,
     scale: f64,
 ) -> Vec<CanopyElement<R>>
 where
@@ -214,56 +220,64 @@ where
     let frame_loc = frame_loc - output_loc;
     let insets = w.insets(theme);
     let client = w.client_geometry();
-    let surface_origin = frame_loc + insets.offset() - client.loc;
+    let client_rect = Rectangle::new(frame_loc + insets.offset(), client.size);
+    let layout = FrameLayout::new(client_rect, &insets, scale);
     let colours = crate::trust::colours(&canopy.config, w.vm());
     let focused = canopy.is_focused(w);
     let frame_colour = if focused { colours.focused } else { colours.unfocused };
     let mut out = Vec::new();
     let mut cache = w.data.cache.borrow_mut();
+    let mut strips = Vec::new();
 
     // Popups first (front), each in a thin frame of the VM's colour when the window is a VM's.
     let mut live_popups = Vec::new();
     for (popup, offset) in PopupManager::popups_for_surface(w.wl_surface()) {
         let popup_geo = crate::shell::popups::popup_geometry(&popup);
-        let loc = surface_origin + client.loc + offset - popup_geo.loc;
-        let rect = Rectangle::new(surface_origin + client.loc + offset, popup_geo.size);
-        if w.is_sandboxed() {
-            out.extend(clipped_surface_tree(renderer, popup.wl_surface(), loc, rect, scale));
-        } else {
-            out.extend(surface_tree(renderer, popup.wl_surface(), loc, scale));
+        let rect = Rectangle::new(client_rect.loc + offset, popup_geo.size);
+        let f = if w.is_sandboxed() { theme.decoration.popup_frame as i32 } else { 0 };
+        let ring_insets = crate::decorations::Insets { left: f, top: f, right: f, bottom: f, title: 0 };
+        let popup_layout = FrameLayout::new(rect, &ring_insets, scale);
+        let origin = popup_layout.surface_origin(popup_geo.loc, scale);
+        if !w.is_sandboxed() {
+            out.extend(surface_tree_at(renderer, popup.wl_surface(), origin, scale));
+            continue;
         }
-        if w.is_sandboxed() {
-            let f = theme.decoration.popup_frame as i32;
-            let surface = popup.wl_surface().clone();
-            let idx = match cache.popup_frames.iter().position(|(s, _)| *s == surface) {
-                Some(i) => i,
-                None => {
-                    cache.popup_frames.push((surface.clone(), Default::default()));
-                    cache.popup_frames.len() - 1
-                }
-            };
-            live_popups.push(surface);
-            let buffers = &mut cache.popup_frames[idx].1;
-            out.extend(ring(buffers, rect, f, f, frame_colour, scale));
-        }
+        let (crop, popup_strips) = guard(popup_layout.hole, popup_layout.outer, output_px, layout::scaled(f, scale));
+        strips.extend(popup_strips);
+        out.extend(cropped_surface_tree(renderer, popup.wl_surface(), origin, crop, scale));
+        let surface = popup.wl_surface().clone();
+        let idx = match cache.popup_frames.iter().position(|(s, _)| *s == surface) {
+            Some(i) => i,
+            None => {
+                cache.popup_frames.push((surface.clone(), Default::default()));
+                cache.popup_frames.len() - 1
+            }
+        };
+        live_popups.push(surface);
+        out.extend(frame_pieces(&mut cache.popup_frames[idx].1, &popup_layout.pieces, frame_colour));
     }
     cache.popup_frames.retain(|(s, _)| live_popups.contains(s));
 
+    let origin = layout.surface_origin(client.loc, scale);
     if w.is_sandboxed() {
-        let clip = Rectangle::new(surface_origin + client.loc, client.size);
-        out.extend(clipped_surface_tree(renderer, w.wl_surface(), surface_origin, clip, scale));
+        let band = layout::scaled(insets.left.min(insets.right).min(insets.bottom), scale);
+        let (crop, window_strips) = guard(layout.hole, layout.outer, output_px, band);
+        strips.extend(window_strips);
+        // In front of everything of the window's: nothing of it shows in the band.
+        let front = strip_elements(&mut cache.strips, &strips, frame_colour);
+        out.splice(0..0, front);
+        out.extend(cropped_surface_tree(renderer, w.wl_surface(), origin, crop, scale));
     } else {
-        out.extend(surface_tree(renderer, w.wl_surface(), surface_origin, scale));
+        out.extend(surface_tree_at(renderer, w.wl_surface(), origin, scale));
     }
 
     let kind = w.frame_kind();
     if kind == FrameKind::None {
         return out;
     }
-    let frame = Rectangle::new(frame_loc, insets.grow(client.size));
     if kind == FrameKind::Full {
         // The title bar is one image: colour, text and buttons.
-        let title_w = frame.size.w - insets.left - insets.right;
+        let title_w = client.size.w;
         let int_scale = scale.ceil() as i32;
         let (raw_title, _) = w.title_and_app_id();
         let st = w.data.state.borrow();
@@ -304,10 +318,9 @@ where
             cache.title = Some((key.clone(), buffer));
         }
         let (_, buffer) = cache.title.as_ref().expect("just drawn");
-        let title_loc = frame.loc + Point::from((insets.left, insets.top - insets.title));
         if let Ok(e) = MemoryRenderBufferRenderElement::from_buffer(
             renderer,
-            to_physical(title_loc, scale).to_f64(),
+            layout.title.loc.to_f64(),
             buffer,
             None,
             None,
@@ -317,67 +330,77 @@ where
             out.push(CanopyElement::Memory(e));
         }
     }
-    let inner = Rectangle::new(frame.loc + insets.offset(), client.size);
-    let top = insets.top - insets.title;
-    out.extend(frame_ring(&mut cache.borders, frame, inner, top, frame_colour, scale));
+    out.extend(frame_pieces(&mut cache.borders, &layout.pieces, frame_colour));
     out
 }
 
-/// Four solid pieces around `inner` inside `outer` (top piece `top` high, others per side).
-fn frame_ring<R>(
-    buffers: &mut [SolidColorBuffer; 4],
-    outer: Rectangle<i32, Logical>,
-    inner: Rectangle<i32, Logical>,
-    top: i32,
-    colour: canopy_themes::Rgba,
+/// A surface tree with its origin at a physical point.
+fn surface_tree_at<R>(
+    renderer: &mut R,
+    surface: &WlSurface,
+    origin: Point<i32, Physical>,
     scale: f64,
+) -> Vec<CanopyElement<R>>
+where
+    R: Renderer + ImportAll + ImportMem,
+    R::TextureId: Clone + Texture + Send + 'static,
+{
+    render_elements_from_surface_tree(renderer, surface, origin, Scale::from(scale), 1.0, Kind::Unspecified)
+}
+
+/// Solid pieces of a frame, in physical pixels.
+fn frame_pieces<R>(
+    buffers: &mut [SolidColorBuffer; 4],
+    pieces: &[Rectangle<i32, Physical>; 4],
+    colour: canopy_themes::Rgba,
 ) -> Vec<CanopyElement<R>>
 where
     R: Renderer + ImportAll + ImportMem,
     R::TextureId: Clone + Texture + Send + 'static,
 {
     let c = colour.premultiplied_f32();
-    let left = inner.loc.x - outer.loc.x;
-    let right = outer.loc.x + outer.size.w - (inner.loc.x + inner.size.w);
-    let bottom = outer.loc.y + outer.size.h - (inner.loc.y + inner.size.h);
-    let pieces = [
-        Rectangle::new(outer.loc, Size::from((outer.size.w, top))),
-        Rectangle::new(Point::from((outer.loc.x, outer.loc.y + top)), Size::from((left, outer.size.h - top))),
-        Rectangle::new(
-            Point::from((inner.loc.x + inner.size.w, outer.loc.y + top)),
-            Size::from((right, outer.size.h - top)),
-        ),
-        Rectangle::new(Point::from((inner.loc.x, inner.loc.y + inner.size.h)), Size::from((inner.size.w, bottom))),
-    ];
     let mut out = Vec::new();
     for (buffer, rect) in buffers.iter_mut().zip(pieces) {
-        if rect.size.w <= 0 || rect.size.h <= 0 {
+        if rect.is_empty() {
             continue;
         }
-        // Sizes in physical pixels are taken from the rounded edges, so pieces meet exactly.
-        let p0 = to_physical(rect.loc, scale);
-        let p1 = to_physical(rect.loc + rect.size.to_point(), scale);
-        let logical = Size::from(((p1.x - p0.x), (p1.y - p0.y)));
-        buffer.update(logical, c);
-        out.push(CanopyElement::Solid(SolidColorRenderElement::from_buffer(buffer, p0, 1.0, 1.0, Kind::Unspecified)));
+        // Drawn at scale 1: the buffer's size is the piece's size in physical pixels.
+        buffer.update(Size::from((rect.size.w, rect.size.h)), c);
+        out.push(CanopyElement::Solid(SolidColorRenderElement::from_buffer(
+            buffer,
+            rect.loc,
+            1.0,
+            1.0,
+            Kind::Unspecified,
+        )));
     }
     out
 }
 
-/// A frame of width `f` around `rect` (outside it).
-fn ring<R>(
-    buffers: &mut [SolidColorBuffer; 4],
-    rect: Rectangle<i32, Logical>,
-    f: i32,
-    top: i32,
+/// The frame-coloured strips along output edges that a VM window crosses.
+fn strip_elements<R>(
+    buffers: &mut Vec<SolidColorBuffer>,
+    strips: &[Rectangle<i32, Physical>],
     colour: canopy_themes::Rgba,
-    scale: f64,
 ) -> Vec<CanopyElement<R>>
 where
     R: Renderer + ImportAll + ImportMem,
     R::TextureId: Clone + Texture + Send + 'static,
 {
-    let outer =
-        Rectangle::new(rect.loc - Point::from((f, top)), Size::from((rect.size.w + 2 * f, rect.size.h + f + top)));
-    frame_ring(buffers, outer, rect, top, colour, scale)
+    if buffers.len() < strips.len() {
+        buffers.resize_with(strips.len(), SolidColorBuffer::default);
+    }
+    let c = colour.premultiplied_f32();
+    let mut out = Vec::new();
+    for (buffer, rect) in buffers.iter_mut().zip(strips) {
+        buffer.update(Size::from((rect.size.w, rect.size.h)), c);
+        out.push(CanopyElement::Solid(SolidColorRenderElement::from_buffer(
+            buffer,
+            rect.loc,
+            1.0,
+            1.0,
+            Kind::Unspecified,
+        )));
+    }
+    out
 }

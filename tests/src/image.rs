@@ -72,6 +72,47 @@ impl Image {
         n
     }
 
+    /// Where pixels of the `content` colours are not enclosed by the `frame` colours: every run of
+    /// content pixels along a row or a column must have a frame pixel right before and right
+    /// after it, on this image (its edge does not count). Returns the offending run starts.
+    pub fn unframed(&self, content: &[[u8; 3]], frame: &[[u8; 3]]) -> Vec<(u32, u32)> {
+        let is = |set: &[[u8; 3]], x: u32, y: u32| set.contains(&self.pixel(x, y));
+        let mut bad = Vec::new();
+        let mut scan = |len: u32, lines: u32, at: &dyn Fn(u32, u32) -> (u32, u32)| {
+            for line in 0..lines {
+                let mut i = 0;
+                while i < len {
+                    let (x, y) = at(i, line);
+                    if !is(content, x, y) {
+                        i += 1;
+                        continue;
+                    }
+                    let start = i;
+                    while i < len && {
+                        let (x, y) = at(i, line);
+                        is(content, x, y)
+                    } {
+                        i += 1;
+                    }
+                    let before = start > 0 && {
+                        let (x, y) = at(start - 1, line);
+                        is(frame, x, y)
+                    };
+                    let after = i < len && {
+                        let (x, y) = at(i, line);
+                        is(frame, x, y)
+                    };
+                    if !(before && after) {
+                        bad.push(at(start, line));
+                    }
+                }
+            }
+        };
+        scan(self.width, self.height, &|i, line| (i, line));
+        scan(self.height, self.width, &|i, line| (line, i));
+        bad
+    }
+
     /// Pixels differing by more than `tolerance` in any channel.
     pub fn diff_count(&self, other: &Image, tolerance: u8) -> usize {
         if (self.width, self.height) != (other.width, other.height) {

@@ -1,8 +1,16 @@
 //! Outputs added and removed at runtime: windows on a removed output move to one that stays,
-//! and a new output is usable at once.
+//! and a new output is usable at once. Windows fit their output: a VM window is no larger than
+//! the usable area of the output that shows most of it, and no VM pixel shows on any output
+//! without its frame around it there (pixel checks on both outputs, the panels' window lists).
+//! At fractional scales content and frame meet at the same pixel.
 
-use canopy_tests::fixture::geometry;
+#[path = "shell_support/mod.rs"]
+mod shell_support;
+
+use canopy_tests::fixture::{geometry, rgb};
+use canopy_tests::image::Image;
 use canopy_tests::Compositor;
+use shell_support::{theme, window_markers, Desktop};
 
 const CONFIG: &str = "[vms.work-vm]\ntrust = \"work\"\n";
 
@@ -72,4 +80,168 @@ fn the_last_output_cannot_be_removed() {
     assert!(e.contains("last output"), "{e}");
     let e = c.try_msg(&["output-remove", "NOPE"]).unwrap_err();
     assert!(e.contains("no output named NOPE"), "{e}");
+}
+
+fn frame_colours(level: &str) -> Vec<[u8; 3]> {
+    let t = theme();
+    let c = t.colours(level);
+    vec![rgb(c.focused), rgb(c.unfocused)]
+}
+
+fn count(img: &Image, colours: &[[u8; 3]]) -> usize {
+    colours.iter().map(|&c| img.count_colour(0, 0, img.width, img.height, c)).sum()
+}
+
+/// Every pixel of `content` on every output is enclosed by the window's frame there.
+fn assert_framed_everywhere(c: &Compositor, content: &[[u8; 3]], frame: &[[u8; 3]]) {
+    for output in ["LEFT", "RIGHT"] {
+        let img = c.screenshot_of(Some(output));
+        let bad = img.unframed(content, frame);
+        if !bad.is_empty() {
+            let path =
+                std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("../target/unframed-{output}.png"));
+            img.save(&path).unwrap();
+            panic!(
+                "VM pixels without a frame on {output} at {:?}… (screenshot {})",
+                &bad[..bad.len().min(5)],
+                path.display()
+            );
+        }
+    }
+}
+
+fn markers(d: &Desktop, output: &str) -> usize {
+    window_markers(&d.panel_strip(output, 1), rgb(theme().colours("untrusted").focused), 1).len()
+}
+
+#[test]
+fn an_oversized_vm_window_fits_its_output_and_never_shows_unframed() {
+    let mut d = Desktop::start(&["LEFT:1280x800", "RIGHT:1024x768"]);
+    d.panel();
+    let frame = frame_colours("untrusted");
+    d.compositor.msg(&["pointer-move", "600", "400"]);
+    // A window asking for 2000x2000 is configured down to LEFT's usable area (below the panel)
+    // less its frame, and placed wholly on LEFT.
+    let (mut polite, pw) = d.compositor.open(Some("web"), &["--size", "2000x2000", "--solid", "--color", "b03080"]);
+    polite.wait_event("configure", |e| e["width"] == 1272 && e["height"] == 702 + 32);
+    polite.wait_event("drawn", |e| e["width"] == 1272);
+    let c = &d.compositor;
+    c.wait_until("the window at its fitted size", || {
+        let w = &c.windows()[0];
+        let (x, y, width, height) = geometry(w);
+        width == 1272
+            && x >= 4
+            && y >= 32 + 30
+            && x + width + 4 <= 1280
+            && y + height + 4 <= 800
+            && w["output"] == "LEFT"
+    });
+    let content = [[0xb0, 0x30, 0x80]];
+    c.wait_until("drawn", || count(&c.screenshot_of(Some("LEFT")), &content) > 0);
+    assert_framed_everywhere(c, &content, &frame);
+    assert_eq!(count(&c.screenshot_of(Some("RIGHT")), &content), 0, "nothing of it on RIGHT");
+    d.wait_until("LEFT's panel lists it, RIGHT's does not", || markers(&d, "LEFT") == 1 && markers(&d, "RIGHT") == 0);
+    d.compositor.msg(&["close", &pw["id"].to_string()]);
+    d.wait_until("it closes", || d.compositor.windows().is_empty());
+
+    // A VM that ignores the configure and draws 2000x2000 anyway is cut inside its frame.
+    let (mut hostile, w) = d
+        .compositor
+        .open(Some("web"), &["--size", "2000x2000", "--ignore-configure-size", "--solid", "--color", "30a0b0"]);
+    let id = w["id"].as_u64().unwrap();
+    let c = &d.compositor;
+    let (x, y, width, height) = geometry(&c.window(id));
+    assert!((width, height) == (1272, 734) && x >= 4 && x + width + 4 <= 1280, "bounded: {}", c.window(id));
+    assert!(y + height + 4 <= 800);
+    let content = [[0x30, 0xa0, 0xb0]];
+    c.wait_until("drawn", || count(&c.screenshot_of(Some("LEFT")), &content) > 0);
+    assert_framed_everywhere(c, &content, &frame);
+    assert_eq!(count(&c.screenshot_of(Some("RIGHT")), &content), 0, "nothing of it on RIGHT");
+
+    // Moved by the user (here by IPC) so that most of it is on RIGHT: it belongs to RIGHT, is
+    // bounded by RIGHT, RIGHT's panel lists it, and along the seam each output draws its frame.
+    c.msg(&["move", &id.to_string(), "1000", "100"]);
+    let w = c.window(id);
+    assert_eq!(w["output"], "RIGHT");
+    assert_eq!(geometry(&w), (1000, 100, 1016, 702), "bounded by RIGHT's usable area");
+    c.wait_until("drawn across both", || {
+        count(&c.screenshot_of(Some("LEFT")), &content) > 0 && count(&c.screenshot_of(Some("RIGHT")), &content) > 0
+    });
+    assert_framed_everywhere(c, &content, &frame);
+    d.wait_until("RIGHT's panel lists it, LEFT's does not", || markers(&d, "RIGHT") == 1 && markers(&d, "LEFT") == 0);
+    // The band along RIGHT's left edge is frame for input too; just inside it is the VM.
+    let c = &d.compositor;
+    let mark = hostile.mark();
+    c.msg(&["pointer-move", "1281", "300"]);
+    c.msg(&["click"]);
+    c.msg(&["pointer-move", "1300", "300"]);
+    c.msg(&["click"]);
+    let press = hostile.wait_event_since(mark, "button");
+    assert_eq!((press["x"].as_f64(), press["y"].as_f64()), (Some(300.0), Some(200.0)), "the band took no click");
+}
+
+#[test]
+fn after_an_output_goes_windows_keep_their_place_on_theirs_and_are_wholly_on_one() {
+    // Issue 15: A (600x600) left of B (1000x600), a window on B; removing A moves B to x = 0.
+    let mut c = Compositor::start_with(CONFIG, &["A:600x600", "B:1000x600"]);
+    c.msg(&["pointer-move", "1000", "300"]);
+    let (_b, wb) = c.open(Some("work-vm"), &["--title", "on B"]);
+    c.msg(&["move", &wb["id"].to_string(), "700", "150"]);
+    // A focused VM window on A that overlaps B by one pixel (its right frame edge on B).
+    c.msg(&["pointer-move", "300", "300"]);
+    let (mut a, wa) = c.open(Some("work-vm"), &["--title", "on A", "--color", "c62828"]);
+    let (_, _, aw, _) = geometry(&wa);
+    c.msg(&["move", &wa["id"].to_string(), &(600 - 4 - aw + 1).to_string(), "100"]);
+    c.msg(&["focus", &wa["id"].to_string()]);
+    assert_eq!(c.window(wa["id"].as_u64().unwrap())["output"], "A");
+
+    c.msg(&["output-remove", "A"]);
+    let out = c.msg(&["outputs"]);
+    assert_eq!(out[0]["logical"], serde_json::json!({"x": 0, "y": 0, "width": 1000, "height": 600}));
+    // The window on B kept its place on B.
+    let b = c.window(wb["id"].as_u64().unwrap());
+    assert_eq!((geometry(&b).0, geometry(&b).1), (100, 150), "kept its place relative to B: {b}");
+    // Every window is wholly on B, and the focused one still has the keyboard.
+    for w in c.windows() {
+        let (x, y, width, height) = geometry(&w);
+        assert!(x >= 4 && y >= 30 && x + width + 4 <= 1000 && y + height + 4 <= 600, "wholly on B: {w}");
+        assert_eq!(w["output"], "B");
+    }
+    let moved = c.window(wa["id"].as_u64().unwrap());
+    assert_eq!(moved["focused"], true);
+    let (x, y, _, _) = geometry(&moved);
+    c.wait_until("drawn on B", || c.screenshot().pixel((x + 5) as u32, (y + 5) as u32) == [0xc6, 0x28, 0x28]);
+    let mark = a.mark();
+    c.msg(&["type", "7"]);
+    a.wait_event_since(mark, "key");
+}
+
+#[test]
+fn at_fractional_scales_content_and_frame_meet() {
+    let outputs = ["S125:1600x1000@1.25", "S150:1920x1200@1.5", "S175:2240x1400@1.75"];
+    let mut c = Compositor::start_with(CONFIG, &outputs);
+    let bg = rgb(theme().desktop.background);
+    for (i, spec) in outputs.iter().enumerate() {
+        let name = spec.split(':').next().unwrap();
+        let scale: f64 = spec.rsplit('@').next().unwrap().parse().unwrap();
+        let x0 = 1280 * i as i32;
+        c.msg(&["pointer-move", &(x0 + 600).to_string(), "400"]);
+        // Odd sizes at odd places: the edges fall between physical pixels.
+        let (_client, w) = c.open(Some("work-vm"), &["--size", "321x201", "--color", "c62828"]);
+        c.msg(&["move", &w["id"].to_string(), &(x0 + 101).to_string(), "77"]);
+        let (x, y, width, height) = geometry(&c.window(w["id"].as_u64().unwrap()));
+        assert_eq!((width, height), (321, 201));
+        let px = |v: i32| (v as f64 * scale).round() as u32;
+        let (lx, ly) = (x - x0, y);
+        c.wait_until("drawn", || c.screenshot_of(Some(name)).pixel(px(lx + 3), px(ly + 3)) == [0xc6, 0x28, 0x28]);
+        let img = c.screenshot_of(Some(name));
+        // From just inside the frame's outer edge, across the whole window: no desktop colour.
+        let (ox0, oy0, ox1, oy1) = (px(lx - 4) + 1, px(ly - 30) + 1, px(lx + width + 4) - 1, px(ly + height + 4) - 1);
+        let gap = img.count_colour(ox0, oy0, ox1 - ox0, oy1 - oy0, bg);
+        if gap > 0 {
+            let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("../target/seam-{name}.png"));
+            img.save(&path).unwrap();
+            panic!("{gap} pixels of desktop between content and frame at scale {scale} ({})", path.display());
+        }
+    }
 }

@@ -1,6 +1,7 @@
 //! Server-side decorations: the frame every VM window gets in its trust colour.
 
 mod draw;
+pub mod layout;
 pub mod text;
 mod title;
 

@@ -50,7 +50,7 @@ impl Canopy {
             .rev()
             .find(|w| w.data.state.borrow().fullscreen && self.output_of_window(w).as_ref() == Some(&output));
         if let Some(w) = fullscreen {
-            if let Some(p) = self.pick_window(w, pos) {
+            if let Some(p) = self.pick_window(w, pos, output_geo) {
                 return p;
             }
         }
@@ -58,7 +58,7 @@ impl Canopy {
             return p;
         }
         if let Some((w, _)) = self.space.element_under(pos) {
-            if let Some(p) = self.pick_window(w, pos) {
+            if let Some(p) = self.pick_window(w, pos, output_geo) {
                 return p;
             }
         }
@@ -70,9 +70,27 @@ impl Canopy {
         Pick::default()
     }
 
-    fn pick_window(&self, w: &WindowElement, pos: Point<f64, Logical>) -> Option<Pick> {
+    fn pick_window(
+        &self,
+        w: &WindowElement,
+        pos: Point<f64, Logical>,
+        output_geo: Rectangle<i32, Logical>,
+    ) -> Option<Pick> {
         let frame_loc = self.space.element_location(w)?;
         let insets = w.insets(&self.config.theme);
+        // Along the edge of an output a VM window crosses, its frame colour is drawn instead
+        // of its content (`decorations::layout::guard`): that band is frame, for input too.
+        let band = insets.left.min(insets.right).min(insets.bottom);
+        let inner = Rectangle::new(
+            output_geo.loc + Point::from((band, band)),
+            (output_geo.size.w - 2 * band, output_geo.size.h - 2 * band).into(),
+        );
+        if w.is_sandboxed() && !inner.to_f64().contains(pos) {
+            let frame = insets.grow(w.client_geometry().size);
+            let hit =
+                hit_test(pos - frame_loc.to_f64(), frame, &insets, self.config.theme.decoration.corner_size as i32);
+            return Some(Pick { window: Some(w.clone()), decoration: hit, ..Default::default() });
+        }
         let client = w.client_geometry();
         let surface_origin = frame_loc + insets.offset() - client.loc;
         // Popups first: they may lie over the decorations. A VM's own surfaces take input only

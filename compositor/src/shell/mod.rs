@@ -1,6 +1,7 @@
 //! The stacking window manager: windows in a `Space`, mapped on first commit, decorated by
 //! the compositor, focused by click or Alt+Tab, moved and resized by their frames.
 
+pub mod fit;
 pub mod focus;
 pub mod grabs;
 pub mod layers;
@@ -119,6 +120,10 @@ impl Canopy {
         let wants_max = w.toplevel().with_pending_state(|s| s.states.contains(xdg_toplevel::State::Maximized));
         let wants_full = w.toplevel().with_pending_state(|s| s.states.contains(xdg_toplevel::State::Fullscreen));
         let unmapped_at = w.data.state.borrow_mut().unmapped_at.take();
+        // Bounded by the output it opens on before it is placed there.
+        if let Some(output) = self.active_output() {
+            self.fit_to_output(&w, Some(&output));
+        }
         let loc = unmapped_at.unwrap_or_else(|| self.initial_position(&w));
         w.data.state.borrow_mut().placed = true;
         self.space.map_element(w.clone(), loc, false);
@@ -170,6 +175,10 @@ impl Canopy {
         self.queue_redraw_all();
         if !w.data.state.borrow().placed {
             return;
+        }
+        if !w.is_minimized() {
+            // It may have grown, or moved to another output.
+            self.fit_to_output(w, None);
         }
         let info = self.toplevel_info(w);
         if w.data.announced.borrow().as_ref() == Some(&info) {

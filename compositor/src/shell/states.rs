@@ -178,6 +178,7 @@ impl Canopy {
                 toplevel.with_pending_state(|s| s.size = Some(client));
                 self.space.map_element(w.clone(), geo.loc, false);
             } else {
+                self.fit_to_output(&w, Some(output));
                 continue;
             }
             toplevel.send_pending_configure();

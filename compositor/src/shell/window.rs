@@ -69,6 +69,8 @@ pub struct DecorationCache {
     pub title: Option<(crate::decorations::TitleKey, MemoryRenderBuffer)>,
     /// Frames around popups, keyed by popup surface.
     pub popup_frames: Vec<(WlSurface, [SolidColorBuffer; 4])>,
+    /// Frame-coloured strips along the edges of outputs the window crosses.
+    pub strips: Vec<SolidColorBuffer>,
 }
 
 #[derive(Debug)]
@@ -84,6 +86,8 @@ pub struct WindowData {
     pub foreign: RefCell<Option<smithay::wayland::foreign_toplevel_list::ForeignToplevelHandle>>,
     /// What panels were last told about the window, so unchanged commits tell them nothing.
     pub announced: RefCell<Option<crate::handlers::canopy_shell::ToplevelInfo>>,
+    /// The largest client area shown, whatever the client draws (VM windows: see `shell::fit`).
+    pub max_client: Cell<Option<Size<i32, Logical>>>,
 }
 
 #[derive(Debug, Clone)]
@@ -111,6 +115,7 @@ impl WindowElement {
                 cache: RefCell::new(DecorationCache::default()),
                 foreign: RefCell::new(None),
                 announced: RefCell::new(None),
+                max_client: Cell::new(None),
             }),
         }
     }
@@ -161,8 +166,18 @@ impl WindowElement {
         })
     }
 
-    /// The client area (xdg geometry) relative to the element's origin, within sane bounds.
+    /// The client area (xdg geometry) relative to the element's origin, within sane bounds and
+    /// no larger than the compositor lets it be shown.
     pub fn client_geometry(&self) -> Rectangle<i32, Logical> {
+        let mut r = self.requested_geometry();
+        if let Some(max) = self.data.max_client.get() {
+            r.size = Size::from((r.size.w.min(max.w), r.size.h.min(max.h)));
+        }
+        r
+    }
+
+    /// The client area as the client declares or draws it, before any bound.
+    pub fn requested_geometry(&self) -> Rectangle<i32, Logical> {
         clamp_rect(self.window.geometry())
     }
 

@@ -66,6 +66,9 @@ struct Args {
     /// Base colour RRGGBB of the pattern.
     #[arg(long, default_value = "3c78d8")]
     color: String,
+    /// Paint the whole window in the colour, without the pattern.
+    #[arg(long)]
+    solid: bool,
     #[arg(long, value_enum, default_value = "server")]
     decorations: Decorations,
     /// Open a popup at (20, 20) of the window once it is shown.
@@ -134,8 +137,17 @@ fn parse_colour(s: &str) -> [u8; 3] {
     [(v >> 16) as u8, (v >> 8) as u8, v as u8]
 }
 
+/// `--solid`: the pattern is one colour.
+static SOLID: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
 /// The pattern: top-left the colour, top-right ¾ of it, bottom-left ½, bottom-right white.
 fn paint(canvas: &mut [u8], w: u32, h: u32, c: [u8; 3]) {
+    if SOLID.load(std::sync::atomic::Ordering::Relaxed) {
+        for px in canvas.chunks_exact_mut(4) {
+            px.copy_from_slice(&[c[2], c[1], c[0], 255]);
+        }
+        return;
+    }
     let scale = |v: u8, f: u32| (v as u32 * f / 4) as u8;
     for y in 0..h {
         for x in 0..w {
@@ -501,6 +513,7 @@ wayland_client::delegate_noop!(Client: ignore wayland_protocols::wp::viewporter:
 
 fn main() -> anyhow::Result<()> {
     let args = Args::parse();
+    SOLID.store(args.solid, std::sync::atomic::Ordering::Relaxed);
     let conn = Connection::connect_to_env()?;
     let (globals, queue) = registry_queue_init(&conn)?;
     let qh = queue.handle();
