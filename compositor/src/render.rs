@@ -39,19 +39,18 @@ fn to_physical(p: Point<i32, Logical>, scale: f64) -> Point<i32, Physical> {
     p.to_f64().to_physical(scale).to_i32_round()
 }
 
-fn surface_tree<R>(renderer: &mut R, surface: &WlSurface, loc: Point<i32, Logical>, scale: f64) -> Vec<CanopyElement<R>>
+/// A surface tree with its origin at a physical point.
+fn surface_tree<R>(
+    renderer: &mut R,
+    surface: &WlSurface,
+    origin: Point<i32, Physical>,
+    scale: f64,
+) -> Vec<CanopyElement<R>>
 where
     R: Renderer + ImportAll + ImportMem,
     R::TextureId: Clone + Texture + Send + 'static,
 {
-    render_elements_from_surface_tree(
-        renderer,
-        surface,
-        to_physical(loc, scale),
-        Scale::from(scale),
-        1.0,
-        Kind::Unspecified,
-    )
+    render_elements_from_surface_tree(renderer, surface, origin, Scale::from(scale), 1.0, Kind::Unspecified)
 }
 
 /// A surface tree whose origin is at `origin` (physical), cut to `crop`: a VM's surfaces never
@@ -131,9 +130,9 @@ where
             let Some(geo) = layers.layer_geometry(surface) else { continue };
             for (popup, offset) in PopupManager::popups_for_surface(surface.wl_surface()) {
                 let loc = geo.loc + offset - popup.geometry().loc;
-                out.extend(surface_tree(renderer, popup.wl_surface(), loc, scale));
+                out.extend(surface_tree(renderer, popup.wl_surface(), to_physical(loc, scale), scale));
             }
-            out.extend(surface_tree(renderer, surface.wl_surface(), geo.loc, scale));
+            out.extend(surface_tree(renderer, surface.wl_surface(), to_physical(geo.loc, scale), scale));
         }
     };
 
@@ -180,7 +179,7 @@ where
                     .map(|d| d.lock().unwrap().hotspot)
                     .unwrap_or_default()
             });
-            surface_tree(renderer, surface, pos - hotspot, scale)
+            surface_tree(renderer, surface, to_physical(pos - hotspot, scale), scale)
         }
         CursorImageStatus::Named(_) => {
             let buffer = crate::cursor::default_cursor();
@@ -239,7 +238,7 @@ where
         let popup_layout = FrameLayout::new(rect, &ring_insets, scale);
         let origin = popup_layout.surface_origin(popup_geo.loc, scale);
         if !w.is_sandboxed() {
-            out.extend(surface_tree_at(renderer, popup.wl_surface(), origin, scale));
+            out.extend(surface_tree(renderer, popup.wl_surface(), origin, scale));
             continue;
         }
         let (crop, popup_strips) = guard(popup_layout.hole, popup_layout.outer, output_px, layout::scaled(f, scale));
@@ -254,7 +253,7 @@ where
             }
         };
         live_popups.push(surface);
-        out.extend(frame_pieces(&mut cache.popup_frames[idx].1, &popup_layout.pieces, frame_colour));
+        out.extend(solid_rects(cache.popup_frames[idx].1.iter_mut(), &popup_layout.pieces, frame_colour));
     }
     cache.popup_frames.retain(|(s, _)| live_popups.contains(s));
 
@@ -268,7 +267,7 @@ where
         out.splice(0..0, front);
         out.extend(cropped_surface_tree(renderer, w.wl_surface(), origin, crop, scale));
     } else {
-        out.extend(surface_tree_at(renderer, w.wl_surface(), origin, scale));
+        out.extend(surface_tree(renderer, w.wl_surface(), origin, scale));
     }
 
     let kind = w.frame_kind();
@@ -330,28 +329,15 @@ where
             out.push(CanopyElement::Memory(e));
         }
     }
-    out.extend(frame_pieces(&mut cache.borders, &layout.pieces, frame_colour));
+    out.extend(solid_rects(cache.borders.iter_mut(), &layout.pieces, frame_colour));
     out
 }
 
-/// A surface tree with its origin at a physical point.
-fn surface_tree_at<R>(
-    renderer: &mut R,
-    surface: &WlSurface,
-    origin: Point<i32, Physical>,
-    scale: f64,
-) -> Vec<CanopyElement<R>>
-where
-    R: Renderer + ImportAll + ImportMem,
-    R::TextureId: Clone + Texture + Send + 'static,
-{
-    render_elements_from_surface_tree(renderer, surface, origin, Scale::from(scale), 1.0, Kind::Unspecified)
-}
-
-/// Solid pieces of a frame, in physical pixels.
-fn frame_pieces<R>(
-    buffers: &mut [SolidColorBuffer; 4],
-    pieces: &[Rectangle<i32, Physical>; 4],
+/// Solid rectangles in physical pixels, each drawn with its own buffer from `buffers` (kept
+/// per window, so damage tracking sees stable ids); empty ones are skipped.
+fn solid_rects<'a, R>(
+    buffers: impl IntoIterator<Item = &'a mut SolidColorBuffer>,
+    rects: &[Rectangle<i32, Physical>],
     colour: canopy_themes::Rgba,
 ) -> Vec<CanopyElement<R>>
 where
@@ -360,11 +346,11 @@ where
 {
     let c = colour.premultiplied_f32();
     let mut out = Vec::new();
-    for (buffer, rect) in buffers.iter_mut().zip(pieces) {
+    for (buffer, rect) in buffers.into_iter().zip(rects) {
         if rect.is_empty() {
             continue;
         }
-        // Drawn at scale 1: the buffer's size is the piece's size in physical pixels.
+        // Drawn at scale 1: the buffer's size is the rectangle's size in physical pixels.
         buffer.update(Size::from((rect.size.w, rect.size.h)), c);
         out.push(CanopyElement::Solid(SolidColorRenderElement::from_buffer(
             buffer,
@@ -390,17 +376,5 @@ where
     if buffers.len() < strips.len() {
         buffers.resize_with(strips.len(), SolidColorBuffer::default);
     }
-    let c = colour.premultiplied_f32();
-    let mut out = Vec::new();
-    for (buffer, rect) in buffers.iter_mut().zip(strips) {
-        buffer.update(Size::from((rect.size.w, rect.size.h)), c);
-        out.push(CanopyElement::Solid(SolidColorRenderElement::from_buffer(
-            buffer,
-            rect.loc,
-            1.0,
-            1.0,
-            Kind::Unspecified,
-        )));
-    }
-    out
+    solid_rects(buffers.iter_mut(), strips, colour)
 }

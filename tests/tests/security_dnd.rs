@@ -79,7 +79,7 @@ fn scene() -> Scene {
     let c = Compositor::start(VMS);
     let a = Vm::start(&c, "vm-a");
     let b = Vm::start(&c, "vm-b");
-    let (a1, w1) = open_test_client(&c, &a, &["--title", "A1", "--drag", "hello from A1"]);
+    let (a1, w1) = open_test_client(&c, &a, &["--title", "A1", "--drag", "hello from A1", "--custom-cursor"]);
     let (a2, w2) = open_test_client(&c, &a, &["--title", "A2"]);
     let (b1, wb) = open_test_client(&c, &b, &["--title", "B", "--read-offers", "--color", "c62828"]);
     place(&c, &w1, 20, 140);
@@ -94,6 +94,9 @@ fn within_a_domain_a_drag_works_and_no_other_domain_hears_of_it() {
     let c = &s.c;
     // Over B (another VM) on the way, then dropped on A2 (the same VM).
     start_drag(c, &mut s.a1, 60, 180);
+    // A1's own cursor image does not travel with the drag over other windows.
+    assert!(s.a1.events().iter().any(|e| e["event"] == "cursor-set"));
+    assert_eq!(c.msg(&["cursor"])["image"], "default");
     drag_to(c, 860, 180);
     drag_to(c, 900, 230);
     drag_to(c, 460, 180);

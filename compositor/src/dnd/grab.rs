@@ -78,6 +78,9 @@ impl State {
             released: false,
         };
         pointer.set_grab(self, grab, serial, Focus::Clear);
+        // The drag passes over other windows: a cursor image the client set stays behind.
+        self.canopy.cursor_status = smithay::input::pointer::CursorImageStatus::default_named();
+        self.canopy.queue_redraw_all();
     }
 }
 
