@@ -245,3 +245,24 @@ fn at_fractional_scales_content_and_frame_meet() {
         }
     }
 }
+
+#[test]
+fn resizing_a_vm_window_stops_at_its_outputs_bound() {
+    let mut c = Compositor::start_with(CONFIG, &["LEFT:1280x800", "RIGHT:1024x768"]);
+    c.msg(&["pointer-move", "600", "400"]);
+    let (mut client, w) = c.open(Some("work-vm"), &["--size", "320x200"]);
+    c.msg(&["move", &w["id"].to_string(), "4", "30"]);
+    // Its bottom-right corner dragged far onto RIGHT.
+    c.msg(&["pointer-move", "326", "232"]);
+    c.msg(&["button-down"]);
+    c.msg(&["pointer-move", "1200", "600"]);
+    c.msg(&["pointer-move", "2200", "760"]);
+    client.wait_event("configure", |e| e["width"] == 1272 && e["height"] == 728);
+    c.msg(&["button-up"]);
+    client.wait_event("configure", |e| e["resizing"] == false && e["width"] == 1272);
+    let wider: Vec<_> =
+        client.events().iter().filter(|e| e["width"].as_i64().is_some_and(|v| v > 1272)).cloned().collect();
+    assert!(wider.is_empty(), "asked to grow past LEFT: {wider:?}");
+    c.wait_until("drawn at the bound", || geometry(&c.window(w["id"].as_u64().unwrap())).2 == 1272);
+    assert_eq!(c.window(w["id"].as_u64().unwrap())["output"], "LEFT");
+}

@@ -203,6 +203,10 @@ impl PointerGrab<State> for ResizeGrab {
         if max.h > 0 {
             client.h = client.h.min(max.h);
         }
+        // A VM window stays within its output (`shell::fit`).
+        if let Some(bound) = w.data.max_client.get() {
+            client = Size::from((client.w.min(bound.w), client.h.min(bound.h)));
+        }
         if client == self.last_client {
             return;
         }
