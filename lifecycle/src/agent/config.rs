@@ -164,10 +164,10 @@ mod tests {
 
     #[test]
     fn the_examples_are_valid() {
-        let c = parse(include_str!("../../../../assets/examples/agent.toml")).unwrap();
+        let c = parse(include_str!("../../../assets/examples/agent.toml")).unwrap();
         assert_eq!(c.apps["zathura"].command, ["zathura"]);
         assert_eq!(c.apps["chromium"].grace(), Duration::from_millis(500));
-        parse(include_str!("../../../../assets/examples/gui-agent.toml")).unwrap();
+        parse(include_str!("../../../assets/examples/gui-agent.toml")).unwrap();
     }
 
     #[test]

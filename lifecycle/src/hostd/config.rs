@@ -384,7 +384,7 @@ fn check_backend(file: &TomlFile, key: &str, b: &Backend) -> Result<(), ConfigEr
 mod tests {
     use super::*;
 
-    const EXAMPLE: &str = include_str!("../../../../assets/examples/hostd.toml");
+    const EXAMPLE: &str = include_str!("../../../assets/examples/hostd.toml");
 
     fn parse(text: &str) -> Result<Config, ConfigError> {
         Config::from_file(&TomlFile::from_text("/etc/canopy/hostd.toml", text))

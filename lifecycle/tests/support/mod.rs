@@ -21,7 +21,7 @@ pub const CTL: &str = env!("CARGO_BIN_EXE_canopy-ctl");
 pub const PATIENCE: Duration = Duration::from_secs(20);
 
 /// The simulated VM that hostd's command backend runs (see tests/simvm.sh).
-const VM_SCRIPT: &str = include_str!("../../../../tests/simvm.sh");
+const VM_SCRIPT: &str = include_str!("../../../tests/simvm.sh");
 
 /// The marker app: writes `PID|WAYLAND_DISPLAY|ARGS` to the log named by its $0, then runs.
 fn marker(log: &Path) -> String {
