@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 use canopy::cli::RunArgs;
 use canopy::config::Config;
 use canopy::run::Session;
-use canopy_themes::TomlFile;
+use canopy_common::config::TomlFile;
 
 const WINDOWS: usize = 10;
 const SAMPLES: usize = 60;

@@ -22,7 +22,7 @@ pub fn colours(config: &Config, vm: Option<&str>) -> TrustColours {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use canopy_themes::TomlFile;
+    use canopy_common::config::TomlFile;
 
     #[test]
     fn per_vm_colours() {

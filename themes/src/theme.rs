@@ -5,8 +5,8 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::tomlfile::{ConfigError, TomlFile};
 use crate::Rgba;
+use canopy_common::config::{ConfigError, TomlFile};
 
 /// A trust level name such as `work`. Every theme defines at least [`REQUIRED_LEVELS`].
 pub type TrustLevel = String;

@@ -8,7 +8,8 @@ mod keyboard;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use canopy_themes::{ConfigError, Rgba, Theme, TomlFile};
+use canopy_common::config::{ConfigError, TomlFile};
+use canopy_themes::{Rgba, Theme};
 use serde::Deserialize;
 
 pub use keybindings::{Action, Binding, KeyCombo, Keybindings, Modifiers};

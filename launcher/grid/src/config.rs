@@ -11,7 +11,8 @@
 
 use std::path::Path;
 
-use canopy_themes::{ConfigError, Theme, TomlFile};
+use canopy_common::config::{ConfigError, TomlFile};
+use canopy_themes::Theme;
 use serde::Deserialize;
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]

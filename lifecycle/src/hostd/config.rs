@@ -5,8 +5,8 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use canopy_common::config::{ConfigError, TomlFile};
 use canopy_protocols::lifecycle::{AppKind, ArgSpec};
-use canopy_themes::{ConfigError, TomlFile};
 use serde::Deserialize;
 
 use crate::address::Address;
