@@ -45,9 +45,10 @@ use serde::Serialize;
 
 use rustix::event::PollFlags;
 
-use crate::address::Address;
-use crate::deadline::{wait, FRAME_TIME};
-use crate::transport::Stream;
+use crate::deadline::FRAME_TIME;
+use canopy_common::transport::deadline::wait;
+use canopy_common::transport::Address;
+use canopy_common::transport::Stream;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ClientError {

@@ -1,100 +1,19 @@
-//! Exchanges bounded by wall-clock time, not by bytes: a stream read or written through
-//! [`Deadlined`] fails with `TimedOut` once its deadline has passed, however the peer paces its
-//! bytes (a socket timeout bounds each read, so a peer sending one byte just inside it could hold
-//! a frame open for days).
+//! The lifecycle protocol's pace: how long a frame may take once begun. Every exchange reads and
+//! writes through `canopy_common::transport::Deadlined`, bounded by wall-clock time, not bytes.
 
-use std::io::{self, Read, Write};
-use std::os::fd::AsFd;
-use std::time::{Duration, Instant};
-
-use rustix::event::{poll, PollFd, PollFlags, Timespec};
-use rustix::net::{RecvFlags, SendFlags};
-
-use crate::transport::Stream;
+use std::time::Duration;
 
 /// How long a frame may take to arrive once its first byte has (events, requests on an idle
 /// connection); and how long a reply may take to be written.
 pub const FRAME_TIME: Duration = Duration::from_secs(5);
 
-/// A stream whose reads and writes all end by `deadline`.
-pub struct Deadlined<'a> {
-    stream: &'a Stream,
-    deadline: Instant,
-}
-
-impl Stream {
-    /// Read and write this stream with every operation ending by `deadline`.
-    pub fn until(&self, deadline: Instant) -> Deadlined<'_> {
-        Deadlined { stream: self, deadline }
-    }
-}
-
-/// The error of an exchange whose deadline passed.
-pub fn timed_out() -> io::Error {
-    io::Error::new(io::ErrorKind::TimedOut, "the deadline passed")
-}
-
-/// Wait until `fd` is ready for `flags`, or `deadline` (None: no limit) passes.
-pub fn wait(fd: impl AsFd, flags: PollFlags, deadline: Option<Instant>) -> io::Result<()> {
-    loop {
-        let timeout = match deadline {
-            None => None,
-            Some(d) => {
-                let left = d.saturating_duration_since(Instant::now());
-                if left.is_zero() {
-                    return Err(timed_out());
-                }
-                Some(Timespec { tv_sec: left.as_secs() as i64, tv_nsec: left.subsec_nanos() as _ })
-            }
-        };
-        let mut fds = [PollFd::new(&fd, flags)];
-        match poll(&mut fds, timeout.as_ref()) {
-            Ok(0) => {} // the deadline, checked at the top
-            // Readiness, a hang-up or an error: the read or write that follows tells which.
-            Ok(_) => return Ok(()),
-            Err(rustix::io::Errno::INTR) => {}
-            Err(e) => return Err(e.into()),
-        }
-    }
-}
-
-impl Read for Deadlined<'_> {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        loop {
-            wait(self.stream, PollFlags::IN, Some(self.deadline))?;
-            match rustix::net::recv(self.stream, &mut *buf, RecvFlags::DONTWAIT) {
-                Ok((n, _)) => return Ok(n),
-                Err(rustix::io::Errno::AGAIN | rustix::io::Errno::INTR) => {}
-                Err(e) => return Err(e.into()),
-            }
-        }
-    }
-}
-
-impl Write for Deadlined<'_> {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        loop {
-            wait(self.stream, PollFlags::OUT, Some(self.deadline))?;
-            // NOSIGNAL: a peer that went away is an error to handle, not a SIGPIPE.
-            match rustix::net::send(self.stream, buf, SendFlags::DONTWAIT | SendFlags::NOSIGNAL) {
-                Ok(n) => return Ok(n),
-                Err(rustix::io::Errno::AGAIN | rustix::io::Errno::INTR) => {}
-                Err(e) => return Err(e.into()),
-            }
-        }
-    }
-
-    fn flush(&mut self) -> io::Result<()> {
-        Ok(())
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::address::Address;
-    use crate::transport::Listener;
+    use canopy_common::transport::{Address, Listener, Stream};
     use canopy_protocols::lifecycle::{encode, read_frame_bytes, write_frame, FrameError, Request};
+    use std::io::{self, Write};
+    use std::time::Instant;
 
     #[test]
     fn a_dribbled_frame_is_cut_at_the_deadline_and_a_prompt_one_is_read() {
@@ -126,19 +45,5 @@ mod tests {
         assert!(took >= Duration::from_millis(300) && took < Duration::from_secs(2), "{took:?}");
         s.shutdown();
         writer.join().unwrap();
-    }
-
-    #[test]
-    fn a_peer_that_reads_nothing_cannot_hold_a_write() {
-        let dir = tempfile::tempdir().unwrap();
-        let addr = Address::Unix(dir.path().join("s.sock"));
-        let l = Listener::bind(&addr).unwrap();
-        let c = Stream::connect(&addr).unwrap();
-        let (_s, _) = l.accept().unwrap();
-        let t0 = Instant::now();
-        let big = vec![0u8; 64 << 20];
-        let err = c.until(t0 + Duration::from_millis(200)).write_all(&big).unwrap_err();
-        assert_eq!(err.kind(), io::ErrorKind::TimedOut);
-        assert!(t0.elapsed() < Duration::from_secs(2));
     }
 }

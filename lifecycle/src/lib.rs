@@ -3,10 +3,9 @@
 //! - [`client`]: what the panel, launcher and power menu use to talk to `canopy-hostd`
 //!   (blocking requests; a watch stream readable from a thread or an event loop).
 //! - [`hostd`], [`agent`]: the two daemons; `canopy-ctl` is the command line.
-//! - [`address`], [`transport`]: `unix:PATH` / `vsock:CID:PORT` sockets and their peer identity;
-//!   [`deadline`]: exchanges on them bounded by wall-clock time.
+//! - [`transport`] (from `canopy_common`): `unix:`, `vsock:` and `vsock-mux:` sockets and their
+//!   peer identity, exchanges on them bounded by wall-clock time; [`deadline`]: the protocol's pace.
 
-pub mod address;
 pub mod agent;
 pub mod backoff;
 pub mod client;
@@ -15,11 +14,9 @@ pub mod ctl;
 pub mod deadline;
 pub mod hostd;
 pub mod server;
-pub mod transport;
 
-pub use address::Address;
+pub use canopy_common::transport::{self, Address, Listener, Peer, Stream};
 pub use client::{AgentClient, ClientError, HostClient, Snapshot, Watcher};
-pub use transport::{Listener, Peer, Stream};
 
 /// hostd's default vsock port.
 pub const HOSTD_PORT: u32 = 7100;

@@ -16,8 +16,9 @@ use rustix::event::PollFlags;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
-use crate::deadline::{wait, FRAME_TIME};
-use crate::transport::{Listener, Peer, Stream};
+use crate::deadline::FRAME_TIME;
+use canopy_common::transport::deadline::wait;
+use canopy_common::transport::{Listener, Peer, Stream};
 
 /// How long a new connection may take to say hello (all of it), and a reader to take a reply.
 const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(5);

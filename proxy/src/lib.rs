@@ -11,5 +11,8 @@ pub mod pump;
 pub mod relay;
 pub mod shm;
 pub mod sockio;
-pub mod transport;
 pub mod wayland;
+
+/// The stream transports between the proxy ends (AF_VSOCK, vsock-mux, Unix), shared with the
+/// lifecycle daemons.
+pub use canopy_common::transport;

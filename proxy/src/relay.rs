@@ -9,7 +9,7 @@ use std::os::unix::net::UnixStream;
 use anyhow::{bail, Context as _, Result};
 use tracing::{info, warn};
 
-use crate::transport::{self, Address, Listener, Peer};
+use crate::transport::{Address, Listener, Peer, Stream};
 
 pub fn run(listen: &Address, allow_cid: Option<u32>, to: &Address) -> Result<()> {
     if matches!(listen, Address::Vsock { .. }) && allow_cid.is_none() {
@@ -25,16 +25,16 @@ pub fn run(listen: &Address, allow_cid: Option<u32>, to: &Address) -> Result<()>
                 continue;
             }
         };
-        if let (Some(allowed), Peer::Vsock { cid }) = (allow_cid, peer) {
+        if let (Some(allowed), Peer::Vsock { cid, .. }) = (allow_cid, peer) {
             if cid != allowed {
                 warn!(cid, allowed, "relay: connection from another VM refused");
                 continue;
             }
         }
         let to = to.clone();
-        std::thread::spawn(move || match transport::connect(&to) {
+        std::thread::spawn(move || match Stream::connect(&to) {
             Ok(b) => {
-                if let Err(e) = splice(a, b) {
+                if let Err(e) = splice(a.into(), b.into()) {
                     warn!("relay: {e}");
                 }
             }

@@ -21,7 +21,7 @@ struct Cli {
     /// The output to show the launcher on (default: the compositor chooses).
     #[arg(long)]
     output: Option<String>,
-    /// canopy-hostd's address: unix:PATH or vsock:CID:PORT.
+    /// canopy-hostd's address: unix:PATH, vsock:CID:PORT or vsock-mux:PATH:PORT.
     #[arg(long, env = "CANOPY_HOSTD", default_value = DEFAULT_ADDRESS)]
     hostd: Address,
     /// App list used when hostd cannot be reached (TOML, `[[app]]` tables).

@@ -9,7 +9,7 @@ use canopy_common::config::{ConfigError, TomlFile};
 use canopy_protocols::lifecycle::{ArgSpec, MAX_AGENT_APPS, MAX_APP_NAME};
 use serde::Deserialize;
 
-use crate::address::Address;
+use canopy_common::transport::Address;
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -10,8 +10,8 @@ use std::sync::Arc;
 use canopy_protocols::lifecycle::{AgentReply, AgentRequest, AgentResponse, Error};
 
 use crate::server::{forward_events, handshake, next_request, reply, spawn_acceptor, Incoming};
-use crate::transport::{Listener, Peer, Stream};
 use apps::Apps;
+use canopy_common::transport::{Listener, Peer, Stream};
 use config::Config;
 
 const MAX_CONNECTIONS: usize = 512;

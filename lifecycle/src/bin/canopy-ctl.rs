@@ -13,7 +13,7 @@ use clap::{Parser, Subcommand};
 #[derive(Parser)]
 #[command(version, after_help = EXIT_CODES_HELP)]
 struct Args {
-    /// hostd's address: unix:PATH or vsock:CID:PORT.
+    /// hostd's address: unix:PATH, vsock:CID:PORT or vsock-mux:PATH:PORT.
     #[arg(long, env = "CANOPY_HOSTD", default_value = "unix:/run/canopy/hostd.sock")]
     connect: Address,
     /// Print replies and events as JSON, one per line.

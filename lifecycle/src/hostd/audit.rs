@@ -9,7 +9,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use serde_json::{json, Value};
 
-use crate::transport::Peer;
+use canopy_common::transport::Peer;
 
 #[derive(Debug)]
 pub struct Audit {

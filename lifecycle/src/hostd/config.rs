@@ -9,13 +9,14 @@ use canopy_common::config::{ConfigError, TomlFile};
 use canopy_protocols::lifecycle::{AppKind, ArgSpec};
 use serde::Deserialize;
 
-use crate::address::Address;
 use crate::command::unknown_placeholder;
+use canopy_common::transport::Address;
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Config {
-    /// Where to listen: `vsock:any:PORT` on a host, `unix:PATH` for tests and single-machine use.
+    /// Where to listen: `vsock:any:PORT` on a host (`vsock-mux:PATH:PORT` behind a hybrid-vsock
+    /// VMM), `unix:PATH` for tests and single-machine use.
     pub listen: Vec<Address>,
     pub allow: Allow,
     /// Where hostd remembers what the user told it (disk image paths).
@@ -446,7 +447,7 @@ args = { kind = "url" }
                 "agent = \"tcp:1.2.3.4:5\"",
                 "vms.web.agent",
                 7,
-                "expected unix:PATH",
+                "expected unix:PATH, vsock:CID:PORT or vsock-mux:PATH:PORT",
             ),
         ];
         for (from, to, key, line, msg) in cases {

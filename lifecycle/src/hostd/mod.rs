@@ -15,7 +15,7 @@ use std::sync::atomic::{AtomicU64, AtomicUsize};
 use std::sync::{Arc, Mutex, MutexGuard, RwLock};
 
 use crate::server::spawn_acceptor;
-use crate::transport::{Listener, Peer};
+use canopy_common::transport::{Listener, Peer};
 
 use audit::Audit;
 use backend::BackendRunner;

@@ -17,7 +17,7 @@ use super::{lock, untrusted, Daemon};
 use crate::client::ClientError;
 use crate::command::run_ok;
 use crate::server::{forward_events, handshake, next_request, reply, Incoming};
-use crate::transport::{Peer, Stream};
+use canopy_common::transport::{Peer, Stream};
 
 impl Daemon {
     pub(super) fn serve(self: &Arc<Self>, stream: Stream, peer: Peer) {

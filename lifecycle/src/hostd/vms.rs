@@ -12,10 +12,10 @@ use super::backend::VmRef;
 use super::status::Instance;
 use super::waits::{Held, StopGuard, Stopping};
 use super::{lock, untrusted, Daemon};
-use crate::address::Address;
 use crate::backoff::{retry, Backoff};
 use crate::client::{AgentClient, ClientError, Watcher};
-use crate::transport::Stream;
+use canopy_common::transport::Address;
+use canopy_common::transport::Stream;
 
 /// Requests that may queue for one VM before more get `busy`.
 const MAX_WAITING: usize = 256;

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::sync::{Condvar, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
-use crate::transport::Stream;
+use canopy_common::transport::Stream;
 
 /// The VM is being stopped: nothing may wait on its agent now.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -108,8 +108,8 @@ impl AgentWaits {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::address::Address;
-    use crate::transport::Listener;
+    use canopy_common::transport::Address;
+    use canopy_common::transport::Listener;
     use std::io::Read;
 
     #[test]

@@ -12,7 +12,7 @@ use super::conn::{GuestConn, SharedRegion};
 use crate::pump::{self, End, Outbox, Settings};
 use crate::shm::diff::Encoder;
 use crate::shm::region::{Allocator, Region};
-use crate::transport::{self, Address};
+use crate::transport::{Address, Stream};
 
 pub struct Options {
     pub connect: Address,
@@ -47,8 +47,8 @@ pub fn run(opts: Options) -> Result<()> {
         n += 1;
         let (addr, encoder, region) = (opts.connect.clone(), opts.encoder, region.clone());
         let r = std::thread::Builder::new().name(format!("guest-{n}")).spawn(move || {
-            let stream = match transport::connect(&addr) {
-                Ok(s) => s,
+            let stream = match Stream::connect(&addr) {
+                Ok(s) => std::os::fd::OwnedFd::from(s),
                 Err(e) => {
                     warn!(client = n, "cannot reach the GUI side: {e}");
                     return;

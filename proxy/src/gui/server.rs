@@ -41,14 +41,14 @@ pub fn run(opts: Options) -> Result<()> {
     let mut n = 0u64;
     loop {
         let (stream, peer) = match listener.accept() {
-            Ok(x) => x,
+            Ok((s, peer)) => (std::os::fd::OwnedFd::from(s), peer),
             Err(e) => {
                 warn!(vm = %vm, "accept failed: {e}");
                 std::thread::sleep(std::time::Duration::from_millis(50));
                 continue;
             }
         };
-        if let (Some(allowed), Peer::Vsock { cid }) = (opts.allow_cid, peer) {
+        if let (Some(allowed), Peer::Vsock { cid, .. }) = (opts.allow_cid, peer) {
             if cid != allowed {
                 warn!(vm = %vm, cid, allowed, "connection from another VM refused");
                 continue;

@@ -24,7 +24,7 @@ struct Cli {
     /// Suspend the laptop through canopy-hostd once the lock covers every output.
     #[arg(long)]
     suspend: bool,
-    /// canopy-hostd's address, for --suspend: unix:PATH or vsock:CID:PORT.
+    /// canopy-hostd's address, for --suspend: unix:PATH, vsock:CID:PORT or vsock-mux:PATH:PORT.
     #[arg(long, env = "CANOPY_HOSTD", default_value = DEFAULT_ADDRESS)]
     hostd: Address,
     /// Show this time ("YYYY-MM-DD HH:MM") instead of the clock, for screenshots.

@@ -20,7 +20,7 @@ struct Cli {
     /// Height of the bar in logical pixels.
     #[arg(long, default_value_t = 32, value_parser = clap::value_parser!(u32).range(20..=96))]
     height: u32,
-    /// canopy-hostd's address: unix:PATH or vsock:CID:PORT.
+    /// canopy-hostd's address: unix:PATH, vsock:CID:PORT or vsock-mux:PATH:PORT.
     #[arg(long, env = "CANOPY_HOSTD", default_value = DEFAULT_ADDRESS)]
     hostd: Address,
     /// Where batteries are listed; the battery is hidden when there is none.
