@@ -4,6 +4,14 @@
 //!   the key).
 //! - [`transport`]: `unix:`, `vsock:` and `vsock-mux:` stream sockets with the peer identity
 //!   each vouches for, and exchanges bounded by wall-clock deadlines (the proxy, hostd, agents).
+//! - [`globals`] (feature `wayland`): the globals a VM's client may see, enforced by both the
+//!   compositor and the proxy.
+//! - [`security_context`] (feature `wayland`): registering a security-context listener whose
+//!   app_id is a VM's name (the proxy's GUI side, `canopy context`).
 
 pub mod config;
+#[cfg(feature = "wayland")]
+pub mod globals;
+#[cfg(feature = "wayland")]
+pub mod security_context;
 pub mod transport;

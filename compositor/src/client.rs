@@ -4,6 +4,7 @@
 //! the context's app_id, set by the trusted proxy that created the listener. Nothing the client
 //! itself says (app_id, title) ever changes this.
 
+use canopy_common::globals::vm_may_see;
 use smithay::reexports::wayland_server::backend::{ClientData, ClientId, DisconnectReason};
 use smithay::reexports::wayland_server::Client;
 use smithay::wayland::compositor::CompositorClientState;
@@ -60,37 +61,14 @@ pub fn client_state(client: &Client) -> Option<&ClientState> {
     client.get_data::<ClientState>()
 }
 
-/// Sandboxed clients see only these globals: what an ordinary application needs. Everything
-/// else (layer-shell, session lock, data control, virtual input, capture, toplevel management,
-/// output management, security contexts, canopy's own shell protocol) is for the GUI VM's own
-/// trusted clients.
-pub const SANDBOX_ALLOWED_GLOBALS: &[&str] = &[
-    "wl_compositor",
-    "wl_subcompositor",
-    "wl_shm",
-    "wl_seat",
-    "wl_output",
-    "wl_data_device_manager",
-    "xdg_wm_base",
-    "zxdg_output_manager_v1",
-    "zxdg_decoration_manager_v1",
-    "wp_viewporter",
-    "wp_fractional_scale_manager_v1",
-    "wp_presentation",
-    "zwp_primary_selection_device_manager_v1",
-    "xdg_activation_v1",
-    "wp_single_pixel_buffer_manager_v1",
-    "wp_cursor_shape_manager_v1",
-    "zwp_text_input_manager_v3",
-];
-
-/// Whether `client` may see a global of the given interface.
+/// Whether `client` may see a global of the given interface. Sandboxed clients see only what an
+/// ordinary application needs (`canopy_common::globals`, the list the proxy enforces too).
 pub fn may_see_global(client: &Client, interface: &str) -> bool {
     match client_state(client) {
-        Some(state) if state.is_sandboxed() => SANDBOX_ALLOWED_GLOBALS.contains(&interface),
+        Some(state) if state.is_sandboxed() => vm_may_see(interface),
         Some(_) => true,
         // Clients without our data were not inserted by us; show them nothing privileged.
-        None => SANDBOX_ALLOWED_GLOBALS.contains(&interface),
+        None => vm_may_see(interface),
     }
 }
 

@@ -11,10 +11,8 @@ use std::path::PathBuf;
 use std::process::Command;
 
 use anyhow::{bail, Context};
-use wayland_client::globals::{registry_queue_init, GlobalListContents};
-use wayland_client::protocol::wl_registry;
-use wayland_client::{Connection, Dispatch, QueueHandle};
-use wayland_protocols::wp::security_context::v1::client::{wp_security_context_manager_v1, wp_security_context_v1};
+use canopy_common::security_context;
+use wayland_client::Connection;
 
 #[derive(Debug, clap::Args)]
 pub struct ContextArgs {
@@ -30,42 +28,6 @@ pub struct ContextArgs {
     pub command: Vec<String>,
 }
 
-struct Client;
-
-impl Dispatch<wl_registry::WlRegistry, GlobalListContents> for Client {
-    fn event(
-        _: &mut Self,
-        _: &wl_registry::WlRegistry,
-        _: wl_registry::Event,
-        _: &GlobalListContents,
-        _: &Connection,
-        _: &QueueHandle<Self>,
-    ) {
-    }
-}
-impl Dispatch<wp_security_context_manager_v1::WpSecurityContextManagerV1, ()> for Client {
-    fn event(
-        _: &mut Self,
-        _: &wp_security_context_manager_v1::WpSecurityContextManagerV1,
-        _: wp_security_context_manager_v1::Event,
-        _: &(),
-        _: &Connection,
-        _: &QueueHandle<Self>,
-    ) {
-    }
-}
-impl Dispatch<wp_security_context_v1::WpSecurityContextV1, ()> for Client {
-    fn event(
-        _: &mut Self,
-        _: &wp_security_context_v1::WpSecurityContextV1,
-        _: wp_security_context_v1::Event,
-        _: &(),
-        _: &Connection,
-        _: &QueueHandle<Self>,
-    ) {
-    }
-}
-
 pub fn run(args: ContextArgs) -> anyhow::Result<()> {
     let vm = crate::client::sanitise_vm_name(&args.vm);
     let runtime = PathBuf::from(std::env::var_os("XDG_RUNTIME_DIR").context("XDG_RUNTIME_DIR is not set")?);
@@ -74,20 +36,11 @@ pub fn run(args: ContextArgs) -> anyhow::Result<()> {
     let _ = std::fs::remove_file(&path);
 
     let conn = Connection::connect_to_env().context("connecting to the compositor")?;
-    let (globals, mut queue) = registry_queue_init::<Client>(&conn)?;
-    let qh = queue.handle();
-    let manager: wp_security_context_manager_v1::WpSecurityContextManagerV1 = globals
-        .bind(&qh, 1..=1, ())
-        .context("the compositor offers no wp_security_context_manager_v1 (is this a VM's client?)")?;
     let listener = UnixListener::bind(&path).with_context(|| format!("binding {}", path.display()))?;
     // The compositor stops listening when the write end of this pipe closes: when we exit.
     let (close_read, close_write) = rustix::pipe::pipe()?;
-    let context = manager.create_listener(listener.as_fd(), close_read.as_fd(), &qh, ());
-    context.set_sandbox_engine("canopy".into());
-    context.set_app_id(vm.clone());
-    context.set_instance_id(format!("context-{}", std::process::id()));
-    context.commit();
-    queue.roundtrip(&mut Client)?;
+    let instance = format!("context-{}", std::process::id());
+    security_context::register(&conn, listener.as_fd(), close_read.as_fd(), &vm, &instance)?;
     drop(close_read);
     drop(listener);
 

@@ -7,30 +7,9 @@ use std::os::unix::net::{UnixListener, UnixStream};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU32, Ordering};
 
-use anyhow::{bail, Context as _, Result};
-use wayland_client::globals::{registry_queue_init, GlobalListContents};
-use wayland_client::protocol::wl_registry::WlRegistry;
-use wayland_client::{delegate_noop, Connection, Dispatch, QueueHandle};
-use wayland_protocols::wp::security_context::v1::client::wp_security_context_manager_v1::WpSecurityContextManagerV1;
-use wayland_protocols::wp::security_context::v1::client::wp_security_context_v1::WpSecurityContextV1;
-
-pub const SANDBOX_ENGINE: &str = "canopy";
-
-struct State;
-
-impl Dispatch<WlRegistry, GlobalListContents> for State {
-    fn event(
-        _: &mut Self,
-        _: &WlRegistry,
-        _: wayland_client::protocol::wl_registry::Event,
-        _: &GlobalListContents,
-        _: &Connection,
-        _: &QueueHandle<Self>,
-    ) {
-    }
-}
-delegate_noop!(State: ignore WpSecurityContextManagerV1);
-delegate_noop!(State: ignore WpSecurityContextV1);
+use anyhow::{Context as _, Result};
+use canopy_common::security_context;
+use wayland_client::Connection;
 
 /// A registered security-context listener. Dropping it tells the compositor to stop listening.
 pub struct SecurityContext {
@@ -57,16 +36,6 @@ impl SecurityContext {
         let stream = UnixStream::connect(compositor)
             .with_context(|| format!("connecting to the compositor at {}", compositor.display()))?;
         let conn = Connection::from_socket(stream).context("wayland connection to the compositor")?;
-        let (globals, mut queue) = registry_queue_init::<State>(&conn)
-            .with_context(|| format!("reading the globals of the compositor at {}", compositor.display()))?;
-        let qh = queue.handle();
-        let Ok(manager) = globals.bind::<WpSecurityContextManagerV1, _, _>(&qh, 1..=1, ()) else {
-            bail!(
-                "the compositor at {} offers no wp_security_context_manager_v1; canopy-proxy gui needs it \
-                 so that the compositor can tell VM clients apart (run it under canopy)",
-                compositor.display()
-            );
-        };
         let parent = compositor.parent().unwrap_or(Path::new("/tmp"));
         let dir = tempfile::Builder::new()
             .prefix(&format!("canopy-proxy-{vm}-"))
@@ -75,14 +44,11 @@ impl SecurityContext {
         let socket = dir.path().join("wayland");
         let listener = UnixListener::bind(&socket).with_context(|| format!("listening on {}", socket.display()))?;
         let (close_r, close_w) = rustix::pipe::pipe_with(rustix::pipe::PipeFlags::CLOEXEC)?;
-        let ctx = manager.create_listener(listener.as_fd(), close_r.as_fd(), &qh, ());
-        ctx.set_sandbox_engine(SANDBOX_ENGINE.into());
-        ctx.set_app_id(vm.into());
         let n = INSTANCE.fetch_add(1, Ordering::Relaxed);
-        ctx.set_instance_id(format!("{vm}-{}-{n}", std::process::id()));
-        ctx.commit();
-        ctx.destroy();
-        queue.roundtrip(&mut State).with_context(|| format!("registering the security context for VM {vm}"))?;
+        let instance = format!("{vm}-{}-{n}", std::process::id());
+        // Without security contexts the compositor could not tell VM clients apart.
+        security_context::register(&conn, listener.as_fd(), close_r.as_fd(), vm, &instance)
+            .with_context(|| format!("VM {vm} at the compositor {}", compositor.display()))?;
         // The compositor holds its own copies of the listening socket and the close pipe.
         drop(listener);
         drop(close_r);

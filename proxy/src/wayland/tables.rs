@@ -7,40 +7,11 @@
 use wayland_client::backend::protocol::Interface;
 use wayland_client::protocol as wl;
 use wayland_client::Proxy;
-use wayland_protocols::wp;
-use wayland_protocols::xdg;
 
-/// Interfaces whose globals reach the app (issue 3's allowlist). Everything else the compositor
-/// offers — linux-dmabuf and every privileged protocol — is removed from the registry.
-pub fn allowed_globals() -> &'static [&'static Interface] {
-    static GLOBALS: std::sync::OnceLock<Vec<&'static Interface>> = std::sync::OnceLock::new();
-    GLOBALS.get_or_init(|| {
-        vec![
-            wl::wl_compositor::WlCompositor::interface(),
-            wl::wl_subcompositor::WlSubcompositor::interface(),
-            wl::wl_shm::WlShm::interface(),
-            wl::wl_seat::WlSeat::interface(),
-            wl::wl_output::WlOutput::interface(),
-            wl::wl_data_device_manager::WlDataDeviceManager::interface(),
-            xdg::shell::client::xdg_wm_base::XdgWmBase::interface(),
-            xdg::xdg_output::zv1::client::zxdg_output_manager_v1::ZxdgOutputManagerV1::interface(),
-            xdg::decoration::zv1::client::zxdg_decoration_manager_v1::ZxdgDecorationManagerV1::interface(),
-            xdg::activation::v1::client::xdg_activation_v1::XdgActivationV1::interface(),
-            wp::viewporter::client::wp_viewporter::WpViewporter::interface(),
-            wp::fractional_scale::v1::client::wp_fractional_scale_manager_v1::WpFractionalScaleManagerV1::interface(),
-            wp::presentation_time::client::wp_presentation::WpPresentation::interface(),
-            wp::primary_selection::zv1::client::zwp_primary_selection_device_manager_v1::ZwpPrimarySelectionDeviceManagerV1::interface(),
-            wp::single_pixel_buffer::v1::client::wp_single_pixel_buffer_manager_v1::WpSinglePixelBufferManagerV1::interface(),
-            wp::cursor_shape::v1::client::wp_cursor_shape_manager_v1::WpCursorShapeManagerV1::interface(),
-            wp::text_input::zv3::client::zwp_text_input_manager_v3::ZwpTextInputManagerV3::interface(),
-        ]
-    })
-}
-
-/// The allowed global with this interface name.
-pub fn allowed_global(name: &str) -> Option<&'static Interface> {
-    allowed_globals().iter().copied().find(|i| i.name == name)
-}
+/// Interfaces whose globals reach the app: the one list of what a VM may see, which the
+/// compositor enforces too. Everything else the compositor offers — linux-dmabuf and every
+/// privileged protocol — is removed from the registry.
+pub use canopy_common::globals::{vm_global as allowed_global, vm_globals as allowed_globals};
 
 /// wl_display: object 1 of every connection.
 pub fn display() -> &'static Interface {
@@ -79,6 +50,7 @@ pub mod op {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use wayland_protocols::{wp, xdg};
 
     fn req(i: &Interface, op: u16) -> &'static str {
         i.requests[op as usize].name
@@ -121,24 +93,5 @@ mod tests {
         assert_eq!(req(x, op::XDG_SURFACE_SET_WINDOW_GEOMETRY), "set_window_geometry");
         let p = xdg::shell::client::xdg_positioner::XdgPositioner::interface();
         assert_eq!(req(p, op::XDG_POSITIONER_SET_SIZE), "set_size");
-    }
-
-    #[test]
-    fn privileged_globals_are_not_allowed() {
-        for name in [
-            "zwlr_layer_shell_v1",
-            "zwp_linux_dmabuf_v1",
-            "wp_security_context_manager_v1",
-            "zwlr_screencopy_manager_v1",
-            "zwlr_data_control_manager_v1",
-            "zwp_virtual_keyboard_manager_v1",
-            "ext_session_lock_manager_v1",
-            "zwlr_foreign_toplevel_manager_v1",
-            "zwlr_output_manager_v1",
-        ] {
-            assert!(allowed_global(name).is_none(), "{name}");
-        }
-        assert_eq!(allowed_globals().len(), 17);
-        assert!(allowed_global("wl_compositor").is_some());
     }
 }
