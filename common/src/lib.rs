@@ -6,12 +6,18 @@
 //!   each vouches for, and exchanges bounded by wall-clock deadlines (the proxy, hostd, agents).
 //! - [`globals`] (feature `wayland`): the globals a VM's client may see, enforced by both the
 //!   compositor and the proxy.
+//! - [`image`], [`golden`] (feature `images`): straight-RGBA pictures and their PNG files, and
+//!   the one golden-image comparer with its one bless variable (`CANOPY_BLESS=1`).
 //! - [`security_context`] (feature `wayland`): registering a security-context listener whose
 //!   app_id is a VM's name (the proxy's GUI side, `canopy context`).
 
 pub mod config;
 #[cfg(feature = "wayland")]
 pub mod globals;
+#[cfg(feature = "images")]
+pub mod golden;
+#[cfg(feature = "images")]
+pub mod image;
 #[cfg(feature = "wayland")]
 pub mod security_context;
 pub mod transport;

@@ -1,8 +1,6 @@
 //! Screenshots: a full render of an output into an offscreen buffer, read back as RGBA. The
 //! same path serves every backend, so a headless golden image and a screen agree.
 
-use std::path::Path;
-
 use anyhow::Context;
 use smithay::backend::allocator::Fourcc;
 use smithay::backend::renderer::damage::OutputDamageTracker;
@@ -13,26 +11,8 @@ use smithay::utils::{Buffer, Rectangle, Size};
 use crate::render::{output_elements, CursorMode};
 use crate::state::Canopy;
 
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RgbaImage {
-    pub width: u32,
-    pub height: u32,
-    /// Straight RGBA, row-major, no padding.
-    pub data: Vec<u8>,
-}
-
-impl RgbaImage {
-    pub fn write_png(&self, path: &Path) -> anyhow::Result<()> {
-        let file = std::fs::File::create(path).with_context(|| format!("creating {}", path.display()))?;
-        let mut enc = png::Encoder::new(std::io::BufWriter::new(file), self.width, self.height);
-        enc.set_color(png::ColorType::Rgba);
-        enc.set_depth(png::BitDepth::Eight);
-        let mut w = enc.write_header()?;
-        w.write_image_data(&self.data)?;
-        w.finish()?;
-        Ok(())
-    }
-}
+/// What a screenshot is, and how it is written to a PNG file.
+pub use canopy_common::image::RgbaImage;
 
 /// Render `output` afresh with `renderer` and read it back.
 pub fn capture<R, T>(renderer: &mut R, canopy: &Canopy, output: &Output) -> anyhow::Result<RgbaImage>

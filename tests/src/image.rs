@@ -1,12 +1,14 @@
-//! Screenshots as RGBA images, and golden-image comparison.
+//! Screenshots as RGBA images, what tests look for in them, and their golden images.
 //!
-//! Golden images live in `tests/golden/NAME.png`. `CANOPY_UPDATE_GOLDEN=1` writes them from the
-//! current run (look at every one before committing); a mismatch writes the actual image
-//! next to the target dir so it can be looked at.
+//! Golden images live in `tests/golden/NAME.png` and go through the one golden comparer
+//! (`canopy_common::golden`): `CANOPY_BLESS=1` writes them from the current run (look at every
+//! one before committing); a mismatch writes the actual image beside the golden as
+//! `NAME.png.new`.
 
 use std::path::{Path, PathBuf};
 
-use anyhow::Context;
+use canopy_common::golden;
+use canopy_common::image::RgbaImage;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Image {
@@ -17,32 +19,15 @@ pub struct Image {
 
 impl Image {
     pub fn load(path: &Path) -> anyhow::Result<Image> {
-        let decoder = png::Decoder::new(std::io::BufReader::new(
-            std::fs::File::open(path).with_context(|| format!("opening {}", path.display()))?,
-        ));
-        let mut reader = decoder.read_info()?;
-        let mut buf = vec![0; reader.output_buffer_size().context("png size")?];
-        let info = reader.next_frame(&mut buf)?;
-        buf.truncate(info.buffer_size());
-        let data = match info.color_type {
-            png::ColorType::Rgba => buf,
-            png::ColorType::Rgb => buf.chunks_exact(3).flat_map(|p| [p[0], p[1], p[2], 255]).collect(),
-            other => anyhow::bail!("{}: unsupported PNG colour type {other:?}", path.display()),
-        };
-        Ok(Image { width: info.width, height: info.height, data })
+        Ok(RgbaImage::load_png(path)?.into())
     }
 
     pub fn save(&self, path: &Path) -> anyhow::Result<()> {
-        if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir)?;
-        }
-        let mut enc = png::Encoder::new(std::io::BufWriter::new(std::fs::File::create(path)?), self.width, self.height);
-        enc.set_color(png::ColorType::Rgba);
-        enc.set_depth(png::BitDepth::Eight);
-        let mut w = enc.write_header()?;
-        w.write_image_data(&self.data)?;
-        w.finish()?;
-        Ok(())
+        Ok(self.rgba().save_png(path)?)
+    }
+
+    fn rgba(&self) -> RgbaImage {
+        RgbaImage { width: self.width, height: self.height, data: self.data.clone() }
     }
 
     pub fn pixel(&self, x: u32, y: u32) -> [u8; 3] {
@@ -113,16 +98,16 @@ impl Image {
         bad
     }
 
-    /// Pixels differing by more than `tolerance` in any channel.
+    /// Pixels differing by more than `tolerance` in any channel (`usize::MAX` when the sizes
+    /// differ).
     pub fn diff_count(&self, other: &Image, tolerance: u8) -> usize {
-        if (self.width, self.height) != (other.width, other.height) {
-            return usize::MAX;
-        }
-        self.data
-            .chunks_exact(4)
-            .zip(other.data.chunks_exact(4))
-            .filter(|(a, b)| a.iter().zip(b.iter()).any(|(x, y)| x.abs_diff(*y) > tolerance))
-            .count()
+        self.rgba().difference(&other.rgba(), tolerance).map_or(usize::MAX, |d| d.pixels)
+    }
+}
+
+impl From<RgbaImage> for Image {
+    fn from(i: RgbaImage) -> Image {
+        Image { width: i.width, height: i.height, data: i.data }
     }
 }
 
@@ -134,23 +119,7 @@ pub fn golden_dir() -> PathBuf {
 /// `tolerance` per channel. Panics with a pointer to the actual image when they differ.
 pub fn assert_golden(name: &str, actual: &Image, tolerance: u8, max_pixels: usize) {
     let path = golden_dir().join(format!("{name}.png"));
-    if std::env::var_os("CANOPY_UPDATE_GOLDEN").is_some() {
-        actual.save(&path).expect("writing golden image");
-        eprintln!("wrote golden image {}", path.display());
-        return;
-    }
-    let expected = Image::load(&path)
-        .unwrap_or_else(|e| panic!("golden image {}: {e:#} (CANOPY_UPDATE_GOLDEN=1 creates it)", path.display()));
-    let diff = actual.diff_count(&expected, tolerance);
-    if diff > max_pixels {
-        let out =
-            Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/golden-diff").join(format!("{name}.actual.png"));
-        let _ = actual.save(&out);
-        panic!(
-            "{name}: {} pixels differ from {} (allowed {max_pixels} beyond ±{tolerance}); actual image: {}",
-            if diff == usize::MAX { "size differs, all".to_string() } else { diff.to_string() },
-            path.display(),
-            out.display()
-        );
+    if let Err(e) = golden::check(&path, &actual.rgba(), tolerance, max_pixels) {
+        panic!("{name}: {e}");
     }
 }

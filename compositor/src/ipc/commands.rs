@@ -59,7 +59,7 @@ impl State {
                     None => self.canopy.outputs.first().cloned().ok_or("there are no outputs")?,
                 };
                 let image = self.backend.screenshot(&self.canopy, &output).map_err(|e| format!("screenshot: {e:#}"))?;
-                image.write_png(&file).map_err(|e| format!("writing {}: {e:#}", file.display()))?;
+                image.save_png(&file).map_err(|e| format!("writing {e}"))?;
                 Ok(json!({ "file": file, "output": output.name(), "width": image.width, "height": image.height }))
             }
             Request::Focus { id } => {

@@ -1,7 +1,8 @@
-//! Moving pixels out of pixmaps: into wl_shm buffers, and into PNG files for golden tests.
+//! Moving pixels out of pixmaps: into wl_shm buffers, and into straight RGBA for golden tests.
 
 use std::path::Path;
 
+use canopy_common::image::RgbaImage;
 use tiny_skia::Pixmap;
 
 use super::geometry::IntRect;
@@ -49,70 +50,24 @@ pub fn copy_to_abgr8888(src: &Pixmap, dst: &mut [u8], stride: usize, rect: IntRe
     }
 }
 
-/// How two images differ: pixels whose largest channel difference exceeds the tolerance.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Difference {
-    pub pixels: usize,
-    pub max_channel: u8,
+/// The pixmap as straight (not premultiplied) RGBA, as a PNG file holds it.
+pub fn to_rgba(image: &Pixmap) -> RgbaImage {
+    let data = image
+        .pixels()
+        .iter()
+        .flat_map(|p| {
+            let c = p.demultiply();
+            [c.red(), c.green(), c.blue(), c.alpha()]
+        })
+        .collect();
+    RgbaImage { width: image.width(), height: image.height(), data }
 }
 
-/// Compares two images of the same size channel by channel.
-pub fn difference(a: &Pixmap, b: &Pixmap, tolerance: u8) -> Option<Difference> {
-    if a.width() != b.width() || a.height() != b.height() {
-        return None;
-    }
-    let mut d = Difference { pixels: 0, max_channel: 0 };
-    for (pa, pb) in a.data().chunks_exact(4).zip(b.data().chunks_exact(4)) {
-        let m = pa.iter().zip(pb).map(|(x, y)| x.abs_diff(*y)).max().unwrap_or(0);
-        d.max_channel = d.max_channel.max(m);
-        if m > tolerance {
-            d.pixels += 1;
-        }
-    }
-    Some(d)
-}
-
-/// Checks `image` against the reviewed golden PNG at `path`.
-///
-/// With `CANOPY_BLESS=1` the golden file is (re)written instead. On a mismatch the image is
-/// written next to the golden as `NAME.png.new` (ignored by git) for a person to look at.
+/// Checks `image` against the reviewed golden PNG at `path` with the one golden comparer
+/// (`canopy_common::golden`: `CANOPY_BLESS=1` writes the golden instead; a mismatch leaves
+/// `NAME.png.new` beside it).
 pub fn check_golden(image: &Pixmap, path: &Path, tolerance: u8) -> Result<(), String> {
-    if std::env::var_os("CANOPY_BLESS").is_some_and(|v| v == "1") {
-        if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir).map_err(|e| e.to_string())?;
-        }
-        image.save_png(path).map_err(|e| format!("writing {}: {e}", path.display()))?;
-        return Ok(());
-    }
-    let new_path = path.with_extension("png.new");
-    let fail = |msg: String| {
-        let _ = image.save_png(&new_path);
-        Err(format!("{msg}; the new image is {}; CANOPY_BLESS=1 accepts it", new_path.display()))
-    };
-    let golden = match Pixmap::load_png(path) {
-        Ok(g) => g,
-        Err(e) => return fail(format!("cannot read golden {}: {e}", path.display())),
-    };
-    match difference(image, &golden, tolerance) {
-        None => fail(format!(
-            "size {}x{} differs from golden {} ({}x{})",
-            image.width(),
-            image.height(),
-            path.display(),
-            golden.width(),
-            golden.height()
-        )),
-        Some(d) if d.pixels > 0 => fail(format!(
-            "{} pixels differ from golden {} by more than {tolerance} (largest difference {})",
-            d.pixels,
-            path.display(),
-            d.max_channel
-        )),
-        Some(_) => {
-            let _ = std::fs::remove_file(&new_path);
-            Ok(())
-        }
-    }
+    canopy_common::golden::check(path, &to_rgba(image), tolerance, 0)
 }
 
 #[cfg(test)]
@@ -141,14 +96,14 @@ mod tests {
     }
 
     #[test]
-    fn difference_counts_pixels_over_tolerance() {
-        let mut a = Pixmap::new(2, 1).unwrap();
-        let mut b = Pixmap::new(2, 1).unwrap();
-        a.data_mut()[0] = 10;
-        b.data_mut()[0] = 13;
-        b.data_mut()[4] = 200;
-        assert_eq!(difference(&a, &b, 2), Some(Difference { pixels: 2, max_channel: 200 }));
-        assert_eq!(difference(&a, &b, 3).unwrap().pixels, 1);
-        assert_eq!(difference(&a, &Pixmap::new(1, 1).unwrap(), 0), None);
+    fn straight_rgba_undoes_the_premultiplication() {
+        let mut p = Pixmap::new(2, 1).unwrap();
+        p.fill(tiny_skia::Color::from_rgba8(200, 100, 50, 128));
+        let rgba = to_rgba(&p);
+        assert_eq!((rgba.width, rgba.height), (2, 1));
+        for px in rgba.data.chunks_exact(4) {
+            assert!(px[0].abs_diff(200) <= 1 && px[1].abs_diff(100) <= 1 && px[2].abs_diff(50) <= 1, "{px:?}");
+            assert_eq!(px[3], 128);
+        }
     }
 }
