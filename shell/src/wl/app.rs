@@ -4,7 +4,7 @@
 use canopy_themes::Theme;
 use smithay_client_toolkit::seat::keyboard::{KeyEvent, Modifiers};
 
-use super::runtime::Core;
+use super::api::Core;
 use super::windows::{Window, WindowList};
 use crate::draw::{Fonts, Rect, Scene, Weight};
 use wayland_client::protocol::wl_output::WlOutput;
