@@ -3,7 +3,7 @@
 use std::io::{BufRead, BufReader, Write};
 use std::os::unix::net::UnixStream;
 use std::path::{Path, PathBuf};
-use std::process::{Child, ChildStdout, Command, Stdio};
+use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
 use std::sync::mpsc::{channel, Receiver};
 use std::time::{Duration, Instant};
 
@@ -250,20 +250,35 @@ impl Drop for Compositor {
     }
 }
 
-/// A client process whose stdout JSON lines (our test client's events) can be awaited.
+/// A client process whose stdout JSON lines (our test client's events) can be awaited, and
+/// whose stdin takes our test client's commands.
 pub struct Client {
     pub child: Child,
     events: Receiver<Value>,
     seen: Vec<Value>,
+    commands: Option<ChildStdin>,
+    roundtrips: u64,
 }
 
 impl Client {
     pub fn spawn(mut cmd: Command) -> Client {
-        cmd.stdout(Stdio::piped()).stderr(Stdio::inherit()).stdin(Stdio::null());
+        cmd.stdout(Stdio::piped()).stderr(Stdio::inherit()).stdin(Stdio::piped());
         let mut child = cmd.spawn().unwrap_or_else(|e| panic!("starting {cmd:?}: {e}"));
         let stdout = child.stdout.take().expect("stdout");
+        let commands = child.stdin.take();
         let events = pump(stdout);
-        Client { child, events, seen: Vec::new() }
+        Client { child, events, seen: Vec::new(), commands, roundtrips: 0 }
+    }
+
+    /// Waits until our test client has read everything the compositor sent it before now: it
+    /// sends a wl_display.sync and says when the answer came, and events arrive in order. After
+    /// an action's IPC reply, this is how a test knows the action sent the client nothing.
+    pub fn roundtrip(&mut self) {
+        self.roundtrips += 1;
+        let n = self.roundtrips;
+        let stdin = self.commands.as_mut().expect("the client's stdin");
+        writeln!(stdin, "roundtrip").and_then(|_| stdin.flush()).expect("sending the client a command");
+        self.wait_event("roundtrip", |e| e["n"] == n);
     }
 
     /// Wait for an event line whose `event` field is `name` and that satisfies `pred`.

@@ -6,6 +6,7 @@
 //! `NAME.png.new`.
 
 use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
 
 use canopy_common::golden;
 use canopy_common::image::RgbaImage;
@@ -121,5 +122,32 @@ pub fn assert_golden(name: &str, actual: &Image, tolerance: u8, max_pixels: usiz
     let path = golden_dir().join(format!("{name}.png"));
     if let Err(e) = golden::check(&path, &actual.rgba(), tolerance, max_pixels) {
         panic!("{name}: {e}");
+    }
+}
+
+/// For a screen its client draws in more than one step: takes pictures with `shot` until one
+/// matches `tests/golden/NAME.png` as [`assert_golden`] compares, and fails as it does with the
+/// last one after [`crate::fixture::TIMEOUT`]. With `CANOPY_BLESS=1` it writes the first picture
+/// that the next two (200 ms apart) agree with.
+pub fn wait_for_golden(name: &str, tolerance: u8, max_pixels: usize, mut shot: impl FnMut() -> Image) {
+    if golden::blessing() {
+        let mut last = shot();
+        let mut same = 0;
+        while same < 2 {
+            std::thread::sleep(Duration::from_millis(200));
+            let now = shot();
+            same = if now == last { same + 1 } else { 0 };
+            last = now;
+        }
+        return assert_golden(name, &last, tolerance, max_pixels);
+    }
+    let path = golden_dir().join(format!("{name}.png"));
+    let deadline = Instant::now() + crate::fixture::TIMEOUT;
+    loop {
+        match golden::check(&path, &shot().rgba(), tolerance, max_pixels) {
+            Ok(()) => return,
+            Err(e) if Instant::now() > deadline => panic!("{name}: {e}"),
+            Err(_) => std::thread::sleep(Duration::from_millis(50)),
+        }
     }
 }

@@ -138,6 +138,7 @@ fn alt_tab_cycles_most_recently_used() {
     let _ = (id(&wa), id(&wb), id(&wc));
     // The client never saw the Tab presses that the compositor took.
     let tab = 0xff09u64;
+    cc.roundtrip();
     assert!(!cc.events().iter().any(|e| e["event"] == "key" && e["keysym"] == tab));
 }
 
@@ -149,6 +150,7 @@ fn keys_go_to_the_focused_window_only() {
     c.msg(&["type", "hi"]);
     b.wait_event("key", |e| e["utf8"] == "h");
     b.wait_event("key", |e| e["utf8"] == "i");
+    a.roundtrip();
     assert!(!a.events().iter().any(|e| e["event"] == "key"), "A got keys while B had focus");
 }
 

@@ -123,17 +123,27 @@ fn debian_client_shows_framed(program: &str, args: &[&str], title_part: &str) {
     assert!(w["title"].as_str().unwrap().starts_with("[work-vm] "), "{w}");
     let (x, y, width, height) = geometry(&w);
     assert!(width > 50 && height > 50, "{w}");
-    // Give the client a moment to finish drawing, then look at it.
-    std::thread::sleep(Duration::from_millis(500));
-    let img = c.screenshot();
-    let w = c.window(w["id"].as_u64().unwrap());
+    let id = w["id"].as_u64().unwrap();
     let colours = theme.colours("work");
-    let frame = if w["focused"] == true { colours.focused } else { colours.unfocused };
-    // The top strip above the title bar: GTK's client-side shadow darkens the side borders.
-    assert_eq!(img.pixel((x + width / 2) as u32, (y - 28) as u32), rgb(frame), "frame of {program}");
     let bg = [0x20, 0x25, 0x2c];
-    let inside = img.crop(x as u32, y as u32, width as u32, height as u32);
-    let background = inside.count_colour(0, 0, width as u32, height as u32, bg);
+    // What the screen shows of it: the top strip above the title bar (GTK's client-side shadow
+    // darkens the side borders) against the frame colour, and how much of it is still background.
+    let look = || {
+        let img = c.screenshot();
+        let w = c.window(id);
+        let frame = if w["focused"] == true { colours.focused } else { colours.unfocused };
+        let inside = img.crop(x as u32, y as u32, width as u32, height as u32);
+        let background = inside.count_colour(0, 0, width as u32, height as u32, bg);
+        (img.pixel((x + width / 2) as u32, (y - 28) as u32), rgb(frame), background)
+    };
+    // The client draws when it likes: wait until it has, then look.
+    let drawn = |(top, frame, background): (_, _, usize)| top == frame && background < (width * height / 2) as usize;
+    let deadline = Instant::now() + canopy_tests::fixture::TIMEOUT;
+    while !drawn(look()) && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let (top, frame, background) = look();
+    assert_eq!(top, frame, "frame of {program}");
     assert!(background < (width * height / 2) as usize, "{program} drew nothing visible through the proxy");
     let _ = child.kill();
     let _ = child.wait();

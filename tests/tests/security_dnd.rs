@@ -45,15 +45,6 @@ fn drag_to(c: &Compositor, x: i32, y: i32) {
     c.msg(&["pointer-move", &x.to_string(), &y.to_string()]);
 }
 
-/// Whatever the compositor sent `client` before now has arrived: the pointer is moved onto its
-/// window at (x, y) and the client sees it (events reach a client in order).
-fn barrier(c: &Compositor, client: &mut Client, x: i32, y: i32) {
-    c.msg(&["pointer-move", "5", "790"]);
-    let mark = client.mark();
-    c.msg(&["pointer-move", &x.to_string(), &y.to_string()]);
-    client.wait_event_since(mark, "pointer-enter");
-}
-
 fn never_offered(client: &mut Client) {
     let offered: Vec<&Value> =
         client.events().iter().filter(|e| e["event"] == "dnd-enter" || e["event"] == "offer-read").collect();
@@ -107,7 +98,7 @@ fn within_a_domain_a_drag_works_and_no_other_domain_hears_of_it() {
     let got = s.a2.wait_event("dropped", |_| true);
     assert_eq!(got["text"], "hello from A1");
     s.a1.wait_event("drag-finished", |_| true);
-    barrier(c, &mut s.b, 860, 180);
+    s.b.roundtrip();
     never_offered(&mut s.b);
 
     // A drag of the desktop's own (local) clients: same rule, local is a domain too.
@@ -122,7 +113,7 @@ fn within_a_domain_a_drag_works_and_no_other_domain_hears_of_it() {
     l1.wait_event("drag-action", |e| e["action"] == "copy");
     c.msg(&["button-up"]);
     assert_eq!(l2.wait_event("dropped", |_| true)["text"], "local text");
-    barrier(c, &mut s.b, 860, 200);
+    s.b.roundtrip();
     never_offered(&mut s.b);
 
     // Allowed (the default policy): passing over B gives it nothing; dropping on it is a
@@ -151,7 +142,7 @@ fn within_a_domain_a_drag_works_and_no_other_domain_hears_of_it() {
     c.wait_until("the question", || {
         c.log().contains("Drop 13 bytes from [vm-a] into [vm-b]? Press Ctrl+Shift+V to confirm")
     });
-    barrier(c, &mut s.b, 870, 180);
+    s.b.roundtrip();
     assert!(
         !s.b.events()[b_mark..].iter().any(|e| e["event"] == "dnd-enter"),
         "asking is not dropping: {:?}",
@@ -180,7 +171,7 @@ fn a_denied_oversized_or_untyped_drop_delivers_nothing_and_says_so() {
     assert!(!s.a1.events().iter().any(|e| e["event"] == "drag-send"), "a denied drop reads nothing from its source");
     let img = c.screenshot();
     assert_golden("notice-drop-refused", &img.crop(0, 0, img.width, 60), 0, 0);
-    barrier(c, &mut s.b, 860, 180);
+    s.b.roundtrip();
     never_offered(&mut s.b);
 
     // Allowed, but 5 000 000 bytes against the 64 KiB limit.
@@ -204,7 +195,7 @@ fn a_denied_oversized_or_untyped_drop_delivers_nothing_and_says_so() {
     c.msg(&["button-up"]);
     c.wait_until("the type refusal", || c.log().contains("holds no type that may cross VMs"));
     png.wait_event("drag-cancelled", |_| true);
-    barrier(c, &mut s.b, 880, 180);
+    s.b.roundtrip();
     never_offered(&mut s.b);
     // And inside vm-a, the same image drag is fine.
     start_drag(c, &mut png, 440, 500);

@@ -68,6 +68,7 @@ fn a_popup_grab_ends_when_the_user_clicks_elsewhere() {
     let mark = a.mark();
     c.msg(&["type", "x"]);
     b.wait_event("key", |e| e["utf8"] == "x");
+    a.roundtrip();
     assert!(!a.events()[mark..].iter().any(|e| e["event"] == "key"), "A kept the keyboard");
 }
 
@@ -105,7 +106,7 @@ fn idle_time_locks_the_screen_and_then_no_vm_gets_keys() {
     let mark = a.mark();
     c.msg(&["type", "hunter2"]);
     c.msg(&["key", "Return"]);
-    std::thread::sleep(std::time::Duration::from_millis(300));
+    a.roundtrip();
     assert!(!a.events()[mark..].iter().any(|e| e["event"] == "key"), "a VM got keys while the screen was locked");
     let img = c.screenshot();
     assert_eq!(img.count_colour(0, 0, img.width, img.height, [0x2f, 0x6f, 0xd0]), 0, "the VM window is hidden");

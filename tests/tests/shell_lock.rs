@@ -9,7 +9,7 @@ use std::process::Command;
 use std::sync::Once;
 
 use canopy_tests::fixture::rgb;
-use canopy_tests::image::{assert_golden, Image};
+use canopy_tests::image::{wait_for_golden, Image};
 use shell_support::{theme, Desktop, TIME};
 
 const USER: &str = "canopy-lock-test";
@@ -64,8 +64,8 @@ fn lock_screen_matches_golden_at_scale_1_and_2() {
         let mut d = Desktop::start(&[&spec]);
         start_lock(&mut d);
         d.wait_until("the lock screen", || covered(&d.compositor.screenshot()));
-        std::thread::sleep(std::time::Duration::from_millis(200));
-        assert_golden(&format!("shell-lock@{scale}"), &d.compositor.screenshot(), 2, 0);
+        // It may first draw at scale 1 and then again at the output's scale.
+        wait_for_golden(&format!("shell-lock@{scale}"), 2, 0, || d.compositor.screenshot());
     }
 }
 
@@ -100,6 +100,7 @@ fn lock_covers_every_output_and_only_the_right_password_unlocks() {
     });
     assert!(d.is_running("canopy-lock"), "still locked after a wrong password");
     assert!(covered(&d.compositor.screenshot_of(Some("HEADLESS-2"))));
+    client.roundtrip();
     assert_eq!(
         client.events().iter().filter(|e| e["event"] == "key").count(),
         keys_before,
@@ -150,8 +151,11 @@ fn a_held_key_repeats_in_the_password_field() {
         let now = dots(&d.compositor.screenshot());
         std::mem::replace(&mut last, now) == now
     });
-    std::thread::sleep(std::time::Duration::from_millis(500));
-    assert_eq!(dots(&d.compositor.screenshot()), last, "no repeats after the key went up");
+    // One more key: once it shows, the lock has taken the release before it, and no repeat came
+    // in between.
+    d.compositor.msg(&["type", "x"]);
+    d.wait_until("the next key's dot", || dots(&d.compositor.screenshot()) != last);
+    assert_eq!(dots(&d.compositor.screenshot()), last + 1, "no repeats after the key went up");
     // A held BackSpace deletes them all again.
     d.compositor.msg(&["key-down", "BackSpace"]);
     d.wait_until("a held BackSpace to empty the field", || dots(&d.compositor.screenshot()) == 0);
@@ -169,7 +173,13 @@ fn the_lock_holds_when_the_lock_program_dies() {
     let pid = rustix::process::Pid::from_raw(pid as i32).unwrap();
     rustix::process::kill_process(pid, rustix::process::Signal::KILL).expect("killing our canopy-lock");
     d.wait_exit("canopy-lock");
-    std::thread::sleep(std::time::Duration::from_millis(300));
-    let img = d.compositor.screenshot();
-    assert_eq!(img.pixel(640, 400), [0, 0, 0], "a dead locker leaves the outputs opaque");
+    // Its surfaces gone (the corners that showed its background turn black), the compositor
+    // draws the opaque backdrop in their place.
+    let black = |img: &Image, points: &[(u32, u32)]| points.iter().all(|&(x, y)| img.pixel(x, y) == [0, 0, 0]);
+    let mut img = d.compositor.screenshot();
+    d.wait_until("the lock surface to go", || {
+        img = d.compositor.screenshot();
+        black(&img, &[(5, 5), (img.width - 5, 5), (5, img.height - 5), (img.width - 5, img.height - 5)])
+    });
+    assert!(black(&img, &[(640, 400)]), "a dead locker leaves the outputs opaque");
 }

@@ -6,7 +6,7 @@ mod shell_support;
 
 use canopy_tests::fixture::rgb;
 use canopy_tests::image::assert_golden;
-use shell_support::{cpu_ticks, panel_background, theme, window_markers, Desktop, PANEL_H};
+use shell_support::{cpu_ticks, focus_bar, panel_background, theme, window_markers, Desktop, PANEL_H};
 
 /// Waits until the output's panel strip stops changing (hostd's VM list and the window
 /// list arrive asynchronously) and returns it.
@@ -231,12 +231,15 @@ fn each_panel_lists_the_windows_on_its_own_output() {
 
     // Minimised (it is on no output then), it stays on the panel where it was, and a click
     // there brings it back on that output.
-    let bx = buttons(&d, "HEADLESS-2").1[0] as f64;
-    let click = |d: &Desktop| d.click_at(x2 as f64 + bx + 40.0, 16.0, None);
+    let bx = buttons(&d, "HEADLESS-2").1[0];
+    let click = |d: &Desktop| d.click_at(x2 as f64 + bx as f64 + 40.0, 16.0, None);
     assert_eq!(d.compositor.window(c)["focused"], true, "the last window opened has the focus");
+    let bar = |d: &Desktop| focus_bar(&d.panel_strip("HEADLESS-2", 1), docs, bx);
+    d.wait_until("the focus bar under the docs button", || bar(&d));
     click(&d);
     d.wait_until("the docs window to minimise", || d.compositor.window(c)["minimized"] == true);
-    std::thread::sleep(std::time::Duration::from_millis(300));
+    // The panel has taken the change in once the focus bar under the button is gone.
+    d.wait_until("the panel to show the docs window unfocused", || !bar(&d));
     assert_eq!((counts(&d, "HEADLESS-1"), counts(&d, "HEADLESS-2")), ((1, 0), (0, 1)));
     click(&d);
     d.wait_until("the docs window back on HEADLESS-2", || {

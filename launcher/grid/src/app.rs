@@ -121,6 +121,7 @@ impl Launcher {
             _ => tile.vm.clone(),
         };
         self.model.status = Status::Starting(what);
+        tracing::info!("asking hostd to start {} in {}", tile.app, tile.vm);
         let host = self.opts.host.clone();
         std::thread::spawn(move || {
             let r = host.start_app(&tile.app, Some(&tile.vm)).map_err(|e| StartFailed {

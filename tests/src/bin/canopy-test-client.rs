@@ -2,7 +2,7 @@
 //! screenshot shows where it is, how big, and whether it is scaled or cut. It prints what it
 //! receives (configures, focus, keys, pointer, clipboard and drag-and-drop) as JSON lines on stdout
 //! for tests to read. It can also play a hostile VM: read every drag offer on enter, ignore the
-//! sizes it is configured to.
+//! sizes it is configured to. Commands come on stdin (`roundtrip`).
 
 use std::io::Write;
 use std::time::Duration;
@@ -511,6 +511,60 @@ smithay_client_toolkit::delegate_dispatch2!(Client);
 wayland_client::delegate_noop!(Client: wayland_protocols::wp::viewporter::client::wp_viewporter::WpViewporter);
 wayland_client::delegate_noop!(Client: ignore wayland_protocols::wp::viewporter::client::wp_viewport::WpViewport);
 
+/// Commands on stdin, one per line. `roundtrip` sends a wl_display.sync and prints
+/// `{"event": "roundtrip", "n": N}` (N counts the roundtrips) when its answer comes: events
+/// arrive in order, so everything the compositor sent before it has been printed by then. Tests
+/// send it after an action's IPC reply to know that the action sent this client nothing.
+fn commands_from_stdin(
+    event_loop: &EventLoop<Client>,
+    conn: &Connection,
+    qh: &QueueHandle<Client>,
+) -> anyhow::Result<()> {
+    use smithay_client_toolkit::reexports::calloop::channel;
+    let (tx, rx) = channel::channel::<String>();
+    std::thread::spawn(move || {
+        for line in std::io::stdin().lines().map_while(Result::ok) {
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let (display, qh) = (conn.display(), qh.clone());
+    let mut syncs = 0u64;
+    event_loop
+        .handle()
+        .insert_source(rx, move |event, _, _: &mut Client| {
+            let channel::Event::Msg(line) = event else { return };
+            match line.trim() {
+                "roundtrip" => {
+                    syncs += 1;
+                    display.sync(&qh, Roundtrip(syncs));
+                }
+                other => emit(json!({ "event": "bad-command", "line": other })),
+            }
+        })
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    Ok(())
+}
+
+/// The number of a `roundtrip` command, on its wl_callback.
+struct Roundtrip(u64);
+
+impl wayland_client::Dispatch<wayland_client::protocol::wl_callback::WlCallback, Roundtrip> for Client {
+    fn event(
+        _: &mut Self,
+        _: &wayland_client::protocol::wl_callback::WlCallback,
+        event: wayland_client::protocol::wl_callback::Event,
+        n: &Roundtrip,
+        _: &Connection,
+        _: &QueueHandle<Self>,
+    ) {
+        if let wayland_client::protocol::wl_callback::Event::Done { .. } = event {
+            emit(json!({ "event": "roundtrip", "n": n.0 }));
+        }
+    }
+}
+
 fn main() -> anyhow::Result<()> {
     let args = Args::parse();
     SOLID.store(args.solid, std::sync::atomic::Ordering::Relaxed);
@@ -587,6 +641,7 @@ fn main() -> anyhow::Result<()> {
         read_offers: args.read_offers,
         ignore_configure_size: args.ignore_configure_size,
     };
+    commands_from_stdin(&event_loop, &conn, &qh)?;
     let deadline = args.exit_after.map(|s| std::time::Instant::now() + Duration::from_secs_f64(s));
     while !client.exit && deadline.is_none_or(|d| std::time::Instant::now() < d) {
         event_loop.dispatch(Duration::from_millis(100), &mut client)?;

@@ -450,6 +450,13 @@ pub fn window_markers(strip: &Image, colour: [u8; 3], scale: u32) -> Vec<u32> {
     xs
 }
 
+/// Whether the window button whose marker starts at `marker` (as [`window_markers`] finds it)
+/// has the bar in `colour` under it that marks the focused window (at scale 1: rows 25..28 of
+/// the strip, from 4 px left of the marker to 4 px before the button's end).
+pub fn focus_bar(strip: &Image, colour: [u8; 3], marker: u32) -> bool {
+    (25..28).any(|y| (marker + 12..marker + 36).all(|x| strip.pixel(x, y) == colour))
+}
+
 /// CPU time (user + system) a process has used, in clock ticks.
 pub fn cpu_ticks(pid: u32) -> u64 {
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap();
