@@ -31,3 +31,35 @@ pub fn init_logging() {
     let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
     tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_ansi(ansi).init();
 }
+
+/// The body of a daemon's `main`: load its config (with `check`, print `summary` and stop there),
+/// then run it. Errors go to stderr as `NAME: error` and fail the exit code.
+pub fn daemon_main<C, E: std::fmt::Display>(
+    name: &str,
+    config: &std::path::Path,
+    check: bool,
+    load: impl FnOnce(&std::path::Path) -> Result<C, canopy_common::config::ConfigError>,
+    summary: impl FnOnce(&C) -> String,
+    run: impl FnOnce(C) -> Result<(), E>,
+) -> std::process::ExitCode {
+    use std::process::ExitCode;
+    init_logging();
+    let loaded = match load(config) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("{name}: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    if check {
+        println!("{}: ok ({})", config.display(), summary(&loaded));
+        return ExitCode::SUCCESS;
+    }
+    match run(loaded) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("{name}: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -53,12 +53,7 @@ impl Agent {
 
     fn peer_allowed(&self, peer: &Peer) -> Result<(), String> {
         let allow = &self.config.allow;
-        match *peer {
-            Peer::Unix { uid, .. } if allow.uids.contains(&uid) => Ok(()),
-            Peer::Unix { uid, .. } => Err(format!("uid {uid} is not allowed")),
-            Peer::Vsock { cid, .. } if allow.host_cid == Some(cid) => Ok(()),
-            Peer::Vsock { cid, .. } => Err(format!("CID {cid} is not hostd's")),
-        }
+        crate::server::peer_allowed(peer, &allow.uids, allow.host_cid, "hostd's")
     }
 
     fn serve(self: &Arc<Self>, stream: Stream, peer: Peer) {

@@ -22,23 +22,12 @@ struct Args {
 
 fn main() -> ExitCode {
     let args = Args::parse();
-    canopy_lifecycle::init_logging();
-    let config = match Config::load(&args.config) {
-        Ok(c) => c,
-        Err(e) => {
-            eprintln!("canopy-agent: {e}");
-            return ExitCode::FAILURE;
-        }
-    };
-    if args.check {
-        println!("{}: ok ({} apps)", args.config.display(), config.apps.len());
-        return ExitCode::SUCCESS;
-    }
-    match Agent::new(config).run() {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("canopy-agent: {e}");
-            ExitCode::FAILURE
-        }
-    }
+    canopy_lifecycle::daemon_main(
+        "canopy-agent",
+        &args.config,
+        args.check,
+        Config::load,
+        |c| format!("{} apps", c.apps.len()),
+        |c| Agent::new(c).run(),
+    )
 }

@@ -22,23 +22,12 @@ struct Args {
 
 fn main() -> ExitCode {
     let args = Args::parse();
-    canopy_lifecycle::init_logging();
-    let config = match Config::load(&args.config) {
-        Ok(c) => c,
-        Err(e) => {
-            eprintln!("canopy-hostd: {e}");
-            return ExitCode::FAILURE;
-        }
-    };
-    if args.check {
-        println!("{}: ok ({} VMs, {} apps)", args.config.display(), config.vms.len(), config.apps.len());
-        return ExitCode::SUCCESS;
-    }
-    match Daemon::new(config).and_then(|d| d.run()) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("canopy-hostd: {e}");
-            ExitCode::FAILURE
-        }
-    }
+    canopy_lifecycle::daemon_main(
+        "canopy-hostd",
+        &args.config,
+        args.check,
+        Config::load,
+        |c| format!("{} VMs, {} apps", c.vms.len(), c.apps.len()),
+        |c| Daemon::new(c).and_then(|d| d.run()),
+    )
 }

@@ -133,12 +133,7 @@ impl Daemon {
 
     fn peer_allowed(&self, peer: &Peer) -> Result<(), String> {
         let allow = &self.config.allow;
-        match *peer {
-            Peer::Unix { uid, .. } if allow.uids.contains(&uid) => Ok(()),
-            Peer::Unix { uid, .. } => Err(format!("uid {uid} is not allowed")),
-            Peer::Vsock { cid, .. } if allow.gui_cid == Some(cid) => Ok(()),
-            Peer::Vsock { cid, .. } => Err(format!("CID {cid} is not the GUI VM")),
-        }
+        crate::server::peer_allowed(peer, &allow.uids, allow.gui_cid, "the GUI VM")
     }
 
     fn status(&self) -> MutexGuard<'_, Status> {
