@@ -10,18 +10,14 @@ pub const FRAME_TIME: Duration = Duration::from_secs(5);
 #[cfg(test)]
 mod tests {
     use super::*;
-    use canopy_common::transport::{Address, Listener, Stream};
+    use canopy_common::transport::Stream;
     use canopy_protocols::lifecycle::{encode, read_frame_bytes, write_frame, FrameError, Request};
     use std::io::{self, Write};
     use std::time::Instant;
 
     #[test]
     fn a_dribbled_frame_is_cut_at_the_deadline_and_a_prompt_one_is_read() {
-        let dir = tempfile::tempdir().unwrap();
-        let addr = Address::Unix(dir.path().join("s.sock"));
-        let l = Listener::bind(&addr).unwrap();
-        let c = Stream::connect(&addr).unwrap();
-        let (s, _) = l.accept().unwrap();
+        let (c, s) = Stream::pair().unwrap();
 
         write_frame(&mut c.until(Instant::now() + FRAME_TIME), &Request::ListVms).unwrap();
         assert!(read_frame_bytes(&mut s.until(Instant::now() + FRAME_TIME)).is_ok());

@@ -88,21 +88,11 @@ impl Write for Deadlined<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::transport::{Address, Listener};
     use std::time::Duration;
-
-    fn pair() -> (tempfile::TempDir, Stream, Stream) {
-        let dir = tempfile::tempdir().unwrap();
-        let addr = Address::Unix(dir.path().join("s.sock"));
-        let l = Listener::bind(&addr).unwrap();
-        let c = Stream::connect(&addr).unwrap();
-        let (s, _) = l.accept().unwrap();
-        (dir, c, s)
-    }
 
     #[test]
     fn a_dribbling_peer_is_cut_at_the_deadline() {
-        let (_dir, c, s) = pair();
+        let (c, s) = Stream::pair().unwrap();
         // One byte every 20 ms: each read would beat a 100 ms socket timeout, the whole does
         // not beat a 300 ms deadline.
         let writer = std::thread::spawn(move || {
@@ -124,7 +114,7 @@ mod tests {
 
     #[test]
     fn a_peer_that_reads_nothing_cannot_hold_a_write() {
-        let (_dir, c, _s) = pair();
+        let (c, _s) = Stream::pair().unwrap();
         let t0 = Instant::now();
         let big = vec![0u8; 64 << 20];
         let err = c.until(t0 + Duration::from_millis(200)).write_all(&big).unwrap_err();

@@ -78,6 +78,13 @@ impl Stream {
         Ok(stream)
     }
 
+    /// Two connected Unix streams (socketpair): a stream whose both ends this process holds,
+    /// for tests and for threads of one program.
+    pub fn pair() -> io::Result<(Stream, Stream)> {
+        let (a, b) = rustix::net::socketpair(AddressFamily::UNIX, SocketType::STREAM, SocketFlags::CLOEXEC, None)?;
+        Ok((Stream { fd: a }, Stream { fd: b }))
+    }
+
     pub fn try_clone(&self) -> io::Result<Stream> {
         Ok(Stream { fd: self.fd.try_clone()? })
     }

@@ -108,17 +108,11 @@ impl AgentWaits {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use canopy_common::transport::Address;
-    use canopy_common::transport::Listener;
     use std::io::Read;
 
     #[test]
     fn a_stop_ends_reads_and_sleeps_and_refuses_new_waits_until_done() {
-        let dir = tempfile::tempdir().unwrap();
-        let addr = Address::Unix(dir.path().join("s.sock"));
-        let l = Listener::bind(&addr).unwrap();
-        let c = Stream::connect(&addr).unwrap();
-        let (_s, _) = l.accept().unwrap();
+        let (c, _s) = Stream::pair().unwrap();
         let waits = AgentWaits::default();
         std::thread::scope(|scope| {
             let held = waits.hold(&c).unwrap();
