@@ -3,7 +3,7 @@
 use std::io::{BufRead, BufReader, Write};
 use std::os::unix::net::UnixStream;
 use std::path::{Path, PathBuf};
-use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
+use std::process::{Child, ChildStdout, Command, Stdio};
 use std::sync::mpsc::{channel, Receiver};
 use std::time::{Duration, Instant};
 
@@ -256,7 +256,6 @@ pub struct Client {
     pub child: Child,
     events: Receiver<Value>,
     seen: Vec<Value>,
-    commands: Option<ChildStdin>,
     roundtrips: u64,
 }
 
@@ -265,9 +264,15 @@ impl Client {
         cmd.stdout(Stdio::piped()).stderr(Stdio::inherit()).stdin(Stdio::piped());
         let mut child = cmd.spawn().unwrap_or_else(|e| panic!("starting {cmd:?}: {e}"));
         let stdout = child.stdout.take().expect("stdout");
-        let commands = child.stdin.take();
         let events = pump(stdout);
-        Client { child, events, seen: Vec::new(), commands, roundtrips: 0 }
+        Client { child, events, seen: Vec::new(), roundtrips: 0 }
+    }
+
+    /// Write one command line to the client's stdin.
+    pub fn send(&mut self, line: &str) {
+        let stdin = self.child.stdin.as_mut().expect("the client's stdin");
+        writeln!(stdin, "{line}").expect("writing to the client");
+        stdin.flush().expect("flushing to the client");
     }
 
     /// Waits until our test client has read everything the compositor sent it before now: it
@@ -276,8 +281,7 @@ impl Client {
     pub fn roundtrip(&mut self) {
         self.roundtrips += 1;
         let n = self.roundtrips;
-        let stdin = self.commands.as_mut().expect("the client's stdin");
-        writeln!(stdin, "roundtrip").and_then(|_| stdin.flush()).expect("sending the client a command");
+        self.send("roundtrip");
         self.wait_event("roundtrip", |e| e["n"] == n);
     }
 
