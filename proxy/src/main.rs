@@ -60,6 +60,10 @@ enum Mode {
         /// Shared-memory region of this VM (the same one given to its guest side).
         #[arg(long, value_name = "PATH")]
         shm_region: Option<PathBuf>,
+        /// When the compositor dies, how long the VM's clients wait for it to come back (their
+        /// windows are then restored) before they are closed; 0 closes them with it.
+        #[arg(long, value_name = "SECONDS", default_value_t = 30.0)]
+        restore_wait: f64,
         #[command(flatten)]
         limits: Limits,
     },
@@ -97,7 +101,7 @@ fn run(cli: Cli) -> Result<()> {
             let socket = gui::context::socket_path(&socket)?;
             guest::server::run(guest::server::Options { connect, socket, encoder, shm_region })
         }
-        Mode::Gui { listen, vm, allow_cid, compositor, shm_region, limits } => {
+        Mode::Gui { listen, vm, allow_cid, compositor, shm_region, restore_wait, limits } => {
             let compositor = match compositor {
                 Some(c) => c,
                 None => std::env::var_os("WAYLAND_DISPLAY")
@@ -105,7 +109,19 @@ fn run(cli: Cli) -> Result<()> {
                     .context("no --compositor and WAYLAND_DISPLAY is not set")?,
             };
             let compositor = gui::context::socket_path(&compositor)?;
-            gui::server::run(gui::server::Options { listen, vm, allow_cid, compositor, shm_region, limits })
+            if !(0.0..=86400.0).contains(&restore_wait) {
+                anyhow::bail!("--restore-wait {restore_wait}: give 0 to 86400 seconds");
+            }
+            let restore_wait = std::time::Duration::from_secs_f64(restore_wait);
+            gui::server::run(gui::server::Options {
+                listen,
+                vm,
+                allow_cid,
+                compositor,
+                shm_region,
+                limits,
+                restore_wait,
+            })
         }
         Mode::Relay { listen, allow_cid, to } => relay::run(&listen, allow_cid, &to),
     }

@@ -9,6 +9,7 @@
 use std::collections::{HashMap, VecDeque};
 use std::io;
 use std::os::fd::{AsFd, OwnedFd};
+use std::time::Instant;
 
 use canopy_protocols::wire::{self, Frame};
 use rustix::event::{poll, PollFd, PollFlags};
@@ -77,6 +78,16 @@ pub struct Direct {
     pub len: usize,
 }
 
+/// What the engine wants done with the local Wayland link at its deadline.
+pub enum Link {
+    /// Nothing changes.
+    Keep,
+    /// Use this new socket (what it needs first is queued in `out.wayland`).
+    Connect(OwnedFd),
+    /// Drop the current socket, as if it had closed.
+    Drop,
+}
+
 pub trait Engine {
     /// One frame from the other proxy end (pipe frames are handled by the loop).
     fn frame(&mut self, frame: Frame<'_>, out: &mut Outbox) -> Result<(), End>;
@@ -87,6 +98,24 @@ pub trait Engine {
     }
     /// One whole message from the local Wayland peer, with the fds received so far.
     fn wayland(&mut self, msg: &[u8], fds: &mut VecDeque<OwnedFd>, out: &mut Outbox) -> Result<(), End>;
+    /// The local Wayland peer's socket closed (or was dropped). `Ok` keeps the stream going
+    /// without one: the engine gets a new one from [`Engine::timer`]. What was queued for the
+    /// old socket is gone by then.
+    fn wayland_lost(&mut self, _out: &mut Outbox) -> Result<(), End> {
+        Err(End::WaylandClosed)
+    }
+    /// When [`Engine::timer`] wants to be called.
+    fn deadline(&self) -> Option<Instant> {
+        None
+    }
+    /// At (or after) the deadline.
+    fn timer(&mut self, _out: &mut Outbox) -> Result<Link, End> {
+        Ok(Link::Keep)
+    }
+    /// True while the stream from the other end must stay unread (back-pressure on purpose).
+    fn hold_stream(&self) -> bool {
+        false
+    }
 }
 
 /// Loop settings.
@@ -157,8 +186,10 @@ struct PipeState {
     closing: bool,
 }
 
-pub fn run<E: Engine>(engine: &mut E, stream: OwnedFd, wl: OwnedFd, s: &Settings, out: &mut Outbox) -> End {
-    match run_inner(engine, &stream, &wl, s, out) {
+/// Runs one connection until it ends. `wl` is the local Wayland socket; `None` starts without one
+/// (the engine supplies it from [`Engine::timer`]).
+pub fn run<E: Engine>(engine: &mut E, stream: OwnedFd, wl: Option<OwnedFd>, s: &Settings, out: &mut Outbox) -> End {
+    match run_inner(engine, &stream, wl, s, out) {
         Ok(()) => End::StreamClosed,
         Err(End::WaylandClosed) => {
             // Deliver what the compositor said last (a protocol error, say) before closing.
@@ -173,13 +204,15 @@ pub fn run<E: Engine>(engine: &mut E, stream: OwnedFd, wl: OwnedFd, s: &Settings
 fn run_inner<E: Engine>(
     engine: &mut E,
     stream: &OwnedFd,
-    wl: &OwnedFd,
+    mut wl: Option<OwnedFd>,
     s: &Settings,
     out: &mut Outbox,
 ) -> Result<(), End> {
     let io = |e: io::Error| End::Io(e);
     sockio::set_nonblocking(stream.as_fd()).map_err(io)?;
-    sockio::set_nonblocking(wl.as_fd()).map_err(io)?;
+    if let Some(wl) = &wl {
+        sockio::set_nonblocking(wl.as_fd()).map_err(io)?;
+    }
     let mut stream_in: Vec<u8> = Vec::with_capacity(1 << 16);
     let mut stream_at = 0usize;
     let mut wl_in: Vec<u8> = Vec::with_capacity(1 << 16);
@@ -187,6 +220,20 @@ fn run_inner<E: Engine>(
     let mut pipes: HashMap<PipeKey, PipeState> = HashMap::new();
     let mut pipe_buf = vec![0u8; 1 << 16];
     let mut direct: Option<DirectRead> = None;
+    // The Wayland link closed: tell the engine and forget what was meant for it.
+    fn lose<E: Engine>(
+        engine: &mut E,
+        wl: &mut Option<OwnedFd>,
+        wl_in: &mut Vec<u8>,
+        wl_fds: &mut VecDeque<OwnedFd>,
+        out: &mut Outbox,
+    ) -> Result<(), End> {
+        *wl = None;
+        wl_in.clear();
+        wl_fds.clear();
+        out.wayland = WaylandOut::default();
+        engine.wayland_lost(out)
+    }
     loop {
         for p in out.new_pipes.drain(..) {
             let (key, fd, source) = match p {
@@ -206,10 +253,16 @@ fn run_inner<E: Engine>(
         }
         // Write what we can before waiting.
         out.stream.flush(stream.as_fd()).map_err(io)?;
-        out.wayland.flush(wl.as_fd()).map_err(|e| match e.kind() {
-            io::ErrorKind::BrokenPipe | io::ErrorKind::ConnectionReset => End::WaylandClosed,
-            _ => End::Io(e),
-        })?;
+        if let Some(fd) = &wl {
+            match out.wayland.flush(fd.as_fd()) {
+                Ok(()) => {}
+                Err(e) if matches!(e.kind(), io::ErrorKind::BrokenPipe | io::ErrorKind::ConnectionReset) => {
+                    lose(engine, &mut wl, &mut wl_in, &mut wl_fds, out)?;
+                    continue;
+                }
+                Err(e) => return Err(End::Io(e)),
+            }
+        }
         pipes.retain(|_, p| flush_sink(p, s.whole_transfers));
         if out.stream.pending() > s.max_pending || out.wayland.pending() > s.max_pending {
             return Err(End::Violation(format!(
@@ -218,7 +271,7 @@ fn run_inner<E: Engine>(
             )));
         }
 
-        let read_stream = out.wayland.pending() < s.high_water;
+        let read_stream = out.wayland.pending() < s.high_water && !engine.hold_stream();
         let read_wl = out.stream.pending() < s.high_water;
         let mut fds = Vec::with_capacity(2 + pipes.len());
         let flags = |read: bool, write: bool| {
@@ -232,23 +285,57 @@ fn run_inner<E: Engine>(
             f
         };
         fds.push(PollFd::new(stream, flags(read_stream, !out.stream.is_empty())));
-        fds.push(PollFd::new(wl, flags(read_wl, !out.wayland.is_empty())));
+        if let Some(wl) = &wl {
+            fds.push(PollFd::new(wl, flags(read_wl, !out.wayland.is_empty())));
+        }
+        let first_pipe = fds.len();
         let ids: Vec<PipeKey> = pipes.keys().copied().collect();
         for id in &ids {
             let p = &pipes[id];
             let write = !p.source && !p.pending.is_empty() && (p.closing || !s.whole_transfers);
             fds.push(PollFd::new(&p.fd, flags(p.source && read_wl, write)));
         }
-        match poll(&mut fds, None) {
+        let deadline = engine.deadline();
+        let timeout = deadline.map(|d| {
+            let left = d.saturating_duration_since(Instant::now());
+            rustix::time::Timespec { tv_sec: left.as_secs() as i64, tv_nsec: i64::from(left.subsec_nanos()) }
+        });
+        match poll(&mut fds, timeout.as_ref()) {
             Ok(_) => {}
             Err(rustix::io::Errno::INTR) => continue,
             Err(e) => return Err(io(e.into())),
         }
-        let ready: Vec<PollFlags> = fds.iter().map(|f| f.revents()).collect();
+        let mut ready: Vec<PollFlags> = fds.iter().map(|f| f.revents()).collect();
         drop(fds);
+        if wl.is_none() {
+            ready.insert(1, PollFlags::empty());
+        }
         let hup = PollFlags::HUP | PollFlags::ERR;
+        if deadline.is_some_and(|d| Instant::now() >= d) {
+            match engine.timer(out)? {
+                Link::Keep => {}
+                Link::Connect(fd) => {
+                    sockio::set_nonblocking(fd.as_fd()).map_err(io)?;
+                    wl = Some(fd);
+                    wl_in.clear();
+                    wl_fds.clear();
+                    // Poll again: the old socket's readiness says nothing of the new one.
+                    ready[1] = PollFlags::empty();
+                }
+                Link::Drop => {
+                    lose(engine, &mut wl, &mut wl_in, &mut wl_fds, out)?;
+                    ready[1] = PollFlags::empty();
+                }
+            }
+        }
 
-        if ready[0].intersects(PollFlags::IN | hup) && direct.is_some() {
+        let held = engine.hold_stream();
+        if held && ready[0].intersects(hup) {
+            // The VM's client went away while its requests were held: nothing more to do.
+            return Ok(());
+        }
+        if held {
+        } else if ready[0].intersects(PollFlags::IN | hup) && direct.is_some() {
             let d = direct.as_mut().expect("checked");
             match rustix::io::read(stream, d.dst()) {
                 Ok(0) => return Err(End::Violation("stream ended inside a frame".into())),
@@ -328,8 +415,8 @@ fn run_inner<E: Engine>(
             }
         }
 
-        if ready[1].intersects(PollFlags::IN | hup) {
-            let open = match sockio::recv_with_fds(wl.as_fd(), &mut wl_in, &mut wl_fds) {
+        if let (Some(fd), true) = (&wl, ready[1].intersects(PollFlags::IN | hup)) {
+            let open = match sockio::recv_with_fds(fd.as_fd(), &mut wl_in, &mut wl_fds) {
                 Err(e) if e.kind() == io::ErrorKind::ConnectionReset => false,
                 r => r.map_err(io)?,
             };
@@ -346,12 +433,12 @@ fn run_inner<E: Engine>(
             }
             wl_in.drain(..at);
             if !open {
-                return Err(End::WaylandClosed);
+                lose(engine, &mut wl, &mut wl_in, &mut wl_fds, out)?;
             }
         }
 
         for (i, key) in ids.iter().enumerate() {
-            let r = ready[2 + i];
+            let r = ready[first_pipe.max(2) + i];
             let id = key.id();
             let Some(p) = pipes.get_mut(key) else { continue };
             if p.source && r.intersects(PollFlags::IN | hup) {
@@ -452,7 +539,7 @@ mod tests {
             let mut out = Outbox::default();
             out.new_pipes.push(Pipe::Sink { id: 1, fd: sink_w });
             out.new_pipes.push(Pipe::Source { id: 1, fd: src_r });
-            run(&mut Quiet, stream.into(), wl.into(), &settings, &mut out)
+            run(&mut Quiet, stream.into(), Some(wl.into()), &settings, &mut out)
         });
 
         let mut f = Vec::new();

@@ -10,7 +10,7 @@ use std::sync::{Arc, Mutex};
 
 use canopy_protocols::wire::{self, Frame};
 
-use crate::gui::conn::bytes_per_pixel;
+use crate::gui::checks::bytes_per_pixel;
 use crate::pump::{End, Engine, Outbox, Pipe};
 use crate::shm::damage::{Geometry, History, Rect, Region};
 use crate::shm::diff::Encoder;

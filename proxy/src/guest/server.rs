@@ -65,7 +65,7 @@ pub fn run(opts: Options) -> Result<()> {
                 max_pipes: 64,
                 whole_transfers: false,
             };
-            match pump::run(&mut conn, stream, app.into(), &settings, &mut out) {
+            match pump::run(&mut conn, stream, Some(app.into()), &settings, &mut out) {
                 End::StreamClosed => info!(client = n, "GUI side closed the connection"),
                 End::WaylandClosed => info!(client = n, "client disconnected"),
                 End::Violation(e) => warn!(client = n, "GUI side sent something wrong: {e}"),

@@ -1,24 +1,29 @@
 //! The GUI side of one proxied client: everything the app VM sends is checked here before the
-//! compositor sees it. Pure state plus in-memory fds (memfds, pipes), so the fuzz target drives
-//! it directly.
+//! compositor sees it, and kept (`restore`) so that a new compositor can be given the client
+//! again. Pure state plus in-memory fds (memfds, pipes), so the fuzz targets drive it directly.
 
 use std::cell::RefCell;
 use std::collections::{HashMap, VecDeque};
-use std::os::fd::{AsFd, OwnedFd};
+use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 use std::rc::{Rc, Weak};
 use std::sync::Arc;
 
 use canopy_protocols::wire::{self, Frame};
-use wayland_client::backend::protocol::Interface;
 
+use super::checks;
+use super::restore::ids::PROXY_ID_BASE;
+pub use super::restore::model::{Backing, GuiObj, Kind};
+use super::restore::model::{BufferRec, Made};
+use super::restore::verify::Verifier;
+use super::restore::Restore;
 use crate::limits::{self, Limits, Usage, CAPPED};
 use crate::pump::{Direct, End, Engine, Outbox, Pipe};
 use crate::shm::diff;
-use crate::shm::map::{Mapping, Memfd};
+use crate::shm::map::Memfd;
 use crate::shm::region::Region;
 use crate::wayland::message::{self, Arg, ProtocolError};
-use crate::wayland::objects::{Dir, Objects, Read};
-use crate::wayland::tables::{self, op};
+use crate::wayland::objects::{Dir, Objects};
+use crate::wayland::tables::op;
 
 /// Pool memory the GUI side made for a pool of the VM's client.
 pub struct Mem {
@@ -26,28 +31,24 @@ pub struct Mem {
     usage: Arc<Usage>,
 }
 
+impl Mem {
+    pub fn len(&self) -> usize {
+        self.memfd.map.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    pub fn fd(&self) -> BorrowedFd<'_> {
+        self.memfd.fd.as_fd()
+    }
+}
+
 impl Drop for Mem {
     fn drop(&mut self) {
         self.usage.release(self.memfd.map.len() as u64);
     }
-}
-
-#[derive(Default)]
-pub enum GuiObj {
-    #[default]
-    None,
-    /// Globals advertised on this registry: name → (interface, version).
-    Registry(HashMap<u32, (&'static Interface, u32)>),
-    Pool(Backing),
-    Buffer(Option<Rc<RefCell<Mem>>>),
-    /// A wl_region and how many rectangles were added to or subtracted from it.
-    Region(u32),
-}
-
-#[derive(Clone)]
-pub enum Backing {
-    Mem(Rc<RefCell<Mem>>),
-    Region,
 }
 
 /// An fd frame waiting for the message that uses it.
@@ -76,6 +77,8 @@ pub struct GuiConn {
     patched: Vec<u8>,
     /// Live objects of each capped interface (counted in `usage` for the VM too).
     held: [usize; CAPPED.len()],
+    /// What a new compositor needs to show the client again, and the link's state.
+    pub restore: Restore,
 }
 
 fn violation(e: impl std::fmt::Display) -> End {
@@ -98,6 +101,7 @@ impl GuiConn {
             scratch: Vec::new(),
             patched: Vec::new(),
             held: [0; CAPPED.len()],
+            restore: Restore::default(),
         }
     }
 
@@ -125,16 +129,6 @@ impl GuiConn {
             self.held[i] -= 1;
             self.usage.drop_objects(i, 1);
         }
-    }
-
-    /// A size in surface coordinates (viewport destination, window geometry, popup size): no
-    /// larger than the largest buffer, so the compositor never lays out or draws a giant.
-    fn check_surface_size(&self, what: &str, w: i32, h: i32) -> Result<(), End> {
-        let max = self.limits.max_buffer_side;
-        if w > max || h > max {
-            return Err(violation(format!("{what} of {w}x{h} (limit {max}, as for buffers)")));
-        }
-        Ok(())
     }
 
     pub fn vm(&self) -> &str {
@@ -187,7 +181,8 @@ impl GuiConn {
         Ok(m)
     }
 
-    /// A request from the VM's client: checks it, then queues it (maybe patched) for the compositor.
+    /// A request from the VM's client: checks it, keeps what it does, then queues it (maybe
+    /// patched) for the compositor.
     fn request(&mut self, bytes: &[u8], out: &mut Outbox) -> Result<(), End> {
         let read = self.objects.read(bytes, Dir::Request).map_err(violation)?;
         let needed = read.msg.fd_count();
@@ -197,29 +192,41 @@ impl GuiConn {
         if needed > self.announced.len() {
             return Err(violation(ProtocolError::MissingFd { needed, available: self.announced.len() }));
         }
+        if let Some(id) = read.msg.args.iter().find_map(|a| match a {
+            Arg::NewId(id) if *id >= PROXY_ID_BASE => Some(*id),
+            _ => None,
+        }) {
+            return Err(violation(format!("new object id {id:#x} is in the proxy's own range")));
+        }
         self.patched.clear();
         self.patched.extend_from_slice(bytes);
         let mut fds: Vec<OwnedFd> = Vec::new();
-        let mut new_data = GuiObj::None;
+        let mut kind = Kind::None;
         let mut forward = true;
         let iface = read.interface.name;
         let opcode = read.msg.opcode;
         let args = &read.msg.args;
         match (iface, opcode) {
-            ("wl_display", op::DISPLAY_GET_REGISTRY) => new_data = GuiObj::Registry(HashMap::new()),
-            ("wl_registry", op::REGISTRY_BIND) => self.check_bind(&read)?,
+            ("wl_display", op::DISPLAY_GET_REGISTRY) => kind = Kind::Registry(HashMap::new()),
+            ("wl_registry", op::REGISTRY_BIND) => {
+                let Kind::Registry(globals) = &self.objects.get(read.msg.object).expect("read checked it").data.kind
+                else {
+                    return Err(violation("bind on a registry the proxy does not know"));
+                };
+                checks::bind(globals, &read).map_err(violation)?;
+            }
             ("wl_shm", op::SHM_CREATE_POOL) => {
                 let size = args[2].int();
                 match self.announced.pop_front().expect("counted") {
                     Announced::Pool(mem) => {
-                        let have = mem.borrow().memfd.map.len();
+                        let have = mem.borrow().len();
                         if size <= 0 || size as usize != have {
                             return Err(violation(format!(
                                 "create_pool of {size} bytes for a pool announced with {have}"
                             )));
                         }
                         fds.push(mem.borrow().memfd.fd.try_clone().map_err(End::Io)?);
-                        new_data = GuiObj::Pool(Backing::Mem(mem));
+                        kind = Kind::Pool(Backing::Mem(mem));
                     }
                     Announced::Region => {
                         let region = self.region.as_ref().ok_or_else(|| violation("region pool without a region"))?;
@@ -227,41 +234,49 @@ impl GuiConn {
                         // The compositor maps the whole region; buffer offsets are region offsets.
                         let at = read.msg.offsets[2];
                         self.patched[at..at + 4].copy_from_slice(&(region.len as i32).to_ne_bytes());
-                        new_data = GuiObj::Pool(Backing::Region);
+                        kind = Kind::Pool(Backing::Region);
                     }
                     Announced::Pipe(_) => return Err(violation("a pipe announced for create_pool")),
                 }
             }
             ("wl_shm_pool", op::SHM_POOL_CREATE_BUFFER) => {
-                new_data = self.check_buffer(&read)?;
+                let obj = self.objects.get(read.msg.object).expect("read checked it");
+                let (pool_len, backing) = match &obj.data.kind {
+                    Kind::Pool(b @ Backing::Mem(m)) => (m.borrow().len() as i64, b.clone()),
+                    Kind::Pool(Backing::Region) => (self.region.as_ref().map_or(0, |r| r.len as i64), Backing::Region),
+                    _ => return Err(violation("create_buffer on an unknown pool")),
+                };
+                checks::buffer(&read, pool_len, self.limits.max_buffer_side).map_err(violation)?;
+                kind = Kind::Buffer(Rc::new(BufferRec {
+                    backing: Some(backing),
+                    pool: read.msg.object,
+                    request: bytes.into(),
+                    busy: Default::default(),
+                }));
             }
-            ("wl_compositor", op::COMPOSITOR_CREATE_REGION) => new_data = GuiObj::Region(0),
+            ("wp_single_pixel_buffer_manager_v1", _) => {
+                kind = Kind::Buffer(Rc::new(BufferRec {
+                    backing: None,
+                    pool: 0,
+                    request: bytes.into(),
+                    busy: Default::default(),
+                }));
+            }
             ("wl_region", op::REGION_ADD | op::REGION_SUBTRACT) => {
                 let max = self.limits.max_region_rects;
-                if let Some(GuiObj::Region(n)) = self.objects.get_mut(read.msg.object).map(|o| &mut o.data) {
-                    if *n >= max {
+                if let Some(Kind::Region(ops)) = self.objects.get(read.msg.object).map(|o| &o.data.kind) {
+                    if ops.ops.len() >= max as usize {
                         return Err(violation(format!("more than {max} rectangles in one wl_region")));
                     }
-                    *n += 1;
                 }
-            }
-            ("wp_viewport", op::VIEWPORT_SET_DESTINATION) => {
-                let (w, h) = (args[0].int(), args[1].int());
-                self.check_surface_size("viewport destination", w, h)?;
-            }
-            ("xdg_surface", op::XDG_SURFACE_SET_WINDOW_GEOMETRY) => {
-                self.check_surface_size("window geometry", args[2].int(), args[3].int())?;
-            }
-            ("xdg_positioner", op::XDG_POSITIONER_SET_SIZE) => {
-                self.check_surface_size("popup size", args[0].int(), args[1].int())?;
             }
             ("wl_shm_pool", op::SHM_POOL_RESIZE) => {
                 let size = args[0].int();
                 let obj = self.objects.get(read.msg.object).expect("read checked it");
-                match &obj.data {
-                    GuiObj::Pool(Backing::Mem(mem)) => {
+                match &obj.data.kind {
+                    Kind::Pool(Backing::Mem(mem)) => {
                         let mut m = mem.borrow_mut();
-                        let have = m.memfd.map.len() as u64;
+                        let have = m.len() as u64;
                         if size <= 0 || (size as u64) < have {
                             return Err(violation(format!("pool resize from {have} to {size} bytes")));
                         }
@@ -280,7 +295,7 @@ impl GuiConn {
                             return Err(End::Io(e));
                         }
                     }
-                    GuiObj::Pool(Backing::Region) => {
+                    Kind::Pool(Backing::Region) => {
                         let len = self.region.as_ref().map_or(0, |r| r.len);
                         if size <= 0 || size as usize > len {
                             return Err(violation(format!("region pool resize to {size} bytes")));
@@ -299,17 +314,32 @@ impl GuiConn {
                 let Announced::Pipe(id) = self.announced.pop_front().expect("counted") else {
                     return Err(violation("a pool announced for a clipboard receive"));
                 };
-                let (r, w) =
-                    rustix::pipe::pipe_with(rustix::pipe::PipeFlags::CLOEXEC).map_err(|e| End::Io(e.into()))?;
-                fds.push(w);
-                out.new_pipes.push(Pipe::Source { id, fd: r });
+                if self.restore.receive_goes_nowhere(&self.objects, &read) {
+                    // An offer of a compositor that is gone: an empty paste.
+                    wire::encode::pipe_close(out.stream.frames(), id);
+                } else {
+                    let (r, w) =
+                        rustix::pipe::pipe_with(rustix::pipe::PipeFlags::CLOEXEC).map_err(|e| End::Io(e.into()))?;
+                    fds.push(w);
+                    out.new_pipes.push(Pipe::Source { id, fd: r });
+                }
             }
             _ => {}
         }
+        if let Some((what, w, h)) = checks::sized(iface, opcode, args) {
+            checks::surface_size(what, w, h, self.limits.max_buffer_side).map_err(violation)?;
+        }
+        let verdict = self.restore.request(&mut self.objects, &read, &mut self.patched, &mut kind)?;
         let destructor = read.desc.is_destructor;
         if let Some((id, created)) = self.objects.apply(&read, Dir::Request).map_err(violation)? {
+            let seq = self.restore.next_seq();
             if let Some(o) = self.objects.get_mut(id) {
-                o.data = new_data;
+                o.data = GuiObj {
+                    kind,
+                    made: Some(Made { seq, bytes: self.patched.as_slice().into() }),
+                    ghost: verdict.ghost,
+                    ..GuiObj::default()
+                };
             }
             self.count_new(created.name)?;
         }
@@ -317,155 +347,45 @@ impl GuiConn {
             // A request on a destroyed object is refused, so each object is counted out once.
             self.count_gone(iface);
         }
-        if forward {
-            out.wayland.push(&self.patched, fds);
+        self.restore.after_apply(&self.objects);
+        if forward && verdict.forward {
+            let msg = if verdict.translated { &self.restore.wire } else { &self.patched };
+            out.wayland.push(msg, fds);
         }
-        Ok(())
+        self.deliver_synthetic(out)
     }
 
-    fn check_bind(&self, read: &Read<'_>) -> Result<(), End> {
-        let GuiObj::Registry(globals) = &self.objects.get(read.msg.object).expect("read checked it").data else {
-            return Err(violation("bind on a registry the proxy does not know"));
-        };
-        let name = read.msg.args[0].uint();
-        let Arg::Str(Some(iface)) = read.msg.args[1] else { unreachable!("bind signature") };
-        let version = read.msg.args[2].uint();
-        let Some(&(advertised, max)) = globals.get(&name) else {
-            return Err(violation(ProtocolError::UnadvertisedGlobal { name }));
-        };
-        if iface != advertised.name.as_bytes() || version == 0 || version > max {
-            return Err(violation(ProtocolError::BadBind {
-                name,
-                interface: String::from_utf8_lossy(iface).into_owned(),
-                version,
-                advertised: advertised.name,
-                max,
-            }));
+    /// The compositor connection closed. A client the compositor ended (a protocol error) ends
+    /// too; any other is kept, its windows to be restored.
+    pub fn compositor_lost(&mut self, out: &mut Outbox) -> Result<(), End> {
+        if self.restore.fatal {
+            return Err(End::WaylandClosed);
         }
-        Ok(())
+        self.restore.compositor_lost(&mut self.objects);
+        self.deliver_synthetic(out)
     }
 
-    fn check_buffer(&self, read: &Read<'_>) -> Result<GuiObj, End> {
-        let a = &read.msg.args;
-        let (offset, width, height, stride, format) = (a[1].int(), a[2].int(), a[3].int(), a[4].int(), a[5].uint());
-        let obj = self.objects.get(read.msg.object).expect("read checked it");
-        let (pool_len, mem) = match &obj.data {
-            GuiObj::Pool(Backing::Mem(m)) => (m.borrow().memfd.map.len() as i64, Some(m.clone())),
-            GuiObj::Pool(Backing::Region) => (self.region.as_ref().map_or(0, |r| r.len as i64), None),
-            _ => return Err(violation("create_buffer on an unknown pool")),
-        };
-        let max = self.limits.max_buffer_side;
-        if width <= 0 || height <= 0 || width > max || height > max {
-            return Err(violation(format!("buffer of {width}x{height} (limit {max})")));
-        }
-        let min_stride = i64::from(width) * i64::from(bytes_per_pixel(format).unwrap_or(1));
-        if offset < 0 || i64::from(stride) < min_stride {
-            return Err(violation(format!("buffer offset {offset} stride {stride} for width {width}")));
-        }
-        let end = i64::from(offset) + i64::from(stride) * i64::from(height);
-        if end > pool_len {
-            return Err(violation(format!("buffer ends at {end}, beyond its pool of {pool_len} bytes")));
-        }
-        Ok(GuiObj::Buffer(mem))
+    /// No compositor yet: the client's state is kept until one comes.
+    pub fn start_away(&mut self) {
+        self.restore.mode = super::restore::Mode::Away;
     }
 
-    /// An event from the compositor, passed to the VM (registry filtered, fds turned into frames).
-    fn event(&mut self, bytes: &[u8], fds: &mut VecDeque<OwnedFd>, out: &mut Outbox) -> Result<(), End> {
-        let local = |e: ProtocolError| End::Local(format!("compositor event: {e}"));
-        let read = match self.objects.read(bytes, Dir::Event) {
-            Ok(r) => r,
-            Err(ProtocolError::UnknownObject(id)) => {
-                tracing::debug!(id, "event for an object already gone: dropped");
-                return Ok(());
-            }
-            Err(e) => return Err(local(e)),
-        };
-        let needed = read.msg.fd_count();
-        if needed > fds.len() {
-            return Err(End::Local(format!(
-                "compositor event {}.{} without its fd",
-                read.interface.name, read.desc.name
-            )));
-        }
-        self.patched.clear();
-        self.patched.extend_from_slice(bytes);
-        let mut forward = true;
-        match (read.interface.name, read.msg.opcode) {
-            ("wl_registry", op::REGISTRY_EV_GLOBAL) => {
-                let name = read.msg.args[0].uint();
-                let Arg::Str(Some(iface)) = read.msg.args[1] else { unreachable!("global signature") };
-                let version = read.msg.args[2].uint();
-                match tables::allowed_global(&String::from_utf8_lossy(iface)) {
-                    Some(allowed) => {
-                        let version = version.min(allowed.version);
-                        let at = read.msg.offsets[2];
-                        self.patched[at..at + 4].copy_from_slice(&version.to_ne_bytes());
-                        if let Some(GuiObj::Registry(g)) = self.objects.get_mut(read.msg.object).map(|o| &mut o.data) {
-                            g.insert(name, (allowed, version));
-                        }
-                    }
-                    None => forward = false,
-                }
-            }
-            ("wl_registry", op::REGISTRY_EV_GLOBAL_REMOVE) => {
-                let name = read.msg.args[0].uint();
-                forward = match self.objects.get_mut(read.msg.object).map(|o| &mut o.data) {
-                    Some(GuiObj::Registry(g)) => g.remove(&name).is_some(),
-                    _ => false,
-                };
-            }
-            ("wl_keyboard", op::KEYBOARD_EV_KEYMAP) => {
-                let fd = fds.pop_front().expect("counted");
-                let size = read.msg.args[2].uint() as usize;
-                if size > MAX_KEYMAP {
-                    return Err(End::Local(format!("keymap of {size} bytes")));
-                }
-                let map = Mapping::new(fd.as_fd(), size, false).map_err(End::Io)?;
-                wire::encode::fd_keymap(out.stream.frames(), map.bytes());
-            }
-            (iface, _) if needed > 0 => {
-                let is_send =
-                    read.desc.name == "send" && matches!(iface, "wl_data_source" | "zwp_primary_selection_source_v1");
-                if !is_send {
-                    return Err(End::Local(format!("compositor event {iface}.{} carries an fd", read.desc.name)));
-                }
-                let fd = fds.pop_front().expect("counted");
-                self.next_pipe = self.next_pipe.wrapping_add(1);
-                out.new_pipes.push(Pipe::Sink { id: self.next_pipe, fd });
-                wire::encode::fd_pipe_write(out.stream.frames(), self.next_pipe);
-            }
-            _ => {}
-        }
-        self.objects.apply(&read, Dir::Event).map_err(local)?;
-        if forward {
-            out.stream.wayland(&self.patched);
-        }
-        Ok(())
+    /// A new compositor connection: the restore starts on `out.wayland`.
+    pub fn reconnected(&mut self, out: &mut Outbox) {
+        let region_len = self.region.as_ref().map_or(0, |r| r.len);
+        self.restore.reconnected(Verifier::new(&self.limits, region_len), out);
     }
-}
 
-/// Bytes per pixel of the common wl_shm formats (others are checked as one byte per pixel).
-pub fn bytes_per_pixel(format: u32) -> Option<u32> {
-    use wayland_client::protocol::wl_shm::Format as F;
-    Some(match F::try_from(format).ok()? {
-        F::Argb8888
-        | F::Xrgb8888
-        | F::Abgr8888
-        | F::Xbgr8888
-        | F::Rgba8888
-        | F::Rgbx8888
-        | F::Bgra8888
-        | F::Bgrx8888
-        | F::Argb2101010
-        | F::Xrgb2101010
-        | F::Abgr2101010
-        | F::Xbgr2101010 => 4,
-        F::Rgb565 | F::Bgr565 | F::Argb4444 | F::Xrgb4444 | F::Argb1555 | F::Xrgb1555 => 2,
-        F::Rgb888 | F::Bgr888 => 3,
-        F::Abgr16161616f | F::Xbgr16161616f | F::Abgr16161616 | F::Xbgr16161616 => 8,
-        F::R8 => 1,
-        _ => return None,
-    })
+    /// Heap bytes the GUI side holds to restore this client (beyond the object map and the
+    /// pool memory it holds anyway).
+    pub fn restore_bytes(&self) -> usize {
+        self.objects.iter().map(|(_, o)| super::restore::model::heap_bytes(&o.data)).sum()
+    }
+
+    /// Bytes of the object map itself (entries with their records).
+    pub fn object_map_bytes(&self) -> usize {
+        self.objects.len() * (std::mem::size_of::<crate::wayland::objects::Object<GuiObj>>() + 8)
+    }
 }
 
 impl Engine for GuiConn {
@@ -528,7 +448,7 @@ impl Engine for GuiConn {
                     .and_then(Weak::upgrade)
                     .ok_or_else(|| violation(format!("pool data for unknown memory {}", pd.mem)))?;
                 let mut m = mem.borrow_mut();
-                let max_raw = m.memfd.map.len().max(self.limits.max_frame);
+                let max_raw = m.len().max(self.limits.max_frame);
                 diff::apply(&pd, m.memfd.map.bytes_mut(), &mut self.scratch, max_raw).map_err(violation)
             }
             Frame::PipeData { .. } | Frame::PipeClose { .. } => Ok(()),
@@ -537,6 +457,10 @@ impl Engine for GuiConn {
 
     fn wayland(&mut self, msg: &[u8], fds: &mut VecDeque<OwnedFd>, out: &mut Outbox) -> Result<(), End> {
         self.event(msg, fds, out)
+    }
+
+    fn hold_stream(&self) -> bool {
+        self.restore.is_restoring()
     }
 
     fn direct(&mut self, mem: u32, spans: &[(u32, u32)]) -> Result<Option<Direct>, End> {
@@ -548,7 +472,7 @@ impl Engine for GuiConn {
             .get(&mem)
             .and_then(Weak::upgrade)
             .ok_or_else(|| violation(format!("pool data for unknown memory {mem}")))?;
-        let len = m.borrow().memfd.map.len();
+        let len = m.borrow().len();
         for &(off, n) in spans {
             if u64::from(off) + u64::from(n) > len as u64 {
                 return Err(violation(format!("pool data span {off}+{n} beyond the pool of {len} bytes")));
@@ -576,5 +500,6 @@ impl GuiConn {
     }
 }
 
+mod events;
 #[cfg(test)]
 mod tests;

@@ -6,6 +6,7 @@ use std::os::fd::{AsFd, OwnedFd};
 use std::os::unix::net::{UnixListener, UnixStream};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::Arc;
 
 use anyhow::{Context as _, Result};
 use canopy_common::security_context;
@@ -17,6 +18,8 @@ pub struct SecurityContext {
     _dir: tempfile::TempDir,
     _close: OwnedFd,
     _conn: Connection,
+    /// The proxy's connection to this compositor: it closes when the compositor dies.
+    watch: Arc<OwnedFd>,
 }
 
 static INSTANCE: AtomicU32 = AtomicU32::new(0);
@@ -52,12 +55,18 @@ impl SecurityContext {
         // The compositor holds its own copies of the listening socket and the close pipe.
         drop(listener);
         drop(close_r);
-        Ok(SecurityContext { socket, _dir: dir, _close: close_w, _conn: conn })
+        let watch = Arc::new(conn.backend().poll_fd().try_clone_to_owned()?);
+        Ok(SecurityContext { socket, _dir: dir, _close: close_w, _conn: conn, watch })
     }
 
     /// A new connection for one client of the VM.
     pub fn connect(&self) -> std::io::Result<UnixStream> {
         UnixStream::connect(&self.socket)
+    }
+
+    /// Closes (hangs up) when the compositor this context belongs to is gone.
+    pub fn watch(&self) -> Arc<OwnedFd> {
+        self.watch.clone()
     }
 
     pub fn socket(&self) -> &Path {

@@ -1,4 +1,5 @@
-//! `canopy-proxy gui`: accepts the VM's streams and runs one checked connection per client.
+//! `canopy-proxy gui`: accepts the VM's streams and runs one checked connection per client,
+//! kept through compositor crashes (see `supervise`).
 
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
@@ -8,6 +9,7 @@ use tracing::{error, info, warn};
 
 use super::conn::GuiConn;
 use super::context::SecurityContext;
+use super::supervise::{Supervised, Watch};
 use crate::limits::{Limits, Usage};
 use crate::pump::{self, End, Outbox, Settings};
 use crate::shm::region::Region;
@@ -20,6 +22,8 @@ pub struct Options {
     pub compositor: PathBuf,
     pub shm_region: Option<PathBuf>,
     pub limits: Limits,
+    /// How long clients wait for a compositor that went away (zero: they end with it).
+    pub restore_wait: std::time::Duration,
 }
 
 pub fn run(opts: Options) -> Result<()> {
@@ -63,6 +67,7 @@ pub fn run(opts: Options) -> Result<()> {
         n += 1;
         let (vm, limits, usage, region, context, compositor) =
             (vm.clone(), limits.clone(), usage.clone(), region.clone(), context.clone(), opts.compositor.clone());
+        let wait = opts.restore_wait;
         let spawned = std::thread::Builder::new().name(format!("gui-{n}")).spawn(move || {
             struct Done(Arc<std::sync::atomic::AtomicUsize>);
             impl Drop for Done {
@@ -71,8 +76,13 @@ pub fn run(opts: Options) -> Result<()> {
                 }
             }
             let _done = Done(count);
-            let wl = match connect_compositor(&context, &compositor, &vm) {
-                Ok(s) => s,
+            // With no compositor now (it is restarting), the client waits for one.
+            let (wl, watch) = match connect_compositor(&context, &compositor, &vm) {
+                Ok((s, w)) => (Some(s), Some(w)),
+                Err(e) if !wait.is_zero() => {
+                    info!(vm = %vm, "client {n} waits for the compositor: {e:#}");
+                    (None, None)
+                }
                 Err(e) => {
                     error!(vm = %vm, "client {n} refused: {e:#}");
                     return;
@@ -88,13 +98,23 @@ pub fn run(opts: Options) -> Result<()> {
                 whole_transfers: true,
             };
             let _span = tracing::info_span!("client", vm = %vm, n).entered();
-            let mut conn = GuiConn::new(vm.clone(), limits, usage, region);
+            let conn = GuiConn::new(vm.clone(), limits, usage, region);
+            let again = {
+                let (context, compositor, vm) = (context.clone(), compositor.clone(), vm.clone());
+                Box::new(move || {
+                    let (s, w) = connect_compositor(&context, &compositor, &vm)?;
+                    Ok((s, Some(w)))
+                })
+            };
+            let connected = wl.is_some();
+            let mut engine = Supervised::new(conn, again, wait, watch, connected);
             let mut out = Outbox::default();
-            let end = pump::run(&mut conn, stream, wl.into(), &settings, &mut out);
+            let end = pump::run(&mut engine, stream, wl.map(Into::into), &settings, &mut out);
+            let restores = engine.conn.restore.restores;
             // Its objects and pool memory count for the VM no more once the line is written.
-            drop(conn);
+            drop(engine);
             match end {
-                End::StreamClosed => info!(vm = %vm, client = n, "VM client disconnected"),
+                End::StreamClosed => info!(vm = %vm, client = n, restores, "VM client disconnected"),
                 End::WaylandClosed => info!(vm = %vm, client = n, "compositor closed the client connection"),
                 End::Violation(rule) => warn!(vm = %vm, client = n, "closing VM client: {rule}"),
                 End::Local(e) => warn!(vm = %vm, client = n, "closing VM client: compositor side: {e}"),
@@ -108,21 +128,23 @@ pub fn run(opts: Options) -> Result<()> {
     }
 }
 
-/// A connection through the VM's security context; registers it again if the compositor restarted.
+/// A connection through the VM's security context, and the watch on its compositor;
+/// registers the context again if the compositor restarted.
 fn connect_compositor(
     context: &Mutex<Option<SecurityContext>>,
     compositor: &std::path::Path,
     vm: &str,
-) -> Result<std::os::unix::net::UnixStream> {
+) -> Result<(std::os::unix::net::UnixStream, Watch)> {
     let mut ctx = context.lock().expect("context lock");
     if let Some(c) = ctx.as_ref() {
         if let Ok(s) = c.connect() {
-            return Ok(s);
+            return Ok((s, c.watch()));
         }
     }
     *ctx = None;
     let c = SecurityContext::register(compositor, vm)?;
     let s = c.connect().context("connecting through the security context")?;
+    let w = c.watch();
     *ctx = Some(c);
-    Ok(s)
+    Ok((s, w))
 }

@@ -66,6 +66,22 @@ impl<D: Default> Objects<D> {
         self.map.get_mut(&id)
     }
 
+    pub fn iter(&self) -> impl Iterator<Item = (u32, &Object<D>)> {
+        self.map.iter().map(|(&id, o)| (id, o))
+    }
+
+    pub fn iter_mut(&mut self) -> impl Iterator<Item = (u32, &mut Object<D>)> {
+        self.map.iter_mut().map(|(&id, o)| (id, o))
+    }
+
+    pub fn ids(&self) -> Vec<u32> {
+        self.map.keys().copied().collect()
+    }
+
+    pub fn contains(&self, id: u32) -> bool {
+        self.map.contains_key(&id)
+    }
+
     /// The live object `id` if it has the interface `name`.
     pub fn typed(&self, id: u32, name: &str) -> Option<&Object<D>> {
         self.map.get(&id).filter(|o| o.alive && o.interface.name == name)

@@ -20,6 +20,7 @@ pub fn display() -> &'static Interface {
 
 /// Opcodes the proxy acts on. Checked against the tables in the tests below.
 pub mod op {
+    pub const DISPLAY_SYNC: u16 = 0;
     pub const DISPLAY_GET_REGISTRY: u16 = 1;
     pub const DISPLAY_EV_ERROR: u16 = 0;
     pub const DISPLAY_EV_DELETE_ID: u16 = 1;
@@ -60,6 +61,7 @@ mod tests {
     fn opcodes_match_the_protocol_tables() {
         let d = display();
         assert_eq!(req(d, op::DISPLAY_GET_REGISTRY), "get_registry");
+        assert_eq!(req(d, op::DISPLAY_SYNC), "sync");
         assert_eq!(d.events[op::DISPLAY_EV_ERROR as usize].name, "error");
         assert_eq!(d.events[op::DISPLAY_EV_DELETE_ID as usize].name, "delete_id");
         let r = wl::wl_registry::WlRegistry::interface();

@@ -1,6 +1,7 @@
 //! The GUI side against hostile input: every rule closes the connection with a named violation.
 
 use super::*;
+use crate::shm::map::Mapping;
 use crate::wayland::message::Builder;
 
 fn conn_with(limits: Limits) -> (GuiConn, Outbox) {
@@ -454,36 +455,9 @@ fn seed_corpus_is_read_as_intended_and_mutations_never_panic() {
         assert!(!feed_after_preamble(&seed(bad)), "seed {bad}");
     }
     // Cheap stable-Rust fuzzing of the same entry point; `cargo fuzz` goes much further.
-    let seeds: Vec<Vec<u8>> =
-        std::fs::read_dir(&dir).unwrap().map(|e| std::fs::read(e.unwrap().path()).unwrap()).collect();
-    let mut x = 0x9e37_79b9_7f4a_7c15u64;
-    let mut next = move || {
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        x
-    };
-    for _ in 0..4000 {
-        let mut m = seeds[(next() % seeds.len() as u64) as usize].clone();
-        for _ in 0..1 + next() % 4 {
-            let r = next();
-            let at = (r >> 8) as usize % m.len().max(1);
-            match r % 4 {
-                0 if !m.is_empty() => m[at] ^= (r >> 32) as u8 | 1,
-                1 => m.truncate(at),
-                2 if !m.is_empty() => {
-                    let v = (r >> 40) as u32;
-                    let end = (at + 4).min(m.len());
-                    m[at..end].copy_from_slice(&v.to_le_bytes()[..end - at]);
-                }
-                _ => {
-                    let other = &seeds[(r >> 16) as usize % seeds.len()];
-                    m.extend_from_slice(other);
-                }
-            }
-        }
-        feed_after_preamble(&m);
-    }
+    crate::gui::fuzzing::mutations(&dir, 0x9e37_79b9_7f4a_7c15, 4000, |m| {
+        feed_after_preamble(m);
+    });
 }
 
 #[test]
@@ -590,7 +564,7 @@ fn large_pool_data_lands_in_the_compositors_memory_through_the_event_loop() {
             whole_transfers: true,
         };
         let mut out = Outbox::default();
-        pump::run(&mut conn, stream_ours.into(), wl_ours.into(), &settings, &mut out)
+        pump::run(&mut conn, stream_ours.into(), Some(wl_ours.into()), &settings, &mut out)
     });
     // The compositor's side: answer get_registry with one global, then collect the pool fd.
     let mut buf = Vec::new();
