@@ -28,6 +28,10 @@ pub struct Compositor {
     ipc: PathBuf,
     log: PathBuf,
     clients: Vec<Child>,
+    /// The command line, to start it again after a crash.
+    args: Vec<std::ffi::OsString>,
+    /// How many times it was started.
+    starts: u32,
 }
 
 /// How long tests wait for something to happen before failing.
@@ -46,22 +50,41 @@ impl Compositor {
         std::fs::write(&config_path, config).expect("writing config");
         let socket = "wayland-test".to_string();
         let log = runtime.path().join("canopy.log");
-        let mut cmd = Command::new(bin_path("canopy"));
-        cmd.args(["--backend", "headless", "--socket", &socket, "--config"]).arg(&config_path);
+        let mut args: Vec<std::ffi::OsString> =
+            vec!["--backend".into(), "headless".into(), "--socket".into(), socket.clone().into(), "--config".into()];
+        args.push(config_path.into());
         for o in outputs {
-            cmd.args(["--output", o]);
+            args.push("--output".into());
+            args.push(o.into());
         }
-        cmd.env("XDG_RUNTIME_DIR", runtime.path())
-            .env("RUST_LOG", std::env::var("RUST_LOG").unwrap_or_else(|_| "info".into()))
-            .env_remove("WAYLAND_DISPLAY")
-            .env_remove("DISPLAY")
-            .stdout(Stdio::null())
-            .stderr(std::fs::File::create(&log).expect("log file"));
-        let child = cmd.spawn().expect("starting canopy");
         let ipc = runtime.path().join(format!("canopy-{socket}.sock"));
-        let c = Compositor { child, runtime, socket, ipc, log, clients: Vec::new() };
+        let child = spawn_compositor(&args, runtime.path(), &log);
+        let c = Compositor { child, runtime, socket, ipc, log, clients: Vec::new(), args, starts: 1 };
         c.wait_until("the control socket answers", || c_try_version(&c.ipc));
         c
+    }
+
+    /// Kills the compositor the hard way (SIGKILL: no cleanup), as a crash would.
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    /// Starts the compositor again on the same socket, runtime dir and config (after
+    /// [`Compositor::kill`]); returns once its control socket answers. Its log goes to a file
+    /// of its own (`canopy-N.log`), which [`Compositor::log`] reads from then on.
+    pub fn restart(&mut self) -> Instant {
+        self.starts += 1;
+        self.log = self.runtime.path().join(format!("canopy-{}.log", self.starts));
+        let started = Instant::now();
+        self.child = spawn_compositor(&self.args, self.runtime.path(), &self.log);
+        self.wait_until("the restarted compositor's control socket", || c_try_version(&self.ipc));
+        started
+    }
+
+    /// The process id of the running compositor.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
     }
 
     pub fn runtime_dir(&self) -> &Path {
@@ -179,6 +202,18 @@ impl Compositor {
     pub fn adopt(&mut self, child: Child) {
         self.clients.push(child);
     }
+}
+
+fn spawn_compositor(args: &[std::ffi::OsString], runtime: &Path, log: &Path) -> Child {
+    let mut cmd = Command::new(bin_path("canopy"));
+    cmd.args(args)
+        .env("XDG_RUNTIME_DIR", runtime)
+        .env("RUST_LOG", std::env::var("RUST_LOG").unwrap_or_else(|_| "info".into()))
+        .env_remove("WAYLAND_DISPLAY")
+        .env_remove("DISPLAY")
+        .stdout(Stdio::null())
+        .stderr(std::fs::File::create(log).expect("log file"));
+    cmd.spawn().expect("starting canopy")
 }
 
 fn c_try_version(ipc: &Path) -> bool {

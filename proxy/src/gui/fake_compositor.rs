@@ -60,6 +60,8 @@ pub struct FakeCompositor {
     pub got: Vec<Got>,
     /// What it read wrong (it stops reading then).
     pub error: Option<String>,
+    /// One past the highest client id so far: libwayland takes a new id only up to there.
+    count: u32,
 }
 
 impl FakeCompositor {
@@ -74,6 +76,7 @@ impl FakeCompositor {
             configured: HashSet::new(),
             got: Vec::new(),
             error: None,
+            count: 2,
         }
     }
 
@@ -125,6 +128,15 @@ impl FakeCompositor {
         let fds = read.msg.fd_count();
         *fds_left = fds_left.checked_sub(fds).ok_or("a message without its fd")?;
         let a = read.msg.args.clone();
+        for arg in &a {
+            if let Arg::NewId(id) = *arg {
+                // As libwayland's wl_map_reserve_new: a free id, at most one past the highest.
+                if id > self.count || self.objects.contains(id) {
+                    return Err(format!("invalid new_id {id} (next is {})", self.count));
+                }
+                self.count = self.count.max(id + 1);
+            }
+        }
         self.got.push(Got { interface: iface, name, bytes: msg.to_vec(), fds });
         let destructor = read.desc.is_destructor;
         let object = read.msg.object;

@@ -173,6 +173,16 @@ impl Session {
         }
     }
 
+    /// Whether client object `c` exists on the compositor with interface `iface`.
+    pub fn on_compositor(&self, c: u32, iface: &str) -> bool {
+        self.conn.restore.client_ids.to_compositor(c).is_some_and(|k| self.comp.has(k, iface))
+    }
+
+    /// The client's id of compositor object `k` (0: none).
+    pub fn client_id(&self, k: u32) -> u32 {
+        self.conn.restore.client_ids.to_client(k).unwrap_or(0)
+    }
+
     /// Messages the client got on object `id` with opcode `opcode`.
     pub fn client_got(&self, id: u32, opcode: u16) -> Vec<&Vec<u8>> {
         self.client

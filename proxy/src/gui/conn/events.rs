@@ -8,7 +8,7 @@ use std::os::fd::{AsFd, OwnedFd};
 use canopy_protocols::wire;
 
 use super::{GuiConn, Kind, MAX_KEYMAP};
-use crate::gui::restore::events::Own;
+use crate::gui::restore::events::{Incoming, Own};
 use crate::gui::restore::plan::Ctx;
 use crate::pump::{End, Outbox, Pipe};
 use crate::shm::map::Mapping;
@@ -28,27 +28,27 @@ impl GuiConn {
     /// An event from the compositor: the proxy's own, or translated and passed to the VM.
     pub(super) fn event(&mut self, bytes: &[u8], fds: &mut VecDeque<OwnedFd>, out: &mut Outbox) -> Result<(), End> {
         let mut answers = Vec::new();
-        let own = self.restore.own_event(bytes, &mut answers)?;
+        let incoming = self.restore.incoming(&self.objects, bytes, &mut answers)?;
         for m in answers {
             out.wayland.push(&m, Vec::new());
         }
         let ctx = Ctx { region: self.region.as_deref() };
-        match own {
-            Own::No => {}
-            Own::Done => return Ok(()),
-            Own::Rebuild => {
+        let bytes = match incoming {
+            Incoming::Client(b) => b,
+            Incoming::Drop => {
+                tracing::debug!("event for an object the client does not have: dropped");
+                return Ok(());
+            }
+            Incoming::Own(Own::Done) => return Ok(()),
+            Incoming::Own(Own::Rebuild) => {
                 self.restore.rebuild(&mut self.objects, &ctx, out)?;
                 return self.deliver_synthetic(out);
             }
-            Own::Map => {
+            Incoming::Own(Own::Map) => {
                 self.restore.map(&mut self.objects, &ctx, out)?;
                 tracing::info!(vm = %self.vm, restores = self.restore.restores, "client restored on the new compositor");
                 return self.deliver_synthetic(out);
             }
-        }
-        let Some(bytes) = self.restore.translate_event(&self.objects, bytes)? else {
-            tracing::debug!("event for an object the client does not have: dropped");
-            return Ok(());
         };
         self.deliver(&bytes, fds, out)?;
         self.deliver_synthetic(out)

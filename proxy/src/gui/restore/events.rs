@@ -15,11 +15,19 @@ use crate::wayland::message::{self, Arg, Builder, SERVER_ID_BASE};
 use crate::wayland::objects::{Dir, Objects, Read};
 use crate::wayland::tables::{self, op};
 
+/// Where an event of the compositor goes.
+pub enum Incoming<'a> {
+    /// To the client, in its terms.
+    Client(Cow<'a, [u8]>),
+    /// It was for the proxy's own objects.
+    Own(Own),
+    /// Nothing the client has.
+    Drop,
+}
+
 /// What an event for the proxy's own objects asks for.
 #[derive(Debug, PartialEq, Eq)]
 pub enum Own {
-    /// Not one of the proxy's: it goes on to the client.
-    No,
     Done,
     /// The compositor's globals are known: rebuild the client.
     Rebuild,
@@ -36,28 +44,50 @@ fn word(b: &[u8], at: usize) -> u32 {
 }
 
 impl Restore {
-    /// Handles `bytes` if it is for one of the proxy's objects (or deletes one); what the
-    /// proxy sends in answer goes to `wire_out`.
-    pub fn own_event(&mut self, bytes: &[u8], wire_out: &mut Vec<Vec<u8>>) -> Result<Own, End> {
-        let object = word(bytes, 0);
+    /// An event of the compositor: for the client (in its ids and serials), for one of the
+    /// proxy's own objects, or for nothing the client has. What the proxy answers goes to
+    /// `answers` (already in the compositor's ids).
+    pub fn incoming<'a>(
+        &mut self,
+        objects: &Objects<GuiObj>,
+        bytes: &'a [u8],
+        answers: &mut Vec<Vec<u8>>,
+    ) -> Result<Incoming<'a>, End> {
+        if self.serials.epoch() == 0 {
+            return Ok(Incoming::Client(Cow::Borrowed(bytes)));
+        }
+        let k = word(bytes, 0);
         let opcode = (word(bytes, 4) & 0xffff) as u16;
-        if object == 1 && opcode == op::DISPLAY_EV_DELETE_ID && bytes.len() >= 12 {
-            let id = word(bytes, 8);
-            if is_proxy_id(id) {
-                if self.temps.remove(&id).is_some() {
-                    self.proxy_ids.give_back(id);
+        if k == 1 && opcode == op::DISPLAY_EV_DELETE_ID && bytes.len() == 12 {
+            let Some(c) = self.client_ids.deleted(word(bytes, 8)) else { return Ok(Incoming::Drop) };
+            if is_proxy_id(c) {
+                if self.temps.remove(&c).is_some() {
+                    self.proxy_ids.give_back(c);
                 }
                 if let Mode::Restoring(v, _) = &mut self.mode {
-                    v.deleted(id);
+                    v.deleted(c);
                 }
-                return Ok(Own::Done);
+                return Ok(Incoming::Own(Own::Done));
             }
-            return Ok(Own::No);
+            let mut out = bytes.to_vec();
+            out[8..12].copy_from_slice(&c.to_ne_bytes());
+            return Ok(Incoming::Client(Cow::Owned(out)));
         }
-        if !is_proxy_id(object) {
-            return Ok(Own::No);
+        let header = if k >= SERVER_ID_BASE { self.server_ids.to_client(k) } else { self.client_ids.to_client(k) };
+        let Some(c) = header else { return Ok(Incoming::Drop) };
+        if is_proxy_id(c) {
+            return Ok(Incoming::Own(self.own_event(c, k, bytes, answers)?));
         }
-        let Some(&temp) = self.temps.get(&object) else { return Ok(Own::Done) };
+        Ok(match self.translate_event(objects, c, bytes)? {
+            Some(b) => Incoming::Client(Cow::Owned(b)),
+            None => Incoming::Drop,
+        })
+    }
+
+    /// An event for the proxy's object `p` (the compositor's `k`).
+    fn own_event(&mut self, p: u32, k: u32, bytes: &[u8], answers: &mut Vec<Vec<u8>>) -> Result<Own, End> {
+        let opcode = (word(bytes, 4) & 0xffff) as u16;
+        let Some(&temp) = self.temps.get(&p) else { return Ok(Own::Done) };
         let iface: &'static Interface = match temp {
             Temp::Registry => interface("wl_registry").expect("known"),
             Temp::Callback => interface("wl_callback").expect("known"),
@@ -65,7 +95,7 @@ impl Restore {
             Temp::Other => return Ok(Own::Done),
         };
         let desc = iface.events.get(opcode as usize).ok_or_else(|| local(format!("bad opcode {opcode}")))?;
-        let msg = message::parse(iface.name, desc, object, opcode, bytes).map_err(local)?;
+        let msg = message::parse(iface.name, desc, k, opcode, bytes).map_err(local)?;
         match (temp, desc.name) {
             (Temp::Registry, "global") => {
                 let Arg::Str(Some(name)) = msg.args[1] else { return Ok(Own::Done) };
@@ -80,35 +110,33 @@ impl Restore {
             }
             (Temp::Callback, "done") => {
                 // Its id is given back with the delete_id that follows.
-                self.temps.insert(object, Temp::Other);
+                self.temps.insert(p, Temp::Other);
                 return Ok(match self.mode {
-                    Mode::Restoring(_, Phase::Hello { sync }) if sync == object => Own::Rebuild,
-                    Mode::Restoring(_, Phase::Rebuild { sync }) if sync == object => Own::Map,
+                    Mode::Restoring(_, Phase::Hello { sync }) if sync == p => Own::Rebuild,
+                    Mode::Restoring(_, Phase::Rebuild { sync }) if sync == p => Own::Map,
                     _ => Own::Done,
                 });
             }
             (Temp::Buffer, "release") => {
                 let destroy = super::request_opcode(iface, "destroy").expect("wl_buffer.destroy");
-                wire_out.push(Builder::new(object, destroy).build());
-                self.temps.insert(object, Temp::Other);
+                answers.push(Builder::new(k, destroy).build());
+                self.temps.insert(p, Temp::Other);
             }
             _ => {}
         }
         Ok(Own::Done)
     }
 
-    /// A new compositor's event in the client's terms (`None`: nothing the client has).
-    pub fn translate_event<'a>(
+    /// A new compositor's event on the client's object `object`, in the client's terms
+    /// (`None`: it names something the client does not have).
+    fn translate_event(
         &mut self,
         objects: &Objects<GuiObj>,
-        bytes: &'a [u8],
-    ) -> Result<Option<Cow<'a, [u8]>>, End> {
-        if self.serials.epoch() == 0 {
-            return Ok(Some(Cow::Borrowed(bytes)));
-        }
+        object: u32,
+        bytes: &[u8],
+    ) -> Result<Option<Vec<u8>>, End> {
         let mut out = bytes.to_vec();
         let put = |b: &mut Vec<u8>, at: usize, v: u32| b[at..at + 4].copy_from_slice(&v.to_ne_bytes());
-        let Some(object) = self.server_ids.to_client(word(bytes, 0)) else { return Ok(None) };
         put(&mut out, 0, object);
         let read = match objects.read(&out, Dir::Event) {
             Ok(r) => r,
@@ -120,6 +148,10 @@ impl Restore {
         for (arg, &at) in read.msg.args.iter().zip(&read.msg.offsets) {
             match *arg {
                 Arg::Object(id) if id >= SERVER_ID_BASE => match self.server_ids.to_client(id) {
+                    Some(c) => patches.push((at, c)),
+                    None => return Ok(None),
+                },
+                Arg::Object(id) if id != 0 => match self.client_ids.to_client(id) {
                     Some(c) => patches.push((at, c)),
                     None => return Ok(None),
                 },
@@ -152,7 +184,7 @@ impl Restore {
         for (at, v) in patches {
             put(&mut out, at, v);
         }
-        Ok(Some(Cow::Owned(out)))
+        Ok(Some(out))
     }
 
     /// What an event (in the client's terms, read against its map) tells the restorable state;

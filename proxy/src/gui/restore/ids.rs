@@ -1,15 +1,92 @@
 //! What a client knows by number and a new compositor numbers differently, mapped both ways:
-//! serials, global names and the ids of objects the compositor made. Before the first restore
-//! every map is the identity and costs nothing.
+//! object ids (a compositor takes new ids only in sequence, so a client's objects get new ones
+//! on a new connection), serials, global names and the ids of objects the compositor made.
+//! Before the first restore every map is the identity and costs nothing.
 
 use std::collections::HashMap;
 
 use crate::wayland::message::SERVER_ID_BASE;
 
-/// First id of the proxy's own objects on a compositor connection (a registry to learn the
-/// globals, callbacks, and the pools and regions a restore needs for a while). Client ids must
-/// stay below it; libwayland and wayland-rs hand out the lowest free id, far below.
+/// First id the proxy names its own objects by (a registry to learn the globals, callbacks,
+/// and the pools and regions a restore needs for a while); on the compositor connection they
+/// get ids in sequence like every other object. Client ids must stay below it (libwayland
+/// servers refuse ids above 0xf00000 anyway).
 pub const PROXY_ID_BASE: u32 = 0xfe00_0000;
+
+/// Ids of the objects the client (or the proxy) made ↔ their ids on the compositor
+/// connection. libwayland servers take a new id only if it is free and no higher than one past
+/// the highest so far, so a new connection numbers everything afresh, in the order it is made.
+#[derive(Debug, Default)]
+pub struct ClientIds {
+    active: bool,
+    to_comp: HashMap<u32, u32>,
+    to_client: HashMap<u32, u32>,
+    free: Vec<u32>,
+    next: u32,
+}
+
+impl ClientIds {
+    /// A new compositor connection: only wl_display (1) exists.
+    pub fn new_epoch(&mut self) {
+        self.active = true;
+        self.to_comp.clear();
+        self.to_client.clear();
+        self.free.clear();
+        self.to_comp.insert(1, 1);
+        self.to_client.insert(1, 1);
+        self.next = 2;
+    }
+
+    pub fn active(&self) -> bool {
+        self.active
+    }
+
+    /// The compositor's id of client object `c`.
+    pub fn to_compositor(&self, c: u32) -> Option<u32> {
+        if !self.active {
+            return Some(c);
+        }
+        self.to_comp.get(&c).copied()
+    }
+
+    /// The client's id of compositor object `k`.
+    pub fn to_client(&self, k: u32) -> Option<u32> {
+        if !self.active {
+            return Some(k);
+        }
+        self.to_client.get(&k).copied()
+    }
+
+    /// A compositor id for the new client object `c`.
+    pub fn add(&mut self, c: u32) -> u32 {
+        if !self.active {
+            return c;
+        }
+        let k = self.free.pop().unwrap_or_else(|| {
+            self.next += 1;
+            self.next - 1
+        });
+        self.to_comp.insert(c, k);
+        self.to_client.insert(k, c);
+        k
+    }
+
+    /// The compositor deleted its id `k`: the client's id, now unmapped.
+    pub fn deleted(&mut self, k: u32) -> Option<u32> {
+        if !self.active {
+            return Some(k);
+        }
+        let c = self.to_client.remove(&k)?;
+        self.to_comp.remove(&c);
+        self.free.push(k);
+        Some(c)
+    }
+
+    /// Heap bytes of the maps.
+    pub fn heap_bytes(&self) -> usize {
+        (self.to_comp.capacity() + self.to_client.capacity()) * 9 + self.free.capacity() * 4
+    }
+}
 
 /// Compositor serials as the client sees them. From the first restore on, a serial of the
 /// current compositor `s` is `s + offset` to the client, with `offset` chosen so that every
@@ -271,6 +348,19 @@ mod tests {
         assert_eq!(n.to_compositor(10), Some(32));
         n.forget(32);
         assert_eq!(n.known(32), None);
+    }
+
+    #[test]
+    fn a_new_connection_numbers_objects_in_sequence() {
+        let mut ids = ClientIds::default();
+        assert_eq!((ids.add(29), ids.to_compositor(29), ids.to_client(7)), (29, Some(29), Some(7)));
+        ids.new_epoch();
+        assert_eq!((ids.add(29), ids.add(3), ids.add(PROXY_ID_BASE)), (2, 3, 4));
+        assert_eq!((ids.to_compositor(3), ids.to_client(2)), (Some(3), Some(29)));
+        assert_eq!(ids.to_compositor(5), None, "not made on this connection");
+        assert_eq!(ids.deleted(2), Some(29));
+        assert_eq!(ids.to_compositor(29), None);
+        assert_eq!(ids.add(40), 2, "a freed id is taken again");
     }
 
     #[test]

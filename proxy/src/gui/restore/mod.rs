@@ -32,7 +32,7 @@ use crate::wayland::message::Builder;
 use crate::wayland::objects::Objects;
 use crate::wayland::tables::{self, op};
 
-use self::ids::{Names, ProxyIds, Serials, ServerIds};
+use self::ids::{ClientIds, Names, ProxyIds, Serials, ServerIds};
 use self::model::GuiObj;
 
 /// Most region rectangles one client's regions and surfaces hold together (each wl_region is
@@ -76,6 +76,7 @@ pub struct Restore {
     pub serials: Serials,
     pub names: Names,
     pub server_ids: ServerIds,
+    pub client_ids: ClientIds,
     pub proxy_ids: ProxyIds,
     pub temps: HashMap<u32, Temp>,
     /// Globals of the current compositor that a VM may see: name → (interface, version the
@@ -110,6 +111,7 @@ impl Default for Restore {
             serials: Serials::default(),
             names: Names::default(),
             server_ids: ServerIds::default(),
+            client_ids: ClientIds::default(),
             proxy_ids: ProxyIds::default(),
             temps: HashMap::new(),
             globals: HashMap::new(),
@@ -155,6 +157,7 @@ impl Restore {
     pub fn reconnected(&mut self, verifier: verify::Verifier, out: &mut Outbox) {
         self.serials.new_epoch();
         self.server_ids.new_epoch();
+        self.client_ids.new_epoch();
         self.proxy_ids.reset();
         self.temps.clear();
         self.globals.clear();
@@ -169,8 +172,8 @@ impl Restore {
             Builder::new(1, op::DISPLAY_GET_REGISTRY).uint(registry).build(),
             Builder::new(1, op::DISPLAY_SYNC).uint(sync).build(),
         ] {
-            v.check(&m, 0).expect("the proxy's own first requests");
-            out.wayland.push(&m, Vec::new());
+            let wire = v.check(&m, 0, &mut self.client_ids).expect("the proxy's own first requests");
+            out.wayland.push(&wire, Vec::new());
         }
         self.mode = Mode::Restoring(Box::new(v), Phase::Hello { sync });
     }

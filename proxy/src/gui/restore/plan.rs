@@ -15,6 +15,7 @@ use std::os::fd::OwnedFd;
 
 use wayland_client::backend::protocol::{AllowNull, ArgumentType};
 
+use super::ids::ClientIds;
 use super::model::{Callback, GuiObj, Kind};
 use super::stand_ins::{pool_memory, region_ops, Scratch};
 use super::surfaces::{surface_order, toplevel_of, Parts, ALL};
@@ -28,17 +29,20 @@ use crate::wayland::tables::op;
 
 /// Where messages of a restore go: checked, then queued for the compositor.
 pub(super) struct Emit<'a> {
-    pub(super) v: &'a mut Verifier,
+    v: &'a mut Verifier,
+    ids: &'a mut ClientIds,
     out: &'a mut Outbox,
     count: usize,
 }
 
 impl Emit<'_> {
+    /// Checks a message in the client's ids and queues it in the compositor's.
     pub(super) fn push(&mut self, msg: &[u8], fds: Vec<OwnedFd>) -> Result<(), End> {
-        self.v
-            .check(msg, fds.len())
+        let wire = self
+            .v
+            .check(msg, fds.len(), self.ids)
             .map_err(|e| End::Violation(format!("restoring the client would break a rule: {e}")))?;
-        self.out.wayland.push(msg, fds);
+        self.out.wayland.push(&wire, fds);
         self.count += 1;
         Ok(())
     }
@@ -77,7 +81,8 @@ impl Restore {
         }
         self.match_globals(objects);
         let order = self.decide_ghosts(objects);
-        let mut e = Emit { v: &mut v, out, count: 0 };
+        let mut ids = std::mem::take(&mut self.client_ids);
+        let mut e = Emit { v: &mut v, ids: &mut ids, out, count: 0 };
         let mut scratch = Scratch::default();
 
         for &id in &order {
@@ -139,6 +144,7 @@ impl Restore {
         self.temps.insert(sync, Temp::Callback);
         e.push(&Builder::new(1, op::DISPLAY_SYNC).uint(sync).build(), Vec::new())?;
         tracing::debug!(messages = e.count, windows = windows.len(), "client rebuilt on the new compositor");
+        self.client_ids = ids;
         self.windows = windows;
         self.mode = Mode::Restoring(v, Phase::Rebuild { sync });
         Ok(())
@@ -149,7 +155,8 @@ impl Restore {
         let Mode::Restoring(mut v, _) = std::mem::replace(&mut self.mode, Mode::Away) else {
             return Ok(());
         };
-        let mut e = Emit { v: &mut v, out, count: 0 };
+        let mut ids = std::mem::take(&mut self.client_ids);
+        let mut e = Emit { v: &mut v, ids: &mut ids, out, count: 0 };
         let mut scratch = Scratch::default();
         for s in std::mem::take(&mut self.windows) {
             let Some(xdg) = toplevel_of(objects, s) else { continue };
@@ -168,6 +175,7 @@ impl Restore {
         }
         self.drop_scratch(scratch, &mut e)?;
         tracing::debug!(messages = e.count, "windows of the client shown again");
+        self.client_ids = ids;
         self.mode = Mode::Live;
         Ok(())
     }

@@ -355,20 +355,27 @@ impl Restore {
         self.wire.extend_from_slice(patched);
         let put = |wire: &mut Vec<u8>, at: usize, val: u32| wire[at..at + 4].copy_from_slice(&val.to_ne_bytes());
         let target = read.msg.object;
-        match self.server_ids.to_compositor(target) {
+        let creates = read.msg.args.iter().any(|a| matches!(a, Arg::NewId(_)));
+        match self.compositor_id(target) {
             Some(t) => put(&mut self.wire, 0, t),
             None => {
+                // Not on this compositor (it could not be made again): neither is what it makes.
                 v.forward = false;
+                v.ghost = creates;
                 return;
             }
         }
         for ((ty, arg), &at) in read.desc.signature.iter().zip(&read.msg.args).zip(&read.msg.offsets) {
             let (ArgumentType::Object(null), Arg::Object(id)) = (ty, arg) else { continue };
-            match self.server_ids.to_compositor(*id) {
+            if *id == 0 {
+                continue;
+            }
+            match self.compositor_id(*id) {
                 Some(c) => put(&mut self.wire, at, c),
-                None if *null == AllowNull::Yes => put(&mut self.wire, at, 0),
+                None if *null == AllowNull::Yes && !creates => put(&mut self.wire, at, 0),
                 None => {
                     v.forward = false;
+                    v.ghost = creates;
                     return;
                 }
             }
@@ -414,7 +421,22 @@ impl Restore {
                 }
             }
         }
-        v.translated = self.wire != patched;
+        for (arg, &at) in read.msg.args.iter().zip(&read.msg.offsets) {
+            if let Arg::NewId(id) = *arg {
+                let k = self.client_ids.add(id);
+                put(&mut self.wire, at, k);
+            }
+        }
+        v.translated = true;
+    }
+
+    /// The compositor's id of an object the client names.
+    fn compositor_id(&self, id: u32) -> Option<u32> {
+        if id >= SERVER_ID_BASE {
+            self.server_ids.to_compositor(id)
+        } else {
+            self.client_ids.to_compositor(id)
+        }
     }
 }
 

@@ -103,12 +103,15 @@ fn client() -> Session {
         req(12, "wl_surface", "commit").build(),
     ])
     .unwrap();
-    pool(&mut s, 2, 20, 16 * 16 * 4, &[7; 16 * 16 * 4]);
     s.send(&[
         req(3, "wl_compositor", "create_surface").uint(18).build(),
         req(8, "wl_subcompositor", "get_subsurface").uint(19).uint(18).uint(12).build(),
         req(19, "wl_subsurface", "set_position").int(10).int(12).build(),
         req(19, "wl_subsurface", "place_below").uint(12).build(),
+    ])
+    .unwrap();
+    pool(&mut s, 2, 20, 16 * 16 * 4, &[7; 16 * 16 * 4]);
+    s.send(&[
         buffer(20, 21, 16, 16),
         req(18, "wl_surface", "attach").uint(21).int(0).int(0).build(),
         req(18, "wl_surface", "commit").build(),
@@ -204,8 +207,8 @@ fn windows_come_back_with_their_state_and_content_on_a_new_compositor() {
     let binds: Vec<(u32, String, u32, u32)> = c
         .named("wl_registry", "bind")
         .iter()
-        .filter(|g| g.object() == 2)
-        .map(|g| (g.arg(0), g.string(1), g.arg(2), g.arg(3)))
+        .filter(|g| s.client_id(g.object()) == 2)
+        .map(|g| (g.arg(0), g.string(1), g.arg(2), s.client_id(g.arg(3))))
         .collect();
     assert_eq!(
         binds,
@@ -231,39 +234,50 @@ fn windows_come_back_with_their_state_and_content_on_a_new_compositor() {
 
     // The window: its title (the latest), app id, sizes, then the initial commit, the proxy's
     // ack of the new configure, and the last buffer, drawn from the memory the proxy holds.
-    assert!(c.has(14, "xdg_toplevel") && c.has(12, "wl_surface"));
+    assert!(s.on_compositor(14, "xdg_toplevel") && s.on_compositor(12, "wl_surface"));
     let titles: Vec<String> = c.named("xdg_toplevel", "set_title").iter().map(|g| g.string(0)).collect();
     assert_eq!(titles, ["retitled while away"]);
     assert_eq!(c.named("xdg_toplevel", "set_app_id")[0].string(0), "canopy.test");
     assert_eq!((c.named("xdg_toplevel", "set_min_size")[0].arg(0)), 100);
     assert_eq!(c.named("xdg_surface", "set_window_geometry")[0].arg(2), 64);
-    let order: Vec<(&str, u32)> =
-        c.got.iter().filter(|g| g.object() == 12 || g.object() == 13).map(|g| (g.name, g.object())).collect();
+    let order: Vec<(&str, u32)> = c
+        .got
+        .iter()
+        .filter(|g| s.client_id(g.object()) == 12 || s.client_id(g.object()) == 13)
+        .map(|g| (g.name, s.client_id(g.object())))
+        .collect();
     let ack = order.iter().position(|g| g.0 == "ack_configure").expect("acked");
     let commits: Vec<usize> = order.iter().enumerate().filter(|(_, g)| g.0 == "commit").map(|(i, _)| i).collect();
     let attach = order.iter().position(|g| g.0 == "attach").expect("attached");
     assert!(commits[0] < ack && ack < attach && attach < commits[1], "{order:?}");
-    let attach = c.named("wl_surface", "attach").into_iter().find(|g| g.object() == 12).unwrap();
-    assert_eq!(attach.arg(0), 29, "the latest buffer, under the client's id");
-    assert!(c.has(29, "wl_buffer") && c.has(16, "wl_buffer"), "both buffers the client holds exist");
+    let attach = c.named("wl_surface", "attach").into_iter().find(|g| s.client_id(g.object()) == 12).unwrap();
+    assert_eq!(s.client_id(attach.arg(0)), 29, "the latest buffer, under the client's id");
+    assert!(
+        s.on_compositor(29, "wl_buffer") && s.on_compositor(16, "wl_buffer"),
+        "both buffers the client holds exist"
+    );
     let pools = c.named("wl_shm", "create_pool");
     assert!(pools.iter().all(|p| p.fds == 1));
-    assert!(pools.iter().any(|p| p.arg(0) == 28), "the client's live pool by its id");
-    assert!(pools.iter().any(|p| p.arg(0) >= super::ids::PROXY_ID_BASE), "a pool of the proxy's for buffer 16");
+    assert!(pools.iter().any(|p| s.client_id(p.arg(0)) == 28), "the client's live pool by its id");
+    let client_pools = pools.iter().filter(|p| [20, 28].contains(&s.client_id(p.arg(0)))).count();
+    assert_eq!((pools.len(), client_pools), (3, 2), "a pool of the proxy's for buffer 16, whose pool is gone");
     // The frame callback asked before the crash, and the sync asked while away, are asked again.
-    assert_eq!(c.named("wl_surface", "frame").iter().map(|g| g.arg(0)).collect::<Vec<_>>(), [17]);
+    assert_eq!(c.named("wl_surface", "frame").iter().map(|g| s.client_id(g.arg(0))).collect::<Vec<_>>(), [17]);
     assert_eq!(s.client_got(30, ev("wl_callback", "done")).len(), 1);
     // The subsurface with its position and place, its buffer, and the input region.
-    assert!(c.has(19, "wl_subsurface"));
+    assert!(s.on_compositor(19, "wl_subsurface"));
     assert_eq!(c.named("wl_subsurface", "set_position")[0].arg(1), 12);
-    assert_eq!(c.named("wl_subsurface", "place_below")[0].arg(0), 12);
-    assert!(c.named("wl_surface", "attach").iter().any(|g| g.object() == 18 && g.arg(0) == 21));
+    assert_eq!(s.client_id(c.named("wl_subsurface", "place_below")[0].arg(0)), 12);
+    assert!(c
+        .named("wl_surface", "attach")
+        .iter()
+        .any(|g| s.client_id(g.object()) == 18 && s.client_id(g.arg(0)) == 21));
     let adds = c.named("wl_region", "add");
     assert_eq!((adds.len(), adds[0].arg(2)), (1, 32));
     assert_eq!(c.named("wl_surface", "set_input_region").len(), 1);
     // Not the popup, nor its xdg_surface.
-    assert!(c.named("xdg_surface", "get_popup").is_empty() && !c.has(25, "xdg_surface"));
-    assert!(c.has(23, "xdg_positioner"), "a positioner is kept for the next popup");
+    assert!(c.named("xdg_surface", "get_popup").is_empty() && !s.on_compositor(25, "xdg_surface"));
+    assert!(s.on_compositor(23, "xdg_positioner"), "a positioner is kept for the next popup");
 
     // The configure reaches the client with a serial above every old one; the client's ack of
     // it was the proxy's already, and a serial from before the crash goes nowhere.
@@ -280,7 +294,8 @@ fn windows_come_back_with_their_state_and_content_on_a_new_compositor() {
     assert_eq!(s.comp.got.len(), before, "{:?}", &s.comp.got[before..]);
     // A serial of this compositor goes back as its own.
     let serial = s.comp.serial();
-    let e = s.comp.event(11, "button", |b| b.uint(serial).uint(7).uint(272).uint(1));
+    let pointer = s.conn.restore.client_ids.to_compositor(11).unwrap();
+    let e = s.comp.event(pointer, "button", |b| b.uint(serial).uint(7).uint(272).uint(1));
     s.event(e).unwrap();
     let seen = word(s.client_got(11, ev("wl_pointer", "button")).last().unwrap(), 8);
     s.send(&[req(14, "xdg_toplevel", "move").uint(6).uint(seen).build()]).unwrap();
@@ -294,7 +309,8 @@ fn offers_of_a_new_compositor_do_not_collide_with_old_ones() {
     s.restart(AFTER, 1).unwrap();
     // The client still holds the old offer at SERVER_ID_BASE; the new one gets another id,
     // and requests on it go back to the compositor's id.
-    let e = s.comp.event(27, "data_offer", |b| b.uint(SERVER_ID_BASE));
+    let device = s.conn.restore.client_ids.to_compositor(27).unwrap();
+    let e = s.comp.event(device, "data_offer", |b| b.uint(SERVER_ID_BASE));
     s.event(e).unwrap();
     let offer = word(s.client_got(27, ev("wl_data_device", "data_offer")).last().unwrap(), 8);
     assert_ne!(offer, SERVER_ID_BASE);
@@ -327,7 +343,10 @@ fn three_crashes_in_a_row_and_one_during_a_restore() {
         assert!(s.conn.restore.is_live(), "round {round}");
         let c = &s.comp;
         assert_eq!(c.named("xdg_toplevel", "set_title")[0].string(0), "restored window");
-        assert!(c.named("wl_surface", "attach").iter().any(|g| g.object() == 12 && g.arg(0) == 16));
+        assert!(c
+            .named("wl_surface", "attach")
+            .iter()
+            .any(|g| s.client_id(g.object()) == 12 && s.client_id(g.arg(0)) == 16));
         assert_eq!(c.named("xdg_surface", "ack_configure").len(), 1);
     }
     assert_eq!(s.conn.restore.restores, 4);
@@ -352,7 +371,7 @@ fn a_new_popup_while_away_is_dismissed_and_a_stale_grab_ends_one() {
     .unwrap();
     assert_eq!(s.client_got(42, ev("xdg_popup", "popup_done")).len(), 1);
     s.restart(AFTER, 9).unwrap();
-    assert!(!s.comp.has(41, "xdg_surface") && s.comp.has(40, "wl_surface"));
+    assert!(!s.on_compositor(41, "xdg_surface") && s.on_compositor(40, "wl_surface"));
     // After the restore, a popup grabbed with a serial from before the crash is dismissed
     // and the grab is not passed on.
     s.send(&[
@@ -362,7 +381,7 @@ fn a_new_popup_while_away_is_dismissed_and_a_stale_grab_ends_one() {
         req(45, "xdg_popup", "grab").uint(6).uint(2).build(),
     ])
     .unwrap();
-    assert!(s.comp.has(45, "xdg_popup"));
+    assert!(s.on_compositor(45, "xdg_popup"));
     assert!(s.comp.named("xdg_popup", "grab").is_empty());
     assert_eq!(s.client_got(45, ev("xdg_popup", "popup_done")).len(), 1);
 }
@@ -370,14 +389,14 @@ fn a_new_popup_while_away_is_dismissed_and_a_stale_grab_ends_one() {
 #[test]
 fn a_selection_set_with_an_old_serial_is_cancelled() {
     let mut s = client();
-    s.send(&[req(7, "wl_data_device_manager", "create_data_source").uint(50).build()]).unwrap();
-    s.send(&[req(50, "wl_data_source", "offer").string("text/plain").build()]).unwrap();
+    s.send(&[req(7, "wl_data_device_manager", "create_data_source").uint(28).build()]).unwrap();
+    s.send(&[req(28, "wl_data_source", "offer").string("text/plain").build()]).unwrap();
     s.crash().unwrap();
     s.restart(AFTER, 1).unwrap();
     assert_eq!(s.comp.named("wl_data_source", "offer").len(), 1, "an unused source is made again");
-    s.send(&[req(27, "wl_data_device", "set_selection").uint(50).uint(3).build()]).unwrap();
+    s.send(&[req(27, "wl_data_device", "set_selection").uint(28).uint(3).build()]).unwrap();
     assert!(s.comp.named("wl_data_device", "set_selection").is_empty());
-    assert_eq!(s.client_got(50, ev("wl_data_source", "cancelled")).len(), 1);
+    assert_eq!(s.client_got(28, ev("wl_data_source", "cancelled")).len(), 1);
 }
 
 #[test]
@@ -392,24 +411,26 @@ fn the_restore_is_checked_like_the_live_path() {
     use super::verify::Verifier;
     let limits = Limits { max_buffer_side: 100, max_region_rects: 1, ..Limits::default() };
     let mut v = Verifier::new(&limits, 0);
+    let mut ids = super::ids::ClientIds::default();
     let globals = [(3u32, (interface("wl_shm").unwrap(), 1u32)), (9, (interface("wl_compositor").unwrap(), 6))];
-    v.set_globals(&globals.into_iter().collect());
-    v.check(&req(1, "wl_display", "get_registry").uint(2).build(), 0).unwrap();
     let bind = |name: u32, iface: &str, ver: u32, id: u32| {
         req(2, "wl_registry", "bind").uint(name).string(iface).uint(ver).uint(id).build()
     };
-    assert!(v.check(&bind(7, "zwlr_layer_shell_v1", 1, 3), 0).unwrap_err().contains("never advertised"));
-    assert!(v.check(&bind(3, "wl_shm", 2, 3), 0).is_err(), "above the offered version");
-    v.check(&bind(3, "wl_shm", 1, 3), 0).unwrap();
-    v.check(&bind(9, "wl_compositor", 6, 4), 0).unwrap();
-    assert!(v.check(&req(3, "wl_shm", "create_pool").uint(5).int(4096).build(), 0).is_err(), "no fd");
-    v.check(&req(3, "wl_shm", "create_pool").uint(5).int(4096).build(), 1).unwrap();
-    assert!(v.check(&buffer(5, 6, 64, 64), 0).unwrap_err().contains("beyond its pool"));
-    assert!(v.check(&buffer(5, 6, 200, 1), 0).unwrap_err().contains("limit 100"));
-    v.check(&req(4, "wl_compositor", "create_region").uint(7).build(), 0).unwrap();
-    v.check(&req(7, "wl_region", "add").int(0).int(0).int(1).int(1).build(), 0).unwrap();
-    assert!(v.check(&req(7, "wl_region", "add").int(0).int(0).int(1).int(1).build(), 0).is_err());
-    assert!(v.check(&req(99, "wl_surface", "commit").build(), 0).unwrap_err().contains("unknown object"));
+    v.check(&req(1, "wl_display", "get_registry").uint(2).build(), 0, &mut ids).unwrap();
+    v.set_globals(&globals.into_iter().collect());
+    let mut check = |msg: Vec<u8>, fds: usize| v.check(&msg, fds, &mut ids).map(|_| ());
+    assert!(check(bind(7, "zwlr_layer_shell_v1", 1, 3), 0).unwrap_err().contains("never advertised"));
+    assert!(check(bind(3, "wl_shm", 2, 3), 0).is_err(), "above the offered version");
+    check(bind(3, "wl_shm", 1, 3), 0).unwrap();
+    check(bind(9, "wl_compositor", 6, 4), 0).unwrap();
+    assert!(check(req(3, "wl_shm", "create_pool").uint(5).int(4096).build(), 0).is_err(), "no fd");
+    check(req(3, "wl_shm", "create_pool").uint(5).int(4096).build(), 1).unwrap();
+    assert!(check(buffer(5, 6, 64, 64), 0).unwrap_err().contains("beyond its pool"));
+    assert!(check(buffer(5, 6, 200, 1), 0).unwrap_err().contains("limit 100"));
+    check(req(4, "wl_compositor", "create_region").uint(7).build(), 0).unwrap();
+    check(req(7, "wl_region", "add").int(0).int(0).int(1).int(1).build(), 0).unwrap();
+    assert!(check(req(7, "wl_region", "add").int(0).int(0).int(1).int(1).build(), 0).is_err());
+    assert!(check(req(99, "wl_surface", "commit").build(), 0).unwrap_err().contains("unknown object"));
 }
 
 #[test]
@@ -422,17 +443,20 @@ fn restore_seeds_are_read_as_intended_and_mutations_never_fail_a_restore() {
         let s = restore_after_crash(&seed(name)).unwrap_or_else(|| panic!("seed {name} refused"));
         let c = &s.comp;
         assert_eq!(c.named("xdg_toplevel", "set_title")[0].string(0), "seed window", "{name}");
-        assert!(c.named("wl_surface", "attach").iter().any(|g| g.object() == 6 && g.arg(0) == 10), "{name}");
+        assert!(
+            c.named("wl_surface", "attach").iter().any(|g| s.client_id(g.object()) == 6 && s.client_id(g.arg(0)) == 10),
+            "{name}"
+        );
         assert_eq!(c.named("wl_surface", "frame").len(), 1, "{name}");
     }
     let s = restore_after_crash(&seed("subsurface_region")).expect("accepted");
-    assert!(s.comp.has(7, "wl_subsurface") && s.comp.named("wl_region", "add").len() == 1);
+    assert!(s.on_compositor(7, "wl_subsurface") && s.comp.named("wl_region", "add").len() == 1);
     let s = restore_after_crash(&seed("seat_popup")).expect("accepted");
-    assert!(s.comp.has(10, "xdg_toplevel") && !s.comp.has(14, "xdg_popup"));
+    assert!(s.on_compositor(10, "xdg_toplevel") && !s.on_compositor(14, "xdg_popup"));
     let s = restore_after_crash(&seed("data")).expect("accepted");
-    assert!(s.comp.has(6, "wl_data_source") && s.comp.named("wl_data_device", "set_selection").is_empty());
+    assert!(s.on_compositor(6, "wl_data_source") && s.comp.named("wl_data_device", "set_selection").is_empty());
     let s = restore_after_crash(&seed("viewport")).expect("accepted");
-    assert!(s.comp.has(5, "wl_surface") && s.comp.named("wp_viewporter", "get_viewport").is_empty());
+    assert!(s.on_compositor(5, "wl_surface") && s.comp.named("wp_viewporter", "get_viewport").is_empty());
     crate::gui::fuzzing::mutations(&dir, 0x2545_f491_4f6c_dd1d, 1500, |m| {
         restore_after_crash(m);
     });

@@ -9,10 +9,10 @@ use std::collections::HashMap;
 
 use wayland_client::backend::protocol::Interface;
 
-use super::ids::is_proxy_id;
+use super::ids::{is_proxy_id, ClientIds};
 use crate::gui::checks;
 use crate::limits::{self, Limits, CAPPED};
-use crate::wayland::message::{self, ProtocolError};
+use crate::wayland::message::{self, Arg, ProtocolError};
 use crate::wayland::objects::{Dir, Objects};
 
 #[derive(Default)]
@@ -56,8 +56,9 @@ impl Verifier {
         }
     }
 
-    /// Checks one request with `fds` fds, and records what it makes.
-    pub fn check(&mut self, bytes: &[u8], fds: usize) -> Result<(), String> {
+    /// Checks one request (in the client's ids) with `fds` fds, records what it makes, and
+    /// returns it in the compositor's ids (new objects numbered in `ids`).
+    pub fn check(&mut self, bytes: &[u8], fds: usize, ids: &mut ClientIds) -> Result<Vec<u8>, String> {
         let (_, _, size) = message::peek(bytes, self.limits.max_message.max(4096))
             .map_err(|e| e.to_string())?
             .ok_or("a truncated message")?;
@@ -99,6 +100,17 @@ impl Verifier {
         if let Some((what, w, h)) = checks::sized(iface, read.msg.opcode, a) {
             checks::surface_size(what, w, h, self.limits.max_buffer_side)?;
         }
+        let mut wire = bytes.to_vec();
+        let put = |w: &mut Vec<u8>, at: usize, v: u32| w[at..at + 4].copy_from_slice(&v.to_ne_bytes());
+        let gone = |id: u32| format!("object {id} is not on the compositor's connection");
+        put(&mut wire, 0, ids.to_compositor(read.msg.object).ok_or_else(|| gone(read.msg.object))?);
+        for (arg, &at) in read.msg.args.iter().zip(&read.msg.offsets) {
+            match *arg {
+                Arg::Object(id) if id != 0 => put(&mut wire, at, ids.to_compositor(id).ok_or_else(|| gone(id))?),
+                Arg::NewId(id) => put(&mut wire, at, ids.add(id)),
+                _ => {}
+            }
+        }
         let destructor = read.desc.is_destructor;
         if let Some((id, created)) = self.objects.apply(&read, Dir::Request).map_err(|e| e.to_string())? {
             if let Some(o) = self.objects.get_mut(id) {
@@ -117,6 +129,6 @@ impl Verifier {
                 self.held[i] = self.held[i].saturating_sub(1);
             }
         }
-        Ok(())
+        Ok(wire)
     }
 }
