@@ -32,6 +32,7 @@ pub fn run(args: RunArgs) -> anyhow::Result<()> {
         crate::spawn::spawn(&argv, &session.state.canopy.socket_name, &session.state.canopy.ipc_path);
     }
     let mut session = session;
+    session.state.restore_lock();
     session.state.start_idle_timer();
     session.run()
 }

@@ -3,18 +3,20 @@
 //! SIGKILL and a new one started on the same socket; every app process lives on and every
 //! window comes back with its title, VM colour, size and content; a popup open at the crash
 //! was dismissed; typing reaches foot again. Three crashes in a row, the later ones while
-//! clients stream frames.
+//! clients stream frames. A crash while locked comes back locked.
 
 mod proxy_support;
+mod shell_support;
 
 use std::collections::BTreeMap;
 use std::process::{Child, Stdio};
 
 use canopy_tests::fixture::{geometry, rgb};
-use canopy_tests::{Client, Compositor, Image};
+use canopy_tests::{bin_path, Client, Compositor, Image};
 use canopy_themes::Theme;
-use proxy_support::{windows_of, Vm};
+use proxy_support::{open_test_client, windows_of, Vm};
 use serde_json::Value;
+use shell_support::lock::{covered, test_account, PASSWORD, SERVICE, USER};
 
 const CONFIG: &str = "[vms.work-vm]\ntrust = \"work\"\n";
 
@@ -119,6 +121,13 @@ fn vm_apps_survive_three_compositor_crashes() {
     let args = ["--title", "survivor", "--size", "300x200", "--color", "d04a2f", "--popup"];
     let mut test_client: Client = vm.spawn("canopy-test-client", &args);
     test_client.wait_event("popup-configure", |_| true);
+    wait_windows(&c, 5);
+    // The PDF viewer was resized by the user: it comes back at that size, not its default.
+    let zathura =
+        windows_of(&c, "work-vm").into_iter().find(|w| w["raw_title"].as_str().unwrap().contains("report.pdf"));
+    let zathura = zathura.unwrap()["id"].as_u64().unwrap();
+    c.msg(&["resize", &zathura.to_string(), "640", "420"]);
+    c.wait_until("zathura at its new size", || geometry(&c.window(zathura)).2 == 640);
     let before = wait_windows(&c, 5);
     for (title, part) in [("typing", "typing"), ("simple-shm", "simple-shm"), ("survivor", "survivor")] {
         assert!(before.contains_key(title), "{part} missing: {before:?}");
@@ -173,4 +182,40 @@ fn vm_apps_survive_three_compositor_crashes() {
         animated.wait_event_since(mark, "drawn");
     }
     assert!(animated.child.try_wait().unwrap().is_none() && test_client.child.try_wait().unwrap().is_none());
+}
+
+/// The session was locked when the compositor died: the new one starts locked (every output
+/// covered, its lock program started), the VM's window is restored behind the lock and gets
+/// no key, and unlocking shows it again.
+#[test]
+fn a_crash_while_locked_comes_back_locked() {
+    test_account();
+    let lock = bin_path("canopy-lock");
+    let lock_args = ["--pam-service", SERVICE, "--user", USER, "--time", shell_support::TIME];
+    let argv: Vec<String> = std::iter::once(lock.display().to_string()).chain(lock_args.map(String::from)).collect();
+    let config = format!("lock_command = {argv:?}\n\n[vms.work-vm]\ntrust = \"work\"\n");
+    let mut c = Compositor::start(&config);
+    let vm = Vm::start(&c, "work-vm");
+    let (mut client, w) = open_test_client(&c, &vm, &["--title", "secret work", "--color", "10c020"]);
+    let (x, y, width, height) = geometry(&w);
+    let app = ((x + width / 4) as u32, (y + height / 4) as u32);
+    assert_eq!(c.screenshot().pixel(app.0, app.1), [0x10, 0xc0, 0x20]);
+    let _locker = c.spawn("canopy-lock", &lock_args);
+    c.wait_until("the lock screen", || covered(&c.screenshot()));
+
+    c.kill();
+    c.restart();
+    // Before anything else: the restored window exists, and nothing of it shows.
+    let id = wait_windows(&c, 1).len();
+    assert_eq!(id, 1);
+    let img = c.screenshot();
+    assert_ne!(img.pixel(app.0, app.1), [0x10, 0xc0, 0x20], "the desktop showed after a crash while locked");
+    // The new compositor started the lock program, which covers the output.
+    c.wait_until("the lock screen of the new compositor", || covered(&c.screenshot()));
+    let keys = client.events().iter().filter(|e| e["event"] == "key").count();
+    c.msg(&["type", PASSWORD]);
+    c.msg(&["key", "Return"]);
+    c.wait_until("the window to show again", || c.screenshot().pixel(app.0, app.1) == [0x10, 0xc0, 0x20]);
+    assert_eq!(client.events().iter().filter(|e| e["event"] == "key").count(), keys, "a key reached the VM");
+    assert!(client.child.try_wait().unwrap().is_none());
 }

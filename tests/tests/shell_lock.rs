@@ -5,52 +5,10 @@
 
 mod shell_support;
 
-use std::process::Command;
-use std::sync::Once;
-
 use canopy_tests::fixture::rgb;
 use canopy_tests::image::{wait_for_golden, Image};
+use shell_support::lock::{covered, test_account, PASSWORD, SERVICE, USER};
 use shell_support::{theme, Desktop, TIME};
-
-const USER: &str = "canopy-lock-test";
-const PASSWORD: &str = "correct horse 42";
-const SERVICE: &str = "canopy-lock-test";
-
-/// A user with a known password and a PAM service that checks it with pam_unix.
-fn test_account() {
-    static SETUP: Once = Once::new();
-    SETUP.call_once(|| {
-        assert!(
-            rustix::process::geteuid().is_root(),
-            "the lock tests create a user and a PAM service and must run as root (as CI does)"
-        );
-        let exists = Command::new("id").arg(USER).output().unwrap().status.success();
-        if !exists {
-            let st = Command::new("useradd").args(["--no-create-home", "--shell", "/usr/sbin/nologin", USER]).status();
-            assert!(st.unwrap().success(), "useradd {USER}");
-        }
-        let mut chpasswd = Command::new("chpasswd").stdin(std::process::Stdio::piped()).spawn().unwrap();
-        use std::io::Write;
-        writeln!(chpasswd.stdin.take().unwrap(), "{USER}:{PASSWORD}").unwrap();
-        assert!(chpasswd.wait().unwrap().success(), "chpasswd");
-        std::fs::write(
-            format!("/etc/pam.d/{SERVICE}"),
-            "# canopy's lock screen tests\nauth required pam_unix.so\naccount required pam_unix.so\n",
-        )
-        .unwrap();
-    });
-}
-
-fn lock_bg() -> [u8; 3] {
-    rgb(theme().desktop.background.mix(canopy_themes::Rgba::rgb(0, 0, 0), 0.35))
-}
-
-fn covered(img: &Image) -> bool {
-    let bg = lock_bg();
-    [(5, 5), (img.width - 5, 5), (5, img.height - 5), (img.width - 5, img.height - 5)]
-        .iter()
-        .all(|&(x, y)| img.pixel(x, y) == bg)
-}
 
 fn start_lock(d: &mut Desktop) -> u32 {
     d.run("canopy-lock", &["--pam-service", SERVICE, "--user", USER, "--time", TIME])

@@ -45,6 +45,12 @@ impl LockState {
         buf
     }
 
+    /// Locked with no lock client yet: every output covered (a compositor that starts where a
+    /// locked session ended, see `lock_record`).
+    pub fn lock_out(&mut self) {
+        self.locked = true;
+    }
+
     pub fn output_removed(&mut self, output: &Output) {
         self.surfaces.retain(|(o, _)| o != output);
     }
@@ -58,6 +64,8 @@ impl SessionLockHandler for State {
     fn lock(&mut self, confirmation: SessionLocker) {
         tracing::info!("session locked");
         self.canopy.lock.locked = true;
+        // Recorded before it is confirmed: a crash after "locked" comes back locked.
+        crate::lock_record::set(&self.canopy.socket_name);
         // Nothing but lock surfaces is drawn from now on, so the lock holds at once.
         confirmation.lock();
         if let Some(k) = self.canopy.seat.get_keyboard() {
@@ -69,6 +77,7 @@ impl SessionLockHandler for State {
     fn unlock(&mut self) {
         tracing::info!("session unlocked");
         self.canopy.lock.locked = false;
+        crate::lock_record::clear(&self.canopy.socket_name);
         self.canopy.lock.surfaces.clear();
         self.canopy.refocus_after_unlock();
         self.canopy.queue_redraw_all();

@@ -4,7 +4,9 @@
 //! a process session running `canopy-proxy guest` and `canopy-agent`; each VM's windows come
 //! through its own `canopy-proxy gui`. The demo asks hostd (through `canopy-ctl`) for four apps,
 //! exactly as the launcher does; Super opens the launcher for more. Headless, it writes
-//! `canopy-demo.png`.
+//! `canopy-demo.png`. The compositor is supervised as its systemd unit is: when it crashes it
+//! is started again at once, the panel with it, and the VMs' windows come back (`--crash`
+//! shows that: it kills the compositor once and writes `canopy-demo-after-crash.png`).
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -23,6 +25,9 @@ struct Args {
     /// Where the headless screenshot goes.
     #[arg(long, default_value = "canopy-demo.png")]
     screenshot: PathBuf,
+    /// Kill the compositor (SIGKILL) once the apps are up, and show them coming back.
+    #[arg(long)]
+    crash: bool,
 }
 
 /// A simulated VM: a name, a trust level, and the one app its agent may start.
@@ -48,6 +53,11 @@ struct Demo {
     wayland: PathBuf,
     ipc: PathBuf,
     children: Vec<Child>,
+    /// The compositor, how to start it again, and the panel that goes with it.
+    canopy: Option<Child>,
+    canopy_command: Option<Box<dyn Fn() -> Command>>,
+    panel: Option<Child>,
+    panel_command: Option<Box<dyn Fn() -> Command>>,
 }
 
 impl Drop for Demo {
@@ -57,7 +67,7 @@ impl Drop for Demo {
         {
             let _ = Command::new("/bin/sh").arg(self.dir.join("vm.sh")).arg("stop").arg(vm.file_name()).output();
         }
-        for c in self.children.iter_mut().rev() {
+        for c in self.panel.iter_mut().chain(self.children.iter_mut().rev()).chain(self.canopy.iter_mut()) {
             let _ = c.kill();
             let _ = c.wait();
         }
@@ -93,14 +103,55 @@ impl Demo {
     }
 
     fn spawn(&mut self, name: &str, cmd: &mut Command) -> anyhow::Result<()> {
-        let child = cmd
-            .stdin(Stdio::null())
+        let child = self.start(name, cmd)?;
+        self.children.push(child);
+        Ok(())
+    }
+
+    fn start(&self, name: &str, cmd: &mut Command) -> anyhow::Result<Child> {
+        cmd.stdin(Stdio::null())
             .stdout(self.log(name))
             .stderr(self.log(&format!("{name}.err")))
             .spawn()
-            .with_context(|| format!("starting {name}"))?;
-        self.children.push(child);
+            .with_context(|| format!("starting {name}"))
+    }
+
+    /// Starts the compositor (again) and waits until it answers.
+    fn start_canopy(&mut self) -> anyhow::Result<()> {
+        let mut cmd = (self.canopy_command.as_ref().context("no compositor command")?)();
+        self.canopy = Some(self.start("canopy", &mut cmd)?);
+        wait_for("the compositor", Duration::from_secs(20), || self.msg(json!({"command": "version"})).is_ok())
+    }
+
+    fn start_panel(&mut self) -> anyhow::Result<()> {
+        if let Some(mut old) = self.panel.take() {
+            let _ = old.kill();
+            let _ = old.wait();
+        }
+        let mut cmd = (self.panel_command.as_ref().context("no panel command")?)();
+        self.panel = Some(self.start("panel", &mut cmd)?);
         Ok(())
+    }
+
+    /// As the systemd unit's Restart=on-failure: a compositor that crashed is started again,
+    /// and the panel with it (the VMs' proxies restore their windows). `Ok(false)` once it
+    /// ended normally.
+    fn supervise(&mut self) -> anyhow::Result<bool> {
+        let Some(status) = self.canopy.as_mut().context("no compositor")?.try_wait()? else { return Ok(true) };
+        if status.success() {
+            return Ok(false);
+        }
+        println!("canopy crashed ({status}); starting it again");
+        self.start_canopy()?;
+        self.start_panel()?;
+        Ok(true)
+    }
+
+    fn drawn_windows(&self) -> usize {
+        self.msg(json!({"command": "windows"}))
+            .ok()
+            .and_then(|w| w.as_array().map(|a| a.iter().filter(|w| w["geometry"].is_object()).count()))
+            .unwrap_or(0)
     }
 
     fn msg(&self, request: Value) -> anyhow::Result<Value> {
@@ -206,6 +257,10 @@ fn main() -> anyhow::Result<()> {
         wayland: compositor_runtime.join(&socket),
         ipc: compositor_runtime.join(format!("canopy-{socket}.sock")),
         children: Vec::new(),
+        canopy: None,
+        canopy_command: None,
+        panel: None,
+        panel_command: None,
     };
 
     let pdf = dir.join("report.pdf");
@@ -308,28 +363,38 @@ fn main() -> anyhow::Result<()> {
     }
     let config_path = dir.join("canopy.toml");
     std::fs::write(&config_path, config)?;
-    let mut canopy = Command::new(bin.join("canopy"));
-    canopy
-        .arg("--backend")
-        .arg(if nested { "winit" } else { "headless" })
-        .args(["--socket", &socket, "--config"])
-        .arg(&config_path);
-    canopy.env("XDG_RUNTIME_DIR", &compositor_runtime).env("CANOPY_HOSTD", demo.hostd()).env("PATH", path_with(&bin));
-    if !nested {
-        canopy.args(["--output", "HEADLESS-1:1920x1080"]);
-    }
-    demo.spawn("canopy", &mut canopy)?;
-    wait_for("the compositor", Duration::from_secs(20), || demo.msg(json!({"command": "version"})).is_ok())?;
+    let hostd = demo.hostd();
+    let (canopy_bin, socket_arg) = (bin.join("canopy"), socket.clone());
+    let (runtime, path) = (compositor_runtime.clone(), path_with(&bin));
+    demo.canopy_command = Some(Box::new(move || {
+        let mut canopy = Command::new(&canopy_bin);
+        canopy
+            .arg("--backend")
+            .arg(if nested { "winit" } else { "headless" })
+            .args(["--socket", &socket_arg, "--config"])
+            .arg(&config_path);
+        canopy.env("XDG_RUNTIME_DIR", &runtime).env("CANOPY_HOSTD", &hostd).env("PATH", &path);
+        if !nested {
+            canopy.args(["--output", "HEADLESS-1:1920x1080"]);
+        }
+        canopy
+    }));
+    demo.start_canopy()?;
     println!("canopy is running ({}); logs in {}", if nested { "nested" } else { "headless" }, dir.display());
 
     demo.write_lifecycle(&vms)?;
-    let mut panel = Command::new(bin.join("canopy-panel"));
-    panel
-        .env("WAYLAND_DISPLAY", &demo.wayland)
-        .env("CANOPY_SOCKET", &demo.ipc)
-        .env("XDG_RUNTIME_DIR", &dir)
-        .env("CANOPY_HOSTD", demo.hostd());
-    demo.spawn("panel", &mut panel)?;
+    let (panel_bin, wayland, ipc, panel_dir, hostd) =
+        (bin.join("canopy-panel"), demo.wayland.clone(), demo.ipc.clone(), dir.clone(), demo.hostd());
+    demo.panel_command = Some(Box::new(move || {
+        let mut panel = Command::new(&panel_bin);
+        panel
+            .env("WAYLAND_DISPLAY", &wayland)
+            .env("CANOPY_SOCKET", &ipc)
+            .env("XDG_RUNTIME_DIR", &panel_dir)
+            .env("CANOPY_HOSTD", &hostd);
+        panel
+    }));
+    demo.start_panel()?;
 
     // Start the apps through hostd, as the launcher would: each VM is started on demand.
     let started: Vec<&Vm> = vms.iter().filter(|v| v.start_with.is_some()).collect();
@@ -338,13 +403,7 @@ fn main() -> anyhow::Result<()> {
         a.extend(vm.start_with.clone().unwrap_or_default());
         demo.ctl(&a)?;
     }
-    wait_for("the VM windows", Duration::from_secs(60), || {
-        demo.msg(json!({"command": "windows"}))
-            .ok()
-            .and_then(|w| w.as_array().map(|a| a.iter().filter(|w| w["geometry"].is_object()).count()))
-            .unwrap_or(0)
-            >= started.len()
-    })?;
+    wait_for("the VM windows", Duration::from_secs(60), || demo.drawn_windows() >= started.len())?;
 
     // A 2×2 grid in the usable area (below the panel).
     let outputs = demo.msg(json!({"command": "outputs"}))?;
@@ -366,8 +425,8 @@ fn main() -> anyhow::Result<()> {
     if nested {
         println!("The desktop is in its own window. Super opens the launcher; close the window to stop.");
         loop {
-            if let Some(status) = demo.children[0].try_wait()? {
-                println!("canopy exited ({status})");
+            if !demo.supervise()? {
+                println!("canopy exited");
                 return Ok(());
             }
             std::thread::sleep(Duration::from_millis(200));
@@ -395,6 +454,26 @@ fn main() -> anyhow::Result<()> {
         let out = std::env::current_dir()?.join(format!("{stem}-launcher.png"));
         demo.msg(json!({"command": "screenshot", "file": out}))?;
         println!("wrote {} (the launcher, opened with Super)", out.display());
+    }
+    if args.crash {
+        let windows = demo.drawn_windows();
+        let pid = demo.canopy.as_ref().context("no compositor")?.id();
+        println!("killing canopy (pid {pid}) with SIGKILL, as a crash would");
+        rustix::process::kill_process(
+            rustix::process::Pid::from_raw(pid as i32).context("pid")?,
+            rustix::process::Signal::KILL,
+        )?;
+        let _ = demo.canopy.as_mut().context("no compositor")?.wait();
+        let start = Instant::now();
+        demo.supervise()?;
+        wait_for("the windows to come back", Duration::from_secs(30), || demo.drawn_windows() >= windows)?;
+        println!("{windows} windows back {} ms after the crash", start.elapsed().as_millis());
+        std::thread::sleep(Duration::from_secs(1));
+        let stem = args.screenshot.file_stem().and_then(|s| s.to_str()).unwrap_or("canopy-demo");
+        let out = std::env::current_dir()?.join(format!("{stem}-after-crash.png"));
+        demo.msg(json!({"command": "screenshot", "file": out}))?;
+        println!("wrote {} (after the compositor crashed and came back)", out.display());
+        print_windows(&demo)?;
     }
     Ok(())
 }

@@ -130,7 +130,7 @@ impl GuiConn {
             }
             _ => {}
         }
-        forward &= self.restore.event(&mut self.objects, &read);
+        forward &= self.restore.event(&mut self.objects, &read, &mut self.patched);
         self.objects.apply(&read, Dir::Event).map_err(local)?;
         if forward {
             out.stream.wayland(&self.patched);

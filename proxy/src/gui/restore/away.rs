@@ -78,9 +78,13 @@ impl Restore {
             }
         }
         for (_, o) in objects.iter_mut() {
-            if let Kind::XdgSurface(x) = &mut o.data.kind {
-                x.configure = None;
-                x.acked = None;
+            match &mut o.data.kind {
+                Kind::XdgSurface(x) => {
+                    x.configure = None;
+                    x.acked = None;
+                }
+                Kind::Toplevel(t) => t.keep_size = true,
+                _ => {}
             }
         }
     }

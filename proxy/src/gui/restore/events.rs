@@ -190,7 +190,7 @@ impl Restore {
     /// What an event (in the client's terms, read against its map) tells the restorable state;
     /// false for an event the client must not see (a re-made object's first events, seen
     /// already).
-    pub fn event(&mut self, objects: &mut Objects<GuiObj>, read: &Read<'_>) -> bool {
+    pub fn event(&mut self, objects: &mut Objects<GuiObj>, read: &Read<'_>, patched: &mut [u8]) -> bool {
         let a = &read.msg.args;
         let id = read.msg.object;
         if self.serials.epoch() == 0 {
@@ -240,7 +240,14 @@ impl Restore {
                 x.configure = self.serials.to_compositor(a[0].uint());
             }
             ("xdg_toplevel", "configure", Kind::Toplevel(t)) => {
-                t.size = (a[0].int(), a[1].int());
+                let mut size = (a[0].int(), a[1].int());
+                if std::mem::take(&mut t.keep_size) && size == (0, 0) && t.size != (0, 0) {
+                    // The new compositor leaves the size to the client: it keeps the one it had.
+                    size = t.size;
+                    patched[8..12].copy_from_slice(&size.0.to_ne_bytes());
+                    patched[12..16].copy_from_slice(&size.1.to_ne_bytes());
+                }
+                t.size = size;
                 let states: Vec<u32> = match a[2] {
                     Arg::Array(b) => b.chunks_exact(4).map(|c| u32::from_ne_bytes([c[0], c[1], c[2], c[3]])).collect(),
                     _ => Vec::new(),

@@ -182,6 +182,9 @@ pub struct ToplevelRec {
     pub size: (i32, i32),
     pub maximized: bool,
     pub fullscreen: bool,
+    /// Made again on a new compositor and not configured there yet: a first configure that
+    /// leaves the size to the client gets the size it had, so that it keeps it.
+    pub keep_size: bool,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]

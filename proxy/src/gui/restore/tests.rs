@@ -181,6 +181,12 @@ fn a_compositor_that_goes_ends_what_cannot_survive_as_the_protocol_allows() {
 #[test]
 fn windows_come_back_with_their_state_and_content_on_a_new_compositor() {
     let mut s = client();
+    // The user resized the window: the compositor's last configure gave it 640×480.
+    let e = s.comp.event(14, "configure", |b| b.int(640).int(480).array(&[]));
+    s.event(e).unwrap();
+    let serial = s.comp.serial();
+    let e = s.comp.event(13, "configure", |b| b.uint(serial));
+    s.event(e).unwrap();
     let old_serials: Vec<u32> = s.client_got(13, ev("xdg_surface", "configure")).iter().map(|m| word(m, 8)).collect();
     s.crash().unwrap();
     // Meanwhile the client retitles the window and draws a new frame (attach and damage were
@@ -281,6 +287,10 @@ fn windows_come_back_with_their_state_and_content_on_a_new_compositor() {
 
     // The configure reaches the client with a serial above every old one; the client's ack of
     // it was the proxy's already, and a serial from before the crash goes nowhere.
+    // The new compositor leaves the size to the client (0×0): the client is told the size it
+    // had, so it keeps it.
+    let sizes = s.client_got(14, ev("xdg_toplevel", "configure"));
+    assert_eq!((word(sizes.last().unwrap(), 8), word(sizes.last().unwrap(), 12)), (640, 480));
     let new = s.client_got(13, ev("xdg_surface", "configure"));
     let client_serial = word(new.last().unwrap(), 8);
     assert!(old_serials.iter().all(|&o| client_serial > o), "{client_serial} {old_serials:?}");
