@@ -186,15 +186,17 @@ fn vm_apps_survive_three_compositor_crashes() {
 
 /// The session was locked when the compositor died: the new one starts locked (every output
 /// covered, its lock program started), the VM's window is restored behind the lock and gets
-/// no key, and unlocking shows it again.
+/// no key, and unlocking shows it again, with the panel (autostart) back.
 #[test]
 fn a_crash_while_locked_comes_back_locked() {
     test_account();
     let lock = bin_path("canopy-lock");
     let lock_args = ["--pam-service", SERVICE, "--user", USER, "--time", shell_support::TIME];
     let argv: Vec<String> = std::iter::once(lock.display().to_string()).chain(lock_args.map(String::from)).collect();
-    let config = format!("lock_command = {argv:?}\n\n[vms.work-vm]\ntrust = \"work\"\n");
+    let panel = bin_path("canopy-panel").display().to_string();
+    let config = format!("lock_command = {argv:?}\nautostart = [[{panel:?}]]\n\n[vms.work-vm]\ntrust = \"work\"\n");
     let mut c = Compositor::start(&config);
+    c.wait_until("the panel", || usable_y(&c) > 0);
     let vm = Vm::start(&c, "work-vm");
     let (mut client, w) = open_test_client(&c, &vm, &["--title", "secret work", "--color", "10c020"]);
     let (x, y, width, height) = geometry(&w);
@@ -218,4 +220,11 @@ fn a_crash_while_locked_comes_back_locked() {
     c.wait_until("the window to show again", || c.screenshot().pixel(app.0, app.1) == [0x10, 0xc0, 0x20]);
     assert_eq!(client.events().iter().filter(|e| e["event"] == "key").count(), keys, "a key reached the VM");
     assert!(client.child.try_wait().unwrap().is_none());
+    // The trusted shell came back with the compositor.
+    c.wait_until("the panel again", || usable_y(&c) > 0);
+}
+
+/// Where the usable area of the first output starts (below a panel).
+fn usable_y(c: &Compositor) -> i64 {
+    c.msg(&["outputs"])[0]["usable"]["y"].as_i64().unwrap_or(0)
 }

@@ -102,6 +102,11 @@ impl FakeCompositor {
     /// Reads everything queued for the compositor in `out`, and returns its answers.
     pub fn take(&mut self, out: &mut Outbox) -> Vec<Vec<u8>> {
         let (bytes, fds) = std::mem::take(&mut out.wayland).queued();
+        self.read(&bytes, fds)
+    }
+
+    /// Reads whole messages `bytes` that came with `fds` fds, and returns its answers.
+    pub fn read(&mut self, bytes: &[u8], fds: usize) -> Vec<Vec<u8>> {
         let mut fds_left = fds;
         let mut replies = Vec::new();
         let mut at = 0;
