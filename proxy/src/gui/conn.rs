@@ -207,7 +207,7 @@ impl GuiConn {
         let opcode = read.msg.opcode;
         let args = &read.msg.args;
         match (iface, opcode) {
-            ("wl_display", op::DISPLAY_GET_REGISTRY) => kind = Kind::Registry(HashMap::new()),
+            ("wl_display", op::DISPLAY_GET_REGISTRY) => kind = Kind::Registry(Box::default()),
             ("wl_registry", op::REGISTRY_BIND) => {
                 let Kind::Registry(globals) = &self.objects.get(read.msg.object).expect("read checked it").data.kind
                 else {
@@ -376,15 +376,14 @@ impl GuiConn {
         self.restore.reconnected(Verifier::new(&self.limits, region_len), out);
     }
 
-    /// Heap bytes the GUI side holds to restore this client (beyond the object map and the
-    /// pool memory it holds anyway).
+    /// Memory the GUI side holds to restore this client: what each object's record adds to
+    /// the object map's entry (72 bytes for the live path alone), the records' heap, and the
+    /// id maps of a restored connection. Pool memory is not counted: the proxy holds it for
+    /// the live path anyway.
     pub fn restore_bytes(&self) -> usize {
-        self.objects.iter().map(|(_, o)| super::restore::model::heap_bytes(&o.data)).sum()
-    }
-
-    /// Bytes of the object map itself (entries with their records).
-    pub fn object_map_bytes(&self) -> usize {
-        self.objects.len() * (std::mem::size_of::<crate::wayland::objects::Object<GuiObj>>() + 8)
+        let per_entry = std::mem::size_of::<crate::wayland::objects::Object<GuiObj>>().saturating_sub(72);
+        let records: usize = self.objects.iter().map(|(_, o)| super::restore::model::heap_bytes(&o.data)).sum();
+        self.objects.len() * per_entry + records + self.restore.client_ids.heap_bytes()
     }
 }
 

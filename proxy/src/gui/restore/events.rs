@@ -199,6 +199,7 @@ impl Restore {
             }
         }
         let Some(o) = objects.get_mut(id) else { return true };
+        // Made on an earlier connection: the client saw these events already.
         let old = o.data.made.as_ref().is_some_and(|m| m.seq < self.epoch_seq);
         if old && messages::sent_once(read.interface.name, read.desc.name) {
             return false;

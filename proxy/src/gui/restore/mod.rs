@@ -147,11 +147,6 @@ impl Restore {
         self.seq
     }
 
-    /// Made on an earlier compositor connection than the current one.
-    pub fn is_old(&self, o: &GuiObj) -> bool {
-        o.made.as_ref().is_some_and(|m| m.seq < self.epoch_seq)
-    }
-
     /// A new compositor connection: asks it for its globals with a registry of the proxy's own
     /// and a sync, on `out.wayland`.
     pub fn reconnected(&mut self, verifier: verify::Verifier, out: &mut Outbox) {

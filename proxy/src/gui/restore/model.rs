@@ -19,13 +19,34 @@ pub struct GuiObj {
     /// When and by which request it was made, as the compositor got it; `None` for wl_display
     /// and objects the compositor made.
     pub made: Option<Made>,
-    /// The last request of each state slot (`messages::slot`), as the compositor got it.
-    pub slots: SmallVec<[(u8, Box<[u8]>); 1]>,
-    /// Requests that add up (data-source MIME types), in order.
-    pub log: Vec<Box<[u8]>>,
+    /// State requests, for the objects that have any (most have none: kept out of line).
+    pub state: Option<Box<State>>,
     /// Exists for the client only, not on the compositor's connection (a dismissed popup, an
     /// offer of a dead compositor): its requests are answered or dropped by the proxy.
     pub ghost: bool,
+}
+
+/// The state requests of one object.
+#[derive(Default)]
+pub struct State {
+    /// The last request of each state slot (`messages::slot`), in the client's ids.
+    pub slots: Vec<(u8, Box<[u8]>)>,
+    /// Requests that add up (data-source MIME types), in order.
+    pub log: Vec<Box<[u8]>>,
+}
+
+impl GuiObj {
+    pub fn slots(&self) -> &[(u8, Box<[u8]>)] {
+        self.state.as_ref().map_or(&[], |s| &s.slots)
+    }
+
+    pub fn log(&self) -> &[Box<[u8]>] {
+        self.state.as_ref().map_or(&[], |s| &s.log)
+    }
+
+    pub fn state_mut(&mut self) -> &mut State {
+        self.state.get_or_insert_with(Box::default)
+    }
 }
 
 pub struct Made {
@@ -202,7 +223,7 @@ pub enum Kind {
     #[default]
     None,
     /// Globals advertised on this registry: client name → (interface, version).
-    Registry(HashMap<u32, (&'static Interface, u32)>),
+    Registry(Box<HashMap<u32, (&'static Interface, u32)>>),
     Pool(Backing),
     Buffer(Rc<BufferRec>),
     Region(Rc<RegionOps>),
@@ -277,13 +298,15 @@ pub fn heap_bytes(o: &GuiObj) -> usize {
     use std::mem::size_of;
     let boxed = |b: &[u8]| b.len() + 16;
     let mut n = o.made.as_ref().map_or(0, |m| boxed(&m.bytes));
-    if o.slots.spilled() {
-        n += o.slots.capacity() * size_of::<(u8, Box<[u8]>)>();
+    if let Some(st) = &o.state {
+        n += size_of::<State>() + 16;
+        n += st.slots.capacity() * size_of::<(u8, Box<[u8]>)>() + st.slots.iter().map(|(_, b)| boxed(b)).sum::<usize>();
+        n += st.log.capacity() * size_of::<Box<[u8]>>() + st.log.iter().map(|b| boxed(b)).sum::<usize>();
     }
-    n += o.slots.iter().map(|(_, b)| boxed(b)).sum::<usize>();
-    n += o.log.capacity() * size_of::<Box<[u8]>>() + o.log.iter().map(|b| boxed(b)).sum::<usize>();
     n += match &o.kind {
-        Kind::Registry(g) => g.capacity() * (size_of::<(u32, (&Interface, u32))>() + 1),
+        Kind::Registry(g) => {
+            size_of::<HashMap<u32, (&Interface, u32)>>() + g.capacity() * (size_of::<(u32, (&Interface, u32))>() + 1)
+        }
         Kind::Buffer(b) => size_of::<BufferRec>() + boxed(&b.request),
         Kind::Region(r) => r.ops.capacity() * size_of::<RegionOp>(),
         Kind::Surface(s) => {

@@ -185,7 +185,7 @@ impl Restore {
         let mut known: Vec<(u32, &'static str)> = Vec::new();
         for (_, o) in objects.iter() {
             if let (Kind::Registry(g), false) = (&o.data.kind, o.data.ghost) {
-                for (&name, (iface, _)) in g {
+                for (&name, (iface, _)) in g.iter() {
                     if !known.iter().any(|k| k.0 == name) {
                         known.push((name, iface.name));
                     }
@@ -310,7 +310,7 @@ impl Restore {
     /// or the request is left out), added-up requests, and what its kind needs.
     fn set_state(&mut self, objects: &Objects<GuiObj>, id: u32, e: &mut Emit<'_>) -> Result<(), End> {
         let o = objects.get(id).expect("listed");
-        let mut slots: Vec<&(u8, Box<[u8]>)> = o.data.slots.iter().collect();
+        let mut slots: Vec<&(u8, Box<[u8]>)> = o.data.slots().iter().collect();
         slots.sort_by_key(|s| s.0);
         for (slot, bytes) in slots {
             if o.interface.name == "xdg_toplevel" && *slot == 5 {
@@ -320,7 +320,7 @@ impl Restore {
                 e.push(&b, Vec::new())?;
             }
         }
-        for bytes in &o.data.log {
+        for bytes in o.data.log() {
             e.push(bytes, Vec::new())?;
         }
         match &o.data.kind {
@@ -331,7 +331,7 @@ impl Restore {
                 if t.fullscreen {
                     let output = o
                         .data
-                        .slots
+                        .slots()
                         .iter()
                         .find(|s| s.0 == 5)
                         .and_then(|(_, b)| sanitised(objects, o.interface, b))

@@ -78,9 +78,10 @@ impl Restore {
         if let Some(slot) = messages::slot(iface, name) {
             if let Some(o) = objects.get_mut(target) {
                 let bytes: Box<[u8]> = patched.into();
-                match o.data.slots.iter_mut().find(|(s, _)| *s == slot) {
+                let slots = &mut o.data.state_mut().slots;
+                match slots.iter_mut().find(|(s, _)| *s == slot) {
                     Some(entry) => entry.1 = bytes,
-                    None => o.data.slots.push((slot, bytes)),
+                    None => slots.push((slot, bytes)),
                 }
             }
         }
@@ -243,10 +244,10 @@ impl Restore {
             | ("zwp_primary_selection_device_manager_v1", "create_source") => *kind = Kind::Source { used: false },
             ("wl_data_source" | "zwp_primary_selection_source_v1", "offer") => {
                 if let Some(o) = objects.get_mut(target) {
-                    if o.data.log.len() >= MAX_MIME_TYPES {
+                    if o.data.log().len() >= MAX_MIME_TYPES {
                         return Err(violation(format!("more than {MAX_MIME_TYPES} MIME types on one data source")));
                     }
-                    o.data.log.push(read.msg.bytes.into());
+                    o.data.state_mut().log.push(read.msg.bytes.into());
                 }
             }
             ("wl_data_device", "set_selection" | "start_drag")
