@@ -360,10 +360,14 @@ mod tests {
         a.until("the attach", |c| !c.named("wl_surface", "attach").is_empty());
         // The compositor dies; the rest of the frame and the commit come while it is gone.
         drop(a);
-        std::thread::sleep(Duration::from_millis(20));
+        // The VM writes on its own: while a restore is in flight the proxy holds the stream,
+        // and a write may wait for that.
         let mut f = pd[half..].to_vec();
         wl(&mut f, &[Builder::new(6, 6).build()]);
-        vm.write_all(&f).unwrap();
+        let vm = std::thread::spawn(move || {
+            vm.write_all(&f).unwrap();
+            vm
+        });
 
         let mut b = Served::new(b);
         b.until("the window's content committed", |c| {
@@ -373,7 +377,7 @@ mod tests {
         assert_eq!((pool.len(), pool[0].arg(2)), (1, size as u32), "the pool made again at its size");
         let m = Mapping::new(b.all_fds[0].as_fd(), size, false).unwrap();
         assert!(m.bytes() == &data[..], "the next compositor maps every byte the client sent");
-        drop(vm);
+        drop(vm.join().unwrap());
         drop(b);
         let (end, restores) = pump.join().unwrap();
         assert!(matches!(end, End::StreamClosed | End::WaylandClosed), "{end:?}");
