@@ -164,7 +164,9 @@ impl FakeCompositor {
                 match self.objects.get(id).map(|o| o.interface.name) {
                     Some("wl_seat") => {
                         replies.push(self.event(id, "capabilities", |b| b.uint(3)));
-                        replies.push(self.event(id, "name", |b| b.string("seat0")));
+                        if self.objects.get(id).is_some_and(|o| o.version >= 2) {
+                            replies.push(self.event(id, "name", |b| b.string("seat0")));
+                        }
                     }
                     Some("wl_shm") => {
                         replies.push(self.event(id, "format", |b| b.uint(0)));
