@@ -218,6 +218,7 @@ fn a_crash_while_locked_comes_back_locked() {
     c.msg(&["type", PASSWORD]);
     c.msg(&["key", "Return"]);
     c.wait_until("the window to show again", || c.screenshot().pixel(app.0, app.1) == [0x10, 0xc0, 0x20]);
+    client.roundtrip();
     assert_eq!(client.events().iter().filter(|e| e["event"] == "key").count(), keys, "a key reached the VM");
     assert!(client.child.try_wait().unwrap().is_none());
     // The trusted shell came back with the compositor.
