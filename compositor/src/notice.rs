@@ -12,7 +12,9 @@ use smithay::output::Output;
 use smithay::utils::{Logical, Point, Rectangle, Transform};
 use tiny_skia::{Color, Pixmap};
 
-use crate::decorations::text::{draw_text, fit_text, text_width};
+use canopy_text::{Clip, Weight};
+
+use crate::decorations::Fonts;
 use crate::render::CanopyElement;
 use crate::state::Canopy;
 
@@ -92,29 +94,53 @@ fn notice_buffer(canopy: &Canopy, notice: &Notice, scale: i32, max_w: i32) -> (i
     if let Some(b) = &notice.buffer {
         return b.clone();
     }
-    let theme = &canopy.config.theme;
-    let font = &canopy.fonts.regular;
+    let pixmap = draw_notice(&canopy.fonts, &canopy.config.theme, &notice.text, notice.accent, scale, max_w);
+    let (pw, ph) = (pixmap.width() as i32, pixmap.height() as i32);
+    let buffer =
+        MemoryRenderBuffer::from_slice(pixmap.data(), Fourcc::Abgr8888, (pw, ph), scale, Transform::Normal, None);
+    (pw / scale, buffer)
+}
+
+/// A notice's image at integer `scale`: 36 logical pixels tall, as wide as its text (at most
+/// `max_w` logical pixels less a margin; longer text is cut at its logical end), with the
+/// accent bar on the left. The text is one paragraph of its own, drawn in its reading order.
+pub fn draw_notice(
+    fonts: &Fonts,
+    theme: &canopy_themes::Theme,
+    text: &str,
+    accent: Option<canopy_themes::Rgba>,
+    scale: i32,
+    max_w: i32,
+) -> Pixmap {
     let px = theme.font.size * scale as f32;
     let pad = 14 * scale;
-    let bar = if notice.accent.is_some() { 6 * scale } else { 0 };
-    let text = fit_text(font, &notice.text, px, (max_w * scale - 2 * pad - bar - 32 * scale) as f32);
-    let tw = text_width(font, &text, px).ceil() as i32;
-    let (pw, ph) = (tw + 2 * pad + bar, 36 * scale);
+    let bar = if accent.is_some() { 6 * scale } else { 0 };
+    let line = fonts.fit(text, Weight::Regular, px, (max_w * scale - 2 * pad - bar - 32 * scale) as f32);
+    // A whole number of logical pixels wide, so the buffer's size divides by the scale.
+    let tw = (line.width.ceil() as i32 + scale - 1) / scale * scale;
+    let (pw, ph) = ((tw + 2 * pad + bar).max(scale), 36 * scale);
     let mut pixmap = Pixmap::new(pw as u32, ph as u32).expect("notice size");
     let bg = theme.desktop.notice_background;
     pixmap.fill(Color::from_rgba8(bg.r, bg.g, bg.b, bg.a));
-    if let Some(a) = notice.accent {
+    if let Some(a) = accent {
         let mut paint = tiny_skia::Paint::default();
         paint.set_color(Color::from_rgba8(a.r, a.g, a.b, 255));
         if let Some(r) = tiny_skia::Rect::from_xywh(0.0, 0.0, bar as f32, ph as f32) {
             pixmap.fill_rect(r, &paint, tiny_skia::Transform::identity(), None);
         }
     }
-    if let Some(lm) = font.horizontal_line_metrics(px) {
-        let baseline = ((ph as f32 + lm.ascent + lm.descent) / 2.0).round();
-        draw_text(&mut pixmap, font, &text, px, (bar + pad) as f32, baseline, theme.desktop.notice_text);
-    }
-    let buffer =
-        MemoryRenderBuffer::from_slice(pixmap.data(), Fourcc::Abgr8888, (pw, ph), scale, Transform::Normal, None);
-    (pw / scale, buffer)
+    let (ascent, descent) = fonts.metrics(Weight::Regular, px);
+    let baseline = ((ph as f32 - (ascent + descent)) / 2.0 + ascent).round();
+    let clip = Clip::new(bar, 0, pw, ph);
+    fonts.draw(
+        &mut pixmap.as_mut(),
+        &line,
+        Weight::Regular,
+        px,
+        (bar + pad) as f32,
+        baseline,
+        theme.desktop.notice_text,
+        clip,
+    );
+    pixmap
 }

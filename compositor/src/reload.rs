@@ -20,7 +20,8 @@ impl State {
             self.canopy.show_notice(format!("config not reloaded: {e}"), None);
             e.to_string()
         })?;
-        let fonts = Fonts::load(&config.theme).map_err(|e| format!("{e:#}"))?;
+        // Finding the fonts again only when the theme names others keeps what is shaped.
+        let fonts = (config.theme.font != self.canopy.config.theme.font).then(|| Fonts::new(&config.theme.font));
         let kb = &config.keyboard;
         let (layouts, variants) = kb.xkb_layouts();
         if let Some(keyboard) = self.canopy.seat.get_keyboard() {
@@ -36,7 +37,9 @@ impl State {
         }
         crate::shell::window::sizes::set(&config.theme);
         self.canopy.config = config;
-        self.canopy.fonts = fonts;
+        if let Some(fonts) = fonts {
+            self.canopy.fonts = fonts;
+        }
         self.canopy.layout_index = 0;
         for w in self.canopy.all_windows() {
             w.data.cache.borrow_mut().title = None;

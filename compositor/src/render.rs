@@ -281,7 +281,8 @@ where
         let (raw_title, _) = w.title_and_app_id();
         let st = w.data.state.borrow();
         let key = TitleKey {
-            title: decorations::decorated_title(w.vm(), &raw_title),
+            vm: w.vm().map(str::to_string),
+            title: decorations::sanitise_title(&raw_title),
             width: title_w,
             height: insets.title,
             scale: int_scale,
@@ -303,8 +304,8 @@ where
                 hover: key.hover,
                 maximized: key.maximized,
             };
-            let pixmap =
-                decorations::draw_title_bar(&canopy.fonts, &key.title, key.width, key.height, int_scale, &style);
+            let (fonts, vm) = (&canopy.fonts, key.vm.as_deref());
+            let pixmap = decorations::draw_title_bar(fonts, vm, &key.title, key.width, key.height, int_scale, &style);
             let buffer = MemoryRenderBuffer::from_slice(
                 pixmap.data(),
                 Fourcc::Abgr8888,

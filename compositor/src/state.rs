@@ -162,7 +162,7 @@ impl Canopy {
         config: Config,
         socket_name: Option<String>,
     ) -> anyhow::Result<Canopy> {
-        let fonts = Fonts::load(&config.theme)?;
+        let fonts = Fonts::new(&config.theme.font);
         crate::shell::window::sizes::set(&config.theme);
         let dh = display.handle();
         let clock = Clock::<Monotonic>::new();

@@ -53,7 +53,7 @@ fn panel_scene(theme: &Theme, fonts: &Fonts, windows: &WindowList, clock: &str, 
 
 fn main() {
     let theme = Theme::default();
-    let fonts = Fonts::load(&theme.font).expect("fonts");
+    let fonts = Fonts::new(&theme.font);
     let icons = Icons::new();
     let painter = Painter { fonts: &fonts, icons: &icons };
     let windows = WindowList::offline(

@@ -39,7 +39,7 @@ fn icon_sheet(theme: &Theme) -> Scene {
 #[test]
 fn icon_sheet_matches_golden() {
     let theme = Theme::default();
-    let fonts = Fonts::load(&theme.font).unwrap();
+    let fonts = Fonts::new(&theme.font);
     let icons = Icons::new();
     let painter = Painter { fonts: &fonts, icons: &icons };
     let scene = icon_sheet(&theme);
@@ -52,7 +52,7 @@ fn icon_sheet_matches_golden() {
 #[test]
 fn text_weights_alignment_and_ellipsis() {
     let theme = Theme::default();
-    let fonts = Fonts::load(&theme.font).unwrap();
+    let fonts = Fonts::new(&theme.font);
     let icons = Icons::new();
     let painter = Painter { fonts: &fonts, icons: &icons };
     let white = Rgba::rgb(255, 255, 255);

@@ -24,7 +24,7 @@ struct Fixture {
 impl Fixture {
     fn new() -> Self {
         let theme = Theme::default();
-        let fonts = Fonts::load(&theme.font).unwrap();
+        let fonts = Fonts::new(&theme.font);
         Fixture { theme, fonts, icons: Icons::new(), windows: WindowList::default() }
     }
 

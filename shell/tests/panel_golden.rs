@@ -49,7 +49,7 @@ struct Fixture {
 impl Fixture {
     fn new() -> Self {
         let theme = Theme::default();
-        let fonts = Fonts::load(&theme.font).unwrap();
+        let fonts = Fonts::new(&theme.font);
         Fixture { theme, fonts, icons: Icons::new() }
     }
 
@@ -94,6 +94,47 @@ fn panel_at_scale_1_and_2() {
     for scale in [1.0, 2.0] {
         let img = f.render(&model(), &windows, 1280.0, scale, Some(&PanelAction::Window(2)));
         check_golden(&img, &golden(&format!("panel@{scale}.png")), 0).unwrap();
+    }
+}
+
+/// Panels stacked into one image, top to bottom.
+fn stack(images: &[tiny_skia::Pixmap]) -> tiny_skia::Pixmap {
+    let w = images.iter().map(|i| i.width()).max().unwrap();
+    let h = images.iter().map(|i| i.height()).sum();
+    let mut out = tiny_skia::Pixmap::new(w, h).unwrap();
+    let mut y = 0;
+    for img in images {
+        out.draw_pixmap(0, y, img.as_ref(), &tiny_skia::PixmapPaint::default(), tiny_skia::Transform::identity(), None);
+        y += img.height() as i32;
+    }
+    out
+}
+
+/// A task button for a window titled in every script, one panel each: `[vm]` first and
+/// intact, the title after it in its own reading order, cut at its logical end (the left, for
+/// right-to-left titles); last, the GUI VM's own window with an Arabic title and no prefix.
+#[test]
+fn task_buttons_in_every_script() {
+    use canopy_text::samples::{long_rtl, SCRIPTS};
+    let f = Fixture::new();
+    let mut m = model();
+    m.vms.clear();
+    m.battery = None;
+    let long = long_rtl();
+    let titles: Vec<(&str, &str)> =
+        SCRIPTS.iter().map(|(_, t)| ("work-vm", *t)).chain([("work-vm", long.as_str()), ("", "ملفاتي")]).collect();
+    for scale in [1.0, 2.0] {
+        let panels: Vec<_> = titles
+            .iter()
+            .map(|(vm, title)| {
+                let trust = if vm.is_empty() { "local" } else { "work" };
+                let mut w = window(1, title, vm, &f.theme, trust);
+                w.activated = true;
+                let list = WindowList::offline(vec![w], vec![], 0);
+                f.render(&m, &list, 400.0, scale, None)
+            })
+            .collect();
+        check_golden(&stack(&panels), &golden(&format!("panel-scripts@{scale}.png")), 0).unwrap();
     }
 }
 

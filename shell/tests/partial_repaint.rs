@@ -22,7 +22,7 @@ fn scene(theme: &Theme, label: &str) -> Scene {
 #[test]
 fn partial_repaints_equal_full_repaints() {
     let theme = Theme::default();
-    let fonts = Fonts::load(&theme.font).unwrap();
+    let fonts = Fonts::new(&theme.font);
     let icons = Icons::new();
     let painter = Painter { fonts: &fonts, icons: &icons };
     for scale in [1.0, 1.5, 2.0] {

@@ -2,9 +2,13 @@
 //! popup frames, fullscreen indicators and hidden globals: the compositor's security promises,
 //! checked on real screenshots of the real compositor.
 
+use canopy::decorations::{draw_title_bar, Fonts, TitleBarStyle};
+use canopy::notice::draw_notice;
 use canopy_tests::fixture::{geometry, rgb};
 use canopy_tests::image::assert_golden;
-use canopy_tests::Compositor;
+use canopy_tests::{Compositor, Image};
+use canopy_text::samples::{hostile_titles, long_rtl, SCRIPTS};
+use canopy_text::Weight;
 use canopy_themes::Theme;
 
 const CONFIG: &str = r#"
@@ -134,6 +138,105 @@ fn titles_are_sanitised_and_bounded() {
     assert_eq!(b["title"].as_str().unwrap().chars().count(), "[work-vm] ".len() + 256);
     assert!(b["title"].as_str().unwrap().ends_with("x…"), "{b}");
     assert_eq!(m["title"], "[work-vm] Bank login");
+
+    // Right-to-left titles built to move the prefix, on the real title bars: the `[bank-vm]`
+    // of each is pixel for pixel the one of a plain title.
+    let rtl = long_rtl();
+    let titles = ["plain", "\u{202e}\u{2067}שלום ]mv-knab[\u{2069}", "٠١٢ (تقرير] 2024 \u{200f}", rtl.as_str()];
+    let wins: Vec<_> = titles.iter().map(|t| c.open(Some("bank-vm"), &["--title", t, "--size", "400x60"])).collect();
+    // Focus elsewhere, so every bank-vm bar shows the same (unfocused) colours.
+    let (_l, l) = c.open(None, &["--title", "focus", "--size", "100x60"]);
+    c.msg(&["move", &l["id"].to_string(), "40", "600"]);
+    for (i, (_, w)) in wins.iter().enumerate() {
+        c.msg(&["move", &w["id"].to_string(), "600", &(60 + 110 * i).to_string()]);
+    }
+    let img = c.screenshot();
+    let theme = Theme::default();
+    let fonts = Fonts::new(&theme.font);
+    let prefix = fonts.title(Some("bank-vm"), "", Weight::Bold, theme.font.size, 400.0);
+    let width = (8.0 + prefix.split).floor() as u32;
+    // The title bar is the 26 rows above the client area, which starts at (600, 60 + 110 i).
+    let region = |i: usize| img.crop(600, (60 + 110 * i) as u32 - 26, width, 26);
+    let text = rgb(theme.colours("trusted").text_unfocused);
+    assert!(region(0).count_colour(0, 0, width, 26, text) > 20, "the prefix is drawn");
+    for (i, t) in titles.iter().enumerate().skip(1) {
+        assert_eq!(region(i), region(0), "title {t:?} changed the [bank-vm] prefix");
+    }
+}
+
+/// One image of `images` stacked top to bottom (narrower ones padded with black).
+fn stack(images: &[Image]) -> Image {
+    let width = images.iter().map(|i| i.width).max().unwrap();
+    let mut data = Vec::new();
+    for img in images {
+        for row in img.data.chunks_exact(img.width as usize * 4) {
+            data.extend_from_slice(row);
+            data.extend(std::iter::repeat_n([0, 0, 0, 255], (width - img.width) as usize).flatten());
+        }
+    }
+    Image { width, height: images.iter().map(|i| i.height).sum(), data }
+}
+
+fn image(p: &tiny_skia::Pixmap) -> Image {
+    Image { width: p.width(), height: p.height(), data: p.data().to_vec() }
+}
+
+fn bar_style(theme: &Theme) -> TitleBarStyle {
+    let c = theme.colours("work");
+    TitleBarStyle { bg: c.focused, fg: c.text_focused, font_size: theme.font.size, hover: None, maximized: false }
+}
+
+/// Title bars and notices as the compositor draws them, with its own drawing functions (no
+/// compositor needs to run): every script of `canopy_text::samples`, the 300-character
+/// right-to-left title (cut on its left, `[work-vm]` intact) and a local window's Arabic title,
+/// at scales 1 and 2.
+#[test]
+fn title_bars_and_notices_in_every_script() {
+    let theme = Theme::default();
+    let fonts = Fonts::new(&theme.font);
+    assert!(fonts.missing().is_empty(), "fonts missing: {:?} (scripts/debian-packages.txt)", fonts.missing());
+    let long = long_rtl();
+    let texts: Vec<&str> = SCRIPTS.iter().map(|(_, t)| *t).chain([long.as_str()]).collect();
+    let accent = Some(theme.colours("work").focused);
+    for scale in [1, 2] {
+        let mut bars: Vec<Image> = texts
+            .iter()
+            .map(|t| image(&draw_title_bar(&fonts, Some("work-vm"), t, 420, 26, scale, &bar_style(&theme))))
+            .collect();
+        bars.push(image(&draw_title_bar(&fonts, None, "ملفاتي — ١٢", 420, 26, scale, &bar_style(&theme))));
+        assert_golden(&format!("title-bars@{scale}"), &stack(&bars), 0, 0);
+        let notices: Vec<Image> =
+            texts.iter().map(|t| image(&draw_notice(&fonts, &theme, t, accent, scale, 420))).collect();
+        assert_golden(&format!("notices@{scale}"), &stack(&notices), 0, 0);
+    }
+}
+
+/// Titles built to reorder or move the prefix (every bidi control in every position, Arabic
+/// digits, mirrored brackets, marks first, fake prefixes), at three widths and two scales: the
+/// title bar's `[bank-vm]` region is the same pixels as with an empty title of that width
+/// (in the narrowest bar the prefix alone fills the room, and the title is not drawn at all).
+#[test]
+fn no_title_moves_the_prefix_of_the_title_bar() {
+    let theme = Theme::default();
+    let fonts = Fonts::new(&theme.font);
+    let style = bar_style(&theme);
+    let mut titles = hostile_titles();
+    titles.extend(SCRIPTS.iter().map(|(_, t)| t.to_string()));
+    titles.push(long_rtl());
+    for scale in [1, 2] {
+        let px = theme.font.size * scale as f32;
+        let split = fonts.title(Some("bank-vm"), "", Weight::Bold, px, 1000.0).split;
+        let end = (8.0 * scale as f32 + split).floor() as u32;
+        let prefix = |bar: &tiny_skia::Pixmap| image(bar).crop(0, 0, end, bar.height());
+        for width in [420, 240, 160] {
+            let reference = prefix(&draw_title_bar(&fonts, Some("bank-vm"), "", width, 26, scale, &style));
+            assert!(reference.count_colour(0, 0, end, 26, rgb(style.fg)) > 10, "the prefix is drawn");
+            for title in &titles {
+                let bar = draw_title_bar(&fonts, Some("bank-vm"), title, width, 26, scale, &style);
+                assert!(prefix(&bar) == reference, "title {title:?} at {width}x26 @{scale} changed the prefix");
+            }
+        }
+    }
 }
 
 #[test]

@@ -23,15 +23,29 @@ pub struct TrustColours {
     pub text_unfocused: Rgba,
 }
 
+/// The fonts every piece of trusted text is drawn with (see canopy-text). Families are found
+/// among the system's fonts by name, as fontconfig lists them (`fc-list : family`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Font {
-    /// A TrueType/OpenType file; fonts come from the system (Debian fonts-dejavu-core).
-    pub regular: PathBuf,
-    pub bold: PathBuf,
+    /// The preferred family: it draws every character it has (its regular and bold faces).
+    pub family: String,
+    /// Families tried in this order for characters the preferred family lacks (scripts it does
+    /// not cover, CJK, emoji). Characters none of them has come from any other system font, and
+    /// failing that are drawn as a box.
+    #[serde(default)]
+    pub fallback: Vec<String>,
+    /// Families preferred for one script, before `family`: a script's own UI face draws it
+    /// better than a general family's coverage of it. Keys are Unicode script names
+    /// (`Arabic`, `Devanagari`, `Han`…).
+    #[serde(default)]
+    pub scripts: BTreeMap<String, Vec<String>>,
     /// Title text size in logical pixels.
     pub size: f32,
 }
+
+/// Most fallback families a theme may name.
+pub const MAX_FALLBACK_FAMILIES: usize = 16;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -130,6 +144,30 @@ impl Theme {
         }
         if d.fullscreen_strip == 0 || d.fullscreen_strip > 64 {
             return Err(file.error_at("decoration.fullscreen_strip", "must be between 1 and 64"));
+        }
+        let f = &theme.font;
+        if f.family.trim().is_empty() || f.family.len() > 128 {
+            return Err(file.error_at("font.family", "must name a font family (1 to 128 bytes)"));
+        }
+        if f.fallback.len() > MAX_FALLBACK_FAMILIES {
+            return Err(file.error_at("font.fallback", format!("at most {MAX_FALLBACK_FAMILIES} families")));
+        }
+        if let Some(i) = f.fallback.iter().position(|n| n.trim().is_empty() || n.len() > 128) {
+            return Err(
+                file.error_at("font.fallback", format!("entry {} must name a font family (1 to 128 bytes)", i + 1))
+            );
+        }
+        for (script, names) in &f.scripts {
+            let key = format!("font.scripts.{script}");
+            if unicode_script::Script::from_full_name(script).is_none() {
+                return Err(file.error_at(&key, "not a Unicode script name (such as Arabic, Devanagari, Han)"));
+            }
+            if names.is_empty() || names.len() > MAX_FALLBACK_FAMILIES {
+                return Err(file.error_at(&key, format!("name 1 to {MAX_FALLBACK_FAMILIES} families")));
+            }
+            if names.iter().any(|n| n.trim().is_empty() || n.len() > 128) {
+                return Err(file.error_at(&key, "every entry must name a font family (1 to 128 bytes)"));
+            }
         }
         if !(4.0..=96.0).contains(&theme.font.size) {
             return Err(file.error_at("font.size", "must be between 4 and 96"));

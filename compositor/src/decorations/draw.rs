@@ -1,8 +1,9 @@
-//! The title bar image: trust colour, title text, and minimise/maximise/close buttons.
+//! The title bar image: trust colour, `[vm]` and the title (laid out by canopy-text so that no
+//! title can move the prefix), and minimise/maximise/close buttons.
 
+use canopy_text::{Clip, Weight};
 use tiny_skia::{Color, LineCap, Paint, PathBuilder, Pixmap, Rect, Stroke, Transform};
 
-use super::text::{draw_text, fit_text};
 use super::{Button, Fonts};
 use canopy_themes::Rgba;
 
@@ -22,10 +23,12 @@ fn colour(c: Rgba) -> Color {
 /// image stretched, never an allocation it cannot have.
 pub const MAX_TITLE_BAR_PIXELS: i32 = 8192;
 
-/// Draws a title bar of `width`×`height` logical pixels at integer `scale`.
-/// Returns premultiplied RGBA pixels (tiny-skia's layout, DRM `Abgr8888`).
+/// Draws a title bar of `width`×`height` logical pixels at integer `scale`: `[vm]` (when the
+/// window comes from a VM) at the left edge, then `title`. Returns premultiplied RGBA pixels
+/// (tiny-skia's layout, DRM `Abgr8888`).
 pub fn draw_title_bar(
     fonts: &Fonts,
+    vm: Option<&str>,
     title: &str,
     width: i32,
     height: i32,
@@ -88,11 +91,12 @@ pub fn draw_title_bar(
     let pad = 8.0 * s;
     let max_text = pw as f32 - 3.0 * size - 2.0 * pad;
     if max_text > px {
-        let shown = fit_text(&fonts.bold, title, px, max_text);
-        if let Some(lm) = fonts.bold.horizontal_line_metrics(px) {
-            let baseline = ((ph as f32 + lm.ascent + lm.descent) / 2.0).round();
-            draw_text(&mut pixmap, &fonts.bold, &shown, px, pad, baseline, style.fg);
-        }
+        let line = fonts.title(vm, title, Weight::Bold, px, max_text);
+        let (ascent, descent) = fonts.metrics(Weight::Bold, px);
+        let baseline = ((ph as f32 - (ascent + descent)) / 2.0 + ascent).round();
+        // Nothing of the text reaches the buttons.
+        let clip = Clip::new(0, 0, (pad + max_text).floor() as i32, ph as i32);
+        fonts.draw_title(&mut pixmap.as_mut(), &line, pad, baseline, style.fg, clip);
     }
     pixmap
 }

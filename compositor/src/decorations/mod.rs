@@ -2,11 +2,10 @@
 
 mod draw;
 pub mod layout;
-pub mod text;
 mod title;
 
+pub use canopy_text::Fonts;
 pub use draw::{draw_title_bar, TitleBarStyle};
-pub use text::Fonts;
 pub use title::{decorated_title, sanitise_title, MAX_TITLE_CHARS};
 
 use smithay::reexports::wayland_protocols::xdg::shell::server::xdg_toplevel::ResizeEdge;
@@ -144,6 +143,9 @@ pub fn hit_test(
 /// The inputs a title bar image was drawn from; redraw when any differs.
 #[derive(Debug, Clone, PartialEq)]
 pub struct TitleKey {
+    /// The VM whose `[name]` leads the bar; None for the GUI VM's own windows.
+    pub vm: Option<String>,
+    /// The window's title, sanitised.
     pub title: String,
     pub width: i32,
     pub height: i32,

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use canopy_protocols::lifecycle::{Error, State};
 use canopy_protocols::text;
 use canopy_shell::host::{describe, Host, HostUpdate};
-use canopy_shell::wl::{App, Core, Placement, View, ViewCx};
+use canopy_shell::wl::{edit_key, printable, App, Core, Placement, View, ViewCx};
 use canopy_themes::Theme;
 use smithay_client_toolkit::reexports::calloop::channel::{self, Channel};
 use smithay_client_toolkit::seat::keyboard::{KeyEvent, Keysym, Modifiers};
@@ -152,28 +152,16 @@ impl Launcher {
         });
     }
 
-    fn prompt_key(&mut self, key: &KeyEvent, mods: &Modifiers) {
+    fn prompt_key(&mut self, core: &Core<Self>, key: &KeyEvent, mods: &Modifiers) {
         let Some(prompt) = &mut self.model.prompt else { return };
         match key.keysym {
             Keysym::Escape if !prompt.sending => self.model.prompt = None,
             Keysym::Return | Keysym::KP_Enter => self.submit_disk_image(),
-            Keysym::BackSpace if mods.ctrl => prompt.clear(),
-            Keysym::BackSpace => prompt.backspace(),
-            _ => {
-                if let Some(text) = printable(key, mods) {
-                    prompt.type_text(text);
-                }
-            }
+            _ => prompt.edit(|path| {
+                edit_key(path, &core.fonts, key, mods);
+            }),
         }
     }
-}
-
-/// The text a key types, unless it is a shortcut or a control character.
-fn printable<'a>(key: &'a KeyEvent, mods: &Modifiers) -> Option<&'a str> {
-    if mods.ctrl || mods.alt || mods.logo {
-        return None;
-    }
-    key.utf8.as_deref().filter(|t| !t.is_empty() && !t.chars().any(char::is_control))
 }
 
 impl App for Launcher {
@@ -249,17 +237,27 @@ impl App for Launcher {
 
     fn key(&mut self, core: &mut Core<Self>, key: &KeyEvent, mods: &Modifiers) {
         if self.model.prompt.is_some() {
-            self.prompt_key(key, mods);
+            self.prompt_key(core, key, mods);
+            return;
+        }
+        let filtering = !self.model.filter.is_empty();
+        let caret_key = matches!(
+            key.keysym,
+            Keysym::Left | Keysym::Right | Keysym::Home | Keysym::End | Keysym::Delete | Keysym::BackSpace
+        );
+        // While a filter is typed, the caret keys edit it; arrows up and down, Tab and the page
+        // keys still move through the tiles.
+        if (filtering && caret_key) || printable(key, mods).is_some() {
+            let fonts = &core.fonts;
+            self.model.edit_filter(|f| {
+                edit_key(f, fonts, key, mods);
+            });
             return;
         }
         match key.keysym {
-            Keysym::Escape => {
-                if self.model.escape() {
-                    core.exit(0);
-                }
-            }
+            // Escape clears the filter first; with none it closes the launcher.
+            Keysym::Escape if self.model.escape() => core.exit(0),
             Keysym::Return | Keysym::KP_Enter => self.start_selected(),
-            Keysym::BackSpace => self.model.backspace(),
             Keysym::Left => self.model.move_selection(-1, 0),
             Keysym::Right => self.model.move_selection(1, 0),
             Keysym::Up => self.model.move_selection(0, -1),
@@ -267,13 +265,9 @@ impl App for Launcher {
             Keysym::Tab => self.model.move_selection(if mods.shift { -1 } else { 1 }, 0),
             Keysym::Page_Up => self.model.page(-1),
             Keysym::Page_Down => self.model.page(1),
-            Keysym::Home if self.model.filter.is_empty() => self.model.select_end(false),
-            Keysym::End if self.model.filter.is_empty() => self.model.select_end(true),
-            _ => {
-                if let Some(text) = printable(key, mods) {
-                    self.model.type_text(text);
-                }
-            }
+            Keysym::Home => self.model.select_end(false),
+            Keysym::End => self.model.select_end(true),
+            _ => {}
         }
     }
 }

@@ -2,6 +2,8 @@
 //! Windows VM on first start): a path field, what went wrong with the last answer, and whether
 //! the answer is with hostd. hostd remembers the answer, so it is asked once.
 
+use canopy_shell::draw::TextField;
+
 use crate::model::Tile;
 
 #[derive(Debug, Clone, PartialEq)]
@@ -13,7 +15,7 @@ pub struct DiskPrompt {
     /// hostd's reason, such as "no disk image is set".
     pub reason: String,
     /// What the user has typed.
-    pub path: String,
+    pub path: TextField,
     /// Why the last answer was refused.
     pub error: Option<String>,
     /// The path is with hostd (set_disk_image, then the start again).
@@ -22,26 +24,33 @@ pub struct DiskPrompt {
 
 impl DiskPrompt {
     pub fn new(tile: Tile, vm: String, reason: String) -> Self {
-        DiskPrompt { tile, vm, reason, path: String::new(), error: None, sending: false }
+        DiskPrompt { tile, vm, reason, path: TextField::new(), error: None, sending: false }
     }
 
     pub fn type_text(&mut self, text: &str) {
-        if self.sending {
-            return;
-        }
-        self.path.push_str(text);
-        self.error = None;
+        self.edit(|p| p.insert(text));
     }
 
     pub fn backspace(&mut self) {
-        if !self.sending {
-            self.path.pop();
-        }
+        self.edit(|p| {
+            p.backspace();
+        });
     }
 
     pub fn clear(&mut self) {
-        if !self.sending {
-            self.path.clear();
+        self.edit(TextField::clear);
+    }
+
+    /// Applies `edit` to the path unless it is with hostd. Typing clears the last error; while
+    /// the user only deletes and moves, it stays in view as the reason to.
+    pub fn edit(&mut self, edit: impl FnOnce(&mut TextField)) {
+        if self.sending {
+            return;
+        }
+        let before = self.path.text().len();
+        edit(&mut self.path);
+        if self.path.text().len() > before {
+            self.error = None;
         }
     }
 
@@ -50,7 +59,7 @@ impl DiskPrompt {
         if self.sending {
             return None;
         }
-        let path = self.path.trim();
+        let path = self.path.text().trim();
         if path.is_empty() {
             self.error = Some("Type the path of the disk image first".into());
             return None;
@@ -110,12 +119,12 @@ mod tests {
         p.submit().unwrap();
         p.type_text("x");
         p.backspace();
-        assert_eq!(p.path, "/img/win.qcow2");
+        assert_eq!(p.path.text(), "/img/win.qcow2");
         assert_eq!(p.submit(), None, "sent once");
         p.refused("/img/win.qcow2: No such file or directory".into());
         assert!(!p.sending);
         p.backspace();
-        assert_eq!(p.path, "/img/win.qcow");
+        assert_eq!(p.path.text(), "/img/win.qcow");
         assert_eq!(p.error, Some("/img/win.qcow2: No such file or directory".into()));
     }
 }

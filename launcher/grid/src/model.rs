@@ -3,6 +3,7 @@
 use std::cell::Cell;
 
 use canopy_protocols::lifecycle::{AppInfo, State, VmInfo};
+use canopy_shell::draw::TextField;
 
 use crate::config::LauncherConfig;
 use crate::disk_prompt::DiskPrompt;
@@ -34,7 +35,7 @@ pub enum Status {
 #[derive(Debug, Clone, PartialEq)]
 pub struct LauncherModel {
     pub tiles: Vec<Tile>,
-    pub filter: String,
+    pub filter: TextField,
     /// Index into the filtered tiles.
     pub selected: usize,
     pub status: Status,
@@ -54,7 +55,7 @@ impl LauncherModel {
     pub fn new() -> Self {
         LauncherModel {
             tiles: Vec::new(),
-            filter: String::new(),
+            filter: TextField::new(),
             selected: 0,
             status: Status::Loading,
             notice: None,
@@ -113,7 +114,7 @@ impl LauncherModel {
 
     /// The tiles that match the filter (name, app or VM, ignoring case), in order.
     pub fn visible(&self) -> Vec<&Tile> {
-        let f = self.filter.to_lowercase();
+        let f = self.filter.text().to_lowercase();
         self.tiles
             .iter()
             .filter(|t| {
@@ -130,15 +131,23 @@ impl LauncherModel {
     }
 
     pub fn type_text(&mut self, text: &str) {
-        self.filter.push_str(text);
-        self.selected = 0;
-        self.after_edit();
+        self.edit_filter(|f| f.insert(text));
     }
 
     pub fn backspace(&mut self) {
-        self.filter.pop();
-        self.selected = 0;
-        self.after_edit();
+        self.edit_filter(|f| {
+            f.backspace();
+        });
+    }
+
+    /// Applies `edit` to the filter; a changed filter starts the selection at the top.
+    pub fn edit_filter(&mut self, edit: impl FnOnce(&mut TextField)) {
+        let before = self.filter.text().to_string();
+        edit(&mut self.filter);
+        if self.filter.text() != before {
+            self.selected = 0;
+            self.after_edit();
+        }
     }
 
     /// Escape: clears the filter; true when there was none (the launcher should close).
@@ -287,7 +296,7 @@ mod tests {
         assert!(m.visible().is_empty() && m.selected_tile().is_none());
         m.backspace();
         m.backspace();
-        assert_eq!(m.filter, "w");
+        assert_eq!(m.filter.text(), "w");
     }
 
     #[test]

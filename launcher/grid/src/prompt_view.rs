@@ -1,7 +1,7 @@
 //! The disk image question, drawn instead of the grid: what is needed and why, a path field,
 //! what went wrong with the last answer, and Cancel / Start.
 
-use canopy_shell::draw::{Align, Rect, Weight};
+use canopy_shell::draw::{Align, Field, Rect, Weight};
 use canopy_shell::wl::{View, ViewCx};
 
 use crate::disk_prompt::DiskPrompt;
@@ -56,7 +56,7 @@ pub fn prompt_view(v: &mut View<LauncherAction>, p: &DiskPrompt, cx: &ViewCx<'_,
     }
     y += 16.0;
 
-    // The path field; a long path shows its end, where the caret is.
+    // The path field; a long path scrolls to keep the caret in view.
     let field = Rect::new(card.x + PAD, y, inner, FIELD_H);
     v.scene.fill(field, d.launcher_background, 8.0);
     let border = if p.error.is_some() { d.danger } else { d.panel_accent };
@@ -66,12 +66,15 @@ pub fn prompt_view(v: &mut View<LauncherAction>, p: &DiskPrompt, cx: &ViewCx<'_,
         v.scene.text(text, "/path/to/disk.img", 14.0, Weight::Regular, dim, Align::Start);
         v.scene.fill(Rect::new(text.x - 1.0, field.y + 10.0, 2.0, 20.0), d.launcher_text, 0.0);
     } else {
-        let shown = tail_that_fits(cx, &p.path, text.w - 4.0);
-        let caret = text.x + cx.text_width(&shown, 14.0, Weight::Regular) + 1.0;
-        v.scene.text(text, shown, 14.0, Weight::Regular, d.launcher_text, Align::Start);
-        if !p.sending {
-            v.scene.fill(Rect::new(caret, field.y + 10.0, 2.0, 20.0), d.launcher_text, 0.0);
-        }
+        let f = Field {
+            text: p.path.text().to_string(),
+            caret: (!p.sending).then(|| p.path.caret()),
+            size: 14.0,
+            weight: Weight::Regular,
+            colour: d.launcher_text,
+            caret_colour: d.launcher_text,
+        };
+        v.scene.field(text, f);
     }
     y += FIELD_H + 8.0;
 
@@ -104,20 +107,4 @@ pub fn prompt_view(v: &mut View<LauncherAction>, p: &DiskPrompt, cx: &ViewCx<'_,
     v.scene.text(start, "Start", 13.0, Weight::Bold, d.launcher_text, Align::Centre);
     v.hit(cancel, LauncherAction::PromptCancel);
     v.hit(start, LauncherAction::PromptSubmit);
-}
-
-/// The end of `text` that fits in `max` logical pixels, with an ellipsis in front when cut.
-fn tail_that_fits(cx: &ViewCx<'_, LauncherAction>, text: &str, max: f32) -> String {
-    if cx.text_width(text, 14.0, Weight::Regular) <= max {
-        return text.to_string();
-    }
-    let mut start = 0;
-    for (i, _) in text.char_indices() {
-        let candidate = format!("…{}", &text[i..]);
-        if cx.text_width(&candidate, 14.0, Weight::Regular) <= max {
-            return candidate;
-        }
-        start = i;
-    }
-    format!("…{}", &text[start..])
 }

@@ -2,7 +2,7 @@
 //! state, and a status line, over a dimmed output.
 
 use canopy_protocols::lifecycle::State;
-use canopy_shell::draw::{Align, Rect, Scene, Weight};
+use canopy_shell::draw::{Align, Field, Rect, Scene, Weight};
 use canopy_shell::wl::{View, ViewCx};
 
 use crate::model::{LauncherModel, Status};
@@ -51,9 +51,15 @@ pub fn view(model: &LauncherModel, cx: &ViewCx<'_, LauncherAction>) -> View<Laun
         v.scene.text(text, "Type to search apps", 15.0, Weight::Regular, dim, Align::Start);
         v.scene.fill(Rect::new(text.x - 1.0, field.y + 12.0, 2.0, 20.0), d.launcher_text, 0.0);
     } else {
-        v.scene.text(text, model.filter.clone(), 15.0, Weight::Regular, d.launcher_text, Align::Start);
-        let caret = text.x + cx.text_width(&model.filter, 15.0, Weight::Regular).min(text.w - 2.0) + 1.0;
-        v.scene.fill(Rect::new(caret, field.y + 12.0, 2.0, 20.0), d.launcher_text, 0.0);
+        let f = Field {
+            text: model.filter.text().to_string(),
+            caret: Some(model.filter.caret()),
+            size: 15.0,
+            weight: Weight::Regular,
+            colour: d.launcher_text,
+            caret_colour: d.launcher_text,
+        };
+        v.scene.field(text, f);
     }
     if let Some(notice) = &model.notice {
         let r = Rect::new(0.0, field.bottom() + 12.0, w, 20.0);
@@ -104,7 +110,7 @@ pub fn view(model: &LauncherModel, cx: &ViewCx<'_, LauncherAction>) -> View<Laun
         let msg = if model.filter.is_empty() {
             "No apps are configured".to_string()
         } else {
-            format!("No app matches “{}”", model.filter)
+            format!("No app matches “{}”", model.filter.text())
         };
         v.scene.text(Rect::new(0.0, GRID_TOP, w, 30.0), msg, 15.0, Weight::Regular, dim, Align::Centre);
     }

@@ -54,7 +54,7 @@ struct Fixture {
 impl Fixture {
     fn new() -> Self {
         let theme = Theme::default();
-        let fonts = Fonts::load(&theme.font).unwrap();
+        let fonts = Fonts::new(&theme.font);
         Fixture { theme, fonts, icons: Icons::new(), windows: WindowList::default() }
     }
 
@@ -128,6 +128,40 @@ fn tiles_are_where_the_pointer_finds_them() {
     }
     assert_eq!(v.action_at(2.0, 630.0), Some(&LauncherAction::Outside));
     assert_eq!(m.columns.get(), 6);
+}
+
+/// App names in every script (a launcher.toml of any language): shaped, in their reading order,
+/// from the fonts that have them, centred in their tiles and cut at their logical end; then a
+/// right-to-left filter with the caret inside it, where the next letter typed would go.
+#[test]
+fn names_in_every_script_and_a_right_to_left_filter() {
+    use canopy_text::samples::{long_rtl, SCRIPTS};
+    let f = Fixture::new();
+    let trust = ["untrusted", "work", "personal", "trusted"];
+    let long = long_rtl();
+    let apps = SCRIPTS
+        .iter()
+        .map(|(name, text)| (*name, *text))
+        .chain([("long-rtl", long.as_str())])
+        .enumerate()
+        .map(|(i, (name, text))| AppEntry {
+            name: name.into(),
+            display_name: text.into(),
+            icon: Some(["browser", "pdf", "terminal"][i % 3].into()),
+            vm: "work-vm".into(),
+            trust: trust[i % trust.len()].into(),
+        })
+        .collect();
+    let mut m = LauncherModel::new();
+    m.set_from_config(LauncherConfig { app: apps }, String::new());
+    f.render(&m, 1.0, None, "launcher-scripts@1.png");
+    m.type_text("تقرير 2024");
+    m.edit_filter(|f| {
+        f.home();
+        f.step_logical(true);
+        f.step_logical(true);
+    });
+    f.render(&m, 1.0, None, "launcher-rtl-filter@1.png");
 }
 
 /// The question asked when hostd needs the Windows VM's disk image: empty, then refused with a

@@ -11,8 +11,9 @@ use tiny_skia::{FillRule, Mask, Paint as SkPaint, PathBuilder, Pixmap, PixmapPai
 
 use super::geometry::{IntRect, Rect};
 use super::icons::Icons;
-use super::scene::{Align, Item, Paint, Scene, Text};
-use super::text::Fonts;
+use super::scene::{Item, Paint, Scene};
+use super::text;
+use canopy_text::Fonts;
 
 /// What painting needs besides the scene: fonts and icons (both cache what they render).
 pub struct Painter<'a> {
@@ -71,7 +72,9 @@ impl Painter<'_> {
                     target.stroke_path(&path, &solid(*colour), &stroke, id, Some(mask));
                 }
             }
-            Paint::Text(text) => self.paint_text(text, r, scale, region, target),
+            Paint::Text(t) => text::label(self.fonts, t, r, scale, region, target),
+            Paint::Title(t) => text::title(self.fonts, t, r, scale, region, target),
+            Paint::Field(f) => text::field(self.fonts, f, r, scale, region, target),
             Paint::Icon { name, tint } => {
                 let px = (r.w.min(r.h)).floor().max(1.0) as u32;
                 let icon = self.icons.render(name, px, *tint);
@@ -80,25 +83,6 @@ impl Painter<'_> {
                 target.draw_pixmap(x, y, (*icon).as_ref(), &PixmapPaint::default(), id, Some(mask));
             }
         }
-    }
-
-    fn paint_text(&self, t: &Text, r: Rect, scale: f32, region: IntRect, target: &mut Pixmap) {
-        let px = t.size * scale;
-        let shown = self.fonts.ellipsize(&t.text, t.weight, px, r.w);
-        if shown.is_empty() {
-            return;
-        }
-        let line = self.fonts.layout(&shown, t.weight, px);
-        let x = match t.align {
-            Align::Start => r.x,
-            Align::Centre => r.x + (r.w - line.width) / 2.0,
-            Align::End => r.right() - line.width,
-        };
-        let (ascent, descent) = self.fonts.line_metrics(t.weight, px);
-        let baseline = r.y + (r.h - (ascent - descent)) / 2.0 + ascent;
-        let clip = IntRect::new(r.x.round() as i32, r.y.round() as i32, r.w.round() as i32, r.h.round() as i32)
-            .intersect(&region);
-        self.fonts.draw_line(&mut target.as_mut(), &line, t.weight, px, x, baseline, t.colour, clip);
     }
 }
 

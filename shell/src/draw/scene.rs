@@ -5,8 +5,9 @@
 
 use canopy_themes::Rgba;
 
+use canopy_text::Weight;
+
 use super::geometry::{IntRect, Rect};
-use super::text::Weight;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Align {
@@ -27,6 +28,31 @@ pub struct Text {
     pub align: Align,
 }
 
+/// A window's title as the trusted UI shows it: `[vm]` at the left edge as its own run, then
+/// the title isolated from it (see `canopy_text::title`), shortened at the title's own end.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Title {
+    /// The VM the window comes from; None for the GUI VM's own windows.
+    pub vm: Option<String>,
+    pub title: String,
+    pub size: f32,
+    pub weight: Weight,
+    pub colour: Rgba,
+}
+
+/// A one-line text field's text and caret (a byte offset), drawn aligned as the text reads
+/// and scrolled to keep the caret in view.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Field {
+    pub text: String,
+    /// Where the caret stands; None hides it.
+    pub caret: Option<usize>,
+    pub size: f32,
+    pub weight: Weight,
+    pub colour: Rgba,
+    pub caret_colour: Rgba,
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub enum Paint {
     /// A filled (optionally rounded) rectangle.
@@ -41,6 +67,8 @@ pub enum Paint {
         radius: f32,
     },
     Text(Text),
+    Title(Title),
+    Field(Field),
     /// An icon (see [`super::icons`]) fitted into the rectangle, optionally tinted.
     Icon {
         name: String,
@@ -79,6 +107,15 @@ impl Scene {
     pub fn text(&mut self, rect: Rect, text: impl Into<String>, size: f32, weight: Weight, colour: Rgba, align: Align) {
         let text = Text { text: text.into(), size, weight, colour, align };
         self.items.push(Item { rect, paint: Paint::Text(text) });
+    }
+
+    pub fn title(&mut self, rect: Rect, vm: Option<&str>, title: &str, size: f32, weight: Weight, colour: Rgba) {
+        let t = Title { vm: vm.map(str::to_string), title: title.to_string(), size, weight, colour };
+        self.items.push(Item { rect, paint: Paint::Title(t) });
+    }
+
+    pub fn field(&mut self, rect: Rect, field: Field) {
+        self.items.push(Item { rect, paint: Paint::Field(field) });
     }
 
     pub fn icon(&mut self, rect: Rect, name: impl Into<String>, tint: Option<Rgba>) {

@@ -29,7 +29,7 @@ pub enum Message {
 pub struct LockModel {
     pub time: LocalTime,
     pub user: String,
-    /// Number of characters typed (the password itself never reaches the view).
+    /// Number of characters (grapheme clusters) typed; the password itself never reaches the view.
     pub typed: usize,
     pub message: Option<Message>,
 }
@@ -174,8 +174,10 @@ impl App for Lock {
                 if mods.ctrl {
                     self.clear_password();
                 } else {
-                    self.password.pop();
-                    self.model.typed = self.password.chars().count();
+                    // A whole cluster: an accented letter typed as letter and mark goes at once.
+                    let start = canopy_text::edit::prev_boundary(&self.password, self.password.len()).unwrap_or(0);
+                    self.password.truncate(start);
+                    self.model.typed = canopy_text::edit::clusters(&self.password);
                 }
             }
             Keysym::Escape => self.clear_password(),
@@ -183,7 +185,7 @@ impl App for Lock {
                 if let Some(text) = &key.utf8 {
                     if !text.chars().any(char::is_control) && self.password.len() + text.len() <= MAX_PASSWORD {
                         self.password.push_str(text);
-                        self.model.typed = self.password.chars().count();
+                        self.model.typed = canopy_text::edit::clusters(&self.password);
                         if matches!(self.model.message, Some(Message::Wrong(_))) {
                             self.model.message = None;
                         }

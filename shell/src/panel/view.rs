@@ -186,7 +186,7 @@ fn window_list(v: &mut View<PanelAction>, cx: &ViewCx<'_, PanelAction>, area: Re
         }
         let colour = if win.minimized { dim } else { d.panel_text };
         let text = Rect::new(r.x + 24.0, r.y, (r.w - 30.0).max(0.0), bh - 2.0);
-        v.scene.text(text, win.title.clone(), TEXT, Weight::Regular, colour, Align::Start);
+        v.scene.title(text, win.vm(), win.app_title(), TEXT, Weight::Regular, colour);
         v.hit(r, action);
         x += each + GAP;
     }

@@ -87,7 +87,7 @@ pub fn view(menu: &WindowMenu, window: &Window, top: f32, cx: &ViewCx<'_, PanelA
     v.scene.fill(Rect::new(head.x + 6.0, head.y + (ROW - 10.0) / 2.0, 10.0, 10.0), window.colour, 2.0);
     let dim = d.panel_text.mix(d.panel_background, 0.35);
     let title = Rect::new(head.x + 22.0, head.y, head.w - 26.0, ROW);
-    v.scene.text(title, window.title.clone(), 12.0, Weight::Bold, dim, Align::Start);
+    v.scene.title(title, window.vm(), window.app_title(), 12.0, Weight::Bold, dim);
     let rule = Rect::new(card.x + PAD, head.bottom(), WIDTH - 2.0 * PAD, 1.0);
     v.scene.fill(rule, d.panel_text.mix(d.panel_background, 0.8), 0.0);
 

@@ -5,6 +5,7 @@
 mod api;
 pub mod app;
 mod buffers;
+mod field;
 mod frame;
 mod handlers;
 pub mod protocol;
@@ -16,5 +17,6 @@ pub mod windows;
 
 pub use api::{Core, Shell};
 pub use app::{App, Placement, View, ViewCx, BTN_LEFT, BTN_MIDDLE, BTN_RIGHT};
+pub use field::{edit_key, printable};
 pub use run::run;
 pub use windows::{Window, WindowList};

@@ -24,7 +24,7 @@ use crate::draw::{Fonts, Icons};
 
 /// Connects to the compositor and runs `app` until it exits; returns the exit code.
 pub fn run<A: App>(app: A, theme: Theme) -> anyhow::Result<i32> {
-    let fonts = Fonts::load(&theme.font)?;
+    let fonts = Fonts::new(&theme.font);
     let conn =
         Connection::connect_to_env().context("cannot connect to the Wayland compositor (is WAYLAND_DISPLAY set?)")?;
     let (globals, queue) = registry_queue_init::<Shell<A>>(&conn).context("Wayland registry")?;

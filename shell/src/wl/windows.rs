@@ -28,6 +28,27 @@ pub struct Window {
     pub output: Option<WlOutput>,
 }
 
+impl Window {
+    /// The VM the window comes from, None for the GUI VM's own windows.
+    pub fn vm(&self) -> Option<&str> {
+        (!self.vm.is_empty()).then_some(self.vm.as_str())
+    }
+
+    /// The title without the `[vm] ` prefix the compositor puts before it, to be drawn after
+    /// a prefix of our own as a run apart (see `canopy_text::title`).
+    pub fn app_title(&self) -> &str {
+        match self.vm() {
+            Some(vm) => self
+                .title
+                .strip_prefix('[')
+                .and_then(|t| t.strip_prefix(vm))
+                .and_then(|t| t.strip_prefix("] "))
+                .unwrap_or(&self.title),
+            None => &self.title,
+        }
+    }
+}
+
 impl Default for Window {
     fn default() -> Self {
         Window {
