@@ -18,9 +18,10 @@ use crate::line::{self, Fit, Line};
 use crate::raster::{Clip, Raster};
 use crate::Weight;
 
-/// Shaped texts kept per generation, and laid-out lines (each a few hundred bytes to a few KB).
-const SHAPES: usize = 512;
-const LINES: usize = 1024;
+/// Bytes of shaped texts and of laid-out lines kept per generation (two at most each): a VM
+/// that changes its title every frame costs at most these, however long it goes on.
+const SHAPES: usize = 2 << 20;
+const LINES: usize = 2 << 20;
 /// Longest text shaped, in bytes: a line longer than any surface can show is cut before shaping.
 pub const MAX_TEXT: usize = 4096;
 
@@ -173,7 +174,8 @@ impl Fonts {
             boxes(text, fit)
         };
         let line = Arc::new(line);
-        self.inner.borrow_mut().lines.insert(key, line.clone(), 1);
+        let cost = key.0.len() + line.glyphs.len() * std::mem::size_of::<LayoutGlyph>() + 128;
+        self.inner.borrow_mut().lines.insert(key, line.clone(), cost);
         line
     }
 
@@ -199,7 +201,9 @@ impl Fonts {
                 None
             }
         };
-        inner.shapes.insert(key, shape.clone(), 1);
+        // A shaped glyph takes about a hundred bytes, and a text has at most one per byte.
+        let cost = text.len() * 128 + 512;
+        inner.shapes.insert(key, shape.clone(), cost);
         shape
     }
 
