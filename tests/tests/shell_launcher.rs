@@ -90,7 +90,14 @@ fn typing_filters_enter_starts_and_escape_closes() {
     let (x1, _) = tile_centre(1280.0, 1, 0);
     // Three tiles: the first at the left; after typing, one tile in the middle.
     assert_eq!(all.pixel(x0 as u32 - 60, y0 as u32 + 60), tile_bg);
-    d.compositor.msg(&["type", "pdf"]);
+    // "fpdxf" matches nothing; the caret keys edit the filter in the middle: Home, Delete (the
+    // leading f), End, Left, BackSpace (the x) leave "pdf".
+    d.compositor.msg(&["type", "fpdxf"]);
+    d.wait_until("no tile", || {
+        let img = d.compositor.screenshot();
+        img.pixel(x1 as u32 - 60, y0 as u32 + 60) != tile_bg && img.pixel(x0 as u32 - 60, y0 as u32 + 60) != tile_bg
+    });
+    d.compositor.msg(&["key", "Home", "Delete", "End", "Left", "BackSpace"]);
     d.wait_until("one tile left", || {
         let img = d.compositor.screenshot();
         img.pixel(x1 as u32 - 60, y0 as u32 + 60) == tile_bg && img.pixel(x0 as u32 - 60, y0 as u32 + 60) != tile_bg
