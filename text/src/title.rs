@@ -70,7 +70,6 @@ impl Fonts {
     }
 
     /// Draws a title laid out by [`Fonts::title`] with its area's left edge at device x `x`.
-    #[allow(clippy::too_many_arguments)]
     pub fn draw_title(
         &self,
         target: &mut PixmapMut<'_>,

@@ -240,6 +240,21 @@ mod tests {
     }
 
     #[test]
+    fn font_families_and_scripts_are_checked() {
+        let text = DEFAULT.replace("Arabic = [", "Klingon = [");
+        let e = Theme::from_file(&TomlFile::from_text("t.toml", text.clone())).unwrap_err();
+        assert_eq!(e.key, "font.scripts.Klingon", "{e}");
+        assert_eq!(e.line, text.lines().position(|l| l.starts_with("Klingon")).unwrap() + 1, "{e}");
+        let text = DEFAULT.replace("family = \"DejaVu Sans\"", "family = \" \"");
+        let e = Theme::from_file(&TomlFile::from_text("t.toml", text)).unwrap_err();
+        assert_eq!(e.key, "font.family", "{e}");
+        // The old keys name the file's mistake rather than being ignored.
+        let text = DEFAULT.replace("family = \"DejaVu Sans\"", "regular = \"/x.ttf\"");
+        let e = Theme::from_file(&TomlFile::from_text("t.toml", text)).unwrap_err();
+        assert!(e.message.contains("regular"), "{e}");
+    }
+
+    #[test]
     fn unknown_builtin_name() {
         let e = Theme::load("neon").unwrap_err();
         assert!(e.message.contains("default, high-contrast"), "{e}");
