@@ -6,9 +6,13 @@
 //!   paragraph separators U+2028/U+2029) become one space, so text stays on one line and words
 //!   stay apart;
 //! - every other control (Cc) and format character (Cf: the bidi embeddings, overrides, isolates
-//!   and marks, zero-width spaces and joiners, the soft hyphen, tag characters…) is removed, and
-//!   so are unassigned code points and noncharacters (Cn), which a later Unicode may make into
-//!   format characters;
+//!   and marks, zero-width spaces, the soft hyphen, tag characters…) is removed, and so are
+//!   unassigned code points and noncharacters (Cn), which a later Unicode may make into format
+//!   characters;
+//! - the zero-width joiner and non-joiner are the exception: Persian and Indic words need them
+//!   to join right, and emoji sequences are built with them. They reorder nothing, so one is kept
+//!   between two visible characters; anywhere else (leading, trailing, next to a space, doubled)
+//!   it is removed;
 //! - combining marks (Mn, Mc, Me) with no character before them to sit on are removed, so that
 //!   text cannot start with a mark drawn over whatever precedes it on screen (the `]` of the
 //!   compositor's `[vm]` prefix);
@@ -41,9 +45,17 @@ enum Kind {
     Drop,
     /// A combining mark: kept only after a character it can sit on.
     Mark,
+    /// ZWJ or ZWNJ: kept only between two visible characters.
+    Joiner,
 }
 
+const ZWNJ: char = '\u{200c}';
+const ZWJ: char = '\u{200d}';
+
 fn kind(c: char) -> Kind {
+    if c == ZWJ || c == ZWNJ {
+        return Kind::Joiner;
+    }
     match c.general_category() {
         GeneralCategory::LineSeparator | GeneralCategory::ParagraphSeparator => Kind::Break,
         GeneralCategory::Control if c.is_whitespace() => Kind::Break,
@@ -61,20 +73,33 @@ pub fn sanitise(raw: &str, limit: Limit) -> String {
     let mut count = 0;
     // Whether a character a mark can sit on has been kept (not a space).
     let mut base = false;
+    // A joiner seen after a visible character, waiting for another one to follow it.
+    let mut joiner: Option<char> = None;
     for c in raw.chars() {
         let c = match kind(c) {
             Kind::Drop => continue,
+            Kind::Joiner => {
+                let after_visible = out.chars().next_back().is_some_and(|p| !p.is_whitespace());
+                joiner = if after_visible && joiner.is_none() { Some(c) } else { None };
+                continue;
+            }
             Kind::Mark if !base => continue,
-            Kind::Break if out.is_empty() || out.ends_with(' ') => continue,
+            Kind::Break if out.is_empty() || out.ends_with(' ') => {
+                joiner = None;
+                continue;
+            }
             Kind::Break => ' ',
             Kind::Mark | Kind::Keep => c,
         };
-        if count + 1 > limit.chars || out.len() + c.len_utf8() > limit.bytes {
-            return cut(out, count, limit);
+        let joined = joiner.take().filter(|_| !c.is_whitespace());
+        for c in joined.into_iter().chain(std::iter::once(c)) {
+            if count + 1 > limit.chars || out.len() + c.len_utf8() > limit.bytes {
+                return cut(out, count, limit);
+            }
+            base |= !c.is_whitespace();
+            out.push(c);
+            count += 1;
         }
-        base |= !c.is_whitespace();
-        out.push(c);
-        count += 1;
     }
     out
 }
@@ -88,7 +113,7 @@ fn cut(mut out: String, mut count: usize, limit: Limit) -> String {
         out.pop();
         count -= 1;
     }
-    out.truncate(out.trim_end().len());
+    out.truncate(out.trim_end_matches(|c: char| c.is_whitespace() || c == ZWJ || c == ZWNJ).len());
     out.push(ELLIPSIS);
     out
 }
@@ -142,9 +167,9 @@ mod tests {
     #[test]
     fn controls_and_format_characters_are_removed() {
         assert_eq!(s("x\u{1b}[2J\u{7}y\u{0}z\u{7f}\u{9b}"), "x[2Jyz");
-        // Zero-width space, non-joiner, joiner, word joiner, BOM, soft hyphen, invisible
-        // operators, interlinear annotation, a tag character, Mongolian vowel separator.
-        let hidden = "\u{200b}\u{200c}\u{200d}\u{2060}\u{feff}\u{ad}\u{2062}\u{fff9}\u{e0041}\u{180e}";
+        // Zero-width space, word joiner, BOM, soft hyphen, invisible operators, interlinear
+        // annotation, a tag character, Mongolian vowel separator.
+        let hidden = "\u{200b}\u{2060}\u{feff}\u{ad}\u{2062}\u{fff9}\u{e0041}\u{180e}";
         assert_eq!(s(&format!("pass{hidden}word")), "password");
         // Noncharacters and unassigned code points.
         assert_eq!(s("a\u{fffe}\u{ffff}\u{10ffff}\u{e0080}b"), "ab");
@@ -185,6 +210,30 @@ mod tests {
         let huge = "x".repeat(1_000_000);
         assert_eq!(sanitise(&huge, TITLE).chars().count(), TITLE.chars);
         assert!(sanitise(&"\u{10348}".repeat(1000), MESSAGE).len() <= MESSAGE.bytes);
+    }
+
+    #[test]
+    fn a_joiner_stays_only_between_two_visible_characters() {
+        // Persian "mi-khaham" needs ZWNJ; a family emoji is people joined with ZWJ.
+        assert_eq!(
+            s("\u{645}\u{6cc}\u{200c}\u{62e}\u{648}\u{627}\u{647}\u{645}"),
+            "\u{645}\u{6cc}\u{200c}\u{62e}\u{648}\u{627}\u{647}\u{645}"
+        );
+        assert_eq!(s("\u{1f468}\u{200d}\u{1f469}\u{200d}\u{1f467}"), "\u{1f468}\u{200d}\u{1f469}\u{200d}\u{1f467}");
+        for j in [ZWJ, ZWNJ] {
+            assert_eq!(s(&format!("{j}a")), "a");
+            assert_eq!(s(&format!("a{j}")), "a");
+            assert_eq!(s(&format!("a{j}{j}b")), "ab", "a doubled joiner hides nothing");
+            assert_eq!(s(&format!("a{j} b")), "a b");
+            assert_eq!(s(&format!("a {j}b")), "a b");
+            assert_eq!(s(&format!("a{j}\nb")), "a b");
+            assert_eq!(s(&format!("a{j}\u{202e}b")), format!("a{j}b"), "a dropped control between is nothing");
+        }
+        // The joiner counts toward the limit and is never left dangling at a cut.
+        let got = sanitise(&format!("ab{ZWJ}cd"), Limit { chars: 3, bytes: 100 });
+        assert_eq!(got, "ab…");
+        let got = sanitise(&format!("a{ZWJ}bc"), Limit { chars: 3, bytes: 100 });
+        assert_eq!(got, "a…");
     }
 
     #[test]
