@@ -58,6 +58,8 @@ pub struct Core<A: App> {
     /// Whether [`App::init`] ran; a `locked` that comes before it is handed over after it.
     pub(super) started: bool,
     pub(super) locked_early: bool,
+    /// The size the program gave its corner surface (Placement::Corner).
+    pub(super) placed: Option<(u32, u32)>,
 }
 
 /// The client state: the program and its Wayland side.
@@ -127,6 +129,28 @@ impl<A: App> Core<A> {
         self.surfaces.retain(|s| !s.menu);
     }
 
+    /// Placement::Corner: show the corner surface at this logical size (made on the output under
+    /// the pointer when there is none, resized otherwise), or remove it with None.
+    pub fn place(&mut self, size: Option<(u32, u32)>) {
+        let Placement::Corner { .. } = self.placement else { return };
+        let old = std::mem::replace(&mut self.placed, size);
+        match size {
+            None => self.surfaces.retain(|s| s.menu),
+            Some((w, h)) => match self.surfaces.iter_mut().find(|s| !s.menu) {
+                Some(s) => {
+                    if old != size {
+                        if let Role::Layer(l) = &s.role {
+                            l.set_size(w, h);
+                            l.commit();
+                        }
+                    }
+                    s.dirty = true;
+                }
+                None => self.create_layer(None),
+            },
+        }
+    }
+
     pub fn menu_open(&self) -> bool {
         self.surfaces.iter().any(|s| s.menu)
     }
@@ -183,6 +207,13 @@ impl<A: App> Core<A> {
                 *height as i32,
                 KeyboardInteractivity::None,
             ),
+            Placement::Corner { top, left, .. } if !menu => (
+                Layer::Overlay,
+                (if *top { Anchor::TOP } else { Anchor::BOTTOM }) | if *left { Anchor::LEFT } else { Anchor::RIGHT },
+                self.placed.unwrap_or((1, 1)),
+                0,
+                KeyboardInteractivity::None,
+            ),
             _ => (Layer::Overlay, Anchor::all(), (0, 0), -1, KeyboardInteractivity::Exclusive),
         };
         let namespace = if menu { "canopy-menu" } else { self.namespace };
@@ -191,6 +222,10 @@ impl<A: App> Core<A> {
         surface.set_size(size.0, size.1);
         surface.set_exclusive_zone(zone);
         surface.set_keyboard_interactivity(keyboard);
+        if let Placement::Corner { margin, .. } = self.placement {
+            let m = margin as i32;
+            surface.set_margin(m, m, m, m);
+        }
         surface.commit();
         self.add_surface(Role::Layer(surface), output);
         if let Some(s) = self.surfaces.last_mut() {

@@ -19,6 +19,11 @@ pub enum Placement {
     Overlay { output: Option<String> },
     /// ext-session-lock: a lock surface on every output, including ones added while locked.
     Lock,
+    /// One overlay in a corner of the output under the pointer (where the compositor puts a
+    /// surface that names no output), `margin` from its edges and clear of the panel, that
+    /// never takes the keyboard; it exists while the program gives it a size
+    /// ([`Core::place`](super::Core::place)): notification popups.
+    Corner { top: bool, left: bool, margin: u32 },
 }
 
 /// Linux input event codes of the mouse buttons (linux/input-event-codes.h).

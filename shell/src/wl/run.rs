@@ -73,6 +73,7 @@ pub fn run<A: App>(app: A, theme: Theme) -> anyhow::Result<i32> {
         exit: None,
         started: false,
         locked_early: false,
+        placed: None,
     };
     let mut shell = Shell { app, core };
     // Output descriptions and names (wl_output v4, xdg-output) take two rounds to arrive.

@@ -16,6 +16,9 @@ impl<A: App> LayerShellHandler for Shell<A> {
             self.core.redraw();
         } else if let Placement::Overlay { .. } = self.core.placement {
             self.core.exit(0);
+        } else if let Placement::Corner { .. } = self.core.placement {
+            // The compositor closed it (its output went): the next place() makes a new one.
+            self.core.placed = None;
         }
     }
 
@@ -30,6 +33,7 @@ impl<A: App> LayerShellHandler for Shell<A> {
         let Some(i) = self.core.surface_index(layer.wl_surface()) else { return };
         let requested = match self.core.placement {
             Placement::PanelPerOutput { height } => (1, height),
+            Placement::Corner { .. } => self.core.placed.unwrap_or((1, 1)),
             _ => (1, 1),
         };
         let w = if configure.new_size.0 == 0 { requested.0 } else { configure.new_size.0 };

@@ -18,7 +18,7 @@ impl<A: App> OutputHandler for Shell<A> {
         match self.core.placement {
             Placement::PanelPerOutput { .. } => self.core.create_layer(Some(output)),
             Placement::Lock => self.core.create_lock_surface(output),
-            Placement::Overlay { .. } => {}
+            Placement::Overlay { .. } | Placement::Corner { .. } => {}
         }
     }
 
