@@ -103,6 +103,11 @@ impl Compositor {
         std::fs::read_to_string(&self.log).unwrap_or_default()
     }
 
+    /// The compositor's process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     /// Whether the compositor process is still running.
     pub fn is_running(&mut self) -> bool {
         matches!(self.child.try_wait(), Ok(None))

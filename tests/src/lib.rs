@@ -2,6 +2,7 @@
 //! backend in a private runtime dir, run real clients against it (directly, or as a VM's
 //! sandboxed client), drive it through its control IPC, and compare screenshots.
 
+pub mod client_kit;
 pub mod fixture;
 pub mod image;
 pub mod pdf;
