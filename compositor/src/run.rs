@@ -102,7 +102,7 @@ impl State {
     pub fn after_dispatch(&mut self) {
         self.canopy.space.refresh();
         self.canopy.popups.cleanup();
-        self.apply_pending_focus();
+        self.enforce_focus();
         self.refresh_pointer_focus();
         self.redraw_queued();
         if let Err(e) = self.canopy.display_handle.flush_clients() {

@@ -84,13 +84,12 @@ pub struct Canopy {
     pub popups: PopupManager,
     /// Minimised windows are unmapped from the space and kept here.
     pub minimized: Vec<WindowElement>,
-    /// Toplevels that have not committed a buffer yet.
-    pub unmapped: Vec<WindowElement>,
-    /// The window with keyboard focus.
-    pub focused_window: Option<u64>,
-    /// A keyboard focus change decided by window management, applied by `State`.
-    pub pending_keyboard_focus:
-        Option<(Option<smithay::reexports::wayland_server::protocol::wl_surface::WlSurface>, smithay::utils::Serial)>,
+    /// Every toplevel by window id, whether shown, minimised or without a buffer yet.
+    pub windows: HashMap<u64, WindowElement>,
+    /// Window ids by their toplevel's wl_surface.
+    pub window_ids: HashMap<smithay::reexports::wayland_server::backend::ObjectId, u64>,
+    /// Who has the keyboard, decided by the rules in `shell::focus`.
+    pub focus: crate::shell::focus::Focus,
     pub notices: Vec<crate::notice::Notice>,
     pub clipboard: crate::clipboard::ClipboardState,
     pub dnd: crate::dnd::DndState,
@@ -102,8 +101,6 @@ pub struct Canopy {
     pub layout_index: u32,
     /// Alt was released while the switcher was up.
     pub switcher_done: bool,
-    /// Window ids, most recently focused first (for Alt+Tab).
-    pub focus_history: Vec<u64>,
     pub next_window_id: u64,
     pub switcher: Option<Switcher>,
     /// Outputs in the order they were added; the first is the primary.
@@ -261,9 +258,9 @@ impl Canopy {
             space: Space::default(),
             popups: PopupManager::default(),
             minimized: Vec::new(),
-            unmapped: Vec::new(),
-            focused_window: None,
-            pending_keyboard_focus: None,
+            windows: HashMap::new(),
+            window_ids: HashMap::new(),
+            focus: Default::default(),
             notices: Vec::new(),
             clipboard: Default::default(),
             dnd: Default::default(),
@@ -271,7 +268,6 @@ impl Canopy {
             idle_lock_started: false,
             layout_index: 0,
             switcher_done: false,
-            focus_history: Vec::new(),
             next_window_id: 1,
             switcher: None,
             outputs: Vec::new(),

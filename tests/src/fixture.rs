@@ -103,11 +103,6 @@ impl Compositor {
         std::fs::read_to_string(&self.log).unwrap_or_default()
     }
 
-    /// The compositor's process id.
-    pub fn pid(&self) -> u32 {
-        self.child.id()
-    }
-
     /// Whether the compositor process is still running.
     pub fn is_running(&mut self) -> bool {
         matches!(self.child.try_wait(), Ok(None))
@@ -413,8 +408,19 @@ fn pump(stdout: ChildStdout) -> Receiver<Value> {
 
 impl Compositor {
     /// Start our test client (locally, or in `vm` through a security context), wait until its
-    /// window is mapped and drawn, and return the client and its entry in `windows`.
+    /// window is mapped and drawn, give it the keyboard as the user would (`focus`, which
+    /// stands for a click: a VM's window does not take the keyboard by mapping), and return the
+    /// client and its entry in `windows`.
     pub fn open(&mut self, vm: Option<&str>, args: &[&str]) -> (Client, Value) {
+        let (client, w) = self.open_unfocused(vm, args);
+        self.msg(&["focus", &w["id"].to_string()]);
+        let id = w["id"].clone();
+        let w = self.windows().into_iter().find(|x| x["id"] == id).expect("the window just opened");
+        (client, w)
+    }
+
+    /// As [`Compositor::open`], leaving focus to the compositor's rules.
+    pub fn open_unfocused(&mut self, vm: Option<&str>, args: &[&str]) -> (Client, Value) {
         let before: Vec<u64> = self.windows().iter().filter_map(|w| w["id"].as_u64()).collect();
         let mut client = match vm {
             Some(vm) => self.spawn_in_vm(vm, "canopy-test-client", args),

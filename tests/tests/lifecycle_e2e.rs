@@ -171,7 +171,8 @@ fn an_app_started_in_a_stopped_vm_shows_its_window_in_the_vms_colour_until_the_v
     assert_eq!(window["title"], "[web] hello from the web VM");
     let (x, y, w, h) = geometry(&window);
     let img = desktop.compositor.screenshot();
-    let frame = rgb(theme.colours("untrusted").focused);
+    // It opens without the keyboard, in the VM's unfocused shade, until the user clicks it.
+    let frame = rgb(theme.colours("untrusted").unfocused);
     assert_eq!(img.pixel((x - 2) as u32, (y + h / 2) as u32), frame, "left border");
     assert_eq!(img.pixel((x + w / 2) as u32, (y + h + 1) as u32), frame, "bottom border");
     // The test client fills its top-left quarter with its colour.

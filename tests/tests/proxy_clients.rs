@@ -202,6 +202,9 @@ fn typing_reaches_foot_behind_the_proxy() {
     let mut foot = cmd.spawn().unwrap();
     let w = wait_window(&c, |w| w["raw_title"] == "typing");
     assert_eq!(w["title"], "[work-vm] typing");
+    // The user clicks it (the compositor's `focus` stands for the click): a VM's window does
+    // not take the keyboard by mapping.
+    c.msg(&["focus", &w["id"].to_string()]);
     c.wait_until("foot to have focus", || {
         c.windows().iter().any(|w| w["raw_title"] == "typing" && w["focused"] == true)
     });

@@ -1,14 +1,17 @@
 //! The session's other security edges: a fullscreen VM window over the panel keeps its trust
 //! strip (or is maximised, by policy); a popup grab ends when the user clicks elsewhere; a VM's
-//! cursor shows only over its own surfaces; the screen locks after idle time and then no VM gets
-//! a key.
+//! cursor shows only over its own surfaces; the screen locks after idle time, ending a VM's
+//! keyboard grab, and then no VM gets a key.
 
+#[path = "proxy_support/mod.rs"]
+mod proxy_support;
 #[path = "shell_support/mod.rs"]
 mod shell_support;
 
 use canopy_tests::fixture::{geometry, rgb};
 use canopy_tests::{bin_path, Compositor};
 use canopy_themes::Theme;
+use proxy_support::Vm;
 use shell_support::{Desktop, PANEL_H};
 
 #[test]
@@ -92,21 +95,29 @@ fn a_vm_sets_the_cursor_only_over_its_own_surfaces() {
 }
 
 #[test]
-fn idle_time_locks_the_screen_and_then_no_vm_gets_keys() {
+fn idle_time_locks_the_screen_ends_a_vms_keyboard_grab_and_then_no_vm_gets_keys() {
     let lock = bin_path("canopy-lock");
     let config = format!(
         "idle_lock_seconds = 1\nlock_command = [\"{}\", \"--pam-service\", \"canopy-no-such-service\"]\n[vms.vm-a]\ntrust = \"work\"\n",
         lock.display()
     );
-    let mut c = Compositor::start(&config);
-    let (mut a, _) = c.open(Some("vm-a"), &["--color", "2f6fd0"]);
+    let c = Compositor::start(&config);
+    let vm = Vm::start(&c, "vm-a");
+    // A hostile VM that holds the keyboard with an invisible popup grab from the moment it has
+    // focus (issue 12, attack 1, locked by idle time).
+    let mut a = vm.spawn("canopy-hostile-client", &["--grab-on-focus", "--color", "2f6fd0"]);
+    a.wait_event("drawn", |_| true);
+    let w = proxy_support::wait_window(&c, |w| w["vm"] == "vm-a");
+    let (x, y, width, height) = geometry(&w);
+    c.msg(&["pointer-move", &(x + width / 2).to_string(), &(y + height / 2).to_string()]);
+    c.msg(&["click"]);
+    a.wait_event("keyboard-enter", |e| e["surface"] == "popup");
     c.wait_until("the idle lock", || c.log().contains("session locked"));
     assert!(c.log().contains("locking after idle time"));
-    a.wait_event("keyboard-leave", |_| true);
+    a.wait_event("popup-done", |_| true);
     let mark = a.mark();
     c.msg(&["type", "hunter2"]);
-    c.msg(&["key", "Return"]);
-    a.roundtrip();
+    c.wait_until("7 dots on the lock screen", || shell_support::lock::dots(&c.screenshot()) == 7);
     assert!(!a.events()[mark..].iter().any(|e| e["event"] == "key"), "a VM got keys while the screen was locked");
     let img = c.screenshot();
     assert_eq!(img.count_colour(0, 0, img.width, img.height, [0x2f, 0x6f, 0xd0]), 0, "the VM window is hidden");

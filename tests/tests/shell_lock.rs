@@ -7,7 +7,7 @@ mod shell_support;
 
 use canopy_tests::fixture::rgb;
 use canopy_tests::image::{wait_for_golden, Image};
-use shell_support::lock::{covered, test_account, PASSWORD, SERVICE, USER};
+use shell_support::lock::{covered, dots, test_account, PASSWORD, SERVICE, USER};
 use shell_support::{theme, Desktop, TIME};
 
 fn start_lock(d: &mut Desktop) -> u32 {
@@ -74,21 +74,6 @@ fn lock_covers_every_output_and_only_the_right_password_unlocks() {
     for o in ["HEADLESS-2", "HEADLESS-3"] {
         assert!(!covered(&d.compositor.screenshot_of(Some(o))), "{o} uncovered");
     }
-}
-
-/// Password dots on the lock screen of a 1280×800 output at scale 1 (they sit on row 458).
-fn dots(img: &Image) -> usize {
-    let dot = rgb(theme().desktop.notice_text);
-    let mut n = 0;
-    let mut inside = false;
-    for x in 0..img.width {
-        let on = img.pixel(x, 458) == dot;
-        if on && !inside {
-            n += 1;
-        }
-        inside = on;
-    }
-    n
 }
 
 #[test]

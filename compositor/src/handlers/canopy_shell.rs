@@ -7,7 +7,6 @@ use smithay::reexports::wayland_server::backend::GlobalId;
 use smithay::reexports::wayland_server::{Client, DataInit, Dispatch, DisplayHandle, GlobalDispatch, New, Resource};
 
 use crate::client::may_see_global;
-use crate::shell::window::WindowElement;
 use crate::state::State;
 
 #[allow(non_upper_case_globals, non_camel_case_types, unused_imports, missing_docs, clippy::all)]
@@ -118,10 +117,6 @@ impl crate::state::Canopy {
         }
     }
 
-    fn window_by_id(&self, id: u64) -> Option<WindowElement> {
-        self.all_windows().into_iter().find(|w| w.id() == id)
-    }
-
     pub fn current_layout_index(&self) -> u32 {
         self.layout_index
     }
@@ -200,8 +195,8 @@ impl Dispatch<CanopyToplevelHandleV1, u64> for State {
         let Some(w) = state.canopy.window_by_id(*id) else { return };
         match request {
             canopy_toplevel_handle_v1::Request::Activate => {
-                state.canopy.focus_window(&w);
-                state.apply_pending_focus();
+                state.canopy.focus_window(&w, crate::shell::focus::Cause::User);
+                state.enforce_focus();
             }
             canopy_toplevel_handle_v1::Request::Close => w.toplevel().send_close(),
             canopy_toplevel_handle_v1::Request::SetMinimized => state.canopy.minimize(&w),

@@ -39,6 +39,11 @@ impl CompositorHandler for State {
 
     fn destroyed(&mut self, surface: &WlSurface) {
         self.end_touches_on(surface);
+        if self.canopy.lock.surface_destroyed(surface) {
+            // The lock program died or dropped a surface: the keyboard moves to another lock
+            // surface, or to nothing; never back to a window while locked.
+            self.canopy.focus(crate::shell::focus::FocusChange::LockSurfaceGone(surface.clone()));
+        }
     }
 }
 

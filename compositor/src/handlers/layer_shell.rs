@@ -9,6 +9,7 @@ use smithay::wayland::shell::wlr_layer::{
 };
 use smithay::wayland::shell::xdg::PopupSurface;
 
+use crate::shell::focus::FocusChange;
 use crate::state::State;
 
 impl WlrLayerShellHandler for State {
@@ -52,7 +53,9 @@ impl WlrLayerShellHandler for State {
                 self.canopy.usable_area_changed(&output);
             }
         }
-        self.canopy.layer_focus_gone(surface.wl_surface());
+        self.canopy.focus(FocusChange::LayerGone(surface.wl_surface().clone()));
+        let exclusive = self.canopy.exclusive_keyboard_layer();
+        self.canopy.focus(FocusChange::Exclusive(exclusive));
         self.refresh_pointer_focus();
     }
 }

@@ -7,9 +7,11 @@ use smithay::backend::renderer::element::solid::SolidColorBuffer;
 use smithay::delegate_session_lock;
 use smithay::output::Output;
 use smithay::reexports::wayland_server::protocol::wl_output::WlOutput;
+use smithay::reexports::wayland_server::protocol::wl_surface::WlSurface;
 use smithay::utils::{Logical, Size};
 use smithay::wayland::session_lock::{LockSurface, SessionLockHandler, SessionLockManagerState, SessionLocker};
 
+use crate::shell::focus::FocusChange;
 use crate::state::State;
 
 #[derive(Debug, Default)]
@@ -54,6 +56,13 @@ impl LockState {
     pub fn output_removed(&mut self, output: &Output) {
         self.surfaces.retain(|(o, _)| o != output);
     }
+
+    /// Forget a lock surface whose wl_surface is gone; true if it was one.
+    pub fn surface_destroyed(&mut self, surface: &WlSurface) -> bool {
+        let before = self.surfaces.len();
+        self.surfaces.retain(|(_, s)| s.wl_surface() != surface);
+        self.surfaces.len() != before
+    }
 }
 
 impl SessionLockHandler for State {
@@ -68,9 +77,8 @@ impl SessionLockHandler for State {
         crate::lock_record::set(&self.canopy.socket_name);
         // Nothing but lock surfaces is drawn from now on, so the lock holds at once.
         confirmation.lock();
-        if let Some(k) = self.canopy.seat.get_keyboard() {
-            k.set_focus(self, None, smithay::utils::SERIAL_COUNTER.next_serial());
-        }
+        // Every grab ends, and until unlock only lock surfaces may have the keyboard.
+        self.lock_focus();
         self.canopy.queue_redraw_all();
     }
 
@@ -79,7 +87,8 @@ impl SessionLockHandler for State {
         self.canopy.lock.locked = false;
         crate::lock_record::clear(&self.canopy.socket_name);
         self.canopy.lock.surfaces.clear();
-        self.canopy.refocus_after_unlock();
+        self.canopy.focus(FocusChange::Unlock);
+        self.enforce_focus();
         self.canopy.queue_redraw_all();
     }
 
@@ -88,14 +97,11 @@ impl SessionLockHandler for State {
         let Some(geo) = self.canopy.space.output_geometry(&output) else { return };
         surface.with_pending_state(|s| s.size = Some((geo.size.w as u32, geo.size.h as u32).into()));
         surface.send_configure();
-        let first = self.canopy.lock.surfaces.is_empty();
         self.canopy.lock.surfaces.retain(|(o, _)| o != &output);
         self.canopy.lock.surfaces.push((output.clone(), surface.clone()));
-        if first || self.canopy.active_output().as_ref() == Some(&output) {
-            if let Some(k) = self.canopy.seat.get_keyboard() {
-                k.set_focus(self, Some(surface.wl_surface().clone()), smithay::utils::SERIAL_COUNTER.next_serial());
-            }
-        }
+        let under_pointer = self.canopy.active_output().as_ref() == Some(&output);
+        self.canopy.focus(FocusChange::LockSurface(surface.wl_surface().clone(), under_pointer));
+        self.enforce_focus();
         self.canopy.queue_redraw(&output);
     }
 }

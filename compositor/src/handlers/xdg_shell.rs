@@ -29,7 +29,7 @@ impl XdgShellHandler for State {
         self.canopy.next_window_id += 1;
         let window = WindowElement::new(surface, id, vm);
         // Mapped on its first commit with a buffer, once its size is known.
-        self.canopy.unmapped.push(window);
+        self.canopy.add_window(window);
     }
 
     fn new_popup(&mut self, surface: PopupSurface, _positioner: PositionerState) {

@@ -49,7 +49,7 @@ impl State {
             Action::Spawn(argv) => crate::spawn::spawn(&argv, &self.canopy.socket_name, &self.canopy.ipc_path),
             Action::None => {}
         }
-        self.apply_pending_focus();
+        self.enforce_focus();
     }
 
     pub fn set_layout_index(&mut self, index: u32) {

@@ -17,8 +17,13 @@ pub enum KeyAction {
 
 impl State {
     pub fn on_key(&mut self, keycode: Keycode, key_state: KeyState, time: u32) {
-        self.apply_pending_focus();
+        self.enforce_focus();
         self.canopy.last_input = std::time::Instant::now();
+        if key_state == KeyState::Pressed {
+            if let Some(domain) = self.canopy.keyboard_domain() {
+                self.canopy.user_act(domain);
+            }
+        }
         let Some(keyboard) = self.canopy.seat.get_keyboard() else { return };
         let serial = SERIAL_COUNTER.next_serial();
         let action = keyboard.input(self, keycode, key_state, serial, time, |state, mods, handle| {

@@ -65,21 +65,6 @@ impl State {
             _ => {}
         }
     }
-
-    /// Apply a keyboard focus change decided by window management. A layer surface holding the
-    /// keyboard exclusively (the launcher) keeps it; a popup grab of anything else ends, so an
-    /// open menu closes when another window takes the keyboard.
-    pub fn apply_pending_focus(&mut self) {
-        let Some((surface, serial)) = self.canopy.pending_keyboard_focus.take() else { return };
-        let surface = match self.canopy.exclusive_keyboard_layer() {
-            Some(layer) if !self.canopy.lock.is_locked() => Some(layer),
-            _ => surface,
-        };
-        self.end_popup_grab_unless_for(surface.as_ref());
-        if let Some(k) = self.canopy.seat.get_keyboard() {
-            k.set_focus(self, surface, serial);
-        }
-    }
 }
 
 pub(crate) fn pressed(state: ButtonState) -> bool {

@@ -9,6 +9,7 @@ use smithay::utils::{Logical, Point, SERIAL_COUNTER};
 
 use super::pressed;
 use crate::decorations::{Button, DecorationHit};
+use crate::shell::focus::{Cause, Domain, FocusChange};
 use crate::state::State;
 
 pub const BTN_LEFT: u32 = 0x110;
@@ -60,7 +61,7 @@ impl State {
     }
 
     pub fn on_pointer_button(&mut self, button: u32, state: ButtonState, time: u32) {
-        self.apply_pending_focus();
+        self.enforce_focus();
         self.canopy.last_input = std::time::Instant::now();
         let Some(pointer) = self.canopy.seat.get_pointer() else { return };
         let serial = SERIAL_COUNTER.next_serial();
@@ -95,17 +96,19 @@ impl State {
         let pick = self.canopy.pick(pos);
         let mut grab = None;
         if let Some(w) = &pick.window {
-            self.canopy.focus_window(w);
+            self.canopy.user_act(Domain::of(w.vm()));
+            self.canopy.focus_window(w, Cause::User);
             if let (Some(hit), BTN_LEFT) = (pick.decoration, button) {
                 grab = self.decoration_press(w.clone(), hit, pos);
             }
         } else if let Some(layer) = &pick.layer {
+            self.canopy.user_act(Domain::Local);
             use smithay::wayland::shell::wlr_layer::KeyboardInteractivity;
             if layer.cached_state().keyboard_interactivity != KeyboardInteractivity::None {
-                self.canopy.set_keyboard_focus(Some(layer.wl_surface().clone()));
+                self.canopy.focus(FocusChange::Layer(layer.wl_surface().clone()));
             }
         }
-        self.apply_pending_focus();
+        self.enforce_focus();
         grab
     }
 

@@ -34,33 +34,32 @@ impl State {
     pub fn switch_focus(&mut self, step: isize) {
         let canopy = &mut self.canopy;
         if canopy.switcher.is_none() {
-            let mut order = canopy.focus_history.clone();
-            // Windows never focused yet (or focused before history began) go last.
-            for w in canopy.all_windows().iter().rev() {
+            let all = canopy.all_windows();
+            let mut order: Vec<u64> =
+                canopy.focus.mru().iter().copied().filter(|id| all.iter().any(|w| w.id() == *id)).collect();
+            // Windows never focused yet go last.
+            for w in all.iter().rev() {
                 if !order.contains(&w.id()) {
                     order.push(w.id());
                 }
             }
-            order.retain(|id| canopy.all_windows().iter().any(|w| w.id() == *id));
             canopy.switcher = Some(Switcher::new(order));
         }
         let Some(id) = canopy.switcher.as_mut().and_then(|s| s.step(step)) else { return };
-        if let Some(w) = canopy.all_windows().into_iter().find(|w| w.id() == id) {
-            if w.is_minimized() {
-                canopy.unminimize(&w);
-            }
-            canopy.raise_window(&w);
-            canopy.set_focus_raw(Some(&w));
+        if let Some(w) = canopy.window_by_id(id) {
+            // Choosing with Alt+Tab is the user's act.
+            canopy.user_act(crate::shell::focus::Domain::of(w.vm()));
+            canopy.focus_window(&w, crate::shell::focus::Cause::User);
         }
-        self.apply_pending_focus();
+        self.enforce_focus();
     }
 
     pub fn finish_switcher(&mut self) {
         let Some(switcher) = self.canopy.switcher.take() else { return };
         if let Some(w) = switcher.selected().and_then(|id| self.canopy.mapped_window_by_id(id)) {
-            self.canopy.focus_window(&w);
+            self.canopy.focus_window(&w, crate::shell::focus::Cause::User);
         }
-        self.apply_pending_focus();
+        self.enforce_focus();
     }
 }
 

@@ -11,7 +11,7 @@ impl State {
     pub fn handle_ipc(&mut self, request: Request) -> Reply {
         let result = self.ipc_command(request);
         // Focus changes made by a command reach clients before the reply does.
-        self.apply_pending_focus();
+        self.enforce_focus();
         self.canopy.space.refresh();
         match result {
             Ok(v) => Reply { ok: Some(v), error: None },
@@ -69,7 +69,9 @@ impl State {
                     .into_iter()
                     .find(|w| w.id() == id)
                     .ok_or_else(|| format!("no window {id}"))?;
-                self.canopy.focus_window(&w);
+                if !self.canopy.focus_window(&w, crate::shell::focus::Cause::User) {
+                    return Err(format!("window {id} cannot have the keyboard now (locked, or not shown)"));
+                }
                 Ok(json!({ "focused": id }))
             }
             Request::Close { id } => {

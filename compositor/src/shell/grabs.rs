@@ -244,10 +244,6 @@ impl PointerGrab<State> for ResizeGrab {
 }
 
 impl Canopy {
-    pub fn mapped_window_by_id(&self, id: u64) -> Option<WindowElement> {
-        self.space.elements().find(|w| w.id() == id).cloned()
-    }
-
     /// Grab data for a client's move/resize request, if the serial is that of a button press
     /// on one of the client's own surfaces.
     pub fn pointer_grab_start(
@@ -257,7 +253,7 @@ impl Canopy {
         serial: Serial,
     ) -> Option<GrabStartData<State>> {
         let pointer = self.seat.get_pointer()?;
-        if !pointer.has_grab(serial) {
+        if self.focus.is_locked() || !pointer.has_grab(serial) {
             return None;
         }
         let start = pointer.grab_start_data()?;

@@ -11,6 +11,7 @@ use smithay::utils::{Logical, Point, Rectangle};
 use smithay::wayland::compositor::with_states;
 use smithay::wayland::shell::wlr_layer::{Anchor, ExclusiveZone, KeyboardInteractivity, Layer, LayerSurfaceData};
 
+use super::focus::FocusChange;
 use crate::state::Canopy;
 
 /// Whether a layer surface had a buffer at its last commit, to notice when it appears.
@@ -71,9 +72,8 @@ impl Canopy {
     /// takes the keyboard; an on-demand one on the top or overlay layer takes it when it appears;
     /// one that gives up keyboard interactivity, or its buffer, hands it back.
     fn layer_keyboard(&mut self, layer: &LayerSurface) {
-        if self.lock.is_locked() {
-            return;
-        }
+        let exclusive = self.exclusive_keyboard_layer();
+        self.focus(FocusChange::Exclusive(exclusive));
         let surface = layer.wl_surface();
         let mapped = super::has_buffer(surface);
         let newly_mapped = with_states(surface, |states| {
@@ -81,21 +81,18 @@ impl Canopy {
             let shown = states.data_map.get::<LayerShown>().expect("just inserted");
             mapped && !shown.0.replace(mapped)
         });
-        let focused = self.seat.get_keyboard().and_then(|k| k.current_focus()).as_ref() == Some(surface);
         let on_top = matches!(layer.layer(), Layer::Top | Layer::Overlay);
         match layer.cached_state().keyboard_interactivity {
-            KeyboardInteractivity::Exclusive if mapped && !focused => self.set_keyboard_focus(Some(surface.clone())),
-            KeyboardInteractivity::OnDemand if newly_mapped && on_top => self.set_keyboard_focus(Some(surface.clone())),
-            KeyboardInteractivity::None if focused => self.keyboard_back_to_window(),
-            _ if focused && !mapped => self.keyboard_back_to_window(),
+            KeyboardInteractivity::OnDemand if newly_mapped && on_top => {
+                self.focus(FocusChange::Layer(surface.clone()));
+            }
+            KeyboardInteractivity::None => {
+                self.focus(FocusChange::LayerGone(surface.clone()));
+            }
+            _ if !mapped => {
+                self.focus(FocusChange::LayerGone(surface.clone()));
+            }
             _ => {}
-        }
-    }
-
-    fn keyboard_back_to_window(&mut self) {
-        match self.focused_window() {
-            Some(w) => self.set_focus_raw(Some(&w)),
-            None => self.focus_top_window(),
         }
     }
 

@@ -18,21 +18,38 @@ use smithay::utils::{Point, Rectangle};
 use smithay::wayland::compositor::with_states;
 use smithay::wayland::shell::xdg::XdgToplevelSurfaceData;
 
+use smithay::reexports::wayland_server::Resource;
+
 use crate::handlers::canopy_shell::ToplevelInfo;
 use crate::state::Canopy;
+use focus::{Cause, FocusChange};
 use window::{ResizeState, WindowElement};
 
 impl Canopy {
-    /// A mapped (visible) window whose toplevel surface is `surface`.
+    /// A mapped (shown) window whose toplevel surface is `surface`.
     pub fn window_for_surface(&self, surface: &WlSurface) -> Option<WindowElement> {
-        self.space.elements().find(|w| w.wl_surface() == surface).cloned()
+        self.any_window_for_surface(surface).filter(|w| w.is_mapped())
     }
 
     /// A window in any state: mapped, minimised, or not yet mapped.
     pub fn any_window_for_surface(&self, surface: &WlSurface) -> Option<WindowElement> {
-        self.window_for_surface(surface)
-            .or_else(|| self.minimized.iter().find(|w| w.wl_surface() == surface).cloned())
-            .or_else(|| self.unmapped.iter().find(|w| w.wl_surface() == surface).cloned())
+        self.window_by_id(*self.window_ids.get(&surface.id())?)
+    }
+
+    /// A window in any state, by id.
+    pub fn window_by_id(&self, id: u64) -> Option<WindowElement> {
+        self.windows.get(&id).cloned()
+    }
+
+    /// A mapped (shown) window, by id.
+    pub fn mapped_window_by_id(&self, id: u64) -> Option<WindowElement> {
+        self.window_by_id(id).filter(|w| w.is_mapped())
+    }
+
+    /// A new toplevel, mapped on its first commit with a buffer.
+    pub fn add_window(&mut self, w: WindowElement) {
+        self.window_ids.insert(w.wl_surface().id(), w.id());
+        self.windows.insert(w.id(), w);
     }
 
     /// Windows that are mapped or minimised, bottom of the stack first, minimised last.
@@ -48,31 +65,29 @@ impl Canopy {
     }
 
     pub fn handle_commit(&mut self, surface: &WlSurface) {
-        if let Some(idx) = self.unmapped.iter().position(|w| w.wl_surface() == surface) {
-            let w = self.unmapped[idx].clone();
-            let toplevel = w.toplevel().clone();
-            if !toplevel.is_initial_configure_sent() {
-                self.initial_configure(&w);
-                // A client that commits a buffer before its first configure (as wlcs's test
-                // clients and some older toolkits do) is shown now rather than never.
+        if let Some(w) = self.any_window_for_surface(surface) {
+            if w.is_mapped() {
                 if !has_buffer(surface) {
+                    self.unmap_window(&w);
                     return;
                 }
+                self.finish_resize_commit(&w);
+                self.window_changed(&w);
+            } else if !w.is_minimized() {
+                let toplevel = w.toplevel().clone();
+                if !toplevel.is_initial_configure_sent() {
+                    self.initial_configure(&w);
+                    // A client that commits a buffer before its first configure (as wlcs's test
+                    // clients and some older toolkits do) is shown now rather than never.
+                    if !has_buffer(surface) {
+                        return;
+                    }
+                }
+                w.window.on_commit();
+                if has_buffer(surface) {
+                    self.map_new_window(w);
+                }
             }
-            w.window.on_commit();
-            if has_buffer(surface) {
-                self.unmapped.remove(idx);
-                self.map_new_window(w);
-            }
-            return;
-        }
-        if let Some(w) = self.window_for_surface(surface) {
-            if !has_buffer(surface) {
-                self.unmap_window(&w);
-                return;
-            }
-            self.finish_resize_commit(&w);
-            self.window_changed(&w);
             return;
         }
         if self.popups.find_popup(surface).is_some() {
@@ -127,10 +142,17 @@ impl Canopy {
         let loc = unmapped_at.unwrap_or_else(|| self.initial_position(&w));
         w.data.state.borrow_mut().placed = true;
         self.space.map_element(w.clone(), loc, false);
+        w.data.in_space.set(true);
         if let Some(handle) = self.foreign_toplevel_list_state_new(&w) {
             w.data.foreign.replace(Some(handle));
         }
-        self.focus_window(&w);
+        // A window mapping takes the keyboard only as the focus rules allow (a VM's only in
+        // answer to the user); otherwise it opens below the focused window, never over it.
+        if !self.focus(FocusChange::Window(&w, Cause::Mapped)) {
+            if let Some(f) = self.focused_window() {
+                self.space.raise_element(&f, false);
+            }
+        }
         if wants_full {
             self.set_fullscreen(&w, true, None);
         } else if wants_max {
@@ -201,33 +223,32 @@ impl Canopy {
         w.toplevel().reset_initial_configure_sent();
         *w.data.state.borrow_mut() = window::WindowState { unmapped_at, ..Default::default() };
         w.data.announced.replace(None);
-        self.unmapped.push(w.clone());
         tracing::info!(id = w.id(), vm = ?w.vm(), "window unmapped");
     }
 
     pub fn remove_window(&mut self, surface: &WlSurface) {
-        self.unmapped.retain(|w| w.wl_surface() != surface);
-        let w = self
-            .window_for_surface(surface)
-            .or_else(|| self.minimized.iter().find(|w| w.wl_surface() == surface).cloned());
-        let Some(w) = w else { return };
+        let Some(id) = self.window_ids.remove(&surface.id()) else { return };
+        let Some(w) = self.windows.remove(&id) else { return };
+        let shown = w.is_mapped() || w.is_minimized();
         self.forget_window(&w);
-        tracing::info!(id = w.id(), vm = ?w.vm(), "window closed");
+        if shown {
+            tracing::info!(id = w.id(), vm = ?w.vm(), "window closed");
+        }
     }
 
     /// Take a window off the screen, the panel and the focus order.
     fn forget_window(&mut self, w: &WindowElement) {
         self.space.unmap_elem(w);
-        self.minimized.retain(|m| m != w);
-        self.focus_history.retain(|id| *id != w.id());
+        w.data.in_space.set(false);
+        if w.is_minimized() {
+            self.minimized.retain(|m| m != w);
+            w.data.state.borrow_mut().minimized = false;
+        }
         if let Some(h) = w.data.foreign.borrow_mut().take() {
             self.foreign_toplevel_list_state.remove_toplevel(&h);
         }
         self.shell_window_closed(w.id());
-        if self.focused_window == Some(w.id()) {
-            self.focused_window = None;
-            self.focus_top_window();
-        }
+        self.focus(FocusChange::WindowGone(w, true));
         self.queue_redraw_all();
     }
 
@@ -237,7 +258,7 @@ impl Canopy {
         let c = crate::trust::colours(&self.config, w.vm()).focused;
         let st = w.data.state.borrow();
         let mut state = 0;
-        if self.focused_window == Some(w.id()) {
+        if self.is_focused(w) {
             state |= 1;
         }
         if st.minimized {

@@ -8,7 +8,6 @@ use smithay::input::pointer::Focus;
 use smithay::reexports::wayland_server::protocol::wl_seat::WlSeat;
 use smithay::reexports::wayland_server::protocol::wl_surface::WlSurface;
 use smithay::utils::Serial;
-use smithay::wayland::seat::WaylandFocus;
 use smithay::wayland::shell::xdg::PopupSurface;
 
 use crate::state::{Canopy, State};
@@ -73,11 +72,14 @@ impl State {
     pub fn popup_grab(&mut self, surface: PopupSurface, _seat: WlSeat, serial: Serial) {
         let kind = PopupKind::Xdg(surface);
         let Ok(root) = find_popup_root_surface(&kind) else { return };
-        // Only the focused window or layer surface may grab: a background VM cannot.
-        let keyboard = self.canopy.seat.get_keyboard();
-        let focused = keyboard.as_ref().and_then(|k| k.current_focus());
-        if focused.as_ref().and_then(|f| f.wl_surface().map(|s| s.into_owned())) != Some(root.clone()) {
-            tracing::debug!("popup grab refused: parent not focused");
+        // The focus rules decide: only what has the keyboard may grab (a background VM cannot),
+        // and nothing may while the session is locked.
+        let allowed = match self.canopy.window_for_surface(&root) {
+            Some(w) => self.canopy.focus.start_grab(w.id()),
+            None => !self.canopy.focus.is_locked() && self.canopy.keyboard_target().as_ref() == Some(&root),
+        };
+        if !allowed {
+            tracing::debug!("popup grab refused: its parent does not have the keyboard");
             if let PopupKind::Xdg(p) = &kind {
                 p.send_popup_done();
             }
@@ -85,45 +87,31 @@ impl State {
         }
         let seat = self.canopy.seat.clone();
         let ret = self.canopy.popups.grab_popup(root.clone(), kind, &seat, serial);
-        if let Ok(mut grab) = ret {
-            if let Some(keyboard) = seat.get_keyboard() {
-                if keyboard.is_grabbed()
-                    && !(keyboard.has_grab(serial) || keyboard.has_grab(grab.previous_serial().unwrap_or(serial)))
-                {
-                    grab.ungrab(PopupUngrabStrategy::All);
-                    return;
-                }
-                keyboard.set_focus(self, grab.current_grab(), serial);
-                keyboard.set_grab(self, PopupKeyboardGrab::new(&grab), serial);
-                self.canopy.popup_grab = Some((root, grab.clone()));
-            }
-            if let Some(pointer) = seat.get_pointer() {
-                if pointer.is_grabbed()
-                    && !(pointer.has_grab(serial)
-                        || pointer.has_grab(grab.previous_serial().unwrap_or_else(|| grab.serial())))
-                {
-                    grab.ungrab(PopupUngrabStrategy::All);
-                    return;
-                }
-                pointer.set_grab(self, PopupPointerGrab::new(&grab), serial, Focus::Keep);
-            }
-        }
-    }
-
-    /// End the popup grab unless the keyboard goes to the grabbing surface or one of its popups.
-    pub fn end_popup_grab_unless_for(&mut self, target: Option<&WlSurface>) {
-        let Some((root, mut grab)) = self.canopy.popup_grab.take() else { return };
-        if grab.has_ended() {
+        let Ok(mut grab) = ret else {
+            self.canopy.focus.grab_ended();
             return;
-        }
-        let root_of = |s: &WlSurface| match self.canopy.popups.find_popup(s) {
-            Some(p) => find_popup_root_surface(&p).ok(),
-            None => Some(s.clone()),
         };
-        if target.and_then(root_of).as_ref() == Some(&root) {
-            self.canopy.popup_grab = Some((root, grab));
-            return;
+        if let Some(keyboard) = seat.get_keyboard() {
+            if keyboard.is_grabbed()
+                && !(keyboard.has_grab(serial) || keyboard.has_grab(grab.previous_serial().unwrap_or(serial)))
+            {
+                grab.ungrab(PopupUngrabStrategy::All);
+                self.canopy.focus.grab_ended();
+                return;
+            }
+            keyboard.set_focus(self, grab.current_grab(), serial);
+            keyboard.set_grab(self, PopupKeyboardGrab::new(&grab), serial);
+            self.canopy.popup_grab = Some((root, grab.clone()));
         }
-        grab.ungrab(PopupUngrabStrategy::All);
+        if let Some(pointer) = seat.get_pointer() {
+            if pointer.is_grabbed()
+                && !(pointer.has_grab(serial)
+                    || pointer.has_grab(grab.previous_serial().unwrap_or_else(|| grab.serial())))
+            {
+                grab.ungrab(PopupUngrabStrategy::All);
+                return;
+            }
+            pointer.set_grab(self, PopupPointerGrab::new(&grab), serial, Focus::Keep);
+        }
     }
 }

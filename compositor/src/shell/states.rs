@@ -22,11 +22,9 @@ impl Canopy {
             st.minimized_at = loc;
         }
         self.space.unmap_elem(w);
+        w.data.in_space.set(false);
         self.minimized.push(w.clone());
-        if self.focused_window == Some(w.id()) {
-            self.focused_window = None;
-            self.focus_top_window();
-        }
+        self.focus(super::focus::FocusChange::WindowGone(w, false));
         self.window_changed(w);
     }
 
@@ -42,6 +40,7 @@ impl Canopy {
         };
         let loc = loc.unwrap_or_else(|| self.initial_position(w));
         self.space.map_element(w.clone(), loc, false);
+        w.data.in_space.set(true);
         self.window_changed(w);
     }
 

@@ -88,6 +88,8 @@ pub struct WindowData {
     pub announced: RefCell<Option<crate::handlers::canopy_shell::ToplevelInfo>>,
     /// The largest client area shown, whatever the client draws (VM windows: see `shell::fit`).
     pub max_client: Cell<Option<Size<i32, Logical>>>,
+    /// The window is an element of the space (shown, not minimised or hidden).
+    pub in_space: Cell<bool>,
 }
 
 #[derive(Debug, Clone)]
@@ -116,6 +118,7 @@ impl WindowElement {
                 foreign: RefCell::new(None),
                 announced: RefCell::new(None),
                 max_client: Cell::new(None),
+                in_space: Cell::new(false),
             }),
         }
     }
@@ -188,6 +191,11 @@ impl WindowElement {
     /// Frame size for a given client size.
     pub fn frame_size_for(&self, client: Size<i32, Logical>, theme: &canopy_themes::Theme) -> Size<i32, Logical> {
         self.insets(theme).grow(client)
+    }
+
+    /// Shown: an element of the space.
+    pub fn is_mapped(&self) -> bool {
+        self.data.in_space.get()
     }
 
     pub fn is_minimized(&self) -> bool {

@@ -3,7 +3,8 @@
 //! moment it gets focus, maps again whenever it loses focus, sets giant cursors, places popups
 //! over its own frame, draws transparent or oversized content, floods titles, app_ids and frame
 //! callbacks, and maps thousands of windows. Like `canopy-test-client`, it prints what it
-//! receives as JSON lines; more commands come as lines on stdin (`popup X Y W H`, `title T`).
+//! receives as JSON lines; more commands come as lines on stdin: `popup X Y W H [RRGGBB]`,
+//! `title TEXT`, `unmap`, `map`, `minimise`, `quit`.
 
 use std::time::Duration;
 
@@ -118,6 +119,7 @@ struct Hostile {
     last_enter: Option<u32>,
     exit: bool,
     titles_sent: u64,
+    maps: u32,
     qh: QueueHandle<Hostile>,
 }
 
@@ -145,8 +147,11 @@ impl Hostile {
         surface.damage_buffer(0, 0, w as i32, h as i32);
         buffer.attach_to(&surface).expect("attach");
         surface.commit();
-        self.windows[0].mapped = true;
-        emit(json!({ "event": "drawn", "width": w, "height": h }));
+        if !std::mem::replace(&mut self.windows[0].mapped, true) {
+            self.maps += 1;
+        }
+        // `maps` counts the times the window was mapped (again after each unmap).
+        emit(json!({ "event": "drawn", "width": w, "height": h, "maps": self.maps }));
     }
 
     fn draw_extra(&mut self, i: usize) {
@@ -219,6 +224,15 @@ impl Hostile {
                 self.open_popup(spec, None);
             }
             ["title", rest @ ..] => self.windows[0].window.set_title(rest.join(" ")),
+            ["unmap"] => {
+                let surface = self.main_surface().clone();
+                surface.attach(None, 0, 0);
+                surface.commit();
+                self.windows[0].mapped = false;
+                emit(json!({ "event": "unmapped" }));
+            }
+            ["map"] => self.main_surface().commit(),
+            ["minimise"] => self.windows[0].window.set_minimized(),
             ["quit"] => self.exit = true,
             _ => emit(json!({ "event": "bad-command", "line": line })),
         }
@@ -505,6 +519,7 @@ fn main() -> anyhow::Result<()> {
         last_enter: None,
         exit: false,
         titles_sent: 0,
+        maps: 0,
         qh: qh.clone(),
         args,
     };

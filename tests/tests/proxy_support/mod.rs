@@ -170,12 +170,22 @@ pub fn wait_window(c: &Compositor, pred: impl Fn(&Value) -> bool) -> Value {
     found
 }
 
-/// Our test client behind `vm`, drawn; returns it and its window.
+/// Our test client behind `vm`, drawn and given the keyboard as by the user's click; returns
+/// it and its window.
 pub fn open_test_client(c: &Compositor, vm: &Vm, args: &[&str]) -> (Client, Value) {
+    open_client(c, vm, "canopy-test-client", args, true)
+}
+
+/// A client of ours behind `vm`, drawn; focused by `focus` (standing for the user's click)
+/// when `focus` is true. Returns it and its window.
+pub fn open_client(c: &Compositor, vm: &Vm, program: &str, args: &[&str], focus: bool) -> (Client, Value) {
     let before: Vec<u64> = c.windows().iter().filter_map(|w| w["id"].as_u64()).collect();
-    let mut client = vm.spawn("canopy-test-client", args);
+    let mut client = vm.spawn(program, args);
     client.wait_event("drawn", |_| true);
     let w = wait_window(c, |w| w["id"].as_u64().is_some_and(|id| !before.contains(&id)));
+    if focus {
+        c.msg(&["focus", &w["id"].to_string()]);
+    }
     (client, w)
 }
 

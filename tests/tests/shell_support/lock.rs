@@ -48,3 +48,18 @@ pub fn covered(img: &Image) -> bool {
         .iter()
         .all(|&(x, y)| img.pixel(x, y) == bg)
 }
+
+/// Password dots on the lock screen of a 1280×800 output at scale 1 (they sit on row 458).
+pub fn dots(img: &Image) -> usize {
+    let dot = rgb(theme().desktop.notice_text);
+    let mut n = 0;
+    let mut inside = false;
+    for x in 0..img.width {
+        let on = img.pixel(x, 458) == dot;
+        if on && !inside {
+            n += 1;
+        }
+        inside = on;
+    }
+    n
+}
