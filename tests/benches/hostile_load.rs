@@ -1,7 +1,8 @@
 //! What a hostile VM's volume costs a good one: the frame rate of a well-behaved VM's animated
 //! window (our test client with `--animate`, behind its own proxy pair) while nothing else
-//! happens, during a title flood of 100 000 set_title per second from another VM, and while
-//! that VM maps 2000 windows (four clients of 500, within the proxy's caps). The panel runs
+//! happens, during a title flood of 100 000 set_title per second from another VM (the rate
+//! the flooding client achieved is shown), while that VM maps 2000 windows (four clients of
+//! 500, within the proxy's caps), and for 4 s after they are all shown. The panel runs
 //! throughout, and whether it is still connected at the end is reported. Every scenario runs
 //! CANOPY_BENCH_RUNS times (default 3) on a fresh compositor, interleaved, and medians are shown.
 //!
@@ -53,6 +54,8 @@ struct Sample {
     cpu: f64,
     /// How long the phase took (the burst: until all windows were drawn), in s.
     secs: f64,
+    /// Titles per second the flooding client sent.
+    flood_rate: f64,
     panel_alive: bool,
 }
 
@@ -85,6 +88,7 @@ enum Scenario {
     Idle,
     TitleFlood,
     Burst2000,
+    After2000,
 }
 
 fn run(scenario: Scenario) -> Sample {
@@ -110,14 +114,20 @@ fn run(scenario: Scenario) -> Sample {
             hostile.push(evil_vm.spawn("canopy-hostile-client", &["--title-flood", "100000", "--title", "flood"]));
             frames.during(MEASURE, || true)
         }
-        Scenario::Burst2000 => {
+        Scenario::Burst2000 | Scenario::After2000 => {
             for i in 0..4 {
                 hostile.push(
                     evil_vm.spawn("canopy-hostile-client", &["--windows", "500", "--title", &format!("burst {i}")]),
                 );
             }
             let mut all_drawn = || hostile.iter_mut().all(|h| h.events().iter().any(|e| e["event"] == "windows-drawn"));
-            frames.during(Duration::from_millis(500), &mut all_drawn)
+            let burst = frames.during(Duration::from_millis(500), &mut all_drawn);
+            if scenario == Scenario::Burst2000 {
+                burst
+            } else {
+                // The same, 4 s once all 2000 windows are shown.
+                return measure_after(&mut c, &mut frames, &mut panel, hostile);
+            }
         }
     };
     let end = Instant::now();
@@ -125,8 +135,31 @@ fn run(scenario: Scenario) -> Sample {
     let (fps, stall_ms) = stats(&times, start, end);
     let cpu = (t1 - t0) as f64 / ticks_per_second() / (end - start).as_secs_f64() * 100.0;
     let panel_alive = matches!(panel.child.try_wait(), Ok(None));
+    let sent: Vec<f64> = hostile
+        .iter_mut()
+        .flat_map(|h| {
+            h.events()
+                .iter()
+                .filter(|e| e["event"] == "flood-sent")
+                .filter_map(|e| e["count"].as_f64())
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    let flood_rate = sent.iter().copied().fold(0.0, f64::max) / (end - start).as_secs_f64();
     drop(hostile);
-    Sample { fps, stall_ms, cpu, secs: (end - start).as_secs_f64(), panel_alive }
+    Sample { fps, stall_ms, cpu, secs: (end - start).as_secs_f64(), panel_alive, flood_rate }
+}
+
+fn measure_after(c: &mut Compositor, frames: &mut Frames, panel: &mut Client, hostile: Vec<Client>) -> Sample {
+    let t0 = cpu_ticks(c.pid());
+    let start = Instant::now();
+    let times = frames.during(MEASURE, || true);
+    let end = Instant::now();
+    let cpu = (cpu_ticks(c.pid()) - t0) as f64 / ticks_per_second() / (end - start).as_secs_f64() * 100.0;
+    let (fps, stall_ms) = stats(&times, start, end);
+    let panel_alive = matches!(panel.child.try_wait(), Ok(None));
+    drop(hostile);
+    Sample { fps, stall_ms, cpu, secs: (end - start).as_secs_f64(), panel_alive, flood_rate: 0.0 }
 }
 
 fn median(mut v: Vec<f64>) -> f64 {
@@ -136,7 +169,7 @@ fn median(mut v: Vec<f64>) -> f64 {
 
 fn main() {
     let runs: usize = std::env::var("CANOPY_BENCH_RUNS").ok().and_then(|v| v.parse().ok()).unwrap_or(3);
-    let scenarios = [Scenario::Idle, Scenario::TitleFlood, Scenario::Burst2000];
+    let scenarios = [Scenario::Idle, Scenario::TitleFlood, Scenario::Burst2000, Scenario::After2000];
     let mut results: Vec<Vec<Sample>> = vec![Vec::new(); scenarios.len()];
     for r in 0..runs {
         for (i, s) in scenarios.iter().enumerate() {
@@ -153,8 +186,10 @@ fn main() {
         let cpu = median(samples.iter().map(|s| s.cpu).collect());
         let secs = median(samples.iter().map(|s| s.secs).collect());
         let alive = samples.iter().filter(|s| s.panel_alive).count();
+        let flood = median(samples.iter().map(|s| s.flood_rate).collect());
+        let flood = if flood > 0.0 { format!("  titles sent {flood:.0}/s") } else { String::new() };
         println!(
-            "  {:<11} {fps:5.1} fps ({:3.0}% of idle)  longest gap {stall:6.0} ms  compositor CPU {cpu:5.1}%  phase {secs:5.1} s  panel connected after: {alive}/{}",
+            "  {:<11} {fps:5.1} fps ({:3.0}% of idle)  longest gap {stall:6.0} ms  compositor CPU {cpu:5.1}%  phase {secs:5.1} s  panel connected after: {alive}/{}{flood}",
             format!("{s:?}"),
             fps / idle_fps * 100.0,
             samples.len()

@@ -553,6 +553,10 @@ fn main() -> anyhow::Result<()> {
                 if client.windows[0].mapped {
                     client.flood(per_tick, title);
                     let _ = conn.flush();
+                    // How many went out so far, about once a second.
+                    if client.titles_sent % (per_tick as u64 * 100) < per_tick as u64 {
+                        emit(json!({ "event": "flood-sent", "count": client.titles_sent }));
+                    }
                 }
                 TimeoutAction::ToDuration(Duration::from_millis(10))
             })
