@@ -40,8 +40,13 @@ impl ClientState {
 impl ClientData for ClientState {
     fn initialized(&self, _client_id: ClientId) {}
     fn disconnected(&self, _client_id: ClientId, reason: DisconnectReason) {
-        if let (Some(vm), DisconnectReason::ProtocolError(e)) = (self.vm(), reason) {
-            tracing::warn!(vm, error = %e, "VM client disconnected after a protocol error");
+        let Some(vm) = self.vm() else { return };
+        match reason {
+            DisconnectReason::ProtocolError(e) => {
+                tracing::warn!(vm, error = %e, "VM client disconnected after a protocol error")
+            }
+            // Closed from the VM's side, or by its proxy (which logs the rule it enforced).
+            DisconnectReason::ConnectionClosed => tracing::info!(vm, "VM client disconnected"),
         }
     }
 }

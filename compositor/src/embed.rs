@@ -70,7 +70,7 @@ impl Canopy {
     /// and raise it.
     pub fn place_window(&mut self, w: &WindowElement, loc: Point<i32, Logical>) {
         let frame_loc = loc - w.insets(&self.config.theme).offset();
-        self.space.map_element(w.clone(), frame_loc, false);
+        self.place(w, frame_loc);
         self.window_changed(w);
     }
 

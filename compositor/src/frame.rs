@@ -20,6 +20,14 @@ impl State {
         if self.canopy.manual_frames {
             return;
         }
+        let ready = |o: &Output| {
+            let r = output_redraw(o).borrow();
+            r.queued && !r.pending
+        };
+        if self.canopy.outputs.iter().any(ready) {
+            // Window changes reach the panel and the title bars once per frame.
+            self.canopy.announce_round();
+        }
         for output in self.canopy.outputs.clone() {
             {
                 let mut r = output_redraw(&output).borrow_mut();
@@ -29,6 +37,7 @@ impl State {
                 r.queued = false;
                 r.pending = true;
             }
+            self.refresh_scene();
             let submitted = match self.backend.render(&mut self.canopy, &output) {
                 Ok(s) => s,
                 Err(e) => {
@@ -62,13 +71,29 @@ impl Canopy {
         let time = self.clock.now();
         let throttle = Some(Duration::from_secs(1));
         let mut feedback = OutputPresentationFeedback::new(output);
-        for w in self.space.elements_for_output(output) {
+        // Only windows that committed since their last frame can have callbacks waiting, so
+        // a frame costs the same with 2 windows or 2000.
+        let Some(output_geo) = self.space.output_geometry(output) else { return };
+        let mut sent = Vec::new();
+        for id in self.wants_frame.iter() {
+            let Some(w) = self.windows.get(id) else {
+                sent.push(*id);
+                continue;
+            };
+            match self.bbox_of(w) {
+                Some(bbox) if !bbox.overlaps(output_geo) => continue,
+                _ => {}
+            }
+            sent.push(*id);
             w.window.send_frame(output, time, throttle, |_, _| Some(output.clone()));
             w.window.take_presentation_feedback(
                 &mut feedback,
                 |_, _| Some(output.clone()),
                 |_, _| wp_presentation_feedback::Kind::empty(),
             );
+        }
+        for id in sent {
+            self.wants_frame.remove(&id);
         }
         let map = layer_map_for_output(output);
         for layer in map.layers() {
@@ -98,10 +123,21 @@ impl Canopy {
         self.update_primary_outputs(output);
     }
 
-    /// Windows mostly on `output` are told its scale (preferred buffer and fractional scale).
-    fn update_primary_outputs(&self, output: &Output) {
+    /// Windows mostly on `output` are told its scale (preferred buffer and fractional scale),
+    /// after windows or outputs moved.
+    fn update_primary_outputs(&mut self, output: &Output) {
+        if !std::mem::take(&mut self.primary_outputs_dirty) {
+            return;
+        }
+        for output in self.outputs.clone() {
+            self.update_primary_output(&output);
+        }
+        let _ = output;
+    }
+
+    fn update_primary_output(&self, output: &Output) {
         let scale = output.current_scale();
-        for w in self.space.elements_for_output(output) {
+        for w in self.space.elements() {
             if self.output_of_window(w).as_ref() != Some(output) {
                 continue;
             }

@@ -27,3 +27,4 @@ pub mod shell;
 pub mod spawn;
 pub mod state;
 pub mod trust;
+pub mod violation;

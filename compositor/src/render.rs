@@ -9,13 +9,14 @@ use smithay::backend::renderer::element::utils::CropRenderElement;
 use smithay::backend::renderer::element::{render_elements, Kind};
 use smithay::backend::renderer::{ImportAll, ImportMem, Renderer, Texture};
 use smithay::desktop::{layer_map_for_output, PopupManager};
-use smithay::input::pointer::CursorImageStatus;
 use smithay::output::Output;
 use smithay::reexports::wayland_server::protocol::wl_surface::WlSurface;
 use smithay::utils::{Logical, Physical, Point, Rectangle, Scale, Size, Transform};
 use smithay::wayland::shell::wlr_layer::Layer;
 
+use crate::cursor::CursorDraw;
 use crate::decorations::layout::{self, guard, FrameLayout};
+use crate::decorations::popup::{LabelKey, LABEL_HEIGHT};
 use crate::decorations::{self, TitleBarStyle, TitleKey};
 use crate::shell::window::{FrameKind, WindowElement};
 use crate::state::Canopy;
@@ -28,7 +29,7 @@ render_elements! {
     Memory = MemoryRenderBufferRenderElement<R>,
 }
 
-/// Whether the pointer is drawn: yes on screen, no in screenshots.
+/// Whether the pointer is drawn: yes on screen; in screenshots only when asked for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CursorMode {
     Draw,
@@ -103,11 +104,12 @@ where
         .unwrap_or_else(|| output_geo.size.to_f64().to_physical(scale).to_i32_round());
     let mut out: Vec<CanopyElement<R>> = Vec::new();
 
-    if cursor == CursorMode::Draw {
-        out.extend(cursor_elements(renderer, canopy, output_geo, scale));
-    }
-
     if canopy.lock.is_locked() {
+        // Only the compositor's arrow or the lock's own cursor: never a VM's.
+        if cursor == CursorMode::Draw {
+            let c = canopy.cursor_draw();
+            out.extend(top_cursor_elements(renderer, &c, canopy.pointer_location(), output_geo, scale));
+        }
         // While locked, only the lock surface is shown; outputs without one stay opaque.
         if let Some(surface) = canopy.lock.surface_for(output) {
             out.extend(surface_tree(renderer, surface.wl_surface(), Point::from((0, 0)), scale));
@@ -124,6 +126,11 @@ where
 
     out.extend(crate::notice::render_elements(renderer, canopy, output, output_geo, scale));
 
+    // Decided before the layer map is held: it looks at what is under the pointer.
+    let cursor = match cursor {
+        CursorMode::Draw => canopy.cursor_draw(),
+        CursorMode::Hide => CursorDraw::Hidden,
+    };
     let layers = layer_map_for_output(output);
     let layer_elems = |renderer: &mut R, layer: Layer, out: &mut Vec<CanopyElement<R>>| {
         for surface in layers.layers_on(layer).rev() {
@@ -138,25 +145,39 @@ where
 
     layer_elems(renderer, Layer::Overlay, &mut out);
 
-    // A fullscreen window is above the top layer (panel), kept honest by its trust strip.
-    let windows: Vec<&WindowElement> = canopy.space.elements_for_output(output).rev().collect();
-    let (fullscreen, others): (Vec<&WindowElement>, Vec<&WindowElement>) =
-        windows.into_iter().partition(|w| w.data.state.borrow().fullscreen);
-    for w in &fullscreen {
+    // Windows in stacking order, without those wholly behind opaque ones. The top window, if
+    // fullscreen, is above the top layer (panel), kept honest by its trust strip; a fullscreen
+    // window under another (it lost focus) stays in its place in the stack.
+    let windows = canopy.visible_windows(output_geo);
+    let above_panel = usize::from(windows.first().is_some_and(|w| w.data.state.borrow().fullscreen));
+    let draw = |renderer: &mut R, w: &WindowElement, out: &mut Vec<CanopyElement<R>>| {
+        if let CursorDraw::InWindow { window, surface, hotspot, clip } = &cursor {
+            if *window == w.id() {
+                out.extend(vm_cursor_elements(renderer, canopy, surface, *hotspot, *clip, output_geo.loc, scale));
+            }
+        }
         out.extend(window_elements(renderer, canopy, w, output_geo.loc, output_px, scale));
+    };
+    for w in &windows[..above_panel] {
+        draw(renderer, w, &mut out);
     }
     layer_elems(renderer, Layer::Top, &mut out);
-    for w in &others {
-        out.extend(window_elements(renderer, canopy, w, output_geo.loc, output_px, scale));
+    for w in &windows[above_panel..] {
+        draw(renderer, w, &mut out);
     }
     layer_elems(renderer, Layer::Bottom, &mut out);
     layer_elems(renderer, Layer::Background, &mut out);
-    out
+    // The compositor's arrow and local clients' cursors go above everything.
+    let mut front = top_cursor_elements(renderer, &cursor, canopy.pointer_location(), output_geo, scale);
+    front.extend(out);
+    front
 }
 
-fn cursor_elements<R>(
+/// The pointer drawn above everything: the compositor's arrow or a local client's image.
+fn top_cursor_elements<R>(
     renderer: &mut R,
-    canopy: &Canopy,
+    cursor: &CursorDraw,
+    pointer: Point<f64, Logical>,
     output_geo: Rectangle<i32, Logical>,
     scale: f64,
 ) -> Vec<CanopyElement<R>>
@@ -164,24 +185,16 @@ where
     R: Renderer + ImportAll + ImportMem,
     R::TextureId: Clone + Texture + Send + 'static,
 {
-    let pointer = canopy.pointer_location();
     if !output_geo.to_f64().contains(pointer) {
         return Vec::new();
     }
     let pos = (pointer - output_geo.loc.to_f64()).to_i32_round();
-    match &canopy.cursor_status {
-        CursorImageStatus::Hidden => Vec::new(),
-        CursorImageStatus::Surface(surface) => {
-            let hotspot = smithay::wayland::compositor::with_states(surface, |states| {
-                states
-                    .data_map
-                    .get::<smithay::input::pointer::CursorImageSurfaceData>()
-                    .map(|d| d.lock().unwrap().hotspot)
-                    .unwrap_or_default()
-            });
-            surface_tree(renderer, surface, to_physical(pos - hotspot, scale), scale)
+    match cursor {
+        CursorDraw::Hidden | CursorDraw::InWindow { .. } => Vec::new(),
+        CursorDraw::OnTop { surface, hotspot } => {
+            surface_tree(renderer, surface, to_physical(pos - *hotspot, scale), scale)
         }
-        CursorImageStatus::Named(_) => {
+        CursorDraw::Default => {
             let buffer = crate::cursor::default_cursor();
             MemoryRenderBufferRenderElement::from_buffer(
                 renderer,
@@ -198,8 +211,40 @@ where
     }
 }
 
+/// A VM's cursor image, cut to the surface of its own that the pointer is over.
+fn vm_cursor_elements<R>(
+    renderer: &mut R,
+    canopy: &Canopy,
+    surface: &WlSurface,
+    hotspot: Point<i32, Logical>,
+    clip: Rectangle<i32, Logical>,
+    output_loc: Point<i32, Logical>,
+    scale: f64,
+) -> Vec<CanopyElement<R>>
+where
+    R: Renderer + ImportAll + ImportMem,
+    R::TextureId: Clone + Texture + Send + 'static,
+{
+    let pos = canopy.pointer_location().to_i32_round() - output_loc;
+    cropped_surface_tree(
+        renderer,
+        surface,
+        to_physical(pos - hotspot, scale),
+        Some(physical(Rectangle::new(clip.loc - output_loc, clip.size), scale)),
+        scale,
+    )
+}
+
+/// A logical rectangle in physical pixels, its edges rounded as the renderer rounds them.
+fn physical(r: Rectangle<i32, Logical>, scale: f64) -> Rectangle<i32, Physical> {
+    let p0 = to_physical(r.loc, scale);
+    let p1 = to_physical(r.loc + r.size.to_point(), scale);
+    Rectangle::new(p0, (p1 - p0).to_size())
+}
+
 /// A window's popups (with their trust frames), its surfaces and its decorations. A VM's content
-/// is cut to its window geometry and kept a frame's width from the edges of this output.
+/// is cut to its window geometry, drawn over opaque black (unless its config allows
+/// translucency) and kept a frame's width from the edges of this output.
 pub fn window_elements<R>(
     renderer: &mut R,
     canopy: &Canopy,
@@ -213,37 +258,44 @@ where
     R::TextureId: Clone + Texture + Send + 'static,
 {
     let theme = &canopy.config.theme;
-    let Some(frame_loc) = canopy.space.element_location(w) else {
+    let Some(frame_loc) = canopy.location(w) else {
         return Vec::new();
     };
-    let frame_loc = frame_loc - output_loc;
+    let shown = w.layout(frame_loc - output_loc, theme);
     let insets = w.insets(theme);
     let client = w.client_geometry();
-    let client_rect = Rectangle::new(frame_loc + insets.offset(), client.size);
-    let layout = FrameLayout::new(client_rect, &insets, scale);
+    let fullscreen = w.data.state.borrow().fullscreen;
+    // The frame goes around the area inside the decorations; the content sits in it (centred
+    // when a fullscreen client is smaller than its output).
+    let layout = FrameLayout::new(shown.inner, &insets, scale);
     let colours = crate::trust::colours(&canopy.config, w.vm());
     let focused = canopy.is_focused(w);
     let frame_colour = if focused { colours.focused } else { colours.unfocused };
+    let text_colour = if focused { colours.text_focused } else { colours.text_unfocused };
+    // A VM's content is drawn over opaque black inside its frame, so it cannot be a
+    // transparent pane over another window (unless its config says it may).
+    let opaque = w.vm().is_some_and(|vm| canopy.config.opaque(vm));
     let mut out = Vec::new();
     let mut cache = w.data.cache.borrow_mut();
     let mut strips = Vec::new();
 
-    // Popups first (front), each in a thin frame of the VM's colour when the window is a VM's.
+    // Popups first (front). A VM's are cut to their geometry, drawn opaque, and framed in its
+    // colour as wide as a window border, with a tab naming the VM above their top-left corner.
     let mut live_popups = Vec::new();
+    let (ring, _) = crate::decorations::popup_margins(theme);
     for (popup, offset) in PopupManager::popups_for_surface(w.wl_surface()) {
         let popup_geo = crate::shell::popups::popup_geometry(&popup);
-        let rect = Rectangle::new(client_rect.loc + offset, popup_geo.size);
-        let f = if w.is_sandboxed() { theme.decoration.popup_frame as i32 } else { 0 };
+        let rect = Rectangle::new(shown.surface_origin + client.loc + offset, popup_geo.size);
+        let f = if w.is_sandboxed() { ring } else { 0 };
         let ring_insets = crate::decorations::Insets { left: f, top: f, right: f, bottom: f, title: 0 };
         let popup_layout = FrameLayout::new(rect, &ring_insets, scale);
         let origin = popup_layout.surface_origin(popup_geo.loc, scale);
-        if !w.is_sandboxed() {
+        let Some(vm) = w.vm() else {
             out.extend(surface_tree(renderer, popup.wl_surface(), origin, scale));
             continue;
-        }
+        };
         let (crop, popup_strips) = guard(popup_layout.hole, popup_layout.outer, output_px, layout::scaled(f, scale));
         strips.extend(popup_strips);
-        out.extend(cropped_surface_tree(renderer, popup.wl_surface(), origin, crop, scale));
         let surface = popup.wl_surface().clone();
         let idx = match cache.popup_frames.iter().position(|(s, _)| *s == surface) {
             Some(i) => i,
@@ -253,11 +305,31 @@ where
             }
         };
         live_popups.push(surface);
-        out.extend(solid_rects(cache.popup_frames[idx].1.iter_mut(), &popup_layout.pieces, frame_colour));
+        let frame = &mut cache.popup_frames[idx].1;
+        let key = LabelKey { vm: vm.to_string(), scale: scale.ceil() as i32, bg: frame_colour, fg: text_colour };
+        let (label, label_w) = frame.label(&canopy.fonts, key);
+        let label_loc = popup_layout.outer.loc - Point::from((0, layout::scaled(LABEL_HEIGHT, scale)));
+        if let Ok(e) = MemoryRenderBufferRenderElement::from_buffer(
+            renderer,
+            label_loc.to_f64(),
+            &label,
+            None,
+            None,
+            Some(Size::from((label_w, LABEL_HEIGHT))),
+            Kind::Unspecified,
+        ) {
+            out.push(CanopyElement::Memory(e));
+        }
+        out.extend(cropped_surface_tree(renderer, popup.wl_surface(), origin, crop, scale));
+        if opaque {
+            out.extend(backdrop(&mut frame.backdrop, popup_layout.hole));
+        }
+        out.extend(solid_rects(frame.ring.iter_mut(), &popup_layout.pieces, frame_colour));
     }
     cache.popup_frames.retain(|(s, _)| live_popups.contains(s));
 
-    let origin = layout.surface_origin(client.loc, scale);
+    let origin =
+        if fullscreen { to_physical(shown.surface_origin, scale) } else { layout.surface_origin(client.loc, scale) };
     if w.is_sandboxed() {
         let band = layout::scaled(insets.left.min(insets.right).min(insets.bottom), scale);
         let (crop, window_strips) = guard(layout.hole, layout.outer, output_px, band);
@@ -265,9 +337,16 @@ where
         // In front of everything of the window's: nothing of it shows in the band.
         let front = strip_elements(&mut cache.strips, &strips, frame_colour);
         out.splice(0..0, front);
+        // Cut to the window geometry as shown (centred content of a fullscreen window too).
+        let crop = crop.and_then(|c| c.intersection(physical(shown.content, scale)));
         out.extend(cropped_surface_tree(renderer, w.wl_surface(), origin, crop, scale));
     } else {
         out.extend(surface_tree(renderer, w.wl_surface(), origin, scale));
+    }
+    // Behind the content: black, where a VM may not be see-through, and around a fullscreen
+    // window smaller than its output.
+    if opaque || fullscreen {
+        out.extend(backdrop(&mut cache.backdrop, layout.hole));
     }
 
     let kind = w.frame_kind();
@@ -278,11 +357,10 @@ where
         // The title bar is one image: colour, text and buttons.
         let title_w = client.size.w;
         let int_scale = scale.ceil() as i32;
-        let (raw_title, _) = w.title_and_app_id();
         let st = w.data.state.borrow();
         let key = TitleKey {
             vm: w.vm().map(str::to_string),
-            title: decorations::sanitise_title(&raw_title),
+            title: w.shown_title(),
             width: title_w,
             height: insets.title,
             scale: int_scale,
@@ -293,7 +371,7 @@ where
             }),
             maximized: st.maximized,
             bg: frame_colour,
-            fg: if focused { colours.text_focused } else { colours.text_unfocused },
+            fg: text_colour,
         };
         drop(st);
         if cache.title.as_ref().map(|(k, _)| k != &key).unwrap_or(true) {
@@ -362,6 +440,19 @@ where
         )));
     }
     out
+}
+
+/// Opaque black filling `rect` (physical pixels).
+fn backdrop<R>(buffer: &mut SolidColorBuffer, rect: Rectangle<i32, Physical>) -> Option<CanopyElement<R>>
+where
+    R: Renderer + ImportAll + ImportMem,
+    R::TextureId: Clone + Texture + Send + 'static,
+{
+    if rect.is_empty() {
+        return None;
+    }
+    buffer.update(Size::from((rect.size.w, rect.size.h)), [0.0, 0.0, 0.0, 1.0]);
+    Some(CanopyElement::Solid(SolidColorRenderElement::from_buffer(buffer, rect.loc, 1.0, 1.0, Kind::Unspecified)))
 }
 
 /// The frame-coloured strips along output edges that a VM window crosses.

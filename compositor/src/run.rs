@@ -26,12 +26,9 @@ pub fn run(args: RunArgs) -> anyhow::Result<()> {
         );
         return Ok(());
     }
-    let autostart = config.autostart.clone();
-    let session = Session::start(&args, config)?;
-    for argv in autostart {
-        crate::spawn::spawn(&argv, &session.state.canopy.socket_name, &session.state.canopy.ipc_path);
-    }
-    let mut session = session;
+    let mut session = Session::start(&args, config)?;
+    session.state.canopy.supervisor = Some(crate::spawn::Supervisor::new(&session.event_loop.handle())?);
+    session.state.autostart();
     session.state.restore_lock();
     session.state.start_idle_timer();
     session.run()
@@ -97,13 +94,14 @@ impl Session {
 }
 
 impl State {
-    /// Work after each batch of events: tidy the space, apply focus, give the pointer to what is
-    /// now under it, redraw, flush clients.
+    /// Work after each batch of events: apply focus, give the pointer to what is now under it
+    /// if the scene changed, redraw (refreshing the space once per frame), flush clients.
     pub fn after_dispatch(&mut self) {
-        self.canopy.space.refresh();
         self.canopy.popups.cleanup();
         self.enforce_focus();
-        self.refresh_pointer_focus();
+        if self.canopy.scene_dirty {
+            self.refresh_pointer_focus();
+        }
         self.redraw_queued();
         if let Err(e) = self.canopy.display_handle.flush_clients() {
             tracing::warn!("flushing clients: {e}");

@@ -15,7 +15,12 @@ use crate::state::Canopy;
 pub use canopy_common::image::RgbaImage;
 
 /// Render `output` afresh with `renderer` and read it back.
-pub fn capture<R, T>(renderer: &mut R, canopy: &Canopy, output: &Output) -> anyhow::Result<RgbaImage>
+pub fn capture<R, T>(
+    renderer: &mut R,
+    canopy: &Canopy,
+    output: &Output,
+    cursor: CursorMode,
+) -> anyhow::Result<RgbaImage>
 where
     R: Renderer + ImportAll + ImportMem + Offscreen<T> + Bind<T> + ExportMem,
     R::TextureId: Clone + Texture + Send + 'static,
@@ -23,7 +28,7 @@ where
 {
     let mode = output.current_mode().context("output has no mode")?;
     let size: Size<i32, Buffer> = (mode.size.w, mode.size.h).into();
-    let elements = output_elements(renderer, canopy, output, CursorMode::Hide);
+    let elements = output_elements(renderer, canopy, output, cursor);
     let mut target: T = renderer.create_buffer(Fourcc::Abgr8888, size).context("offscreen buffer")?;
     let mut tracker = OutputDamageTracker::from_output(output);
     let bg = canopy.config.theme.desktop.background.premultiplied_f32();

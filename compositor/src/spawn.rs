@@ -1,11 +1,39 @@
-//! Starting programs from keybindings and autostart, with the session's environment.
+//! Starting programs from keybindings and autostart, with the session's environment. The
+//! autostarted ones (the panel) are supervised: when one ends, for whatever reason, it is
+//! started again, 1 s later, waiting twice as long each time it ends within a minute of
+//! starting (up to a minute), so a program that cannot start does not spin.
 
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use smithay::reexports::calloop::channel::{self, Sender};
+use smithay::reexports::calloop::timer::{TimeoutAction, Timer};
+use smithay::reexports::calloop::LoopHandle;
+
+use crate::state::State;
+
+const FIRST_RETRY: Duration = Duration::from_secs(1);
+const LONGEST_RETRY: Duration = Duration::from_secs(60);
+/// A program that ran this long before it ended is started again after [`FIRST_RETRY`].
+const HEALTHY: Duration = Duration::from_secs(60);
 
 /// Run `argv` (no shell) with WAYLAND_DISPLAY and CANOPY_SOCKET set; reaped on a thread.
 pub fn spawn(argv: &[String], wayland_display: &str, ipc: &Path) {
-    let Some((prog, args)) = argv.split_first() else { return };
+    if let Some(mut child) = start(argv, wayland_display, ipc) {
+        let prog = argv[0].clone();
+        std::thread::spawn(move || {
+            if let Ok(status) = child.wait() {
+                if !status.success() {
+                    tracing::info!(program = prog, %status, "exited");
+                }
+            }
+        });
+    }
+}
+
+fn start(argv: &[String], wayland_display: &str, ipc: &Path) -> Option<Child> {
+    let (prog, args) = argv.split_first()?;
     let mut cmd = Command::new(prog);
     cmd.args(args)
         .env("WAYLAND_DISPLAY", wayland_display)
@@ -13,17 +41,93 @@ pub fn spawn(argv: &[String], wayland_display: &str, ipc: &Path) {
         .env_remove("DISPLAY")
         .stdin(Stdio::null());
     match cmd.spawn() {
-        Ok(mut child) => {
+        Ok(child) => {
             tracing::info!(program = prog, pid = child.id(), "spawned");
-            let prog = prog.clone();
-            std::thread::spawn(move || {
-                if let Ok(status) = child.wait() {
-                    if !status.success() {
-                        tracing::info!(program = prog, %status, "exited");
-                    }
-                }
-            });
+            Some(child)
         }
-        Err(e) => tracing::warn!(program = prog, "cannot start: {e}"),
+        Err(e) => {
+            tracing::warn!(program = prog, "cannot start: {e}");
+            None
+        }
+    }
+}
+
+/// A supervised program that ended (or could not start).
+struct Ended {
+    argv: Vec<String>,
+    started: Instant,
+    /// How long it waited before this start.
+    waited: Duration,
+    status: String,
+}
+
+/// Where supervised programs report their end.
+pub struct Supervisor {
+    tx: Sender<Ended>,
+}
+
+impl Supervisor {
+    /// Listen for supervised programs ending, on the compositor's loop.
+    pub fn new(handle: &LoopHandle<'static, State>) -> anyhow::Result<Supervisor> {
+        let (tx, rx) = channel::channel::<Ended>();
+        handle
+            .insert_source(rx, |event, _, state| {
+                if let channel::Event::Msg(ended) = event {
+                    state.restart_later(ended);
+                }
+            })
+            .map_err(|e| anyhow::anyhow!("supervisor channel: {e}"))?;
+        Ok(Supervisor { tx })
+    }
+}
+
+impl State {
+    /// Start the config's autostart programs; those with `restart` are kept running.
+    pub fn autostart(&mut self) {
+        for a in self.canopy.config.autostart.clone() {
+            if a.restart {
+                self.supervise(a.command, Duration::ZERO);
+            } else {
+                spawn(&a.command, &self.canopy.socket_name, &self.canopy.ipc_path);
+            }
+        }
+    }
+
+    fn supervise(&mut self, argv: Vec<String>, waited: Duration) {
+        let started = Instant::now();
+        let Some(tx) = self.canopy.supervisor.as_ref().map(|s| s.tx.clone()) else { return };
+        match start(&argv, &self.canopy.socket_name, &self.canopy.ipc_path) {
+            Some(mut child) => {
+                std::thread::spawn(move || {
+                    let status = child.wait().map(|s| s.to_string()).unwrap_or_else(|e| e.to_string());
+                    let _ = tx.send(Ended { argv, started, waited, status });
+                });
+            }
+            None => self.restart_later(Ended { argv, started, waited, status: "could not start".into() }),
+        }
+    }
+
+    fn restart_later(&mut self, ended: Ended) {
+        if !self.canopy.running {
+            return;
+        }
+        let wait = if ended.started.elapsed() >= HEALTHY {
+            FIRST_RETRY
+        } else {
+            (ended.waited * 2).clamp(FIRST_RETRY, LONGEST_RETRY)
+        };
+        tracing::warn!(
+            program = ended.argv[0],
+            status = ended.status,
+            "a supervised program ended; starting it again in {} s",
+            wait.as_secs()
+        );
+        let mut ended = Some(ended);
+        let _ = self.canopy.loop_handle.insert_source(Timer::from_duration(wait), move |_, _, state| {
+            if let Some(e) = ended.take() {
+                state.supervise(e.argv, wait);
+            }
+            TimeoutAction::Drop
+        });
     }
 }

@@ -49,6 +49,10 @@ use crate::handlers::session_lock::LockState;
 use crate::input::switcher::Switcher;
 use crate::shell::window::WindowElement;
 
+/// How many bytes of events a local client may have waiting before it is disconnected (a VM's
+/// client keeps libwayland's 4 KiB).
+pub const LOCAL_CLIENT_BUFFER: usize = 1 << 20;
+
 pub struct State {
     pub backend: Backend,
     pub canopy: Canopy,
@@ -90,6 +94,20 @@ pub struct Canopy {
     pub window_ids: HashMap<smithay::reexports::wayland_server::backend::ObjectId, u64>,
     /// Who has the keyboard, decided by the rules in `shell::focus`.
     pub focus: crate::shell::focus::Focus,
+    /// Spots where windows' frames are, for placement.
+    pub taken: crate::shell::stack::TakenSpots,
+    /// Windows moved, appeared or went since the space's last refresh.
+    pub scene_dirty: bool,
+    /// Windows must be told their primary output's scale again.
+    pub primary_outputs_dirty: bool,
+    /// Restarts the autostarted programs when they end.
+    pub supervisor: Option<crate::spawn::Supervisor>,
+    /// Window changes waiting for the next round of announcements.
+    pub announcer: crate::shell::announce::Announcer,
+    /// Rules VMs broke, logged with the VM's name.
+    pub violations: crate::violation::Violations,
+    /// Windows that committed since their last frame callbacks were sent.
+    pub wants_frame: std::collections::HashSet<u64>,
     pub notices: Vec<crate::notice::Notice>,
     pub clipboard: crate::clipboard::ClipboardState,
     pub dnd: crate::dnd::DndState,
@@ -229,8 +247,11 @@ impl Canopy {
         let socket_name = source.socket_name().to_string_lossy().into_owned();
         loop_handle
             .insert_source(source, |stream, _, state| {
-                if let Err(e) = state.canopy.display_handle.insert_client(stream, Arc::new(ClientState::local())) {
-                    tracing::warn!("could not add a client: {e}");
+                match state.canopy.display_handle.insert_client(stream, Arc::new(ClientState::local())) {
+                    // The GUI VM's own programs (the panel) may fall behind reading without
+                    // being dropped: what VMs cause them to be told is rate-limited anyway.
+                    Ok(client) => client.set_max_buffer_size(&state.canopy.display_handle, LOCAL_CLIENT_BUFFER),
+                    Err(e) => tracing::warn!("could not add a client: {e}"),
                 }
             })
             .map_err(|e| anyhow::anyhow!("wayland socket source: {e}"))?;
@@ -261,6 +282,13 @@ impl Canopy {
             windows: HashMap::new(),
             window_ids: HashMap::new(),
             focus: Default::default(),
+            taken: Default::default(),
+            scene_dirty: true,
+            primary_outputs_dirty: true,
+            wants_frame: HashSet::new(),
+            violations: Default::default(),
+            announcer: Default::default(),
+            supervisor: None,
             notices: Vec::new(),
             clipboard: Default::default(),
             dnd: Default::default(),

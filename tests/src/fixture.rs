@@ -162,6 +162,15 @@ impl Compositor {
         self.screenshot_of(None)
     }
 
+    /// A screenshot with the pointer drawn as on screen.
+    pub fn screenshot_with_pointer(&self) -> Image {
+        let path = self.runtime.path().join(format!("shot-{}.png", rand_suffix()));
+        self.msg(&["screenshot", "--pointer", path.to_str().expect("utf-8 path")]);
+        let img = Image::load(&path).expect("loading screenshot");
+        let _ = std::fs::remove_file(&path);
+        img
+    }
+
     pub fn screenshot_of(&self, output: Option<&str>) -> Image {
         let path = self.runtime.path().join(format!("shot-{}.png", rand_suffix()));
         let p = path.to_str().expect("utf-8 path");
@@ -247,6 +256,7 @@ pub fn request_json(args: &[&str]) -> Value {
     match (*cmd, rest) {
         ("screenshot", ["--output", o, f]) => json!({"command": "screenshot", "output": o, "file": f}),
         ("screenshot", [f]) => json!({"command": "screenshot", "file": f}),
+        ("screenshot", ["--pointer", f]) => json!({"command": "screenshot", "pointer": true, "file": f}),
         ("focus" | "close", [id]) => json!({"command": cmd, "id": id.parse::<u64>().expect("window id")}),
         ("move", [id, x, y]) => {
             json!({"command": cmd, "id": id.parse::<u64>().expect("window id"), "x": x.parse::<i32>().expect("x"), "y": y.parse::<i32>().expect("y")})

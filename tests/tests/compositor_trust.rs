@@ -111,18 +111,22 @@ fn popups_of_vm_windows_have_a_frame_in_the_vm_colour() {
     });
     let img = c.screenshot();
     let frame = rgb(theme.colours("work").focused);
-    // Two pixels all around the popup, outside it.
+    // As wide as a window border (4 px) all around the popup, outside it.
     for (fx, fy) in [
         (px - 1, py + ph / 2),
-        (px - 2, py + ph / 2),
+        (px - 4, py + ph / 2),
         (px + pw, py + 10),
-        (px + pw + 1, py + 10),
+        (px + pw + 3, py + 10),
         (px + 10, py - 1),
-        (px + 10, py + ph + 1),
+        (px + 10, py + ph + 3),
     ] {
         assert_eq!(img.pixel(fx as u32, fy as u32), frame, "popup frame at ({fx}, {fy})");
     }
-    assert_ne!(img.pixel((px - 3) as u32, (py + ph / 2) as u32), frame, "the frame is 2 px wide");
+    assert_ne!(img.pixel((px - 5) as u32, (py + ph / 2) as u32), frame, "the frame is 4 px wide");
+    // A 16 px tab above its top-left corner names the VM: the VM's colour with text on it.
+    let tab = img.crop((px - 4) as u32, (py - 20) as u32, 60, 16);
+    assert!(tab.count_colour(0, 0, 60, 16, frame) > 300, "the tab is in the VM's colour");
+    assert!(tab.count_colour(0, 0, 60, 16, rgb(theme.colours("work").text_focused)) > 10, "with its name on it");
 }
 
 #[test]

@@ -13,7 +13,7 @@ mod shell_support;
 
 use canopy_tests::fixture::geometry;
 use canopy_tests::{bin_path, Client, Compositor};
-use proxy_support::{open_client, wait_window, Vm};
+use proxy_support::{open_client, open_hostile, Vm};
 use serde_json::Value;
 use shell_support::lock::{covered, dots, test_account, PASSWORD, SERVICE, USER};
 use shell_support::Desktop;
@@ -35,15 +35,6 @@ fn click(c: &Compositor, x: i32, y: i32) {
 fn click_window(c: &Compositor, w: &Value) {
     let (x, y, width, height) = geometry(w);
     click(c, x + width / 2, y + height / 2);
-}
-
-/// A hostile client behind `vm`, drawn, and its window.
-fn hostile(c: &Compositor, vm: &Vm, args: &[&str]) -> (Client, Value) {
-    let title = args.windows(2).find(|a| a[0] == "--title").map(|a| a[1]).unwrap_or("hostile").to_string();
-    let mut client = vm.spawn("canopy-hostile-client", args);
-    client.wait_event("drawn", |_| true);
-    let w = wait_window(c, |w| w["raw_title"] == title.as_str());
-    (client, w)
 }
 
 /// Types `text` at the lock screen and waits until it shows `expect` dots.
@@ -90,7 +81,7 @@ fn keys_typed_at_the_lock_never_reach_a_vm_that_grabbed_the_keyboard() {
     let evil_vm = Vm::start(&d.compositor, "web");
     let c = &d.compositor;
     // The VM grabs the keyboard with an invisible 1x1 popup as soon as it has focus.
-    let (mut evil, w) = hostile(c, &evil_vm, &["--grab-on-focus", "--title", "evil"]);
+    let (mut evil, w) = open_hostile(c, &evil_vm, &["--grab-on-focus", "--title", "evil"]);
     click_window(c, &w);
     evil.wait_event("keyboard-enter", |e| e["surface"] == "popup");
 
@@ -109,7 +100,7 @@ fn keys_typed_at_the_lock_never_reach_a_vm_that_grabbed_the_keyboard() {
 
     // Variation: the VM grabs after the lock, with the serial of its last keyboard enter.
     let c = &d.compositor;
-    let (mut late, w) = hostile(c, &evil_vm, &["--grab-on-leave", "--title", "late"]);
+    let (mut late, w) = open_hostile(c, &evil_vm, &["--grab-on-leave", "--title", "late"]);
     click_window(c, &w);
     late.wait_event("keyboard-enter", |e| e["surface"] == "window");
     let mark = late.mark();
@@ -130,7 +121,7 @@ fn the_lock_keeps_the_keyboard_when_the_focused_window_goes() {
     // The only window closes, hides itself (a null buffer) or is minimised while locked.
     for how in ["close", "unmap", "minimise"] {
         let c = &d.compositor;
-        let (mut client, w) = hostile(c, &vm, &["--title", how]);
+        let (mut client, w) = open_hostile(c, &vm, &["--title", how]);
         click_window(c, &w);
         client.wait_event("keyboard-enter", |_| true);
         lock_directly(&mut d);
@@ -166,7 +157,7 @@ fn a_vm_mapping_a_window_never_takes_the_keyboard() {
     bank.wait_event("key", |e| e["utf8"] == "a");
 
     // A background VM maps a window: the bank keeps the keyboard, and is not covered.
-    let (mut evil, we) = hostile(&c, &evil_vm, &["--title", "evil"]);
+    let (mut evil, we) = open_hostile(&c, &evil_vm, &["--title", "evil"]);
     assert_eq!(we["focused"], false);
     c.msg(&["type", "b"]);
     bank.wait_event("key", |e| e["utf8"] == "b");
@@ -179,7 +170,7 @@ fn a_vm_mapping_a_window_never_takes_the_keyboard() {
     });
 
     // A VM that maps its window again whenever it loses focus, twice.
-    let (mut remap, wr) = hostile(&c, &evil_vm, &["--remap-on-unfocus", "--title", "remapper"]);
+    let (mut remap, wr) = open_hostile(&c, &evil_vm, &["--remap-on-unfocus", "--title", "remapper"]);
     // It opened below the bank window; moved aside, the user can click it.
     c.msg(&["move", &wr["id"].to_string(), "900", "520"]);
     for round in 0..2 {

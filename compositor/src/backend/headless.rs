@@ -47,8 +47,8 @@ impl Headless {
         Ok(true)
     }
 
-    pub fn screenshot(&mut self, canopy: &Canopy, output: &Output) -> anyhow::Result<RgbaImage> {
-        capture::<_, pixman::Image<'static, 'static>>(&mut self.renderer, canopy, output)
+    pub fn screenshot(&mut self, canopy: &Canopy, output: &Output, cursor: CursorMode) -> anyhow::Result<RgbaImage> {
+        capture::<_, pixman::Image<'static, 'static>>(&mut self.renderer, canopy, output, cursor)
     }
 
     pub fn output_removed(&mut self, output: &Output) {

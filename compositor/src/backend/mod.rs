@@ -8,6 +8,7 @@ pub mod winit;
 use smithay::output::Output;
 use smithay::reexports::wayland_server::protocol::wl_surface::WlSurface;
 
+use crate::render::CursorMode;
 use crate::screenshot::RgbaImage;
 use crate::state::Canopy;
 
@@ -56,11 +57,12 @@ impl Backend {
         }
     }
 
-    pub fn screenshot(&mut self, canopy: &Canopy, output: &Output) -> anyhow::Result<RgbaImage> {
+    /// Render `output` afresh and read it back; with the pointer when `cursor` says so.
+    pub fn screenshot(&mut self, canopy: &Canopy, output: &Output, cursor: CursorMode) -> anyhow::Result<RgbaImage> {
         match self {
-            Backend::Headless(h) => h.screenshot(canopy, output),
-            Backend::Winit(w) => w.screenshot(canopy, output),
-            Backend::Udev(u) => u.screenshot(canopy, output),
+            Backend::Headless(h) => h.screenshot(canopy, output, cursor),
+            Backend::Winit(w) => w.screenshot(canopy, output, cursor),
+            Backend::Udev(u) => u.screenshot(canopy, output, cursor),
         }
     }
 

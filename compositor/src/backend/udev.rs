@@ -167,15 +167,20 @@ impl Udev {
         Ok(true)
     }
 
-    pub fn screenshot(&mut self, canopy: &Canopy, output: &Output) -> anyhow::Result<RgbaImage> {
+    pub fn screenshot(
+        &mut self,
+        canopy: &Canopy,
+        output: &Output,
+        cursor: crate::render::CursorMode,
+    ) -> anyhow::Result<RgbaImage> {
         let device = self
             .devices
             .values_mut()
             .find(|d| d.heads.values().any(|h| &h.output == output))
             .context("no such output")?;
         match &mut device.renderer {
-            DeviceRenderer::Gles(r) => capture::<_, GlesTexture>(r.as_mut(), canopy, output),
-            DeviceRenderer::Pixman(r) => capture::<_, pixman::Image<'static, 'static>>(r, canopy, output),
+            DeviceRenderer::Gles(r) => capture::<_, GlesTexture>(r.as_mut(), canopy, output, cursor),
+            DeviceRenderer::Pixman(r) => capture::<_, pixman::Image<'static, 'static>>(r, canopy, output, cursor),
         }
     }
 }

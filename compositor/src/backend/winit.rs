@@ -54,8 +54,13 @@ impl Winit {
         Ok(true)
     }
 
-    pub fn screenshot(&mut self, canopy: &Canopy, output: &Output) -> anyhow::Result<RgbaImage> {
-        capture::<_, GlesTexture>(self.backend.renderer(), canopy, output)
+    pub fn screenshot(
+        &mut self,
+        canopy: &Canopy,
+        output: &Output,
+        cursor: crate::render::CursorMode,
+    ) -> anyhow::Result<RgbaImage> {
+        capture::<_, GlesTexture>(self.backend.renderer(), canopy, output, cursor)
     }
 }
 

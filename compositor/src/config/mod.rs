@@ -34,6 +34,10 @@ pub struct VmConfig {
     /// Overrides the trust level's focused colour for this VM.
     #[serde(default)]
     pub colour: Option<Rgba>,
+    /// Draw this VM's content opaque inside its frame (alpha ignored), so no window of it can
+    /// be a transparent pane over another. Off only for a VM trusted to be translucent.
+    #[serde(default = "yes")]
+    pub opaque: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize, Default)]
@@ -64,6 +68,35 @@ fn yes() -> bool {
     true
 }
 
+/// An autostart entry as written: `["prog", "arg"]`, or `{ command = [...], restart = false }`.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(untagged)]
+enum AutostartEntry {
+    Argv(Vec<String>),
+    Full {
+        command: Vec<String>,
+        #[serde(default = "yes")]
+        restart: bool,
+    },
+}
+
+/// A program started with the session. The trusted shell programs (the panel) are restarted
+/// when they end, so nothing a VM does can take them away for good.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Autostart {
+    pub command: Vec<String>,
+    pub restart: bool,
+}
+
+impl From<AutostartEntry> for Autostart {
+    fn from(e: AutostartEntry) -> Self {
+        match e {
+            AutostartEntry::Argv(command) => Autostart { command, restart: true },
+            AutostartEntry::Full { command, restart } => Autostart { command, restart },
+        }
+    }
+}
+
 /// The file as written; [`Config`] is the validated result.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -83,13 +116,19 @@ struct RawConfig {
     #[serde(default)]
     outputs: Vec<OutputConfig>,
     #[serde(default)]
-    autostart: Vec<Vec<String>>,
+    autostart: Vec<AutostartEntry>,
     #[serde(default)]
     clipboard: crate::clipboard::policy::ClipboardConfig,
     #[serde(default = "default_idle")]
     idle_lock_seconds: u64,
     #[serde(default = "default_lock_command")]
     lock_command: Vec<String>,
+    #[serde(default = "default_vm_cursor_size")]
+    vm_cursor_size: u32,
+}
+
+fn default_vm_cursor_size() -> u32 {
+    48
 }
 
 fn default_idle() -> u64 {
@@ -109,11 +148,15 @@ pub struct Config {
     pub keybindings: Keybindings,
     pub keyboard: KeyboardConfig,
     pub outputs: Vec<OutputConfig>,
-    pub autostart: Vec<Vec<String>>,
+    /// Programs started with the session; kept running unless `restart = false`.
+    pub autostart: Vec<Autostart>,
     pub clipboard: crate::clipboard::policy::ClipboardConfig,
     /// Lock the screen after this long without input; 0 never locks.
     pub idle_lock_seconds: u64,
     pub lock_command: Vec<String>,
+    /// The largest cursor image a VM may show, per side, in logical pixels (so scaled by the
+    /// output); a larger one, or one whose hotspot lies outside it, shows the default arrow.
+    pub vm_cursor_size: u32,
 }
 
 impl Default for Config {
@@ -204,11 +247,15 @@ impl Config {
             }
         }
         raw.clipboard.validate().map_err(|(k, m)| err(&format!("clipboard.{k}"), m))?;
+        if !(16..=256).contains(&raw.vm_cursor_size) {
+            return Err(err("vm_cursor_size", "must be between 16 and 256 (logical pixels)".into()));
+        }
         if raw.lock_command.first().is_none_or(|p| p.is_empty()) {
             return Err(err("lock_command", "a command needs at least a program".into()));
         }
-        for (i, cmd) in raw.autostart.iter().enumerate() {
-            if cmd.is_empty() || cmd[0].is_empty() {
+        let autostart: Vec<Autostart> = raw.autostart.into_iter().map(Autostart::from).collect();
+        for (i, a) in autostart.iter().enumerate() {
+            if a.command.first().is_none_or(|p| p.is_empty()) {
                 return Err(err(&format!("autostart.{i}"), "a command needs at least a program".into()));
             }
         }
@@ -220,10 +267,11 @@ impl Config {
             keybindings,
             keyboard: raw.keyboard,
             outputs: raw.outputs,
-            autostart: raw.autostart,
+            autostart,
             clipboard: raw.clipboard,
             idle_lock_seconds: raw.idle_lock_seconds,
             lock_command: raw.lock_command,
+            vm_cursor_size: raw.vm_cursor_size,
         })
     }
 
@@ -233,6 +281,11 @@ impl Config {
             None => "local",
             Some(vm) => self.vms.get(vm).map(|v| v.trust.as_str()).unwrap_or("unknown"),
         }
+    }
+
+    /// Whether `vm`'s content is drawn opaque (every VM unless its config says otherwise).
+    pub fn opaque(&self, vm: &str) -> bool {
+        self.vms.get(vm).is_none_or(|v| v.opaque)
     }
 
     pub fn output(&self, name: &str) -> Option<&OutputConfig> {

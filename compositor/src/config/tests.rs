@@ -166,3 +166,23 @@ fn the_example_config_in_assets_is_valid() {
     let c = Config::load_file(&path).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(c.trust_level(Some("chromium-vm")), "untrusted");
 }
+
+#[test]
+fn vm_opacity_and_cursor_size() {
+    let c =
+        parse("vm_cursor_size = 64\n[vms.a]\ntrust = \"work\"\n[vms.b]\ntrust = \"work\"\nopaque = false\n").unwrap();
+    assert!(c.opaque("a") && !c.opaque("b") && c.opaque("not-configured"));
+    assert_eq!(c.vm_cursor_size, 64);
+    assert_eq!(Config::default().vm_cursor_size, 48);
+    let e = parse("vm_cursor_size = 4096\n").unwrap_err();
+    assert_eq!((e.line, e.key.as_str()), (1, "vm_cursor_size"));
+}
+
+#[test]
+fn autostart_entries_are_kept_running_unless_told() {
+    let c = parse("autostart = [[\"canopy-panel\"], { command = [\"setup.sh\", \"x\"], restart = false }]\n").unwrap();
+    assert_eq!(c.autostart[0], Autostart { command: vec!["canopy-panel".into()], restart: true });
+    assert_eq!(c.autostart[1], Autostart { command: vec!["setup.sh".into(), "x".into()], restart: false });
+    let e = parse("autostart = [[\"a\"], []]\n").unwrap_err();
+    assert_eq!(e.key, "autostart.1");
+}

@@ -2,10 +2,12 @@
 
 mod draw;
 pub mod layout;
+pub mod popup;
 mod title;
 
 pub use canopy_text::Fonts;
 pub use draw::{draw_title_bar, TitleBarStyle};
+pub use popup::{popup_margins, PopupFrame};
 pub use title::{decorated_title, sanitise_title, MAX_TITLE_CHARS};
 
 use smithay::reexports::wayland_protocols::xdg::shell::server::xdg_toplevel::ResizeEdge;

@@ -68,7 +68,8 @@ fn send_info(handle: &CanopyToplevelHandleV1, info: &ToplevelInfo, first: bool, 
 }
 
 impl crate::state::Canopy {
-    /// Tell every panel about a new or changed window.
+    /// Tell every panel about a new or changed window (their `done` comes with
+    /// [`Self::shell_done`], once per round of announcements).
     pub fn shell_window_changed(&mut self, info: ToplevelInfo) {
         let dh = self.display_handle.clone();
         let managers = self.canopy_shell_state.managers.clone();
@@ -91,6 +92,10 @@ impl crate::state::Canopy {
                 }
             }
         }
+    }
+
+    /// The end of a round of announcements: every panel may draw now.
+    pub fn shell_done(&mut self) {
         for m in &self.canopy_shell_state.managers {
             m.done();
         }

@@ -2,10 +2,13 @@
 
 use smithay::backend::renderer::utils::on_commit_buffer_handler;
 use smithay::delegate_compositor;
+use smithay::reexports::wayland_server::backend::protocol::ProtocolError;
 use smithay::reexports::wayland_server::protocol::wl_surface::WlSurface;
 use smithay::reexports::wayland_server::Client;
+use smithay::reexports::wayland_server::Resource;
 use smithay::wayland::compositor::{
-    get_parent, is_sync_subsurface, CompositorClientState, CompositorHandler, CompositorState,
+    get_parent, is_sync_subsurface, with_states, CompositorClientState, CompositorHandler, CompositorState,
+    SurfaceAttributes,
 };
 
 use crate::client::ClientState;
@@ -21,19 +24,31 @@ impl CompositorHandler for State {
     }
 
     fn commit(&mut self, surface: &WlSurface) {
+        if self.frame_callback_storm(surface) {
+            return;
+        }
         on_commit_buffer_handler::<Self>(surface);
         self.backend.early_import(surface);
+        let mut root = surface.clone();
+        while let Some(parent) = get_parent(&root) {
+            root = parent;
+        }
         if !is_sync_subsurface(surface) {
-            let mut root = surface.clone();
-            while let Some(parent) = get_parent(&root) {
-                root = parent;
-            }
             if let Some(w) = self.canopy.window_for_surface(&root) {
                 w.window.on_commit();
             }
         }
         self.canopy.popups.commit(surface);
+        // The window this commit belongs to (through subsurfaces and popups) wants its frame
+        // callbacks at the next frame.
+        let window = self.canopy.window_of_tree(&root);
+        if let Some(w) = &window {
+            self.canopy.wants_frame.insert(w.id());
+        }
         self.canopy.handle_commit(surface);
+        if let Some(w) = window.filter(|w| w.is_mapped()) {
+            self.canopy.window_extent_may_have_changed(&w);
+        }
         self.canopy.queue_redraw_all();
     }
 
@@ -44,6 +59,35 @@ impl CompositorHandler for State {
             // surface, or to nothing; never back to a window while locked.
             self.canopy.focus(crate::shell::focus::FocusChange::LockSurfaceGone(surface.clone()));
         }
+    }
+}
+
+/// The most frame callbacks one surface may have waiting: a client asks for one per frame; a
+/// client asking for thousands is attacking the compositor's frame loop.
+pub const MAX_FRAME_CALLBACKS: usize = 256;
+
+impl State {
+    /// A VM's client that piles frame callbacks on a surface is closed, with a log line naming
+    /// the VM and the rule. Returns true if it was.
+    fn frame_callback_storm(&mut self, surface: &WlSurface) -> bool {
+        let n = with_states(surface, |s| s.cached_state.get::<SurfaceAttributes>().current().frame_callbacks.len());
+        if n <= MAX_FRAME_CALLBACKS {
+            return false;
+        }
+        let Ok(client) = self.canopy.display_handle.get_client(surface.id()) else { return false };
+        let Some(vm) = client.get_data::<ClientState>().and_then(|c| c.vm()) else { return false };
+        let what = format!("{n} frame callbacks waiting on one surface (limit {MAX_FRAME_CALLBACKS})");
+        self.canopy.violations.closed(&vm, "frame callbacks", &what);
+        client.kill(
+            &self.canopy.display_handle,
+            ProtocolError {
+                code: 0,
+                object_id: surface.id().protocol_id(),
+                object_interface: "wl_surface".into(),
+                message: what,
+            },
+        );
+        true
     }
 }
 

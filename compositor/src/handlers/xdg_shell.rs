@@ -131,8 +131,13 @@ impl XdgShellHandler for State {
         self.refresh_pointer_focus();
     }
 
-    fn popup_destroyed(&mut self, _surface: PopupSurface) {
-        self.canopy.queue_redraw_all();
+    fn popup_destroyed(&mut self, surface: PopupSurface) {
+        // Its window's extent shrinks; the pointer may now be over something else.
+        let root = surface.get_parent_surface().and_then(|p| self.canopy.window_of_tree(&p));
+        if let Some(w) = root.filter(|w| w.is_mapped()) {
+            self.canopy.window_extent_may_have_changed(&w);
+        }
+        self.canopy.scene_changed();
         self.refresh_pointer_focus();
     }
 }

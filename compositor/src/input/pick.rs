@@ -44,12 +44,10 @@ impl Canopy {
         if let Some(p) = layer_pick(Layer::Overlay) {
             return p;
         }
-        let fullscreen = self
-            .space
-            .elements()
-            .rev()
-            .find(|w| w.data.state.borrow().fullscreen && self.output_of_window(w).as_ref() == Some(&output));
-        if let Some(w) = fullscreen {
+        // The top window of this output, if fullscreen, is above the panel; one under another
+        // window (it lost focus) is not (as drawn).
+        let top = self.space.elements().rev().find(|w| self.frame_rect(w).is_some_and(|f| f.overlaps(output_geo)));
+        if let Some(w) = top.filter(|w| w.data.state.borrow().fullscreen) {
             if let Some(p) = self.pick_window(w, pos, output_geo) {
                 return p;
             }
@@ -57,8 +55,8 @@ impl Canopy {
         if let Some(p) = layer_pick(Layer::Top) {
             return p;
         }
-        if let Some((w, _)) = self.space.element_under(pos) {
-            if let Some(p) = self.pick_window(w, pos, output_geo) {
+        if let Some(w) = self.window_under(pos) {
+            if let Some(p) = self.pick_window(&w, pos, output_geo) {
                 return p;
             }
         }
@@ -70,13 +68,37 @@ impl Canopy {
         Pick::default()
     }
 
+    /// The top-most shown window under `pos`: a VM's whole frame is its own (its content is
+    /// drawn opaque there), a local window's decorations and input region are.
+    fn window_under(&self, pos: Point<f64, Logical>) -> Option<WindowElement> {
+        self.space
+            .elements()
+            .rev()
+            .find(|w| {
+                let Some(bbox) = self.bbox_of(w) else { return false };
+                if !bbox.to_f64().contains(pos) {
+                    return false;
+                }
+                let layout = w.layout(w.data.loc.get(), &self.config.theme);
+                let in_frame = layout.frame.to_f64().contains(pos);
+                if in_frame && (w.is_sandboxed() || !layout.inner.to_f64().contains(pos)) {
+                    return true;
+                }
+                let kinds = if w.is_sandboxed() { WindowSurfaceType::POPUP } else { WindowSurfaceType::ALL };
+                w.window
+                    .surface_under(pos - layout.surface_origin.to_f64(), kinds)
+                    .is_some_and(|(s, loc)| !w.is_sandboxed() || popup_contains(&s, loc + layout.surface_origin, pos))
+            })
+            .cloned()
+    }
+
     fn pick_window(
         &self,
         w: &WindowElement,
         pos: Point<f64, Logical>,
         output_geo: Rectangle<i32, Logical>,
     ) -> Option<Pick> {
-        let frame_loc = self.space.element_location(w)?;
+        let layout = w.layout(self.location(w)?, &self.config.theme);
         let insets = w.insets(&self.config.theme);
         // Along the edge of an output a VM window crosses, its frame colour is drawn instead
         // of its content (`decorations::layout::guard`): that band is frame, for input too.
@@ -86,16 +108,18 @@ impl Canopy {
             (output_geo.size.w - 2 * band, output_geo.size.h - 2 * band).into(),
         );
         if w.is_sandboxed() && !inner.to_f64().contains(pos) {
-            let frame = insets.grow(w.client_geometry().size);
-            let hit =
-                hit_test(pos - frame_loc.to_f64(), frame, &insets, self.config.theme.decoration.corner_size as i32);
+            let hit = hit_test(
+                pos - layout.frame.loc.to_f64(),
+                layout.frame.size,
+                &insets,
+                self.config.theme.decoration.corner_size as i32,
+            );
             return Some(Pick { window: Some(w.clone()), decoration: hit, ..Default::default() });
         }
-        let client = w.client_geometry();
-        let surface_origin = frame_loc + insets.offset() - client.loc;
+        let surface_origin = layout.surface_origin;
         // Popups first: they may lie over the decorations. A VM's own surfaces take input only
-        // inside its window geometry, as that is all of them that is drawn.
-        let in_client = Rectangle::new(surface_origin + client.loc, client.size).to_f64().contains(pos);
+        // inside its window geometry as shown, as that is all of them that is drawn.
+        let in_client = layout.content.to_f64().contains(pos);
         let kinds = if in_client || !w.is_sandboxed() {
             WindowSurfaceType::ALL
         } else {
@@ -112,9 +136,18 @@ impl Canopy {
                 ..Default::default()
             });
         }
-        let frame = insets.grow(client.size);
-        let hit = hit_test(pos - frame_loc.to_f64(), frame, &insets, self.config.theme.decoration.corner_size as i32)?;
-        Some(Pick { window: Some(w.clone()), decoration: Some(hit), ..Default::default() })
+        let hit = hit_test(
+            pos - layout.frame.loc.to_f64(),
+            layout.frame.size,
+            &insets,
+            self.config.theme.decoration.corner_size as i32,
+        );
+        // Inside a VM's frame where it has no surface (black around small fullscreen content):
+        // still this window, so nothing hidden behind it gets the click.
+        if hit.is_none() && !(w.is_sandboxed() && layout.frame.to_f64().contains(pos)) {
+            return None;
+        }
+        Some(Pick { window: Some(w.clone()), decoration: hit, ..Default::default() })
     }
 }
 

@@ -5,6 +5,7 @@ use smithay::backend::input::{ButtonState, KeyState};
 
 use super::{Reply, Request};
 use crate::input::inject::{parse_button, parse_chord};
+use crate::render::CursorMode;
 use crate::state::State;
 
 impl State {
@@ -12,7 +13,7 @@ impl State {
         let result = self.ipc_command(request);
         // Focus changes made by a command reach clients before the reply does.
         self.enforce_focus();
-        self.canopy.space.refresh();
+        self.refresh_scene();
         match result {
             Ok(v) => Reply { ok: Some(v), error: None },
             Err(e) => Reply { ok: None, error: Some(e) },
@@ -51,14 +52,18 @@ impl State {
                 Ok(json!({ "x": p.x, "y": p.y, "image": image, "set_by": owner }))
             }
             Request::Version => Ok(json!({ "version": env!("CARGO_PKG_VERSION"), "backend": self.backend.name() })),
-            Request::Screenshot { output, file } => {
+            Request::Screenshot { output, pointer, file } => {
                 let output = match &output {
                     Some(name) => {
                         self.canopy.output_by_name(name).cloned().ok_or_else(|| format!("no output named {name}"))?
                     }
                     None => self.canopy.outputs.first().cloned().ok_or("there are no outputs")?,
                 };
-                let image = self.backend.screenshot(&self.canopy, &output).map_err(|e| format!("screenshot: {e:#}"))?;
+                let cursor = if pointer { CursorMode::Draw } else { CursorMode::Hide };
+                // What a frame drawn now would show.
+                self.canopy.announce_round();
+                let image =
+                    self.backend.screenshot(&self.canopy, &output, cursor).map_err(|e| format!("screenshot: {e:#}"))?;
                 image.save_png(&file).map_err(|e| format!("writing {e}"))?;
                 Ok(json!({ "file": file, "output": output.name(), "width": image.width, "height": image.height }))
             }
@@ -87,7 +92,7 @@ impl State {
             Request::Move { id, x, y } => {
                 let w = self.canopy.mapped_window_by_id(id).ok_or_else(|| format!("no visible window {id}"))?;
                 let offset = w.insets(&self.canopy.config.theme).offset();
-                self.canopy.space.map_element(w.clone(), (x - offset.x, y - offset.y), false);
+                self.canopy.place(&w, (x - offset.x, y - offset.y).into());
                 self.canopy.window_changed(&w);
                 Ok(json!({ "moved": id }))
             }

@@ -23,6 +23,10 @@ pub enum Request {
         /// Output name, e.g. HEADLESS-1.
         #[arg(long)]
         output: Option<String>,
+        /// Draw the pointer too, as it is on screen (whoever's cursor image it is).
+        #[arg(long)]
+        #[serde(default)]
+        pointer: bool,
         /// Where to write the PNG.
         file: PathBuf,
     },
@@ -113,9 +117,11 @@ mod tests {
 
     #[test]
     fn wire_format() {
-        let r = Request::Screenshot { output: Some("HEADLESS-1".into()), file: "/tmp/x.png".into() };
+        let r = Request::Screenshot { output: Some("HEADLESS-1".into()), pointer: false, file: "/tmp/x.png".into() };
         let json = serde_json::to_string(&r).unwrap();
-        assert_eq!(json, r#"{"command":"screenshot","output":"HEADLESS-1","file":"/tmp/x.png"}"#);
+        assert_eq!(json, r#"{"command":"screenshot","output":"HEADLESS-1","pointer":false,"file":"/tmp/x.png"}"#);
+        let old: Request = serde_json::from_str(r#"{"command":"screenshot","file":"/tmp/x.png"}"#).unwrap();
+        assert_eq!(old, Request::Screenshot { output: None, pointer: false, file: "/tmp/x.png".into() });
         assert_eq!(serde_json::from_str::<Request>(&json).unwrap(), r);
         assert_eq!(serde_json::to_string(&Request::ReloadConfig).unwrap(), r#"{"command":"reload-config"}"#);
     }

@@ -127,7 +127,7 @@ impl PointerGrab<State> for MoveGrab {
         let Some(w) = data.canopy.mapped_window_by_id(self.window) else { return };
         let delta = event.location - self.start.location;
         let loc = (self.initial.to_f64() + delta).to_i32_round();
-        data.canopy.space.map_element(w, loc, false);
+        data.canopy.place(&w, loc);
         data.canopy.queue_redraw_all();
     }
 
@@ -271,7 +271,7 @@ impl State {
         if w.data.state.borrow().maximized {
             self.canopy.set_maximized(&w, false);
         }
-        let Some(initial) = self.canopy.space.element_location(&w) else { return };
+        let Some(initial) = self.canopy.location(&w) else { return };
         let Some(pointer) = self.canopy.seat.get_pointer() else { return };
         let serial = smithay::utils::SERIAL_COUNTER.next_serial();
         pointer.set_grab(self, MoveGrab { start, window: w.id(), initial }, serial, focus);
@@ -284,7 +284,7 @@ impl State {
         if w.data.state.borrow().maximized {
             self.canopy.set_maximized(&w, false);
         }
-        let Some(loc) = self.canopy.space.element_location(&w) else { return };
+        let Some(loc) = self.canopy.location(&w) else { return };
         let initial_frame = Rectangle::new(loc, w.geometry().size);
         w.data.state.borrow_mut().resize = ResizeState::Resizing { edges, initial_frame };
         let last_client = w.client_geometry().size;

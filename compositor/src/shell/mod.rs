@@ -1,6 +1,7 @@
 //! The stacking window manager: windows in a `Space`, mapped on first commit, decorated by
 //! the compositor, focused by click or Alt+Tab, moved and resized by their frames.
 
+pub mod announce;
 pub mod fit;
 pub mod focus;
 pub mod grabs;
@@ -8,6 +9,7 @@ pub mod layers;
 pub mod outputs;
 pub mod placement;
 pub mod popups;
+pub mod stack;
 pub mod states;
 pub mod window;
 
@@ -36,6 +38,16 @@ impl Canopy {
         self.window_by_id(*self.window_ids.get(&surface.id())?)
     }
 
+    /// The window a surface tree root (its toplevel, or one of its popups) belongs to.
+    pub fn window_of_tree(&self, root: &WlSurface) -> Option<WindowElement> {
+        if let Some(w) = self.any_window_for_surface(root) {
+            return Some(w);
+        }
+        let popup = self.popups.find_popup(root)?;
+        let top = smithay::desktop::find_popup_root_surface(&popup).ok()?;
+        self.any_window_for_surface(&top)
+    }
+
     /// A window in any state, by id.
     pub fn window_by_id(&self, id: u64) -> Option<WindowElement> {
         self.windows.get(&id).cloned()
@@ -59,9 +71,7 @@ impl Canopy {
 
     /// The client area of a mapped window in global coordinates (what `windows` reports).
     pub fn client_area(&self, w: &WindowElement) -> Option<Rectangle<i32, smithay::utils::Logical>> {
-        let loc = self.space.element_location(w)?;
-        let insets = w.insets(&self.config.theme);
-        Some(Rectangle::new(loc + insets.offset(), w.client_geometry().size))
+        Some(w.layout(self.location(w)?, &self.config.theme).content)
     }
 
     pub fn handle_commit(&mut self, surface: &WlSurface) {
@@ -141,16 +151,12 @@ impl Canopy {
         }
         let loc = unmapped_at.unwrap_or_else(|| self.initial_position(&w));
         w.data.state.borrow_mut().placed = true;
-        self.space.map_element(w.clone(), loc, false);
-        w.data.in_space.set(true);
-        if let Some(handle) = self.foreign_toplevel_list_state_new(&w) {
-            w.data.foreign.replace(Some(handle));
-        }
+        self.place(&w, loc);
         // A window mapping takes the keyboard only as the focus rules allow (a VM's only in
         // answer to the user); otherwise it opens below the focused window, never over it.
         if !self.focus(FocusChange::Window(&w, Cause::Mapped)) {
             if let Some(f) = self.focused_window() {
-                self.space.raise_element(&f, false);
+                self.raise(&f);
             }
         }
         if wants_full {
@@ -178,7 +184,7 @@ impl Canopy {
             }
             ResizeState::Idle => return,
         };
-        let Some(mut loc) = self.space.element_location(w) else { return };
+        let Some(mut loc) = self.location(w) else { return };
         let frame = w.geometry().size;
         use xdg_toplevel::ResizeEdge as E;
         if matches!(edges, E::Left | E::TopLeft | E::BottomLeft) {
@@ -187,38 +193,15 @@ impl Canopy {
         if matches!(edges, E::Top | E::TopLeft | E::TopRight) {
             loc.y = initial.loc.y + initial.size.h - frame.h;
         }
-        if Some(loc) != self.space.element_location(w) {
-            self.space.map_element(w.clone(), loc, false);
+        if Some(loc) != self.location(w) {
+            self.place(w, loc);
         }
-    }
-
-    /// Something visible about a window changed: redraw and tell the panel.
-    pub fn window_changed(&mut self, w: &WindowElement) {
-        self.queue_redraw_all();
-        if !w.data.state.borrow().placed {
-            return;
-        }
-        if !w.is_minimized() {
-            // It may have grown, or moved to another output.
-            self.fit_to_output(w, None);
-        }
-        let info = self.toplevel_info(w);
-        if w.data.announced.borrow().as_ref() == Some(&info) {
-            return;
-        }
-        w.data.announced.replace(Some(info.clone()));
-        if let Some(h) = w.data.foreign.borrow().as_ref() {
-            h.send_title(&info.title);
-            h.send_app_id(&info.app_id);
-            h.send_done();
-        }
-        self.shell_window_changed(info);
     }
 
     /// A mapped toplevel committed no buffer: per xdg-shell it is hidden until it maps again,
     /// starting over from a first configure.
     fn unmap_window(&mut self, w: &WindowElement) {
-        let unmapped_at = self.space.element_location(w);
+        let unmapped_at = self.location(w);
         self.forget_window(w);
         w.toplevel().reset_initial_configure_sent();
         *w.data.state.borrow_mut() = window::WindowState { unmapped_at, ..Default::default() };
@@ -238,8 +221,7 @@ impl Canopy {
 
     /// Take a window off the screen, the panel and the focus order.
     fn forget_window(&mut self, w: &WindowElement) {
-        self.space.unmap_elem(w);
-        w.data.in_space.set(false);
+        self.unplace(w);
         if w.is_minimized() {
             self.minimized.retain(|m| m != w);
             w.data.state.borrow_mut().minimized = false;
@@ -290,7 +272,7 @@ impl Canopy {
                 return self.space.output_under(at.to_f64()).next().cloned();
             }
         }
-        let geo = self.space.element_geometry(w)?;
+        let geo = self.frame_rect(w)?;
         self.outputs
             .iter()
             .filter_map(|o| {
@@ -304,15 +286,6 @@ impl Canopy {
                 let loc: Point<f64, _> = geo.loc.to_f64();
                 self.space.output_under(loc).next().cloned()
             })
-    }
-
-    fn foreign_toplevel_list_state_new(
-        &mut self,
-        w: &WindowElement,
-    ) -> Option<smithay::wayland::foreign_toplevel_list::ForeignToplevelHandle> {
-        let (title, app_id) = w.title_and_app_id();
-        let title = crate::decorations::decorated_title(w.vm(), &title);
-        Some(self.foreign_toplevel_list_state.new_toplevel::<crate::state::State>(title, app_id))
     }
 }
 

@@ -106,7 +106,7 @@ impl Canopy {
             };
         let mut anchors = Vec::new();
         for w in self.space.elements() {
-            let Some(loc) = self.space.element_location(w) else { continue };
+            let Some(loc) = self.location(w) else { continue };
             let output = self.output_of_window(w);
             anchors.push(Anchor { window: w.clone(), at: offset(&output, loc), output, minimised: false });
         }
@@ -131,13 +131,13 @@ impl Canopy {
                 w.data.state.borrow_mut().minimized_at = origin.map(|o| o + a.at);
                 continue;
             }
-            let Some(old) = self.space.element_location(&w) else { continue };
+            let Some(old) = self.location(&w) else { continue };
             let (output, loc) = match origin {
                 Some(origin) => (target.expect("has an origin"), origin + a.at),
                 None => (primary.clone(), self.place_on(&w, &primary)),
             };
             let loc = if removed { self.wholly_on(&w, &output, loc) } else { loc };
-            self.space.map_element(w.clone(), loc, false);
+            self.place(&w, loc);
             // Where it returns to from maximised or fullscreen moves with it.
             let mut st = w.data.state.borrow_mut();
             if let Some(r) = st.restore.as_mut() {
@@ -158,8 +158,8 @@ impl Canopy {
             return self.usable_area(output).loc;
         }
         let taken: Vec<Point<i32, Logical>> =
-            self.space.elements().filter(|e| *e != w).filter_map(|e| self.space.element_location(e)).collect();
-        super::placement::place(self.usable_area(output), w.geometry().size, &taken)
+            self.space.elements().filter(|e| *e != w).filter_map(|e| self.location(e)).collect();
+        super::placement::place(self.usable_area(output), w.geometry().size, |p| taken.contains(p))
     }
 
     /// `loc` moved so that `w` lies wholly in the usable area of `output` (a VM window is first

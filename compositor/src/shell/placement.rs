@@ -13,7 +13,7 @@ const CASCADE_STEP: i32 = 32;
 pub fn place(
     usable: Rectangle<i32, Logical>,
     frame: Size<i32, Logical>,
-    taken: &[Point<i32, Logical>],
+    taken: impl Fn(&Point<i32, Logical>) -> bool,
 ) -> Point<i32, Logical> {
     let centre = Point::from((
         usable.loc.x + (usable.size.w - frame.w).max(0) / 2,
@@ -23,7 +23,7 @@ pub fn place(
         Point::from((usable.loc.x + (usable.size.w - frame.w).max(0), usable.loc.y + (usable.size.h - frame.h).max(0)));
     let mut p = centre;
     for _ in 0..64 {
-        if !taken.contains(&p) {
+        if !taken(&p) {
             return p;
         }
         p = Point::from((p.x + CASCADE_STEP, p.y + CASCADE_STEP));
@@ -41,10 +41,7 @@ impl Canopy {
             return Point::from((0, 0));
         };
         let usable = self.usable_area(&output);
-        let frame = w.geometry().size;
-        let taken: Vec<Point<i32, Logical>> =
-            self.space.elements().filter_map(|e| self.space.element_location(e)).collect();
-        place(usable, frame, &taken)
+        place(usable, w.geometry().size, |p| self.taken.contains(p))
     }
 }
 
@@ -60,18 +57,18 @@ mod tests {
     fn centred_then_cascaded() {
         let usable = r(0, 32, 1280, 768);
         let frame = Size::from((408, 334));
-        let first = place(usable, frame, &[]);
+        let first = place(usable, frame, |_| false);
         assert_eq!(first, Point::from((436, 249)));
-        let second = place(usable, frame, &[first]);
+        let second = place(usable, frame, |p| *p == first);
         assert_eq!(second, Point::from((468, 281)));
-        let third = place(usable, frame, &[first, second]);
+        let third = place(usable, frame, |p| [first, second].contains(p));
         assert_eq!(third, Point::from((500, 313)));
     }
 
     #[test]
     fn inside_usable_area_even_when_too_big() {
         let usable = r(0, 32, 800, 600);
-        let p = place(usable, Size::from((1000, 900)), &[]);
+        let p = place(usable, Size::from((1000, 900)), |_| false);
         assert_eq!(p, Point::from((0, 32)));
     }
 
@@ -81,7 +78,7 @@ mod tests {
         let frame = Size::from((400, 300));
         let mut taken = Vec::new();
         for _ in 0..20 {
-            let p = place(usable, frame, &taken);
+            let p = place(usable, frame, |q| taken.contains(q));
             assert!(p.x >= 100 && p.y >= 100 && p.x + 400 <= 600 && p.y + 300 <= 500, "{p:?}");
             taken.push(p);
         }

@@ -23,38 +23,51 @@ pub fn popup_geometry(popup: &PopupKind) -> smithay::utils::Rectangle<i32, smith
 }
 
 impl Canopy {
-    /// Constrain a popup to the outputs its parent window (or layer surface) is on.
+    /// Constrain a popup to the outputs its parent window (or layer surface) is on. A VM's
+    /// popup, with its frame and the tab naming the VM, never reaches above its window's
+    /// content, so it cannot cover or imitate the window's own title bar.
     pub fn unconstrain_popup(&self, popup: &PopupSurface) {
         let kind = PopupKind::Xdg(popup.clone());
         let Ok(root) = find_popup_root_surface(&kind) else { return };
-        // The positioner works relative to the parent's window geometry.
-        let parent_origin = if let Some(w) = self.window_for_surface(&root) {
-            match self.client_area(&w) {
-                Some(area) => area.loc,
-                None => return,
-            }
-        } else if let Some((output, layer_loc)) = self.layer_location(&root) {
-            let _ = output;
-            layer_loc
-        } else {
-            return;
+        let to_root = get_popup_toplevel_coords(&kind);
+        let lowest_top = match self.any_window_for_surface(&root) {
+            Some(w) if w.is_sandboxed() => Some(crate::decorations::popup_margins(&self.config.theme).1 - to_root.y),
+            _ => None,
         };
-        let mut target =
-            match self.outputs.iter().filter_map(|o| self.space.output_geometry(o)).reduce(|a, b| a.merge(b)) {
-                Some(t) => t,
-                None => return,
+        let target = self.popup_target(&root).map(|mut target| {
+            target.loc -= to_root;
+            target
+        });
+        popup.with_pending_state(|state| {
+            let mut geo = match target {
+                Some(target) => state.positioner.get_unconstrained_geometry(target),
+                None => state.positioner.get_geometry(),
             };
+            if let Some(min_y) = lowest_top {
+                geo.loc.y = geo.loc.y.max(min_y);
+            }
+            state.geometry = geo;
+        });
+    }
+
+    /// The area a popup of `root` should stay in, relative to the root's window geometry: the
+    /// output its window (or layer surface) is on.
+    fn popup_target(&self, root: &WlSurface) -> Option<smithay::utils::Rectangle<i32, smithay::utils::Logical>> {
+        // The positioner works relative to the parent's window geometry.
+        let parent_origin = if let Some(w) = self.window_for_surface(root) {
+            self.client_area(&w)?.loc
+        } else {
+            self.layer_location(root)?.1
+        };
+        let mut target = self.outputs.iter().filter_map(|o| self.space.output_geometry(o)).reduce(|a, b| a.merge(b))?;
         // Prefer the output the parent is on, so menus don't straddle two screens.
         if let Some(o) = self.space.output_under(parent_origin.to_f64()).next() {
             if let Some(g) = self.space.output_geometry(o) {
                 target = g;
             }
         }
-        target.loc -= get_popup_toplevel_coords(&kind);
         target.loc -= parent_origin;
-        popup.with_pending_state(|state| {
-            state.geometry = state.positioner.get_unconstrained_geometry(target);
-        });
+        Some(target)
     }
 
     pub fn popup_commit(&mut self, surface: &WlSurface) {
@@ -113,5 +126,22 @@ impl State {
             }
             pointer.set_grab(self, PopupPointerGrab::new(&grab), serial, Focus::Keep);
         }
+    }
+}
+
+impl Canopy {
+    /// Where a popup of a shown window is on screen: its window geometry, global.
+    pub fn popup_rect(
+        &self,
+        w: &crate::shell::window::WindowElement,
+        popup: &PopupKind,
+    ) -> Option<smithay::utils::Rectangle<i32, smithay::utils::Logical>> {
+        let layout = w.layout(self.location(w)?, &self.config.theme);
+        let client = w.client_geometry();
+        smithay::desktop::PopupManager::popups_for_surface(w.wl_surface())
+            .find(|(p, _)| p.wl_surface() == popup.wl_surface())
+            .map(|(p, offset)| {
+                smithay::utils::Rectangle::new(layout.surface_origin + client.loc + offset, popup_geometry(&p).size)
+            })
     }
 }

@@ -15,14 +15,13 @@ impl Canopy {
         if w.is_minimized() || !w.data.state.borrow().placed {
             return;
         }
-        let loc = self.space.element_location(w);
+        let loc = self.location(w);
         {
             let mut st = w.data.state.borrow_mut();
             st.minimized = true;
             st.minimized_at = loc;
         }
-        self.space.unmap_elem(w);
-        w.data.in_space.set(false);
+        self.unplace(w);
         self.minimized.push(w.clone());
         self.focus(super::focus::FocusChange::WindowGone(w, false));
         self.window_changed(w);
@@ -39,8 +38,7 @@ impl Canopy {
             st.minimized_at.take()
         };
         let loc = loc.unwrap_or_else(|| self.initial_position(w));
-        self.space.map_element(w.clone(), loc, false);
-        w.data.in_space.set(true);
+        self.place(w, loc);
         self.window_changed(w);
     }
 
@@ -51,7 +49,7 @@ impl Canopy {
             if w.data.state.borrow().maximized {
                 return;
             }
-            let frame = self.space.element_geometry(w);
+            let frame = self.frame_rect(w);
             {
                 let mut st = w.data.state.borrow_mut();
                 if !st.fullscreen {
@@ -67,7 +65,7 @@ impl Canopy {
                 s.states.unset(xdg_toplevel::State::Fullscreen);
                 s.size = Some(client);
             });
-            self.space.map_element(w.clone(), usable.loc, false);
+            self.place(&w.clone(), usable.loc);
         } else {
             let restore = {
                 let mut st = w.data.state.borrow_mut();
@@ -94,7 +92,7 @@ impl Canopy {
             s.size = restore.map(|r| insets.shrink(r.size));
         });
         if let Some(r) = restore {
-            self.space.map_element(w.clone(), r.loc, false);
+            self.place(w, r.loc);
         }
     }
 
@@ -108,13 +106,14 @@ impl Canopy {
                 return;
             };
             let Some(geo) = self.space.output_geometry(&output) else { return };
-            let frame = self.space.element_geometry(w);
+            let frame = self.frame_rect(w);
             {
                 let mut st = w.data.state.borrow_mut();
                 if !st.maximized && !st.fullscreen {
                     st.restore = frame;
                 }
                 st.fullscreen = true;
+                st.fullscreen_size = Some(geo.size);
                 st.maximized = false;
             }
             // The frame kind is now Strip (VM) or None (local): size the client to fit inside.
@@ -125,8 +124,7 @@ impl Canopy {
                 s.size = Some(insets.shrink(geo.size));
                 s.fullscreen_output = toplevel.wl_surface().client().and_then(|c| output.client_outputs(&c).next());
             });
-            self.space.map_element(w.clone(), geo.loc, false);
-            self.raise_window(w);
+            self.place(&w.clone(), geo.loc);
             if let Some(vm) = w.vm() {
                 // The strip shows the colour; this says which VM now owns the screen.
                 let accent = crate::trust::colours(&self.config, Some(vm)).focused;
@@ -170,12 +168,13 @@ impl Canopy {
                 let usable = self.usable_area(output);
                 let client = w.insets(&self.config.theme).shrink(usable.size);
                 toplevel.with_pending_state(|s| s.size = Some(client));
-                self.space.map_element(w.clone(), usable.loc, false);
+                self.place(&w.clone(), usable.loc);
             } else if full {
                 let Some(geo) = self.space.output_geometry(output) else { continue };
+                w.data.state.borrow_mut().fullscreen_size = Some(geo.size);
                 let client = w.insets(&self.config.theme).shrink(geo.size);
                 toplevel.with_pending_state(|s| s.size = Some(client));
-                self.space.map_element(w.clone(), geo.loc, false);
+                self.place(&w.clone(), geo.loc);
             } else {
                 self.fit_to_output(&w, Some(output));
                 continue;

@@ -59,16 +59,34 @@ pub struct WindowState {
     pub minimized_at: Option<Point<i32, Logical>>,
     /// Where a window that hid itself (committed no buffer) was, to show it there again.
     pub unmapped_at: Option<Point<i32, Logical>>,
+    /// The output size a fullscreen window covers: its frame, whatever the client commits.
+    pub fullscreen_size: Option<Size<i32, Logical>>,
+}
+
+/// Where a window's parts are on screen (global coordinates).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Layout {
+    /// The frame: decorations and all.
+    pub frame: Rectangle<i32, Logical>,
+    /// Inside the decorations: all the client may cover (and, for a VM, all it may paint).
+    pub inner: Rectangle<i32, Logical>,
+    /// Where the client's window geometry shows, cut to `inner`: centred in it when a
+    /// fullscreen client is smaller than the output.
+    pub content: Rectangle<i32, Logical>,
+    /// Where the client's main surface's origin goes.
+    pub surface_origin: Point<i32, Logical>,
 }
 
 /// Render resources that live as long as the window, so damage tracking sees stable ids.
 #[derive(Debug, Default)]
 pub struct DecorationCache {
     pub borders: [SolidColorBuffer; 4],
+    /// What a VM's content is drawn over: opaque black inside the frame.
+    pub backdrop: SolidColorBuffer,
     /// Title bar image and the inputs it was drawn from.
     pub title: Option<(crate::decorations::TitleKey, MemoryRenderBuffer)>,
-    /// Frames around popups, keyed by popup surface.
-    pub popup_frames: Vec<(WlSurface, [SolidColorBuffer; 4])>,
+    /// Frames around popups, keyed by popup surface, with their backdrop and their label.
+    pub popup_frames: Vec<(WlSurface, crate::decorations::PopupFrame)>,
     /// Frame-coloured strips along the edges of outputs the window crosses.
     pub strips: Vec<SolidColorBuffer>,
 }
@@ -90,6 +108,14 @@ pub struct WindowData {
     pub max_client: Cell<Option<Size<i32, Logical>>>,
     /// The window is an element of the space (shown, not minimised or hidden).
     pub in_space: Cell<bool>,
+    /// Marked for the next round of announcements (see `shell::announce`).
+    pub announce_queued: Cell<bool>,
+    /// The title bar's text as last announced (`[vm] title`, sanitised).
+    pub shown_title: RefCell<String>,
+    /// Where its frame's top-left corner is, while shown (see `shell::stack`).
+    pub loc: Cell<Point<i32, Logical>>,
+    /// Its bounding box as of its last commit, relative like `SpaceElement::bbox`.
+    pub bbox: Cell<Rectangle<i32, Logical>>,
 }
 
 #[derive(Debug, Clone)]
@@ -119,6 +145,10 @@ impl WindowElement {
                 announced: RefCell::new(None),
                 max_client: Cell::new(None),
                 in_space: Cell::new(false),
+                announce_queued: Cell::new(false),
+                shown_title: RefCell::new(String::new()),
+                loc: Cell::new(Point::default()),
+                bbox: Cell::new(Rectangle::default()),
             }),
         }
     }
@@ -158,6 +188,12 @@ impl WindowElement {
         }
     }
 
+    /// The title bar's title (after the `[vm]` the title bar draws itself), sanitised, as last
+    /// announced: a flood of titles reaches the screen no faster than the panel.
+    pub fn shown_title(&self) -> String {
+        self.data.shown_title.borrow().clone()
+    }
+
     /// (title, app_id) as the client set them; untrusted for VM clients.
     pub fn title_and_app_id(&self) -> (String, String) {
         with_states(self.wl_surface(), |states| {
@@ -188,9 +224,33 @@ impl WindowElement {
         Insets::for_frame(self.frame_kind(), theme)
     }
 
+    /// Where the window's parts are with its frame's top-left corner at `loc`.
+    pub fn layout(&self, loc: Point<i32, Logical>, theme: &canopy_themes::Theme) -> Layout {
+        let insets = self.insets(theme);
+        let client = self.client_geometry();
+        let fullscreen = self.data.state.borrow().fullscreen;
+        let frame = Rectangle::new(loc, self.geometry().size);
+        if !fullscreen {
+            let inner = Rectangle::new(loc + insets.offset(), client.size);
+            return Layout { frame, inner, content: inner, surface_origin: inner.loc - client.loc };
+        }
+        let inner = Rectangle::new(loc + insets.offset(), insets.shrink(frame.size));
+        // Smaller than the output: centred on black. Larger: cut at the strip.
+        let gap = |room: i32, size: i32| ((room - size) / 2).max(0);
+        let at = inner.loc + Point::from((gap(inner.size.w, client.size.w), gap(inner.size.h, client.size.h)));
+        let content = Rectangle::new(at, client.size).intersection(inner).unwrap_or(Rectangle::new(at, (0, 0).into()));
+        Layout { frame, inner, content, surface_origin: at - client.loc }
+    }
+
     /// Frame size for a given client size.
     pub fn frame_size_for(&self, client: Size<i32, Logical>, theme: &canopy_themes::Theme) -> Size<i32, Logical> {
         self.insets(theme).grow(client)
+    }
+
+    /// Recompute the cached bounding box; true if it changed.
+    pub fn update_bbox(&self) -> bool {
+        let bbox = SpaceElement::bbox(self);
+        self.data.bbox.replace(bbox) != bbox
     }
 
     /// Shown: an element of the space.
@@ -240,20 +300,23 @@ pub mod sizes {
 }
 
 impl SpaceElement for WindowElement {
-    /// The frame: client geometry grown by the decorations.
+    /// The frame: client geometry grown by the decorations; for a fullscreen window, the
+    /// output it covers, whatever size the client commits.
     fn geometry(&self) -> Rectangle<i32, Logical> {
         let g = self.client_geometry();
         let insets = sizes::with(|t| self.insets(t));
-        insets.grow_rect(g)
+        let st = self.data.state.borrow();
+        match st.fullscreen_size.filter(|_| st.fullscreen) {
+            Some(size) => Rectangle::new(g.loc - insets.offset(), size),
+            None => insets.grow_rect(g),
+        }
     }
 
     fn bbox(&self) -> Rectangle<i32, Logical> {
-        let popup_margin = sizes::with(|t| t.decoration.popup_frame as i32);
+        let (ring, top) = sizes::with(crate::decorations::popup_margins);
         let popups = clamp_rect(self.window.bbox_with_popups());
-        let popups = Rectangle::new(
-            popups.loc - Point::from((popup_margin, popup_margin)),
-            popups.size + Size::from((2 * popup_margin, 2 * popup_margin)),
-        );
+        let popups =
+            Rectangle::new(popups.loc - Point::from((ring, top)), popups.size + Size::from((2 * ring, ring + top)));
         popups.merge(self.geometry())
     }
 

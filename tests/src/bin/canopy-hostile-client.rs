@@ -4,7 +4,7 @@
 //! over its own frame, draws transparent or oversized content, floods titles, app_ids and frame
 //! callbacks, and maps thousands of windows. Like `canopy-test-client`, it prints what it
 //! receives as JSON lines; more commands come as lines on stdin: `popup X Y W H [RRGGBB]`,
-//! `title TEXT`, `unmap`, `map`, `minimise`, `quit`.
+//! `cursor W H HOTSPOT_X HOTSPOT_Y`, `title TEXT`, `unmap`, `map`, `minimise`, `quit`.
 
 use std::time::Duration;
 
@@ -117,6 +117,7 @@ struct Hostile {
     pointer: Option<wl_pointer::WlPointer>,
     cursor_surface: Option<wl_surface::WlSurface>,
     last_enter: Option<u32>,
+    last_pointer_enter: Option<u32>,
     exit: bool,
     titles_sent: u64,
     maps: u32,
@@ -232,6 +233,17 @@ impl Hostile {
                 emit(json!({ "event": "unmapped" }));
             }
             ["map"] => self.main_surface().commit(),
+            ["cursor", w, h, hx, hy] => {
+                let n = |s: &str| s.parse::<i32>().expect("a number");
+                self.args.cursor = Some((n(w) as u32, n(h) as u32));
+                self.args.hotspot = (n(hx), n(hy));
+                if let Some(old) = self.cursor_surface.take() {
+                    old.destroy();
+                }
+                if let (Some(pointer), Some(serial)) = (self.pointer.clone(), self.last_pointer_enter) {
+                    self.set_cursor(&pointer, serial);
+                }
+            }
             ["minimise"] => self.windows[0].window.set_minimized(),
             ["quit"] => self.exit = true,
             _ => emit(json!({ "event": "bad-command", "line": line })),
@@ -448,6 +460,7 @@ impl PointerHandler for Hostile {
         for e in events {
             match e.kind {
                 PointerEventKind::Enter { serial } => {
+                    self.last_pointer_enter = Some(serial);
                     emit(json!({ "event": "pointer-enter", "surface": self.which(&e.surface) }));
                     self.set_cursor(pointer, serial);
                 }
@@ -517,6 +530,7 @@ fn main() -> anyhow::Result<()> {
         pointer: None,
         cursor_surface: None,
         last_enter: None,
+        last_pointer_enter: None,
         exit: false,
         titles_sent: 0,
         maps: 0,

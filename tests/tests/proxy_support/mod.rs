@@ -189,6 +189,16 @@ pub fn open_client(c: &Compositor, vm: &Vm, program: &str, args: &[&str], focus:
     (client, w)
 }
 
+/// Our hostile client behind `vm` (stdin piped for its commands), drawn; returns it and its
+/// window, found by its title (`--title`, default `hostile`).
+pub fn open_hostile(c: &Compositor, vm: &Vm, args: &[&str]) -> (Client, Value) {
+    let title = args.windows(2).find(|a| a[0] == "--title").map(|a| a[1]).unwrap_or("hostile").to_string();
+    let mut client = vm.spawn_piped("canopy-hostile-client", args);
+    client.wait_event("drawn", |_| true);
+    let w = wait_window(c, |w| w["raw_title"] == title.as_str());
+    (client, w)
+}
+
 /// Kills the compositor process (found as the peer of its Wayland socket).
 pub fn kill_compositor(c: &Compositor) {
     let s = std::os::unix::net::UnixStream::connect(c.runtime_dir().join(c.wayland_display())).unwrap();

@@ -95,7 +95,9 @@ impl Canopy {
                 if (w.is_mapped() || w.is_minimized()) && w.toplevel().is_initial_configure_sent() {
                     w.toplevel().send_pending_configure();
                 }
-                self.window_changed(&w);
+                // The panel learns of focus at once (it follows the user's acts, not a VM's
+                // volume): a second click on a window's button then minimises it.
+                self.announce_now(&w);
             }
         }
         granted
@@ -116,7 +118,7 @@ impl Canopy {
         if w.is_minimized() {
             return false;
         }
-        let Some(geo) = self.space.element_geometry(w) else { return false };
+        let Some(geo) = self.frame_rect(w) else { return false };
         self.outputs.iter().filter_map(|o| self.space.output_geometry(o)).any(|o| o.overlaps(geo))
     }
 
@@ -131,8 +133,7 @@ impl Canopy {
 
     /// The active window, if it is mapped.
     pub fn focused_window(&self) -> Option<WindowElement> {
-        let w = self.window_by_id(self.focus.window()?)?;
-        self.space.element_location(&w).map(|_| w)
+        self.mapped_window_by_id(self.focus.window()?)
     }
 
     /// The user chose `w` (click, Alt+Tab, panel, control command) or a valid activation token
@@ -149,8 +150,7 @@ impl Canopy {
     }
 
     pub fn raise_window(&mut self, w: &WindowElement) {
-        self.space.raise_element(w, false);
-        self.queue_redraw_all();
+        self.raise(w);
     }
 
     /// Whose surface has the keyboard: a window's VM, or local for layer and lock surfaces.

@@ -1,0 +1,147 @@
+//! Where windows are and in what order, at a cost that does not grow with their number. The
+//! space keeps the stacking order (for smithay); each window keeps its own frame location and
+//! bounding box, so drawing, picking and announcing never search the space for it; placement
+//! asks a count of taken spots instead of listing every window; and the space's refresh (output
+//! enter and leave for every window) runs once per frame, and only after something moved.
+
+use std::collections::HashMap;
+
+use smithay::desktop::space::SpaceElement;
+use smithay::utils::{Logical, Point, Rectangle};
+
+use super::window::WindowElement;
+use crate::state::Canopy;
+
+/// How many mapped windows have their frame at each spot, for placement's cascade.
+#[derive(Debug, Default)]
+pub struct TakenSpots(HashMap<(i32, i32), u32>);
+
+impl TakenSpots {
+    pub fn contains(&self, p: &Point<i32, Logical>) -> bool {
+        self.0.get(&(p.x, p.y)).is_some_and(|n| *n > 0)
+    }
+
+    fn add(&mut self, p: Point<i32, Logical>) {
+        *self.0.entry((p.x, p.y)).or_default() += 1;
+    }
+
+    fn remove(&mut self, p: Point<i32, Logical>) {
+        if let Some(n) = self.0.get_mut(&(p.x, p.y)) {
+            *n -= 1;
+            if *n == 0 {
+                self.0.remove(&(p.x, p.y));
+            }
+        }
+    }
+}
+
+impl Canopy {
+    /// Show `w` with its frame's top-left at `loc`, on top of the stack (moving it if shown).
+    pub fn place(&mut self, w: &WindowElement, loc: Point<i32, Logical>) {
+        if w.is_mapped() {
+            self.taken.remove(w.data.loc.get());
+        }
+        self.space.map_element(w.clone(), loc, false);
+        w.data.loc.set(loc);
+        w.data.in_space.set(true);
+        self.taken.add(loc);
+        w.update_bbox();
+        self.scene_changed();
+    }
+
+    /// Take `w` off the screen (minimised, hidden or closed).
+    pub fn unplace(&mut self, w: &WindowElement) {
+        if w.is_mapped() {
+            self.taken.remove(w.data.loc.get());
+        }
+        self.space.unmap_elem(w);
+        w.data.in_space.set(false);
+        self.scene_changed();
+    }
+
+    pub fn raise(&mut self, w: &WindowElement) {
+        self.space.raise_element(w, false);
+        self.scene_changed();
+    }
+
+    /// The frame's top-left corner of a shown window.
+    pub fn location(&self, w: &WindowElement) -> Option<Point<i32, Logical>> {
+        w.is_mapped().then(|| w.data.loc.get())
+    }
+
+    /// The frame of a shown window in global coordinates.
+    pub fn frame_rect(&self, w: &WindowElement) -> Option<Rectangle<i32, Logical>> {
+        self.location(w).map(|loc| Rectangle::new(loc, w.geometry().size))
+    }
+
+    /// The bounding box (frame, popups and their frames) of a shown window, global.
+    pub fn bbox_of(&self, w: &WindowElement) -> Option<Rectangle<i32, Logical>> {
+        let loc = self.location(w)?;
+        let mut bbox = w.data.bbox.get();
+        bbox.loc += loc - w.geometry().loc;
+        Some(bbox)
+    }
+
+    /// Something moved, appeared or went: the space's refresh and the pointer's focus run
+    /// before the next frame.
+    pub fn scene_changed(&mut self) {
+        self.scene_dirty = true;
+        self.queue_redraw_all();
+    }
+
+    /// A window's surfaces committed: only a change of its extent changes the scene.
+    pub fn window_extent_may_have_changed(&mut self, w: &WindowElement) {
+        if w.update_bbox() {
+            self.scene_changed();
+        }
+    }
+}
+
+impl Canopy {
+    /// What of `w` is opaque, if it hides what is behind it: a VM window drawn opaque inside a
+    /// frame of opaque colours hides its whole frame.
+    fn opaque_rect(&self, w: &WindowElement) -> Option<Rectangle<i32, Logical>> {
+        let vm = w.vm()?;
+        if !self.config.opaque(vm) || w.frame_kind() == super::window::FrameKind::None {
+            return None;
+        }
+        let c = crate::trust::colours(&self.config, Some(vm));
+        (c.focused.a == 255 && c.unfocused.a == 255).then(|| self.frame_rect(w)).flatten()
+    }
+
+    /// The windows to draw on an output, top first: those that reach it and are not wholly
+    /// behind opaque windows above them (2000 windows piled up cost what the top few do).
+    pub fn visible_windows(&self, output_geo: Rectangle<i32, Logical>) -> Vec<WindowElement> {
+        // Enough opaque rectangles to hide piles of windows; checking more costs more than
+        // drawing what they would hide.
+        const MAX_COVER: usize = 32;
+        let mut cover: Vec<Rectangle<i32, Logical>> = Vec::new();
+        let mut out = Vec::new();
+        for w in self.space.elements().rev() {
+            let Some(visible) = self.bbox_of(w).and_then(|b| b.intersection(output_geo)) else { continue };
+            if !cover.is_empty() && visible.subtract_rects(cover.iter().copied()).is_empty() {
+                continue;
+            }
+            if cover.len() < MAX_COVER {
+                if let Some(r) = self.opaque_rect(w) {
+                    cover.push(r);
+                }
+            }
+            out.push(w.clone());
+        }
+        out
+    }
+}
+
+impl crate::state::State {
+    /// Once per frame: output enter/leave for windows and the pointer's focus, if the scene
+    /// changed since the last time.
+    pub fn refresh_scene(&mut self) {
+        if !std::mem::take(&mut self.canopy.scene_dirty) {
+            return;
+        }
+        self.canopy.space.refresh();
+        self.canopy.primary_outputs_dirty = true;
+        self.refresh_pointer_focus();
+    }
+}
