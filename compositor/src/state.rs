@@ -96,8 +96,10 @@ pub struct Canopy {
     pub focus: crate::shell::focus::Focus,
     /// Spots where windows' frames are, for placement.
     pub taken: crate::shell::stack::TakenSpots,
-    /// Windows moved, appeared or went since the space's last refresh.
+    /// Windows moved, appeared or went since the scene's last refresh.
     pub scene_dirty: bool,
+    /// The windows among them, whose outputs must be worked out again.
+    pub moved: HashSet<u64>,
     /// Windows must be told their primary output's scale again.
     pub primary_outputs_dirty: bool,
     /// Restarts the autostarted programs when they end.
@@ -284,6 +286,7 @@ impl Canopy {
             focus: Default::default(),
             taken: Default::default(),
             scene_dirty: true,
+            moved: HashSet::new(),
             primary_outputs_dirty: true,
             wants_frame: HashSet::new(),
             violations: Default::default(),

@@ -2,6 +2,8 @@
 //! against. A connection that breaks a limit is closed with a log line naming the VM and the rule.
 
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
 
 use clap::Args;
 
@@ -90,6 +92,11 @@ pub struct Limits {
     /// Most rectangles added to or subtracted from one wl_region.
     #[arg(long, default_value_t = 1024)]
     pub max_region_rects: u32,
+    /// Most requests per second all clients of the VM together pass to the compositor (after a
+    /// burst of half as many); beyond that they wait, so a flood from the VM costs the
+    /// compositor a bounded share. Real apps stay far below (a busy browser: a few thousand).
+    #[arg(long, default_value_t = 100_000)]
+    pub max_requests_per_second: u32,
 }
 
 impl Default for Limits {
@@ -107,6 +114,7 @@ impl Default for Limits {
             max_clients: 256,
             caps: Vec::new(),
             max_region_rects: 1024,
+            max_requests_per_second: 100_000,
         }
     }
 }
@@ -121,11 +129,13 @@ impl Limits {
     }
 }
 
-/// Pool memory and capped objects in use by all connections of one VM.
+/// Pool memory and capped objects in use by all connections of one VM, and its request budget.
 #[derive(Debug, Default)]
 pub struct Usage {
     pool_bytes: AtomicU64,
     objects: [AtomicUsize; CAPPED.len()],
+    /// Requests the VM may still pass now, and when that was worked out.
+    requests: Mutex<Option<(f64, Instant)>>,
 }
 
 impl Usage {
@@ -156,6 +166,23 @@ impl Usage {
     pub fn objects(&self, index: usize) -> usize {
         self.objects[index].load(Ordering::Relaxed)
     }
+
+    /// Spends one request of the VM's budget (`rate` a second, bursts of `rate / 2`); returns
+    /// how long the caller must wait first if the budget is spent.
+    pub fn take_request(&self, rate: u32, now: Instant) -> Duration {
+        let rate = f64::from(rate.max(1));
+        let burst = (rate / 2.0).max(1.0);
+        let mut r = self.requests.lock().unwrap_or_else(|e| e.into_inner());
+        let (tokens, at) = r.get_or_insert((burst, now));
+        *tokens = (*tokens + now.saturating_duration_since(*at).as_secs_f64() * rate).min(burst);
+        *at = now;
+        *tokens -= 1.0;
+        if *tokens >= 0.0 {
+            Duration::ZERO
+        } else {
+            Duration::from_secs_f64(-*tokens / rate)
+        }
+    }
 }
 
 #[cfg(test)]
@@ -171,6 +198,20 @@ mod tests {
         u.release(600);
         assert_eq!(u.in_use(), 400);
         assert!(!u.reserve(u64::MAX, u64::MAX));
+    }
+
+    #[test]
+    fn requests_beyond_the_rate_wait() {
+        let u = Usage::default();
+        let t = Instant::now();
+        // A burst of half the rate passes at once, the next ones wait their share of a second.
+        for _ in 0..50 {
+            assert_eq!(u.take_request(100, t), Duration::ZERO);
+        }
+        assert_eq!(u.take_request(100, t), Duration::from_millis(10));
+        assert_eq!(u.take_request(100, t), Duration::from_millis(20));
+        // Time refills it.
+        assert_eq!(u.take_request(100, t + Duration::from_secs(1)), Duration::ZERO);
     }
 
     #[test]

@@ -81,6 +81,13 @@ impl Canopy {
                     queue.pop_front();
                     continue;
                 };
+                // Nothing new to say (a commit that changed nothing the panel shows) costs the
+                // VM nothing.
+                if !w.data.state.borrow().placed || !self.has_news(&w) {
+                    queue.pop_front();
+                    w.data.announce_queued.set(false);
+                    continue;
+                }
                 if let Some(vm) = vm {
                     let budget = self.announcer.budgets.entry(vm.clone()).or_insert(Budget { tokens: BURST, at: now });
                     if !budget.take(now) {
@@ -96,9 +103,7 @@ impl Canopy {
                 }
                 queue.pop_front();
                 w.data.announce_queued.set(false);
-                if w.data.state.borrow().placed {
-                    sent |= self.announce(&w);
-                }
+                sent |= self.announce(&w);
             }
         }
         queues.retain(|_, q| !q.is_empty());
@@ -133,6 +138,12 @@ impl Canopy {
             state.canopy.queue_redraw_all();
             TimeoutAction::Drop
         });
+    }
+
+    /// Whether the title bar or the panels would learn anything new about `w`.
+    fn has_news(&self, w: &WindowElement) -> bool {
+        let info = self.toplevel_info(w);
+        *w.data.shown_title.borrow() != info.title || w.data.announced.borrow().as_ref() != Some(&info)
     }
 
     /// Tell the title bar, the foreign-toplevel list and the panels a window's current state;

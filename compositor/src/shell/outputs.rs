@@ -65,6 +65,7 @@ impl Canopy {
         for o in self.outputs.clone() {
             self.refit_windows(&o);
         }
+        self.outputs_changed();
     }
 
     pub fn remove_output(&mut self, output: &Output) {

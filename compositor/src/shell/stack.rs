@@ -1,8 +1,9 @@
 //! Where windows are and in what order, at a cost that does not grow with their number. The
-//! space keeps the stacking order (for smithay); each window keeps its own frame location and
-//! bounding box, so drawing, picking and announcing never search the space for it; placement
-//! asks a count of taken spots instead of listing every window; and the space's refresh (output
-//! enter and leave for every window) runs once per frame, and only after something moved.
+//! space keeps the stacking order (for smithay); each window keeps its own frame location, size
+//! and bounding box, so drawing, picking and announcing never search the space or lock a
+//! surface for them; placement asks a count of taken spots instead of listing every window;
+//! output enter and leave is worked out once per frame, for the windows that moved only; and
+//! windows wholly behind opaque ones are not drawn.
 
 use std::collections::HashMap;
 
@@ -45,7 +46,8 @@ impl Canopy {
         w.data.loc.set(loc);
         w.data.in_space.set(true);
         self.taken.add(loc);
-        w.update_bbox();
+        w.update_extent();
+        self.moved.insert(w.id());
         self.scene_changed();
     }
 
@@ -56,6 +58,7 @@ impl Canopy {
         }
         self.space.unmap_elem(w);
         w.data.in_space.set(false);
+        self.moved.insert(w.id());
         self.scene_changed();
     }
 
@@ -71,14 +74,14 @@ impl Canopy {
 
     /// The frame of a shown window in global coordinates.
     pub fn frame_rect(&self, w: &WindowElement) -> Option<Rectangle<i32, Logical>> {
-        self.location(w).map(|loc| Rectangle::new(loc, w.geometry().size))
+        self.location(w).map(|loc| Rectangle::new(loc, w.data.frame_size.get()))
     }
 
     /// The bounding box (frame, popups and their frames) of a shown window, global.
     pub fn bbox_of(&self, w: &WindowElement) -> Option<Rectangle<i32, Logical>> {
         let loc = self.location(w)?;
         let mut bbox = w.data.bbox.get();
-        bbox.loc += loc - w.geometry().loc;
+        bbox.loc += loc;
         Some(bbox)
     }
 
@@ -91,9 +94,16 @@ impl Canopy {
 
     /// A window's surfaces committed: only a change of its extent changes the scene.
     pub fn window_extent_may_have_changed(&mut self, w: &WindowElement) {
-        if w.update_bbox() {
+        if w.update_extent() {
+            self.moved.insert(w.id());
             self.scene_changed();
         }
+    }
+
+    /// Outputs were added, removed or changed: every window's outputs are worked out again.
+    pub fn outputs_changed(&mut self) {
+        self.moved.extend(self.space.elements().map(|w| w.id()));
+        self.scene_changed();
     }
 }
 
@@ -119,7 +129,9 @@ impl Canopy {
         let mut out = Vec::new();
         for w in self.space.elements().rev() {
             let Some(visible) = self.bbox_of(w).and_then(|b| b.intersection(output_geo)) else { continue };
-            if !cover.is_empty() && visible.subtract_rects(cover.iter().copied()).is_empty() {
+            let hidden = cover.iter().any(|c| c.contains_rect(visible))
+                || (!cover.is_empty() && visible.subtract_rects(cover.iter().copied()).is_empty());
+            if hidden {
                 continue;
             }
             if cover.len() < MAX_COVER {
@@ -134,14 +146,34 @@ impl Canopy {
 }
 
 impl crate::state::State {
-    /// Once per frame: output enter/leave for windows and the pointer's focus, if the scene
-    /// changed since the last time.
+    /// Once per frame, if the scene changed: the windows that moved, appeared or went enter and
+    /// leave outputs (wl_surface.enter/leave), and the pointer goes to what is now under it.
+    /// Only those windows are looked at, not all of them as smithay's `Space::refresh` would.
     pub fn refresh_scene(&mut self) {
         if !std::mem::take(&mut self.canopy.scene_dirty) {
             return;
         }
-        self.canopy.space.refresh();
-        self.canopy.primary_outputs_dirty = true;
+        let canopy = &mut self.canopy;
+        let outputs: Vec<_> =
+            canopy.outputs.iter().filter_map(|o| Some((o.clone(), canopy.space.output_geometry(o)?))).collect();
+        for id in std::mem::take(&mut canopy.moved) {
+            let Some(w) = canopy.window_by_id(id) else { continue };
+            let bbox = canopy.bbox_of(&w);
+            for (output, geo) in &outputs {
+                match bbox.and_then(|b| Some((b, b.intersection(*geo)?))) {
+                    Some((b, mut overlap)) => {
+                        // Relative to the window, as smithay's space would give it.
+                        overlap.loc -= b.loc;
+                        SpaceElement::output_enter(&w, output, overlap);
+                    }
+                    None => SpaceElement::output_leave(&w, output),
+                }
+            }
+        }
+        for (output, _) in &outputs {
+            output.cleanup();
+        }
+        canopy.primary_outputs_dirty = true;
         self.refresh_pointer_focus();
     }
 }

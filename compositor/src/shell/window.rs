@@ -114,8 +114,11 @@ pub struct WindowData {
     pub shown_title: RefCell<String>,
     /// Where its frame's top-left corner is, while shown (see `shell::stack`).
     pub loc: Cell<Point<i32, Logical>>,
-    /// Its bounding box as of its last commit, relative like `SpaceElement::bbox`.
+    /// Its bounding box (frame, popups and their frames) as of its last commit or move,
+    /// relative to its frame's top-left corner.
     pub bbox: Cell<Rectangle<i32, Logical>>,
+    /// Its frame's size as of its last commit or move.
+    pub frame_size: Cell<Size<i32, Logical>>,
 }
 
 #[derive(Debug, Clone)]
@@ -149,6 +152,7 @@ impl WindowElement {
                 shown_title: RefCell::new(String::new()),
                 loc: Cell::new(Point::default()),
                 bbox: Cell::new(Rectangle::default()),
+                frame_size: Cell::new(Size::default()),
             }),
         }
     }
@@ -247,10 +251,13 @@ impl WindowElement {
         self.insets(theme).grow(client)
     }
 
-    /// Recompute the cached bounding box; true if it changed.
-    pub fn update_bbox(&self) -> bool {
-        let bbox = SpaceElement::bbox(self);
-        self.data.bbox.replace(bbox) != bbox
+    /// Recompute the cached frame size and bounding box; true if either changed.
+    pub fn update_extent(&self) -> bool {
+        let geo = SpaceElement::geometry(self);
+        let mut bbox = SpaceElement::bbox(self);
+        bbox.loc -= geo.loc;
+        let bbox_changed = self.data.bbox.replace(bbox) != bbox;
+        self.data.frame_size.replace(geo.size) != geo.size || bbox_changed
     }
 
     /// Shown: an element of the space.

@@ -184,6 +184,11 @@ impl GuiConn {
     /// A request from the VM's client: checks it, keeps what it does, then queues it (maybe
     /// patched) for the compositor.
     fn request(&mut self, bytes: &[u8], out: &mut Outbox) -> Result<(), End> {
+        // The VM's request rate is bounded: beyond it, this client waits (and so does the VM).
+        let wait = self.usage.take_request(self.limits.max_requests_per_second, std::time::Instant::now());
+        if !wait.is_zero() {
+            std::thread::sleep(wait);
+        }
         let read = self.objects.read(bytes, Dir::Request).map_err(violation)?;
         let needed = read.msg.fd_count();
         if needed == 0 && !self.announced.is_empty() {

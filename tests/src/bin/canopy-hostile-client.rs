@@ -267,6 +267,17 @@ impl Hostile {
         emit(json!({ "event": "cursor-set", "width": w, "height": h }));
     }
 
+    /// Send what the floods queued; a connection that is gone ends the client (a flood must not
+    /// outlive its compositor).
+    fn flush_or_exit(&mut self, conn: &Connection) {
+        if let Err(e) = conn.flush() {
+            let would_block = matches!(&e, wayland_client::backend::WaylandError::Io(io) if io.kind() == std::io::ErrorKind::WouldBlock);
+            if !would_block {
+                self.exit = true;
+            }
+        }
+    }
+
     /// One tick of the title/app_id floods and the frame-callback storm.
     fn flood(&mut self, per_tick: u32, title: bool) {
         for _ in 0..per_tick {
@@ -566,7 +577,7 @@ fn main() -> anyhow::Result<()> {
             .insert_source(Timer::from_duration(Duration::from_millis(10)), move |_, _, client| {
                 if client.windows[0].mapped {
                     client.flood(per_tick, title);
-                    let _ = conn.flush();
+                    client.flush_or_exit(&conn);
                     // How many went out so far, about once a second.
                     if client.titles_sent % (per_tick as u64 * 100) < per_tick as u64 {
                         emit(json!({ "event": "flood-sent", "count": client.titles_sent }));
@@ -588,7 +599,7 @@ fn main() -> anyhow::Result<()> {
                         surface.frame(&client.qh, ());
                     }
                     surface.commit();
-                    let _ = conn.flush();
+                    client.flush_or_exit(&conn);
                 }
                 TimeoutAction::ToDuration(Duration::from_millis(1))
             })
