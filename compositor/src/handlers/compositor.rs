@@ -48,6 +48,10 @@ impl CompositorHandler for State {
         self.canopy.handle_commit(surface);
         if let Some(w) = window.filter(|w| w.is_mapped()) {
             self.canopy.window_extent_may_have_changed(&w);
+            // Its surfaces may have moved under a pointer that did not (a subsurface moved).
+            if self.canopy.pointer_over(&w) {
+                self.refresh_pointer_focus();
+            }
         }
         self.canopy.queue_redraw_all();
     }

@@ -100,6 +100,16 @@ impl Canopy {
         }
     }
 
+    /// Whether the pointer is on one of `w`'s surfaces.
+    pub fn pointer_over(&self, w: &WindowElement) -> bool {
+        let Some((surface, _)) = &self.pointer_target else { return false };
+        let mut root = surface.clone();
+        while let Some(parent) = smithay::wayland::compositor::get_parent(&root) {
+            root = parent;
+        }
+        self.window_of_tree(&root).is_some_and(|o| o == *w)
+    }
+
     /// Outputs were added, removed or changed: every window's outputs are worked out again.
     pub fn outputs_changed(&mut self) {
         self.moved.extend(self.space.elements().map(|w| w.id()));
