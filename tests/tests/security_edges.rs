@@ -115,7 +115,7 @@ fn idle_time_locks_the_screen_ends_a_vms_keyboard_grab_and_then_no_vm_gets_keys(
     c.wait_until("the idle lock", || c.log().contains("session locked"));
     assert!(c.log().contains("locking after idle time"));
     a.wait_event("popup-done", |_| true);
-    c.wait_until("the lock screen", || shell_support::covered(&c.screenshot()));
+    c.wait_until("the lock screen", || shell_support::lock::covered(&c.screenshot()));
     let mark = a.mark();
     c.msg(&["type", "hunter2"]);
     c.wait_until("7 dots on the lock screen", || shell_support::lock::dots(&c.screenshot()) == 7);

@@ -193,7 +193,7 @@ pub fn open_client(c: &Compositor, vm: &Vm, program: &str, args: &[&str], focus:
 /// window, found by its title (`--title`, default `hostile`).
 pub fn open_hostile(c: &Compositor, vm: &Vm, args: &[&str]) -> (Client, Value) {
     let title = args.windows(2).find(|a| a[0] == "--title").map(|a| a[1]).unwrap_or("hostile").to_string();
-    let mut client = vm.spawn_piped("canopy-hostile-client", args);
+    let mut client = vm.spawn("canopy-hostile-client", args);
     client.wait_event("drawn", |_| true);
     let w = wait_window(c, |w| w["raw_title"] == title.as_str());
     (client, w)
