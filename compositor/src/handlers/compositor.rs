@@ -2,7 +2,6 @@
 
 use smithay::backend::renderer::utils::on_commit_buffer_handler;
 use smithay::delegate_compositor;
-use smithay::reexports::wayland_server::backend::protocol::ProtocolError;
 use smithay::reexports::wayland_server::protocol::wl_surface::WlSurface;
 use smithay::reexports::wayland_server::Client;
 use smithay::reexports::wayland_server::Resource;
@@ -82,15 +81,9 @@ impl State {
         let Some(vm) = client.get_data::<ClientState>().and_then(|c| c.vm()) else { return false };
         let what = format!("{n} frame callbacks waiting on one surface (limit {MAX_FRAME_CALLBACKS})");
         self.canopy.violations.closed(&vm, "frame callbacks", &what);
-        client.kill(
-            &self.canopy.display_handle,
-            ProtocolError {
-                code: 0,
-                object_id: surface.id().protocol_id(),
-                object_interface: "wl_surface".into(),
-                message: what,
-            },
-        );
+        // wl_display.error reaches the client (and its proxy, which then ends it rather than
+        // restoring it), with wl_display's `implementation` code.
+        surface.post_error(3u32, what);
         true
     }
 }

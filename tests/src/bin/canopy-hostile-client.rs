@@ -270,6 +270,10 @@ impl Hostile {
     /// Send what the floods queued; a connection that is gone ends the client (a flood must not
     /// outlive its compositor).
     fn flush_or_exit(&mut self, conn: &Connection) {
+        if conn.protocol_error().is_some() {
+            self.exit = true;
+            return;
+        }
         if let Err(e) = conn.flush() {
             let would_block = matches!(&e, wayland_client::backend::WaylandError::Io(io) if io.kind() == std::io::ErrorKind::WouldBlock);
             if !would_block {
