@@ -43,11 +43,6 @@ impl Violations {
     pub fn closed(&self, vm: &str, rule: &'static str, what: &str) {
         tracing::warn!(vm, rule, "closing the VM's client: {what}");
     }
-
-    /// Forget a VM's counts (its clients are gone).
-    pub fn forget(&self, vm: &str) {
-        self.seen.borrow_mut().retain(|(v, _), _| v != vm);
-    }
 }
 
 #[cfg(test)]
