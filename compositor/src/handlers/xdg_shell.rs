@@ -115,13 +115,13 @@ impl XdgShellHandler for State {
 
     fn title_changed(&mut self, surface: ToplevelSurface) {
         if let Some(w) = self.canopy.any_window_for_surface(surface.wl_surface()) {
-            self.canopy.window_changed(&w);
+            self.canopy.mark_for_announcement(&w);
         }
     }
 
     fn app_id_changed(&mut self, surface: ToplevelSurface) {
         if let Some(w) = self.canopy.any_window_for_surface(surface.wl_surface()) {
-            self.canopy.window_changed(&w);
+            self.canopy.mark_for_announcement(&w);
         }
     }
 

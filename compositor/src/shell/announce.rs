@@ -60,10 +60,18 @@ impl Canopy {
             // It may have grown, or moved to another output.
             self.fit_to_output(w, None);
         }
-        if w.data.announce_queued.replace(true) {
+        self.mark_for_announcement(w);
+    }
+
+    /// A window's title or app_id changed: nothing to redraw or fit until it is announced, so
+    /// a request of a flood costs a flag and a queue entry.
+    pub fn mark_for_announcement(&mut self, w: &WindowElement) {
+        if !w.data.state.borrow().placed || w.data.announce_queued.replace(true) {
             return;
         }
         self.announcer.queues.entry(w.data.vm.clone()).or_default().push_back(w.id());
+        // A round happens with the next frame.
+        self.queue_redraw_all();
     }
 
     /// One round of announcements: before each frame (and each screenshot), so at most one
