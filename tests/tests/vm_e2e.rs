@@ -261,6 +261,7 @@ fn gles(lab: &mut Lab) -> Result<()> {
     gui.guest("context-client", &args, long)?;
     let w = wait_for_windows(&mut gui, 1, long)?.remove(0);
     check_eq!((w["vm"].as_str(), w["title"].as_str()), (Some("app-vm"), Some("[app-vm] report.pdf")), "VM and title");
+    gui.msg(&["focus", &w["id"].to_string()])?; // as the user's click would (see two_vms)
     wait_for_screen(lab, &mut gui, 0, "vm-app-window", long).context("the window on the screen")?;
     ipc_screenshot_matches(lab, &mut gui, "vm-app-window")?;
     lab.step("screen shows the window (= headless golden)");
@@ -328,6 +329,8 @@ fn two_vms(lab: &mut Lab) -> Result<()> {
     check_eq!((w["vm"].as_str(), w["trust"].as_str()), (Some("app-vm"), Some("untrusted")), "VM and trust");
     let id = w["id"].to_string();
     lab.step("app VM's client mapped in the GUI VM");
+    // A VM's window does not take the keyboard by mapping: give it, as the user's click would.
+    gui.msg(&["focus", &id])?;
     let shot = wait_for_screen(lab, &mut gui, 0, "vm-app-window", long).context("the window on the screen")?;
     let (x, y, width, height) = geometry(&w);
     check_eq!(shot.pixel((x - 2) as u32, (y + height / 2) as u32), untrusted, "the border in the VM's colour");

@@ -3,11 +3,11 @@
 //! another VM's window still reads as this VM's. With the rule that a popup never reaches above
 //! its window's content (`shell::popups`), it cannot cover or imitate its own title bar.
 
+use canopy_text::{Clip, Weight};
 use smithay::backend::allocator::Fourcc;
 use smithay::backend::renderer::element::memory::MemoryRenderBuffer;
 use smithay::backend::renderer::element::solid::SolidColorBuffer;
 use smithay::utils::Transform;
-use canopy_text::{Clip, Weight};
 use tiny_skia::{Color, Pixmap};
 
 use super::Fonts;

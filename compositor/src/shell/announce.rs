@@ -148,10 +148,10 @@ impl Canopy {
         });
     }
 
-    /// Whether the title bar or the panels would learn anything new about `w`.
+    /// Whether the title bar or the panels would learn anything new about `w` (the title bar's
+    /// title is set with each announcement, from the same title as the panels').
     fn has_news(&self, w: &WindowElement) -> bool {
-        let info = self.toplevel_info(w);
-        *w.data.shown_title.borrow() != info.title || w.data.announced.borrow().as_ref() != Some(&info)
+        w.data.announced.borrow().as_ref() != Some(&self.toplevel_info(w))
     }
 
     /// Tell the title bar, the foreign-toplevel list and the panels a window's current state;
