@@ -12,6 +12,7 @@
 #                then offers the Wayland socket VMDIR/wayland-canopy
 #   guest-args   extra arguments for that guest proxy (e.g. --compress lz4)
 #   mode         "noagent": only a placeholder process runs (an agent that never answers)
+#   home/        the VM's HOME (made on start): files from other VMs land in home/Incoming/
 # Each start is logged to starts.log with $CANOPY_DISK_IMAGE, if the backend passed one.
 set -u
 action=$1
@@ -24,6 +25,7 @@ alive() {
 case "$action" in
 start)
   echo "start ${CANOPY_DISK_IMAGE:-}" >> "$dir/starts.log"
+  mkdir -p "$dir/home"
   if [ "$(cat "$dir/mode" 2>/dev/null)" = noagent ]; then
     setsid sleep 100000 < /dev/null > /dev/null 2>&1 &
   else
@@ -31,7 +33,7 @@ start)
       if [ -f "$1/gui" ]; then
         XDG_RUNTIME_DIR="$1" "$2" guest --connect "$(cat "$1/gui")" --socket "$1/wayland-canopy" $(cat "$1/guest-args" 2>/dev/null) >> "$1/proxy.log" 2>&1 &
       fi
-      exec "$3" --config "$1/agent.toml" >> "$1/agent.log" 2>&1' \
+      HOME="$1/home" exec "$3" --config "$1/agent.toml" >> "$1/agent.log" 2>&1' \
       vm "$dir" "${CANOPY_PROXY_BIN:-canopy-proxy}" "$(cat "$dir/agent-bin" 2>/dev/null || echo "$CANOPY_AGENT_BIN")" < /dev/null &
   fi
   echo $! > "$dir/pid" ;;

@@ -185,6 +185,12 @@ impl<Req: Serialize, Rep: DeserializeOwned + Bounded> Connection<Req, Rep> {
         &self.addr
     }
 
+    /// The connection's stream, for raw bytes after a reply that announces them (a file's
+    /// `sending` or `ready`).
+    pub fn into_stream(self) -> Stream {
+        self.stream
+    }
+
     fn io_error(&self, source: FrameError) -> ClientError {
         let source = if source.is_timeout() {
             let what = match self.limit {
@@ -257,6 +263,42 @@ impl HostClient {
     pub fn action(&mut self, req: &Request) -> Result<(), ClientError> {
         match self.request(req)? {
             Reply::Done => Ok(()),
+            other => Err(self.unexpected(other)),
+        }
+    }
+
+    /// Send a file of `size` bytes read from `data` to VM `to` (`canopy-ctl send`): hostd checks
+    /// its policy and makes the target ready, the bytes follow, and the reply says the name the
+    /// file was kept under there.
+    pub fn send_file(&mut self, to: &str, name: &str, size: u64, data: &mut impl Read) -> Result<String, ClientError> {
+        use std::io::Write;
+        let req = Request::Send { to: to.into(), name: name.into(), size };
+        match self.request(&req)? {
+            Reply::Ready => {}
+            other => return Err(self.unexpected(other)),
+        }
+        let mut buf = vec![0u8; 256 * 1024];
+        let mut sent = 0u64;
+        while sent < size {
+            let want = (size - sent).min(buf.len() as u64) as usize;
+            let n = data.read(&mut buf[..want]).map_err(|e| self.io_error(e.into()))?;
+            if n == 0 {
+                let e = io::Error::new(
+                    io::ErrorKind::UnexpectedEof,
+                    format!("the file ended after {sent} of {size} bytes"),
+                );
+                return Err(self.io_error(e.into()));
+            }
+            let written = match exchange_deadline(self.limit) {
+                Some(d) => self.stream.until(d.max(Instant::now() + FRAME_TIME)).write_all(&buf[..n]),
+                None => (&self.stream).write_all(&buf[..n]),
+            };
+            written.map_err(|e| self.io_error(e.into()))?;
+            sent += n as u64;
+        }
+        let reply: Response<Reply> = self.read_message(exchange_deadline(self.limit))?;
+        match reply.into_result()? {
+            Reply::Sent { name, .. } => Ok(name),
             other => Err(self.unexpected(other)),
         }
     }

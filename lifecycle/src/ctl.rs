@@ -1,5 +1,6 @@
 //! What `canopy-ctl` prints and the exit codes scripts can rely on.
 
+use canopy_protocols::lifecycle::open::{Intent, Shown};
 use canopy_protocols::lifecycle::{AppInfo, AppKind, ArgKind, Error, Event, State, VmInfo};
 
 use crate::client::ClientError;
@@ -111,6 +112,21 @@ pub fn event_line(ev: &Event) -> String {
         Event::Vm(v) => format!("vm {} {}", v.vm, state_word(&v.state)),
         Event::App(a) => format!("app {} {} {} {}", a.app, a.instance, a.vm, state_word(&a.state)),
         Event::Progress { vm, message } => format!("progress {vm} {message}"),
+        Event::Choose(c) => {
+            let targets: Vec<&str> = c.targets.iter().map(|t| t.vm.as_str()).collect();
+            let what = match &c.what {
+                Shown::Url { url, .. } => url.clone(),
+                Shown::Files(files) => files.iter().map(|f| f.name.as_str()).collect::<Vec<_>>().join(" "),
+            };
+            let intent = match c.intent {
+                Intent::Open => "open",
+                Intent::Send => "send",
+            };
+            format!("choose {} {} {intent} {what} to {}", c.id, c.from, targets.join(","))
+        }
+        Event::Notice(n) => {
+            format!("notice {} {} {}: {}", n.from, if n.ok { "ok" } else { "failed" }, n.title, n.detail)
+        }
     }
 }
 

@@ -13,6 +13,8 @@ pub mod command;
 pub mod ctl;
 pub mod deadline;
 pub mod hostd;
+pub mod opener;
+pub mod rate;
 pub mod server;
 
 pub use canopy_common::transport::{self, Address, Listener, Peer, Stream};

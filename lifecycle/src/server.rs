@@ -239,7 +239,8 @@ impl<E: Clone> Subscribers<E> {
         rx
     }
 
-    pub fn publish(&mut self, ev: &E) {
+    /// Send `ev` to every subscriber; returns how many got it.
+    pub fn publish(&mut self, ev: &E) -> usize {
         use std::sync::mpsc::TrySendError;
         self.senders.retain(|s| match s.try_send(ev.clone()) {
             Ok(()) => true,
@@ -249,6 +250,7 @@ impl<E: Clone> Subscribers<E> {
             }
             Err(TrySendError::Disconnected(_)) => false,
         });
+        self.senders.len()
     }
 }
 

@@ -12,6 +12,9 @@
 //! 3. Once a `Watch` request is answered, the server sends only events ([`Event`], [`AgentEvent`])
 //!    on that connection until it closes.
 //!
+//! Exceptions: after the reply to an agent's `fetch` or `receive` and to hostd's `send`, raw bytes
+//! follow, as [`open`] describes.
+//!
 //! A frame whose JSON does not parse gets a `bad_request` error and the connection goes on; a frame
 //! over the limit gets one and the connection is closed (its body is never read).
 
@@ -20,6 +23,7 @@ mod args;
 mod error;
 mod framing;
 mod hostd;
+pub mod open;
 
 pub use agent::{
     AgentApp, AgentEvent, AgentReply, AgentRequest, Bounded, ExitStatus, MAX_AGENT_APPS, MAX_APP_NAME, MAX_INSTANCES,

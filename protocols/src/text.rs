@@ -67,6 +67,22 @@ fn kind(c: char) -> Kind {
     }
 }
 
+/// The first character of `raw` that [`sanitise`] would remove or turn into a space (a control,
+/// a format or bidi character, a line break, an unassigned code point, a mark with nothing to sit
+/// on), or any zero-width joiner or non-joiner (which a URL never needs and which could hide in
+/// a host name): for input that must be refused rather than cleaned, such as a URL.
+pub fn first_unsafe(raw: &str) -> Option<char> {
+    let mut base = false;
+    for c in raw.chars() {
+        match kind(c) {
+            Kind::Keep => base |= !c.is_whitespace(),
+            Kind::Mark if base => {}
+            Kind::Mark | Kind::Break | Kind::Drop | Kind::Joiner => return Some(c),
+        }
+    }
+    None
+}
+
 /// `raw` made safe to show and log (see the module's rules), within `limit`.
 pub fn sanitise(raw: &str, limit: Limit) -> String {
     let mut out = String::with_capacity(raw.len().min(limit.bytes));
@@ -234,6 +250,20 @@ mod tests {
         assert_eq!(got, "ab…");
         let got = sanitise(&format!("a{ZWJ}bc"), Limit { chars: 3, bytes: 100 });
         assert_eq!(got, "a…");
+    }
+
+    #[test]
+    fn first_unsafe_finds_what_sanitise_would_change() {
+        assert_eq!(first_unsafe("https://example.org/a?b=c#d"), None);
+        assert_eq!(first_unsafe("ok e\u{301}"), None);
+        assert_eq!(first_unsafe("a\u{202e}b"), Some('\u{202e}'));
+        assert_eq!(first_unsafe("a\nb"), Some('\n'));
+        assert_eq!(first_unsafe("a\0b"), Some('\0'));
+        assert_eq!(first_unsafe("\u{301}x"), Some('\u{301}'));
+        assert_eq!(first_unsafe("ex\u{200d}ample.org"), Some('\u{200d}'), "a joiner is refused even where kept");
+        for raw in ["plain", "x\u{200b}y", "\u{2029}", "a \u{301}"] {
+            assert_eq!(first_unsafe(raw).is_none(), sanitise(raw, BIG) == raw, "{raw:?}");
+        }
     }
 
     #[test]

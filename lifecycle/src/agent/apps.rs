@@ -206,6 +206,11 @@ impl Apps {
         list(&self.table())
     }
 
+    /// Tell the watchers (hostd) of `ev`; returns how many got it.
+    pub fn publish(&self, ev: &AgentEvent) -> usize {
+        self.table().watchers.publish(ev)
+    }
+
     pub fn subscribe(&self) -> (Vec<AgentApp>, Receiver<AgentEvent>) {
         let mut t = self.table();
         (list(&t), t.watchers.subscribe())

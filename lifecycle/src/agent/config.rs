@@ -32,7 +32,26 @@ pub struct Config {
     /// How long an app may take to exit after SIGTERM before it gets SIGKILL.
     #[serde(default = "default_stop_timeout")]
     pub stop_timeout_secs: f64,
+    /// `canopy-open` and `canopy-send` in this VM, and files from other VMs.
+    #[serde(default)]
+    pub opener: Opener,
     pub apps: BTreeMap<String, App>,
+}
+
+/// Where `canopy-open` and `canopy-send` reach the agent, who may use them, and where files
+/// from other VMs land.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Opener {
+    /// Local sockets for `canopy-open` and `canopy-send` (none: this VM cannot ask).
+    #[serde(default)]
+    pub listen: Vec<Address>,
+    /// Users who may ask (on `unix:` sockets, the only kind this takes).
+    #[serde(default)]
+    pub uids: Vec<u32>,
+    /// Files from VM `v` land in `incoming/v/`; default `$HOME/Incoming`.
+    #[serde(default)]
+    pub incoming: Option<PathBuf>,
 }
 
 /// Who may send requests: hostd.
@@ -112,6 +131,16 @@ impl Config {
         if let Some(k) = c.env.keys().find(|k| !good_env_name(k)) {
             return Err(file.error_at(&format!("env.{k}"), "not an environment variable name"));
         }
+        let o = &c.opener;
+        if !o.listen.is_empty() && o.uids.is_empty() {
+            return Err(file.error_at("opener.uids", "nobody may ask: give the uids of this VM's users"));
+        }
+        if let Some(i) = o.listen.iter().position(|a| !matches!(a, Address::Unix(_))) {
+            return Err(file.error_at(&format!("opener.listen.{i}"), "only unix: sockets (programs of this VM ask)"));
+        }
+        if o.incoming.as_ref().is_some_and(|p| !p.is_absolute()) {
+            return Err(file.error_at("opener.incoming", "must be an absolute path"));
+        }
         // hostd believes no agent that names more apps, or longer names.
         if c.apps.len() > MAX_AGENT_APPS {
             return Err(file.error_at("apps", format!("at most {MAX_AGENT_APPS} apps")));
@@ -152,6 +181,12 @@ impl Config {
     pub fn stop_timeout(&self) -> Duration {
         Duration::from_secs_f64(self.stop_timeout_secs)
     }
+
+    /// Where files from other VMs land (in a folder per VM): the configured folder, or
+    /// `$HOME/Incoming`.
+    pub fn incoming(&self) -> Option<PathBuf> {
+        self.opener.incoming.clone().or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join("Incoming")))
+    }
 }
 
 #[cfg(test)]
@@ -180,6 +215,11 @@ mod tests {
         let e = parse(&base.replace("command = [\"x\"]", "command = [\"x\"]\nshell = true")).unwrap_err();
         assert_eq!((e.key.as_str(), e.line), ("apps.x.shell", 7), "{e}");
         assert!(e.message.contains("unknown field `shell`"), "{e}");
+        let e =
+            parse(&base.replace("[apps.x]", "[opener]\nlisten = [\"vsock:2:5\"]\nuids = [1]\n[apps.x]")).unwrap_err();
+        assert_eq!((e.key.as_str(), e.line), ("opener.listen.0", 6), "{e}");
+        let e = parse(&base.replace("[apps.x]", "[opener]\nlisten = [\"unix:/o\"]\n[apps.x]")).unwrap_err();
+        assert!(e.message.contains("nobody may ask"), "{e}");
         let e = parse(&base.replace("[allow]", "env = { \"A=B\" = \"1\" }\n[allow]")).unwrap_err();
         assert_eq!(e.key, "env.A=B", "{e}");
         let long = "n".repeat(MAX_APP_NAME + 1);

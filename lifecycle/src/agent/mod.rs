@@ -1,29 +1,35 @@
 //! `canopy-agent`: runs in each app VM, for hostd only. Starts the apps of its config by name
-//! with `WAYLAND_DISPLAY` set to the guest proxy's socket, tracks and stops them, reports exits.
+//! with `WAYLAND_DISPLAY` set to the guest proxy's socket, tracks and stops them, reports exits;
+//! passes on what `canopy-open` and `canopy-send` ask, and keeps files from other VMs.
 
 mod apps;
 pub mod config;
+mod incoming;
+mod opener;
 
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use canopy_protocols::lifecycle::{AgentReply, AgentRequest, AgentResponse, Error};
+use canopy_protocols::lifecycle::open::{OpenerRequest, Outcome};
+use canopy_protocols::lifecycle::{AgentReply, AgentRequest, AgentResponse, Error, Response};
 
 use crate::server::{forward_events, handshake, next_request, reply, spawn_acceptor, Incoming};
 use apps::Apps;
 use canopy_common::transport::{Listener, Peer, Stream};
 use config::Config;
+use opener::Opener;
 
 const MAX_CONNECTIONS: usize = 512;
 
 pub struct Agent {
     config: Config,
     apps: Arc<Apps>,
+    opener: Opener,
 }
 
 impl Agent {
     pub fn new(config: Config) -> Arc<Agent> {
-        Arc::new(Agent { config, apps: Apps::new() })
+        Arc::new(Agent { config, apps: Apps::new(), opener: Opener::default() })
     }
 
     /// Listen and serve until SIGTERM or SIGINT, then stop every app and exit.
@@ -41,6 +47,18 @@ impl Agent {
             spawn_acceptor(listener, MAX_CONNECTIONS, allowed, move |stream, peer| me.serve(stream, peer))
                 .map_err(|e| format!("cannot start a thread: {e}"))?;
         }
+        if let Some(root) = self.config.incoming() {
+            incoming::remove_stale_partials(&root);
+        }
+        for addr in &self.config.opener.listen {
+            let listener = Listener::bind(addr).map_err(|e| format!("cannot listen on {addr}: {e}"))?;
+            sockets.extend(listener.unix_path().map(PathBuf::from));
+            tracing::info!("listening for canopy-open on {addr}");
+            let (me, check) = (self.clone(), self.clone());
+            let allowed = move |peer: &Peer| check.opener_allowed(peer).is_ok();
+            spawn_acceptor(listener, MAX_CONNECTIONS, allowed, move |stream, peer| me.serve_opener(stream, peer))
+                .map_err(|e| format!("cannot start a thread: {e}"))?;
+        }
         if let Some(sig) = signals.forever().next() {
             tracing::info!("signal {sig}: stopping all apps");
         }
@@ -54,6 +72,39 @@ impl Agent {
     fn peer_allowed(&self, peer: &Peer) -> Result<(), String> {
         let allow = &self.config.allow;
         crate::server::peer_allowed(peer, &allow.uids, allow.host_cid, "hostd's")
+    }
+
+    fn opener_allowed(&self, peer: &Peer) -> Result<(), String> {
+        crate::server::peer_allowed(peer, &self.config.opener.uids, None, "")
+    }
+
+    /// A connection of `canopy-open` or `canopy-send`: each request waits for hostd's answer.
+    fn serve_opener(self: &Arc<Self>, stream: Stream, peer: Peer) {
+        let refused = |reason: &str| tracing::warn!("{peer}: refused: {reason}");
+        match handshake(&stream, "canopy-agent", self.opener_allowed(&peer), refused) {
+            Ok(_) => {}
+            Err(r) if r.not_allowed => return,
+            Err(r) => {
+                tracing::warn!("{peer}: {}", r.reason);
+                return;
+            }
+        }
+        loop {
+            match next_request::<OpenerRequest, Outcome>(&stream) {
+                Incoming::End(None) => return,
+                Incoming::End(Some(reason)) => {
+                    tracing::warn!("{peer}: connection closed: {reason}");
+                    return;
+                }
+                Incoming::Malformed(reason) => tracing::warn!("{peer}: {reason}"),
+                Incoming::Request(req) => {
+                    let outcome = self.opener.ask(&self.apps, &req);
+                    if !reply(&stream, &Response::Ok(outcome)) {
+                        return;
+                    }
+                }
+            }
+        }
     }
 
     fn serve(self: &Arc<Self>, stream: Stream, peer: Peer) {
@@ -81,6 +132,14 @@ impl Agent {
                     }
                     return;
                 }
+                Incoming::Request(AgentRequest::Fetch { ask, file }) => {
+                    self.opener.fetch(&stream, ask, file);
+                    return;
+                }
+                Incoming::Request(AgentRequest::Receive { from, name, size }) => {
+                    incoming::receive(&stream, self.config.incoming().as_deref(), &from, &name, size);
+                    return;
+                }
                 Incoming::Request(req) => {
                     let result = self.handle(&req);
                     match &result {
@@ -101,7 +160,10 @@ impl Agent {
             AgentRequest::Start { app, args } => self.apps.start(&self.config, app, args),
             AgentRequest::Stop { instance } => self.apps.stop(*instance, self.config.stop_timeout()),
             AgentRequest::List => Ok(AgentReply::Running { apps: self.apps.list() }),
-            AgentRequest::Watch => Err(Error::bad_request("watch is handled by the connection")),
+            AgentRequest::Answer { ask, outcome } => self.opener.answer(*ask, outcome.clone()),
+            AgentRequest::Watch | AgentRequest::Fetch { .. } | AgentRequest::Receive { .. } => {
+                Err(Error::bad_request("this request is handled by the connection"))
+            }
         }
     }
 }

@@ -58,6 +58,25 @@ enum Cmd {
         /// Absolute path on the host.
         path: String,
     },
+    /// Copy files of this (the GUI) VM to a VM: they land in ~/Incoming/<GUI VM>/ there. hostd's
+    /// policy still applies.
+    Send {
+        /// The VM to send them to.
+        #[arg(long, value_name = "VM")]
+        to: String,
+        #[arg(value_name = "FILE", required = true)]
+        files: Vec<std::path::PathBuf>,
+    },
+    /// Answer a request waiting for the user's choice (`choose ID …` lines of `watch`).
+    Choose {
+        id: u64,
+        /// Where it goes.
+        #[arg(required_unless_present = "cancel")]
+        vm: Option<String>,
+        /// Refuse it instead.
+        #[arg(long, conflicts_with = "vm")]
+        cancel: bool,
+    },
 }
 
 #[derive(Clone, Copy, clap::ValueEnum)]
@@ -171,6 +190,24 @@ fn run(args: &Args) -> Result<(), ClientError> {
         Cmd::Suspend => done(out, c.action(&Request::Suspend)?),
         Cmd::SetDiskImage { vm, path } => {
             done(out, c.action(&Request::SetDiskImage { vm: vm.clone(), path: path.clone() })?)
+        }
+        Cmd::Send { to, files } => {
+            for path in files {
+                let mut f =
+                    std::fs::File::open(path).map_err(|e| Error::bad_request(format!("{}: {e}", path.display())))?;
+                let size = f.metadata().map_err(|e| Error::bad_request(format!("{}: {e}", path.display())))?.len();
+                let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+                let kept = c.send_file(to, &name, size, &mut f)?;
+                if args.json {
+                    json(out, &serde_json::json!({"file": path, "vm": to, "name": kept}));
+                } else {
+                    let _ = writeln!(out, "sent {} to {to} as {kept}", path.display());
+                }
+            }
+        }
+        Cmd::Choose { id, vm, cancel } => {
+            let vm = if *cancel { None } else { vm.clone() };
+            done(out, c.action(&Request::Choose { id: *id, vm })?)
         }
     }
     Ok(())

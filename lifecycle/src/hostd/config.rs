@@ -9,6 +9,7 @@ use canopy_common::config::{ConfigError, TomlFile};
 use canopy_protocols::lifecycle::{AppKind, ArgSpec};
 use serde::Deserialize;
 
+use super::policy::OpenConfig;
 use crate::command::unknown_placeholder;
 use canopy_common::transport::Address;
 
@@ -32,6 +33,9 @@ pub struct Config {
     pub default_backend: Backend,
     #[serde(default)]
     pub power: Power,
+    /// Links and files across VMs: limits and the policy.
+    #[serde(default)]
+    pub open: OpenConfig,
     pub vms: BTreeMap<String, Vm>,
     #[serde(default)]
     pub apps: BTreeMap<String, App>,
@@ -163,6 +167,9 @@ pub struct App {
     pub agent_app: Option<String>,
     #[serde(default = "ArgSpec::none")]
     pub args: ArgSpec,
+    /// MIME types (`application/pdf`, `image/*`) of files from other VMs this app opens.
+    #[serde(default)]
+    pub opens: Vec<String>,
     /// `vm-display` only: the VM whose agent runs the display client (the GUI VM)…
     #[serde(default)]
     pub display_vm: Option<String>,
@@ -341,7 +348,7 @@ impl Config {
                 }
             }
         }
-        Ok(())
+        self.open.check(file, self)
     }
 
     /// The backend of a managed VM.

@@ -4,6 +4,8 @@
 pub mod audit;
 pub mod backend;
 pub mod config;
+mod open;
+pub mod policy;
 mod requests;
 pub mod state;
 mod status;
@@ -35,6 +37,7 @@ pub struct Daemon {
     next_instance: AtomicU64,
     state: Mutex<StateFile>,
     audit: Audit,
+    asks: open::Asks,
 }
 
 struct VmSlot {
@@ -101,6 +104,7 @@ impl Daemon {
             next_instance: AtomicU64::new(1),
             state: Mutex::new(state),
             audit,
+            asks: open::Asks::default(),
             config,
         }))
     }

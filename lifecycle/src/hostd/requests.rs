@@ -56,6 +56,11 @@ impl Daemon {
                     }
                     return;
                 }
+                Incoming::Request(Request::Send { to, name, size }) => {
+                    if !self.gui_send(&stream, &peer, &to, &name, size) {
+                        return;
+                    }
+                }
                 Incoming::Request(req) => {
                     let what = serde_json::to_value(&req).unwrap_or_default();
                     let result = self.handle(&req);
@@ -103,6 +108,8 @@ impl Daemon {
             Request::Reboot => self.power("reboot", &self.config.power.reboot),
             Request::Suspend => self.power("suspend", &self.config.power.suspend),
             Request::SetDiskImage { vm, path } => self.set_disk_image(vm, path),
+            Request::Choose { id, vm } => self.asks.choices.answer(*id, vm.clone()).map(|()| Reply::Done),
+            Request::Send { .. } => Err(Error::bad_request("send is handled by the connection")),
         }
     }
 
@@ -150,7 +157,7 @@ impl Daemon {
             .collect()
     }
 
-    fn start_app(self: &Arc<Self>, name: &str, vm: Option<&str>, args: &[AppArg]) -> Result<Reply, Error> {
+    pub(super) fn start_app(self: &Arc<Self>, name: &str, vm: Option<&str>, args: &[AppArg]) -> Result<Reply, Error> {
         let app = self.config.apps.get(name).ok_or_else(|| Error::UnknownApp { app: name.into() })?;
         let vm = vm.unwrap_or(&app.vm);
         if !self.config.vms.contains_key(vm) {
@@ -283,7 +290,7 @@ impl Daemon {
 
     /// One request on a fresh connection to a VM's agent, all of it (connecting, hello,
     /// request, reply) within the configured time; a stop of the VM cuts it short.
-    fn agent_request(&self, vm: &str, req: &AgentRequest) -> Result<AgentReply, ClientError> {
+    pub(super) fn agent_request(&self, vm: &str, req: &AgentRequest) -> Result<AgentReply, ClientError> {
         let addr = self.config.vms[vm].agent.as_ref().expect("apps only run in VMs with an agent");
         let deadline = Instant::now() + self.config.timeouts.agent_request();
         let (mut c, _held) = self.open_agent(vm, addr, deadline)?;

@@ -63,6 +63,12 @@ impl Status {
         self.watchers.publish(&Event::Vm(VmStatus { vm: vm.to_string(), state }));
     }
 
+    /// Send an event that is no change of state (a choice to make, a notice) to the watchers;
+    /// returns how many got it.
+    pub fn publish(&mut self, ev: &Event) -> usize {
+        self.watchers.publish(ev)
+    }
+
     pub fn progress(&mut self, vm: &str, message: String) {
         tracing::debug!("VM {vm}: {message}");
         self.watchers.publish(&Event::Progress { vm: vm.to_string(), message });
@@ -253,7 +259,7 @@ mod tests {
             match ev {
                 Event::Vm(v) => got_vms.push(v),
                 Event::App(a) => got_apps.push(a),
-                Event::Progress { .. } => panic!(),
+                other => panic!("{other:?}"),
             }
         }
         assert_eq!((got_vms, got_apps), (vms.clone(), apps));

@@ -343,6 +343,7 @@ impl Daemon {
                     tracing::debug!("VM {vm}: agent instance {instance} ({app:?}) {status}");
                     self.status().agent_exit(vm, instance, status, requested);
                 }
+                Ok(AgentEvent::Ask { id, intent, subject }) => self.ask_arrived(vm, id, intent, subject),
                 Err(e) => break e,
             }
         };

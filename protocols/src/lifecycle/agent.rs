@@ -2,7 +2,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::AppArg;
+use super::open::{Intent, Outcome, Subject, MAX_FILES};
+use super::{AppArg, MAX_ARG_LEN};
 
 /// Most app instances an agent may report running, and hostd keeps, per VM.
 pub const MAX_INSTANCES: usize = 256;
@@ -36,7 +37,14 @@ impl Bounded for AgentReply {
             AgentReply::Running { apps } | AgentReply::Watching { apps } => {
                 names_excess("running apps", apps.iter().map(|a| a.app.as_str()), MAX_INSTANCES)
             }
-            AgentReply::Started { .. } | AgentReply::Done => None,
+            AgentReply::Received { name, path } if name.len() > MAX_ARG_LEN || path.len() > MAX_ARG_LEN => {
+                Some(format!("a received file's name or path of more than {MAX_ARG_LEN} bytes"))
+            }
+            AgentReply::Started { .. }
+            | AgentReply::Done
+            | AgentReply::Sending { .. }
+            | AgentReply::Ready
+            | AgentReply::Received { .. } => None,
         }
     }
 }
@@ -45,6 +53,10 @@ impl Bounded for AgentEvent {
     fn excess(&self) -> Option<String> {
         match self {
             AgentEvent::Exited { app, .. } => names_excess("apps", [app.as_str()], 1),
+            AgentEvent::Ask { subject: Subject::Files(files), .. } if files.len() > MAX_FILES => {
+                Some(format!("a request with {} files, more than the limit of {MAX_FILES}", files.len()))
+            }
+            AgentEvent::Ask { .. } => None,
         }
     }
 }
@@ -67,6 +79,25 @@ pub enum AgentRequest {
     List,
     /// Turns the connection into a stream of [`AgentEvent`]s after a [`AgentReply::Watching`].
     Watch,
+    /// How the agent's request `ask` ended (from hostd, for the program that asked).
+    Answer {
+        ask: u64,
+        outcome: Outcome,
+    },
+    /// Send file `file` of request `ask`: the reply is [`AgentReply::Sending`], then exactly that
+    /// many raw bytes follow on the connection.
+    Fetch {
+        ask: u64,
+        file: u32,
+    },
+    /// Take a file from VM `from`: the reply is [`AgentReply::Ready`], then hostd sends exactly
+    /// `size` raw bytes, and the agent answers [`AgentReply::Received`] once it is kept in
+    /// `~/Incoming/<from>/` under `name` (made safe, and numbered when taken).
+    Receive {
+        from: String,
+        name: String,
+        size: u64,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -90,6 +121,17 @@ pub enum AgentReply {
         apps: Vec<AgentApp>,
     },
     Done,
+    /// `size` raw bytes follow.
+    Sending {
+        size: u64,
+    },
+    /// Send the bytes.
+    Ready,
+    /// The file is kept: its name, and its path in the agent's VM.
+    Received {
+        name: String,
+        path: String,
+    },
 }
 
 /// A running app instance in an agent.
@@ -106,6 +148,9 @@ pub struct AgentApp {
 pub enum AgentEvent {
     /// An app instance ended. `requested` is true when it ended because it was asked to stop.
     Exited { instance: u64, app: String, status: ExitStatus, requested: bool },
+    /// A program in the VM asks to open or send something in another VM (see
+    /// [`super::open`]); `id` names it in hostd's answer and fetches.
+    Ask { id: u64, intent: Intent, subject: Subject },
 }
 
 /// How a process ended: `{"code": 3}` or `{"signal": 9}`.

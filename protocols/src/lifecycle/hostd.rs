@@ -2,6 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::open::{Choice, Notice};
 use super::{AppArg, ArgSpec};
 
 /// A request to `canopy-hostd`, such as `{"type": "start_app", "app": "browser", "args": [{"url": "https://example.org"}]}`.
@@ -44,6 +45,19 @@ pub enum Request {
         vm: String,
         path: String,
     },
+    /// The user's answer to [`Event::Choose`] `id`: the VM chosen, or none for Cancel.
+    Choose {
+        id: u64,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        vm: Option<String>,
+    },
+    /// Send a file of the GUI VM to VM `to` (policy permitting): the reply is [`Reply::Ready`],
+    /// then exactly `size` raw bytes follow, and hostd answers [`Reply::Sent`].
+    Send {
+        to: String,
+        name: String,
+        size: u64,
+    },
 }
 
 impl Request {
@@ -62,6 +76,8 @@ impl Request {
             Request::Reboot => "reboot",
             Request::Suspend => "suspend",
             Request::SetDiskImage { .. } => "set_disk_image",
+            Request::Choose { .. } => "choose",
+            Request::Send { .. } => "send",
         }
     }
 }
@@ -94,6 +110,13 @@ pub enum Reply {
         vm: String,
     },
     Done,
+    /// Send the bytes.
+    Ready,
+    /// The file is kept in VM `vm` under `name` (in `~/Incoming/<source-vm>/`).
+    Sent {
+        vm: String,
+        name: String,
+    },
 }
 
 /// The state of a VM or an app instance: `"running"`, or `{"failed": "reason"}`.
@@ -200,4 +223,9 @@ pub enum Event {
         vm: String,
         message: String,
     },
+    /// A VM asks to open or send something and the user is to choose where (the panel starts
+    /// `canopy-chooser`, which answers with [`Request::Choose`]).
+    Choose(Choice),
+    /// How a request from a VM ended, for a notice on screen.
+    Notice(Notice),
 }

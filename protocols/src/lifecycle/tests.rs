@@ -227,3 +227,77 @@ fn agent_lists_and_names_are_bounded() {
         json!({"type": "watching", "vms": [], "apps": []})
     );
 }
+
+#[test]
+fn open_messages_have_a_stable_wire_form() {
+    use open::*;
+    let ask = AgentEvent::Ask {
+        id: 7,
+        intent: Intent::Send,
+        subject: Subject::Files(vec![FileMeta { name: "a.pdf".into(), size: 3 }]),
+    };
+    assert_eq!(
+        wire(&ask),
+        json!({"type": "ask", "id": 7, "intent": "send", "subject": {"files": [{"name": "a.pdf", "size": 3}]}})
+    );
+    assert_eq!(parse::<AgentEvent>(wire(&ask)).unwrap(), ask);
+    let too_many = AgentEvent::Ask {
+        id: 1,
+        intent: Intent::Send,
+        subject: Subject::Files(vec![FileMeta { name: "x".into(), size: 0 }; MAX_FILES + 1]),
+    };
+    assert!(too_many.excess().unwrap().contains("17 files"));
+
+    let answer = AgentRequest::Answer { ask: 7, outcome: Outcome::Failed(OpenError::TooLarge { size: 9, limit: 8 }) };
+    assert_eq!(
+        wire(&answer),
+        json!({"type": "answer", "ask": 7, "outcome": {"failed": {"kind": "too_large", "size": 9, "limit": 8}}})
+    );
+    let done = Outcome::Done(Delivered { vm: "web".into(), opened: true, files: vec![] });
+    assert_eq!(wire(&done), json!({"done": {"vm": "web", "opened": true}}));
+    for req in [
+        answer,
+        AgentRequest::Fetch { ask: 7, file: 0 },
+        AgentRequest::Receive { from: "docs".into(), name: "a.pdf".into(), size: 3 },
+    ] {
+        assert_eq!(parse::<AgentRequest>(wire(&req)).unwrap(), req);
+    }
+    for rep in [
+        AgentReply::Sending { size: 3 },
+        AgentReply::Ready,
+        AgentReply::Received { name: "a.pdf".into(), path: "/home/u/Incoming/docs/a.pdf".into() },
+    ] {
+        assert_eq!(parse::<AgentReply>(wire(&rep)).unwrap(), rep);
+    }
+    assert_eq!(
+        wire(&OpenerRequest::OpenUrl { url: "https://a".into() }),
+        json!({"type": "open_url", "url": "https://a"})
+    );
+
+    let choice = Choice {
+        id: 3,
+        from: "docs".into(),
+        from_trust: "work".into(),
+        intent: Intent::Open,
+        what: Shown::Url { url: "https://a.example/".into(), parts: parse_url("https://a.example/").unwrap() },
+        targets: vec![ChoiceTarget {
+            vm: "web".into(),
+            trust: "untrusted".into(),
+            state: State::Stopped,
+            app: Some("Web browser".into()),
+            icon: None,
+        }],
+        timeout_ms: 30_000,
+    };
+    let ev = Event::Choose(choice);
+    assert_eq!(wire(&ev)["type"], "choose");
+    assert_eq!(wire(&ev)["what"]["url"]["parts"], json!({"scheme": "https", "host": "a.example"}));
+    assert_eq!(parse::<Event>(wire(&ev)).unwrap(), ev);
+    for req in [Request::Choose { id: 3, vm: None }, Request::Send { to: "web".into(), name: "n".into(), size: 1 }] {
+        assert_eq!(parse::<Request>(wire(&req)).unwrap(), req);
+    }
+    assert_eq!(
+        wire(&Request::Choose { id: 3, vm: Some("web".into()) }),
+        json!({"type": "choose", "id": 3, "vm": "web"})
+    );
+}

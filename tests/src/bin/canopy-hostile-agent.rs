@@ -13,6 +13,16 @@
 //! instances = 1500                # app instances it claims run, in its watch and list replies
 //! app = "hello"                   # the app name in those claims
 //! error = "Session expired…"      # every start is answered with this app_failed reason
+//!
+//! # Requests to open or send, made on the watch connection once hostd watches (issue 20):
+//! [[ask]]
+//! url = "https://…"               # a link to open, or:
+//! name = "../../.bashrc"          # a file, its name as this agent claims it…
+//! size = 1048576                  # …and size; its bytes are i % 251 for byte i
+//! intent = "send"                 # or "open" (the default)
+//! send = 524288                   # bytes it really sends when fetched, then it hangs up (default: size)
+//! repeat = 1000                   # how many times (default 1)…
+//! per_second = 1000               # …at this pace (0: all at once)
 //! ```
 //!
 //! It writes what it does to stderr, one line per step, so a test can wait for the fact that
@@ -24,8 +34,10 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
+use canopy_protocols::lifecycle::open::{FileMeta, Intent, Subject};
 use canopy_protocols::lifecycle::{
-    encode, read_frame, AgentApp, AgentReply, AgentRequest, AgentResponse, Error, HandshakeResponse, Hello, Welcome,
+    encode, read_frame, AgentApp, AgentEvent, AgentReply, AgentRequest, AgentResponse, Error, HandshakeResponse, Hello,
+    Welcome,
 };
 use clap::Parser;
 use serde::Deserialize;
@@ -51,6 +63,40 @@ struct Behaviour {
     app: String,
     #[serde(default)]
     error: Option<String>,
+    #[serde(default)]
+    ask: Vec<Ask>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Ask {
+    #[serde(default)]
+    url: Option<String>,
+    #[serde(default)]
+    name: Option<String>,
+    #[serde(default)]
+    size: u64,
+    #[serde(default)]
+    intent: Option<Intent>,
+    #[serde(default)]
+    send: Option<u64>,
+    #[serde(default = "one")]
+    repeat: u64,
+    #[serde(default)]
+    per_second: u64,
+}
+
+fn one() -> u64 {
+    1
+}
+
+impl Ask {
+    fn subject(&self) -> Subject {
+        match (&self.url, &self.name) {
+            (Some(url), _) => Subject::Url(url.clone()),
+            (None, name) => Subject::Files(vec![FileMeta { name: name.clone().unwrap_or_default(), size: self.size }]),
+        }
+    }
 }
 
 fn default_app() -> String {
@@ -101,6 +147,15 @@ fn serve(mut s: UnixStream, b: &Behaviour) {
             AgentRequest::List => (AgentResponse::Ok(AgentReply::Running { apps: claimed() }), 0),
             AgentRequest::Ping => (AgentResponse::Ok(AgentReply::Pong { apps: vec![b.app.clone()] }), 0),
             AgentRequest::Stop { .. } => (AgentResponse::Ok(AgentReply::Done), 0),
+            AgentRequest::Answer { ask, outcome } => {
+                eprintln!("answer {ask}: {}", serde_json::to_string(outcome).unwrap_or_default());
+                (AgentResponse::Ok(AgentReply::Done), 0)
+            }
+            AgentRequest::Fetch { ask, .. } => {
+                fetch(&mut s, b, *ask);
+                return;
+            }
+            AgentRequest::Receive { .. } => (AgentResponse::Error(Error::bad_request("no")), 0),
             AgentRequest::Start { app, .. } => {
                 let reply = match &b.error {
                     Some(reason) => AgentResponse::Error(Error::AppFailed {
@@ -125,9 +180,65 @@ fn serve(mut s: UnixStream, b: &Behaviour) {
             return;
         }
         if matches!(req, AgentRequest::Watch) {
-            // A watch connection stays open, with no events.
+            // A watch connection stays open, with the requests to open or send as its events.
+            ask(&mut s, b);
             let _ = read_frame::<_, AgentRequest>(&mut s);
             return;
         }
     }
+}
+
+/// The `[[ask]]` requests, as events on the watch connection; ids count from 1 in order.
+fn ask(s: &mut UnixStream, b: &Behaviour) {
+    let mut id = 0;
+    for a in &b.ask {
+        let intent = a.intent.unwrap_or(Intent::Open);
+        let t0 = std::time::Instant::now();
+        for i in 0..a.repeat {
+            id += 1;
+            if a.per_second > 0 {
+                let due = t0 + Duration::from_secs_f64(i as f64 / a.per_second as f64);
+                std::thread::sleep(due.saturating_duration_since(std::time::Instant::now()));
+            }
+            let ev = AgentEvent::Ask { id, intent, subject: a.subject() };
+            let Ok(frame) = encode(&ev) else {
+                eprintln!("cannot encode ask {id}");
+                continue;
+            };
+            if s.write_all(&frame).is_err() {
+                eprintln!("hostd closed the watch connection at ask {id}");
+                return;
+            }
+        }
+        eprintln!("asked {} time(s) in {:.3} s", a.repeat, t0.elapsed().as_secs_f64());
+    }
+}
+
+/// The bytes of file `ask` (the ask with that id): `send` of them, then hang up.
+fn fetch(s: &mut UnixStream, b: &Behaviour, ask: u64) {
+    let mut first = 1;
+    let Some(a) = b.ask.iter().find(|a| {
+        let found = (first..first + a.repeat).contains(&ask);
+        first += a.repeat;
+        found
+    }) else {
+        let _ = s.write_all(&encode(&AgentResponse::Error(Error::bad_request("no such ask"))).unwrap());
+        return;
+    };
+    let _ = s.write_all(&encode(&AgentResponse::Ok(AgentReply::Sending { size: a.size })).unwrap());
+    let send = a.send.unwrap_or(a.size).min(a.size);
+    let mut sent = 0u64;
+    let mut buf = vec![0u8; 64 * 1024];
+    while sent < send {
+        let n = (send - sent).min(buf.len() as u64) as usize;
+        for (i, byte) in buf[..n].iter_mut().enumerate() {
+            *byte = ((sent + i as u64) % 251) as u8;
+        }
+        if s.write_all(&buf[..n]).is_err() {
+            eprintln!("fetch {ask}: hostd stopped reading after {sent} bytes");
+            return;
+        }
+        sent += n as u64;
+    }
+    eprintln!("fetch {ask}: sent {sent} of {} bytes, hanging up", a.size);
 }
