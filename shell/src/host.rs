@@ -11,6 +11,7 @@
 use std::time::Duration;
 
 use canopy_lifecycle::{Address, ClientError, HostClient};
+use canopy_protocols::lifecycle::open::{Choice, Notice};
 use canopy_protocols::lifecycle::{AppInfo, Event, Request, State, VmInfo};
 use canopy_protocols::text;
 
@@ -40,6 +41,10 @@ pub enum HostUpdate {
     },
     /// The connection to hostd is lost or cannot be made; why.
     Lost(String),
+    /// A VM asks to open or send something, and the user is to choose where.
+    Choose(Choice),
+    /// How a request from a VM ended.
+    Notice(Notice),
 }
 
 #[derive(Debug, Clone)]
@@ -77,6 +82,11 @@ impl Host {
     /// the path and remembers it.
     pub fn set_disk_image(&self, vm: &str, path: &str) -> Result<(), ClientError> {
         self.connect(QUICK)?.action(&Request::SetDiskImage { vm: vm.into(), path: path.into() })
+    }
+
+    /// The user's answer to a request waiting for a choice: the VM, or None for Cancel.
+    pub fn choose(&self, id: u64, vm: Option<&str>) -> Result<(), ClientError> {
+        self.connect(QUICK)?.action(&Request::Choose { id, vm: vm.map(Into::into) })
     }
 
     pub fn power(&self, action: PowerAction) -> Result<(), ClientError> {
@@ -128,6 +138,8 @@ impl Host {
         loop {
             let update = match watcher.next_event() {
                 Ok(Event::Vm(s)) => HostUpdate::VmState { vm: s.vm, state: shown_state(s.state) },
+                Ok(Event::Choose(c)) => HostUpdate::Choose(c),
+                Ok(Event::Notice(n)) => HostUpdate::Notice(n),
                 Ok(_) => continue,
                 Err(e) => {
                     if !send(HostUpdate::Lost(e.to_string())) {

@@ -4,6 +4,7 @@
 //! - [`wl`]: the Wayland runtime the programs share (layer-shell, session lock, outputs, input).
 
 pub mod battery;
+pub mod chooser;
 pub mod clock;
 pub mod draw;
 pub mod host;
@@ -11,6 +12,7 @@ pub mod lock;
 pub mod panel;
 pub mod power_menu;
 pub mod spawn;
+pub mod tiles;
 pub mod wl;
 
 /// Log to stderr; `RUST_LOG` picks the level (default `info`).

@@ -1,4 +1,4 @@
-//! Starting the other shell programs (launcher, power menu, lock) and `canopy msg`.
+//! Starting the other shell programs (launcher, power menu, lock, chooser) and `canopy msg`.
 
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
@@ -19,13 +19,25 @@ pub fn program_path(name: &str) -> PathBuf {
 
 /// Starts `argv` in the background with extra environment; a thread reaps it when it ends.
 pub fn spawn(argv: &[String], env: &[(&str, String)]) -> std::io::Result<u32> {
+    spawn_with_input(argv, env, None)
+}
+
+/// As [`spawn`], with `input` (when given) on the program's stdin.
+pub fn spawn_with_input(argv: &[String], env: &[(&str, String)], input: Option<Vec<u8>>) -> std::io::Result<u32> {
     let (program, args) = argv.split_first().ok_or_else(|| std::io::Error::other("empty command"))?;
     let mut cmd = Command::new(program_path(program));
-    cmd.args(args).stdin(Stdio::null());
+    cmd.args(args).stdin(if input.is_some() { Stdio::piped() } else { Stdio::null() });
     for (k, v) in env {
         cmd.env(k, v);
     }
     let mut child = cmd.spawn().map_err(|e| std::io::Error::new(e.kind(), format!("cannot start {program}: {e}")))?;
+    if let (Some(input), Some(mut stdin)) = (input, child.stdin.take()) {
+        // Written from its own thread, so that a program slow to read never holds the caller up.
+        std::thread::spawn(move || {
+            use std::io::Write;
+            let _ = stdin.write_all(&input);
+        });
+    }
     let pid = child.id();
     tracing::info!("started {} (pid {pid})", argv.join(" "));
     std::thread::spawn(move || {

@@ -1,53 +1,11 @@
 //! The power menu and the lock screen rendered offscreen and compared with reviewed golden PNGs.
 
-use std::path::PathBuf;
-
 use canopy_shell::clock::LocalTime;
-use canopy_shell::draw::pixels::check_golden;
-use canopy_shell::draw::{render_offscreen, Fonts, Icons, Painter, Scene};
 use canopy_shell::lock::{self, LockModel, Message};
 use canopy_shell::power_menu::{self, Item, MenuAction, MenuModel, Stage};
-use canopy_shell::wl::{ViewCx, WindowList};
-use canopy_themes::Theme;
 
-fn golden(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/golden").join(name)
-}
-
-struct Fixture {
-    theme: Theme,
-    fonts: Fonts,
-    icons: Icons,
-    windows: WindowList,
-}
-
-impl Fixture {
-    fn new() -> Self {
-        let theme = Theme::default();
-        let fonts = Fonts::new(&theme.font);
-        Fixture { theme, fonts, icons: Icons::new(), windows: WindowList::default() }
-    }
-
-    fn cx<'a, A>(&'a self, w: f32, h: f32, scale: f32, hovered: Option<&'a A>) -> ViewCx<'a, A> {
-        ViewCx {
-            width: w,
-            height: h,
-            scale,
-            output: None,
-            wl_output: None,
-            outputs: &[],
-            hovered,
-            theme: &self.theme,
-            fonts: &self.fonts,
-            windows: &self.windows,
-        }
-    }
-
-    fn check(&self, scene: &Scene, scale: f32, name: &str) {
-        let img = render_offscreen(&Painter { fonts: &self.fonts, icons: &self.icons }, scene, scale);
-        check_golden(&img, &golden(name), 0).unwrap();
-    }
-}
+mod support;
+use support::Fixture;
 
 #[test]
 fn power_menu_stages() {

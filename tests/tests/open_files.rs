@@ -13,35 +13,13 @@ use std::os::unix::fs::PermissionsExt;
 use std::process::Output;
 use std::time::{Duration, Instant};
 
-use open_support::{text, OpenHost, MAX_FILE};
+use open_support::{text, OpenHost, MAX_FILE, RULES};
 use serde_json::Value;
 
 /// canopy-open's and canopy-send's exit codes (see their `--help`).
 const DENIED: i32 = 4;
 const TOO_LARGE: i32 = 6;
 const BAD_REQUEST: i32 = 11;
-
-const RULES: &str = r#"
-[[open.rules]]
-kind = "url"
-schemes = ["mailto"]
-action = "deny"
-reason = "mail links stay in their VM"
-[[open.rules]]
-kind = "url"
-action = "ask"
-to = ["*"]
-[[open.rules]]
-from = ["docs", "evil", "mail"]
-kind = "file"
-action = "open"
-to = ["web"]
-[[open.rules]]
-from = ["gui"]
-intent = "send"
-action = "ask"
-to = ["*"]
-"#;
 
 fn run(host: &OpenHost, vm: &str, program: &str, args: &[&str]) -> Output {
     host.in_vm(vm, &canopy_tests::bin_path(program).display().to_string()).args(args).output().unwrap()

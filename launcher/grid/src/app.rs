@@ -73,7 +73,8 @@ impl Launcher {
                     self.model.set_vm_state(&vm.name, &vm.state);
                 }
             }
-            Worker::Host(HostUpdate::Lost(_)) => {}
+            // Lost connections, and requests to open across VMs, are the panel's business.
+            Worker::Host(HostUpdate::Lost(_) | HostUpdate::Choose(_) | HostUpdate::Notice(_)) => {}
             Worker::Started(_, Ok(instance)) => {
                 tracing::info!("started (instance {instance})");
                 core.exit(0);

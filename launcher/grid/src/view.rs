@@ -1,8 +1,8 @@
 //! The launcher: a search field, a grid of app tiles in their VM's trust colour with the VM's
 //! state, and a status line, over a dimmed output.
 
-use canopy_protocols::lifecycle::State;
 use canopy_shell::draw::{Align, Field, Rect, Scene, Weight};
+use canopy_shell::tiles::{tile as draw_tile, TileLook, TILE_H, TILE_W};
 use canopy_shell::wl::{View, ViewCx};
 
 use crate::model::{LauncherModel, Status};
@@ -22,8 +22,6 @@ pub enum LauncherAction {
 
 const FIELD_W: f32 = 520.0;
 const FIELD_H: f32 = 44.0;
-const TILE_W: f32 = 140.0;
-const TILE_H: f32 = 148.0;
 const GAP: f32 = 20.0;
 const TOP: f32 = 56.0;
 const GRID_TOP: f32 = TOP + FIELD_H + 52.0;
@@ -80,25 +78,14 @@ pub fn view(model: &LauncherModel, cx: &ViewCx<'_, LauncherAction>) -> View<Laun
     for (i, tile) in tiles.iter().enumerate().take(shown.end).skip(shown.start) {
         let (col, row) = (i % cols, i / cols - first);
         let r = Rect::new(left + col as f32 * (TILE_W + GAP), GRID_TOP + row as f32 * (TILE_H + GAP), TILE_W, TILE_H);
-        let action = LauncherAction::Tile(i);
-        let bg = if cx.is_hovered(&action) { d.button_hover } else { d.notice_background };
-        v.scene.fill(r, bg, 12.0);
-        if i == model.selected {
-            v.scene.stroke(r, d.panel_accent, 2.0, 12.0);
-        }
-        let colour = cx.theme.colours(&tile.trust).focused;
-        v.scene.fill(Rect::new(r.x + 16.0, r.bottom() - 10.0, r.w - 32.0, 4.0), colour, 2.0);
-        v.scene.icon(Rect::new(r.x + (TILE_W - 64.0) / 2.0, r.y + 14.0, 64.0, 64.0), tile.icon.clone(), None);
-        let name = Rect::new(r.x + 8.0, r.y + 84.0, r.w - 16.0, 22.0);
-        v.scene.text(name, tile.display_name.clone(), 13.0, Weight::Bold, d.launcher_text, Align::Centre);
-        // The VM line: a state mark and the VM's name, centred together.
-        let vm_w = cx.text_width(&tile.vm, 11.0, Weight::Regular).min(r.w - 34.0);
-        let x = r.x + (r.w - vm_w - 12.0) / 2.0;
-        let dot = Rect::new(x, r.y + 109.0, 8.0, 8.0);
-        let text_colour = state_mark(&mut v, cx, dot, colour, tile.state.as_ref());
-        let vm = Rect::new(x + 12.0, r.y + 104.0, vm_w + 2.0, 18.0);
-        v.scene.text(vm, tile.vm.clone(), 11.0, Weight::Regular, text_colour, Align::Start);
-        v.hit(r, action);
+        let look = TileLook {
+            icon: &tile.icon,
+            name: &tile.display_name,
+            vm: &tile.vm,
+            trust: &tile.trust,
+            state: tile.state.as_ref(),
+        };
+        draw_tile(&mut v, cx, r, &look, LauncherAction::Tile(i), i == model.selected);
     }
     let total_rows = tiles.len().div_ceil(cols);
     if total_rows > rows {
@@ -137,31 +124,6 @@ fn scrollbar(
         d.launcher_text.mix(d.launcher_background, 0.4),
         3.0,
     );
-}
-
-/// Draws the VM state mark; returns the colour for the VM's name.
-fn state_mark(
-    v: &mut View<LauncherAction>,
-    cx: &ViewCx<'_, LauncherAction>,
-    dot: Rect,
-    colour: canopy_themes::Rgba,
-    state: Option<&State>,
-) -> canopy_themes::Rgba {
-    let d = &cx.theme.desktop;
-    let grey = d.launcher_text.mix(d.launcher_background, 0.55);
-    match state {
-        Some(State::Running) => v.scene.fill(dot, colour, 4.0),
-        Some(State::Starting) | Some(State::Stopping) => {
-            v.scene.stroke(dot, colour, 2.0, 4.0);
-            v.scene.fill(dot.centred(2.0, 2.0), colour, 1.0);
-        }
-        Some(State::Failed(_)) => {
-            v.scene.icon(dot.centred(12.0, 12.0), "warning", Some(d.danger));
-            return d.danger;
-        }
-        Some(State::Stopped) | None => v.scene.stroke(dot, grey, 1.5, 4.0),
-    }
-    d.launcher_text.mix(d.launcher_background, 0.25)
 }
 
 fn status_line(v: &mut View<LauncherAction>, model: &LauncherModel, cx: &ViewCx<'_, LauncherAction>) {

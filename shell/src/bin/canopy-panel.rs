@@ -35,6 +35,10 @@ struct Cli {
     /// Command the power button runs (`--output NAME` is appended).
     #[arg(long, default_value = "canopy-power-menu", num_args = 1.., value_delimiter = ' ')]
     power_menu: Vec<String>,
+    /// Command that asks the user where a VM's link or file goes, and shows how such requests
+    /// end (hostd's request on its stdin).
+    #[arg(long, default_value = "canopy-chooser", num_args = 1.., value_delimiter = ' ')]
+    chooser: Vec<String>,
 }
 
 fn main() -> anyhow::Result<()> {
@@ -48,6 +52,7 @@ fn main() -> anyhow::Result<()> {
         host: Host::new(cli.hostd),
         launcher: cli.launcher,
         power_menu: cli.power_menu,
+        chooser: cli.chooser,
     });
     let code = canopy_shell::wl::run(panel, theme)?;
     std::process::exit(code);

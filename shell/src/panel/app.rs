@@ -12,8 +12,9 @@ use super::{view, PanelAction, PanelModel, VmChip};
 use crate::battery;
 use crate::clock::LocalTime;
 use crate::host::{Host, HostUpdate};
-use crate::spawn::spawn;
+use crate::spawn::{spawn, spawn_with_input};
 use crate::wl::{App, Core, Placement, View, ViewCx, BTN_LEFT, BTN_MIDDLE, BTN_RIGHT};
+use canopy_protocols::lifecycle::Event;
 
 pub struct PanelOptions {
     pub height: u32,
@@ -25,6 +26,9 @@ pub struct PanelOptions {
     /// Commands for the launcher and power menu buttons; `--output NAME` is appended.
     pub launcher: Vec<String>,
     pub power_menu: Vec<String>,
+    /// The chooser for requests to open or send across VMs (and their notices); the request
+    /// goes on its stdin.
+    pub chooser: Vec<String>,
 }
 
 pub struct Panel {
@@ -73,6 +77,20 @@ impl Panel {
                 self.model.host_error = Some(why);
                 self.model.vms.clear();
             }
+            HostUpdate::Choose(c) => self.run_chooser(&Event::Choose(c)),
+            HostUpdate::Notice(n) => self.run_chooser(&Event::Notice(n)),
+        }
+    }
+
+    /// The chooser, for a request waiting for the user's choice or for a notice.
+    fn run_chooser(&self, ev: &Event) {
+        let input = match serde_json::to_vec(ev) {
+            Ok(j) => j,
+            Err(e) => return tracing::error!("cannot pass the request on: {e}"),
+        };
+        let env = [("CANOPY_HOSTD", self.opts.host.address().to_string())];
+        if let Err(e) = spawn_with_input(&self.opts.chooser, &env, Some(input)) {
+            tracing::error!("{e}");
         }
     }
 

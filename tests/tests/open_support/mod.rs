@@ -22,6 +22,30 @@ use canopy_tests::{bin_path, simhost};
 use serde_json::Value;
 
 pub const VMS: [&str; 4] = ["docs", "web", "mail", "evil"];
+/// The tests' policy: mail links denied, other links asked about (any VM), files from the app
+/// VMs opened in the browser VM, the GUI VM's sends asked about.
+pub const RULES: &str = r#"
+[[open.rules]]
+kind = "url"
+schemes = ["mailto"]
+action = "deny"
+reason = "mail links stay in their VM"
+[[open.rules]]
+kind = "url"
+action = "ask"
+to = ["*"]
+[[open.rules]]
+from = ["docs", "evil", "mail"]
+kind = "file"
+action = "open"
+to = ["web"]
+[[open.rules]]
+from = ["gui"]
+intent = "send"
+action = "ask"
+to = ["*"]
+"#;
+
 /// The largest file the test hostd lets through.
 pub const MAX_FILE: u64 = 64 << 20;
 
