@@ -30,7 +30,8 @@ struct Desk {
 }
 
 impl Desk {
-    fn start(choice_timeout_secs: f64) -> Desk {
+    /// The desktop, with hostd's time for a choice and the chooser's delay before it takes input.
+    fn start(choice_timeout_secs: f64, arm_delay_ms: u32) -> Desk {
         let compositor = Compositor::start("");
         let host = OpenHost::start(choice_timeout_secs, RULES, "");
         host.start_vm("docs");
@@ -39,6 +40,7 @@ impl Desk {
         panel
             .args(["--time", "2026-11-26 14:05", "--power-supply"])
             .arg(host.path("no-batteries"))
+            .args(["--chooser", &format!("canopy-chooser --arm-delay-ms {arm_delay_ms}")])
             .env("CANOPY_HOSTD", host.hostd_address())
             .stdin(Stdio::null())
             .stderr(std::fs::File::create(host.path("panel.log")).unwrap());
@@ -69,12 +71,13 @@ impl Desk {
     }
 
     /// Whether the chooser takes input: the tile Enter picks is outlined.
-    fn wait_armed(&self) {
+    fn armed(&self, img: &Image) -> bool {
         let accent = rgb(canopy_themes::Theme::default().desktop.panel_accent);
-        let (x, y) = WEB_TILE;
-        self.host.wait_until("the chooser to take input", || {
-            self.compositor.screenshot().pixel(x as u32 - 69, y as u32) == accent
-        });
+        img.pixel(WEB_TILE.0 as u32 - 69, WEB_TILE.1 as u32) == accent
+    }
+
+    fn wait_armed(&self) {
+        self.host.wait_until("the chooser to take input", || self.armed(&self.compositor.screenshot()));
     }
 
     fn logs(&self) -> String {
@@ -104,7 +107,7 @@ fn finish(child: Child) -> (Option<i32>, String, String) {
 
 #[test]
 fn a_link_in_the_pdf_vm_opens_in_the_vm_the_user_picks() {
-    let d = Desk::start(30.0);
+    let d = Desk::start(30.0, 600);
     let watch = open_watch(&d.host);
     let t0 = Instant::now();
     let opener = d.xdg_open(LINK);
@@ -159,10 +162,16 @@ fn a_link_in_the_pdf_vm_opens_in_the_vm_the_user_picks() {
 
 #[test]
 fn an_unanswered_question_is_denied_when_its_time_is_up() {
-    let d = Desk::start(2.0);
+    let d = Desk::start(2.0, 1500);
     let t0 = Instant::now();
     let opener = d.xdg_open(LINK);
     d.wait_chooser(true);
+    // A click and Enter that come before the chooser takes input (they were meant for what was
+    // under the pointer a moment ago) answer nothing: the question still times out.
+    d.compositor.msg(&["pointer-move", &WEB_TILE.0.to_string(), &WEB_TILE.1.to_string()]);
+    d.compositor.msg(&["click"]);
+    d.compositor.msg(&["key", "Return"]);
+    assert!(!d.armed(&d.compositor.screenshot()), "the click came before the chooser took input");
     let (code, _, err) = finish(opener);
     assert_eq!(code, Some(4), "{err}");
     assert!(err.contains("denied: no choice was made within 2 s"), "{err}");
