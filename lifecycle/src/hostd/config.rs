@@ -419,6 +419,18 @@ args = { kind = "url" }
         assert_eq!(c.apps["windows"].kind, AppKind::VmDisplay);
         assert_eq!(c.backend_of(&c.vms["chromium-vm"]), &Backend::Systemd { unit: "microvm@{vm}.service".into() });
         assert_eq!(c.apps["browser"].agent_app("browser"), "chromium");
+        // Its policy: links from any VM ask, the browser's VM first; the mail VM's PDFs go to
+        // the PDF VM without asking.
+        use super::super::policy::{Decision, Looks, Target, What};
+        use canopy_protocols::lifecycle::open::Intent;
+        let link = What { from: "zathura-vm", intent: Intent::Open, looks: Looks::Url { scheme: "https" } };
+        let Decision::Ask(offered) = c.open.decide(&c, &link).unwrap() else { panic!("links ask") };
+        assert_eq!(offered[0].vm, "chromium-vm");
+        assert!(offered.iter().all(|t| t.vm != "gui-vm"));
+        let pdf = ["application/pdf".to_string()];
+        let mail_pdf = What { from: "gala-vm", intent: Intent::Open, looks: Looks::Files { types: &pdf } };
+        let to_pdf_vm = Target { vm: "zathura-vm".into(), app: Some("pdf".into()) };
+        assert_eq!(c.open.decide(&c, &mail_pdf).unwrap(), Decision::Go(to_pdf_vm));
     }
 
     #[test]
