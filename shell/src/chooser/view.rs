@@ -188,7 +188,13 @@ pub fn view(m: &ChooserModel, cx: &ViewCx<'_, ChooserAction>) -> View<ChooserAct
         }
     }
     y += body_h + 16.0;
-    let label = if c.intent == Intent::Send { "Send it to" } else { "Open it in" };
+    let many = matches!(&c.what, Shown::Files(f) if f.len() > 1);
+    let label = match (c.intent, many) {
+        (Intent::Send, false) => "Send it to",
+        (Intent::Send, true) => "Send them to",
+        (Intent::Open, false) => "Open it in",
+        (Intent::Open, true) => "Open them in",
+    };
     v.scene.text(Rect::new(x, y, inner, 24.0), label, 13.0, Weight::Regular, dim, Align::Start);
     y += 24.0;
 
