@@ -4,7 +4,8 @@
 //! the user through the panel, which starts the trusted chooser on the real compositor; a click
 //! on the browser VM's tile (or the keyboard) sends the link to the app of that VM, starting
 //! the VM first. A policy deny and Cancel come back to the VM as typed errors, a deny and an
-//! unanswered question (which denies) with a notice on screen.
+//! unanswered question (which denies) with a notice on screen. A file sent from the PDF VM is
+//! shown by name and size, and lands whole where the user sends it.
 
 mod open_support;
 
@@ -15,6 +16,15 @@ use canopy_tests::fixture::rgb;
 use canopy_tests::image::{wait_for_golden, Image};
 use canopy_tests::{bin_path, Compositor};
 use open_support::{text, OpenHost, RULES};
+
+/// Before the shared rules: the PDF VM's sends are asked about, the browser VM offered first.
+const SEND_ASKS: &str = r#"
+[[open.rules]]
+from = ["docs"]
+intent = "send"
+action = "ask"
+to = ["web", "mail"]
+"#;
 
 /// The link the PDF VM opens.
 const LINK: &str = "https://example.org/papers/compartments.html?from=docs#results";
@@ -33,7 +43,7 @@ impl Desk {
     /// The desktop, with hostd's time for a choice and the chooser's delay before it takes input.
     fn start(choice_timeout_secs: f64, arm_delay_ms: u32) -> Desk {
         let compositor = Compositor::start("");
-        let host = OpenHost::start(choice_timeout_secs, RULES, "");
+        let host = OpenHost::start(choice_timeout_secs, &format!("{SEND_ASKS}{RULES}"), "");
         host.start_vm("docs");
         host.install_opener("docs");
         let mut panel = Command::new(bin_path("canopy-panel"));
@@ -158,6 +168,20 @@ fn a_link_in_the_pdf_vm_opens_in_the_vm_the_user_picks() {
         img.crop(img.width - 420, 0, 420, 140)
     });
     assert_eq!(d.host.recorded("web", "browser", 1).len(), 1, "nothing more was opened");
+
+    // A file sent from the PDF VM: the chooser names it and its size, Enter sends it to the
+    // first VM offered, where it lands whole.
+    let data: Vec<u8> = (0..200_000u32).map(|i| (i * 7 + i / 251) as u8).collect();
+    std::fs::write(d.host.home("docs").join("report.pdf"), &data).unwrap();
+    let mut send = d.host.in_vm("docs", &bin_path("canopy-send").display().to_string());
+    let sender = send.arg("report.pdf").stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+    d.wait_chooser(true);
+    // The card only: the deny's notice may still be fading in the corner.
+    wait_for_golden("open-chooser-file", 2, 0, || d.compositor.screenshot().crop(260, 180, 760, 440));
+    d.compositor.msg(&["key", "Return"]);
+    let (code, out, err) = finish(sender);
+    assert_eq!((code, out.as_str()), (Some(0), "sent to web: report.pdf\n"), "{err}");
+    assert!(std::fs::read(d.host.home("web").join("Incoming/docs/report.pdf")).unwrap() == data);
 }
 
 #[test]
