@@ -1,7 +1,7 @@
 //! Starting the other shell programs (launcher, power menu, lock, chooser) and `canopy msg`.
 
 use std::path::PathBuf;
-use std::process::{Command, Stdio};
+use std::process::{Child, Command, Stdio};
 
 /// Where a program of ours is: next to the running binary when it is there (a build tree or
 /// an install dir), otherwise found through PATH.
@@ -19,11 +19,21 @@ pub fn program_path(name: &str) -> PathBuf {
 
 /// Starts `argv` in the background with extra environment; a thread reaps it when it ends.
 pub fn spawn(argv: &[String], env: &[(&str, String)]) -> std::io::Result<u32> {
-    spawn_with_input(argv, env, None)
+    let mut child = start(argv, env, None)?;
+    let pid = child.id();
+    std::thread::spawn(move || {
+        if let Ok(status) = child.wait() {
+            if !status.success() {
+                tracing::warn!("pid {pid} ended: {status}");
+            }
+        }
+    });
+    Ok(pid)
 }
 
-/// As [`spawn`], with `input` (when given) on the program's stdin.
-pub fn spawn_with_input(argv: &[String], env: &[(&str, String)], input: Option<Vec<u8>>) -> std::io::Result<u32> {
+/// Starts `argv` with extra environment and `input` (when given) on its stdin; the caller
+/// holds the child (and reaps it).
+pub fn start(argv: &[String], env: &[(&str, String)], input: Option<Vec<u8>>) -> std::io::Result<Child> {
     let (program, args) = argv.split_first().ok_or_else(|| std::io::Error::other("empty command"))?;
     let mut cmd = Command::new(program_path(program));
     cmd.args(args).stdin(if input.is_some() { Stdio::piped() } else { Stdio::null() });
@@ -38,14 +48,6 @@ pub fn spawn_with_input(argv: &[String], env: &[(&str, String)], input: Option<V
             let _ = stdin.write_all(&input);
         });
     }
-    let pid = child.id();
-    tracing::info!("started {} (pid {pid})", argv.join(" "));
-    std::thread::spawn(move || {
-        if let Ok(status) = child.wait() {
-            if !status.success() {
-                tracing::warn!("pid {pid} ended: {status}");
-            }
-        }
-    });
-    Ok(pid)
+    tracing::info!("started {} (pid {})", argv.join(" "), child.id());
+    Ok(child)
 }

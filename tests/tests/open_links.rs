@@ -50,7 +50,8 @@ impl Desk {
         panel
             .args(["--time", "2026-11-26 14:05", "--power-supply"])
             .arg(host.path("no-batteries"))
-            .args(["--chooser", &format!("canopy-chooser --arm-delay-ms {arm_delay_ms}")])
+            // Notices stay until replaced, so the test sees that a new one replaces the last.
+            .args(["--chooser", &format!("canopy-chooser --arm-delay-ms {arm_delay_ms} --notice-secs 600")])
             .env("CANOPY_HOSTD", host.hostd_address())
             .stdin(Stdio::null())
             .stderr(std::fs::File::create(host.path("panel.log")).unwrap());
@@ -98,10 +99,32 @@ impl Desk {
             self.compositor.log()
         )
     }
+
+    /// The programs the panel started that still run (choosers and notices), by pid.
+    fn choosers(&self) -> Vec<i32> {
+        let mut found = Vec::new();
+        for entry in std::fs::read_dir("/proc").unwrap().flatten() {
+            let Ok(stat) = std::fs::read_to_string(entry.path().join("stat")) else { continue };
+            // "PID (COMM) STATE PPID …"; COMM may hold spaces, so split after its last ')'.
+            let Some((head, rest)) = stat.rsplit_once(')') else { continue };
+            let ppid = rest.split_whitespace().nth(1).and_then(|p| p.parse::<u32>().ok());
+            let state = rest.split_whitespace().next();
+            if head.ends_with("(canopy-chooser") && ppid == Some(self.panel.id()) && state != Some("Z") {
+                found.extend(head.split(" ").next().and_then(|p| p.parse::<i32>().ok()));
+            }
+        }
+        found
+    }
 }
 
 impl Drop for Desk {
     fn drop(&mut self) {
+        for pid in self.choosers() {
+            let _ = rustix::process::kill_process(
+                rustix::process::Pid::from_raw(pid).unwrap(),
+                rustix::process::Signal::TERM,
+            );
+        }
         let _ = self.panel.kill();
         let _ = self.panel.wait();
         if std::thread::panicking() {
@@ -182,6 +205,18 @@ fn a_link_in_the_pdf_vm_opens_in_the_vm_the_user_picks() {
     let (code, out, err) = finish(sender);
     assert_eq!((code, out.as_str()), (Some(0), "sent to web: report.pdf\n"), "{err}");
     assert!(std::fs::read(d.host.home("web").join("Incoming/docs/report.pdf")).unwrap() == data);
+    // Its notice ("Sent to web"), the panel's sixth chooser program after three choices, the
+    // deny's notice and this send's choice, replaced the deny's: one notice, nothing piled up.
+    let started = || -> Vec<i32> {
+        let log = d.host.read("panel.log");
+        log.lines()
+            .filter(|l| l.contains("started canopy-chooser"))
+            .filter_map(|l| l.rsplit_once("(pid ")?.1.trim_end_matches(')').parse().ok())
+            .collect()
+    };
+    d.host.wait_until("the send's notice", || started().len() == 6);
+    let sent_notice = started()[5];
+    d.host.wait_until("the send's notice alone", || d.choosers() == [sent_notice]);
 }
 
 #[test]

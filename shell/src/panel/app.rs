@@ -12,9 +12,10 @@ use super::{view, PanelAction, PanelModel, VmChip};
 use crate::battery;
 use crate::clock::LocalTime;
 use crate::host::{Host, HostUpdate};
-use crate::spawn::{spawn, spawn_with_input};
+use crate::spawn::{spawn, start};
 use crate::wl::{App, Core, Placement, View, ViewCx, BTN_LEFT, BTN_MIDDLE, BTN_RIGHT};
 use canopy_protocols::lifecycle::Event;
+use std::process::Child;
 
 pub struct PanelOptions {
     pub height: u32,
@@ -36,13 +37,16 @@ pub struct Panel {
     opts: PanelOptions,
     /// A window's menu, while it is open.
     menu: Option<WindowMenu>,
+    /// The notice on screen: a new one replaces it, so a VM whose requests keep failing gets one
+    /// notice in the corner, not a pile of them.
+    notice: Option<Child>,
 }
 
 impl Panel {
     pub fn new(opts: PanelOptions) -> Self {
         let model =
             PanelModel { clock: String::new(), battery: None, vms: Vec::new(), host_error: Some("connecting".into()) };
-        let mut p = Panel { model, opts, menu: None };
+        let mut p = Panel { model, opts, menu: None, notice: None };
         p.tick();
         p
     }
@@ -77,21 +81,28 @@ impl Panel {
                 self.model.host_error = Some(why);
                 self.model.vms.clear();
             }
-            HostUpdate::Choose(c) => self.run_chooser(&Event::Choose(c)),
-            HostUpdate::Notice(n) => self.run_chooser(&Event::Notice(n)),
+            HostUpdate::Choose(c) => {
+                // hostd lets each VM have one question open; each is its own chooser.
+                if let Some(mut child) = self.run_chooser(&Event::Choose(c)) {
+                    std::thread::spawn(move || child.wait());
+                }
+            }
+            HostUpdate::Notice(n) => {
+                if let Some(mut old) = self.notice.take() {
+                    // Held unreaped until now, so its pid cannot be anyone else's.
+                    let _ = old.kill();
+                    let _ = old.wait();
+                }
+                self.notice = self.run_chooser(&Event::Notice(n));
+            }
         }
     }
 
     /// The chooser, for a request waiting for the user's choice or for a notice.
-    fn run_chooser(&self, ev: &Event) {
-        let input = match serde_json::to_vec(ev) {
-            Ok(j) => j,
-            Err(e) => return tracing::error!("cannot pass the request on: {e}"),
-        };
+    fn run_chooser(&self, ev: &Event) -> Option<Child> {
+        let input = serde_json::to_vec(ev).map_err(|e| tracing::error!("cannot pass the request on: {e}")).ok()?;
         let env = [("CANOPY_HOSTD", self.opts.host.address().to_string())];
-        if let Err(e) = spawn_with_input(&self.opts.chooser, &env, Some(input)) {
-            tracing::error!("{e}");
-        }
+        start(&self.opts.chooser, &env, Some(input)).map_err(|e| tracing::error!("{e}")).ok()
     }
 
     fn open_menu(&mut self, core: &mut Core<Self>, window: u32) {
