@@ -197,6 +197,8 @@ fn a_link_in_the_pdf_vm_opens_in_the_vm_the_user_picks() {
     let data: Vec<u8> = (0..200_000u32).map(|i| (i * 7 + i / 251) as u8).collect();
     std::fs::write(d.host.home("docs").join("report.pdf"), &data).unwrap();
     let mut send = d.host.in_vm("docs", &bin_path("canopy-send").display().to_string());
+    // The pointer off the card, so that no tile shows hovered in the picture.
+    d.compositor.msg(&["pointer-move", "100", "700"]);
     let sender = send.arg("report.pdf").stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
     d.wait_chooser(true);
     // The card only: the deny's notice may still be fading in the corner.
