@@ -31,6 +31,15 @@ impl fmt::Display for ConfigError {
     }
 }
 
+/// Whether `name` may name a VM or an app in a config: 1 to 64 ASCII letters, digits, `-`, `_`
+/// and `.`, not starting with `-` or `.`.
+pub fn good_name(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() <= 64
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+        && !name.starts_with(['-', '.'])
+}
+
 /// The text of a TOML file, kept so that errors found after parsing can still be placed.
 #[derive(Debug, Clone)]
 pub struct TomlFile {

@@ -38,7 +38,7 @@ use std::time::{Duration, Instant};
 use canopy_protocols::lifecycle::{
     decode, read_frame, write_frame, AgentApp, AgentEvent, AgentReply, AgentRequest, AppArg, AppInfo, AppStatus,
     Bounded, Error, Event, FrameDecoder, FrameError, HandshakeResponse, Hello, Reply, Request, Response, VmInfo,
-    VmStatus,
+    VmStatus, MAX_FRAME,
 };
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -212,7 +212,7 @@ impl<Req: Serialize, Rep: DeserializeOwned + Bounded> Connection<Req, Rep> {
         Watcher {
             stream: self.stream,
             addr: self.addr,
-            decoder: FrameDecoder::new(),
+            decoder: FrameDecoder::new(MAX_FRAME),
             frame_started: None,
             _event: PhantomData,
         }

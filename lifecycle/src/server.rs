@@ -70,17 +70,6 @@ where
     })
 }
 
-/// Whether `peer` may talk to a daemon that allows these uids on Unix sockets and the VM with
-/// CID `cid` (called `who` in the refusal) on vsock: the transport's word, never the peer's.
-pub fn peer_allowed(peer: &Peer, uids: &[u32], cid: Option<u32>, who: &str) -> Result<(), String> {
-    match *peer {
-        Peer::Unix { uid, .. } if uids.contains(&uid) => Ok(()),
-        Peer::Unix { uid, .. } => Err(format!("uid {uid} is not allowed")),
-        Peer::Vsock { cid: c, .. } if cid == Some(c) => Ok(()),
-        Peer::Vsock { cid: c, .. } => Err(format!("CID {c} is not {who}")),
-    }
-}
-
 /// Why a connection did not get past the handshake.
 #[derive(Debug)]
 pub struct Refused {
@@ -251,21 +240,5 @@ impl<E: Clone> Subscribers<E> {
             Err(TrySendError::Disconnected(_)) => false,
         });
         self.senders.len()
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn peers_are_allowed_by_what_the_transport_says() {
-        let allowed = |p: Peer| peer_allowed(&p, &[1000], Some(3), "the GUI VM");
-        assert_eq!(allowed(Peer::Unix { uid: 1000, pid: 7 }), Ok(()));
-        assert_eq!(allowed(Peer::Unix { uid: 0, pid: 7 }), Err("uid 0 is not allowed".into()));
-        assert_eq!(allowed(Peer::Vsock { cid: 3, port: 1 }), Ok(()));
-        assert_eq!(allowed(Peer::Vsock { cid: 4, port: 1 }), Err("CID 4 is not the GUI VM".into()));
-        // No CID configured: no vsock peer at all.
-        assert!(peer_allowed(&Peer::Vsock { cid: 3, port: 1 }, &[], None, "hostd's").is_err());
     }
 }

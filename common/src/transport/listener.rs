@@ -30,6 +30,17 @@ impl fmt::Display for Peer {
     }
 }
 
+/// Whether `peer` may talk to a daemon that allows these uids on Unix sockets and the VM with
+/// CID `cid` (called `who` in the refusal) on vsock: the transport's word, never the peer's.
+pub fn peer_allowed(peer: &Peer, uids: &[u32], cid: Option<u32>, who: &str) -> Result<(), String> {
+    match *peer {
+        Peer::Unix { uid, .. } if uids.contains(&uid) => Ok(()),
+        Peer::Unix { uid, .. } => Err(format!("uid {uid} is not allowed")),
+        Peer::Vsock { cid: c, .. } if cid == Some(c) => Ok(()),
+        Peer::Vsock { cid: c, .. } => Err(format!("CID {c} is not {who}")),
+    }
+}
+
 /// A listening socket. A Unix listener (vsock-mux's too) removes its socket file when dropped.
 #[derive(Debug)]
 pub struct Listener {

@@ -12,7 +12,7 @@ mod vsock;
 
 pub use address::{Address, AddressError, CID_ANY, CID_HOST};
 pub use deadline::Deadlined;
-pub use listener::{Listener, Peer};
+pub use listener::{peer_allowed, Listener, Peer};
 pub use stream::{Stream, STREAM_BUFFER};
 
 #[cfg(test)]
@@ -150,6 +150,17 @@ mod tests {
         if let Err(e) = Stream::connect_until(&Address::Vsock { cid: 2, port: 1 }, Instant::now() + TIME) {
             assert!(e.to_string().contains("vsock"), "{e}");
         }
+    }
+
+    #[test]
+    fn peers_are_allowed_by_what_the_transport_says() {
+        let allowed = |p: Peer| peer_allowed(&p, &[1000], Some(3), "the GUI VM");
+        assert_eq!(allowed(Peer::Unix { uid: 1000, pid: 7 }), Ok(()));
+        assert_eq!(allowed(Peer::Unix { uid: 0, pid: 7 }), Err("uid 0 is not allowed".into()));
+        assert_eq!(allowed(Peer::Vsock { cid: 3, port: 1 }), Ok(()));
+        assert_eq!(allowed(Peer::Vsock { cid: 4, port: 1 }), Err("CID 4 is not the GUI VM".into()));
+        // No CID configured: no vsock peer at all.
+        assert!(peer_allowed(&Peer::Vsock { cid: 3, port: 1 }, &[], None, "hostd's").is_err());
     }
 
     const TIME: Duration = Duration::from_secs(5);

@@ -71,7 +71,7 @@ impl Agent {
 
     fn peer_allowed(&self, peer: &Peer) -> Result<(), String> {
         let allow = &self.config.allow;
-        crate::server::peer_allowed(peer, &allow.uids, allow.host_cid, "hostd's")
+        canopy_common::transport::peer_allowed(peer, &allow.uids, allow.host_cid, "hostd's")
     }
 
     fn opener_allowed(&self, peer: &Peer) -> Result<(), String> {

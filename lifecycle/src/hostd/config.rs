@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use canopy_common::config::{ConfigError, TomlFile};
+use canopy_common::config::{good_name, ConfigError, TomlFile};
 use canopy_protocols::lifecycle::{AppKind, ArgSpec};
 use serde::Deserialize;
 
@@ -216,13 +216,6 @@ fn known_trust_level(level: &str) -> bool {
 }
 
 /// VM and app names end up in unit names, file names and logs.
-fn good_name(name: &str) -> bool {
-    !name.is_empty()
-        && name.len() <= 64
-        && name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
-        && !name.starts_with(['-', '.'])
-}
-
 impl Config {
     pub fn load(path: &Path) -> Result<Config, ConfigError> {
         Self::from_file(&TomlFile::read(path)?)

@@ -137,7 +137,7 @@ impl Daemon {
 
     fn peer_allowed(&self, peer: &Peer) -> Result<(), String> {
         let allow = &self.config.allow;
-        crate::server::peer_allowed(peer, &allow.uids, allow.gui_cid, "the GUI VM")
+        canopy_common::transport::peer_allowed(peer, &allow.uids, allow.gui_cid, "the GUI VM")
     }
 
     fn status(&self) -> MutexGuard<'_, Status> {

@@ -117,7 +117,7 @@ fn frames_over_the_limit_are_refused_without_reading_the_body() {
     let mut data = ((MAX_FRAME + 1) as u32).to_be_bytes().to_vec();
     data.extend_from_slice(b"{}");
     let mut cur = Cursor::new(data);
-    assert!(matches!(read_frame_bytes(&mut cur), Err(FrameError::TooLong { len }) if len == MAX_FRAME + 1));
+    assert!(matches!(read_frame_bytes(&mut cur), Err(FrameError::TooLong { len, .. }) if len == MAX_FRAME + 1));
     assert_eq!(cur.position(), 4);
 
     let big = Request::SetDiskImage { vm: "w".into(), path: "/".repeat(MAX_FRAME) };
@@ -147,7 +147,7 @@ fn closed_truncated_and_malformed_frames() {
 fn decoder_cuts_frames_from_pieces() {
     let mut bytes = encode(&Request::ListVms).unwrap();
     bytes.extend(encode(&Request::Watch).unwrap());
-    let mut dec = FrameDecoder::new();
+    let mut dec = FrameDecoder::new(MAX_FRAME);
     let mut got = Vec::new();
     for b in &bytes {
         dec.push(std::slice::from_ref(b));
