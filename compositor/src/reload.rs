@@ -49,6 +49,7 @@ impl State {
             self.canopy.refit_windows(&o);
         }
         self.canopy.shell_keyboard_layout_changed();
+        self.canopy.shell_vm_colours_changed();
         self.canopy.queue_redraw_all();
         tracing::info!(path = %path.display(), "config reloaded");
         Ok(path.display().to_string())

@@ -24,7 +24,7 @@ pub mod protocol {
 use protocol::canopy_shell_manager_v1::{self, CanopyShellManagerV1};
 use protocol::canopy_toplevel_handle_v1::{self, CanopyToplevelHandleV1};
 
-const VERSION: u32 = 1;
+const VERSION: u32 = 2;
 
 #[derive(Debug)]
 pub struct CanopyShellState {
@@ -114,6 +114,29 @@ impl crate::state::Canopy {
         }
     }
 
+    /// Tell every panel (version 2) the colours of each configured VM and of unknown ones.
+    pub fn shell_vm_colours_changed(&mut self) {
+        for m in &self.canopy_shell_state.managers {
+            self.send_vm_colours(m);
+            m.done();
+        }
+    }
+
+    fn send_vm_colours(&self, manager: &CanopyShellManagerV1) {
+        if manager.version() < 2 {
+            return;
+        }
+        let rgba = |c: canopy_themes::Rgba| u32::from_be_bytes([c.r, c.g, c.b, c.a]);
+        for name in self.config.vms.keys() {
+            let c = crate::trust::colours(&self.config, Some(name));
+            let level = self.config.trust_level(Some(name));
+            manager.vm_colours(name.clone(), level.to_string(), rgba(c.focused), rgba(c.text_focused));
+        }
+        let unknown = self.config.theme.colours("unknown");
+        manager.vm_colours("*".into(), "unknown".into(), rgba(unknown.focused), rgba(unknown.text_focused));
+        manager.vm_colours_done();
+    }
+
     pub fn shell_keyboard_layout_changed(&mut self) {
         let index = self.layout_index;
         for m in &self.canopy_shell_state.managers {
@@ -148,6 +171,7 @@ impl GlobalDispatch<CanopyShellManagerV1, ()> for State {
         }
         manager.keyboard_layouts(state.canopy.config.keyboard.short_names().join("\n"));
         manager.keyboard_layout(state.canopy.current_layout_index());
+        state.canopy.send_vm_colours(&manager);
         manager.done();
         state.canopy.canopy_shell_state.managers.push(manager);
     }

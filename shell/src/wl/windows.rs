@@ -1,6 +1,7 @@
-//! The list of open windows, their VMs and trust colours, and the keyboard layouts, as the
-//! compositor reports them through canopy-shell-v1.
+//! The list of open windows, their VMs and trust colours, the colours of every VM, and the
+//! keyboard layouts, as the compositor reports them through canopy-shell-v1.
 
+use std::collections::BTreeMap;
 use std::sync::Mutex;
 
 use canopy_themes::Rgba;
@@ -65,6 +66,13 @@ impl Default for Window {
     }
 }
 
+/// A VM's colours, as its windows wear them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct VmColours {
+    pub frame: Rgba,
+    pub text: Rgba,
+}
+
 /// What the compositor has told us, kept in the order windows opened.
 #[derive(Debug, Default)]
 pub struct WindowList {
@@ -74,6 +82,9 @@ pub struct WindowList {
     handles: Vec<(CanopyToplevelHandleV1, u32)>,
     pub layouts: Vec<String>,
     pub active_layout: u32,
+    /// Every configured VM's colours, and under "*" those of a VM the compositor does not know.
+    vm_colours: BTreeMap<String, VmColours>,
+    pending_colours: BTreeMap<String, VmColours>,
 }
 
 /// Implemented by the client state that owns a [`WindowList`].
@@ -89,7 +100,7 @@ impl WindowList {
     where
         D: Dispatch<CanopyShellManagerV1, ManagerData> + 'static,
     {
-        let manager = globals.bind::<CanopyShellManagerV1, D, ManagerData>(qh, 1..=1, ManagerData).ok();
+        let manager = globals.bind::<CanopyShellManagerV1, D, ManagerData>(qh, 1..=2, ManagerData).ok();
         if manager.is_none() {
             tracing::warn!("the compositor offers no canopy_shell_manager_v1: no window list");
         }
@@ -98,7 +109,18 @@ impl WindowList {
 
     /// A list that is not connected to a compositor (offscreen rendering and tests).
     pub fn offline(windows: Vec<Window>, layouts: Vec<String>, active_layout: u32) -> Self {
-        WindowList { manager: None, windows, handles: Vec::new(), layouts, active_layout }
+        WindowList { windows, layouts, active_layout, ..Default::default() }
+    }
+
+    /// The colours of `vm`'s windows: the compositor's for it, or for an unknown VM when it has
+    /// none (never a trusted one). None until the compositor has said (or when it cannot).
+    pub fn vm_colours(&self, vm: &str) -> Option<VmColours> {
+        self.vm_colours.get(vm).or_else(|| self.vm_colours.get("*")).copied()
+    }
+
+    /// Sets the VM colours as the compositor would (offscreen rendering and tests).
+    pub fn set_vm_colours(&mut self, colours: BTreeMap<String, VmColours>) {
+        self.vm_colours = colours;
     }
 
     pub fn available(&self) -> bool {
@@ -176,6 +198,16 @@ where
                 list.layouts = names.lines().map(str::to_string).filter(|s| !s.is_empty()).collect();
             }
             canopy_shell_manager_v1::Event::KeyboardLayout { index } => list.active_layout = index,
+            canopy_shell_manager_v1::Event::VmColours { name, trust_level: _, frame, text } => {
+                let c = |v: u32| {
+                    let [r, g, b, a] = v.to_be_bytes();
+                    Rgba { r, g, b, a }
+                };
+                list.pending_colours.insert(name, VmColours { frame: c(frame), text: c(text) });
+            }
+            canopy_shell_manager_v1::Event::VmColoursDone => {
+                list.vm_colours = std::mem::take(&mut list.pending_colours);
+            }
             canopy_shell_manager_v1::Event::Done => state.windows_changed(),
         }
     }
