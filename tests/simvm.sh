@@ -11,8 +11,12 @@
 #   gui          the address of its canopy-proxy gui: a canopy-proxy guest ($CANOPY_PROXY_BIN)
 #                then offers the Wayland socket VMDIR/wayland-canopy
 #   guest-args   extra arguments for that guest proxy (e.g. --compress lz4)
+#   notify       the address of its listener in the GUI VM's canopy-notifyd: the VM gets its own
+#                session bus (a private dbus-daemon at VMDIR/bus) with canopy-notify-agent
+#                ($CANOPY_NOTIFY_AGENT_BIN) serving org.freedesktop.Notifications on it
 #   mode         "noagent": only a placeholder process runs (an agent that never answers)
 #   home/        the VM's HOME (made on start): files from other VMs land in home/Incoming/
+# Without agent.toml the VM runs no canopy-agent (a placeholder holds its session).
 # Each start is logged to starts.log with $CANOPY_DISK_IMAGE, if the backend passed one.
 set -u
 action=$1
@@ -33,8 +37,17 @@ start)
       if [ -f "$1/gui" ]; then
         XDG_RUNTIME_DIR="$1" "$2" guest --connect "$(cat "$1/gui")" --socket "$1/wayland-canopy" $(cat "$1/guest-args" 2>/dev/null) >> "$1/proxy.log" 2>&1 &
       fi
+      if [ -f "$1/notify" ]; then
+        rm -f "$1/bus" "$1/bus-address"
+        dbus-daemon --session --nofork --nopidfile --address="unix:path=$1/bus" --print-address=3 3> "$1/bus-address" >> "$1/dbus.log" 2>&1 &
+        n=0
+        while [ ! -s "$1/bus-address" ] && [ $n -lt 1000 ]; do n=$((n+1)); sleep 0.01; done
+        DBUS_SESSION_BUS_ADDRESS="unix:path=$1/bus" "$4" --connect "$(cat "$1/notify")" >> "$1/notify-agent.log" 2>&1 &
+      fi
+      [ -f "$1/agent.toml" ] || exec sleep 100000
       HOME="$1/home" exec "$3" --config "$1/agent.toml" >> "$1/agent.log" 2>&1' \
-      vm "$dir" "${CANOPY_PROXY_BIN:-canopy-proxy}" "$(cat "$dir/agent-bin" 2>/dev/null || echo "$CANOPY_AGENT_BIN")" < /dev/null &
+      vm "$dir" "${CANOPY_PROXY_BIN:-canopy-proxy}" "$(cat "$dir/agent-bin" 2>/dev/null || echo "$CANOPY_AGENT_BIN")" \
+      "${CANOPY_NOTIFY_AGENT_BIN:-canopy-notify-agent}" < /dev/null &
   fi
   echo $! > "$dir/pid" ;;
 stop)

@@ -8,7 +8,10 @@ use std::sync::mpsc::{channel, Sender};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use canopy_protocols::notify::Urgency;
 use serde::{Deserialize, Serialize};
+
+use crate::store::{Mute, Source, Store};
 
 pub const NAME: &str = "org.canopy.NotificationCentre1";
 pub const PATH: &str = "/org/canopy/NotificationCentre1";
@@ -47,6 +50,54 @@ pub struct Item {
     pub body: Vec<String>,
     pub critical: bool,
     pub read: bool,
+}
+
+impl CentreState {
+    /// What the centre shows of `store`.
+    pub fn of(store: &Store, count_on_lock_screen: bool) -> CentreState {
+        let mut groups: Vec<(u64, Group)> = Vec::new();
+        for source in store.sources() {
+            let mut items: Vec<(u64, Item)> = store
+                .entries()
+                .iter()
+                .filter(|e| &e.key.source == source)
+                .map(|e| {
+                    let item = Item {
+                        id: e.key.id,
+                        summary: e.n.summary.clone(),
+                        body: e.n.body.clone(),
+                        critical: e.n.urgency == Urgency::Critical,
+                        read: e.read,
+                    };
+                    (e.seq, item)
+                })
+                .collect();
+            items.sort_by_key(|(seq, _)| std::cmp::Reverse(*seq));
+            let muted = store.muted(source).map(|m| match m {
+                Mute::User => "muted".to_string(),
+                Mute::Rules(rule) => format!("muted for breaking the rules: {rule}"),
+            });
+            let (hidden, dropped) = store.counts(source);
+            if items.is_empty() && muted.is_none() && dropped == 0 {
+                continue;
+            }
+            // The GUI VM's own first, then the VM heard from last.
+            let rank = match source {
+                Source::Local => u64::MAX,
+                _ => items.first().map_or(0, |(seq, _)| *seq),
+            };
+            let vm = source.vm().map(str::to_string);
+            groups
+                .push((rank, Group { vm, muted, hidden, dropped, items: items.into_iter().map(|(_, i)| i).collect() }));
+        }
+        groups.sort_by_key(|(rank, _)| std::cmp::Reverse(*rank));
+        CentreState {
+            dnd: store.dnd(),
+            unread: store.unread(),
+            count_on_lock_screen,
+            groups: groups.into_iter().map(|(_, g)| g).collect(),
+        }
+    }
 }
 
 /// What the panel asks of the daemon.
@@ -136,7 +187,7 @@ pub fn publish(conn: &zbus::blocking::Connection, shared: &Mutex<String>, state:
     default_service = "org.canopy.NotificationCentre1",
     default_path = "/org/canopy/NotificationCentre1"
 )]
-trait Centre {
+pub trait Centre {
     fn state(&self) -> zbus::Result<String>;
     fn dismiss(&self, vm: &str, id: u32) -> zbus::Result<()>;
     fn clear(&self, vm: &str) -> zbus::Result<()>;

@@ -220,7 +220,7 @@ mod tests {
         let n = call(&[], h);
         assert_eq!(n.urgency, Urgency::Critical);
         assert!(n.transient);
-        assert_eq!(crate::image::check(&n.image.unwrap()).unwrap().rgba, [10, 20, 30, 40]);
+        assert_eq!(crate::image::check(&n.image.unwrap()).unwrap().data, [10, 20, 30, 40]);
     }
 
     #[test]

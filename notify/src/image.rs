@@ -3,15 +3,8 @@
 
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
+pub use canopy_common::image::RgbaImage;
 use canopy_protocols::notify::{Image, MAX_IMAGE_SIDE};
-
-/// A checked picture: `width * height` straight-alpha RGBA pixels, each side 1 to 255.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Picture {
-    pub width: u32,
-    pub height: u32,
-    pub rgba: Vec<u8>,
-}
 
 /// The `image-data` hint's structure `(iiibiiay)`, as an app sent it.
 pub struct RawImage<'a> {
@@ -52,8 +45,8 @@ pub fn from_hint(raw: &RawImage<'_>) -> Option<Image> {
     Some(Image { width: ow as u32, height: oh as u32, rgba: STANDARD.encode(&rgba) })
 }
 
-/// The wire's image as a picture, or why it is refused.
-pub fn check(image: &Image) -> Result<Picture, String> {
+/// The wire's image as a picture (each side 1 to 255 pixels), or why it is refused.
+pub fn check(image: &Image) -> Result<RgbaImage, String> {
     let (w, h) = (image.width, image.height);
     if !(1..=MAX_IMAGE_SIDE).contains(&w) || !(1..=MAX_IMAGE_SIDE).contains(&h) {
         return Err(format!("image of {w}x{h} pixels (at most {MAX_IMAGE_SIDE}x{MAX_IMAGE_SIDE})"));
@@ -67,7 +60,7 @@ pub fn check(image: &Image) -> Result<Picture, String> {
     if rgba.len() != want {
         return Err(format!("image of {w}x{h} pixels with {} bytes", rgba.len()));
     }
-    Ok(Picture { width: w, height: h, rgba })
+    Ok(RgbaImage { width: w, height: h, data: rgba })
 }
 
 #[cfg(test)]
@@ -86,7 +79,7 @@ mod tests {
         let img = from_hint(&raw(2, 2, 8, false, &data)).unwrap();
         let pic = check(&img).unwrap();
         assert_eq!((pic.width, pic.height), (2, 2));
-        assert_eq!(pic.rgba, [1, 2, 3, 255, 4, 5, 6, 255, 7, 8, 9, 255, 10, 11, 12, 255]);
+        assert_eq!(pic.data, [1, 2, 3, 255, 4, 5, 6, 255, 7, 8, 9, 255, 10, 11, 12, 255]);
     }
 
     #[test]
@@ -94,7 +87,7 @@ mod tests {
         let data = vec![200u8; 1000 * 500 * 4];
         let img = from_hint(&raw(1000, 500, 4000, true, &data)).unwrap();
         assert_eq!((img.width, img.height), (255, 127));
-        assert_eq!(check(&img).unwrap().rgba.len(), 255 * 127 * 4);
+        assert_eq!(check(&img).unwrap().data.len(), 255 * 127 * 4);
     }
 
     #[test]

@@ -11,7 +11,7 @@ use canopy_protocols::notify::{
 };
 use canopy_protocols::text::{sanitise, Limit};
 
-use crate::image::{self, Picture};
+use crate::image::{self, RgbaImage};
 
 /// The summary: one line.
 pub const SUMMARY: Limit = Limit { chars: 120, bytes: 480 };
@@ -54,7 +54,7 @@ pub struct Checked {
     pub urgency: Urgency,
     pub expire: Expire,
     pub transient: bool,
-    pub image: Option<Arc<Picture>>,
+    pub image: Option<Arc<RgbaImage>>,
 }
 
 /// `n` checked and made plain, or the rule it broke.
@@ -235,6 +235,6 @@ mod tests {
         x.image = Some(Image { width: MAX_IMAGE_SIDE + 1, height: 1, rgba: String::new() });
         assert!(check(x.clone()).unwrap_err().contains("256x1"));
         x.image = Some(Image { width: 1, height: 1, rgba: "AQIDBA==".into() });
-        assert_eq!(check(x).unwrap().image.unwrap().rgba, [1, 2, 3, 4]);
+        assert_eq!(check(x).unwrap().image.unwrap().data, [1, 2, 3, 4]);
     }
 }

@@ -35,6 +35,7 @@ fn panel_scene(theme: &Theme, fonts: &Fonts, windows: &WindowList, clock: &str, 
         battery: Some(Battery { percent: 73, charging: false }),
         vms: vec![vm("chromium-vm", "untrusted", State::Running), vm("zathura-vm", "work", State::Stopped)],
         host_error: None,
+        notifications: None,
     };
     let cx = ViewCx {
         width: 1280.0,
@@ -98,6 +99,7 @@ fn main() {
         user: "alice".into(),
         typed: 3,
         message: None,
+        notifications: None,
     };
     let cx = ViewCx {
         width: 1280.0,

@@ -45,6 +45,7 @@ fn lock_screen_states() {
         user: "alice".into(),
         typed: 0,
         message: None,
+        notifications: None,
     };
     for scale in [1.0, 2.0] {
         let v = lock::view(&model, &f.cx(800.0, 600.0, scale, None));

@@ -37,6 +37,7 @@ fn model() -> PanelModel {
             vm("windows-vm", "work", State::Failed("no disk image".into())),
         ],
         host_error: None,
+        notifications: None,
     }
 }
 

@@ -101,11 +101,37 @@ pub fn spawn_hostd(dir: &Path) -> Child {
         .arg(dir.join("hostd.toml"))
         .env("CANOPY_AGENT_BIN", bin_path("canopy-agent"))
         .env("CANOPY_PROXY_BIN", bin_path("canopy-proxy"))
+        .env("CANOPY_NOTIFY_AGENT_BIN", bin_path("canopy-notify-agent"))
         .env("RUST_LOG", "debug")
         .stdout(Stdio::null())
         .stderr(log)
         .spawn()
         .expect("canopy-hostd")
+}
+
+/// Start a simulated VM as hostd's command backend would, without hostd (the notification
+/// tests need no lifecycle).
+pub fn start_vm(dir: &Path, vm: &str) {
+    let status = Command::new("/bin/sh")
+        .arg(dir.join("vm.sh"))
+        .args(["start", vm])
+        .env("CANOPY_AGENT_BIN", bin_path("canopy-agent"))
+        .env("CANOPY_PROXY_BIN", bin_path("canopy-proxy"))
+        .env("CANOPY_NOTIFY_AGENT_BIN", bin_path("canopy-notify-agent"))
+        .status()
+        .expect("vm.sh start");
+    assert!(status.success(), "vm.sh start {vm}");
+}
+
+/// Give `vm` its own session bus with canopy-notify-agent delivering to `listen` (the VM's
+/// listener in the GUI VM's canopy-notifyd). Its bus is [`vm_bus`] once it runs.
+pub fn enable_notifications(dir: &Path, vm: &str, listen: &str) {
+    std::fs::write(dir.join("vms").join(vm).join("notify"), listen).unwrap();
+}
+
+/// `DBUS_SESSION_BUS_ADDRESS` inside the simulated VM `vm`.
+pub fn vm_bus(dir: &Path, vm: &str) -> String {
+    format!("unix:path={}", dir.join("vms").join(vm).join("bus").display())
 }
 
 /// Stop a simulated VM whatever state it is in (for Drop impls: no VM outlives its test).

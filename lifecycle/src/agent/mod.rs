@@ -75,7 +75,7 @@ impl Agent {
     }
 
     fn opener_allowed(&self, peer: &Peer) -> Result<(), String> {
-        crate::server::peer_allowed(peer, &self.config.opener.uids, None, "")
+        canopy_common::transport::peer_allowed(peer, &self.config.opener.uids, None, "")
     }
 
     /// A connection of `canopy-open` or `canopy-send`: each request waits for hostd's answer.

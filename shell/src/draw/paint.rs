@@ -6,6 +6,7 @@
 //! a shape that crosses a pixmap's edge slightly differently from the same shape inside it,
 //! and a surface must look the same whatever sequence of changes led to it.
 
+use canopy_common::image::RgbaImage;
 use canopy_themes::Rgba;
 use tiny_skia::{FillRule, Mask, Paint as SkPaint, PathBuilder, Pixmap, PixmapPaint, Stroke, Transform};
 
@@ -82,8 +83,27 @@ impl Painter<'_> {
                 let y = (r.y + (r.h - px as f32) / 2.0).round() as i32;
                 target.draw_pixmap(x, y, (*icon).as_ref(), &PixmapPaint::default(), id, Some(mask));
             }
+            Paint::Image(image) => paint_image(image, r, mask, target),
         }
     }
+}
+
+/// A straight-RGBA picture fitted into `r` (device pixels), smoothly scaled.
+fn paint_image(image: &RgbaImage, r: Rect, mask: &Mask, target: &mut Pixmap) {
+    let Some(mut pixmap) = Pixmap::new(image.width, image.height) else { return };
+    if image.data.len() != pixmap.data().len() {
+        return;
+    }
+    for (dst, src) in pixmap.data_mut().chunks_exact_mut(4).zip(image.data.chunks_exact(4)) {
+        let a = src[3] as u32;
+        let pre = |c: u8| ((c as u32 * a + 127) / 255) as u8;
+        dst.copy_from_slice(&[pre(src[0]), pre(src[1]), pre(src[2]), src[3]]);
+    }
+    let s = (r.w / image.width as f32).min(r.h / image.height as f32);
+    let (w, h) = (image.width as f32 * s, image.height as f32 * s);
+    let t = Transform::from_row(s, 0.0, 0.0, s, (r.x + (r.w - w) / 2.0).round(), (r.y + (r.h - h) / 2.0).round());
+    let paint = PixmapPaint { quality: tiny_skia::FilterQuality::Bilinear, ..PixmapPaint::default() };
+    target.draw_pixmap(0, 0, pixmap.as_ref(), &paint, t, Some(mask));
 }
 
 fn solid(c: Rgba) -> SkPaint<'static> {

@@ -3,6 +3,9 @@
 //! Apps build a new scene whenever their state changes; the renderer compares it with the
 //! previous one and repaints (and reports to the compositor) only what differs.
 
+use std::sync::Arc;
+
+use canopy_common::image::RgbaImage;
 use canopy_themes::Rgba;
 
 use canopy_text::Weight;
@@ -74,6 +77,8 @@ pub enum Paint {
         name: String,
         tint: Option<Rgba>,
     },
+    /// A picture (straight RGBA) scaled to fit the rectangle, keeping its shape, centred.
+    Image(Arc<RgbaImage>),
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -120,6 +125,10 @@ impl Scene {
 
     pub fn icon(&mut self, rect: Rect, name: impl Into<String>, tint: Option<Rgba>) {
         self.items.push(Item { rect, paint: Paint::Icon { name: name.into(), tint } });
+    }
+
+    pub fn image(&mut self, rect: Rect, image: Arc<RgbaImage>) {
+        self.items.push(Item { rect, paint: Paint::Image(image) });
     }
 
     /// Device size of the surface's buffer at `scale`.

@@ -10,6 +10,8 @@ use smithay_client_toolkit::reexports::calloop::channel::{self, Channel};
 use smithay_client_toolkit::reexports::calloop::timer::{TimeoutAction, Timer};
 use smithay_client_toolkit::seat::keyboard::{KeyEvent, Keysym, Modifiers};
 
+use canopy_notify::centre::{self, CentreState};
+
 use crate::clock::LocalTime;
 use crate::host::{describe, Host, PowerAction};
 use crate::wl::{App, Core, Placement, View, ViewCx};
@@ -32,6 +34,8 @@ pub struct LockModel {
     /// Number of characters (grapheme clusters) typed; the password itself never reaches the view.
     pub typed: usize,
     pub message: Option<Message>,
+    /// How many notifications wait, when the daemon lets the lock screen say (never what they say).
+    pub notifications: Option<usize>,
 }
 
 pub struct LockOptions {
@@ -45,6 +49,8 @@ pub struct LockOptions {
 enum Worker {
     Checked(Result<(), pam::PamError>),
     Suspended(Result<(), String>),
+    /// The notification centre changed (or its daemon went away).
+    Notifications(Option<CentreState>),
 }
 
 pub struct Lock {
@@ -62,6 +68,7 @@ impl Lock {
             user: opts.user.clone(),
             typed: 0,
             message: None,
+            notifications: None,
         };
         Lock { model, password: String::new(), opts, checking: false, tx: None }
     }
@@ -109,6 +116,10 @@ impl Lock {
                 self.checking = false;
                 self.model.message = Some(Message::Error(e.to_string()));
             }
+            Worker::Notifications(state) => {
+                // Only the count crosses to the lock screen, and only where the config allows it.
+                self.model.notifications = state.filter(|s| s.count_on_lock_screen).map(|s| s.unread);
+            }
             Worker::Suspended(Ok(())) => {}
             Worker::Suspended(Err(e)) => {
                 self.model.message = Some(Message::Error(format!("Suspend failed: {e}")));
@@ -130,6 +141,10 @@ impl App for Lock {
 
     fn init(&mut self, core: &mut Core<Self>) {
         let (tx, rx): (_, Channel<Worker>) = channel::channel();
+        if std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_some() {
+            let t = tx.clone();
+            std::thread::spawn(move || centre::watch_forever(move |s| t.send(Worker::Notifications(s)).is_ok()));
+        }
         self.tx = Some(tx);
         let inserted = core.handle.insert_source(rx, |event, _, shell| {
             if let channel::Event::Msg(m) = event {

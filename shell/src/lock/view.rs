@@ -50,5 +50,13 @@ pub fn view(model: &LockModel, cx: &ViewCx<'_, ()>) -> View<()> {
         Some(Message::Error(text)) => s.text(msg, text.clone(), 13.0, Weight::Regular, d.danger, Align::Centre),
         None => s.text(msg, "Type your password and press Enter", 13.0, Weight::Regular, dim, Align::Centre),
     }
+    if let Some(n) = model.notifications.filter(|n| *n > 0) {
+        let text = if n == 1 { "1 notification".to_string() } else { format!("{n} notifications") };
+        let tw = cx.text_width(&text, 13.0, Weight::Regular);
+        let x = (cxm - (tw + 22.0) / 2.0).round();
+        let y = msg.bottom() + 24.0;
+        s.icon(Rect::new(x, y + 4.0, 16.0, 16.0), "bell", Some(dim));
+        s.text(Rect::new(x + 22.0, y, tw + 2.0, 24.0), text, 13.0, Weight::Regular, dim, Align::Start);
+    }
     View::new(s)
 }

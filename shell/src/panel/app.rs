@@ -7,6 +7,8 @@ use smithay_client_toolkit::reexports::calloop::channel::{self, Channel};
 use smithay_client_toolkit::reexports::calloop::timer::{TimeoutAction, Timer};
 use smithay_client_toolkit::seat::keyboard::{KeyEvent, Keysym, Modifiers};
 
+use canopy_notify::centre::{self, CentreState, Command, Commands};
+
 use super::window_menu::{self, MenuItem, WindowMenu};
 use super::{view, PanelAction, PanelModel, VmChip};
 use crate::battery;
@@ -35,18 +37,29 @@ pub struct PanelOptions {
 pub struct Panel {
     pub model: PanelModel,
     opts: PanelOptions,
-    /// A window's menu, while it is open.
-    menu: Option<WindowMenu>,
+    /// A window's menu, or the notification centre, while it is open.
+    menu: Option<Menu>,
+    centre: Option<Commands>,
     /// The notice on screen: a new one replaces it, so a VM whose requests keep failing gets one
     /// notice in the corner, not a pile of them.
     notice: Option<Child>,
 }
 
+enum Menu {
+    Window(WindowMenu),
+    Centre,
+}
+
 impl Panel {
     pub fn new(opts: PanelOptions) -> Self {
-        let model =
-            PanelModel { clock: String::new(), battery: None, vms: Vec::new(), host_error: Some("connecting".into()) };
-        let mut p = Panel { model, opts, menu: None, notice: None };
+        let model = PanelModel {
+            clock: String::new(),
+            battery: None,
+            vms: Vec::new(),
+            host_error: Some("connecting".into()),
+            notifications: None,
+        };
+        let mut p = Panel { model, opts, menu: None, centre: None, notice: None };
         p.tick();
         p
     }
@@ -107,8 +120,32 @@ impl Panel {
 
     fn open_menu(&mut self, core: &mut Core<Self>, window: u32) {
         let x = core.last_click().map_or(0.0, |(x, _)| x as f32);
-        self.menu = Some(WindowMenu::new(window, x));
+        self.menu = Some(Menu::Window(WindowMenu::new(window, x)));
         core.open_menu();
+    }
+
+    fn toggle_centre(&mut self, core: &mut Core<Self>) {
+        if matches!(self.menu, Some(Menu::Centre)) {
+            return self.close_menu(core);
+        }
+        self.menu = Some(Menu::Centre);
+        core.open_menu();
+        // Opening the centre is seeing what is in it.
+        self.command(Command::MarkRead);
+    }
+
+    fn command(&self, cmd: Command) {
+        if let Some(c) = &self.centre {
+            c.send(cmd);
+        }
+    }
+
+    fn centre_update(&mut self, core: &mut Core<Self>, state: Option<CentreState>) {
+        if state.is_none() && matches!(self.menu, Some(Menu::Centre)) {
+            self.close_menu(core);
+        }
+        self.model.notifications = state;
+        core.redraw();
     }
 
     fn close_menu(&mut self, core: &mut Core<Self>) {
@@ -181,6 +218,24 @@ impl App for Panel {
         if let Err(e) = inserted {
             tracing::error!("cannot watch hostd: {e}");
         }
+
+        // The notification daemon, on the GUI VM's session bus.
+        if std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_some() {
+            let (tx, rx): (_, Channel<Option<CentreState>>) = channel::channel();
+            std::thread::Builder::new()
+                .name("notifications-watch".into())
+                .spawn(move || centre::watch_forever(move |s| tx.send(s).is_ok()))
+                .expect("starting the notification watch thread");
+            let inserted = core.handle.insert_source(rx, |event, _, shell| {
+                if let channel::Event::Msg(state) = event {
+                    shell.app.centre_update(&mut shell.core, state);
+                }
+            });
+            match inserted {
+                Ok(_) => self.centre = Some(Commands::start()),
+                Err(e) => tracing::error!("cannot watch the notification daemon: {e}"),
+            }
+        }
     }
 
     fn view(&self, cx: &ViewCx<'_, PanelAction>) -> View<PanelAction> {
@@ -188,9 +243,13 @@ impl App for Panel {
     }
 
     fn menu_view(&self, cx: &ViewCx<'_, PanelAction>) -> View<PanelAction> {
-        match self.menu.as_ref().and_then(|m| Some((m, cx.windows.get(m.window)?))) {
-            Some((menu, window)) => window_menu::view(menu, window, self.opts.height as f32, cx),
-            None => {
+        let top = self.opts.height as f32;
+        match (&self.menu, &self.model.notifications) {
+            (Some(Menu::Window(m)), _) if cx.windows.get(m.window).is_some() => {
+                window_menu::view(m, cx.windows.get(m.window).expect("checked"), top, cx)
+            }
+            (Some(Menu::Centre), Some(state)) => super::centre::view(state, top, cx),
+            _ => {
                 View::new(crate::draw::Scene::new(cx.width, cx.height, canopy_themes::Rgba { r: 0, g: 0, b: 0, a: 0 }))
             }
         }
@@ -202,14 +261,26 @@ impl App for Panel {
 
     fn windows_changed(&mut self, core: &mut Core<Self>) {
         // The menu's window closed: nothing left to act on.
-        if self.menu.as_ref().is_some_and(|m| core.windows.get(m.window).is_none()) {
+        if let Some(Menu::Window(m)) = &self.menu {
+            if core.windows.get(m.window).is_some() {
+                return;
+            }
             self.close_menu(core);
         }
     }
 
     fn key(&mut self, core: &mut Core<Self>, key: &KeyEvent, _mods: &Modifiers) {
         // Only the menu takes the keyboard.
-        let Some(menu) = &mut self.menu else { return };
+        let menu = match &mut self.menu {
+            Some(Menu::Window(m)) => m,
+            Some(Menu::Centre) => {
+                if key.keysym == Keysym::Escape {
+                    self.close_menu(core);
+                }
+                return;
+            }
+            None => return,
+        };
         let Some(window) = core.windows.get(menu.window) else { return };
         match key.keysym {
             Keysym::Escape => self.close_menu(core),
@@ -249,6 +320,9 @@ impl App for Panel {
                 }
             }
             PanelAction::Vm(_) => {}
+            PanelAction::Bell => self.toggle_centre(core),
+            PanelAction::Centre(a) if button == BTN_LEFT => self.command(a.command()),
+            PanelAction::Centre(_) => {}
         }
     }
 }

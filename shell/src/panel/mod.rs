@@ -1,6 +1,7 @@
 //! `canopy-panel`: one bar along the top of every output.
 
 mod app;
+pub mod centre;
 mod view;
 pub mod window_menu;
 
@@ -8,6 +9,7 @@ pub use app::{Panel, PanelOptions};
 pub use view::view;
 pub use window_menu::{MenuItem, WindowMenu};
 
+use canopy_notify::centre::CentreState;
 use canopy_protocols::lifecycle::State;
 
 use crate::battery::Battery;
@@ -31,6 +33,9 @@ pub enum PanelAction {
     Vm(String),
     /// Open the power menu on this output.
     Power(Option<String>),
+    /// Open (or close) the notification centre.
+    Bell,
+    Centre(centre::CentreAction),
 }
 
 /// One VM as the panel shows it.
@@ -49,4 +54,6 @@ pub struct PanelModel {
     pub vms: Vec<VmChip>,
     /// Why the host daemon cannot be reached, when it cannot.
     pub host_error: Option<String>,
+    /// The notification centre, while a daemon runs on the session bus.
+    pub notifications: Option<CentreState>,
 }

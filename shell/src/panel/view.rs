@@ -41,6 +41,12 @@ pub fn view(model: &PanelModel, cx: &ViewCx<'_, PanelAction>) -> View<PanelActio
     v.scene.text(clock, model.clock.clone(), TEXT, Weight::Bold, d.panel_text, Align::Centre);
     right = clock.x - GAP;
 
+    if let Some(state) = &model.notifications {
+        let bw = super::centre::bell_width(state, cx);
+        super::centre::bell(&mut v, state, cx, Rect::new(right - bw, PAD, bw, button));
+        right -= bw + GAP;
+    }
+
     if let Some(b) = model.battery {
         let label = format!("{}%", b.percent);
         let text_w = cx.text_width(&label, SMALL, Weight::Regular);
