@@ -143,6 +143,21 @@ impl NotifyDesktop {
         out
     }
 
+    /// A trusted program of the GUI VM (`canopy-panel`, `canopy-lock`) on the compositor and
+    /// the GUI VM's session bus, with no hostd; its log is `PROGRAM.log`.
+    pub fn run(&mut self, program: &str, args: &[&str]) {
+        let mut cmd = Command::new(bin_path(program));
+        cmd.args(args)
+            .env("DBUS_SESSION_BUS_ADDRESS", &self.gui_bus)
+            .env("CANOPY_HOSTD", format!("unix:{}", self.path("no-hostd.sock").display()))
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(std::fs::File::create(self.path(&format!("{program}.log"))).unwrap());
+        self.compositor.client_env(&mut cmd);
+        let child = cmd.spawn().unwrap_or_else(|e| panic!("starting {program}: {e}"));
+        self.compositor.adopt(child);
+    }
+
     /// The notification centre's interface, as the panel uses it.
     pub fn centre_proxy(&self) -> CentreProxyBlocking<'static> {
         let conn = zbus::blocking::connection::Builder::address(self.gui_bus.as_str()).unwrap().build().unwrap();

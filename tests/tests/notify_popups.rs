@@ -34,7 +34,7 @@ fn has(c: &canopy_notify::centre::CentreState, vm: &str, summary: &str) -> bool 
 #[test]
 fn notifications_from_vms() {
     // A rate high enough for the latency pings below.
-    let d = NotifyDesktop::start(COMPOSITOR, &["web", "mail"], &[], "[limits]\nburst = 50\nper_minute = 600\n");
+    let mut d = NotifyDesktop::start(COMPOSITOR, &["web", "mail"], &[], "[limits]\nburst = 50\nper_minute = 600\n");
     let theme = canopy_themes::Theme::default();
     let untrusted = rgb(theme.colours("untrusted").focused);
     let purple = [0x7b, 0x3f, 0xc4];
@@ -103,4 +103,44 @@ fn notifications_from_vms() {
     let log = d.log();
     let chosen: Vec<&str> = log.lines().filter(|l| l.contains("action chosen")).collect();
     assert!(chosen.len() == 1 && chosen[0].contains("vm=mail"), "{chosen:?}");
+
+    // The centre in the real panel, under do-not-disturb (no popups: everything goes to the
+    // centre): the bell counts what came; clicking it opens the list, where the user mutes web;
+    // web's next notification is neither shown nor listed, only counted.
+    d.centre_proxy().set_dnd(true).unwrap();
+    d.wait_centre("do-not-disturb", |c| c.dnd);
+    d.run("canopy-panel", &["--time", "2026-11-26 14:05", "--power-supply", "/nonexistent"]);
+    d.notify_send(Some("web"), &["-t", "0", "Flash sale", "Everything <i>must</i> go"]);
+    d.notify_send(Some("mail"), &["-t", "0", "Minutes", "Attached."]);
+    d.wait_centre("both in the centre", |c| has(c, "web", "Flash sale") && has(c, "mail", "Minutes"));
+    let accent = rgb(theme.desktop.panel_accent);
+    let mut badge = None;
+    d.wait_until("the bell's count in the panel", || {
+        let strip = d.compositor.screenshot().crop(0, 0, 1280, 32);
+        badge = (700..1280).find(|&x| (0..32).any(|y| strip.pixel(x, y) == accent));
+        badge.is_some()
+    });
+    d.compositor.msg(&["pointer-move", &(badge.unwrap() - 10).to_string(), "16"]);
+    d.compositor.msg(&["click"]);
+    wait_for_golden("notify-centre", 8, 300, || d.compositor.screenshot().crop(1280 - 400, 0, 400, 300));
+    assert_eq!(d.centre().unread, 0, "opening the centre is reading it");
+    // web's group is the second (mail was heard from last); its "Mute" button, as the golden shows.
+    d.compositor.msg(&["pointer-move", "1177", "180"]);
+    d.compositor.msg(&["click"]);
+    d.wait_centre("web muted", |c| c.groups.iter().any(|g| g.vm.as_deref() == Some("web") && g.muted.is_some()));
+    d.compositor.msg(&["key", "Escape"]);
+    d.notify_send(Some("web"), &["-t", "0", "After mute"]);
+    let c = d.wait_centre("web's hidden one counted", |c| c.groups.iter().any(|g| g.hidden == 1));
+    assert!(!has(&c, "web", "After mute"));
+
+    // Locked: the compositor shows only the lock, and the lock only how many wait.
+    d.run("canopy-lock", &["--user", "alice", "--time", "2026-11-26 14:05"]);
+    let lock_bg = rgb(theme.desktop.background.mix(canopy_themes::Rgba::rgb(0, 0, 0), 0.35));
+    d.wait_until("the lock screen", || d.compositor.screenshot().pixel(5, 5) == lock_bg);
+    d.centre_proxy().set_dnd(false).unwrap();
+    d.notify_send(Some("mail"), &["-u", "critical", "Launch code", "0000 1234"]);
+    d.wait_centre("mail's secret", |c| has(c, "mail", "Launch code") && c.unread == 1);
+    wait_for_golden("notify-locked", 8, 300, || d.compositor.screenshot());
+    let shot = d.compositor.screenshot();
+    assert_eq!(shot.count_colour(0, 0, 1280, 800, purple), 0, "nothing of mail's popup on the lock screen");
 }
