@@ -11,8 +11,15 @@ use serde_json::{json, Value};
 
 use crate::image::Image;
 
-/// A binary of this workspace, next to the test executable's target dir (`target/debug`).
+/// A binary of this workspace, next to the test executable's target dir (`target/debug`), or
+/// in `$CANOPY_BIN_DIR` when it is there (figures taken with some parts built for release).
 pub fn bin_path(name: &str) -> PathBuf {
+    if let Some(dir) = std::env::var_os("CANOPY_BIN_DIR") {
+        let path = Path::new(&dir).join(name);
+        if path.exists() {
+            return path;
+        }
+    }
     let exe = std::env::current_exe().expect("current exe");
     // target/debug/deps/test-xxxx -> target/debug
     let dir = exe.parent().and_then(Path::parent).expect("target dir");
