@@ -37,8 +37,8 @@ use std::time::{Duration, Instant};
 
 use canopy_protocols::lifecycle::{
     decode, read_frame, write_frame, AgentApp, AgentEvent, AgentReply, AgentRequest, AppArg, AppInfo, AppStatus,
-    Bounded, Error, Event, FrameDecoder, FrameError, HandshakeResponse, Hello, Reply, Request, Response, VmInfo,
-    VmStatus, MAX_FRAME,
+    Bounded, Error, Event, FrameDecoder, FrameError, HandshakeResponse, Hello, Protocol, Reply, Request, Response,
+    VmInfo, VmStatus, MAX_FRAME,
 };
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -100,7 +100,7 @@ pub type HostClient = Connection<Request, Reply>;
 /// A connection to `canopy-agent`.
 pub type AgentClient = Connection<AgentRequest, AgentReply>;
 
-impl<Req: Serialize, Rep: DeserializeOwned + Bounded> Connection<Req, Rep> {
+impl<Req: Serialize + Protocol, Rep: DeserializeOwned + Bounded> Connection<Req, Rep> {
     /// Connect and do the handshake. `timeout` bounds each exchange as a whole: connecting with
     /// the handshake, and later each request with its reply (None: wait forever). `client`
     /// names the caller in the server's log.
@@ -143,7 +143,7 @@ impl<Req: Serialize, Rep: DeserializeOwned + Bounded> Connection<Req, Rep> {
         deadline: Option<Instant>,
     ) -> Result<Self, ClientError> {
         let conn = Self { stream, addr: addr.clone(), limit, _types: PhantomData };
-        let welcome: HandshakeResponse = conn.exchange(&Hello::new(client), deadline)?;
+        let welcome: HandshakeResponse = conn.exchange(&Hello::speaking::<Req>(client), deadline)?;
         welcome.into_result()?;
         Ok(conn)
     }
@@ -208,7 +208,9 @@ impl<Req: Serialize, Rep: DeserializeOwned + Bounded> Connection<Req, Rep> {
         ClientError::Unexpected { addr: self.addr.clone(), what: format!("{what:?}") }
     }
 
-    fn into_watcher<E>(self) -> Watcher<E> {
+    /// This connection as a stream of events `E`, once a watch request has been answered (for
+    /// protocols whose watch has no helper here).
+    pub fn into_watcher<E>(self) -> Watcher<E> {
         Watcher {
             stream: self.stream,
             addr: self.addr,

@@ -10,7 +10,8 @@ use std::io::Write;
 use std::time::Instant;
 
 use canopy_protocols::lifecycle::{
-    decode, encode, read_frame, read_frame_bytes, Error, FrameError, HandshakeResponse, Hello, Response, Welcome,
+    decode, encode, read_frame, read_frame_bytes, Error, FrameError, HandshakeResponse, Hello, Protocol, Response,
+    Welcome,
 };
 use rustix::event::PollFlags;
 use serde::de::DeserializeOwned;
@@ -78,10 +79,11 @@ pub struct Refused {
     pub not_allowed: bool,
 }
 
-/// Read the peer's hello and answer it. `allowed` is the transport-level peer check; a refused
-/// peer gets a `not_allowed` error reply and the connection ends. `on_refused` runs before that
-/// reply goes out (so the log line and audit record exist by the time the peer knows).
-pub fn handshake(
+/// Read the peer's hello (of protocol `P`) and answer it. `allowed` is the transport-level peer
+/// check; a refused peer gets a `not_allowed` error reply and the connection ends. `on_refused`
+/// runs before that reply goes out (so the log line and audit record exist by the time the peer
+/// knows).
+pub fn handshake<P: Protocol>(
     stream: &Stream,
     server: &str,
     allowed: Result<(), String>,
@@ -104,11 +106,11 @@ pub fn handshake(
         reply(stream, &HandshakeResponse::Error(Error::not_allowed(&reason)));
         return Err(Refused { reason, not_allowed: true });
     }
-    if let Err(e) = hello.check() {
+    if let Err(e) = hello.check_for::<P>() {
         reply(stream, &HandshakeResponse::Error(e.clone()));
         return Err(bad(e.to_string()));
     }
-    reply(stream, &HandshakeResponse::Ok(Welcome::new(server)));
+    reply(stream, &HandshakeResponse::Ok(Welcome::speaking::<P>(server)));
     Ok(hello)
 }
 

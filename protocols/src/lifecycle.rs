@@ -42,6 +42,31 @@ pub const VERSION: u32 = 1;
 /// Largest frame payload either side accepts, in bytes.
 pub const MAX_FRAME: usize = 64 * 1024;
 
+/// A protocol of this shape (a hello, requests each answered once, watch streams): the name and
+/// version its handshake carries, so that one client and one server serve each such protocol
+/// (this one, and the audio control protocol of [`crate::audio`]). Each protocol's request type
+/// names its protocol.
+pub trait Protocol {
+    const NAME: &'static str;
+    const VERSION: u32;
+}
+
+impl Protocol for Request {
+    const NAME: &'static str = PROTOCOL;
+    const VERSION: u32 = VERSION;
+}
+
+impl Protocol for AgentRequest {
+    const NAME: &'static str = PROTOCOL;
+    const VERSION: u32 = VERSION;
+}
+
+/// `canopy-open` and `canopy-send` speak to their VM's agent under the lifecycle protocol's name.
+impl Protocol for open::OpenerRequest {
+    const NAME: &'static str = PROTOCOL;
+    const VERSION: u32 = VERSION;
+}
+
 /// The client's first frame.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -54,16 +79,26 @@ pub struct Hello {
 
 impl Hello {
     pub fn new(client: &str) -> Self {
-        Self { protocol: PROTOCOL.into(), version: VERSION, client: client.into() }
+        Self::speaking::<Request>(client)
     }
 
-    /// Whether a server of this build can talk to the client that sent this.
+    /// The hello of protocol `P`.
+    pub fn speaking<P: Protocol>(client: &str) -> Self {
+        Self { protocol: P::NAME.into(), version: P::VERSION, client: client.into() }
+    }
+
+    /// Whether a lifecycle server of this build can talk to the client that sent this.
     pub fn check(&self) -> Result<(), Error> {
-        if self.protocol != PROTOCOL {
+        self.check_for::<Request>()
+    }
+
+    /// Whether a server of protocol `P` of this build can talk to the client that sent this.
+    pub fn check_for<P: Protocol>(&self) -> Result<(), Error> {
+        if self.protocol != P::NAME {
             return Err(Error::BadRequest { reason: format!("unknown protocol {:?}", self.protocol) });
         }
-        if self.version != VERSION {
-            return Err(Error::UnsupportedVersion { version: self.version, supported: vec![VERSION] });
+        if self.version != P::VERSION {
+            return Err(Error::UnsupportedVersion { version: self.version, supported: vec![P::VERSION] });
         }
         Ok(())
     }
@@ -80,7 +115,12 @@ pub struct Welcome {
 
 impl Welcome {
     pub fn new(server: &str) -> Self {
-        Self { protocol: PROTOCOL.into(), version: VERSION, server: server.into() }
+        Self::speaking::<Request>(server)
+    }
+
+    /// The welcome of protocol `P`.
+    pub fn speaking<P: Protocol>(server: &str) -> Self {
+        Self { protocol: P::NAME.into(), version: P::VERSION, server: server.into() }
     }
 }
 

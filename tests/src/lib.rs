@@ -8,6 +8,7 @@ pub mod image;
 pub mod notify;
 pub mod pdf;
 pub mod simhost;
+pub mod sound;
 
 pub use fixture::{bin_path, Client, Compositor};
 pub use image::Image;

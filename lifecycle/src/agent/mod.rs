@@ -81,7 +81,7 @@ impl Agent {
     /// A connection of `canopy-open` or `canopy-send`: each request waits for hostd's answer.
     fn serve_opener(self: &Arc<Self>, stream: Stream, peer: Peer) {
         let refused = |reason: &str| tracing::warn!("{peer}: refused: {reason}");
-        match handshake(&stream, "canopy-agent", self.opener_allowed(&peer), refused) {
+        match handshake::<OpenerRequest>(&stream, "canopy-agent", self.opener_allowed(&peer), refused) {
             Ok(_) => {}
             Err(r) if r.not_allowed => return,
             Err(r) => {
@@ -109,7 +109,7 @@ impl Agent {
 
     fn serve(self: &Arc<Self>, stream: Stream, peer: Peer) {
         let refused = |reason: &str| tracing::warn!("{peer}: refused: {reason}");
-        match handshake(&stream, "canopy-agent", self.peer_allowed(&peer), refused) {
+        match handshake::<AgentRequest>(&stream, "canopy-agent", self.peer_allowed(&peer), refused) {
             Ok(_) => {}
             Err(r) if r.not_allowed => return,
             Err(r) => {

@@ -25,7 +25,7 @@ impl Daemon {
             tracing::warn!("{peer}: refused: {reason}");
             self.audit.record(&peer, json!("connect"), Err(format!("not allowed: {reason}")));
         };
-        match handshake(&stream, "canopy-hostd", self.peer_allowed(&peer), refused) {
+        match handshake::<Request>(&stream, "canopy-hostd", self.peer_allowed(&peer), refused) {
             Ok(hello) => tracing::debug!("{peer}: connected ({:?})", hello.client),
             Err(r) if r.not_allowed => return,
             Err(r) => {
