@@ -17,6 +17,7 @@ pub mod handlers;
 pub mod idle;
 pub mod input;
 pub mod ipc;
+pub mod levels;
 pub mod lock_record;
 pub mod notice;
 pub mod reload;

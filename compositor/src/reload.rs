@@ -36,6 +36,9 @@ impl State {
             keyboard.change_repeat_info(kb.repeat_rate, kb.repeat_delay);
         }
         crate::shell::window::sizes::set(&config.theme);
+        if config.levels != self.canopy.config.levels {
+            self.canopy.levels.reconfigure(config.levels.clone());
+        }
         self.canopy.config = config;
         if let Some(fonts) = fonts {
             self.canopy.fonts = fonts;

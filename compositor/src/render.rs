@@ -110,6 +110,8 @@ where
             let c = canopy.cursor_draw();
             out.extend(top_cursor_elements(renderer, &c, canopy.pointer_location(), output_geo, scale));
         }
+        // The level keys act on the lock screen; their OSD shows over it.
+        out.extend(crate::levels::osd::render_elements(renderer, canopy, output, output_geo, scale));
         // While locked, only the lock surface is shown; outputs without one stay opaque.
         if let Some(surface) = canopy.lock.surface_for(output) {
             out.extend(surface_tree(renderer, surface.wl_surface(), Point::from((0, 0)), scale));
@@ -124,6 +126,7 @@ where
         return out;
     }
 
+    out.extend(crate::levels::osd::render_elements(renderer, canopy, output, output_geo, scale));
     out.extend(crate::notice::render_elements(renderer, canopy, output, output_geo, scale));
 
     // Decided before the layer map is held: it looks at what is under the pointer.

@@ -111,6 +111,8 @@ pub struct Canopy {
     /// Windows that committed since their last frame callbacks were sent.
     pub wants_frame: std::collections::HashSet<u64>,
     pub notices: Vec<crate::notice::Notice>,
+    /// The level keys' worker and the OSD.
+    pub levels: crate::levels::Levels,
     pub clipboard: crate::clipboard::ClipboardState,
     pub dnd: crate::dnd::DndState,
     /// When the last input event arrived (idle lock).
@@ -267,6 +269,7 @@ impl Canopy {
             })
             .map_err(|e| anyhow::anyhow!("display source: {e}"))?;
         let ipc_path = crate::ipc::socket_path(&socket_name);
+        let levels = crate::levels::Levels::new(&loop_handle, config.levels.clone());
 
         Ok(Canopy {
             display_handle: dh,
@@ -293,6 +296,7 @@ impl Canopy {
             announcer: Default::default(),
             supervisor: None,
             notices: Vec::new(),
+            levels,
             clipboard: Default::default(),
             dnd: Default::default(),
             last_input: Instant::now(),

@@ -21,10 +21,33 @@ pub enum Action {
     /// Offer the global clipboard to the focused VM, once.
     ClipboardPaste,
     Quit,
+    /// The level keys (see `crate::levels`): they also act on the lock screen, and repeat when held.
+    VolumeUp,
+    VolumeDown,
+    VolumeMute,
+    MicMute,
+    BrightnessUp,
+    BrightnessDown,
     /// Run a program (argv, no shell), with WAYLAND_DISPLAY and CANOPY_SOCKET set.
     Spawn(Vec<String>),
     /// Removes a default binding.
     None,
+}
+
+impl Action {
+    /// A level key: allowed while the screen is locked (it changes levels, never what is shown
+    /// or who has focus), and repeated while held.
+    pub fn is_level(&self) -> bool {
+        matches!(
+            self,
+            Action::VolumeUp
+                | Action::VolumeDown
+                | Action::VolumeMute
+                | Action::MicMute
+                | Action::BrightnessUp
+                | Action::BrightnessDown
+        )
+    }
 }
 
 bitflags::bitflags! {
@@ -140,6 +163,12 @@ const DEFAULTS: &[(&str, &str)] = &[
     ("Ctrl+Alt+BackSpace", "quit"),
     ("Ctrl+Shift+C", "clipboard-copy"),
     ("Ctrl+Shift+V", "clipboard-paste"),
+    ("XF86AudioRaiseVolume", "volume-up"),
+    ("XF86AudioLowerVolume", "volume-down"),
+    ("XF86AudioMute", "volume-mute"),
+    ("XF86AudioMicMute", "mic-mute"),
+    ("XF86MonBrightnessUp", "brightness-up"),
+    ("XF86MonBrightnessDown", "brightness-down"),
 ];
 
 impl Keybindings {
@@ -158,6 +187,12 @@ impl Keybindings {
                 "quit" => Action::Quit,
                 "clipboard-copy" => Action::ClipboardCopy,
                 "clipboard-paste" => Action::ClipboardPaste,
+                "volume-up" => Action::VolumeUp,
+                "volume-down" => Action::VolumeDown,
+                "volume-mute" => Action::VolumeMute,
+                "mic-mute" => Action::MicMute,
+                "brightness-up" => Action::BrightnessUp,
+                "brightness-down" => Action::BrightnessDown,
                 other => unreachable!("default action {other}"),
             };
             map.insert(KeyCombo::parse(combo).expect("default combos parse"), action);

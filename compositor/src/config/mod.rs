@@ -125,6 +125,8 @@ struct RawConfig {
     lock_command: Vec<String>,
     #[serde(default = "default_vm_cursor_size")]
     vm_cursor_size: u32,
+    #[serde(default)]
+    levels: canopy_levels::config::LevelsConfig,
 }
 
 fn default_vm_cursor_size() -> u32 {
@@ -157,6 +159,8 @@ pub struct Config {
     /// The largest cursor image a VM may show, per side, in logical pixels (so scaled by the
     /// output); a larger one, or one whose hotspot lies outside it, shows the default arrow.
     pub vm_cursor_size: u32,
+    /// The audio control daemon and the backlight, for the level keys.
+    pub levels: canopy_levels::config::LevelsConfig,
 }
 
 impl Default for Config {
@@ -246,6 +250,7 @@ impl Config {
                 }
             }
         }
+        raw.levels.validate().map_err(|(k, m)| err(&format!("levels.{k}"), m))?;
         raw.clipboard.validate().map_err(|(k, m)| err(&format!("clipboard.{k}"), m))?;
         if !(16..=256).contains(&raw.vm_cursor_size) {
             return Err(err("vm_cursor_size", "must be between 16 and 256 (logical pixels)".into()));
@@ -272,6 +277,7 @@ impl Config {
             idle_lock_seconds: raw.idle_lock_seconds,
             lock_command: raw.lock_command,
             vm_cursor_size: raw.vm_cursor_size,
+            levels: raw.levels,
         })
     }
 

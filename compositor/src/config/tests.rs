@@ -186,3 +186,24 @@ fn autostart_entries_are_kept_running_unless_told() {
     let e = parse("autostart = [[\"a\"], []]\n").unwrap_err();
     assert_eq!(e.key, "autostart.1");
 }
+
+#[test]
+fn level_keys_are_bound_by_default_and_levels_errors_name_the_key() {
+    let c = parse("").unwrap();
+    let find = |name: &str| {
+        let combo = KeyCombo::parse(name).unwrap();
+        c.keybindings.bindings.iter().find(|b| b.combo == combo).map(|b| b.action.clone())
+    };
+    assert_eq!(find("XF86AudioRaiseVolume"), Some(Action::VolumeUp));
+    assert_eq!(find("XF86AudioMicMute"), Some(Action::MicMute));
+    assert_eq!(find("XF86MonBrightnessDown"), Some(Action::BrightnessDown));
+    assert!(Action::BrightnessUp.is_level() && !Action::Close.is_level());
+    let c = parse("[keybindings]\nXF86AudioMute = \"none\"\n\"Super+F12\" = \"volume-up\"\n").unwrap();
+    assert!(c.keybindings.bindings.iter().all(|b| b.combo != KeyCombo::parse("XF86AudioMute").unwrap()));
+    let c2 = c.keybindings.find(Modifiers::SUPER, smithay::input::keyboard::Keysym::F12);
+    assert_eq!(c2, Some(&Action::VolumeUp));
+    let e = parse("[levels.backlight]\nmin_percent = 0\n").unwrap_err();
+    assert_eq!((e.line, e.key.as_str()), (2, "levels.backlight.min_percent"), "{e}");
+    let e = parse("[levels]\naudio = \"tcp:1.2.3.4:80\"\n").unwrap_err();
+    assert_eq!(e.line, 2, "{e}");
+}

@@ -46,6 +46,12 @@ impl State {
                 self.canopy.running = false;
                 self.canopy.loop_signal.stop();
             }
+            a @ (Action::VolumeUp
+            | Action::VolumeDown
+            | Action::VolumeMute
+            | Action::MicMute
+            | Action::BrightnessUp
+            | Action::BrightnessDown) => self.canopy.level_action(&a),
             Action::Spawn(argv) => crate::spawn::spawn(&argv, &self.canopy.socket_name, &self.canopy.ipc_path),
             Action::None => {}
         }

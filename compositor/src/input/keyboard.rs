@@ -1,5 +1,6 @@
 //! Keys: compositor keybindings first (Alt+Tab, bare Super, VT switching), then the client
-//! with keyboard focus. While the session is locked only VT switching is a binding.
+//! with keyboard focus. While the session is locked only VT switching and the level keys are
+//! bindings.
 
 use smithay::backend::input::KeyState;
 use smithay::input::keyboard::{FilterResult, Keycode, Keysym};
@@ -38,6 +39,11 @@ impl State {
                     return FilterResult::Intercept(Some(KeyAction::SwitchVt(vt)));
                 }
                 if canopy.lock.is_locked() {
+                    // Only the level keys act on the lock screen.
+                    if let Some(action) = canopy.config.keybindings.find(m, raw).filter(|a| a.is_level()).cloned() {
+                        canopy.suppressed_keys.insert(code);
+                        return FilterResult::Intercept(Some(KeyAction::Bound(action)));
+                    }
                     return FilterResult::Forward;
                 }
                 let own = Modifiers::of_keysym(raw);
@@ -54,6 +60,7 @@ impl State {
                 FilterResult::Forward
             } else {
                 if canopy.suppressed_keys.remove(&code) {
+                    canopy.level_key_released(code);
                     return FilterResult::Intercept(None);
                 }
                 let own = Modifiers::of_keysym(raw);
@@ -77,6 +84,7 @@ impl State {
             self.finish_switcher();
         }
         match action {
+            Some(Some(KeyAction::Bound(action))) if action.is_level() => self.level_key_pressed(action, keycode.raw()),
             Some(Some(KeyAction::Bound(action))) => self.run_action(action),
             Some(Some(KeyAction::SwitchVt(vt))) => self.backend.switch_vt(vt),
             _ => {}
