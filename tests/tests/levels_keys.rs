@@ -140,13 +140,27 @@ fn level_keys_change_sound_and_backlight_and_show_the_osd() {
     assert!(locked(&c.screenshot()), "still locked");
 
     // At scale 2, the same OSDs drawn at twice the pixels.
-    let c2 = Compositor::start_with(&config, &["HEADLESS-1:2560x1600@2"]);
+    let mut c2 = Compositor::start_with(&config, &["HEADLESS-1:2560x1600@2"]);
     audio.set_volume(Target::Output, 0.5).unwrap();
     c2.msg(&["key", "XF86AudioRaiseVolume"]);
     wait_for_golden("osd-volume@2", 2, 160, || osd(&c2.screenshot(), 2));
     std::fs::write(backlight.join("canopy-test-backlight/brightness"), "500\n").unwrap();
     c2.msg(&["key", "XF86MonBrightnessDown"]);
     wait_for_golden("osd-brightness@2", 2, 160, || osd(&c2.screenshot(), 2));
+
+    // The OSD goes to the focused window's output, though the pointer is on another.
+    c2.msg(&["output-add", "EXTRA", "1280x800@1"]);
+    c2.msg(&["pointer-move", "1400", "100"]);
+    let (_window, w) = c2.open(None, &["--size", "200x100"]);
+    assert_eq!(w["output"], "EXTRA");
+    c2.msg(&["pointer-move", "100", "100"]);
+    std::fs::write(backlight.join("canopy-test-backlight/brightness"), "500\n").unwrap();
+    c2.msg(&["key", "XF86MonBrightnessDown"]);
+    wait_for_golden("osd-brightness@1", 2, 40, || osd(&c2.screenshot_of(Some("EXTRA")), 1));
+    let desktop = canopy_tests::fixture::rgb(canopy_themes::Theme::default().desktop.background);
+    c2.wait_until("no OSD on the pointer's output", || {
+        osd(&c2.screenshot_of(Some("HEADLESS-1")), 2).pixel(300, 64) == desktop
+    });
 
     // The sound server gone: the key says so on screen.
     sound.stop_pipewire();

@@ -90,7 +90,8 @@ impl Canopy {
     fn show_osd(&mut self, shown: Shown) {
         self.levels.shown += 1;
         let id = self.levels.shown;
-        self.levels.osd = Some(Osd::new(shown));
+        let output = self.focused_window().and_then(|w| self.output_of_window(&w)).or_else(|| self.active_output());
+        self.levels.osd = Some(Osd::new(shown, output));
         self.queue_redraw_all();
         let _ = self.loop_handle.insert_source(Timer::from_duration(OSD_TIME), move |_, _, state| {
             if state.canopy.levels.shown == id {

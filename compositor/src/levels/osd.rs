@@ -1,6 +1,7 @@
 //! The on-screen display of a level key: an icon (speaker, microphone, sun) and a bar with the
 //! level, or a line saying why there is none. The compositor draws it above everything, the lock
-//! screen included, on the output with the pointer, so no VM can forge or hide it.
+//! screen included, on the focused window's output (else the pointer's), so no VM can forge or
+//! hide it.
 
 use std::cell::{Cell, RefCell};
 
@@ -26,19 +27,22 @@ pub const HEIGHT: i32 = 64;
 #[derive(Debug)]
 pub struct Osd {
     pub shown: Shown,
+    /// Where it shows: the output of the focused window when the key was handled, else the
+    /// pointer's.
+    output: Option<Output>,
     /// Whether it has been drawn once (for the press-to-OSD time in the log).
     drawn: Cell<bool>,
     buffer: RefCell<Option<(i32, MemoryRenderBuffer)>>,
 }
 
 impl Osd {
-    pub fn new(shown: Shown) -> Osd {
-        Osd { shown, drawn: Cell::new(false), buffer: RefCell::new(None) }
+    pub fn new(shown: Shown, output: Option<Output>) -> Osd {
+        Osd { shown, output, drawn: Cell::new(false), buffer: RefCell::new(None) }
     }
 }
 
-/// The OSD on `output` when it is the active one: centred, a fifth of the way up from the bottom
-/// of the usable area.
+/// The OSD on `output` when it is the OSD's: centred, a fifth of the way up from the bottom of
+/// the usable area.
 pub fn render_elements<R>(
     renderer: &mut R,
     canopy: &Canopy,
@@ -51,7 +55,7 @@ where
     R::TextureId: Clone + Texture + Send + 'static,
 {
     let Some(osd) = &canopy.levels.osd else { return Vec::new() };
-    if canopy.active_output().as_ref() != Some(output) {
+    if osd.output.as_ref() != Some(output) {
         return Vec::new();
     }
     let int_scale = scale.ceil() as i32;
