@@ -17,6 +17,7 @@ use smithay::wayland::shell::wlr_layer::Layer;
 use crate::cursor::CursorDraw;
 use crate::decorations::layout::{self, guard, FrameLayout};
 use crate::decorations::popup::{LabelKey, LABEL_HEIGHT};
+use crate::decorations::solid_frame::SolidFrameElement;
 use crate::decorations::{self, TitleBarStyle, TitleKey};
 use crate::shell::window::{FrameKind, WindowElement};
 use crate::state::Canopy;
@@ -27,6 +28,7 @@ render_elements! {
     Cropped = CropRenderElement<WaylandSurfaceRenderElement<R>>,
     Solid = SolidColorRenderElement,
     Memory = MemoryRenderBufferRenderElement<R>,
+    Frame = SolidFrameElement,
 }
 
 /// Whether the pointer is drawn: yes on screen; in screenshots only when asked for.
@@ -324,10 +326,13 @@ where
             out.push(CanopyElement::Memory(e));
         }
         out.extend(cropped_surface_tree(renderer, popup.wl_surface(), origin, crop, scale));
-        if opaque {
-            out.extend(backdrop(&mut frame.backdrop, popup_layout.hole));
-        }
-        out.extend(solid_rects(frame.ring.iter_mut(), &popup_layout.pieces, frame_colour));
+        let hole = opaque.then_some(popup_layout.hole);
+        out.extend(
+            frame
+                .frame
+                .element(popup_layout.outer, &frame_fills(&popup_layout, frame_colour, false, hole))
+                .map(CanopyElement::Frame),
+        );
     }
     cache.popup_frames.retain(|(s, _)| live_popups.contains(s));
 
@@ -348,14 +353,8 @@ where
     }
     // Behind the content: black, where a VM may not be see-through, and around a fullscreen
     // window smaller than its output.
-    if opaque || fullscreen {
-        out.extend(backdrop(&mut cache.backdrop, layout.hole));
-    }
-
+    let hole = (opaque || fullscreen).then_some(layout.hole);
     let kind = w.frame_kind();
-    if kind == FrameKind::None {
-        return out;
-    }
     if kind == FrameKind::Full {
         // The title bar is one image: colour, text and buttons.
         let title_w = client.size.w;
@@ -411,8 +410,35 @@ where
             out.push(CanopyElement::Memory(e));
         }
     }
-    out.extend(solid_rects(cache.borders.iter_mut(), &layout.pieces, frame_colour));
+    // The frame, the title bar's place and the backdrop as one element behind the rest.
+    let fills = if kind == FrameKind::None {
+        hole.map(|h| vec![(h, BLACK)]).unwrap_or_default()
+    } else {
+        frame_fills(&layout, frame_colour, kind == FrameKind::Full, hole)
+    };
+    out.extend(cache.frame.element(layout.outer, &fills).map(CanopyElement::Frame));
     out
+}
+
+/// Opaque black, premultiplied.
+const BLACK: [f32; 4] = [0.0, 0.0, 0.0, 1.0];
+
+/// What a frame element fills: the frame's pieces in its colour, the title bar's place too when
+/// `title` (only under an opaque colour, where the title image in front hides it whole), and the
+/// hole in black when given.
+fn frame_fills(
+    layout: &FrameLayout,
+    colour: canopy_themes::Rgba,
+    title: bool,
+    hole: Option<Rectangle<i32, Physical>>,
+) -> Vec<(Rectangle<i32, Physical>, [f32; 4])> {
+    let c = colour.premultiplied_f32();
+    let mut fills: Vec<_> = layout.pieces.iter().map(|r| (*r, c)).collect();
+    if title && colour.a == 255 {
+        fills.push((layout.title, c));
+    }
+    fills.extend(hole.map(|h| (h, BLACK)));
+    fills
 }
 
 /// Solid rectangles in physical pixels, each drawn with its own buffer from `buffers` (kept
@@ -443,19 +469,6 @@ where
         )));
     }
     out
-}
-
-/// Opaque black filling `rect` (physical pixels).
-fn backdrop<R>(buffer: &mut SolidColorBuffer, rect: Rectangle<i32, Physical>) -> Option<CanopyElement<R>>
-where
-    R: Renderer + ImportAll + ImportMem,
-    R::TextureId: Clone + Texture + Send + 'static,
-{
-    if rect.is_empty() {
-        return None;
-    }
-    buffer.update(Size::from((rect.size.w, rect.size.h)), [0.0, 0.0, 0.0, 1.0]);
-    Some(CanopyElement::Solid(SolidColorRenderElement::from_buffer(buffer, rect.loc, 1.0, 1.0, Kind::Unspecified)))
 }
 
 /// The frame-coloured strips along output edges that a VM window crosses.

@@ -4,7 +4,8 @@
 //! the flooding client achieved is shown), while that VM maps 2000 windows (four clients of
 //! 500, within the proxy's caps), and for 4 s after they are all shown. The panel runs
 //! throughout, and whether it is still connected at the end is reported. Every scenario runs
-//! CANOPY_BENCH_RUNS times (default 3) on a fresh compositor, interleaved, and medians are shown.
+//! CANOPY_BENCH_RUNS times (default 3) on a fresh compositor, interleaved, and medians are shown;
+//! CANOPY_BENCH_SCENARIOS (e.g. `Idle,Burst2000`) picks some.
 //!
 //!     cargo build --release --workspace --bins && cargo bench -p canopy-tests --bench hostile_load
 //!     (or, with the debug build: cargo bench --profile dev -p canopy-tests --bench hostile_load)
@@ -169,7 +170,11 @@ fn median(mut v: Vec<f64>) -> f64 {
 
 fn main() {
     let runs: usize = std::env::var("CANOPY_BENCH_RUNS").ok().and_then(|v| v.parse().ok()).unwrap_or(3);
-    let scenarios = [Scenario::Idle, Scenario::TitleFlood, Scenario::Burst2000, Scenario::After2000];
+    let all = [Scenario::Idle, Scenario::TitleFlood, Scenario::Burst2000, Scenario::After2000];
+    // CANOPY_BENCH_SCENARIOS=Idle,Burst2000 runs only those (the first one is the reference).
+    let only = std::env::var("CANOPY_BENCH_SCENARIOS").unwrap_or_default();
+    let scenarios: Vec<Scenario> =
+        all.into_iter().filter(|s| only.is_empty() || only.split(',').any(|o| o == format!("{s:?}"))).collect();
     let mut results: Vec<Vec<Sample>> = vec![Vec::new(); scenarios.len()];
     for r in 0..runs {
         for (i, s) in scenarios.iter().enumerate() {

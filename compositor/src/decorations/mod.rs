@@ -3,6 +3,7 @@
 mod draw;
 pub mod layout;
 pub mod popup;
+pub mod solid_frame;
 mod title;
 
 pub use canopy_text::Fonts;

@@ -6,7 +6,6 @@
 use canopy_text::{Clip, Weight};
 use smithay::backend::allocator::Fourcc;
 use smithay::backend::renderer::element::memory::MemoryRenderBuffer;
-use smithay::backend::renderer::element::solid::SolidColorBuffer;
 use smithay::utils::Transform;
 use tiny_skia::{Color, Pixmap};
 
@@ -26,8 +25,8 @@ pub fn popup_margins(theme: &canopy_themes::Theme) -> (i32, i32) {
 /// Render resources of one popup's frame, kept while the popup lives.
 #[derive(Debug, Default)]
 pub struct PopupFrame {
-    pub ring: [SolidColorBuffer; 4],
-    pub backdrop: SolidColorBuffer,
+    /// The ring and the black behind the popup's content.
+    pub frame: super::solid_frame::SolidFrame,
     /// The tab's image, the inputs it was drawn from, and its logical width.
     pub label: Option<(LabelKey, MemoryRenderBuffer, i32)>,
 }

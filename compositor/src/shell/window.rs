@@ -80,9 +80,8 @@ pub struct Layout {
 /// Render resources that live as long as the window, so damage tracking sees stable ids.
 #[derive(Debug, Default)]
 pub struct DecorationCache {
-    pub borders: [SolidColorBuffer; 4],
-    /// What a VM's content is drawn over: opaque black inside the frame.
-    pub backdrop: SolidColorBuffer,
+    /// The frame, and what a VM's content is drawn over: opaque black inside it.
+    pub frame: crate::decorations::solid_frame::SolidFrame,
     /// Title bar image and the inputs it was drawn from.
     pub title: Option<(crate::decorations::TitleKey, MemoryRenderBuffer)>,
     /// Frames around popups, keyed by popup surface, with their backdrop and their label.
