@@ -231,6 +231,49 @@ fn wl_paste(vm: &Vm) -> (bool, Vec<u8>) {
     (out.status.success(), out.stdout)
 }
 
+/// Runs `wl-paste` and returns whether it succeeded and what it printed; fails the test when it
+/// is still waiting after the fixture's timeout (a focused client that never gets a selection
+/// event waits forever).
+fn paste_answers(mut cmd: std::process::Command) -> (bool, Vec<u8>) {
+    let mut child = cmd.stdout(Stdio::piped()).stderr(Stdio::null()).spawn().unwrap();
+    let deadline = Instant::now() + canopy_tests::fixture::TIMEOUT;
+    while child.try_wait().unwrap().is_none() {
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("{cmd:?} got no selection event and still waits");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let out = child.wait_with_output().unwrap();
+    (out.status.success(), out.stdout)
+}
+
+#[test]
+fn wl_paste_answers_where_nothing_is_offered() {
+    let mut c = Compositor::start(CONFIG);
+    let work = Vm::start(&c, "work-vm");
+    let (_wc, ww) = open_test_client(&c, &work, &["--title", "work"]);
+    // A fresh desktop with nothing copied: wl-paste says so and ends, for both selections.
+    let nothing = (false, Vec::new());
+    assert_eq!(paste_answers(work.command("wl-paste")), nothing);
+    let mut primary = work.command("wl-paste");
+    primary.arg("--primary");
+    assert_eq!(paste_answers(primary), nothing);
+
+    // Another VM owns the clipboard: the work VM's wl-paste ends with nothing, and so does a
+    // local client's.
+    let web = Vm::start(&c, "web-vm");
+    let (_bc, _bw) = open_test_client(&c, &web, &["--title", "web"]);
+    let _ = wl_copy(&web, b"the web VM's text").wait();
+    c.msg(&["focus", &ww["id"].to_string()]);
+    assert_eq!(paste_answers(work.command("wl-paste")), nothing);
+    let mut local = std::process::Command::new("wl-paste");
+    c.client_env(&mut local);
+    assert_eq!(paste_answers(local), nothing);
+    let _ = &mut c;
+}
+
 #[test]
 fn clipboard_within_a_vm_and_its_size_limit() {
     let mut c = Compositor::start(CONFIG);

@@ -9,12 +9,15 @@ pub mod global;
 pub mod pipe;
 pub mod policy;
 
+use smithay::reexports::wayland_protocols::wp::primary_selection::zv1::server::zwp_primary_selection_device_v1::ZwpPrimarySelectionDeviceV1;
+use smithay::reexports::wayland_server::protocol::wl_data_device::WlDataDevice;
 use smithay::reexports::wayland_server::{Client, Resource};
 use smithay::wayland::selection::data_device::set_data_device_focus;
 use smithay::wayland::selection::primary_selection::set_primary_focus;
 use smithay::wayland::selection::SelectionTarget;
 
 use crate::client::ClientState;
+use crate::dnd::objects_of;
 use crate::state::Canopy;
 
 /// Who a client speaks for: the GUI VM itself, or one application VM.
@@ -72,8 +75,20 @@ impl Canopy {
     pub fn update_selection_focus_for(&self, client: Option<Client>) {
         let domain = client.as_ref().map(Domain::of_client);
         let allowed = |owner: &Option<Domain>| if domain.is_some() && domain == *owner { client.clone() } else { None };
-        set_data_device_focus(&self.display_handle, &self.seat, allowed(&self.clipboard.clipboard_owner));
-        set_primary_focus(&self.display_handle, &self.seat, allowed(&self.clipboard.primary_owner));
+        let clipboard = allowed(&self.clipboard.clipboard_owner);
+        let primary = allowed(&self.clipboard.primary_owner);
+        set_data_device_focus(&self.display_handle, &self.seat, clipboard.clone());
+        set_primary_focus(&self.display_handle, &self.seat, primary.clone());
+        // A focused client outside the owning domain is told there is no selection, as the
+        // protocol promises every focused client an answer (`wl-paste` waits for one).
+        let Some(client) = client else { return };
+        let dh = &self.display_handle;
+        if clipboard.is_none() {
+            objects_of::<WlDataDevice>(dh, &client).iter().for_each(|d| d.selection(None));
+        }
+        if primary.is_none() {
+            objects_of::<ZwpPrimarySelectionDeviceV1>(dh, &client).iter().for_each(|d| d.selection(None));
+        }
     }
 
     /// A client with keyboard focus set (or cleared) a selection.

@@ -40,12 +40,18 @@ pub fn domain_of(dh: &DisplayHandle, surface: &WlSurface) -> Option<Domain> {
 
 /// The wl_data_device objects of a client (smithay keeps its own list private).
 pub fn data_devices(dh: &DisplayHandle, client: &Client) -> Vec<WlDataDevice> {
+    objects_of(dh, client)
+}
+
+/// A client's objects of one interface.
+pub fn objects_of<I: Resource>(dh: &DisplayHandle, client: &Client) -> Vec<I> {
     let mut ids = Vec::new();
+    let name = I::interface().name;
     // The backend is locked while this runs: only collect ids here.
     let _ = dh.backend_handle().with_all_objects_for(client.id(), |id| {
-        if id.interface().name == "wl_data_device" {
+        if id.interface().name == name {
             ids.push(id);
         }
     });
-    ids.into_iter().filter_map(|id| WlDataDevice::from_id(dh, id).ok()).collect()
+    ids.into_iter().filter_map(|id| I::from_id(dh, id).ok()).collect()
 }
