@@ -24,7 +24,8 @@ pub struct Cli {
 pub enum Command {
     /// Send a command to a running canopy and print its JSON reply.
     Msg {
-        /// The control socket (default: $CANOPY_SOCKET, or the only one in $XDG_RUNTIME_DIR).
+        /// The compositor's Wayland socket name (`wayland-1`) or its control socket's path
+        /// (default: $CANOPY_SOCKET, then $WAYLAND_DISPLAY's, then the only running one).
         #[arg(long)]
         socket: Option<PathBuf>,
         #[command(subcommand)]

@@ -43,6 +43,7 @@ pub fn run(args: ContextArgs) -> anyhow::Result<()> {
     security_context::register(&conn, listener.as_fd(), close_read.as_fd(), &vm, &instance)?;
     drop(close_read);
     drop(listener);
+    remove_on_signals(path.clone())?;
 
     if args.command.is_empty() {
         println!("{name}");
@@ -61,5 +62,18 @@ pub fn run(args: ContextArgs) -> anyhow::Result<()> {
     if !status.success() {
         bail!("{} exited with {status}", args.command[0]);
     }
+    Ok(())
+}
+
+/// Stopped by SIGTERM or SIGINT, remove the socket first: nothing listens on it any more.
+fn remove_on_signals(path: PathBuf) -> anyhow::Result<()> {
+    use signal_hook::consts::{SIGINT, SIGTERM};
+    let mut signals = signal_hook::iterator::Signals::new([SIGTERM, SIGINT]).context("signal handlers")?;
+    std::thread::spawn(move || {
+        if let Some(signal) = signals.forever().next() {
+            let _ = std::fs::remove_file(&path);
+            std::process::exit(128 + signal);
+        }
+    });
     Ok(())
 }

@@ -87,10 +87,27 @@ impl Session {
     }
 
     pub fn run(mut self) -> anyhow::Result<()> {
+        stop_on_signals(self.state.canopy.loop_signal.clone())?;
         self.event_loop.run(None, &mut self.state, |state| state.after_dispatch()).context("event loop")?;
+        // Dropping the session closes the Wayland socket, which removes it and its lock file.
         let _ = std::fs::remove_file(&self.state.canopy.ipc_path);
         Ok(())
     }
+}
+
+/// SIGTERM (as systemd stops a service) and SIGINT end the loop like `quit`, so the sockets
+/// are removed on the way out instead of left for `canopy msg` to trip on.
+fn stop_on_signals(stop: smithay::reexports::calloop::LoopSignal) -> anyhow::Result<()> {
+    use signal_hook::consts::{SIGINT, SIGTERM};
+    let mut signals = signal_hook::iterator::Signals::new([SIGTERM, SIGINT]).context("signal handlers")?;
+    std::thread::spawn(move || {
+        if let Some(signal) = signals.forever().next() {
+            tracing::info!(signal, "stopping on a signal");
+            stop.stop();
+            stop.wakeup();
+        }
+    });
+    Ok(())
 }
 
 impl State {

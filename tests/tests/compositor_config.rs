@@ -1,5 +1,6 @@
 //! A broken config names file, line and key; canopy refuses to start with it, and a reload
-//! with it keeps the running config.
+//! with it keeps the running config. `canopy msg` finds the running compositor among stale
+//! sockets, and SIGTERM leaves none behind.
 
 use std::process::Command;
 
@@ -73,4 +74,52 @@ fn msg_cli_reports_errors_with_exit_status() {
     assert!(out.status.success());
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["backend"], "headless");
+}
+
+/// `canopy msg version` in the compositor's runtime dir with only the given environment.
+fn msg_version(c: &Compositor, args: &[&str], env: &[(&str, &str)]) -> Result<String, String> {
+    let mut cmd = Command::new(bin_path("canopy"));
+    cmd.arg("msg")
+        .args(args)
+        .arg("version")
+        .env_clear()
+        .env("XDG_RUNTIME_DIR", c.runtime_dir())
+        .envs(env.iter().copied());
+    let out = cmd.output().unwrap();
+    match out.status.success() {
+        true => Ok(String::from_utf8_lossy(&out.stdout).into_owned()),
+        false => Err(String::from_utf8_lossy(&out.stderr).into_owned()),
+    }
+}
+
+#[test]
+fn msg_finds_the_running_compositor_and_sigterm_leaves_no_sockets() {
+    let mut c = Compositor::start("");
+    let dir = c.runtime_dir().to_path_buf();
+    // A socket left by a compositor killed the hard way: nothing listens on it.
+    drop(std::os::unix::net::UnixListener::bind(dir.join("canopy-wayland-9.sock")).unwrap());
+    let found = msg_version(&c, &[], &[]);
+    assert!(found.as_deref().is_ok_and(|v| v.contains("\"version\"")), "{found:?}");
+    // A second running one: the name as `canopy --socket` takes it, or WAYLAND_DISPLAY, chooses.
+    let _other = std::os::unix::net::UnixListener::bind(dir.join("canopy-wayland-8.sock")).unwrap();
+    let several = msg_version(&c, &[], &[]);
+    assert!(several.as_ref().is_err_and(|e| e.contains("--socket NAME")), "{several:?}");
+    let named = msg_version(&c, &["--socket", c.wayland_display()], &[]);
+    assert!(named.as_deref().is_ok_and(|v| v.contains("\"version\"")), "{named:?}");
+    let followed = msg_version(&c, &[], &[("WAYLAND_DISPLAY", c.wayland_display())]);
+    assert!(followed.as_deref().is_ok_and(|v| v.contains("\"version\"")), "{followed:?}");
+
+    // SIGTERM, as systemd stops it: canopy ends and removes its Wayland socket, lock and
+    // control socket.
+    let killed = Command::new("kill").args(["-TERM", &c.pid().to_string()]).status().unwrap();
+    assert!(killed.success());
+    let deadline = std::time::Instant::now() + canopy_tests::fixture::TIMEOUT;
+    while c.is_running() {
+        assert!(std::time::Instant::now() < deadline, "canopy still runs after SIGTERM");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    assert!(c.log().contains("stopping on a signal"), "{}", c.log());
+    for name in ["wayland-test", "wayland-test.lock", "canopy-wayland-test.sock"] {
+        assert!(!dir.join(name).exists(), "{name} left behind after SIGTERM");
+    }
 }

@@ -9,14 +9,24 @@ use anyhow::{bail, Context};
 
 use super::{Reply, Request};
 
-/// The socket to talk to: `--socket`, else `$CANOPY_SOCKET`, else the only canopy socket in
-/// the runtime dir.
+/// The socket to talk to: `--socket` (a path, or a Wayland socket name such as `wayland-1` as
+/// `canopy --socket` takes), else `$CANOPY_SOCKET`, else the one of `$WAYLAND_DISPLAY`, else
+/// the only canopy socket in the runtime dir that something listens on.
 pub fn find_socket(explicit: Option<&Path>) -> anyhow::Result<PathBuf> {
     if let Some(p) = explicit {
-        return Ok(p.to_path_buf());
+        return Ok(match p.to_str() {
+            Some(name) if !name.contains('/') => super::socket_path(name),
+            _ => p.to_path_buf(),
+        });
     }
     if let Some(p) = std::env::var_os("CANOPY_SOCKET") {
         return Ok(PathBuf::from(p));
+    }
+    if let Some(display) = std::env::var("WAYLAND_DISPLAY").ok().filter(|d| !d.contains('/')) {
+        let path = super::socket_path(&display);
+        if listens(&path) {
+            return Ok(path);
+        }
     }
     let dir = super::runtime_dir();
     let found: Vec<PathBuf> = std::fs::read_dir(&dir)
@@ -25,12 +35,18 @@ pub fn find_socket(explicit: Option<&Path>) -> anyhow::Result<PathBuf> {
         .filter(|p| {
             p.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with("canopy-") && n.ends_with(".sock"))
         })
+        .filter(|p| listens(p))
         .collect();
     match found.as_slice() {
         [one] => Ok(one.clone()),
         [] => bail!("no canopy socket in {}; is canopy running? (set CANOPY_SOCKET or --socket)", dir.display()),
-        _ => bail!("several canopy sockets in {}; choose one with --socket or CANOPY_SOCKET", dir.display()),
+        _ => bail!("several running canopys in {}; choose one with --socket NAME or CANOPY_SOCKET", dir.display()),
     }
+}
+
+/// Whether a compositor accepts connections on `path` (a socket left by a killed one does not).
+fn listens(path: &Path) -> bool {
+    UnixStream::connect(path).is_ok()
 }
 
 pub fn send(socket: &Path, request: &Request) -> anyhow::Result<Reply> {
