@@ -38,6 +38,26 @@ fn check_config_flag() {
 }
 
 #[test]
+fn check_config_names_an_unknown_keyboard_layout() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("c.toml");
+    let text = "[keyboard]\nlayouts = [\n  { layout = \"us\" },\n  { layout = \"de\", variant = \"nosuch\" },\n]\n";
+    for (config, expected) in [
+        (
+            "[keyboard]\nlayouts = [{ layout = \"xx\" }]\n",
+            ":2: key `keyboard.layouts.0.layout`: xkb has no layout `xx`",
+        ),
+        (text, ":4: key `keyboard.layouts.1.variant`: xkb has no variant `nosuch` of `de`"),
+    ] {
+        std::fs::write(&path, config).unwrap();
+        let out = Command::new(bin_path("canopy")).arg("--check-config").arg("--config").arg(&path).output().unwrap();
+        assert!(!out.status.success(), "{config} passed the check");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(&format!("{}{expected}", path.display())), "{err}");
+    }
+}
+
+#[test]
 fn reload_with_a_broken_file_keeps_the_running_config() {
     let theme = Theme::default();
     let mut c = Compositor::start("[vms.work-vm]\ntrust = \"work\"\n");

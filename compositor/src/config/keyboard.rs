@@ -1,6 +1,7 @@
 //! Keyboard layouts: xkb rules/model/options and an ordered list of layouts, switchable at runtime.
 
 use serde::Deserialize;
+use smithay::input::keyboard::xkb;
 
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -69,6 +70,23 @@ impl KeyboardConfig {
                 return Err((format!("layouts.{i}.variant"), format!("`{}` is not an xkb variant name", l.variant)));
             }
         }
+        // Names that look right may still be unknown to xkb (`layout = "xx"`): build each
+        // layout's keymap now, so the file's line is named here and not at start.
+        for (i, l) in self.layouts.iter().enumerate() {
+            if !self.compiles(&l.layout, &l.variant, None) {
+                return Err(match self.compiles(&l.layout, "", None) {
+                    true => (
+                        format!("layouts.{i}.variant"),
+                        format!("xkb has no variant `{}` of `{}`", l.variant, l.layout),
+                    ),
+                    false => (format!("layouts.{i}.layout"), format!("xkb has no layout `{}`", l.layout)),
+                });
+            }
+        }
+        let (layouts, variants) = self.xkb_layouts();
+        if !self.compiles(&layouts, &variants, self.options.clone()) {
+            return Err(("options".into(), "xkb cannot build a keymap with these rules, model and options".into()));
+        }
         if !(100..=5000).contains(&self.repeat_delay) {
             return Err(("repeat_delay".into(), "must be between 100 and 5000 ms".into()));
         }
@@ -76,6 +94,22 @@ impl KeyboardConfig {
             return Err(("repeat_rate".into(), "must be between 1 and 100 per second".into()));
         }
         Ok(())
+    }
+
+    /// Whether xkb builds a keymap from these names with this config's rules and model.
+    fn compiles(&self, layout: &str, variant: &str, options: Option<String>) -> bool {
+        let context = xkb::Context::new(xkb::CONTEXT_NO_FLAGS);
+        let flags = xkb::KEYMAP_COMPILE_NO_FLAGS;
+        xkb::Keymap::new_from_names(
+            &context,
+            &self.rules,
+            &self.model,
+            &layout.to_string(),
+            &variant.to_string(),
+            options,
+            flags,
+        )
+        .is_some()
     }
 
     /// The comma-joined layout and variant strings xkb takes for several groups.

@@ -104,7 +104,8 @@ pub fn parse_output_mode(s: &str) -> Result<(i32, i32, f64), String> {
         Some((size, scale)) => (size, scale.parse::<f64>().map_err(|_| format!("`{scale}` is not a scale"))?),
         None => (s, 1.0),
     };
-    let (w, h, _) = crate::config::parse_mode(size)?;
+    let bad = || format!("`{s}` is not an output mode; write WIDTHxHEIGHT or WIDTHxHEIGHT@SCALE");
+    let (w, h, _) = crate::config::parse_mode(size).map_err(|_| bad())?;
     if !(0.5..=4.0).contains(&scale) {
         return Err(format!("scale {scale} is not between 0.5 and 4"));
     }
@@ -114,6 +115,13 @@ pub fn parse_output_mode(s: &str) -> Result<(i32, i32, f64), String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn output_mode_errors_name_the_scale() {
+        assert_eq!(parse_output_mode("800x600@2").unwrap(), (800, 600, 2.0));
+        let e = parse_output_mode("800xsix").unwrap_err();
+        assert!(e.contains("WIDTHxHEIGHT@SCALE") && !e.contains("HZ"), "{e}");
+    }
 
     #[test]
     fn wire_format() {
