@@ -23,6 +23,8 @@ pub struct Notice {
     pub text: String,
     /// The trust colour of the VM the notice is about, shown as a bar on its left.
     pub accent: Option<canopy_themes::Rgba>,
+    /// The output of the window the notice is about; without one, the output under the pointer.
+    pub output: Option<Output>,
     pub until: Instant,
     buffer: Option<(i32, MemoryRenderBuffer)>,
 }
@@ -30,10 +32,23 @@ pub struct Notice {
 pub const NOTICE_TIME: Duration = Duration::from_secs(4);
 
 impl Canopy {
+    /// A notice about the focused window (most are: the clipboard's, a refused request), shown
+    /// on that window's output.
     pub fn show_notice(&mut self, text: impl Into<String>, accent: Option<canopy_themes::Rgba>) {
+        let output = self.focused_window().and_then(|w| self.output_of_window(&w));
+        self.show_notice_on(output, text, accent);
+    }
+
+    /// A notice shown on `output` (the pointer's when `None`).
+    pub fn show_notice_on(
+        &mut self,
+        output: Option<Output>,
+        text: impl Into<String>,
+        accent: Option<canopy_themes::Rgba>,
+    ) {
         let text = crate::decorations::sanitise_title(&text.into());
-        tracing::info!(notice = %text);
-        self.notices.push(Notice { text, accent, until: Instant::now() + NOTICE_TIME, buffer: None });
+        tracing::info!(notice = %text, output = output.as_ref().map(|o| o.name()));
+        self.notices.push(Notice { text, accent, output, until: Instant::now() + NOTICE_TIME, buffer: None });
         if self.notices.len() > 3 {
             self.notices.remove(0);
         }
@@ -51,7 +66,8 @@ impl Canopy {
     }
 }
 
-/// Notices are shown on the output under the pointer, centred near the top.
+/// Notices are shown on their window's output (else the one under the pointer), centred near
+/// the top.
 pub fn render_elements<R>(
     renderer: &mut R,
     canopy: &Canopy,
@@ -63,13 +79,15 @@ where
     R: Renderer + ImportAll + ImportMem,
     R::TextureId: Clone + Texture + Send + 'static,
 {
-    if canopy.notices.is_empty() || canopy.active_output().as_ref() != Some(output) {
-        return Vec::new();
-    }
+    let active = canopy.active_output();
+    let here = |n: &&Notice| match &n.output {
+        Some(o) if canopy.outputs.contains(o) => o == output,
+        _ => active.as_ref() == Some(output),
+    };
     let int_scale = scale.ceil() as i32;
     let mut out = Vec::new();
     let mut y = canopy.usable_area(output).loc.y - output_geo.loc.y + 16;
-    for notice in canopy.notices.iter() {
+    for notice in canopy.notices.iter().filter(here) {
         let buffer = notice_buffer(canopy, notice, int_scale, output_geo.size.w);
         let (w, h) = (buffer.0, 36);
         let x = (output_geo.size.w - w) / 2;

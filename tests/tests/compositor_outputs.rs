@@ -2,7 +2,8 @@
 //! and a new output is usable at once. Windows fit their output: a VM window is no larger than
 //! the usable area of the output that shows most of it, and no VM pixel shows on any output
 //! without its frame around it there (pixel checks on both outputs, the panels' window lists).
-//! At fractional scales content and frame meet at the same pixel.
+//! At fractional scales content and frame meet at the same pixel. A notice about a window shows
+//! on that window's output, not the pointer's.
 
 #[path = "shell_support/mod.rs"]
 mod shell_support;
@@ -265,4 +266,22 @@ fn resizing_a_vm_window_stops_at_its_outputs_bound() {
     assert!(wider.is_empty(), "asked to grow past LEFT: {wider:?}");
     c.wait_until("drawn at the bound", || geometry(&c.window(w["id"].as_u64().unwrap())).2 == 1272);
     assert_eq!(c.window(w["id"].as_u64().unwrap())["output"], "LEFT");
+}
+
+#[test]
+fn a_notice_shows_on_the_output_of_its_window() {
+    let mut c = Compositor::start_with(CONFIG, &["A:600x600", "B:1000x600"]);
+    c.msg(&["pointer-move", "1000", "300"]);
+    let (_b, wb) = c.open(Some("work-vm"), &["--title", "on B"]);
+    c.msg(&["move", &wb["id"].to_string(), "700", "300"]);
+    c.msg(&["focus", &wb["id"].to_string()]);
+    assert_eq!(c.window(wb["id"].as_u64().unwrap())["output"], "B");
+    // The pointer goes to A; the notice is about B's window.
+    c.msg(&["pointer-move", "300", "300"]);
+    let band = |img: &Image, width: u32| img.crop(width / 2 - 60, 16, 120, 36);
+    let (a_before, b_before) = (band(&c.screenshot_of(Some("A")), 600), band(&c.screenshot_of(Some("B")), 1000));
+    c.msg(&["key", "ctrl+shift+c"]);
+    c.wait_until("the notice on B", || band(&c.screenshot_of(Some("B")), 1000) != b_before);
+    assert!(c.log().contains("Nothing copied: [work-vm] has nothing in its clipboard"), "{}", c.log());
+    assert!(band(&c.screenshot_of(Some("A")), 600) == a_before, "the notice showed on the pointer's output A");
 }

@@ -128,7 +128,8 @@ impl Canopy {
             if let Some(vm) = w.vm() {
                 // The strip shows the colour; this says which VM now owns the screen.
                 let accent = crate::trust::colours(&self.config, Some(vm)).focused;
-                self.show_notice(format!("[{vm}] is fullscreen: Super+F or Alt+Tab leaves"), Some(accent));
+                let text = format!("[{vm}] is fullscreen: Super+F or Alt+Tab leaves");
+                self.show_notice_on(Some(output), text, Some(accent));
             }
         } else {
             let restore = {
