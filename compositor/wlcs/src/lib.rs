@@ -50,7 +50,7 @@ pub static EXTENSIONS: &[WlcsExtensionDescriptor] = extension_list!(
     ("ext_foreign_toplevel_list_v1", 1),
     ("zwp_virtual_keyboard_manager_v1", 1),
     ("zwp_text_input_manager_v3", 1),
-    ("canopy_shell_manager_v1", 1),
+    ("canopy_shell_manager_v1", 2),
 );
 
 static DESCRIPTOR: WlcsIntegrationDescriptor = WlcsIntegrationDescriptor {
