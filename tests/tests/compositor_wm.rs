@@ -163,6 +163,35 @@ fn keybinding_from_config() {
     assert_eq!(c.window(w["id"].as_u64().unwrap())["maximized"], true);
 }
 
+/// Super+F on a maximised window and Super+F again gives back the maximised window (not its floating
+/// size); unmaximising then returns the floating frame it had before both.
+#[test]
+fn fullscreen_from_maximised_returns_to_maximised() {
+    let mut c = Compositor::start(CONFIG);
+    let (mut client, w) = c.open(Some("work-vm"), &["--size", "320x200"]);
+    let wid = w["id"].as_u64().unwrap();
+    let floating = geometry(&w);
+    c.msg(&["key", "super+m"]);
+    c.wait_until("maximised", || geometry(&c.window(wid)) == (4, 30, 1272, 766));
+    c.msg(&["key", "super+f"]);
+    client.wait_event("configure", |e| e["fullscreen"] == true);
+    c.wait_until("fullscreen", || c.window(wid)["fullscreen"] == true);
+    c.msg(&["key", "super+f"]);
+    client.wait_event("configure", |e| e["fullscreen"] == false && e["maximized"] == true && e["width"] == 1272);
+    c.wait_until("maximised again", || {
+        let w = c.window(wid);
+        w["fullscreen"] == false && w["maximized"] == true && geometry(&w) == (4, 30, 1272, 766)
+    });
+    // As a person would: the client has drawn its maximised frame before the next key.
+    client.roundtrip();
+    c.msg(&["key", "super+m"]);
+    client.wait_event("configure", |e| e["maximized"] == false && e["width"] == 320);
+    c.wait_until("floating again", || {
+        let w = c.window(wid);
+        w["maximized"] == false && geometry(&w) == floating
+    });
+}
+
 #[test]
 fn move_and_resize_commands() {
     let mut c = Compositor::start(CONFIG);

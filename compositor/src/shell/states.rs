@@ -52,7 +52,8 @@ impl Canopy {
             let frame = self.frame_rect(w);
             {
                 let mut st = w.data.state.borrow_mut();
-                if !st.fullscreen {
+                // Leaving fullscreen for maximised keeps the floating frame it had before both.
+                if !st.fullscreen && st.restore.is_none() {
                     st.restore = frame;
                 }
                 st.maximized = true;
@@ -112,6 +113,9 @@ impl Canopy {
                 if !st.maximized && !st.fullscreen {
                     st.restore = frame;
                 }
+                if !st.fullscreen {
+                    st.fullscreen_from_maximized = st.maximized;
+                }
                 st.fullscreen = true;
                 st.fullscreen_size = Some(geo.size);
                 st.maximized = false;
@@ -132,14 +136,19 @@ impl Canopy {
                 self.show_notice_on(Some(output), text, Some(accent));
             }
         } else {
-            let restore = {
+            let back_to_maximized = {
                 let mut st = w.data.state.borrow_mut();
                 if !st.fullscreen {
                     return;
                 }
                 st.fullscreen = false;
-                st.restore.take()
+                std::mem::take(&mut st.fullscreen_from_maximized)
             };
+            if back_to_maximized {
+                // Back to what the user had: maximised, with the floating frame still kept.
+                return self.set_maximized(w, true);
+            }
+            let restore = w.data.state.borrow_mut().restore.take();
             self.restore_frame(w, restore);
         }
         if toplevel.is_initial_configure_sent() {

@@ -50,6 +50,8 @@ pub struct WindowState {
     pub fullscreen: bool,
     /// Frame geometry to return to when leaving maximised or fullscreen.
     pub restore: Option<Rectangle<i32, Logical>>,
+    /// The window was maximised when it went fullscreen: leaving fullscreen maximises it again.
+    pub fullscreen_from_maximized: bool,
     pub resize: ResizeState,
     /// The window has had its initial placement.
     pub placed: bool,
