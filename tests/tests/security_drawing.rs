@@ -68,7 +68,9 @@ fn a_vms_cursor_is_small_and_drawn_only_over_its_own_surfaces() {
         cursor(c, &mut h, args, 0);
     }
     assert!(c.log().lines().any(|l| l.contains("cursor of 49x49 (limit 48x48)") && l.contains("web")), "{}", c.log());
-    assert!(c.log().lines().any(|l| l.contains("cursor hotspot (16, 0) outside") && l.contains("web")));
+    // One line per rule and VM per quiet period: a hotspot set a moment before its new image
+    // (48x48 at (24, 24) over the old 16x16) may be the one reported, so the rule is what is checked.
+    assert!(c.log().lines().any(|l| l.contains("cursor hotspot (") && l.contains(") outside") && l.contains("web")));
     // Cut to its own surface: 10 px inside the bottom-right corner, 10x10 of a 40x40 image.
     pointer(c, 590, 490);
     let green = cursor(c, &mut h, (40, 40, 0, 0), 100);
