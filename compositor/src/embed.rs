@@ -14,8 +14,8 @@ use smithay::reexports::wayland_server::Client;
 use smithay::utils::{Logical, Point};
 
 use crate::client::ClientState;
-use crate::shell::window::WindowElement;
 use crate::state::{Canopy, State};
+use crate::wm::window::WindowElement;
 
 impl State {
     /// A new local client connected through a socket pair; returns the client's end.

@@ -35,7 +35,7 @@ impl State {
             keyboard.set_xkb_config(self, xkb).map_err(|e| format!("keyboard layout {layouts}: {e:?}"))?;
             keyboard.change_repeat_info(kb.repeat_rate, kb.repeat_delay);
         }
-        crate::shell::window::sizes::set(&config.theme);
+        crate::wm::window::sizes::set(&config.theme);
         if config.levels != self.canopy.config.levels {
             self.canopy.levels.reconfigure(config.levels.clone());
         }

@@ -19,8 +19,8 @@ use crate::decorations::layout::{self, guard, FrameLayout};
 use crate::decorations::popup::{LabelKey, LABEL_HEIGHT};
 use crate::decorations::solid_frame::SolidFrameElement;
 use crate::decorations::{self, TitleBarStyle, TitleKey};
-use crate::shell::window::{FrameKind, WindowElement};
 use crate::state::Canopy;
+use crate::wm::window::{FrameKind, WindowElement};
 
 render_elements! {
     pub CanopyElement<R> where R: ImportAll + ImportMem;
@@ -289,7 +289,7 @@ where
     let mut live_popups = Vec::new();
     let (ring, _) = crate::decorations::popup_margins(theme);
     for (popup, offset) in PopupManager::popups_for_surface(w.wl_surface()) {
-        let popup_geo = crate::shell::popups::popup_geometry(&popup);
+        let popup_geo = crate::wm::popups::popup_geometry(&popup);
         let rect = Rectangle::new(shown.surface_origin + client.loc + offset, popup_geo.size);
         let f = if w.is_sandboxed() { ring } else { 0 };
         let ring_insets = crate::decorations::Insets { left: f, top: f, right: f, bottom: f, title: 0 };

@@ -47,7 +47,7 @@ use crate::decorations::Fonts;
 use crate::handlers::canopy_shell::CanopyShellState;
 use crate::handlers::session_lock::LockState;
 use crate::input::switcher::Switcher;
-use crate::shell::window::WindowElement;
+use crate::wm::window::WindowElement;
 
 /// How many bytes of events a local client may have waiting before it is disconnected (a VM's
 /// client keeps libwayland's 4 KiB).
@@ -92,10 +92,10 @@ pub struct Canopy {
     pub windows: HashMap<u64, WindowElement>,
     /// Window ids by their toplevel's wl_surface.
     pub window_ids: HashMap<smithay::reexports::wayland_server::backend::ObjectId, u64>,
-    /// Who has the keyboard, decided by the rules in `shell::focus`.
-    pub focus: crate::shell::focus::Focus,
+    /// Who has the keyboard, decided by the rules in `wm::focus`.
+    pub focus: crate::wm::focus::Focus,
     /// Spots where windows' frames are, for placement.
-    pub taken: crate::shell::stack::TakenSpots,
+    pub taken: crate::wm::stack::TakenSpots,
     /// Windows moved, appeared or went since the scene's last refresh.
     pub scene_dirty: bool,
     /// The windows among them, whose outputs must be worked out again.
@@ -105,7 +105,7 @@ pub struct Canopy {
     /// Restarts the autostarted programs when they end.
     pub supervisor: Option<crate::spawn::Supervisor>,
     /// Window changes waiting for the next round of announcements.
-    pub announcer: crate::shell::announce::Announcer,
+    pub announcer: crate::wm::announce::Announcer,
     /// Rules VMs broke, logged with the VM's name.
     pub violations: crate::violation::Violations,
     /// Windows that committed since their last frame callbacks were sent.
@@ -182,7 +182,7 @@ impl Canopy {
         socket_name: Option<String>,
     ) -> anyhow::Result<Canopy> {
         let fonts = Fonts::new(&config.theme.font);
-        crate::shell::window::sizes::set(&config.theme);
+        crate::wm::window::sizes::set(&config.theme);
         let dh = display.handle();
         let clock = Clock::<Monotonic>::new();
 

@@ -10,8 +10,8 @@ use smithay::reexports::pixman;
 
 use crate::render::{output_elements, CursorMode};
 use crate::screenshot::{capture, RgbaImage};
-use crate::shell::outputs::make_output;
 use crate::state::{Canopy, State};
+use crate::wm::outputs::make_output;
 
 struct HeadlessOutput {
     output: Output,

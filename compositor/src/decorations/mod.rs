@@ -14,7 +14,7 @@ pub use title::{decorated_title, sanitise_title, MAX_TITLE_CHARS};
 use smithay::reexports::wayland_protocols::xdg::shell::server::xdg_toplevel::ResizeEdge;
 use smithay::utils::{Logical, Point, Rectangle, Size};
 
-use crate::shell::window::FrameKind;
+use crate::wm::window::FrameKind;
 
 /// Space the frame takes on each side of the client area.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]

@@ -1,7 +1,7 @@
 //! The frame around a VM's popups and menus: a ring in the VM's colour as wide as a window
 //! border, and a tab above its top-left corner naming the VM, so a popup showing a picture of
 //! another VM's window still reads as this VM's. With the rule that a popup never reaches above
-//! its window's content (`shell::popups`), it cannot cover or imitate its own title bar.
+//! its window's content (`wm::popups`), it cannot cover or imitate its own title bar.
 
 use canopy_text::{Clip, Weight};
 use smithay::backend::allocator::Fourcc;

@@ -20,8 +20,8 @@ use smithay::wayland::selection::data_device::{with_source_metadata, DND_ICON_RO
 use super::offer::{describe_offer, new_offer, OfferFrom, OfferState};
 use super::{data_devices, domain_of};
 use crate::clipboard::Domain;
-use crate::shell::grabs::pass_through_gestures;
 use crate::state::State;
+use crate::wm::grabs::pass_through_gestures;
 
 pub struct DragGrab {
     start: GrabStartData<State>,

@@ -224,7 +224,7 @@ impl Dispatch<CanopyToplevelHandleV1, u64> for State {
         let Some(w) = state.canopy.window_by_id(*id) else { return };
         match request {
             canopy_toplevel_handle_v1::Request::Activate => {
-                state.canopy.focus_window(&w, crate::shell::focus::Cause::User);
+                state.canopy.focus_window(&w, crate::wm::focus::Cause::User);
                 state.enforce_focus();
             }
             canopy_toplevel_handle_v1::Request::Close => w.toplevel().send_close(),

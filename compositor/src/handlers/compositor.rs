@@ -60,7 +60,7 @@ impl CompositorHandler for State {
         if self.canopy.lock.surface_destroyed(surface) {
             // The lock program died or dropped a surface: the keyboard moves to another lock
             // surface, or to nothing; never back to a window while locked.
-            self.canopy.focus(crate::shell::focus::FocusChange::LockSurfaceGone(surface.clone()));
+            self.canopy.focus(crate::wm::focus::FocusChange::LockSurfaceGone(surface.clone()));
         }
     }
 }

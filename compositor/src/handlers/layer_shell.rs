@@ -9,8 +9,8 @@ use smithay::wayland::shell::wlr_layer::{
 };
 use smithay::wayland::shell::xdg::PopupSurface;
 
-use crate::shell::focus::FocusChange;
 use crate::state::State;
+use crate::wm::focus::FocusChange;
 
 impl WlrLayerShellHandler for State {
     fn shell_state(&mut self) -> &mut WlrLayerShellState {

@@ -11,8 +11,8 @@ use smithay::reexports::wayland_server::protocol::wl_surface::WlSurface;
 use smithay::utils::{Logical, Size};
 use smithay::wayland::session_lock::{LockSurface, SessionLockHandler, SessionLockManagerState, SessionLocker};
 
-use crate::shell::focus::FocusChange;
 use crate::state::State;
+use crate::wm::focus::FocusChange;
 
 #[derive(Debug, Default)]
 pub struct LockState {

@@ -28,7 +28,7 @@ impl XdgActivationHandler for State {
     fn request_activation(&mut self, token: XdgActivationToken, data: XdgActivationTokenData, surface: WlSurface) {
         if data.timestamp.elapsed().as_secs() < 10 {
             if let Some(w) = self.canopy.any_window_for_surface(&surface) {
-                self.canopy.focus_window(&w, crate::shell::focus::Cause::Activation);
+                self.canopy.focus_window(&w, crate::wm::focus::Cause::Activation);
             }
         }
         self.canopy.xdg_activation_state.remove_token(&token);

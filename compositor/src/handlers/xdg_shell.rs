@@ -10,8 +10,8 @@ use smithay::utils::Serial;
 use smithay::wayland::shell::xdg::{PopupSurface, PositionerState, ToplevelSurface, XdgShellHandler, XdgShellState};
 
 use crate::client::ClientState;
-use crate::shell::window::WindowElement;
 use crate::state::State;
+use crate::wm::window::WindowElement;
 
 impl XdgShellHandler for State {
     fn xdg_shell_state(&mut self) -> &mut XdgShellState {

@@ -7,8 +7,8 @@ use smithay::utils::{Logical, Point, Rectangle};
 use smithay::wayland::shell::wlr_layer::Layer;
 
 use crate::decorations::{hit_test, DecorationHit};
-use crate::shell::window::WindowElement;
 use crate::state::Canopy;
+use crate::wm::window::WindowElement;
 
 #[derive(Debug, Default, Clone)]
 pub struct Pick {

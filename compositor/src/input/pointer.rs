@@ -9,8 +9,8 @@ use smithay::utils::{Logical, Point, SERIAL_COUNTER};
 
 use super::pressed;
 use crate::decorations::{Button, DecorationHit};
-use crate::shell::focus::{Cause, Domain, FocusChange};
 use crate::state::State;
+use crate::wm::focus::{Cause, Domain, FocusChange};
 
 pub const BTN_LEFT: u32 = 0x110;
 pub const BTN_RIGHT: u32 = 0x111;
@@ -92,7 +92,7 @@ impl State {
         &mut self,
         pos: Point<f64, Logical>,
         button: u32,
-    ) -> Option<(crate::shell::window::WindowElement, GrabKind, GrabStartData<State>)> {
+    ) -> Option<(crate::wm::window::WindowElement, GrabKind, GrabStartData<State>)> {
         let pick = self.canopy.pick(pos);
         let mut grab = None;
         if let Some(w) = &pick.window {
@@ -120,10 +120,10 @@ impl State {
 
     fn decoration_press(
         &mut self,
-        w: crate::shell::window::WindowElement,
+        w: crate::wm::window::WindowElement,
         hit: DecorationHit,
         pos: Point<f64, Logical>,
-    ) -> Option<(crate::shell::window::WindowElement, GrabKind, GrabStartData<State>)> {
+    ) -> Option<(crate::wm::window::WindowElement, GrabKind, GrabStartData<State>)> {
         let start = GrabStartData { focus: None, button: BTN_LEFT, location: pos };
         match hit {
             DecorationHit::Title => {
@@ -181,7 +181,7 @@ impl crate::state::Canopy {
     }
 
     /// Track which title bar button is under the pointer, for hover feedback.
-    pub fn set_hover(&mut self, window: Option<&crate::shell::window::WindowElement>, hit: Option<DecorationHit>) {
+    pub fn set_hover(&mut self, window: Option<&crate::wm::window::WindowElement>, hit: Option<DecorationHit>) {
         let hover_button = |h: Option<DecorationHit>| matches!(h, Some(DecorationHit::Button(_)));
         for w in self.space.elements() {
             let new = if Some(w) == window && hover_button(hit) { hit } else { None };

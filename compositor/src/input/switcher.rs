@@ -48,8 +48,8 @@ impl State {
         let Some(id) = canopy.switcher.as_mut().and_then(|s| s.step(step)) else { return };
         if let Some(w) = canopy.window_by_id(id) {
             // Choosing with Alt+Tab is the user's act.
-            canopy.user_act(crate::shell::focus::Domain::of(w.vm()));
-            canopy.focus_window(&w, crate::shell::focus::Cause::User);
+            canopy.user_act(crate::wm::focus::Domain::of(w.vm()));
+            canopy.focus_window(&w, crate::wm::focus::Cause::User);
         }
         self.enforce_focus();
     }
@@ -57,7 +57,7 @@ impl State {
     pub fn finish_switcher(&mut self) {
         let Some(switcher) = self.canopy.switcher.take() else { return };
         if let Some(w) = switcher.selected().and_then(|id| self.canopy.mapped_window_by_id(id)) {
-            self.canopy.focus_window(&w, crate::shell::focus::Cause::User);
+            self.canopy.focus_window(&w, crate::wm::focus::Cause::User);
         }
         self.enforce_focus();
     }

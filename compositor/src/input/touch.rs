@@ -23,8 +23,8 @@ impl State {
         let Some(touch) = self.canopy.seat.get_touch() else { return };
         let pick = self.canopy.pick(pos);
         if let Some(w) = &pick.window {
-            self.canopy.user_act(crate::shell::focus::Domain::of(w.vm()));
-            self.canopy.focus_window(w, crate::shell::focus::Cause::User);
+            self.canopy.user_act(crate::wm::focus::Domain::of(w.vm()));
+            self.canopy.focus_window(w, crate::wm::focus::Cause::User);
             self.enforce_focus();
         }
         let serial = SERIAL_COUNTER.next_serial();

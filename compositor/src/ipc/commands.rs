@@ -74,7 +74,7 @@ impl State {
                     .into_iter()
                     .find(|w| w.id() == id)
                     .ok_or_else(|| format!("no window {id}"))?;
-                if !self.canopy.focus_window(&w, crate::shell::focus::Cause::User) {
+                if !self.canopy.focus_window(&w, crate::wm::focus::Cause::User) {
                     return Err(format!("window {id} cannot have the keyboard now (locked, or not shown)"));
                 }
                 Ok(json!({ "focused": id }))
@@ -222,7 +222,7 @@ impl crate::state::Canopy {
                     "minimized": st.minimized,
                     "maximized": st.maximized,
                     "fullscreen": st.fullscreen,
-                    "decorated": w.frame_kind() != crate::shell::window::FrameKind::None,
+                    "decorated": w.frame_kind() != crate::wm::window::FrameKind::None,
                 })
             })
             .collect();

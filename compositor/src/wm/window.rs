@@ -105,15 +105,15 @@ pub struct WindowData {
     pub foreign: RefCell<Option<smithay::wayland::foreign_toplevel_list::ForeignToplevelHandle>>,
     /// What panels were last told about the window, so unchanged commits tell them nothing.
     pub announced: RefCell<Option<crate::handlers::canopy_shell::ToplevelInfo>>,
-    /// The largest client area shown, whatever the client draws (VM windows: see `shell::fit`).
+    /// The largest client area shown, whatever the client draws (VM windows: see `wm::fit`).
     pub max_client: Cell<Option<Size<i32, Logical>>>,
     /// The window is an element of the space (shown, not minimised or hidden).
     pub in_space: Cell<bool>,
-    /// Marked for the next round of announcements (see `shell::announce`).
+    /// Marked for the next round of announcements (see `wm::announce`).
     pub announce_queued: Cell<bool>,
     /// The title bar's text as last announced (`[vm] title`, sanitised).
     pub shown_title: RefCell<String>,
-    /// Where its frame's top-left corner is, while shown (see `shell::stack`).
+    /// Where its frame's top-left corner is, while shown (see `wm::stack`).
     pub loc: Cell<Point<i32, Logical>>,
     /// Its bounding box (frame, popups and their frames) as of its last commit or move,
     /// relative to its frame's top-left corner.

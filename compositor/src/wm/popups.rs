@@ -133,7 +133,7 @@ impl Canopy {
     /// Where a popup of a shown window is on screen: its window geometry, global.
     pub fn popup_rect(
         &self,
-        w: &crate::shell::window::WindowElement,
+        w: &crate::wm::window::WindowElement,
         popup: &PopupKind,
     ) -> Option<smithay::utils::Rectangle<i32, smithay::utils::Logical>> {
         let layout = w.layout(self.location(w)?, &self.config.theme);

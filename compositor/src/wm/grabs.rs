@@ -203,7 +203,7 @@ impl PointerGrab<State> for ResizeGrab {
         if max.h > 0 {
             client.h = client.h.min(max.h);
         }
-        // A VM window stays within its output (`shell::fit`).
+        // A VM window stays within its output (`wm::fit`).
         if let Some(bound) = w.data.max_client.get() {
             client = Size::from((client.w.min(bound.w), client.h.min(bound.h)));
         }
