@@ -110,7 +110,7 @@ pub struct Canopy {
     pub violations: crate::violation::Violations,
     /// Windows that committed since their last frame callbacks were sent.
     pub wants_frame: std::collections::HashSet<u64>,
-    pub notices: Vec<crate::notice::Notice>,
+    pub notices: Vec<crate::render::notice::Notice>,
     /// The level keys' worker and the OSD.
     pub levels: crate::levels::Levels,
     pub clipboard: crate::clipboard::ClipboardState,

@@ -3,7 +3,7 @@
 //! checked on real screenshots of the real compositor.
 
 use canopy::decorations::{draw_title_bar, Fonts, TitleBarStyle};
-use canopy::notice::draw_notice;
+use canopy::render::notice::draw_notice;
 use canopy_tests::fixture::{geometry, rgb};
 use canopy_tests::image::assert_golden;
 use canopy_tests::{Compositor, Image};

@@ -8,8 +8,8 @@ use smithay::backend::renderer::{Bind, Offscreen};
 use smithay::output::Output;
 use smithay::reexports::pixman;
 
+use crate::render::screenshot::{capture, RgbaImage};
 use crate::render::{output_elements, CursorMode};
-use crate::screenshot::{capture, RgbaImage};
 use crate::state::{Canopy, State};
 use crate::wm::outputs::make_output;
 

@@ -8,8 +8,8 @@ pub mod winit;
 use smithay::output::Output;
 use smithay::reexports::wayland_server::protocol::wl_surface::WlSurface;
 
+use crate::render::screenshot::RgbaImage;
 use crate::render::CursorMode;
-use crate::screenshot::RgbaImage;
 use crate::state::Canopy;
 
 pub enum Backend {

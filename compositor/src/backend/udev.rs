@@ -30,8 +30,8 @@ use smithay::reexports::rustix::fs::OFlags;
 use smithay::reexports::wayland_server::protocol::wl_surface::WlSurface;
 use smithay::utils::{DeviceFd, Transform};
 
+use crate::render::screenshot::{capture, RgbaImage};
 use crate::render::{output_elements, CursorMode};
-use crate::screenshot::{capture, RgbaImage};
 use crate::state::{output_redraw, Canopy, State};
 
 type GbmDrmCompositor = DrmCompositor<GbmAllocator<DrmDeviceFd>, GbmFramebufferExporter<DrmDeviceFd>, (), DrmDeviceFd>;

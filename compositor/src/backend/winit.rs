@@ -8,8 +8,8 @@ use smithay::output::{Mode, Output, Scale};
 use smithay::reexports::calloop::LoopHandle;
 use smithay::utils::Transform;
 
+use crate::render::screenshot::{capture, RgbaImage};
 use crate::render::{output_elements, CursorMode};
-use crate::screenshot::{capture, RgbaImage};
 use crate::state::{Canopy, State};
 use crate::wm::outputs::make_output;
 

@@ -8,7 +8,6 @@ use std::cell::{Cell, RefCell};
 use smithay::backend::allocator::Fourcc;
 use smithay::backend::renderer::element::memory::{MemoryRenderBuffer, MemoryRenderBufferRenderElement};
 use smithay::backend::renderer::element::Kind as ElementKind;
-use smithay::backend::renderer::{ImportAll, ImportMem, Renderer, Texture};
 use smithay::output::Output;
 use smithay::utils::{Logical, Point, Rectangle, Transform};
 use tiny_skia::{Color, FillRule, LineCap, Paint, PathBuilder, Pixmap, Rect, Stroke, Transform as Tf};
@@ -17,7 +16,7 @@ use canopy_text::{Clip, Weight};
 
 use super::worker::{Kind, Shown};
 use crate::decorations::Fonts;
-use crate::render::CanopyElement;
+use crate::render::{CanopyElement, CanopyRenderer};
 use crate::state::Canopy;
 
 /// The OSD's size in logical pixels.
@@ -51,8 +50,7 @@ pub fn render_elements<R>(
     scale: f64,
 ) -> Vec<CanopyElement<R>>
 where
-    R: Renderer + ImportAll + ImportMem,
-    R::TextureId: Clone + Texture + Send + 'static,
+    R: CanopyRenderer,
 {
     let Some(osd) = &canopy.levels.osd else { return Vec::new() };
     if osd.output.as_ref() != Some(output) {

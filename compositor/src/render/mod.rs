@@ -1,20 +1,27 @@
 //! What each output shows, as render elements in front-to-back order. Backends call
 //! [`output_elements`] and hand the list to their damage tracker or screenshot renderer.
 
+pub mod cursor;
+pub mod frame;
+pub mod notice;
+pub mod renderer;
+pub mod screenshot;
+
 use smithay::backend::allocator::Fourcc;
 use smithay::backend::renderer::element::memory::{MemoryRenderBuffer, MemoryRenderBufferRenderElement};
 use smithay::backend::renderer::element::solid::{SolidColorBuffer, SolidColorRenderElement};
 use smithay::backend::renderer::element::surface::{render_elements_from_surface_tree, WaylandSurfaceRenderElement};
 use smithay::backend::renderer::element::utils::CropRenderElement;
 use smithay::backend::renderer::element::{render_elements, Kind};
-use smithay::backend::renderer::{ImportAll, ImportMem, Renderer, Texture};
+use smithay::backend::renderer::{ImportAll, ImportMem};
 use smithay::desktop::{layer_map_for_output, PopupManager};
 use smithay::output::Output;
 use smithay::reexports::wayland_server::protocol::wl_surface::WlSurface;
 use smithay::utils::{Logical, Physical, Point, Rectangle, Scale, Size, Transform};
 use smithay::wayland::shell::wlr_layer::Layer;
 
-use crate::cursor::CursorDraw;
+use self::cursor::CursorDraw;
+pub use self::renderer::CanopyRenderer;
 use crate::decorations::layout::{self, guard, FrameLayout};
 use crate::decorations::popup::{LabelKey, LABEL_HEIGHT};
 use crate::decorations::solid_frame::SolidFrameElement;
@@ -50,8 +57,7 @@ fn surface_tree<R>(
     scale: f64,
 ) -> Vec<CanopyElement<R>>
 where
-    R: Renderer + ImportAll + ImportMem,
-    R::TextureId: Clone + Texture + Send + 'static,
+    R: CanopyRenderer,
 {
     render_elements_from_surface_tree(renderer, surface, origin, Scale::from(scale), 1.0, Kind::Unspecified)
 }
@@ -67,8 +73,7 @@ fn cropped_surface_tree<R>(
     scale: f64,
 ) -> Vec<CanopyElement<R>>
 where
-    R: Renderer + ImportAll + ImportMem,
-    R::TextureId: Clone + Texture + Send + 'static,
+    R: CanopyRenderer,
 {
     let Some(crop) = crop else { return Vec::new() };
     render_elements_from_surface_tree::<R, WaylandSurfaceRenderElement<R>>(
@@ -93,8 +98,7 @@ pub fn output_elements<R>(
     cursor: CursorMode,
 ) -> Vec<CanopyElement<R>>
 where
-    R: Renderer + ImportAll + ImportMem,
-    R::TextureId: Clone + Texture + Send + 'static,
+    R: CanopyRenderer,
 {
     let Some(output_geo) = canopy.space.output_geometry(output) else {
         return Vec::new();
@@ -129,7 +133,7 @@ where
     }
 
     out.extend(crate::levels::osd::render_elements(renderer, canopy, output, output_geo, scale));
-    out.extend(crate::notice::render_elements(renderer, canopy, output, output_geo, scale));
+    out.extend(notice::render_elements(renderer, canopy, output, output_geo, scale));
 
     // Decided before the layer map is held: it looks at what is under the pointer.
     let cursor = match cursor {
@@ -187,8 +191,7 @@ fn top_cursor_elements<R>(
     scale: f64,
 ) -> Vec<CanopyElement<R>>
 where
-    R: Renderer + ImportAll + ImportMem,
-    R::TextureId: Clone + Texture + Send + 'static,
+    R: CanopyRenderer,
 {
     if !output_geo.to_f64().contains(pointer) {
         return Vec::new();
@@ -200,7 +203,7 @@ where
             surface_tree(renderer, surface, to_physical(pos - *hotspot, scale), scale)
         }
         CursorDraw::Default => {
-            let buffer = crate::cursor::default_cursor();
+            let buffer = cursor::default_cursor();
             MemoryRenderBufferRenderElement::from_buffer(
                 renderer,
                 to_physical(pos, scale).to_f64(),
@@ -227,8 +230,7 @@ fn vm_cursor_elements<R>(
     scale: f64,
 ) -> Vec<CanopyElement<R>>
 where
-    R: Renderer + ImportAll + ImportMem,
-    R::TextureId: Clone + Texture + Send + 'static,
+    R: CanopyRenderer,
 {
     let pos = canopy.pointer_location().to_i32_round() - output_loc;
     cropped_surface_tree(
@@ -259,8 +261,7 @@ pub fn window_elements<R>(
     scale: f64,
 ) -> Vec<CanopyElement<R>>
 where
-    R: Renderer + ImportAll + ImportMem,
-    R::TextureId: Clone + Texture + Send + 'static,
+    R: CanopyRenderer,
 {
     let theme = &canopy.config.theme;
     let Some(frame_loc) = canopy.location(w) else {
@@ -449,8 +450,7 @@ fn solid_rects<'a, R>(
     colour: canopy_themes::Rgba,
 ) -> Vec<CanopyElement<R>>
 where
-    R: Renderer + ImportAll + ImportMem,
-    R::TextureId: Clone + Texture + Send + 'static,
+    R: CanopyRenderer,
 {
     let c = colour.premultiplied_f32();
     let mut out = Vec::new();
@@ -478,8 +478,7 @@ fn strip_elements<R>(
     colour: canopy_themes::Rgba,
 ) -> Vec<CanopyElement<R>>
 where
-    R: Renderer + ImportAll + ImportMem,
-    R::TextureId: Clone + Texture + Send + 'static,
+    R: CanopyRenderer,
 {
     if buffers.len() < strips.len() {
         buffers.resize_with(strips.len(), SolidColorBuffer::default);

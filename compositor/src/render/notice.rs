@@ -7,7 +7,6 @@ use std::time::{Duration, Instant};
 use smithay::backend::allocator::Fourcc;
 use smithay::backend::renderer::element::memory::{MemoryRenderBuffer, MemoryRenderBufferRenderElement};
 use smithay::backend::renderer::element::Kind;
-use smithay::backend::renderer::{ImportAll, ImportMem, Renderer, Texture};
 use smithay::output::Output;
 use smithay::utils::{Logical, Point, Rectangle, Transform};
 use tiny_skia::{Color, Pixmap};
@@ -15,7 +14,7 @@ use tiny_skia::{Color, Pixmap};
 use canopy_text::{Clip, Weight};
 
 use crate::decorations::Fonts;
-use crate::render::CanopyElement;
+use crate::render::{CanopyElement, CanopyRenderer};
 use crate::state::Canopy;
 
 #[derive(Debug)]
@@ -76,8 +75,7 @@ pub fn render_elements<R>(
     scale: f64,
 ) -> Vec<CanopyElement<R>>
 where
-    R: Renderer + ImportAll + ImportMem,
-    R::TextureId: Clone + Texture + Send + 'static,
+    R: CanopyRenderer,
 {
     let active = canopy.active_output();
     let here = |n: &&Notice| match &n.output {

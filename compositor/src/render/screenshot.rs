@@ -4,10 +4,11 @@
 use anyhow::Context;
 use smithay::backend::allocator::Fourcc;
 use smithay::backend::renderer::damage::OutputDamageTracker;
-use smithay::backend::renderer::{Bind, ExportMem, ImportAll, ImportMem, Offscreen, Renderer, Texture};
+use smithay::backend::renderer::{Bind, ExportMem, Offscreen};
 use smithay::output::Output;
 use smithay::utils::{Buffer, Rectangle, Size};
 
+use super::CanopyRenderer;
 use crate::render::{output_elements, CursorMode};
 use crate::state::Canopy;
 
@@ -22,8 +23,7 @@ pub fn capture<R, T>(
     cursor: CursorMode,
 ) -> anyhow::Result<RgbaImage>
 where
-    R: Renderer + ImportAll + ImportMem + Offscreen<T> + Bind<T> + ExportMem,
-    R::TextureId: Clone + Texture + Send + 'static,
+    R: CanopyRenderer + Offscreen<T> + Bind<T> + ExportMem,
     R::Error: Send + Sync + 'static,
 {
     let mode = output.current_mode().context("output has no mode")?;
