@@ -84,14 +84,13 @@ pub struct Canopy {
     pub config: Config,
     pub fonts: Fonts,
 
+    /// Where mapped windows are, for smithay (outputs, hit-testing); its order mirrors the
+    /// stack in `windows`.
     pub space: Space<WindowElement>,
     pub popups: PopupManager,
-    /// Minimised windows are unmapped from the space and kept here.
-    pub minimized: Vec<WindowElement>,
-    /// Every toplevel by window id, whether shown, minimised or without a buffer yet.
-    pub windows: HashMap<u64, WindowElement>,
-    /// Window ids by their toplevel's wl_surface.
-    pub window_ids: HashMap<smithay::reexports::wayland_server::backend::ObjectId, u64>,
+    /// Every toplevel, whether shown, minimised or without a buffer yet, with its state, the
+    /// stacking order and the order of minimising.
+    pub windows: crate::wm::windows::Windows<WindowElement>,
     /// Who has the keyboard, decided by the rules in `wm::focus`.
     pub focus: crate::wm::focus::Focus,
     /// Spots where windows' frames are, for placement.
@@ -283,9 +282,7 @@ impl Canopy {
             fonts,
             space: Space::default(),
             popups: PopupManager::default(),
-            minimized: Vec::new(),
-            windows: HashMap::new(),
-            window_ids: HashMap::new(),
+            windows: Default::default(),
             focus: Default::default(),
             taken: Default::default(),
             scene_dirty: true,

@@ -219,7 +219,7 @@ impl crate::state::Canopy {
                     "output": self.output_of_window(&w).map(|o| o.name()),
                     "geometry": geo.map(|g| json!({ "x": g.loc.x, "y": g.loc.y, "width": g.size.w, "height": g.size.h })),
                     "focused": self.is_focused(&w),
-                    "minimized": st.minimized,
+                    "minimized": w.is_minimized(),
                     "maximized": st.maximized,
                     "fullscreen": st.fullscreen,
                     "decorated": w.frame_kind() != crate::wm::window::FrameKind::None,

@@ -76,7 +76,7 @@ impl Canopy {
         let Some(output_geo) = self.space.output_geometry(output) else { return };
         let mut sent = Vec::new();
         for id in self.wants_frame.iter() {
-            let Some(w) = self.windows.get(id) else {
+            let Some(w) = self.windows.get(*id) else {
                 sent.push(*id);
                 continue;
             };

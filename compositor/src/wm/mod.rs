@@ -12,6 +12,7 @@ pub mod popups;
 pub mod stack;
 pub mod states;
 pub mod window;
+pub mod windows;
 
 use smithay::desktop::space::SpaceElement;
 use smithay::reexports::wayland_protocols::xdg::shell::server::xdg_toplevel;
@@ -35,7 +36,7 @@ impl Canopy {
 
     /// A window in any state: mapped, minimised, or not yet mapped.
     pub fn any_window_for_surface(&self, surface: &WlSurface) -> Option<WindowElement> {
-        self.window_by_id(*self.window_ids.get(&surface.id())?)
+        self.windows.by_key(&surface.id()).cloned()
     }
 
     /// The window a surface tree root (its toplevel, or one of its popups) belongs to.
@@ -50,7 +51,7 @@ impl Canopy {
 
     /// A window in any state, by id.
     pub fn window_by_id(&self, id: u64) -> Option<WindowElement> {
-        self.windows.get(&id).cloned()
+        self.windows.get(id).cloned()
     }
 
     /// A mapped (shown) window, by id.
@@ -60,13 +61,12 @@ impl Canopy {
 
     /// A new toplevel, mapped on its first commit with a buffer.
     pub fn add_window(&mut self, w: WindowElement) {
-        self.window_ids.insert(w.wl_surface().id(), w.id());
-        self.windows.insert(w.id(), w);
+        self.windows.insert(w);
     }
 
     /// Windows that are mapped or minimised, bottom of the stack first, minimised last.
     pub fn all_windows(&self) -> Vec<WindowElement> {
-        self.space.elements().cloned().chain(self.minimized.iter().cloned()).collect()
+        self.windows.stacked().chain(self.windows.minimised()).cloned().collect()
     }
 
     /// The client area of a mapped window in global coordinates (what `windows` reports).
@@ -210,8 +210,7 @@ impl Canopy {
     }
 
     pub fn remove_window(&mut self, surface: &WlSurface) {
-        let Some(id) = self.window_ids.remove(&surface.id()) else { return };
-        let Some(w) = self.windows.remove(&id) else { return };
+        let Some(w) = self.windows.remove_by_key(&surface.id()) else { return };
         let shown = w.is_mapped() || w.is_minimized();
         self.forget_window(&w);
         if shown {
@@ -221,11 +220,8 @@ impl Canopy {
 
     /// Take a window off the screen, the panel and the focus order.
     fn forget_window(&mut self, w: &WindowElement) {
+        // Off the stack or the minimised list alike: the window is left unmapped.
         self.unplace(w);
-        if w.is_minimized() {
-            self.minimized.retain(|m| m != w);
-            w.data.state.borrow_mut().minimized = false;
-        }
         if let Some(h) = w.data.foreign.borrow_mut().take() {
             self.foreign_toplevel_list_state.remove_toplevel(&h);
         }
@@ -243,7 +239,7 @@ impl Canopy {
         if self.is_focused(w) {
             state |= 1;
         }
-        if st.minimized {
+        if w.is_minimized() {
             state |= 2;
         }
         if st.maximized {

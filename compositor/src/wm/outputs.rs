@@ -111,7 +111,7 @@ impl Canopy {
             let output = self.output_of_window(w);
             anchors.push(Anchor { window: w.clone(), at: offset(&output, loc), output, minimised: false });
         }
-        for w in &self.minimized {
+        for w in self.windows.minimised() {
             let Some(at) = w.data.state.borrow().minimized_at else { continue };
             let output = self.space.output_under(at.to_f64()).next().cloned();
             anchors.push(Anchor { window: w.clone(), at: offset(&output, at), output, minimised: true });

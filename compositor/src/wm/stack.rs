@@ -43,8 +43,8 @@ impl Canopy {
             self.taken.remove(w.data.loc.get());
         }
         self.space.map_element(w.clone(), loc, false);
+        self.windows.map_on_top(w);
         w.data.loc.set(loc);
-        w.data.in_space.set(true);
         self.taken.add(loc);
         w.update_extent();
         self.moved.insert(w.id());
@@ -57,13 +57,14 @@ impl Canopy {
             self.taken.remove(w.data.loc.get());
         }
         self.space.unmap_elem(w);
-        w.data.in_space.set(false);
+        self.windows.unmap(w);
         self.moved.insert(w.id());
         self.scene_changed();
     }
 
     pub fn raise(&mut self, w: &WindowElement) {
         self.space.raise_element(w, false);
+        self.windows.raise(w);
         self.scene_changed();
     }
 

@@ -16,13 +16,9 @@ impl Canopy {
             return;
         }
         let loc = self.location(w);
-        {
-            let mut st = w.data.state.borrow_mut();
-            st.minimized = true;
-            st.minimized_at = loc;
-        }
+        w.data.state.borrow_mut().minimized_at = loc;
         self.unplace(w);
-        self.minimized.push(w.clone());
+        self.windows.minimise(w);
         self.focus(super::focus::FocusChange::WindowGone(w, false));
         self.window_changed(w);
     }
@@ -31,12 +27,9 @@ impl Canopy {
         if !w.is_minimized() {
             return;
         }
-        self.minimized.retain(|m| m != w);
-        let loc = {
-            let mut st = w.data.state.borrow_mut();
-            st.minimized = false;
-            st.minimized_at.take()
-        };
+        // Unmapped until placed again, as before it was first shown.
+        self.windows.unmap(w);
+        let loc = w.data.state.borrow_mut().minimized_at.take();
         let loc = loc.unwrap_or_else(|| self.initial_position(w));
         self.place(w, loc);
         self.window_changed(w);

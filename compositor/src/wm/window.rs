@@ -45,7 +45,6 @@ pub enum ResizeState {
 
 #[derive(Debug, Default)]
 pub struct WindowState {
-    pub minimized: bool,
     pub maximized: bool,
     pub fullscreen: bool,
     /// Frame geometry to return to when leaving maximised or fullscreen.
@@ -107,8 +106,8 @@ pub struct WindowData {
     pub announced: RefCell<Option<crate::handlers::canopy_shell::ToplevelInfo>>,
     /// The largest client area shown, whatever the client draws (VM windows: see `wm::fit`).
     pub max_client: Cell<Option<Size<i32, Logical>>>,
-    /// The window is an element of the space (shown, not minimised or hidden).
-    pub in_space: Cell<bool>,
+    /// Not yet mapped, mapped or minimised: set by `wm::windows::Windows` only.
+    pub presence: Cell<super::windows::Presence>,
     /// Marked for the next round of announcements (see `wm::announce`).
     pub announce_queued: Cell<bool>,
     /// The title bar's text as last announced (`[vm] title`, sanitised).
@@ -148,7 +147,7 @@ impl WindowElement {
                 foreign: RefCell::new(None),
                 announced: RefCell::new(None),
                 max_client: Cell::new(None),
-                in_space: Cell::new(false),
+                presence: Cell::default(),
                 announce_queued: Cell::new(false),
                 shown_title: RefCell::new(String::new()),
                 loc: Cell::new(Point::default()),
@@ -263,11 +262,11 @@ impl WindowElement {
 
     /// Shown: an element of the space.
     pub fn is_mapped(&self) -> bool {
-        self.data.in_space.get()
+        self.data.presence.get() == super::windows::Presence::Mapped
     }
 
     pub fn is_minimized(&self) -> bool {
-        self.data.state.borrow().minimized
+        self.data.presence.get() == super::windows::Presence::Minimised
     }
 }
 
@@ -281,6 +280,26 @@ pub fn clamp_rect(r: Rectangle<i32, Logical>) -> Rectangle<i32, Logical> {
         Point::from((r.loc.x.clamp(-m, m), r.loc.y.clamp(-m, m))),
         Size::from((r.size.w.clamp(0, m), r.size.h.clamp(0, m))),
     )
+}
+
+impl super::windows::Managed for WindowElement {
+    type Key = smithay::reexports::wayland_server::backend::ObjectId;
+
+    fn id(&self) -> u64 {
+        self.data.id
+    }
+
+    fn key(&self) -> Self::Key {
+        smithay::reexports::wayland_server::Resource::id(self.wl_surface())
+    }
+
+    fn presence(&self) -> super::windows::Presence {
+        self.data.presence.get()
+    }
+
+    fn set_presence(&self, p: super::windows::Presence) {
+        self.data.presence.set(p)
+    }
 }
 
 impl IsAlive for WindowElement {
