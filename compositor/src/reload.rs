@@ -45,7 +45,7 @@ impl State {
         }
         self.canopy.layout_index = 0;
         for w in self.canopy.all_windows() {
-            w.data.cache.borrow_mut().title = None;
+            w.data.cache.borrow_mut().titles.clear();
             self.canopy.window_changed(&w);
         }
         for o in self.canopy.outputs.clone() {

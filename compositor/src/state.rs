@@ -65,6 +65,8 @@ pub struct OutputRedraw {
     pub queued: bool,
     /// A frame is in flight (waiting for vblank or the frame timer).
     pub pending: bool,
+    /// Frames rendered so far (`canopy msg outputs`), so tests see which outputs redraw.
+    pub frames: u64,
 }
 
 pub fn output_redraw(output: &Output) -> &RefCell<OutputRedraw> {
@@ -346,6 +348,35 @@ impl Canopy {
 
     pub fn queue_redraw_all(&self) {
         for o in &self.outputs {
+            self.queue_redraw(o);
+        }
+    }
+
+    /// Redraw the outputs `area` (global) touches; whether it touched any.
+    pub fn queue_redraw_area(&self, area: Rectangle<i32, Logical>) -> bool {
+        let mut any = false;
+        for o in &self.outputs {
+            if self.space.output_geometry(o).is_some_and(|g| g.overlaps(area)) {
+                self.queue_redraw(o);
+                any = true;
+            }
+        }
+        any
+    }
+
+    /// Redraw the outputs that show `w` (its frame and popups). A window on no output
+    /// (minimised, not yet mapped, off screen) redraws them all, as before, so frame callbacks
+    /// keep coming to a client that waits for them.
+    pub fn queue_redraw_window(&self, w: &WindowElement) {
+        if !self.bbox_of(w).is_some_and(|b| self.queue_redraw_area(b)) {
+            self.queue_redraw_all();
+        }
+    }
+
+    /// A frame somewhere, for work done once per frame (announcing window changes to the
+    /// panels), where nothing on screen changed.
+    pub fn queue_a_frame(&self) {
+        if let Some(o) = self.outputs.first() {
             self.queue_redraw(o);
         }
     }

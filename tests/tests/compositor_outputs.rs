@@ -3,7 +3,8 @@
 //! the usable area of the output that shows most of it, and no VM pixel shows on any output
 //! without its frame around it there (pixel checks on both outputs, the panels' window lists).
 //! At fractional scales content and frame meet at the same pixel. A notice about a window shows
-//! on that window's output, not the pointer's.
+//! on that window's output, not the pointer's. A window's commits redraw only the outputs it
+//! is on.
 
 #[path = "shell_support/mod.rs"]
 mod shell_support;
@@ -53,6 +54,25 @@ fn a_maximised_window_is_maximised_again_on_the_output_it_moves_to() {
     client.wait_event("configure", |e| e["maximized"] == true && e["width"] == 1016);
     c.msg(&["output-remove", "RIGHT"]);
     client.wait_event("configure", |e| e["maximized"] == true && e["width"] == 1272 && e["height"] == 766);
+}
+
+fn frames(c: &Compositor, output: &str) -> u64 {
+    let outputs = c.msg(&["outputs"]);
+    let o = outputs.as_array().unwrap().iter().find(|o| o["name"] == output).expect("the output");
+    o["frames"].as_u64().expect("frames")
+}
+
+#[test]
+fn an_animated_window_redraws_only_its_output() {
+    let mut c = Compositor::start_with(CONFIG, &["LEFT:1280x800", "RIGHT:1024x768"]);
+    let (_client, w) = c.open(Some("work-vm"), &["--animate", "--size", "320x200"]);
+    assert_eq!(w["output"], "LEFT");
+    let (left, right) = (frames(&c, "LEFT"), frames(&c, "RIGHT"));
+    c.wait_until("twenty frames of the window's output", || frames(&c, "LEFT") >= left + 20);
+    // The right output shows nothing that changed: at most the frames of the window's
+    // focusing (its frame colour on every output it crosses) that were still to come.
+    let more = frames(&c, "RIGHT") - right;
+    assert!(more <= 2, "the right output was redrawn {more} times for a window on the left");
 }
 
 #[test]

@@ -45,14 +45,19 @@ impl CompositorHandler for State {
             self.canopy.wants_frame.insert(w.id());
         }
         self.canopy.handle_commit(surface);
-        if let Some(w) = window.filter(|w| w.is_mapped()) {
-            self.canopy.window_extent_may_have_changed(&w);
+        if let Some(w) = window.as_ref().filter(|w| w.is_mapped()) {
+            self.canopy.window_extent_may_have_changed(w);
             // Its surfaces may have moved under a pointer that did not (a subsurface moved).
-            if self.canopy.pointer_over(&w) {
+            if self.canopy.pointer_over(w) {
                 self.refresh_pointer_focus();
             }
         }
-        self.canopy.queue_redraw_all();
+        // A window's surfaces show on the outputs it is on (a change of its extent redrew all
+        // of them already); layer, lock and cursor surfaces, rarer, redraw every output.
+        match &window {
+            Some(w) => self.canopy.queue_redraw_window(w),
+            None => self.canopy.queue_redraw_all(),
+        }
     }
 
     fn destroyed(&mut self, surface: &WlSurface) {

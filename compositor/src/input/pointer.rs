@@ -189,7 +189,7 @@ impl crate::state::Canopy {
             if st.hover != new {
                 st.hover = new;
                 drop(st);
-                self.queue_redraw_all();
+                self.queue_redraw_window(w);
             }
         }
     }

@@ -245,6 +245,7 @@ impl crate::state::Canopy {
                     "scale": o.current_scale().fractional_scale(),
                     "logical": { "x": geo.loc.x, "y": geo.loc.y, "width": geo.size.w, "height": geo.size.h },
                     "usable": { "x": usable.loc.x, "y": usable.loc.y, "width": usable.size.w, "height": usable.size.h },
+                    "frames": crate::state::output_redraw(o).borrow().frames,
                 })
             })
             .collect();

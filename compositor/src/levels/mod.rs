@@ -87,16 +87,24 @@ impl Canopy {
         }
     }
 
+    /// Redraw the output the OSD is on (called before it changes, and after).
+    fn queue_redraw_osd(&self) {
+        if let Some(o) = self.levels.osd.as_ref().and_then(|osd| osd.output()) {
+            self.queue_redraw(o);
+        }
+    }
+
     fn show_osd(&mut self, shown: Shown) {
         self.levels.shown += 1;
         let id = self.levels.shown;
         let output = self.focused_window().and_then(|w| self.output_of_window(&w)).or_else(|| self.active_output());
+        self.queue_redraw_osd();
         self.levels.osd = Some(Osd::new(shown, output));
-        self.queue_redraw_all();
+        self.queue_redraw_osd();
         let _ = self.loop_handle.insert_source(Timer::from_duration(OSD_TIME), move |_, _, state| {
             if state.canopy.levels.shown == id {
+                state.canopy.queue_redraw_osd();
                 state.canopy.levels.osd = None;
-                state.canopy.queue_redraw_all();
             }
             TimeoutAction::Drop
         });

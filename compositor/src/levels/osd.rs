@@ -38,6 +38,11 @@ impl Osd {
     pub fn new(shown: Shown, output: Option<Output>) -> Osd {
         Osd { shown, output, drawn: Cell::new(false), buffer: RefCell::new(None) }
     }
+
+    /// The output it shows on, if any.
+    pub fn output(&self) -> Option<&Output> {
+        self.output.as_ref()
+    }
 }
 
 /// The OSD on `output` when it is the OSD's: centred, a fifth of the way up from the bottom of

@@ -36,6 +36,7 @@ impl State {
                 }
                 r.queued = false;
                 r.pending = true;
+                r.frames += 1;
             }
             self.refresh_scene();
             let submitted = match self.backend.render(&mut self.canopy, &output) {

@@ -377,7 +377,8 @@ where
             fg: text_colour,
         };
         drop(st);
-        if cache.title.as_ref().map(|(k, _)| k != &key).unwrap_or(true) {
+        let at = cache.titles.iter().position(|(k, _)| k.scale == key.scale);
+        if at.is_none_or(|i| cache.titles[i].0 != key) {
             let style = TitleBarStyle {
                 bg: key.bg,
                 fg: key.fg,
@@ -396,9 +397,12 @@ where
                 (key.bg.a == 255)
                     .then(|| vec![Rectangle::from_size((pixmap.width() as i32, pixmap.height() as i32).into())]),
             );
-            cache.title = Some((key.clone(), buffer));
+            match at {
+                Some(i) => cache.titles[i] = (key.clone(), buffer),
+                None => cache.titles.push((key.clone(), buffer)),
+            }
         }
-        let (_, buffer) = cache.title.as_ref().expect("just drawn");
+        let (_, buffer) = cache.titles.iter().find(|(k, _)| k.scale == key.scale).expect("just drawn");
         if let Ok(e) = MemoryRenderBufferRenderElement::from_buffer(
             renderer,
             layout.title.loc.to_f64(),

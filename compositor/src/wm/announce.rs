@@ -52,7 +52,7 @@ impl Canopy {
     /// Something about a window changed that the panel or its title bar shows: redraw, and
     /// announce it in the next round.
     pub fn window_changed(&mut self, w: &WindowElement) {
-        self.queue_redraw_all();
+        self.queue_redraw_window(w);
         if !w.data.state.borrow().placed {
             return;
         }
@@ -71,7 +71,7 @@ impl Canopy {
         }
         self.announcer.queues.entry(w.data.vm.clone()).or_default().push_back(w.id());
         // A round happens with the next frame.
-        self.queue_redraw_all();
+        self.queue_a_frame();
     }
 
     /// One round of announcements: before each frame (and each screenshot), so at most one
@@ -143,7 +143,7 @@ impl Canopy {
         }
         let _ = self.loop_handle.insert_source(Timer::from_duration(after), |_, _, state| {
             state.canopy.announcer.retry_armed = false;
-            state.canopy.queue_redraw_all();
+            state.canopy.queue_a_frame();
             TimeoutAction::Drop
         });
     }
@@ -162,7 +162,7 @@ impl Canopy {
         let title = crate::decorations::sanitise_title(&w.title_and_app_id().0);
         if *w.data.shown_title.borrow() != title {
             w.data.shown_title.replace(title);
-            self.queue_redraw_all();
+            self.queue_redraw_window(w);
         }
         if w.data.announced.borrow().as_ref() == Some(&info) {
             return false;

@@ -127,8 +127,8 @@ impl PointerGrab<State> for MoveGrab {
         let Some(w) = data.canopy.mapped_window_by_id(self.window) else { return };
         let delta = event.location - self.start.location;
         let loc = (self.initial.to_f64() + delta).to_i32_round();
+        // Placing it redraws every output: it may have left one and entered another.
         data.canopy.place(&w, loc);
-        data.canopy.queue_redraw_all();
     }
 
     fn button(&mut self, data: &mut State, handle: &mut PointerInnerHandle<'_, State>, event: &ButtonEvent) {

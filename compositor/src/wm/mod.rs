@@ -227,7 +227,6 @@ impl Canopy {
         }
         self.shell_window_closed(w.id());
         self.focus(FocusChange::WindowGone(w, true));
-        self.queue_redraw_all();
     }
 
     pub fn toplevel_info(&self, w: &WindowElement) -> ToplevelInfo {

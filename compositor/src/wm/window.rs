@@ -83,8 +83,10 @@ pub struct Layout {
 pub struct DecorationCache {
     /// The frame, and what a VM's content is drawn over: opaque black inside it.
     pub frame: crate::decorations::solid_frame::SolidFrame,
-    /// Title bar image and the inputs it was drawn from.
-    pub title: Option<(crate::decorations::TitleKey, MemoryRenderBuffer)>,
+    /// Title bar images and the inputs they were drawn from, one per output scale the window
+    /// is shown at: a window across outputs of two scales draws its title once per change,
+    /// not once per frame of each.
+    pub titles: Vec<(crate::decorations::TitleKey, MemoryRenderBuffer)>,
     /// Frames around popups, keyed by popup surface, with their backdrop and their label.
     pub popup_frames: Vec<(WlSurface, crate::decorations::PopupFrame)>,
     /// Frame-coloured strips along the edges of outputs the window crosses.
