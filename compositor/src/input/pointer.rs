@@ -183,7 +183,7 @@ impl crate::state::Canopy {
     /// Track which title bar button is under the pointer, for hover feedback.
     pub fn set_hover(&mut self, window: Option<&crate::wm::window::WindowElement>, hit: Option<DecorationHit>) {
         let hover_button = |h: Option<DecorationHit>| matches!(h, Some(DecorationHit::Button(_)));
-        for w in self.space.elements() {
+        for w in self.windows.stacked() {
             let new = if Some(w) == window && hover_button(hit) { hit } else { None };
             let mut st = w.data.state.borrow_mut();
             if st.hover != new {

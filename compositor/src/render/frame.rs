@@ -138,7 +138,7 @@ impl Canopy {
 
     fn update_primary_output(&self, output: &Output) {
         let scale = output.current_scale();
-        for w in self.space.elements() {
+        for w in self.windows.stacked() {
             if self.output_of_window(w).as_ref() != Some(output) {
                 continue;
             }

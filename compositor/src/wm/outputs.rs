@@ -106,7 +106,7 @@ impl Canopy {
                 None => p,
             };
         let mut anchors = Vec::new();
-        for w in self.space.elements() {
+        for w in self.windows.stacked() {
             let Some(loc) = self.location(w) else { continue };
             let output = self.output_of_window(w);
             anchors.push(Anchor { window: w.clone(), at: offset(&output, loc), output, minimised: false });
@@ -159,7 +159,7 @@ impl Canopy {
             return self.usable_area(output).loc;
         }
         let taken: Vec<Point<i32, Logical>> =
-            self.space.elements().filter(|e| *e != w).filter_map(|e| self.location(e)).collect();
+            self.windows.stacked().filter(|e| *e != w).filter_map(|e| self.location(e)).collect();
         super::placement::place(self.usable_area(output), w.geometry().size, |p| taken.contains(p))
     }
 

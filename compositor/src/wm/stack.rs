@@ -1,5 +1,6 @@
 //! Where windows are and in what order, at a cost that does not grow with their number. The
-//! space keeps the stacking order (for smithay); each window keeps its own frame location, size
+//! window list (`wm::windows`) keeps the stacking order, which the space mirrors for smithay
+//! (outputs, hit-testing); each window keeps its own frame location, size
 //! and bounding box, so drawing, picking and announcing never search the space or lock a
 //! surface for them; placement asks a count of taken spots instead of listing every window;
 //! output enter and leave is worked out once per frame, for the windows that moved only; and
@@ -49,6 +50,7 @@ impl Canopy {
         w.update_extent();
         self.moved.insert(w.id());
         self.scene_changed();
+        self.check_mirror();
     }
 
     /// Take `w` off the screen (minimised, hidden or closed).
@@ -60,12 +62,22 @@ impl Canopy {
         self.windows.unmap(w);
         self.moved.insert(w.id());
         self.scene_changed();
+        self.check_mirror();
     }
 
     pub fn raise(&mut self, w: &WindowElement) {
         self.space.raise_element(w, false);
         self.windows.raise(w);
         self.scene_changed();
+        self.check_mirror();
+    }
+
+    /// Debug builds (every test) check the space still mirrors the window list's stack.
+    fn check_mirror(&self) {
+        debug_assert!(
+            self.space.elements().map(|w| w.id()).eq(self.windows.stacked().map(|w| w.id())),
+            "the space's stacking order differs from the window list's"
+        );
     }
 
     /// The frame's top-left corner of a shown window.
@@ -113,7 +125,7 @@ impl Canopy {
 
     /// Outputs were added, removed or changed: every window's outputs are worked out again.
     pub fn outputs_changed(&mut self) {
-        self.moved.extend(self.space.elements().map(|w| w.id()));
+        self.moved.extend(self.windows.stacked().map(|w| w.id()));
         self.scene_changed();
     }
 }
@@ -138,7 +150,7 @@ impl Canopy {
         const MAX_COVER: usize = 32;
         let mut cover: Vec<Rectangle<i32, Logical>> = Vec::new();
         let mut out = Vec::new();
-        for w in self.space.elements().rev() {
+        for w in self.windows.stacked().rev() {
             let Some(visible) = self.bbox_of(w).and_then(|b| b.intersection(output_geo)) else { continue };
             let hidden = cover.iter().any(|c| c.contains_rect(visible))
                 || (!cover.is_empty() && visible.subtract_rects(cover.iter().copied()).is_empty());

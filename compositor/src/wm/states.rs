@@ -157,7 +157,7 @@ impl Canopy {
 
     /// Re-fit maximised and fullscreen windows after the usable area of an output changed.
     pub fn refit_windows(&mut self, output: &Output) {
-        let windows: Vec<WindowElement> = self.space.elements().cloned().collect();
+        let windows: Vec<WindowElement> = self.windows.stacked().cloned().collect();
         for w in windows {
             if self.output_of_window(&w).as_ref() != Some(output) {
                 continue;
