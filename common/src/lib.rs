@@ -8,9 +8,13 @@
 //!   compositor and the proxy.
 //! - [`image`], [`golden`] (feature `images`): straight-RGBA pictures and their PNG files, and
 //!   the one golden-image comparer with its one bless variable (`CANOPY_BLESS=1`).
+//! - [`activation`] (feature `wayland`): xdg-activation tokens bound to a VM by the trusted
+//!   launcher, checked in transit, and a client's blocking token and activation requests.
 //! - [`security_context`] (feature `wayland`): registering a security-context listener whose
 //!   app_id is a VM's name (the proxy's GUI side, `canopy context`).
 
+#[cfg(feature = "wayland")]
+pub mod activation;
 pub mod config;
 #[cfg(feature = "wayland")]
 pub mod globals;

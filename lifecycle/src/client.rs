@@ -254,7 +254,19 @@ impl HostClient {
 
     /// Start an app (and its VM when it is down); returns the new instance's id.
     pub fn start_app(&mut self, app: &str, vm: Option<&str>, args: Vec<AppArg>) -> Result<u64, ClientError> {
-        let req = Request::StartApp { app: app.into(), vm: vm.map(Into::into), args };
+        self.start_app_activated(app, vm, args, None)
+    }
+
+    /// As [`Self::start_app`], handing the app an xdg-activation token (the launcher's, from the
+    /// user's click) so that its first window may take the keyboard.
+    pub fn start_app_activated(
+        &mut self,
+        app: &str,
+        vm: Option<&str>,
+        args: Vec<AppArg>,
+        activation_token: Option<String>,
+    ) -> Result<u64, ClientError> {
+        let req = Request::StartApp { app: app.into(), vm: vm.map(Into::into), args, activation_token };
         match self.request(&req)? {
             Reply::AppStarted { instance, .. } => Ok(instance),
             other => Err(self.unexpected(other)),

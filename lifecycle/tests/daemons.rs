@@ -386,10 +386,16 @@ fn the_agent_runs_only_what_its_config_names() {
     assert_eq!(code(&lab.ctl(&["start", "vm", "web"])), 0);
     let addr = Address::Unix(lab.path("vms/web/agent.sock"));
     let mut agent = AgentClient::connect(&addr, "test", Some(support::PATIENCE)).unwrap();
-    let e = agent.request(&AgentRequest::Start { app: "/bin/sh".into(), args: vec![] }).unwrap_err();
+    let e = agent
+        .request(&AgentRequest::Start { app: "/bin/sh".into(), args: vec![], activation_token: None })
+        .unwrap_err();
     assert_eq!(e.lifecycle_error(), Some(&Error::UnknownApp { app: "/bin/sh".into() }));
     let e = agent
-        .request(&AgentRequest::Start { app: "browser".into(), args: vec![AppArg::Url("-e".into())] })
+        .request(&AgentRequest::Start {
+            app: "browser".into(),
+            args: vec![AppArg::Url("-e".into())],
+            activation_token: None,
+        })
         .unwrap_err();
     assert_eq!(e.lifecycle_error().map(Error::kind), Some("bad_request"));
     let e = agent.request(&AgentRequest::Stop { instance: 99 }).unwrap_err();

@@ -28,7 +28,7 @@ pub mod open;
 pub use agent::{
     AgentApp, AgentEvent, AgentReply, AgentRequest, Bounded, ExitStatus, MAX_AGENT_APPS, MAX_APP_NAME, MAX_INSTANCES,
 };
-pub use args::{AppArg, ArgKind, ArgSpec, MAX_ARG_LEN};
+pub use args::{activation_token_ok, AppArg, ArgKind, ArgSpec, MAX_ACTIVATION_TOKEN, MAX_ARG_LEN};
 pub use error::Error;
 pub use framing::{decode, encode, read_frame, read_frame_bytes, write_frame, FrameDecoder, FrameError};
 pub use hostd::{AppInfo, AppKind, AppStatus, Event, Reply, Request, State, VmInfo, VmStatus};

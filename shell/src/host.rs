@@ -73,9 +73,10 @@ impl Host {
         self.connect(QUICK)?.list_apps()
     }
 
-    /// Starts an app in its default VM (booting the VM first when it is down).
-    pub fn start_app(&self, app: &str, vm: Option<&str>) -> Result<u64, ClientError> {
-        self.connect(START)?.start_app(app, vm, Vec::new())
+    /// Starts an app in `vm` or its default VM (booting the VM first when it is down), handing
+    /// it `activation_token` (see [`crate::wl::Core::activation_token`]).
+    pub fn start_app(&self, app: &str, vm: Option<&str>, activation_token: Option<String>) -> Result<u64, ClientError> {
+        self.connect(START)?.start_app_activated(app, vm, Vec::new(), activation_token)
     }
 
     /// Tells hostd where a VM's disk image is (the answer to `disk_image_missing`); hostd checks

@@ -33,7 +33,8 @@ pub fn spawn_gui_proxy(compositor: &mut Compositor, dir: &Path, vm: &str) {
     compositor.adopt(gui.spawn().expect("canopy-proxy gui"));
 }
 
-/// The agent config of `vm`: one app, `hello`, our test client with a known title and colour.
+/// The agent config of `vm`: one app, `hello`, our test client with a known title and colour,
+/// which activates its window with the token it was started with (as toolkits do).
 pub fn write_hello_agent(dir: &Path, vm: &str) {
     let vm_dir = dir.join("vms").join(vm);
     std::fs::write(
@@ -46,7 +47,7 @@ runtime_dir = "{vm}"
 [allow]
 uids = [{uid}]
 [apps.hello]
-command = ["{client}", "--title", "hello from the {name} VM", "--app-id", "org.example.hello", "--color", "2f6fd0"]
+command = ["{client}", "--title", "hello from the {name} VM", "--app-id", "org.example.hello", "--color", "2f6fd0", "--activate-from-env"]
 startup_grace_ms = 200
 "#,
             vm = vm_dir.display(),

@@ -3,8 +3,9 @@
 //! after the lock) never sees what is typed at the real canopy-lock; a VM window that goes
 //! away (closed, hidden, minimised) while the screen is locked does not take the lock's
 //! keyboard with it; and a VM mapping (or mapping again) a window never takes the keys the
-//! user is typing into another VM's window. The lock reports keys as the dots it draws, our
-//! test clients as the key events they print.
+//! user is typing into another VM's window. An activation token works only for the VM it was
+//! made for, once, and not after the user pressed a key or button elsewhere. The lock reports
+//! keys as the dots it draws, our test clients as the key events they print.
 
 #[path = "proxy_support/mod.rs"]
 mod proxy_support;
@@ -193,4 +194,86 @@ fn a_vm_mapping_a_window_never_takes_the_keyboard() {
         assert_eq!(focused[0]["raw_title"], "bank", "round {round}");
     }
     assert_eq!(keys(&mut evil, 0), Vec::<String>::new());
+}
+
+/// A token from `c`'s last input serial (`app_id` names a VM for a trusted client's token).
+fn token(c: &mut Client, app_id: Option<&str>) -> String {
+    let mark = c.mark();
+    c.send(&format!("token {}", app_id.unwrap_or("")));
+    let e = c.wait_event_since(mark, "token");
+    e["token"].as_str().expect("the compositor answers a token").to_string()
+}
+
+/// `c` asks to activate its window with `token`; returns once the compositor has handled it.
+fn activate(c: &mut Client, token: &str) {
+    let mark = c.mark();
+    c.send(&format!("activate {token}"));
+    c.wait_event_since(mark, "activate-sent");
+}
+
+fn focused_title(c: &Compositor) -> String {
+    let focused: Vec<Value> = c.windows().into_iter().filter(|w| w["focused"] == true).collect();
+    assert_eq!(focused.len(), 1, "{focused:?}");
+    focused[0]["raw_title"].as_str().unwrap_or("").to_string()
+}
+
+#[test]
+fn activation_tokens_are_bound_to_their_vm_used_once_and_void_after_a_press_elsewhere() {
+    let mut c = Compositor::start("[vms.a-vm]\ntrust = \"work\"\n[vms.b-vm]\ntrust = \"untrusted\"\n");
+    let (a_vm, b_vm) = (Vm::start(&c, "a-vm"), Vm::start(&c, "b-vm"));
+    let (mut a1, w1) = open_client(&c, &a_vm, "canopy-test-client", &["--title", "a1"], false);
+    let (mut a2, w2) = open_client(&c, &a_vm, "canopy-test-client", &["--title", "a2"], false);
+    let (mut b, wb) = open_client(&c, &b_vm, "canopy-test-client", &["--title", "b"], false);
+    for (w, x) in [(&w1, 40), (&w2, 460), (&wb, 880)] {
+        c.msg(&["move", &w["id"].to_string(), &x.to_string(), "100"]);
+    }
+    let (w1, wb) = (c.window(w1["id"].as_u64().unwrap()), c.window(wb["id"].as_u64().unwrap()));
+    click_window(&c, &w1);
+    a1.wait_event("keyboard-enter", |_| true);
+
+    // VM b presents a token VM a made: refused, logged; a1 keeps the keys.
+    let t = token(&mut a1, None);
+    activate(&mut b, &t);
+    let refusals = |c: &Compositor| {
+        c.log().lines().filter(|l| l.contains("another domain's token refused") && l.contains("b-vm")).count()
+    };
+    c.wait_until("the refusal in the log, naming VM b", || refusals(&c) == 1);
+    assert_eq!(focused_title(&c), "a1");
+    c.msg(&["type", "x"]);
+    a1.wait_event("key", |e| e["utf8"] == "x");
+    assert_eq!(keys(&mut b, 0), Vec::<String>::new());
+
+    // The same VM's other window may use a token of a1's: it gets the keys.
+    let t = token(&mut a1, None);
+    activate(&mut a2, &t);
+    c.wait_until("a2 focused by its token", || focused_title(&c) == "a2");
+    c.msg(&["type", "y"]);
+    a2.wait_event("key", |e| e["utf8"] == "y");
+
+    // Used once: presented again after the focus moved back (not by a user act), nothing.
+    c.msg(&["focus", &w1["id"].to_string()]);
+    activate(&mut a2, &t);
+    assert_eq!(focused_title(&c), "a1", "a used token activated again");
+
+    // Void after the user pressed elsewhere: a1's token, then a click on b's window.
+    let t = token(&mut a1, None);
+    click_window(&c, &wb);
+    b.wait_event("keyboard-enter", |_| true);
+    let mark = a2.mark();
+    activate(&mut a2, &t);
+    assert_eq!(focused_title(&c), "b", "a token outlived the user's click elsewhere");
+    c.msg(&["type", "z"]);
+    b.wait_event("key", |e| e["utf8"] == "z");
+    assert_eq!(keys(&mut a2, mark), Vec::<String>::new());
+
+    // A trusted client's launch token names its VM (as the launcher's does): VM b cannot use
+    // one made for VM a; VM a's window can.
+    let (mut local, _) = c.open(None, &["--title", "launcher stand-in"]);
+    let t = token(&mut local, Some("canopy-vm:a-vm"));
+    activate(&mut b, &t);
+    c.wait_until("the second refusal in the log", || refusals(&c) == 2);
+    assert_eq!(focused_title(&c), "launcher stand-in");
+    let t = token(&mut local, Some("canopy-vm:a-vm"));
+    activate(&mut a2, &t);
+    c.wait_until("a2 focused by the launch token", || focused_title(&c) == "a2");
 }

@@ -1,5 +1,6 @@
 //! canopy-launcher against the real compositor and hostd: what it shows (golden screenshots
-//! at scale 1 and 2), a click on a tile making hostd start the app whose window then appears,
+//! at scale 1 and 2), a click on a tile making hostd start the app whose window then appears
+//! with the keyboard (the click's activation token travels with the start request),
 //! typing to filter, Escape, the fallback app list, the Super key toggling it, and what a
 //! compromised agent can (not) do to it and the panel.
 
@@ -77,6 +78,23 @@ fn clicking_a_tile_starts_the_app_through_hostd_and_its_window_appears() {
     d.wait_exit("canopy-launcher");
     assert_eq!(std::fs::read_to_string(d.path("vms/web/starts.log")).unwrap().lines().count(), 1);
     assert!(!launcher_shown(&d.compositor.screenshot()), "the launcher is gone");
+
+    // The click's activation token went with the start request (launcher → hostd → agent →
+    // the app's XDG_ACTIVATION_TOKEN), so the window the user asked for has the keyboard: what
+    // is typed reaches the app (which prints its key events into the VM's agent log).
+    let id = window["id"].as_u64().unwrap();
+    d.wait_until("the app's window focused", || d.compositor.window(id)["focused"] == true);
+    d.compositor.msg(&["type", "hi"]);
+    d.wait_until("the keys in the app", || {
+        let log = std::fs::read_to_string(d.path("vms/web/agent.log")).unwrap_or_default();
+        let keys: String = log
+            .lines()
+            .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+            .filter(|e| e["event"] == "key")
+            .filter_map(|e| e["utf8"].as_str().map(String::from))
+            .collect();
+        keys == "hi"
+    });
 }
 
 #[test]

@@ -21,8 +21,10 @@ impl State {
         self.enforce_focus();
         self.canopy.last_input = std::time::Instant::now();
         if key_state == KeyState::Pressed {
-            if let Some(domain) = self.canopy.keyboard_domain() {
-                self.canopy.user_act(domain);
+            let on = self.canopy.seat.get_keyboard().and_then(|k| k.current_focus());
+            match self.canopy.keyboard_domain() {
+                Some(domain) => self.canopy.user_act(domain, on.as_ref()),
+                None => self.canopy.void_activation_tokens(on.as_ref()),
             }
         }
         let Some(keyboard) = self.canopy.seat.get_keyboard() else { return };

@@ -64,13 +64,15 @@ impl State {
         self.enforce_focus();
         self.canopy.last_input = std::time::Instant::now();
         let Some(pointer) = self.canopy.seat.get_pointer() else { return };
-        let serial = SERIAL_COUNTER.next_serial();
         let pos = self.canopy.pointer_location();
         let mut grab = None;
         let was_grabbed = pointer.is_grabbed();
         if pressed(state) && !was_grabbed && !self.canopy.lock.is_locked() {
             grab = self.click_focus(pos, button);
         }
+        // After the focus the press gives, so the press's serial is no older than the keyboard
+        // enter it caused (an activation token made from it is then recent enough).
+        let serial = SERIAL_COUNTER.next_serial();
         pointer.button(self, &ButtonEvent { button, state, serial, time });
         pointer.frame(self);
         // A click outside a popup's grab ends the grab; it must still focus what was clicked,
@@ -96,13 +98,13 @@ impl State {
         let pick = self.canopy.pick(pos);
         let mut grab = None;
         if let Some(w) = &pick.window {
-            self.canopy.user_act(Domain::of(w.vm()));
+            self.canopy.user_act(Domain::of(w.vm()), Some(w.wl_surface()));
             self.canopy.focus_window(w, Cause::User);
             if let (Some(hit), BTN_LEFT) = (pick.decoration, button) {
                 grab = self.decoration_press(w.clone(), hit, pos);
             }
         } else if let Some(layer) = &pick.layer {
-            self.canopy.user_act(Domain::Local);
+            self.canopy.user_act(Domain::Local, Some(layer.wl_surface()));
             use smithay::wayland::shell::wlr_layer::KeyboardInteractivity;
             if layer.cached_state().keyboard_interactivity != KeyboardInteractivity::None {
                 self.canopy.focus(FocusChange::Layer(layer.wl_surface().clone()));

@@ -48,7 +48,7 @@ impl State {
         let Some(id) = canopy.switcher.as_mut().and_then(|s| s.step(step)) else { return };
         if let Some(w) = canopy.window_by_id(id) {
             // Choosing with Alt+Tab is the user's act.
-            canopy.user_act(crate::wm::focus::Domain::of(w.vm()));
+            canopy.user_act(crate::wm::focus::Domain::of(w.vm()), Some(w.wl_surface()));
             canopy.focus_window(&w, crate::wm::focus::Cause::User);
         }
         self.enforce_focus();

@@ -23,7 +23,7 @@ impl State {
         let Some(touch) = self.canopy.seat.get_touch() else { return };
         let pick = self.canopy.pick(pos);
         if let Some(w) = &pick.window {
-            self.canopy.user_act(crate::wm::focus::Domain::of(w.vm()));
+            self.canopy.user_act(crate::wm::focus::Domain::of(w.vm()), Some(w.wl_surface()));
             self.canopy.focus_window(w, crate::wm::focus::Cause::User);
             self.enforce_focus();
         }

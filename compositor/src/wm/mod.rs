@@ -25,7 +25,7 @@ use smithay::reexports::wayland_server::Resource;
 
 use crate::handlers::canopy_shell::ToplevelInfo;
 use crate::state::Canopy;
-use focus::{Cause, FocusChange};
+use focus::FocusChange;
 use window::{ResizeState, WindowElement};
 
 impl Canopy {
@@ -154,7 +154,8 @@ impl Canopy {
         self.place(&w, loc);
         // A window mapping takes the keyboard only as the focus rules allow (a VM's only in
         // answer to the user); otherwise it opens below the focused window, never over it.
-        if !self.focus(FocusChange::Window(&w, Cause::Mapped)) {
+        let cause = self.map_cause(&w);
+        if !self.focus(FocusChange::Window(&w, cause)) {
             if let Some(f) = self.focused_window() {
                 self.raise(&f);
             }

@@ -94,7 +94,7 @@ impl Launcher {
             Worker::DiskImageSet(Ok(())) => {
                 let Some(prompt) = self.model.prompt.take() else { return };
                 tracing::info!("hostd took the disk image of {}; starting {} again", prompt.vm, prompt.tile.app);
-                self.start(prompt.tile);
+                self.start(core, prompt.tile);
             }
             Worker::DiskImageSet(Err(why)) => {
                 let why = text::sanitise(&why, text::MESSAGE);
@@ -106,16 +106,20 @@ impl Launcher {
         }
     }
 
-    fn start_selected(&mut self) {
+    fn start_selected(&mut self, core: &Core<Self>) {
         if matches!(self.model.status, Status::Starting(_) | Status::Loading) || self.model.prompt.is_some() {
             return;
         }
         let Some(tile) = self.model.selected_tile().cloned() else { return };
-        self.start(tile);
+        self.start(core, tile);
     }
 
-    fn start(&mut self, tile: Tile) {
+    /// Asks hostd to start `tile`'s app, with an activation token from the user's click or
+    /// key press here, so the app's window opens with the keyboard (the compositor lets only
+    /// the tile's VM use the token, once).
+    fn start(&mut self, core: &Core<Self>, tile: Tile) {
         let Some(tx) = self.tx.clone() else { return };
+        let token = core.activation_token(&tile.vm);
         // "Starting chromium-vm…" while the VM boots, the app's name when the VM already runs.
         let what = match tile.state {
             Some(State::Running) => tile.display_name.clone(),
@@ -125,7 +129,7 @@ impl Launcher {
         tracing::info!("asking hostd to start {} in {}", tile.app, tile.vm);
         let host = self.opts.host.clone();
         std::thread::spawn(move || {
-            let r = host.start_app(&tile.app, Some(&tile.vm)).map_err(|e| StartFailed {
+            let r = host.start_app(&tile.app, Some(&tile.vm), token).map_err(|e| StartFailed {
                 // describe() sanitises hostd's words (they may quote the VM's agent).
                 message: format!("Cannot start {} in {}: {}", tile.display_name, tile.vm, describe(&e)),
                 disk_image_missing: match e.lifecycle_error() {
@@ -219,7 +223,7 @@ impl App for Launcher {
         match action {
             LauncherAction::Tile(i) => {
                 self.model.selected = i;
-                self.start_selected();
+                self.start_selected(core);
             }
             LauncherAction::Outside => {
                 if !matches!(self.model.status, Status::Starting(_)) {
@@ -258,7 +262,7 @@ impl App for Launcher {
         match key.keysym {
             // Escape clears the filter first; with none it closes the launcher.
             Keysym::Escape if self.model.escape() => core.exit(0),
-            Keysym::Return | Keysym::KP_Enter => self.start_selected(),
+            Keysym::Return | Keysym::KP_Enter => self.start_selected(core),
             Keysym::Left => self.model.move_selection(-1, 0),
             Keysym::Right => self.model.move_selection(1, 0),
             Keysym::Up => self.model.move_selection(0, -1),

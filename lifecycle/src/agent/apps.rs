@@ -8,7 +8,10 @@ use std::sync::mpsc::{self, Receiver, Sender};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::Duration;
 
-use canopy_protocols::lifecycle::{AgentApp, AgentEvent, AgentReply, AppArg, Error, ExitStatus, MAX_INSTANCES};
+use canopy_protocols::lifecycle::{
+    activation_token_ok, AgentApp, AgentEvent, AgentReply, AppArg, Error, ExitStatus, MAX_ACTIVATION_TOKEN,
+    MAX_INSTANCES,
+};
 use rustix::process::{Pid, Signal};
 
 use super::config::{App, Config};
@@ -64,9 +67,21 @@ impl Apps {
 
     /// Start app `name` with checked arguments. Waits out the app's grace period, so that an
     /// app that fails at once is reported in the reply.
-    pub fn start(self: &Arc<Self>, config: &Config, name: &str, args: &[AppArg]) -> Result<AgentReply, Error> {
+    /// `activation_token` (from the launcher, through hostd) goes into the app's environment.
+    pub fn start(
+        self: &Arc<Self>,
+        config: &Config,
+        name: &str,
+        args: &[AppArg],
+        activation_token: Option<&str>,
+    ) -> Result<AgentReply, Error> {
         let app = config.apps.get(name).ok_or_else(|| Error::UnknownApp { app: name.into() })?;
         app.args.check(args).map_err(Error::bad_request)?;
+        if activation_token.is_some_and(|t| !activation_token_ok(t)) {
+            return Err(Error::bad_request(format!(
+                "the activation token is not 1 to {MAX_ACTIVATION_TOKEN} printable ASCII characters"
+            )));
+        }
         // hostd believes no agent that reports more (it would drop this one).
         if self.table().procs.len() >= MAX_INSTANCES {
             return Err(Error::Busy { reason: format!("{MAX_INSTANCES} apps are running already") });
@@ -94,7 +109,7 @@ impl Apps {
                 }
             }
         }
-        let mut child = self.spawn(command(config, app, args)).map_err(|e| Error::AppFailed {
+        let mut child = self.spawn(command(config, app, args, activation_token)).map_err(|e| Error::AppFailed {
             app: name.into(),
             reason: format!("cannot run {:?}: {e}", app.command[0]),
             status: None,
@@ -225,7 +240,7 @@ fn list(t: &Table) -> Vec<AgentApp> {
         .collect()
 }
 
-fn command(config: &Config, app: &App, args: &[AppArg]) -> Command {
+fn command(config: &Config, app: &App, args: &[AppArg], activation_token: Option<&str>) -> Command {
     let mut cmd = Command::new(&app.command[0]);
     cmd.args(&app.command[1..]).args(args.iter().map(AppArg::value));
     cmd.env_clear();
@@ -239,6 +254,11 @@ fn command(config: &Config, app: &App, args: &[AppArg]) -> Command {
     }
     cmd.env("WAYLAND_DISPLAY", app.wayland_display.as_ref().unwrap_or(&config.wayland_display));
     cmd.envs(&config.env).envs(&app.env);
+    // Wayland toolkits (GTK, Qt, SDL) activate their first window with XDG_ACTIVATION_TOKEN;
+    // some older ones read the startup-notification name. Both are unset once read.
+    if let Some(token) = activation_token {
+        cmd.env("XDG_ACTIVATION_TOKEN", token).env("DESKTOP_STARTUP_ID", token);
+    }
     if let Some(dir) = &app.working_dir {
         cmd.current_dir(dir);
     }

@@ -157,7 +157,9 @@ impl Agent {
     fn handle(self: &Arc<Self>, req: &AgentRequest) -> Result<AgentReply, Error> {
         match req {
             AgentRequest::Ping => Ok(AgentReply::Pong { apps: self.config.apps.keys().cloned().collect() }),
-            AgentRequest::Start { app, args } => self.apps.start(&self.config, app, args),
+            AgentRequest::Start { app, args, activation_token } => {
+                self.apps.start(&self.config, app, args, activation_token.as_deref())
+            }
             AgentRequest::Stop { instance } => self.apps.stop(*instance, self.config.stop_timeout()),
             AgentRequest::List => Ok(AgentReply::Running { apps: self.apps.list() }),
             AgentRequest::Answer { ask, outcome } => self.opener.answer(*ask, outcome.clone()),

@@ -7,7 +7,8 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use canopy_protocols::lifecycle::{
-    AgentReply, AgentRequest, AppArg, AppInfo, AppKind, Error, HostResponse, Reply, Request, State, VmInfo,
+    activation_token_ok, AgentReply, AgentRequest, AppArg, AppInfo, AppKind, Error, HostResponse, Reply, Request,
+    State, VmInfo, MAX_ACTIVATION_TOKEN,
 };
 use serde_json::json;
 
@@ -102,7 +103,9 @@ impl Daemon {
                 self.ensure_running(vm, &mut rt)?;
                 Ok(Reply::Done)
             }
-            Request::StartApp { app, vm, args } => self.start_app(app, vm.as_deref(), args),
+            Request::StartApp { app, vm, args, activation_token } => {
+                self.start_app(app, vm.as_deref(), args, activation_token.as_deref())
+            }
             Request::StopApp { app, instance } => self.stop_app(app, *instance),
             Request::PowerOff => self.power("poweroff", &self.config.power.poweroff),
             Request::Reboot => self.power("reboot", &self.config.power.reboot),
@@ -157,7 +160,20 @@ impl Daemon {
             .collect()
     }
 
-    pub(super) fn start_app(self: &Arc<Self>, name: &str, vm: Option<&str>, args: &[AppArg]) -> Result<Reply, Error> {
+    /// Starts app `name` in `vm` (or its default VM); `activation_token`, checked here, is
+    /// handed to the app by the agent.
+    pub(super) fn start_app(
+        self: &Arc<Self>,
+        name: &str,
+        vm: Option<&str>,
+        args: &[AppArg],
+        activation_token: Option<&str>,
+    ) -> Result<Reply, Error> {
+        if activation_token.is_some_and(|t| !activation_token_ok(t)) {
+            return Err(Error::bad_request(format!(
+                "an activation token must be 1 to {MAX_ACTIVATION_TOKEN} printable ASCII characters"
+            )));
+        }
         let app = self.config.apps.get(name).ok_or_else(|| Error::UnknownApp { app: name.into() })?;
         let vm = vm.unwrap_or(&app.vm);
         if !self.config.vms.contains_key(vm) {
@@ -193,7 +209,11 @@ impl Daemon {
             state: State::Starting,
         };
         self.status().add_app(id, inst).map_err(|reason| Error::Busy { reason })?;
-        let req = AgentRequest::Start { app: agent_app.into(), args: args.to_vec() };
+        let req = AgentRequest::Start {
+            app: agent_app.into(),
+            args: args.to_vec(),
+            activation_token: activation_token.map(Into::into),
+        };
         match self.agent_request(agent_vm, &req) {
             Ok(AgentReply::Started { instance, exited, .. }) => {
                 // Bind and settle under one lock, so an exit event from the agent's watch

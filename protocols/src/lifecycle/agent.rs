@@ -66,11 +66,14 @@ impl Bounded for AgentEvent {
 pub enum AgentRequest {
     /// Readiness check; the agent answers with the apps it is configured to run.
     Ping,
-    /// Start the agent's configured app `app` with these arguments.
+    /// Start the agent's configured app `app` with these arguments; with `activation_token`,
+    /// in `XDG_ACTIVATION_TOKEN` (and `DESKTOP_STARTUP_ID`) of its environment.
     Start {
         app: String,
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
         args: Vec<AppArg>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        activation_token: Option<String>,
     },
     /// Stop a running instance (its whole process group).
     Stop {

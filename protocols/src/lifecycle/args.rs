@@ -11,6 +11,16 @@ use super::open::parse_url;
 /// Longest accepted URL or path, in bytes.
 pub const MAX_ARG_LEN: usize = 4096;
 
+/// Longest xdg-activation token accepted in transit (smithay makes 32 characters; other
+/// compositors differ).
+pub const MAX_ACTIVATION_TOKEN: usize = 128;
+
+/// Whether an xdg-activation token may travel to a VM and into an app's environment: non-empty,
+/// at most [`MAX_ACTIVATION_TOKEN`] bytes, printable ASCII without spaces.
+pub fn activation_token_ok(token: &str) -> bool {
+    !token.is_empty() && token.len() <= MAX_ACTIVATION_TOKEN && token.bytes().all(|b| b.is_ascii_graphic())
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ArgKind {

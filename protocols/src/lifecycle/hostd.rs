@@ -24,12 +24,17 @@ pub enum Request {
     },
     /// Start an app, starting its VM first when it is down. `vm` picks one of the VMs the app is
     /// offered in; without it, the app's default VM.
+    /// `activation_token` (from the launcher's click, see `canopy_common::activation`) is handed
+    /// to the app, so its first window may take the keyboard; hostd refuses one that fails
+    /// [`super::activation_token_ok`].
     StartApp {
         app: String,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         vm: Option<String>,
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
         args: Vec<AppArg>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        activation_token: Option<String>,
     },
     /// Stop one instance of an app, or every instance when `instance` is absent.
     StopApp {

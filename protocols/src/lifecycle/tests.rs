@@ -14,12 +14,26 @@ fn parse<T: serde::de::DeserializeOwned>(v: serde_json::Value) -> Result<T, Fram
 
 #[test]
 fn requests_have_a_stable_wire_form() {
-    let req =
-        Request::StartApp { app: "browser".into(), vm: None, args: vec![AppArg::Url("https://example.org/".into())] };
+    let req = Request::StartApp {
+        app: "browser".into(),
+        vm: None,
+        args: vec![AppArg::Url("https://example.org/".into())],
+        activation_token: None,
+    };
     assert_eq!(wire(&req), json!({"type": "start_app", "app": "browser", "args": [{"url": "https://example.org/"}]}));
     assert_eq!(wire(&Request::PowerOff), json!({"type": "power_off"}));
     let back: Request = parse(json!({"type": "start_app", "app": "pdf", "vm": "zathura-vm"})).unwrap();
-    assert_eq!(back, Request::StartApp { app: "pdf".into(), vm: Some("zathura-vm".into()), args: vec![] });
+    assert_eq!(
+        back,
+        Request::StartApp { app: "pdf".into(), vm: Some("zathura-vm".into()), args: vec![], activation_token: None }
+    );
+    // An older client sends no token; a newer one may.
+    let back: Request = parse(json!({"type": "start_app", "app": "pdf", "activation_token": "Ab3"})).unwrap();
+    assert!(matches!(back, Request::StartApp { activation_token: Some(t), .. } if t == "Ab3"));
+    assert!(activation_token_ok("AbC123xyz_-.~"));
+    for bad in ["", "a b", "a\nb", "tok\u{e9}n", &"x".repeat(MAX_ACTIVATION_TOKEN + 1)] {
+        assert!(!activation_token_ok(bad), "{bad:?}");
+    }
 }
 
 #[test]
@@ -31,7 +45,12 @@ fn every_request_round_trips() {
         Request::StartVm { vm: "a".into() },
         Request::StopVm { vm: "a".into() },
         Request::RestartVm { vm: "a".into() },
-        Request::StartApp { app: "x".into(), vm: Some("a".into()), args: vec![AppArg::File("/f".into())] },
+        Request::StartApp {
+            app: "x".into(),
+            vm: Some("a".into()),
+            args: vec![AppArg::File("/f".into())],
+            activation_token: Some("tok".into()),
+        },
         Request::StopApp { app: "x".into(), instance: Some(4) },
         Request::PowerOff,
         Request::Reboot,

@@ -52,6 +52,10 @@ pub struct Core<A: App> {
     pub(super) keyboard: Option<wl_keyboard::WlKeyboard>,
     /// The surface and action where a button went down.
     pub(super) pressed: Option<(wl_surface::WlSurface, u32, A::Action)>,
+    /// Our surface that has the keyboard.
+    pub(super) keyboard_surface: Option<wl_surface::WlSurface>,
+    /// The serial and surface of the last button or key press, for an activation token.
+    pub(super) last_press: Option<(u32, wl_surface::WlSurface)>,
     /// The output and surface-local position of the last click handed to the app.
     pub(super) last_click: Option<(Option<wl_output::WlOutput>, f64, f64)>,
     pub(super) exit: Option<i32>,

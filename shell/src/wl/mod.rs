@@ -2,6 +2,7 @@
 //! session-lock surfaces on them, scale (integer and fractional), pointer and keyboard, and
 //! redraws that commit only when a surface's scene changed.
 
+mod activation;
 mod api;
 pub mod app;
 mod buffers;

@@ -69,6 +69,8 @@ pub fn run<A: App>(app: A, theme: Theme) -> anyhow::Result<i32> {
         pointer: None,
         keyboard: None,
         pressed: None,
+        keyboard_surface: None,
+        last_press: None,
         last_click: None,
         exit: None,
         started: false,

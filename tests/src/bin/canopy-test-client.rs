@@ -2,7 +2,9 @@
 //! screenshot shows where it is, how big, and whether it is scaled or cut. It prints what it
 //! receives (configures, focus, keys, pointer, clipboard and drag-and-drop) as JSON lines on stdout
 //! for tests to read. It can also play a hostile VM: read every drag offer on enter, ignore the
-//! sizes it is configured to. Commands come on stdin (`roundtrip`).
+//! sizes it is configured to. Commands come on stdin (`roundtrip`, `token`, `activate TOKEN`).
+//! With `--activate-from-env` it activates its window with `XDG_ACTIVATION_TOKEN` once shown,
+//! as toolkits do for an app started with a token.
 
 use std::io::Write;
 use std::time::Duration;
@@ -119,6 +121,9 @@ struct Args {
     /// Keep the size it started with whatever configures ask, as a hostile VM may.
     #[arg(long)]
     ignore_configure_size: bool,
+    /// Once the window is first drawn, activate it with $XDG_ACTIVATION_TOKEN (if set).
+    #[arg(long)]
+    activate_from_env: bool,
 }
 
 fn emit(value: serde_json::Value) {
@@ -198,6 +203,11 @@ struct Client {
     drag_source: Option<DragSource>,
     read_offers: bool,
     ignore_configure_size: bool,
+    /// The token `--activate-from-env` uses once the window is drawn.
+    activate_with: Option<String>,
+    /// The serial of the last keyboard enter, key press or button press, for `token`.
+    last_serial: Option<u32>,
+    conn: Connection,
 }
 
 impl Client {
@@ -248,6 +258,9 @@ impl Client {
         self.window.commit();
         self.drawn = Some((w, h));
         emit(json!({ "event": "drawn", "width": w, "height": h }));
+        if let Some(token) = self.activate_with.take() {
+            self.activate(&token);
+        }
         if self.want_popup && self.popup.is_none() {
             self.open_popup(qh);
         }
@@ -397,10 +410,11 @@ impl KeyboardHandler for Client {
         _: &QueueHandle<Self>,
         _: &wl_keyboard::WlKeyboard,
         _: &wl_surface::WlSurface,
-        _: u32,
+        serial: u32,
         _: &[u32],
         _: &[Keysym],
     ) {
+        self.last_serial = Some(serial);
         emit(json!({ "event": "keyboard-enter" }));
     }
     fn leave(
@@ -421,6 +435,7 @@ impl KeyboardHandler for Client {
         serial: u32,
         e: KeyEvent,
     ) {
+        self.last_serial = Some(serial);
         emit(json!({ "event": "key", "keysym": e.keysym.raw(), "utf8": e.utf8 }));
         if e.keysym.raw() == COPY_KEY {
             self.copy(qh, serial);
@@ -464,6 +479,7 @@ impl PointerHandler for Client {
                 }
                 PointerEventKind::Leave { .. } => emit(json!({ "event": "pointer-leave" })),
                 PointerEventKind::Press { button, serial, .. } => {
+                    self.last_serial = Some(serial);
                     emit(
                         json!({ "event": "button", "button": button, "pressed": true, "x": e.position.0, "y": e.position.1 }),
                     );
@@ -533,14 +549,16 @@ fn commands_from_stdin(
     let mut syncs = 0u64;
     event_loop
         .handle()
-        .insert_source(rx, move |event, _, _: &mut Client| {
+        .insert_source(rx, move |event, _, client: &mut Client| {
             let channel::Event::Msg(line) = event else { return };
-            match line.trim() {
-                "roundtrip" => {
+            match line.trim().split_once(' ').unwrap_or((line.trim(), "")) {
+                ("roundtrip", _) => {
                     syncs += 1;
                     display.sync(&qh, Roundtrip(syncs));
                 }
-                other => emit(json!({ "event": "bad-command", "line": other })),
+                ("token", app_id) => client.token((!app_id.is_empty()).then_some(app_id)),
+                ("activate", token) => client.activate(token),
+                _ => emit(json!({ "event": "bad-command", "line": line })),
             }
         })
         .map_err(|e| anyhow::anyhow!("{e}"))?;
@@ -640,6 +658,9 @@ fn main() -> anyhow::Result<()> {
         drag_source: None,
         read_offers: args.read_offers,
         ignore_configure_size: args.ignore_configure_size,
+        activate_with: if args.activate_from_env { std::env::var("XDG_ACTIVATION_TOKEN").ok() } else { None },
+        last_serial: None,
+        conn: conn.clone(),
     };
     commands_from_stdin(&event_loop, &conn, &qh)?;
     let deadline = args.exit_after.map(|s| std::time::Instant::now() + Duration::from_secs_f64(s));
@@ -691,6 +712,23 @@ impl Client {
 }
 
 impl Client {
+    /// `token [APP_ID]`: a token from the last input serial, on this window; prints it (null
+    /// when the compositor refused: it then answers a token it will not honour, or none).
+    fn token(&mut self, app_id: Option<&str>) {
+        let seat = self.seat.seats().next();
+        let serial = self.last_serial.zip(seat.as_ref());
+        let token =
+            canopy_common::activation::request_token(&self.conn, serial, Some(self.window.wl_surface()), app_id);
+        emit(json!({ "event": "token", "token": token.ok() }));
+    }
+
+    /// Asks the compositor to activate this window with `token`, then prints `activate-sent`
+    /// once the request has been answered by a roundtrip.
+    fn activate(&mut self, token: &str) {
+        let sent = canopy_common::activation::activate(&self.conn, token, self.window.wl_surface());
+        emit(json!({ "event": "activate-sent", "ok": sent.is_ok() }));
+    }
+
     fn set_cursor(&mut self, qh: &QueueHandle<Self>, pointer: &wl_pointer::WlPointer, serial: u32) {
         if self.cursor_surface.is_none() {
             let surface = self.compositor.create_surface(qh);

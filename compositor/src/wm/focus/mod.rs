@@ -103,10 +103,12 @@ impl Canopy {
         granted
     }
 
-    /// A user act (a key or button press) on something of `domain`, for the rule that a VM's
-    /// new window may take the keyboard just after the user acted in that VM.
-    pub fn user_act(&mut self, domain: Domain) {
+    /// A user act (a key or button press) on `on`, something of `domain`, for the rule that a
+    /// VM's new window may take the keyboard just after the user acted in that VM; it also
+    /// voids the activation tokens other clients made.
+    pub fn user_act(&mut self, domain: Domain, on: Option<&WlSurface>) {
         self.focus.user_act(domain, Instant::now());
+        self.void_activation_tokens(on);
     }
 
     pub fn window_facts(&self, w: &WindowElement) -> WindowFacts {

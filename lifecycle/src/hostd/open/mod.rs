@@ -128,7 +128,7 @@ impl Daemon {
                 let target = self.decide(&what, || Shown::Url { url: url.clone(), parts: parts.clone() })?;
                 report.to = Some(target.vm.clone());
                 let app = target.app.as_deref().expect("an open has an app");
-                self.start_app(app, Some(&target.vm), &[AppArg::Url(url.clone())])
+                self.start_app(app, Some(&target.vm), &[AppArg::Url(url.clone())], None)
                     .map_err(|e| target_failed(&target.vm, e))?;
                 Ok(Delivered { vm: target.vm, opened: true, files: Vec::new() })
             }
@@ -173,7 +173,7 @@ impl Daemon {
                 }
                 if intent == Intent::Open {
                     let app = target.app.as_deref().expect("an open has an app");
-                    self.start_app(app, Some(&target.vm), &[AppArg::File(path)])
+                    self.start_app(app, Some(&target.vm), &[AppArg::File(path)], None)
                         .map_err(|e| target_failed(&target.vm, e))?;
                 }
                 Ok(Delivered { vm: target.vm, opened: intent == Intent::Open, files: landed })

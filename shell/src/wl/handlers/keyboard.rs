@@ -27,11 +27,12 @@ impl<A: App> KeyboardHandler for Shell<A> {
         _: &Connection,
         _: &QueueHandle<Self>,
         _: &wl_keyboard::WlKeyboard,
-        _: &wl_surface::WlSurface,
+        surface: &wl_surface::WlSurface,
         _: u32,
         _: &[u32],
         _: &[Keysym],
     ) {
+        self.core.keyboard_surface = Some(surface.clone());
     }
 
     fn leave(
@@ -39,9 +40,12 @@ impl<A: App> KeyboardHandler for Shell<A> {
         _: &Connection,
         _: &QueueHandle<Self>,
         _: &wl_keyboard::WlKeyboard,
-        _: &wl_surface::WlSurface,
+        surface: &wl_surface::WlSurface,
         _: u32,
     ) {
+        if self.core.keyboard_surface.as_ref() == Some(surface) {
+            self.core.keyboard_surface = None;
+        }
     }
 
     fn press_key(
@@ -49,9 +53,12 @@ impl<A: App> KeyboardHandler for Shell<A> {
         _: &Connection,
         _: &QueueHandle<Self>,
         _: &wl_keyboard::WlKeyboard,
-        _: u32,
+        serial: u32,
         event: KeyEvent,
     ) {
+        if let Some(surface) = self.core.keyboard_surface.clone() {
+            self.core.last_press = Some((serial, surface));
+        }
         let mods = self.core.modifiers;
         self.app.key(&mut self.core, &event, &mods);
         self.core.redraw();

@@ -29,8 +29,9 @@ impl<A: App> Shell<A> {
                     s.dirty = true;
                 }
             }
-            PointerEventKind::Press { button, .. } => {
+            PointerEventKind::Press { button, serial, .. } => {
                 s.pointer = Some((x, y));
+                core.last_press = Some((serial, event.surface.clone()));
                 core.pressed = s.action_at(x, y).map(|a| (event.surface.clone(), button, a));
             }
             PointerEventKind::Release { button, .. } => {
