@@ -1,9 +1,9 @@
 //! What each IPC command does.
 
-use serde_json::{json, Value};
+use canopy_ipc::{Cursor, CursorImage, Mode, Output, Rect, Screenshot, Version, Window};
 use smithay::backend::input::{ButtonState, KeyState};
 
-use super::{Reply, Request};
+use super::{Reply, Request, Response};
 use crate::input::inject::{parse_button, parse_chord};
 use crate::render::CursorMode;
 use crate::state::State;
@@ -14,10 +14,7 @@ impl State {
         // Focus changes made by a command reach clients before the reply does.
         self.enforce_focus();
         self.refresh_scene();
-        match result {
-            Ok(v) => Reply { ok: Some(v), error: None },
-            Err(e) => Reply { ok: None, error: Some(e) },
-        }
+        result
     }
 
     fn headless_only(&self) -> Result<(), String> {
@@ -28,17 +25,17 @@ impl State {
         }
     }
 
-    fn ipc_command(&mut self, request: Request) -> Result<Value, String> {
+    fn ipc_command(&mut self, request: Request) -> Reply {
         match request {
-            Request::Windows => Ok(self.canopy.windows_json()),
-            Request::Outputs => Ok(self.canopy.outputs_json()),
+            Request::Windows => Ok(Response::Windows(self.canopy.windows_reply())),
+            Request::Outputs => Ok(Response::Outputs(self.canopy.outputs_reply())),
             Request::Cursor => {
                 use smithay::input::pointer::CursorImageStatus;
                 use smithay::reexports::wayland_server::Resource;
                 let p = self.canopy.pointer_location();
                 let (image, owner) = match &self.canopy.cursor_status {
-                    CursorImageStatus::Hidden => ("hidden", None),
-                    CursorImageStatus::Named(_) => ("default", None),
+                    CursorImageStatus::Hidden => (CursorImage::Hidden, None),
+                    CursorImageStatus::Named(_) => (CursorImage::Default, None),
                     CursorImageStatus::Surface(s) => {
                         let owner = self
                             .canopy
@@ -46,12 +43,15 @@ impl State {
                             .get_client(s.id())
                             .ok()
                             .map(|c| crate::clipboard::Domain::of_client(&c));
-                        ("client", owner.map(|d| d.name().to_string()))
+                        (CursorImage::Client, owner.map(|d| d.name().to_string()))
                     }
                 };
-                Ok(json!({ "x": p.x, "y": p.y, "image": image, "set_by": owner }))
+                Ok(Response::Cursor(Cursor { x: p.x, y: p.y, image, set_by: owner }))
             }
-            Request::Version => Ok(json!({ "version": env!("CARGO_PKG_VERSION"), "backend": self.backend.name() })),
+            Request::Version => Ok(Response::Version(Version {
+                version: env!("CARGO_PKG_VERSION").into(),
+                backend: self.backend.name().into(),
+            })),
             Request::Screenshot { output, pointer, file } => {
                 let output = match &output {
                     Some(name) => {
@@ -65,7 +65,12 @@ impl State {
                 let image =
                     self.backend.screenshot(&self.canopy, &output, cursor).map_err(|e| format!("screenshot: {e:#}"))?;
                 image.save_png(&file).map_err(|e| format!("writing {e}"))?;
-                Ok(json!({ "file": file, "output": output.name(), "width": image.width, "height": image.height }))
+                Ok(Response::Screenshot(Screenshot {
+                    file,
+                    output: output.name(),
+                    width: image.width,
+                    height: image.height,
+                }))
             }
             Request::Focus { id } => {
                 let w = self
@@ -77,7 +82,7 @@ impl State {
                 if !self.canopy.focus_window(&w, crate::wm::focus::Cause::User) {
                     return Err(format!("window {id} cannot have the keyboard now (locked, or not shown)"));
                 }
-                Ok(json!({ "focused": id }))
+                Ok(Response::Focused { focused: id })
             }
             Request::Close { id } => {
                 let w = self
@@ -87,14 +92,14 @@ impl State {
                     .find(|w| w.id() == id)
                     .ok_or_else(|| format!("no window {id}"))?;
                 w.toplevel().send_close();
-                Ok(json!({ "closing": id }))
+                Ok(Response::Closing { closing: id })
             }
             Request::Move { id, x, y } => {
                 let w = self.canopy.mapped_window_by_id(id).ok_or_else(|| format!("no visible window {id}"))?;
                 let offset = w.insets(&self.canopy.config.theme).offset();
                 self.canopy.place(&w, (x - offset.x, y - offset.y).into());
                 self.canopy.window_changed(&w);
-                Ok(json!({ "moved": id }))
+                Ok(Response::Moved { moved: id })
             }
             Request::Resize { id, width, height } => {
                 let w = self.canopy.mapped_window_by_id(id).ok_or_else(|| format!("no visible window {id}"))?;
@@ -103,38 +108,38 @@ impl State {
                 }
                 w.toplevel().with_pending_state(|s| s.size = Some((width, height).into()));
                 w.toplevel().send_pending_configure();
-                Ok(json!({ "resizing": id }))
+                Ok(Response::Resizing { resizing: id })
             }
-            Request::ReloadConfig => self.reload_config().map(|path| json!({ "reloaded": path })),
+            Request::ReloadConfig => self.reload_config().map(|path| Response::Reloaded { reloaded: path }),
             Request::Quit => {
                 self.canopy.running = false;
                 self.canopy.loop_signal.stop();
-                Ok(json!({ "quitting": true }))
+                Ok(Response::Quitting { quitting: true })
             }
             Request::PointerMove { x, y } => {
                 self.headless_only()?;
                 self.inject_pointer_move(x, y);
                 let p = self.canopy.pointer_location();
-                Ok(json!({ "x": p.x, "y": p.y }))
+                Ok(Response::Pointer { x: p.x, y: p.y })
             }
             Request::Click { button } => {
                 self.headless_only()?;
                 let b = parse_button(button.as_deref())?;
                 self.inject_button(b, ButtonState::Pressed);
                 self.inject_button(b, ButtonState::Released);
-                Ok(json!({ "clicked": b }))
+                Ok(Response::Clicked { clicked: b })
             }
             Request::ButtonDown { button } => {
                 self.headless_only()?;
                 let b = parse_button(button.as_deref())?;
                 self.inject_button(b, ButtonState::Pressed);
-                Ok(json!({ "pressed": b }))
+                Ok(Response::Pressed { pressed: b })
             }
             Request::ButtonUp { button } => {
                 self.headless_only()?;
                 let b = parse_button(button.as_deref())?;
                 self.inject_button(b, ButtonState::Released);
-                Ok(json!({ "released": b }))
+                Ok(Response::Released { released: b })
             }
             Request::Scroll { steps, horizontal } => {
                 self.headless_only()?;
@@ -145,7 +150,7 @@ impl State {
                     .value(axis, 15.0 * steps as f64)
                     .v120(axis, 120 * steps);
                 self.on_pointer_axis(frame);
-                Ok(json!({ "scrolled": steps, "horizontal": horizontal }))
+                Ok(Response::Scrolled { scrolled: steps, horizontal })
             }
             Request::Key { chords } => {
                 self.headless_only()?;
@@ -155,26 +160,26 @@ impl State {
                 for c in &chords {
                     self.inject_chord(c)?;
                 }
-                Ok(json!({ "keys": chords }))
+                Ok(Response::Keys { keys: chords })
             }
             Request::KeyDown { key } => {
                 self.headless_only()?;
                 for s in parse_chord(&key)? {
                     self.inject_key(s, KeyState::Pressed)?;
                 }
-                Ok(json!({ "down": key }))
+                Ok(Response::Down { down: key })
             }
             Request::KeyUp { key } => {
                 self.headless_only()?;
                 for s in parse_chord(&key)?.into_iter().rev() {
                     self.inject_key(s, KeyState::Released)?;
                 }
-                Ok(json!({ "up": key }))
+                Ok(Response::Up { up: key })
             }
             Request::Type { text } => {
                 self.headless_only()?;
                 self.inject_text(&text)?;
-                Ok(json!({ "typed": text.chars().count() }))
+                Ok(Response::Typed { typed: text.chars().count() })
             }
             Request::OutputAdd { name, mode } => {
                 self.headless_only()?;
@@ -183,7 +188,7 @@ impl State {
                     return Err(format!("an output named {name} exists already"));
                 }
                 self.add_headless_output(&name, (w, h), scale);
-                Ok(self.canopy.outputs_json())
+                Ok(Response::Outputs(self.canopy.outputs_reply()))
             }
             Request::OutputRemove { name } => {
                 self.headless_only()?;
@@ -194,61 +199,62 @@ impl State {
                 }
                 self.canopy.remove_output(&output);
                 self.backend.output_removed(&output);
-                Ok(self.canopy.outputs_json())
+                Ok(Response::Outputs(self.canopy.outputs_reply()))
             }
         }
     }
 }
 
 impl crate::state::Canopy {
-    pub fn windows_json(&self) -> Value {
-        let windows: Vec<Value> = self
-            .all_windows()
+    pub fn windows_reply(&self) -> Vec<Window> {
+        self.all_windows()
             .into_iter()
             .map(|w| {
                 let (raw_title, app_id) = w.title_and_app_id();
                 let geo = self.client_area(&w);
                 let st = w.data.state.borrow();
-                json!({
-                    "id": w.id(),
-                    "title": crate::decorations::decorated_title(w.vm(), &raw_title),
-                    "raw_title": crate::decorations::sanitise_title(&raw_title),
-                    "vm": w.vm(),
-                    "trust": self.config.trust_level(w.vm()),
-                    "app_id": crate::decorations::sanitise_title(&app_id),
-                    "output": self.output_of_window(&w).map(|o| o.name()),
-                    "geometry": geo.map(|g| json!({ "x": g.loc.x, "y": g.loc.y, "width": g.size.w, "height": g.size.h })),
-                    "focused": self.is_focused(&w),
-                    "minimized": w.is_minimized(),
-                    "maximized": st.maximized,
-                    "fullscreen": st.fullscreen,
-                    "decorated": w.frame_kind() != crate::wm::window::FrameKind::None,
-                })
+                Window {
+                    id: w.id(),
+                    title: crate::decorations::decorated_title(w.vm(), &raw_title),
+                    raw_title: crate::decorations::sanitise_title(&raw_title),
+                    vm: w.vm().map(str::to_string),
+                    trust: self.config.trust_level(w.vm()).to_string(),
+                    app_id: crate::decorations::sanitise_title(&app_id),
+                    output: self.output_of_window(&w).map(|o| o.name()),
+                    geometry: geo.map(|g| Rect { x: g.loc.x, y: g.loc.y, width: g.size.w, height: g.size.h }),
+                    focused: self.is_focused(&w),
+                    minimized: w.is_minimized(),
+                    maximized: st.maximized,
+                    fullscreen: st.fullscreen,
+                    decorated: w.frame_kind() != crate::wm::window::FrameKind::None,
+                }
             })
-            .collect();
-        Value::Array(windows)
+            .collect()
     }
 
-    pub fn outputs_json(&self) -> Value {
-        let outputs: Vec<Value> = self
-            .outputs
+    pub fn outputs_reply(&self) -> Vec<Output> {
+        let rect = |r: smithay::utils::Rectangle<i32, smithay::utils::Logical>| Rect {
+            x: r.loc.x,
+            y: r.loc.y,
+            width: r.size.w,
+            height: r.size.h,
+        };
+        self.outputs
             .iter()
             .map(|o| {
                 let geo = self.space.output_geometry(o).unwrap_or_default();
-                let usable = self.usable_area(o);
                 let mode = o.current_mode();
-                json!({
-                    "name": o.name(),
-                    "make": o.physical_properties().make,
-                    "model": o.physical_properties().model,
-                    "mode": mode.map(|m| json!({ "width": m.size.w, "height": m.size.h, "refresh_mhz": m.refresh })),
-                    "scale": o.current_scale().fractional_scale(),
-                    "logical": { "x": geo.loc.x, "y": geo.loc.y, "width": geo.size.w, "height": geo.size.h },
-                    "usable": { "x": usable.loc.x, "y": usable.loc.y, "width": usable.size.w, "height": usable.size.h },
-                    "frames": crate::state::output_redraw(o).borrow().frames,
-                })
+                Output {
+                    name: o.name(),
+                    make: o.physical_properties().make,
+                    model: o.physical_properties().model,
+                    mode: mode.map(|m| Mode { width: m.size.w, height: m.size.h, refresh_mhz: m.refresh }),
+                    scale: o.current_scale().fractional_scale(),
+                    logical: rect(geo),
+                    usable: rect(self.usable_area(o)),
+                    frames: crate::state::output_redraw(o).borrow().frames,
+                }
             })
-            .collect();
-        Value::Array(outputs)
+            .collect()
     }
 }

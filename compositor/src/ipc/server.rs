@@ -8,7 +8,7 @@ use std::path::Path;
 use smithay::reexports::calloop::generic::Generic;
 use smithay::reexports::calloop::{Interest, LoopHandle, Mode, PostAction};
 
-use super::{Reply, Request};
+use super::Request;
 use crate::state::State;
 
 const MAX_REQUEST: usize = 64 * 1024;
@@ -64,10 +64,9 @@ fn read_request(stream: &mut UnixStream, buf: &mut Vec<u8>, state: &mut State) -
                 if let Some(end) = buf.iter().position(|&b| b == b'\n') {
                     let reply = match serde_json::from_slice::<Request>(&buf[..end]) {
                         Ok(req) => state.handle_ipc(req),
-                        Err(e) => Reply { ok: None, error: Some(format!("bad request: {e}")) },
+                        Err(e) => Err(format!("bad request: {e}")),
                     };
-                    let mut out = serde_json::to_vec(&reply).unwrap_or_default();
-                    out.push(b'\n');
+                    let out = canopy_ipc::socket::encode_reply(&reply);
                     // Replies are small; write them out even if that needs a moment.
                     let _ = stream.set_nonblocking(false);
                     let _ = stream.write_all(&out);
