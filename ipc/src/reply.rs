@@ -161,3 +161,15 @@ pub struct Screenshot {
     pub width: u32,
     pub height: u32,
 }
+
+/// A window or output shows as its JSON, as `canopy msg` prints it (in one line).
+macro_rules! display_as_json {
+    ($($t:ty),*) => {$(
+        impl std::fmt::Display for $t {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(&serde_json::to_string(self).map_err(|_| std::fmt::Error)?)
+            }
+        }
+    )*};
+}
+display_as_json!(Window, Output, Cursor);

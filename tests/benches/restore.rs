@@ -27,7 +27,7 @@ use proxy_support::Vm;
 const CONFIG: &str = "[vms.work-vm]\ntrust = \"work\"\n";
 
 fn drawn(c: &Compositor) -> usize {
-    c.windows().iter().filter(|w| w["vm"] == "work-vm" && w["geometry"].is_object()).count()
+    c.windows().iter().filter(|w| w.vm.as_deref() == Some("work-vm") && w.geometry.is_some()).count()
 }
 
 fn open(vm: &Vm, n: usize) -> Vec<Client> {
@@ -73,7 +73,7 @@ fn memory(program: &str, args: &[&str], title: &str) -> (u64, u64) {
     cmd.args(args).stdout(Stdio::null()).stderr(Stdio::null());
     let mut app = cmd.spawn().unwrap();
     c.wait_until(&format!("{program}'s window"), || {
-        c.windows().iter().any(|w| w["geometry"].is_object() && w["raw_title"].as_str().unwrap_or("").contains(title))
+        c.windows().iter().any(|w| w.geometry.is_some() && w.raw_title.as_str().contains(title))
     });
     // Let it settle (GTK finishes its first frames), then take it away.
     std::thread::sleep(Duration::from_millis(500));

@@ -1,13 +1,13 @@
 //! A real canopy compositor on the headless backend, per test, in its own runtime dir.
 
 use std::io::{BufRead, BufReader, Write};
-use std::os::unix::net::UnixStream;
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdout, Command, Stdio};
 use std::sync::mpsc::{channel, Receiver};
 use std::time::{Duration, Instant};
 
-use serde_json::{json, Value};
+use canopy_ipc::{Cursor, Output, Request, Response, Window};
+use serde_json::Value;
 
 use crate::image::Image;
 
@@ -115,37 +115,41 @@ impl Compositor {
         matches!(self.child.try_wait(), Ok(None))
     }
 
-    /// Send an IPC request (`["windows"]`, `["pointer-move", "10", "20"]`, …) and return its
-    /// `ok` value or its error text.
-    pub fn try_msg(&self, args: &[&str]) -> Result<Value, String> {
-        let request = request_json(args);
-        let mut stream = UnixStream::connect(&self.ipc).map_err(|e| format!("connect: {e}"))?;
-        stream.set_read_timeout(Some(TIMEOUT)).ok();
-        writeln!(stream, "{request}").map_err(|e| format!("write: {e}"))?;
-        let mut line = String::new();
-        BufReader::new(stream).read_line(&mut line).map_err(|e| format!("read: {e}"))?;
-        let reply: Value = serde_json::from_str(&line).map_err(|e| format!("bad reply {line:?}: {e}"))?;
-        match reply.get("error") {
-            Some(e) => Err(e.as_str().unwrap_or_default().to_string()),
-            None => Ok(reply.get("ok").cloned().unwrap_or(Value::Null)),
-        }
+    /// Send an IPC request, written as `canopy msg` takes it (`["windows"]`,
+    /// `["pointer-move", "10", "20"]`, …), and return its reply or its error text.
+    pub fn try_msg(&self, args: &[&str]) -> Result<Response, String> {
+        canopy_ipc::socket::send(&self.ipc, &request(args), TIMEOUT).map_err(|e| e.to_string())?
     }
 
-    pub fn msg(&self, args: &[&str]) -> Value {
+    pub fn msg(&self, args: &[&str]) -> Response {
         self.try_msg(args)
             .unwrap_or_else(|e| panic!("canopy msg {args:?}: {e}\n--- compositor log ---\n{}", self.log()))
     }
 
-    pub fn windows(&self) -> Vec<Value> {
-        self.msg(&["windows"]).as_array().cloned().unwrap_or_default()
+    pub fn windows(&self) -> Vec<Window> {
+        match self.msg(&["windows"]) {
+            Response::Windows(w) => w,
+            other => panic!("windows answered {other:?}"),
+        }
     }
 
-    pub fn window(&self, id: u64) -> Value {
-        self.windows().into_iter().find(|w| w["id"] == id).unwrap_or_else(|| panic!("no window {id}"))
+    pub fn outputs(&self) -> Vec<Output> {
+        outputs(self.msg(&["outputs"]))
+    }
+
+    pub fn cursor(&self) -> Cursor {
+        match self.msg(&["cursor"]) {
+            Response::Cursor(c) => c,
+            other => panic!("cursor answered {other:?}"),
+        }
+    }
+
+    pub fn window(&self, id: u64) -> Window {
+        self.windows().into_iter().find(|w| w.id == id).unwrap_or_else(|| panic!("no window {id}"))
     }
 
     /// Wait until `n` windows exist and all have been drawn, and return them.
-    pub fn wait_for_windows(&self, n: usize) -> Vec<Value> {
+    pub fn wait_for_windows(&self, n: usize) -> Vec<Window> {
         let mut last = Vec::new();
         self.wait_until(&format!("{n} windows"), || {
             last = self.windows();
@@ -233,12 +237,15 @@ fn spawn_compositor(args: &[std::ffi::OsString], runtime: &Path, log: &Path) -> 
 }
 
 fn c_try_version(ipc: &Path) -> bool {
-    let Ok(mut s) = UnixStream::connect(ipc) else { return false };
-    if writeln!(s, "{}", json!({"command": "version"})).is_err() {
-        return false;
+    matches!(canopy_ipc::socket::send(ipc, &Request::Version, TIMEOUT), Ok(Ok(Response::Version(_))))
+}
+
+/// The outputs an `outputs`, `output-add` or `output-remove` reply lists.
+pub fn outputs(reply: Response) -> Vec<Output> {
+    match reply {
+        Response::Outputs(o) => o,
+        other => panic!("expected outputs, got {other:?}"),
     }
-    let mut line = String::new();
-    BufReader::new(s).read_line(&mut line).is_ok() && line.contains("\"ok\"")
 }
 
 fn rand_suffix() -> String {
@@ -256,36 +263,17 @@ fn resolve(program: &str) -> PathBuf {
     }
 }
 
-/// Turn CLI-like arguments into the IPC's JSON request.
-pub fn request_json(args: &[&str]) -> Value {
-    let (cmd, rest) = args.split_first().expect("a command");
-    let num = |s: &str| -> Value { s.parse::<f64>().map(|f| json!(f)).unwrap_or_else(|_| json!(s)) };
-    match (*cmd, rest) {
-        ("screenshot", ["--output", o, f]) => json!({"command": "screenshot", "output": o, "file": f}),
-        ("screenshot", [f]) => json!({"command": "screenshot", "file": f}),
-        ("screenshot", ["--pointer", f]) => json!({"command": "screenshot", "pointer": true, "file": f}),
-        ("focus" | "close", [id]) => json!({"command": cmd, "id": id.parse::<u64>().expect("window id")}),
-        ("move", [id, x, y]) => {
-            json!({"command": cmd, "id": id.parse::<u64>().expect("window id"), "x": x.parse::<i32>().expect("x"), "y": y.parse::<i32>().expect("y")})
-        }
-        ("resize", [id, w, h]) => {
-            json!({"command": cmd, "id": id.parse::<u64>().expect("window id"), "width": w.parse::<i32>().expect("width"), "height": h.parse::<i32>().expect("height")})
-        }
-        ("pointer-move", [x, y]) => json!({"command": cmd, "x": num(x), "y": num(y)}),
-        ("click" | "button-down" | "button-up", []) => json!({"command": cmd}),
-        ("click" | "button-down" | "button-up", [b]) => json!({"command": cmd, "button": b}),
-        ("key", chords) => json!({"command": cmd, "chords": chords}),
-        ("scroll", [n]) => json!({"command": cmd, "steps": n.parse::<i32>().expect("steps")}),
-        ("scroll", ["--horizontal", n]) => {
-            json!({"command": cmd, "steps": n.parse::<i32>().expect("steps"), "horizontal": true})
-        }
-        ("key-down" | "key-up", [k]) => json!({"command": cmd, "key": k}),
-        ("type", [t]) => json!({"command": cmd, "text": t}),
-        ("output-add", [name, mode]) => json!({"command": cmd, "name": name, "mode": mode}),
-        ("output-remove", [name]) => json!({"command": cmd, "name": name}),
-        (c, []) => json!({"command": c}),
-        (c, r) => panic!("unknown IPC call {c} {r:?}"),
+/// The request `canopy msg ARGS…` would send.
+pub fn request(args: &[&str]) -> Request {
+    #[derive(clap::Parser)]
+    struct Msg {
+        #[command(subcommand)]
+        request: Request,
     }
+    use clap::Parser;
+    Msg::try_parse_from(std::iter::once("msg").chain(args.iter().copied()))
+        .unwrap_or_else(|e| panic!("canopy msg {args:?}: {e}"))
+        .request
 }
 
 impl Drop for Compositor {
@@ -428,45 +416,33 @@ impl Compositor {
     /// window is mapped and drawn, give it the keyboard as the user would (`focus`, which
     /// stands for a click: a VM's window does not take the keyboard by mapping), and return the
     /// client and its entry in `windows`.
-    pub fn open(&mut self, vm: Option<&str>, args: &[&str]) -> (Client, Value) {
+    pub fn open(&mut self, vm: Option<&str>, args: &[&str]) -> (Client, Window) {
         let (client, w) = self.open_unfocused(vm, args);
-        self.msg(&["focus", &w["id"].to_string()]);
-        let id = w["id"].clone();
-        let w = self.windows().into_iter().find(|x| x["id"] == id).expect("the window just opened");
-        (client, w)
+        self.msg(&["focus", &w.id.to_string()]);
+        (client, self.window(w.id))
     }
 
     /// As [`Compositor::open`], leaving focus to the compositor's rules.
-    pub fn open_unfocused(&mut self, vm: Option<&str>, args: &[&str]) -> (Client, Value) {
-        let before: Vec<u64> = self.windows().iter().filter_map(|w| w["id"].as_u64()).collect();
+    pub fn open_unfocused(&mut self, vm: Option<&str>, args: &[&str]) -> (Client, Window) {
+        let before: Vec<u64> = self.windows().iter().map(|w| w.id).collect();
         let mut client = match vm {
             Some(vm) => self.spawn_in_vm(vm, "canopy-test-client", args),
             None => self.spawn("canopy-test-client", args),
         };
         client.wait_event("drawn", |_| true);
-        let mut found = Value::Null;
+        let mut found = None;
         self.wait_until("the new window", || {
-            let windows = self.windows();
-            match windows
-                .into_iter()
-                .find(|w| w["id"].as_u64().is_some_and(|id| !before.contains(&id)) && !w["geometry"].is_null())
-            {
-                Some(w) => {
-                    found = w;
-                    true
-                }
-                None => false,
-            }
+            found = self.windows().into_iter().find(|w| !before.contains(&w.id) && w.geometry.is_some());
+            found.is_some()
         });
-        (client, found)
+        (client, found.expect("found"))
     }
 }
 
 /// `geometry` of a window entry as (x, y, width, height).
-pub fn geometry(w: &Value) -> (i32, i32, i32, i32) {
-    let g = &w["geometry"];
-    let n = |k: &str| g[k].as_i64().unwrap_or_else(|| panic!("geometry.{k} in {w}")) as i32;
-    (n("x"), n("y"), n("width"), n("height"))
+pub fn geometry(w: &Window) -> (i32, i32, i32, i32) {
+    let g = w.geometry.unwrap_or_else(|| panic!("window {} has no geometry: {w:?}", w.id));
+    (g.x, g.y, g.width, g.height)
 }
 
 /// An RGB triple of a theme colour.

@@ -75,7 +75,7 @@ fn reload_with_a_broken_file_keeps_the_running_config() {
     c.msg(&["reload-config"]);
     let img = c.screenshot();
     assert_eq!(img.pixel((x - 2) as u32, (y + h / 2) as u32), rgb(theme.colours("personal").focused));
-    assert_eq!(c.window(w["id"].as_u64().unwrap())["trust"], "personal");
+    assert_eq!(c.window(w.id).trust, "personal");
 }
 
 #[test]

@@ -9,6 +9,7 @@
 #[path = "shell_support/mod.rs"]
 mod shell_support;
 
+use canopy_ipc::Rect;
 use canopy_tests::fixture::{geometry, rgb};
 use canopy_tests::image::Image;
 use canopy_tests::Compositor;
@@ -17,7 +18,7 @@ use shell_support::{theme, window_markers, Desktop};
 const CONFIG: &str = "[vms.work-vm]\ntrust = \"work\"\n";
 
 fn output_names(c: &Compositor) -> Vec<String> {
-    c.msg(&["outputs"]).as_array().unwrap().iter().map(|o| o["name"].as_str().unwrap().to_string()).collect()
+    c.outputs().iter().map(|o| o.name.as_str().to_string()).collect()
 }
 
 #[test]
@@ -27,15 +28,15 @@ fn removing_an_output_rehomes_its_windows() {
     // New windows open on the output under the pointer.
     c.msg(&["pointer-move", "1500", "300"]);
     let (mut client, w) = c.open(Some("work-vm"), &[]);
-    assert_eq!(w["output"], "RIGHT");
+    assert_eq!(w.output.as_deref(), Some("RIGHT"));
     let (x, _, _, _) = geometry(&w);
     assert!(x >= 1280, "opened on the right output: {w}");
 
     c.msg(&["output-remove", "RIGHT"]);
     assert_eq!(output_names(&c), vec!["LEFT"]);
-    let w = c.window(w["id"].as_u64().unwrap());
+    let w = c.window(w.id);
     let (x, y, width, height) = geometry(&w);
-    assert_eq!(w["output"], "LEFT");
+    assert_eq!(w.output.as_deref(), Some("LEFT"));
     assert!(x >= 4 && y >= 30 && x + width + 4 <= 1280 && y + height + 4 <= 800, "fully on the left output: {w}");
     // It is still drawn and still works: a click reaches it.
     c.wait_until("drawn on the left output", || {
@@ -78,13 +79,13 @@ fn an_animated_window_redraws_only_its_output() {
 #[test]
 fn an_added_output_is_usable() {
     let mut c = Compositor::start(CONFIG);
-    let outputs = c.msg(&["output-add", "EXTRA", "800x600@2"]);
-    let extra = outputs.as_array().unwrap().iter().find(|o| o["name"] == "EXTRA").expect("EXTRA listed").clone();
-    assert_eq!(extra["scale"], 2.0);
-    assert_eq!(extra["logical"], serde_json::json!({"x": 1280, "y": 0, "width": 400, "height": 300}));
+    let outputs = canopy_tests::fixture::outputs(c.msg(&["output-add", "EXTRA", "800x600@2"]));
+    let extra = outputs.into_iter().find(|o| o.name == "EXTRA").expect("EXTRA listed");
+    assert_eq!(extra.scale, 2.0);
+    assert_eq!(extra.logical, Rect { x: 1280, y: 0, width: 400, height: 300 });
     c.msg(&["pointer-move", "1400", "100"]);
     let (mut client, w) = c.open(Some("work-vm"), &["--size", "200x100"]);
-    assert_eq!(w["output"], "EXTRA");
+    assert_eq!(w.output.as_deref(), Some("EXTRA"));
     client.wait_event("scale", |e| e["factor"] == 2);
     let img = c.screenshot_of(Some("EXTRA"));
     assert_eq!((img.width, img.height), (800, 600), "screenshots are in output pixels");
@@ -155,21 +156,21 @@ fn an_oversized_vm_window_fits_its_output_and_never_shows_unframed() {
             && y >= 32 + 30
             && x + width + 4 <= 1280
             && y + height + 4 <= 800
-            && w["output"] == "LEFT"
+            && w.output.as_deref() == Some("LEFT")
     });
     let content = [[0xb0, 0x30, 0x80]];
     c.wait_until("drawn", || count(&c.screenshot_of(Some("LEFT")), &content) > 0);
     assert_framed_everywhere(c, &content, &frame);
     assert_eq!(count(&c.screenshot_of(Some("RIGHT")), &content), 0, "nothing of it on RIGHT");
     d.wait_until("LEFT's panel lists it, RIGHT's does not", || markers(&d, "LEFT") == 1 && markers(&d, "RIGHT") == 0);
-    d.compositor.msg(&["close", &pw["id"].to_string()]);
+    d.compositor.msg(&["close", &pw.id.to_string()]);
     d.wait_until("it closes", || d.compositor.windows().is_empty());
 
     // A VM that ignores the configure and draws 2000x2000 anyway is cut inside its frame.
     let (mut hostile, w) = d
         .compositor
         .open(Some("web"), &["--size", "2000x2000", "--ignore-configure-size", "--solid", "--color", "30a0b0"]);
-    let id = w["id"].as_u64().unwrap();
+    let id = w.id;
     let c = &d.compositor;
     let (x, y, width, height) = geometry(&c.window(id));
     assert!((width, height) == (1272, 734) && x >= 4 && x + width + 4 <= 1280, "bounded: {}", c.window(id));
@@ -183,7 +184,7 @@ fn an_oversized_vm_window_fits_its_output_and_never_shows_unframed() {
     // bounded by RIGHT, RIGHT's panel lists it, and along the seam each output draws its frame.
     c.msg(&["move", &id.to_string(), "1000", "100"]);
     let w = c.window(id);
-    assert_eq!(w["output"], "RIGHT");
+    assert_eq!(w.output.as_deref(), Some("RIGHT"));
     assert_eq!(geometry(&w), (1000, 100, 1016, 702), "bounded by RIGHT's usable area");
     c.wait_until("drawn across both", || {
         count(&c.screenshot_of(Some("LEFT")), &content) > 0 && count(&c.screenshot_of(Some("RIGHT")), &content) > 0
@@ -207,29 +208,29 @@ fn after_an_output_goes_windows_keep_their_place_on_theirs_and_are_wholly_on_one
     let mut c = Compositor::start_with(CONFIG, &["A:600x600", "B:1000x600"]);
     c.msg(&["pointer-move", "1000", "300"]);
     let (_b, wb) = c.open(Some("work-vm"), &["--title", "on B"]);
-    c.msg(&["move", &wb["id"].to_string(), "700", "150"]);
+    c.msg(&["move", &wb.id.to_string(), "700", "150"]);
     // A focused VM window on A that overlaps B by one pixel (its right frame edge on B).
     c.msg(&["pointer-move", "300", "300"]);
     let (mut a, wa) = c.open(Some("work-vm"), &["--title", "on A", "--color", "c62828"]);
     let (_, _, aw, _) = geometry(&wa);
-    c.msg(&["move", &wa["id"].to_string(), &(600 - 4 - aw + 1).to_string(), "100"]);
-    c.msg(&["focus", &wa["id"].to_string()]);
-    assert_eq!(c.window(wa["id"].as_u64().unwrap())["output"], "A");
+    c.msg(&["move", &wa.id.to_string(), &(600 - 4 - aw + 1).to_string(), "100"]);
+    c.msg(&["focus", &wa.id.to_string()]);
+    assert_eq!(c.window(wa.id).output.as_deref(), Some("A"));
 
     c.msg(&["output-remove", "A"]);
-    let out = c.msg(&["outputs"]);
-    assert_eq!(out[0]["logical"], serde_json::json!({"x": 0, "y": 0, "width": 1000, "height": 600}));
+    let out = c.outputs();
+    assert_eq!(out[0].logical, Rect { x: 0, y: 0, width: 1000, height: 600 });
     // The window on B kept its place on B.
-    let b = c.window(wb["id"].as_u64().unwrap());
+    let b = c.window(wb.id);
     assert_eq!((geometry(&b).0, geometry(&b).1), (100, 150), "kept its place relative to B: {b}");
     // Every window is wholly on B, and the focused one still has the keyboard.
     for w in c.windows() {
         let (x, y, width, height) = geometry(&w);
         assert!(x >= 4 && y >= 30 && x + width + 4 <= 1000 && y + height + 4 <= 600, "wholly on B: {w}");
-        assert_eq!(w["output"], "B");
+        assert_eq!(w.output.as_deref(), Some("B"));
     }
-    let moved = c.window(wa["id"].as_u64().unwrap());
-    assert_eq!(moved["focused"], true);
+    let moved = c.window(wa.id);
+    assert!(moved.focused);
     let (x, y, _, _) = geometry(&moved);
     c.wait_until("drawn on B", || c.screenshot().pixel((x + 5) as u32, (y + 5) as u32) == [0xc6, 0x28, 0x28]);
     let mark = a.mark();
@@ -249,8 +250,8 @@ fn at_fractional_scales_content_and_frame_meet() {
         c.msg(&["pointer-move", &(x0 + 600).to_string(), "400"]);
         // Odd sizes at odd places: the edges fall between physical pixels.
         let (_client, w) = c.open(Some("work-vm"), &["--size", "321x201", "--color", "c62828"]);
-        c.msg(&["move", &w["id"].to_string(), &(x0 + 101).to_string(), "77"]);
-        let (x, y, width, height) = geometry(&c.window(w["id"].as_u64().unwrap()));
+        c.msg(&["move", &w.id.to_string(), &(x0 + 101).to_string(), "77"]);
+        let (x, y, width, height) = geometry(&c.window(w.id));
         assert_eq!((width, height), (321, 201));
         let px = |v: i32| (v as f64 * scale).round() as u32;
         let (lx, ly) = (x - x0, y);
@@ -272,7 +273,7 @@ fn resizing_a_vm_window_stops_at_its_outputs_bound() {
     let mut c = Compositor::start_with(CONFIG, &["LEFT:1280x800", "RIGHT:1024x768"]);
     c.msg(&["pointer-move", "600", "400"]);
     let (mut client, w) = c.open(Some("work-vm"), &["--size", "320x200"]);
-    c.msg(&["move", &w["id"].to_string(), "4", "30"]);
+    c.msg(&["move", &w.id.to_string(), "4", "30"]);
     // Its bottom-right corner dragged far onto RIGHT.
     c.msg(&["pointer-move", "326", "232"]);
     c.msg(&["button-down"]);
@@ -284,8 +285,8 @@ fn resizing_a_vm_window_stops_at_its_outputs_bound() {
     let wider: Vec<_> =
         client.events().iter().filter(|e| e["width"].as_i64().is_some_and(|v| v > 1272)).cloned().collect();
     assert!(wider.is_empty(), "asked to grow past LEFT: {wider:?}");
-    c.wait_until("drawn at the bound", || geometry(&c.window(w["id"].as_u64().unwrap())).2 == 1272);
-    assert_eq!(c.window(w["id"].as_u64().unwrap())["output"], "LEFT");
+    c.wait_until("drawn at the bound", || geometry(&c.window(w.id)).2 == 1272);
+    assert_eq!(c.window(w.id).output.as_deref(), Some("LEFT"));
 }
 
 #[test]
@@ -293,9 +294,9 @@ fn a_notice_shows_on_the_output_of_its_window() {
     let mut c = Compositor::start_with(CONFIG, &["A:600x600", "B:1000x600"]);
     c.msg(&["pointer-move", "1000", "300"]);
     let (_b, wb) = c.open(Some("work-vm"), &["--title", "on B"]);
-    c.msg(&["move", &wb["id"].to_string(), "700", "300"]);
-    c.msg(&["focus", &wb["id"].to_string()]);
-    assert_eq!(c.window(wb["id"].as_u64().unwrap())["output"], "B");
+    c.msg(&["move", &wb.id.to_string(), "700", "300"]);
+    c.msg(&["focus", &wb.id.to_string()]);
+    assert_eq!(c.window(wb.id).output.as_deref(), Some("B"));
     // The pointer goes to A; the notice is about B's window.
     c.msg(&["pointer-move", "300", "300"]);
     let band = |img: &Image, width: u32| img.crop(width / 2 - 60, 16, 120, 36);

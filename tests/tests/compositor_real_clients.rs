@@ -17,20 +17,21 @@ fn shows_a_framed_window(program: &str, args: &[&str], title_part: &str) {
     c.client_env(&mut cmd);
     let child = cmd.stdout(std::process::Stdio::null()).stderr(std::process::Stdio::null()).spawn().expect(program);
     c.adopt(child);
-    let mut window = serde_json::Value::Null;
+    let mut found = None;
     c.wait_until(&format!("a window of {program}"), || {
-        window = c.windows().into_iter().next().unwrap_or_default();
-        window["geometry"].is_object() && window["title"].as_str().is_some_and(|t| t.contains(title_part))
+        found = c.windows().into_iter().next().filter(|w| w.geometry.is_some() && w.title.contains(title_part));
+        found.is_some()
     });
-    assert_eq!(window["vm"], "apps-vm");
-    assert!(window["title"].as_str().unwrap().starts_with("[apps-vm] "), "{window}");
-    assert_eq!(window["decorated"], true);
+    let window = found.expect("found");
+    assert_eq!(window.vm.as_deref(), Some("apps-vm"));
+    assert!(window.title.as_str().starts_with("[apps-vm] "), "{window}");
+    assert!(window.decorated);
     let (x, y, w, h) = geometry(&window);
     assert!(w > 50 && h > 50, "{window}");
     let img = c.screenshot();
     // A VM's window opens without the keyboard (it never takes it by mapping): the frame shows
     // the VM's unfocused shade.
-    assert_eq!(window["focused"], false, "{window}");
+    assert!(!window.focused, "{window}");
     let frame = rgb(theme.colours("personal").unfocused);
     assert_eq!(img.pixel((x - 2) as u32, (y + h / 2) as u32), frame, "left border of {program}");
     assert_eq!(img.pixel((x + w / 2) as u32, (y + h + 1) as u32), frame, "bottom border of {program}");

@@ -23,19 +23,19 @@ trust = "trusted"
 "#;
 
 /// Border colour at the middle of the left border of a window with client area `w`.
-fn left_border(img: &canopy_tests::Image, w: &serde_json::Value) -> [u8; 3] {
+fn left_border(img: &canopy_tests::Image, w: &canopy_ipc::Window) -> [u8; 3] {
     let (x, y, _, h) = geometry(w);
     img.pixel((x - 2) as u32, (y + h / 2) as u32)
 }
 
 /// Border colour at the middle of the right border.
-fn right_border(img: &canopy_tests::Image, w: &serde_json::Value) -> [u8; 3] {
+fn right_border(img: &canopy_tests::Image, w: &canopy_ipc::Window) -> [u8; 3] {
     let (x, y, width, h) = geometry(w);
     img.pixel((x + width + 1) as u32, (y + h / 2) as u32)
 }
 
 /// Colour of the top border strip above the title bar.
-fn top_border(img: &canopy_tests::Image, w: &serde_json::Value) -> [u8; 3] {
+fn top_border(img: &canopy_tests::Image, w: &canopy_ipc::Window) -> [u8; 3] {
     let (x, y, width, _) = geometry(w);
     img.pixel((x + width / 2) as u32, (y - 26 - 2) as u32)
 }
@@ -51,13 +51,13 @@ fn each_vm_wears_its_own_colour_and_name() {
     let (_rogue, rogue) = c.open(Some("rogue-vm"), &["--title", "who am i", "--color", "888888"]);
     let (_local, local) = c.open(None, &["--title", "local tool", "--color", "30a030"]);
 
-    assert_eq!(work["title"], "[work-vm] Quarterly report");
-    assert_eq!((work["vm"].as_str(), work["trust"].as_str()), (Some("work-vm"), Some("work")));
-    assert_eq!(evil["title"], "[chromium-vm] [bank-vm] Login");
-    assert_eq!((evil["vm"].as_str(), evil["trust"].as_str()), (Some("chromium-vm"), Some("untrusted")));
-    assert_eq!(evil["app_id"], "bank-vm", "the app_id is reported, but decides nothing");
-    assert_eq!((rogue["vm"].as_str(), rogue["trust"].as_str()), (Some("rogue-vm"), Some("unknown")));
-    assert_eq!((local["vm"].is_null(), local["title"].as_str()), (true, Some("local tool")));
+    assert_eq!(work.title, "[work-vm] Quarterly report");
+    assert_eq!((work.vm.as_deref(), Some(work.trust.as_str())), (Some("work-vm"), Some("work")));
+    assert_eq!(evil.title, "[chromium-vm] [bank-vm] Login");
+    assert_eq!((evil.vm.as_deref(), Some(evil.trust.as_str())), (Some("chromium-vm"), Some("untrusted")));
+    assert_eq!(evil.app_id, "bank-vm", "the app_id is reported, but decides nothing");
+    assert_eq!((rogue.vm.as_deref(), Some(rogue.trust.as_str())), (Some("rogue-vm"), Some("unknown")));
+    assert_eq!((local.vm.is_none(), Some(local.title.as_str())), (true, Some("local tool")));
 
     let img = c.screenshot();
     // The most recent window has focus; the others show their unfocused shade.
@@ -72,7 +72,7 @@ fn each_vm_wears_its_own_colour_and_name() {
     assert_eq!(left_border(&img, &rogue), rgb(theme.colours("unknown").unfocused));
 
     // Focus the hostile window: it turns to the focused shade of its own colour.
-    c.msg(&["focus", &evil["id"].to_string()]);
+    c.msg(&["focus", &evil.id.to_string()]);
     let img = c.screenshot();
     assert_eq!(top_border(&img, &evil), rgb(theme.colours("untrusted").focused));
     assert_golden("trust-colours", &img, 0, 0);
@@ -85,11 +85,11 @@ fn vm_asking_for_client_side_decorations_still_gets_the_frame() {
     let (mut vm, vm_win) = c.open(Some("chromium-vm"), &["--decorations", "client", "--title", "no frame please"]);
     let configure = vm.wait_event("configure", |_| true);
     assert_eq!(configure["decorations"], "Server", "the VM is told to leave decorations to the compositor");
-    assert_eq!(vm_win["decorated"], true);
+    assert!(vm_win.decorated);
     let (_vm2, no_proto) = c.open(Some("chromium-vm"), &["--decorations", "none", "--title", "no decoration protocol"]);
-    assert_eq!(no_proto["decorated"], true, "a VM client without xdg-decoration is framed too");
+    assert!(no_proto.decorated, "a VM client without xdg-decoration is framed too");
     let (_local, local) = c.open(None, &["--decorations", "client", "--title", "local csd"]);
-    assert_eq!(local["decorated"], false, "a local client may draw its own decorations");
+    assert!(!local.decorated, "a local client may draw its own decorations");
     let img = c.screenshot();
     assert_eq!(left_border(&img, &vm_win), rgb(theme.colours("untrusted").unfocused));
     // The local window opened last covers the left side of this one.
@@ -138,10 +138,10 @@ fn titles_are_sanitised_and_bounded() {
     // A combining mark first would draw over the `]` of the prefix; separators, zero-width
     // and soft hyphens are gone.
     let (_m, m) = c.open(Some("work-vm"), &["--title", "\u{301}\u{20dd}Bank\u{2029}lo\u{200b}g\u{ad}in"]);
-    assert_eq!(a["title"], "[work-vm] line one line two[31mgnp.exe");
-    assert_eq!(b["title"].as_str().unwrap().chars().count(), "[work-vm] ".len() + 256);
-    assert!(b["title"].as_str().unwrap().ends_with("x…"), "{b}");
-    assert_eq!(m["title"], "[work-vm] Bank login");
+    assert_eq!(a.title, "[work-vm] line one line two[31mgnp.exe");
+    assert_eq!(b.title.as_str().chars().count(), "[work-vm] ".len() + 256);
+    assert!(b.title.as_str().ends_with("x…"), "{b}");
+    assert_eq!(m.title, "[work-vm] Bank login");
 
     // Right-to-left titles built to move the prefix, on the real title bars: the `[bank-vm]`
     // of each is pixel for pixel the one of a plain title.
@@ -150,9 +150,9 @@ fn titles_are_sanitised_and_bounded() {
     let wins: Vec<_> = titles.iter().map(|t| c.open(Some("bank-vm"), &["--title", t, "--size", "400x60"])).collect();
     // Focus elsewhere, so every bank-vm bar shows the same (unfocused) colours.
     let (_l, l) = c.open(None, &["--title", "focus", "--size", "100x60"]);
-    c.msg(&["move", &l["id"].to_string(), "40", "600"]);
+    c.msg(&["move", &l.id.to_string(), "40", "600"]);
     for (i, (_, w)) in wins.iter().enumerate() {
-        c.msg(&["move", &w["id"].to_string(), "600", &(60 + 110 * i).to_string()]);
+        c.msg(&["move", &w.id.to_string(), "600", &(60 + 110 * i).to_string()]);
     }
     let img = c.screenshot();
     let theme = Theme::default();
@@ -249,9 +249,7 @@ fn fullscreen_vm_window_keeps_a_trust_strip() {
     let mut c = Compositor::start(CONFIG);
     let (mut client, _) = c.open(Some("chromium-vm"), &["--fullscreen", "--color", "c62828"]);
     client.wait_event("configure", |e| e["fullscreen"] == true && e["width"] == 1280 - 12);
-    c.wait_until("fullscreen", || {
-        c.windows()[0]["fullscreen"] == true && geometry(&c.windows()[0]) == (6, 6, 1268, 788)
-    });
+    c.wait_until("fullscreen", || c.windows()[0].fullscreen && geometry(&c.windows()[0]) == (6, 6, 1268, 788));
     c.wait_until("redrawn at full size", || {
         let img = c.screenshot();
         img.pixel(640, 400) == [255, 255, 255] && img.pixel(100, 100) == [0xc6, 0x28, 0x28]
@@ -269,7 +267,7 @@ fn fullscreen_policy_maximize() {
     let (mut client, _) = c.open(Some("chromium-vm"), &["--fullscreen"]);
     client.wait_event("configure", |e| e["maximized"] == true);
     let w = &c.windows()[0];
-    assert_eq!((w["maximized"].as_bool(), w["fullscreen"].as_bool()), (Some(true), Some(false)));
+    assert_eq!((Some(w.maximized), Some(w.fullscreen)), (Some(true), Some(false)));
 }
 
 #[test]
@@ -321,7 +319,7 @@ fn a_vm_cannot_paint_over_or_beside_its_frame() {
     c.msg(&["button-down"]);
     c.msg(&["pointer-move", &(x - 32).to_string(), &(y + h / 2).to_string()]);
     c.msg(&["button-up"]);
-    c.wait_until("resized from the left border", || geometry(&c.window(evil["id"].as_u64().unwrap())).2 == 350);
+    c.wait_until("resized from the left border", || geometry(&c.window(evil.id)).2 == 350);
 
     // A local client may draw outside its geometry (shadows of client-side decorations).
     let mut local = Compositor::start(CONFIG);
@@ -340,7 +338,7 @@ fn an_absurd_surface_size_does_not_take_the_compositor_down() {
     // It believes at most 65536 px, and shows no more than its output's usable area.
     assert_eq!(geometry(&evil).2, 1280 - 8, "bounded by the output");
     let (_ok, ok) = c.open(Some("work-vm"), &["--title", "still here"]);
-    assert_eq!(ok["title"], "[work-vm] still here");
+    assert_eq!(ok.title, "[work-vm] still here");
     let img = c.screenshot();
     assert_eq!((img.width, img.height), (1280, 800));
     assert!(c.is_running());

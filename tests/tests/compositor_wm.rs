@@ -12,8 +12,8 @@ trust = "work"
 "Super+M" = "maximize"
 "#;
 
-fn id(w: &serde_json::Value) -> String {
-    w["id"].to_string()
+fn id(w: &canopy_ipc::Window) -> String {
+    w.id.to_string()
 }
 
 /// Press at `from`, move to `to`, release.
@@ -37,7 +37,7 @@ fn drag_title_bar_moves_the_window() {
     let (_client, w) = c.open(Some("work-vm"), &[]);
     let (x, y, width, height) = geometry(&w);
     drag(&c, (x + 40, y - 13), (x + 140, y + 87));
-    let moved = c.window(w["id"].as_u64().unwrap());
+    let moved = c.window(w.id);
     assert_eq!(geometry(&moved), (x + 100, y + 100, width, height));
 }
 
@@ -49,19 +49,19 @@ fn drag_border_resizes_the_window() {
     // Bottom-right corner, on the 4 px border.
     drag(&c, (x + 320 + 2, y + 200 + 2), (x + 382, y + 242));
     client.wait_event("configure", |e| e["width"] == 380 && e["height"] == 240);
-    c.wait_until("the resized size", || geometry(&c.window(w["id"].as_u64().unwrap())) == (x, y, 380, 240));
+    c.wait_until("the resized size", || geometry(&c.window(w.id)) == (x, y, 380, 240));
     // Top-left corner: the bottom-right corner stays where it is.
-    let (x, y, _, _) = geometry(&c.window(w["id"].as_u64().unwrap()));
+    let (x, y, _, _) = geometry(&c.window(w.id));
     drag(&c, (x - 2, y - 26 - 2), (x + 18, y - 26 + 8));
     client.wait_event("configure", |e| e["width"] == 360 && e["height"] == 230);
-    c.wait_until("the second resize", || geometry(&c.window(w["id"].as_u64().unwrap())) == (x + 20, y + 10, 360, 230));
+    c.wait_until("the second resize", || geometry(&c.window(w.id)) == (x + 20, y + 10, 360, 230));
 }
 
 #[test]
 fn maximise_restore_minimise_close() {
     let mut c = Compositor::start(CONFIG);
     let (mut client, w) = c.open(Some("work-vm"), &["--size", "320x200"]);
-    let wid = w["id"].as_u64().unwrap();
+    let wid = w.id;
     let (x, y, width, height) = geometry(&w);
     // Double-click on the title bar maximises to the usable area, decorations included.
     c.msg(&["pointer-move", &(x + 40).to_string(), &(y - 13).to_string()]);
@@ -70,7 +70,7 @@ fn maximise_restore_minimise_close() {
     client.wait_event("configure", |e| e["maximized"] == true && e["width"] == 1272 && e["height"] == 766);
     c.wait_until("maximised", || {
         let w = c.window(wid);
-        w["maximized"] == true && geometry(&w) == (4, 30, 1272, 766)
+        w.maximized && geometry(&w) == (4, 30, 1272, 766)
     });
     // The maximise button (second from the right) restores.
     let (mx, my, mw, _) = geometry(&c.window(wid));
@@ -78,17 +78,17 @@ fn maximise_restore_minimise_close() {
     client.wait_event("configure", |e| e["maximized"] == false && e["width"] == 320);
     c.wait_until("restored", || {
         let w = c.window(wid);
-        w["maximized"] == false && geometry(&w) == (x, y, width, height)
+        !w.maximized && geometry(&w) == (x, y, width, height)
     });
     // Minimise button (third from the right).
     click_at(&c, x + width - 52 - 13, y - 13);
-    c.wait_until("minimised", || c.window(wid)["minimized"] == true);
+    c.wait_until("minimised", || c.window(wid).minimized);
     let img = c.screenshot();
     assert_eq!(img.pixel((x + 10) as u32, (y + 10) as u32), [0x20, 0x25, 0x2c], "a minimised window is not drawn");
     c.msg(&["focus", &wid.to_string()]);
     c.wait_until("restored from minimised", || {
         let w = c.window(wid);
-        w["minimized"] == false && w["focused"] == true && geometry(&w) == (x, y, width, height)
+        !w.minimized && w.focused && geometry(&w) == (x, y, width, height)
     });
     // Close button (right-most): the client is asked to close, and its window goes.
     click_at(&c, x + width - 13, y - 13);
@@ -101,13 +101,13 @@ fn click_focuses_and_raises_and_reaches_the_client() {
     let mut c = Compositor::start(CONFIG);
     let (mut a, wa) = c.open(Some("work-vm"), &["--title", "A"]);
     let (_b, wb) = c.open(Some("work-vm"), &["--title", "B"]);
-    assert_eq!(c.window(wb["id"].as_u64().unwrap())["focused"], true);
-    assert_eq!(c.window(wa["id"].as_u64().unwrap())["focused"], false);
+    assert!(c.window(wb.id).focused);
+    assert!(!c.window(wa.id).focused);
     let (x, y, _, _) = geometry(&wa);
     // A's top-left part is not covered by B (B is cascaded down and right).
     click_at(&c, x + 10, y + 10);
-    c.wait_until("A focused", || c.window(wa["id"].as_u64().unwrap())["focused"] == true);
-    assert_eq!(c.window(wb["id"].as_u64().unwrap())["focused"], false);
+    c.wait_until("A focused", || c.window(wa.id).focused);
+    assert!(!c.window(wb.id).focused);
     a.wait_event("keyboard-enter", |_| true);
     a.wait_event("button", |e| e["pressed"] == true && e["x"] == 10.0 && e["y"] == 10.0);
     // Raised: A's pixels now show where B overlapped it.
@@ -122,9 +122,7 @@ fn alt_tab_cycles_most_recently_used() {
     let (_a, wa) = c.open(Some("work-vm"), &["--title", "A"]);
     let (_b, wb) = c.open(Some("work-vm"), &["--title", "B"]);
     let (mut cc, wc) = c.open(Some("work-vm"), &["--title", "C"]);
-    let focused = |c: &Compositor| {
-        c.windows().into_iter().find(|w| w["focused"] == true).map(|w| w["title"].as_str().unwrap().to_string())
-    };
+    let focused = |c: &Compositor| c.windows().into_iter().find(|w| w.focused).map(|w| w.title.as_str().to_string());
     assert_eq!(focused(&c).as_deref(), Some("[work-vm] C"));
     c.msg(&["key", "alt+Tab"]);
     assert_eq!(focused(&c).as_deref(), Some("[work-vm] B"));
@@ -160,7 +158,7 @@ fn keybinding_from_config() {
     let (mut client, w) = c.open(Some("work-vm"), &[]);
     c.msg(&["key", "super+m"]);
     client.wait_event("configure", |e| e["maximized"] == true);
-    assert_eq!(c.window(w["id"].as_u64().unwrap())["maximized"], true);
+    assert!(c.window(w.id).maximized);
 }
 
 /// Super+F on a maximised window and Super+F again gives back the maximised window (not its floating
@@ -169,18 +167,18 @@ fn keybinding_from_config() {
 fn fullscreen_from_maximised_returns_to_maximised() {
     let mut c = Compositor::start(CONFIG);
     let (mut client, w) = c.open(Some("work-vm"), &["--size", "320x200"]);
-    let wid = w["id"].as_u64().unwrap();
+    let wid = w.id;
     let floating = geometry(&w);
     c.msg(&["key", "super+m"]);
     c.wait_until("maximised", || geometry(&c.window(wid)) == (4, 30, 1272, 766));
     c.msg(&["key", "super+f"]);
     client.wait_event("configure", |e| e["fullscreen"] == true);
-    c.wait_until("fullscreen", || c.window(wid)["fullscreen"] == true);
+    c.wait_until("fullscreen", || c.window(wid).fullscreen);
     c.msg(&["key", "super+f"]);
     client.wait_event("configure", |e| e["fullscreen"] == false && e["maximized"] == true && e["width"] == 1272);
     c.wait_until("maximised again", || {
         let w = c.window(wid);
-        w["fullscreen"] == false && w["maximized"] == true && geometry(&w) == (4, 30, 1272, 766)
+        !w.fullscreen && w.maximized && geometry(&w) == (4, 30, 1272, 766)
     });
     // As a person would: the client has drawn its maximised frame before the next key.
     client.roundtrip();
@@ -188,7 +186,7 @@ fn fullscreen_from_maximised_returns_to_maximised() {
     client.wait_event("configure", |e| e["maximized"] == false && e["width"] == 320);
     c.wait_until("floating again", || {
         let w = c.window(wid);
-        w["maximized"] == false && geometry(&w) == floating
+        !w.maximized && geometry(&w) == floating
     });
 }
 
@@ -196,12 +194,12 @@ fn fullscreen_from_maximised_returns_to_maximised() {
 fn move_and_resize_commands() {
     let mut c = Compositor::start(CONFIG);
     let (mut client, w) = c.open(Some("work-vm"), &[]);
-    let wid = w["id"].to_string();
+    let wid = w.id.to_string();
     c.msg(&["move", &wid, "100", "150"]);
-    assert_eq!(geometry(&c.window(w["id"].as_u64().unwrap())), (100, 150, 320, 200));
+    assert_eq!(geometry(&c.window(w.id)), (100, 150, 320, 200));
     c.msg(&["resize", &wid, "500", "300"]);
     client.wait_event("configure", |e| e["width"] == 500 && e["height"] == 300);
-    c.wait_until("resized", || geometry(&c.window(w["id"].as_u64().unwrap())) == (100, 150, 500, 300));
+    c.wait_until("resized", || geometry(&c.window(w.id)) == (100, 150, 500, 300));
 }
 
 #[test]

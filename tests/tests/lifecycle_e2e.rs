@@ -162,13 +162,14 @@ fn an_app_started_in_a_stopped_vm_shows_its_window_in_the_vms_colour_until_the_v
     assert!(desktop.path("vms/web/wayland-canopy").exists(), "the guest proxy's socket");
 
     // The window arrives through both proxies, as a client of the web VM.
-    let mut window = serde_json::Value::Null;
+    let mut found = None;
     desktop.wait_until("the app's window", || {
-        window = desktop.compositor.windows().into_iter().next().unwrap_or_default();
-        window["geometry"].is_object()
+        found = desktop.compositor.windows().into_iter().next().filter(|window| window.geometry.is_some());
+        found.is_some()
     });
-    assert_eq!(window["vm"], "web", "{window}");
-    assert_eq!(window["title"], "[web] hello from the web VM");
+    let window = found.expect("found");
+    assert_eq!(window.vm.as_deref(), Some("web"), "{window}");
+    assert_eq!(window.title, "[web] hello from the web VM");
     let (x, y, w, h) = geometry(&window);
     let img = desktop.compositor.screenshot();
     // It opens without the keyboard, in the VM's unfocused shade, until the user clicks it.

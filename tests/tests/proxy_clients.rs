@@ -9,20 +9,20 @@ use std::io::Write;
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
+use canopy_ipc::Window;
 use canopy_tests::fixture::{geometry, rgb};
 use canopy_tests::Compositor;
 use canopy_themes::Theme;
 use proxy_support::{animate, kill_compositor, open_test_client, wait_window, windows_of, Vm, VmOptions};
-use serde_json::Value;
 
 const CONFIG: &str = "[vms.work-vm]\ntrust = \"work\"\n\n[vms.web-vm]\ntrust = \"untrusted\"\n";
 
-fn left_border(img: &canopy_tests::Image, w: &Value) -> [u8; 3] {
+fn left_border(img: &canopy_tests::Image, w: &Window) -> [u8; 3] {
     let (x, y, _, h) = geometry(w);
     img.pixel((x - 2) as u32, (y + h / 2) as u32)
 }
 
-fn content(c: &Compositor, w: &Value) -> canopy_tests::Image {
+fn content(c: &Compositor, w: &Window) -> canopy_tests::Image {
     let (x, y, width, height) = geometry(w);
     c.screenshot().crop(x as u32, y as u32, width as u32, height as u32)
 }
@@ -33,13 +33,13 @@ fn test_client_is_pixel_identical_to_a_direct_connection() {
     let args = ["--title", "pattern", "--size", "300x200", "--color", "d04a2f"];
     let (_direct, dw) = c.open(Some("work-vm"), &args);
     let direct_pixels = content(&c, &dw);
-    c.msg(&["close", &dw["id"].to_string()]);
+    c.msg(&["close", &dw.id.to_string()]);
     c.wait_until("the direct window to close", || c.windows().is_empty());
 
     let vm = Vm::start(&c, "work-vm");
     let (_proxied, pw) = open_test_client(&c, &vm, &args);
-    assert_eq!(pw["title"], "[work-vm] pattern");
-    assert_eq!(pw["vm"], "work-vm");
+    assert_eq!(pw.title, "[work-vm] pattern");
+    assert_eq!(pw.vm.as_deref(), Some("work-vm"));
     assert_eq!(geometry(&pw).2, 300);
     let proxied_pixels = content(&c, &pw);
     assert_eq!(proxied_pixels.diff_count(&direct_pixels, 0), 0, "proxied content differs from direct");
@@ -89,7 +89,7 @@ fn an_animation_through_the_stream_matches_a_direct_connection() {
     let c = Compositor::start(CONFIG);
     let (width, height, full, small) = (800, 400, 54, 8);
     let direct = animate::play(&c.runtime_dir().join(c.wayland_display()), width, height, full, small);
-    let dw = wait_window(&c, |w| w["title"] == animate::TITLE);
+    let dw = wait_window(&c, |w| w.title == animate::TITLE);
     let want = content(&c, &dw);
     drop(direct);
     c.wait_until("the direct window to close", || c.windows().is_empty());
@@ -97,7 +97,7 @@ fn an_animation_through_the_stream_matches_a_direct_connection() {
     let env = [("RUST_LOG", "info,canopy_proxy::shm::send=debug")];
     let vm = Vm::start_with(&c, "work-vm", VmOptions { guest_env: &env, ..Default::default() });
     let proxied = animate::play(&c.runtime_dir().join(&vm.display), width, height, full, small);
-    let pw = wait_window(&c, |w| w["title"] == format!("[work-vm] {}", animate::TITLE));
+    let pw = wait_window(&c, |w| w.title == format!("[work-vm] {}", animate::TITLE));
     assert_eq!(content(&c, &pw).diff_count(&want, 0), 0, "the animation's last picture differs from direct");
     assert!(vm.guest_log().contains("without compare"), "no frames went without compare:\n{}", vm.logs());
     drop(proxied);
@@ -112,18 +112,18 @@ fn debian_client_shows_framed(program: &str, args: &[&str], title_part: &str) {
     cmd.args(args).stdout(Stdio::null()).stderr(Stdio::null());
     let mut child = cmd.spawn().expect(program);
     let w = {
-        let mut found = Value::Null;
+        let mut found = None;
         c.wait_until(&format!("a window of {program}"), || {
-            found = c.windows().into_iter().next().unwrap_or_default();
-            found["geometry"].is_object() && found["title"].as_str().is_some_and(|t| t.contains(title_part))
+            found = c.windows().into_iter().next().filter(|w| w.geometry.is_some() && w.title.contains(title_part));
+            found.is_some()
         });
-        found
+        found.expect("found")
     };
-    assert_eq!(w["vm"], "work-vm", "{w}");
-    assert!(w["title"].as_str().unwrap().starts_with("[work-vm] "), "{w}");
+    assert_eq!(w.vm.as_deref(), Some("work-vm"), "{w}");
+    assert!(w.title.as_str().starts_with("[work-vm] "), "{w}");
     let (x, y, width, height) = geometry(&w);
     assert!(width > 50 && height > 50, "{w}");
-    let id = w["id"].as_u64().unwrap();
+    let id = w.id;
     let colours = theme.colours("work");
     let bg = [0x20, 0x25, 0x2c];
     // What the screen shows of it: the top strip above the title bar (GTK's client-side shadow
@@ -131,7 +131,7 @@ fn debian_client_shows_framed(program: &str, args: &[&str], title_part: &str) {
     let look = || {
         let img = c.screenshot();
         let w = c.window(id);
-        let frame = if w["focused"] == true { colours.focused } else { colours.unfocused };
+        let frame = if w.focused { colours.focused } else { colours.unfocused };
         let inside = img.crop(x as u32, y as u32, width as u32, height as u32);
         let background = inside.count_colour(0, 0, width as u32, height as u32, bg);
         (img.pixel((x + width / 2) as u32, (y - 28) as u32), rgb(frame), background)
@@ -200,14 +200,12 @@ fn typing_reaches_foot_behind_the_proxy() {
     let mut cmd = vm.command("foot");
     cmd.args(["--title", "typing", "sh", "-c", &script]).stdout(Stdio::null()).stderr(Stdio::null());
     let mut foot = cmd.spawn().unwrap();
-    let w = wait_window(&c, |w| w["raw_title"] == "typing");
-    assert_eq!(w["title"], "[work-vm] typing");
+    let w = wait_window(&c, |w| w.raw_title == "typing");
+    assert_eq!(w.title, "[work-vm] typing");
     // The user clicks it (the compositor's `focus` stands for the click): a VM's window does
     // not take the keyboard by mapping.
-    c.msg(&["focus", &w["id"].to_string()]);
-    c.wait_until("foot to have focus", || {
-        c.windows().iter().any(|w| w["raw_title"] == "typing" && w["focused"] == true)
-    });
+    c.msg(&["focus", &w.id.to_string()]);
+    c.wait_until("foot to have focus", || c.windows().iter().any(|w| w.raw_title == "typing" && w.focused));
     // The keymap crossed the proxy: text typed on the GUI side comes out of foot's pty.
     c.msg(&["type", "through the proxy 42"]);
     c.msg(&["key", "Return"]);
@@ -266,7 +264,7 @@ fn wl_paste_answers_where_nothing_is_offered() {
     let web = Vm::start(&c, "web-vm");
     let (_bc, _bw) = open_test_client(&c, &web, &["--title", "web"]);
     let _ = wl_copy(&web, b"the web VM's text").wait();
-    c.msg(&["focus", &ww["id"].to_string()]);
+    c.msg(&["focus", &ww.id.to_string()]);
     assert_eq!(paste_answers(work.command("wl-paste")), nothing);
     let mut local = std::process::Command::new("wl-paste");
     c.client_env(&mut local);
@@ -322,20 +320,20 @@ fn two_vms_with_several_clients_each_in_their_own_colour() {
     let (_d, _) = open_test_client(&c, &web, &["--title", "web one", "--size", "200x150"]);
     let (_e, last) = open_test_client(&c, &web, &["--title", "web two", "--size", "200x150"]);
     let windows = c.windows();
-    let mut titles: Vec<&str> = windows.iter().map(|w| w["title"].as_str().unwrap()).collect();
+    let mut titles: Vec<&str> = windows.iter().map(|w| w.title.as_str()).collect();
     titles.sort();
     assert_eq!(titles, ["[web-vm] web one", "[web-vm] web two", "[work-vm] work one", "[work-vm] work two"]);
     let img = c.screenshot();
     assert_eq!(left_border(&img, &last), rgb(theme.colours("untrusted").focused));
     for w in &windows {
-        let vm = w["vm"].as_str().unwrap();
+        let vm = w.vm.as_deref().unwrap();
         let level = if vm == "work-vm" { "work" } else { "untrusted" };
         let colours = theme.colours(level);
-        let want = if w["focused"] == true { colours.focused } else { colours.unfocused };
-        assert_eq!(w["trust"], level);
+        let want = if w.focused { colours.focused } else { colours.unfocused };
+        assert_eq!(w.trust, level);
         // Windows may overlap; the focused one is on top, so check it, and the others' colour
         // through the window list.
-        if w["focused"] == true {
+        if w.focused {
             assert_eq!(left_border(&img, w), rgb(want));
         }
     }
@@ -363,7 +361,7 @@ fn killing_the_guest_proxy_removes_its_windows_at_once() {
     drop(work);
     let work = Vm::start(&c, "work-vm");
     let (_f, w) = open_test_client(&c, &work, &["--title", "back"]);
-    assert_eq!(w["title"], "[work-vm] back");
+    assert_eq!(w.title, "[work-vm] back");
 }
 
 /// A compositor that does not come back within `--restore-wait` ends the VM's clients
@@ -376,7 +374,7 @@ fn a_compositor_that_does_not_come_back_ends_the_apps_cleanly() {
     let mut cmd = vm.command("weston-simple-shm");
     cmd.stdout(Stdio::null()).stderr(Stdio::null());
     let mut app = cmd.spawn().unwrap();
-    wait_window(&c, |w| w["vm"] == "work-vm");
+    wait_window(&c, |w| w.vm.as_deref() == Some("work-vm"));
     kill_compositor(&c);
     let start = Instant::now();
     loop {

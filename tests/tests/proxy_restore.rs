@@ -11,11 +11,11 @@ mod shell_support;
 use std::collections::BTreeMap;
 use std::process::{Child, Stdio};
 
+use canopy_ipc::Window;
 use canopy_tests::fixture::{geometry, rgb};
 use canopy_tests::{bin_path, Client, Compositor, Image};
 use canopy_themes::Theme;
 use proxy_support::{open_test_client, windows_of, Vm};
-use serde_json::Value;
 use shell_support::lock::{covered, test_account, PASSWORD, SERVICE, USER};
 
 const CONFIG: &str = "[vms.work-vm]\ntrust = \"work\"\n";
@@ -24,30 +24,30 @@ const CONFIG: &str = "[vms.work-vm]\ntrust = \"work\"\n";
 fn shown(c: &Compositor) -> BTreeMap<String, (String, String, i32, i32)> {
     windows_of(c, "work-vm")
         .into_iter()
-        .filter(|w| w["geometry"].is_object())
+        .filter(|w| w.geometry.is_some())
         .map(|w| {
             let (_, _, width, height) = geometry(&w);
-            let raw = w["raw_title"].as_str().unwrap_or_default().to_string();
-            (raw, (w["title"].as_str().unwrap().into(), w["trust"].as_str().unwrap().into(), width, height))
+            let raw = w.raw_title.as_str().to_string();
+            (raw, (w.title.as_str().into(), w.trust.as_str().into(), width, height))
         })
         .collect()
 }
 
-fn window(c: &Compositor, title: &str) -> Value {
-    windows_of(c, "work-vm").into_iter().find(|w| w["raw_title"] == title).unwrap_or_else(|| panic!("no {title}"))
+fn window(c: &Compositor, title: &str) -> Window {
+    windows_of(c, "work-vm").into_iter().find(|w| w.raw_title == title).unwrap_or_else(|| panic!("no {title}"))
 }
 
 /// The content of a window (inside its frame).
-fn content(c: &Compositor, w: &Value) -> Image {
+fn content(c: &Compositor, w: &Window) -> Image {
     let (x, y, width, height) = geometry(w);
     c.screenshot().crop(x as u32, y as u32, width as u32, height as u32)
 }
 
 /// Raises and focuses a window, as the user does choosing it.
-fn focus(c: &Compositor, w: &Value) {
-    let id = w["id"].as_u64().unwrap();
+fn focus(c: &Compositor, w: &Window) {
+    let id = w.id;
     c.msg(&["focus", &id.to_string()]);
-    c.wait_until("the window to have focus", || c.window(id)["focused"] == true);
+    c.wait_until("the window to have focus", || c.window(id).focused);
 }
 
 struct Apps {
@@ -88,7 +88,7 @@ fn crash_and_wait(c: &mut Compositor, vm: &Vm, n: usize) -> BTreeMap<String, (St
     c.restart();
     let back = wait_windows(c, n);
     let theme = Theme::default();
-    if let Some(w) = windows_of(c, "work-vm").into_iter().find(|w| w["focused"] == true) {
+    if let Some(w) = windows_of(c, "work-vm").into_iter().find(|w| w.focused) {
         let (x, y, _, h) = geometry(&w);
         assert_eq!(c.screenshot().pixel((x - 2) as u32, (y + h / 2) as u32), rgb(theme.colours("work").focused));
     }
@@ -123,9 +123,8 @@ fn vm_apps_survive_three_compositor_crashes() {
     test_client.wait_event("popup-configure", |_| true);
     wait_windows(&c, 5);
     // The PDF viewer was resized by the user: it comes back at that size, not its default.
-    let zathura =
-        windows_of(&c, "work-vm").into_iter().find(|w| w["raw_title"].as_str().unwrap().contains("report.pdf"));
-    let zathura = zathura.unwrap()["id"].as_u64().unwrap();
+    let zathura = windows_of(&c, "work-vm").into_iter().find(|w| w.raw_title.as_str().contains("report.pdf"));
+    let zathura = zathura.unwrap().id;
     c.msg(&["resize", &zathura.to_string(), "640", "420"]);
     c.wait_until("zathura at its new size", || geometry(&c.window(zathura)).2 == 640);
     let before = wait_windows(&c, 5);
@@ -227,5 +226,5 @@ fn a_crash_while_locked_comes_back_locked() {
 
 /// Where the usable area of the first output starts (below a panel).
 fn usable_y(c: &Compositor) -> i64 {
-    c.msg(&["outputs"])[0]["usable"]["y"].as_i64().unwrap_or(0)
+    c.outputs()[0].usable.y.into()
 }

@@ -133,8 +133,8 @@ fn app_reaches_the_gui_vm_over_vsock_mux_and_the_host_relay() {
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
-    let w = wait_window(&c, |w| w["vm"] == "work-vm");
-    assert_eq!(w["title"], "[work-vm] simple-shm");
+    let w = wait_window(&c, |w| w.vm.as_deref() == Some("work-vm"));
+    assert_eq!(w.title, "[work-vm] simple-shm");
     // (The readiness probe of the guest socket made one more connection.)
     let ports = app_vmm.lock().unwrap().clone();
     assert!(!ports.is_empty() && ports.iter().all(|&p| p == 6000), "{ports:?}");

@@ -5,17 +5,17 @@
 #[path = "proxy_support/mod.rs"]
 mod proxy_support;
 
+use canopy_ipc::Window;
 use canopy_tests::image::assert_golden;
 use canopy_tests::{Client, Compositor};
 use proxy_support::{open_test_client, Vm};
-use serde_json::Value;
 
 fn config(extra: &str) -> String {
     format!("idle_lock_seconds = 0\n[vms.vm-a]\ntrust = \"work\"\n[vms.vm-b]\ntrust = \"untrusted\"\n{extra}")
 }
 
-fn focus(c: &Compositor, w: &Value) {
-    c.msg(&["focus", &w["id"].to_string()]);
+fn focus(c: &Compositor, w: &Window) {
+    c.msg(&["focus", &w.id.to_string()]);
 }
 
 /// F5 makes the test client paste; returns what it got.
@@ -53,9 +53,9 @@ struct Scene {
     c: Compositor,
     _a: Vm,
     _b: Vm,
-    a1: (Client, Value),
-    a2: (Client, Value),
-    b1: (Client, Value),
+    a1: (Client, Window),
+    a2: (Client, Window),
+    b1: (Client, Window),
 }
 
 fn scene(extra: &str, a1_text: &str) -> Scene {

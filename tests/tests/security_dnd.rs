@@ -6,6 +6,7 @@
 #[path = "proxy_support/mod.rs"]
 mod proxy_support;
 
+use canopy_ipc::Window;
 use canopy_tests::image::assert_golden;
 use canopy_tests::{Client, Compositor};
 use proxy_support::{open_test_client, Vm};
@@ -13,12 +14,12 @@ use serde_json::Value;
 
 const VMS: &str = "idle_lock_seconds = 0\n[vms.vm-a]\ntrust = \"work\"\n[vms.vm-b]\ntrust = \"untrusted\"\n";
 
-fn id(w: &Value) -> String {
-    w["id"].to_string()
+fn id(w: &Window) -> String {
+    w.id.to_string()
 }
 
 /// Put a window's client area at (x, y).
-fn place(c: &Compositor, w: &Value, x: i32, y: i32) {
+fn place(c: &Compositor, w: &Window, x: i32, y: i32) {
     c.msg(&["move", &id(w), &x.to_string(), &y.to_string()]);
 }
 
@@ -87,7 +88,7 @@ fn within_a_domain_a_drag_works_and_no_other_domain_hears_of_it() {
     start_drag(c, &mut s.a1, 60, 180);
     // A1's own cursor image does not travel with the drag over other windows.
     assert!(s.a1.events().iter().any(|e| e["event"] == "cursor-set"));
-    assert_eq!(c.msg(&["cursor"])["image"], "default");
+    assert_eq!(c.cursor().image, canopy_ipc::CursorImage::Default);
     drag_to(c, 860, 180);
     drag_to(c, 900, 230);
     drag_to(c, 460, 180);

@@ -54,7 +54,7 @@ fn a_vms_cursor_is_small_and_drawn_only_over_its_own_surfaces() {
     let vm = Vm::start(&d.compositor, "web");
     let c = &d.compositor;
     let (mut h, w) = open_hostile(c, &vm, &["--title", "cursor", "--size", "400x300"]);
-    c.msg(&["move", &w["id"].to_string(), "200", "200"]);
+    c.msg(&["move", &w.id.to_string(), "200", "200"]);
     pointer(c, 400, 350);
     h.wait_event("pointer-enter", |_| true);
     assert!(all_green(&c.screenshot_with_pointer()).is_empty());
@@ -89,7 +89,7 @@ fn a_vms_cursor_is_small_and_drawn_only_over_its_own_surfaces() {
     let green = cursor(c, &mut h, (40, 40, 0, 0), 100);
     assert!(green.iter().all(|&(x, y)| (580..600).contains(&x) && (480..500).contains(&y)), "{green:?}");
     // Its window partly under the panel: the part of the cursor over the panel is not drawn.
-    c.msg(&["move", &w["id"].to_string(), "200", "10"]);
+    c.msg(&["move", &w.id.to_string(), "200", "10"]);
     pointer(c, 300, 40);
     let green = cursor(c, &mut h, (40, 40, 20, 20), 40 * 28);
     assert!(green.iter().all(|&(_, y)| y >= shell_support::PANEL_H), "the VM's cursor is drawn over the panel");
@@ -105,7 +105,7 @@ fn a_vm_popup_never_covers_its_title_bar_and_is_framed_and_labelled() {
     let c = Compositor::start("[vms.web]\ntrust = \"untrusted\"\n[vms.bank]\ntrust = \"trusted\"\n");
     let vm = Vm::start(&c, "web");
     let (mut h, w) = open_hostile(&c, &vm, &["--title", "popups", "--size", "400x300"]);
-    c.msg(&["move", &w["id"].to_string(), "300", "250"]);
+    c.msg(&["move", &w.id.to_string(), "300", "250"]);
     let before = c.screenshot();
     // The frame's top band: top border and title bar (4 + 26 px), a little wider.
     let title_bar = |img: &Image| img.crop(290, 216, 420, 34);
@@ -146,15 +146,15 @@ fn vm_content_is_opaque_inside_its_frame_unless_configured() {
     let web = Vm::start(&c, "web");
     let glass = Vm::start(&c, "glass");
     let (_bank, wb) = open_client(&c, &bank_vm, "canopy-test-client", &["--title", "bank", "--color", "10c020"], true);
-    c.msg(&["move", &wb["id"].to_string(), "100", "100"]);
+    c.msg(&["move", &wb.id.to_string(), "100", "100"]);
     let bank_px = |img: &Image| img.count_colour(100, 100, 320, 200, [0x10, 0xc0, 0x20]);
     assert_eq!(bank_px(&c.screenshot()), 160 * 100);
     for (vm, alpha, shows_through) in [(&web, "0", false), (&web, "1", false), (&glass, "0", true)] {
         let title = format!("{} alpha {alpha}", vm.name);
         let (h, wh) = open_hostile(&c, vm, &["--title", &title, "--alpha", alpha]);
         // Exactly over the bank window, on top.
-        c.msg(&["move", &wh["id"].to_string(), "100", "100"]);
-        c.wait_until("the overlay on top", || c.windows().last().is_some_and(|w| w["raw_title"] == title.as_str()));
+        c.msg(&["move", &wh.id.to_string(), "100", "100"]);
+        c.wait_until("the overlay on top", || c.windows().last().is_some_and(|w| w.raw_title == title.as_str()));
         let img = c.screenshot();
         if shows_through {
             assert_eq!(bank_px(&img), 160 * 100, "{title}: a VM configured translucent shows what is below");
@@ -164,7 +164,7 @@ fn vm_content_is_opaque_inside_its_frame_unless_configured() {
             assert!(inside.data.chunks(4).all(|p| p[..3].iter().all(|&v| v <= 2)), "{title}: not opaque black");
         }
         drop(h);
-        c.wait_until("the overlay gone", || !c.windows().iter().any(|w| w["raw_title"] == title.as_str()));
+        c.wait_until("the overlay gone", || !c.windows().iter().any(|w| w.raw_title == title.as_str()));
     }
 }
 
@@ -179,7 +179,7 @@ fn fullscreen_keeps_the_strip_on_all_four_sides_and_goes_below_when_left() {
     let pattern = [[0xc6, 0x28, 0x28], [0x94, 0x1e, 0x1e], [0x63, 0x14, 0x14], [255, 255, 255]];
     // A buffer far larger than the output: cut inside the strip, which shows on every side.
     let (big, _) = open_hostile(c, &vm, &["--title", "big", "--fullscreen", "--buffer", "2000x1500"]);
-    c.wait_until("fullscreen", || c.windows().iter().any(|w| w["raw_title"] == "big" && w["fullscreen"] == true));
+    c.wait_until("fullscreen", || c.windows().iter().any(|w| w.raw_title == "big" && w.fullscreen));
     c.wait_until("drawn fullscreen", || c.screenshot().pixel(100, 100) == pattern[0]);
     let img = c.screenshot();
     let strip = img.pixel(0, 0);
@@ -192,14 +192,12 @@ fn fullscreen_keeps_the_strip_on_all_four_sides_and_goes_below_when_left() {
         assert_eq!(band.count_colour(0, 0, band.width, band.height, strip), (band.width * band.height) as usize);
     }
     drop(big);
-    c.wait_until("it went", || !c.windows().iter().any(|w| w["raw_title"] == "big"));
+    c.wait_until("it went", || !c.windows().iter().any(|w| w.raw_title == "big"));
 
     // Smaller than the output: centred on black, inside the strip, over the panel's controls.
     let (_small, _) = open_hostile(c, &vm, &["--title", "small", "--fullscreen", "--buffer", "400x300"]);
     c.wait_until("centred", || {
-        c.windows()
-            .iter()
-            .any(|w| w["raw_title"] == "small" && w["fullscreen"] == true && geometry(w) == (440, 250, 400, 300))
+        c.windows().iter().any(|w| w.raw_title == "small" && w.fullscreen && geometry(w) == (440, 250, 400, 300))
     });
     c.wait_until("drawn centred", || c.screenshot().pixel(450, 260) == pattern[0]);
     let img = c.screenshot();
@@ -211,13 +209,13 @@ fn fullscreen_keeps_the_strip_on_all_four_sides_and_goes_below_when_left() {
     // The user switches to another window: the fullscreen one goes below it, and the panel
     // shows again; what the user types goes to the window they see.
     let (mut doc, wd) = open_client(c, &docs, "canopy-test-client", &["--title", "doc", "--color", "10c020"], false);
-    let (x, y, _, _) = geometry(&c.window(wd["id"].as_u64().unwrap()));
+    let (x, y, _, _) = geometry(&c.window(wd.id));
     // Chosen with Alt+Tab (the first press goes to the most recent window, the fullscreen one).
-    c.msg(&["focus", &c.windows().iter().find(|w| w["raw_title"] == "small").unwrap()["id"].to_string()]);
+    c.msg(&["focus", &c.windows().iter().find(|w| w.raw_title == "small").unwrap().id.to_string()]);
     c.msg(&["key-down", "alt"]);
     c.msg(&["key", "Tab"]);
     c.msg(&["key-up", "alt"]);
-    c.wait_until("the document focused", || c.window(wd["id"].as_u64().unwrap())["focused"] == true);
+    c.wait_until("the document focused", || c.window(wd.id).focused);
     c.wait_until("the document on top", || c.screenshot().pixel((x + 5) as u32, (y + 5) as u32) == [0x10, 0xc0, 0x20]);
     assert_eq!(c.screenshot().pixel(600, 2), panel_background(), "the panel is back");
     c.msg(&["type", "x"]);

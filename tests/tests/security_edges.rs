@@ -8,6 +8,7 @@ mod proxy_support;
 #[path = "shell_support/mod.rs"]
 mod shell_support;
 
+use canopy_ipc::CursorImage;
 use canopy_tests::fixture::{geometry, rgb};
 use canopy_tests::{bin_path, Compositor};
 use canopy_themes::Theme;
@@ -46,7 +47,7 @@ fn with_the_maximise_policy_the_panel_stays_visible() {
     let (mut client, _) = d.compositor.open(Some("web"), &["--fullscreen"]);
     client.wait_event("configure", |e| e["maximized"] == true);
     let c = &d.compositor;
-    let w = c.windows().into_iter().find(|w| w["vm"] == "web").unwrap();
+    let w = c.windows().into_iter().find(|w| w.vm.as_deref() == Some("web")).unwrap();
     let (_, y, _, _) = geometry(&w);
     assert!(y as u32 >= PANEL_H + 26, "the window stays below the panel: {w}");
 }
@@ -56,8 +57,8 @@ fn a_popup_grab_ends_when_the_user_clicks_elsewhere() {
     let mut c = Compositor::start("[vms.vm-a]\ntrust = \"work\"\n[vms.vm-b]\ntrust = \"untrusted\"\n");
     let (mut a, wa) = c.open(Some("vm-a"), &["--grab-popup", "--title", "A"]);
     let (mut b, wb) = c.open(Some("vm-b"), &["--title", "B"]);
-    c.msg(&["move", &wb["id"].to_string(), "700", "100"]);
-    c.msg(&["move", &wa["id"].to_string(), "100", "100"]);
+    c.msg(&["move", &wb.id.to_string(), "700", "100"]);
+    c.msg(&["move", &wa.id.to_string(), "100", "100"]);
     // A click in A opens its popup with a grab.
     c.msg(&["pointer-move", "150", "150"]);
     c.msg(&["click"]);
@@ -67,7 +68,7 @@ fn a_popup_grab_ends_when_the_user_clicks_elsewhere() {
     c.msg(&["pointer-move", "750", "150"]);
     c.msg(&["click"]);
     a.wait_event("popup-done", |_| true);
-    c.wait_until("B focused", || c.window(wb["id"].as_u64().unwrap())["focused"] == true);
+    c.wait_until("B focused", || c.window(wb.id).focused);
     let mark = a.mark();
     c.msg(&["type", "x"]);
     b.wait_event("key", |e| e["utf8"] == "x");
@@ -80,18 +81,18 @@ fn a_vm_sets_the_cursor_only_over_its_own_surfaces() {
     let mut c = Compositor::start("[vms.vm-a]\ntrust = \"work\"\n");
     let (mut a, wa) = c.open(Some("vm-a"), &["--custom-cursor"]);
     let (_local, wl) = c.open(None, &["--title", "local"]);
-    c.msg(&["move", &wa["id"].to_string(), "100", "100"]);
-    c.msg(&["move", &wl["id"].to_string(), "700", "100"]);
+    c.msg(&["move", &wa.id.to_string(), "100", "100"]);
+    c.msg(&["move", &wl.id.to_string(), "700", "100"]);
     c.msg(&["pointer-move", "150", "150"]);
     a.wait_event("cursor-set", |_| true);
-    c.wait_until("the VM's cursor over its window", || c.msg(&["cursor"])["set_by"] == "vm-a");
+    c.wait_until("the VM's cursor over its window", || c.cursor().set_by.as_deref() == Some("vm-a"));
     // Onto its own title bar: the compositor's cursor, not the VM's.
     c.msg(&["pointer-move", "150", "87"]);
-    assert_eq!(c.msg(&["cursor"])["image"], "default");
+    assert_eq!(c.cursor().image, CursorImage::Default);
     c.msg(&["pointer-move", "150", "150"]);
-    c.wait_until("back over the VM", || c.msg(&["cursor"])["set_by"] == "vm-a");
+    c.wait_until("back over the VM", || c.cursor().set_by.as_deref() == Some("vm-a"));
     c.msg(&["pointer-move", "750", "150"]);
-    assert_eq!(c.msg(&["cursor"])["image"], "default", "over another window");
+    assert_eq!(c.cursor().image, CursorImage::Default, "over another window");
 }
 
 #[test]
@@ -107,7 +108,7 @@ fn idle_time_locks_the_screen_ends_a_vms_keyboard_grab_and_then_no_vm_gets_keys(
     // focus (issue 12, attack 1, locked by idle time).
     let mut a = vm.spawn("canopy-hostile-client", &["--grab-on-focus", "--color", "2f6fd0"]);
     a.wait_event("drawn", |_| true);
-    let w = proxy_support::wait_window(&c, |w| w["vm"] == "vm-a");
+    let w = proxy_support::wait_window(&c, |w| w.vm.as_deref() == Some("vm-a"));
     let (x, y, width, height) = geometry(&w);
     c.msg(&["pointer-move", &(x + width / 2).to_string(), &(y + height / 2).to_string()]);
     c.msg(&["click"]);

@@ -88,11 +88,11 @@ fn a_frame_callback_storm_closes_that_client_with_a_log_line() {
         })
     });
     c.wait_until("only the window that stays", || {
-        let titles: Vec<String> = c.windows().iter().map(|w| w["raw_title"].to_string()).collect();
-        titles == ["\"stays\""]
+        let titles: Vec<String> = c.windows().iter().map(|w| w.raw_title.clone()).collect();
+        titles == ["stays"]
     });
     let (_after, w) = open_client(&c, &vm, "canopy-test-client", &["--title", "after the storm"], false);
-    assert_eq!(w["title"], "[web] after the storm");
+    assert_eq!(w.title, "[web] after the storm");
 }
 
 #[test]
@@ -111,7 +111,7 @@ fn a_good_vm_keeps_drawing_while_another_maps_2000_windows() {
     let mut all_drawn = || burst.iter_mut().all(|b| b.events().iter().any(|e| e["event"] == "windows-drawn"));
     let (_, gap) = frames_during(&mut good, Duration::ZERO, &mut all_drawn);
     assert!(gap < Duration::from_secs(5), "the good VM stalled for {gap:?} while 2000 windows mapped");
-    c.wait_until("2000 windows", || c.windows().iter().filter(|w| w["vm"] == "web").count() == 2000);
+    c.wait_until("2000 windows", || c.windows().iter().filter(|w| w.vm.as_deref() == Some("web")).count() == 2000);
     let (frames, gap) = frames_during(&mut good, Duration::from_secs(3), || true);
     assert!(frames >= 30, "the good VM drew {frames} frames in 3 s next to 2000 windows");
     assert!(gap < Duration::from_secs(1), "the good VM stalled for {gap:?}");
@@ -125,7 +125,7 @@ fn the_panel_comes_back_when_it_dies() {
         bin_path("canopy-panel").display()
     );
     let c = Compositor::start(&config);
-    let panel_up = || c.msg(&["outputs"])[0]["usable"]["y"] == 32;
+    let panel_up = || c.outputs()[0].usable.y == 32;
     c.wait_until("the autostarted panel", panel_up);
     let pid = |c: &Compositor, n: usize| -> Option<i32> {
         let log = plain(&c.log());

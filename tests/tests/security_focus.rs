@@ -12,10 +12,10 @@ mod proxy_support;
 #[path = "shell_support/mod.rs"]
 mod shell_support;
 
+use canopy_ipc::Window;
 use canopy_tests::fixture::geometry;
 use canopy_tests::{bin_path, Client, Compositor};
 use proxy_support::{open_client, open_hostile, Vm};
-use serde_json::Value;
 use shell_support::lock::{covered, dots, test_account, PASSWORD, SERVICE, USER};
 use shell_support::Desktop;
 
@@ -33,7 +33,7 @@ fn click(c: &Compositor, x: i32, y: i32) {
 }
 
 /// Click the middle of a window's client area.
-fn click_window(c: &Compositor, w: &Value) {
+fn click_window(c: &Compositor, w: &Window) {
     let (x, y, width, height) = geometry(w);
     click(c, x + width / 2, y + height / 2);
 }
@@ -131,9 +131,7 @@ fn the_lock_keeps_the_keyboard_when_the_focused_window_goes() {
             other => client.send(other),
         }
         let c = &d.compositor;
-        c.wait_until(&format!("the window to {how}"), || {
-            c.windows().iter().all(|x| x["raw_title"] != how || x["minimized"] == true)
-        });
+        c.wait_until(&format!("the window to {how}"), || c.windows().iter().all(|x| x.raw_title != how || x.minimized));
         type_at_lock(&d, "ab", 2);
         d.click_at(640.0, 300.0, None);
         type_at_lock(&d, "c", 3);
@@ -141,7 +139,7 @@ fn the_lock_keeps_the_keyboard_when_the_focused_window_goes() {
         unlock(&mut d, 3);
         drop(client);
         let c = &d.compositor;
-        c.wait_until("no windows", || c.windows().iter().all(|x| x["raw_title"] != how));
+        c.wait_until("no windows", || c.windows().iter().all(|x| x.raw_title != how));
     }
 }
 
@@ -152,14 +150,14 @@ fn a_vm_mapping_a_window_never_takes_the_keyboard() {
     let evil_vm = Vm::start(&c, "evil-vm");
     let (mut bank, wb) =
         open_client(&c, &bank_vm, "canopy-test-client", &["--title", "bank", "--color", "10c020"], false);
-    assert_eq!(wb["focused"], false, "a VM window opens without the keyboard");
+    assert!(!wb.focused, "a VM window opens without the keyboard");
     click_window(&c, &wb);
     c.msg(&["type", "a"]);
     bank.wait_event("key", |e| e["utf8"] == "a");
 
     // A background VM maps a window: the bank keeps the keyboard, and is not covered.
     let (mut evil, we) = open_hostile(&c, &evil_vm, &["--title", "evil"]);
-    assert_eq!(we["focused"], false);
+    assert!(!we.focused);
     c.msg(&["type", "b"]);
     bank.wait_event("key", |e| e["utf8"] == "b");
     let (bx, by, bw, bh) = geometry(&wb);
@@ -173,25 +171,23 @@ fn a_vm_mapping_a_window_never_takes_the_keyboard() {
     // A VM that maps its window again whenever it loses focus, twice.
     let (mut remap, wr) = open_hostile(&c, &evil_vm, &["--remap-on-unfocus", "--title", "remapper"]);
     // It opened below the bank window; moved aside, the user can click it.
-    c.msg(&["move", &wr["id"].to_string(), "900", "520"]);
+    c.msg(&["move", &wr.id.to_string(), "900", "520"]);
     for round in 0..2 {
         let mark = remap.mark();
-        click_window(&c, &c.window(wr["id"].as_u64().unwrap()));
+        click_window(&c, &c.window(wr.id));
         remap.wait_event_since(mark, "keyboard-enter");
         let mark = remap.mark();
         click(&c, bx + 10, by + 10);
         remap.wait_event_since(mark, "unmapped");
         remap.wait_event("drawn", |e| e["maps"] == round + 2);
-        c.wait_until("the remapped window", || {
-            c.windows().iter().any(|w| w["id"] == wr["id"] && w["geometry"].is_object())
-        });
+        c.wait_until("the remapped window", || c.windows().iter().any(|w| w.id == wr.id && w.geometry.is_some()));
         let ch = ["c", "d"][round];
         c.msg(&["type", ch]);
         bank.wait_event("key", |e| e["utf8"] == ch);
         assert_eq!(keys(&mut remap, mark), Vec::<String>::new(), "round {round}: the remapped window got keys");
-        let focused: Vec<Value> = c.windows().into_iter().filter(|w| w["focused"] == true).collect();
+        let focused: Vec<Window> = c.windows().into_iter().filter(|w| w.focused).collect();
         assert_eq!(focused.len(), 1);
-        assert_eq!(focused[0]["raw_title"], "bank", "round {round}");
+        assert_eq!(focused[0].raw_title, "bank", "round {round}");
     }
     assert_eq!(keys(&mut evil, 0), Vec::<String>::new());
 }

@@ -68,13 +68,14 @@ fn clicking_a_tile_starts_the_app_through_hostd_and_its_window_appears() {
 
     // hostd starts the stopped VM, its agent starts the app, and the window comes through
     // the proxies into the compositor as the web VM's.
-    let mut window = serde_json::Value::Null;
+    let mut found = None;
     d.wait_until("the app's window", || {
-        window = d.compositor.windows().into_iter().next().unwrap_or_default();
-        window["geometry"].is_object()
+        found = d.compositor.windows().into_iter().next().filter(|window| window.geometry.is_some());
+        found.is_some()
     });
-    assert_eq!(window["vm"], "web", "{window}");
-    assert_eq!(window["title"], "[web] hello from the web VM");
+    let window = found.expect("found");
+    assert_eq!(window.vm.as_deref(), Some("web"), "{window}");
+    assert_eq!(window.title, "[web] hello from the web VM");
     d.wait_exit("canopy-launcher");
     assert_eq!(std::fs::read_to_string(d.path("vms/web/starts.log")).unwrap().lines().count(), 1);
     assert!(!launcher_shown(&d.compositor.screenshot()), "the launcher is gone");
@@ -256,20 +257,21 @@ fn the_windows_vm_asks_once_for_its_disk_image_and_hostd_remembers_it() {
     d.compositor.msg(&["key", "ctrl+BackSpace"]);
     d.compositor.msg(&["type", &image]);
     d.compositor.msg(&["key", "Return"]);
-    let mut window = serde_json::Value::Null;
+    let mut found = None;
     d.wait_until("the Windows display", || {
-        window = d.compositor.windows().into_iter().next().unwrap_or_default();
-        window["geometry"].is_object()
+        found = d.compositor.windows().into_iter().next().filter(|window| window.geometry.is_some());
+        found.is_some()
     });
-    assert_eq!(window["vm"], "windows-vm", "{window}");
-    assert_eq!(window["title"], "[windows-vm] Windows 11");
+    let window = found.expect("found");
+    assert_eq!(window.vm.as_deref(), Some("windows-vm"), "{window}");
+    assert_eq!(window.title, "[windows-vm] Windows 11");
     d.wait_exit("canopy-launcher");
     assert_eq!(std::fs::read_to_string(&starts).unwrap(), format!("{image}\n"));
     let state = std::fs::read_to_string(d.path("state/state.json")).unwrap();
     assert!(state.contains(&image), "{state}");
 
     // Remembered: with the VM stopped and hostd restarted, starting Windows asks nothing.
-    d.compositor.msg(&["close", &window["id"].to_string()]);
+    d.compositor.msg(&["close", &window.id.to_string()]);
     d.wait_until("the display to close", || d.compositor.windows().is_empty());
     let stop = d.ctl(&["stop", "vm", "windows-vm"]);
     assert!(stop.status.success(), "{stop:?}");

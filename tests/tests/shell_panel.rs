@@ -52,7 +52,7 @@ fn window_list_follows_windows_and_clicks_focus_minimise_restore_and_close() {
     let (_a, a) = d.compositor.open(None, &["--title", "local notes"]);
     let (_b, b) = d.compositor.open(Some("web"), &["--title", "page"]);
     let (_c, c) = d.compositor.open(Some("docs"), &["--title", "report.pdf"]);
-    let (a, b, c) = (a["id"].as_u64().unwrap(), b["id"].as_u64().unwrap(), c["id"].as_u64().unwrap());
+    let (a, b, c) = (a.id, b.id, c.id);
 
     // One button per window, each marked in its VM's colour, in the order they opened.
     let mut xs = (Vec::new(), Vec::new());
@@ -63,24 +63,23 @@ fn window_list_follows_windows_and_clicks_focus_minimise_restore_and_close() {
     });
     let (bx, cx) = (xs.0[0] as f64, xs.1[0] as f64);
     assert!(bx < cx, "web's button comes before docs' ({bx} vs {cx})");
-    let focused =
-        |d: &Desktop| d.compositor.windows().into_iter().find(|w| w["focused"] == true).map(|w| w["id"].clone());
-    assert_eq!(focused(&d), Some(c.into()));
+    let focused = |d: &Desktop| d.compositor.windows().into_iter().find(|w| w.focused).map(|w| w.id);
+    assert_eq!(focused(&d), Some(c));
 
     // Click: focus. Click the focused one: minimise. Click again: restore.
     d.click_at(bx + 40.0, 16.0, None);
-    d.wait_until("the web window to take focus", || focused(&d) == Some(b.into()));
+    d.wait_until("the web window to take focus", || focused(&d) == Some(b));
     d.click_at(bx + 40.0, 16.0, None);
-    d.wait_until("the web window to minimise", || d.compositor.window(b)["minimized"] == true);
+    d.wait_until("the web window to minimise", || d.compositor.window(b).minimized);
     d.click_at(bx + 40.0, 16.0, None);
     d.wait_until("the web window to come back", || {
         let w = d.compositor.window(b);
-        w["minimized"] == false && w["focused"] == true
+        !w.minimized && w.focused
     });
 
     // Middle click closes; the button goes with the window.
     d.click_at(cx + 40.0, 16.0, Some("middle"));
-    d.wait_until("the docs window to close", || d.compositor.windows().iter().all(|w| w["id"] != c));
+    d.wait_until("the docs window to close", || d.compositor.windows().iter().all(|w| w.id != c));
     d.wait_until("its button to go", || window_markers(&d.panel_strip("HEADLESS-1", 1), docs, 1).is_empty());
 
     // Windows closed elsewhere leave the list too.
@@ -96,8 +95,8 @@ fn maximised_windows_make_room_for_the_panel_again_after_it_restarts() {
     let mut d = Desktop::start(&[]);
     let pid = d.panel();
     let (_w, w) = d.compositor.open(Some("web"), &["--title", "page", "--maximize"]);
-    let id = w["id"].as_u64().unwrap();
-    let top = |d: &Desktop| d.compositor.window(id)["geometry"]["y"].as_i64().unwrap();
+    let id = w.id;
+    let top = |d: &Desktop| i64::from(d.compositor.window(id).geometry.expect("on screen").y);
     d.wait_until("the maximised window below the panel", || top(&d) > PANEL_H as i64);
     let below_panel = top(&d);
 
@@ -201,16 +200,15 @@ fn each_panel_lists_the_windows_on_its_own_output() {
     d.panel();
     d.compositor.msg(&["output-add", "HEADLESS-2", "1024x768"]);
     d.wait_for_panels(&["HEADLESS-2".to_string()]);
-    let outputs = d.compositor.msg(&["outputs"]);
-    let second = outputs.as_array().unwrap().iter().find(|o| o["name"] == "HEADLESS-2").unwrap().clone();
-    let x2 = second["logical"]["x"].as_i64().unwrap();
+    let second = d.compositor.outputs().into_iter().find(|o| o.name == "HEADLESS-2").unwrap();
+    let x2 = second.logical.x;
 
     let t = theme();
     let (web, docs) = (rgb(t.colours("untrusted").focused), rgb(t.colours("work").focused));
     let (_b, b) = d.compositor.open(Some("web"), &["--title", "page"]);
     let (_c, c) = d.compositor.open(Some("docs"), &["--title", "report.pdf"]);
-    assert_eq!((b["output"].as_str(), c["output"].as_str()), (Some("HEADLESS-1"), Some("HEADLESS-1")));
-    let c = c["id"].as_u64().unwrap();
+    assert_eq!((b.output.as_deref(), c.output.as_deref()), (Some("HEADLESS-1"), Some("HEADLESS-1")));
+    let c = c.id;
     // (web markers, docs markers) in each output's panel.
     let buttons = |d: &Desktop, o: &str| {
         let strip = d.panel_strip(o, 1);
@@ -233,18 +231,18 @@ fn each_panel_lists_the_windows_on_its_own_output() {
     // there brings it back on that output.
     let bx = buttons(&d, "HEADLESS-2").1[0];
     let click = |d: &Desktop| d.click_at(x2 as f64 + bx as f64 + 40.0, 16.0, None);
-    assert_eq!(d.compositor.window(c)["focused"], true, "the last window opened has the focus");
+    assert!(d.compositor.window(c).focused, "the last window opened has the focus");
     let bar = |d: &Desktop| focus_bar(&d.panel_strip("HEADLESS-2", 1), docs, bx);
     d.wait_until("the focus bar under the docs button", || bar(&d));
     click(&d);
-    d.wait_until("the docs window to minimise", || d.compositor.window(c)["minimized"] == true);
+    d.wait_until("the docs window to minimise", || d.compositor.window(c).minimized);
     // The panel has taken the change in once the focus bar under the button is gone.
     d.wait_until("the panel to show the docs window unfocused", || !bar(&d));
     assert_eq!((counts(&d, "HEADLESS-1"), counts(&d, "HEADLESS-2")), ((1, 0), (0, 1)));
     click(&d);
     d.wait_until("the docs window back on HEADLESS-2", || {
         let w = d.compositor.window(c);
-        w["minimized"] == false && w["output"] == "HEADLESS-2"
+        !w.minimized && w.output.as_deref() == Some("HEADLESS-2")
     });
 
     // The output goes: its window moves to HEADLESS-1, and the button with it.
@@ -260,7 +258,7 @@ fn a_right_click_on_a_window_button_opens_its_menu() {
     let (web, docs) = (rgb(t.colours("untrusted").focused), rgb(t.colours("work").focused));
     let (_b, b) = d.compositor.open(Some("web"), &["--title", "page"]);
     let (_c, c) = d.compositor.open(Some("docs"), &["--title", "report.pdf"]);
-    let (b, c) = (b["id"].as_u64().unwrap(), c["id"].as_u64().unwrap());
+    let (b, c) = (b.id, c.id);
     let mut xs = (Vec::new(), Vec::new());
     d.wait_until("both buttons", || {
         let strip = d.panel_strip("HEADLESS-1", 1);
@@ -290,19 +288,19 @@ fn a_right_click_on_a_window_button_opens_its_menu() {
     open_menu(&d, bx);
     d.click_at(900.0, 500.0, None);
     closed(&d, bx);
-    assert_eq!(d.compositor.window(c)["focused"], true);
+    assert!(d.compositor.window(c).focused);
 
     // Focus, Minimise, Close.
     open_menu(&d, bx);
     d.click_at(bx + 60.0, item_y(0), None);
-    d.wait_until("the web window to take focus", || d.compositor.window(b)["focused"] == true);
+    d.wait_until("the web window to take focus", || d.compositor.window(b).focused);
     closed(&d, bx);
     open_menu(&d, bx);
     d.click_at(bx + 60.0, item_y(1), None);
-    d.wait_until("the web window to minimise", || d.compositor.window(b)["minimized"] == true);
+    d.wait_until("the web window to minimise", || d.compositor.window(b).minimized);
     open_menu(&d, cx);
     d.click_at(cx + 60.0, item_y(2), None);
-    d.wait_until("the docs window to close", || d.compositor.windows().iter().all(|w| w["id"] != c));
+    d.wait_until("the docs window to close", || d.compositor.windows().iter().all(|w| w.id != c));
     closed(&d, cx);
 
     // From the keyboard: Down to Focus, Down again skips Minimise (the window is minimised

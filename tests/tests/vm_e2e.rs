@@ -20,7 +20,8 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, ensure, Context, Result};
-use canopy_tests::fixture::{geometry, rgb};
+use canopy_ipc::{Response, Window};
+use canopy_tests::fixture::{geometry, outputs, rgb};
 use canopy_tests::image::{assert_golden, golden_dir};
 use canopy_tests::{Compositor, Image};
 use canopy_themes::Theme;
@@ -80,16 +81,16 @@ fn headless_reference_of_the_vm_scene() {
     assert_golden("vm-desktop", &settled(&c, HEAD1), 0, 0);
 
     let (_client, w) = c.open(Some("app-vm"), CLIENT);
-    assert_eq!(w["title"], "[app-vm] report.pdf");
+    assert_eq!(w.title, "[app-vm] report.pdf");
     assert_golden("vm-app-window", &settled(&c, HEAD1), 0, 0);
 
     c.msg(&["output-add", HEAD2, &format!("{}x{}", HEAD2_SIZE.0, HEAD2_SIZE.1)]);
     c.wait_until("the panel on the second head", || has_panel(&c, HEAD2));
-    c.msg(&["move", &w["id"].to_string(), &MOVE_TO.0.to_string(), &MOVE_TO.1.to_string()]);
+    c.msg(&["move", &w.id.to_string(), &MOVE_TO.0.to_string(), &MOVE_TO.1.to_string()]);
     assert_golden("vm-head2-window", &settled(&c, HEAD2), 0, 0);
 
     c.msg(&["output-remove", HEAD2]);
-    c.wait_until("the window back on the first head", || c.windows()[0]["output"] == HEAD1);
+    c.wait_until("the window back on the first head", || c.windows()[0].output.as_deref() == Some(HEAD1));
     // Back in the middle of the first head, as it opened.
     assert_golden("vm-app-window", &settled(&c, HEAD1), 0, 0);
 
@@ -153,8 +154,10 @@ fn pointer_to(gui: &mut Vm, x: u32, y: u32) -> Result<()> {
     let start = Instant::now();
     loop {
         gui.pointer_to(x, y, WIDTH, HEIGHT)?;
-        let at = gui.msg(&["cursor"])?;
-        let (px, py) = (at["x"].as_f64().unwrap_or(-1.0), at["y"].as_f64().unwrap_or(-1.0));
+        let (px, py) = match gui.msg(&["cursor"])? {
+            Response::Cursor(at) => (at.x, at.y),
+            other => bail!("cursor answered {other:?}"),
+        };
         if (px - x as f64).abs() <= 1.0 && (py - y as f64).abs() <= 1.0 {
             return Ok(());
         }
@@ -164,15 +167,18 @@ fn pointer_to(gui: &mut Vm, x: u32, y: u32) -> Result<()> {
     }
 }
 
-fn windows(gui: &mut Vm) -> Result<Vec<Value>> {
-    Ok(gui.msg(&["windows"])?.as_array().cloned().unwrap_or_default())
+fn windows(gui: &mut Vm) -> Result<Vec<Window>> {
+    match gui.msg(&["windows"])? {
+        Response::Windows(w) => Ok(w),
+        other => bail!("windows answered {other:?}"),
+    }
 }
 
-fn wait_for_windows(gui: &mut Vm, n: usize, timeout: Duration) -> Result<Vec<Value>> {
+fn wait_for_windows(gui: &mut Vm, n: usize, timeout: Duration) -> Result<Vec<Window>> {
     let start = Instant::now();
     loop {
         let w = windows(gui)?;
-        if w.len() == n && w.iter().all(|w| !w["geometry"].is_null()) {
+        if w.len() == n && w.iter().all(|w| w.geometry.is_some()) {
             return Ok(w);
         }
         if start.elapsed() > timeout {
@@ -260,8 +266,8 @@ fn gles(lab: &mut Lab) -> Result<()> {
     args.extend_from_slice(CLIENT);
     gui.guest("context-client", &args, long)?;
     let w = wait_for_windows(&mut gui, 1, long)?.remove(0);
-    check_eq!((w["vm"].as_str(), w["title"].as_str()), (Some("app-vm"), Some("[app-vm] report.pdf")), "VM and title");
-    gui.msg(&["focus", &w["id"].to_string()])?; // as the user's click would (see two_vms)
+    check_eq!((w.vm.as_deref(), Some(w.title.as_str())), (Some("app-vm"), Some("[app-vm] report.pdf")), "VM and title");
+    gui.msg(&["focus", &w.id.to_string()])?; // as the user's click would (see two_vms)
     wait_for_screen(lab, &mut gui, 0, "vm-app-window", long).context("the window on the screen")?;
     ipc_screenshot_matches(lab, &mut gui, "vm-app-window")?;
     lab.step("screen shows the window (= headless golden)");
@@ -306,10 +312,10 @@ fn two_vms(lab: &mut Lab) -> Result<()> {
     lab.step("GUI VM: udevd, trigger, settle");
     gui.guest("compositor", &[], long)?;
     lab.step("GUI VM: canopy --backend udev ready");
-    let outputs = gui.msg(&["outputs"])?;
-    let names: Vec<&str> = outputs.as_array().into_iter().flatten().filter_map(|o| o["name"].as_str()).collect();
+    let outputs = outputs(gui.msg(&["outputs"])?);
+    let names: Vec<&str> = outputs.iter().map(|o| o.name.as_str()).collect();
     check_eq!(names, [HEAD1], "the connected head only");
-    check_eq!(outputs[0]["mode"]["width"], WIDTH, "the mode's width");
+    check_eq!(outputs[0].mode.map(|m| m.width), Some(WIDTH as i32), "the mode's width");
     gui.guest("proxy-gui", &[], long)?;
     gui.guest("panel", &[], long)?;
     app.guest("proxy-guest", &[], long)?;
@@ -325,9 +331,9 @@ fn two_vms(lab: &mut Lab) -> Result<()> {
 
     app.guest("client", CLIENT, long)?;
     let w = wait_for_windows(&mut gui, 1, long)?.remove(0);
-    check_eq!(w["title"], "[app-vm] report.pdf", "the title");
-    check_eq!((w["vm"].as_str(), w["trust"].as_str()), (Some("app-vm"), Some("untrusted")), "VM and trust");
-    let id = w["id"].to_string();
+    check_eq!(w.title, "[app-vm] report.pdf", "the title");
+    check_eq!((w.vm.as_deref(), Some(w.trust.as_str())), (Some("app-vm"), Some("untrusted")), "VM and trust");
+    let id = w.id.to_string();
     lab.step("app VM's client mapped in the GUI VM");
     // A VM's window does not take the keyboard by mapping: give it, as the user's click would.
     gui.msg(&["focus", &id])?;
@@ -387,7 +393,7 @@ fn two_vms(lab: &mut Lab) -> Result<()> {
     lab.step("window moved to the second head (= headless golden)");
     lab.set_head(1, None)?;
     wait_for_outputs(&mut gui, &[HEAD1], long)?;
-    check_eq!(windows(&mut gui)?[0]["output"], HEAD1, "the window came back to the first head");
+    check_eq!(windows(&mut gui)?[0].output.clone(), Some(HEAD1.to_string()), "the window came back to the first head");
     wait_for_screen(lab, &mut gui, 0, "vm-app-window", long).context("the window back on the first head")?;
     lab.step("second head unplugged: window back (= headless golden)");
     lab.set_head(1, Some(HEAD2_SIZE))?;
@@ -400,9 +406,9 @@ fn two_vms(lab: &mut Lab) -> Result<()> {
     // A program from Debian in the app VM: its window comes through the same way.
     app.guest("app", &["weston-simple-shm"], long)?;
     let all = wait_for_windows(&mut gui, 2, long)?;
-    let shm = all.iter().find(|other| other["id"] != w["id"]).context("the second window")?;
-    check_eq!(shm["title"], "[app-vm] simple-shm", "the title");
-    check_eq!(shm["trust"], "untrusted", "the trust level");
+    let shm = all.iter().find(|other| other.id != w.id).context("the second window")?;
+    check_eq!(shm.title, "[app-vm] simple-shm", "the title");
+    check_eq!(shm.trust, "untrusted", "the trust level");
     let (x, y, _, height) = geometry(shm);
     let border = |shot: &Image| shot.pixel((x - 2) as u32, (y + height / 2) as u32);
     let path = lab.shot_path("weston-simple-shm");
@@ -417,8 +423,8 @@ fn two_vms(lab: &mut Lab) -> Result<()> {
     // (and leaves a file in the run folder, which the host sees).
     app.guest("app", &["foot", "sh"], long)?;
     let all = wait_for_windows(&mut gui, 3, long)?;
-    let foot = all.iter().find(|w| w["app_id"] == "foot").context("foot's window")?;
-    check_eq!((foot["trust"].as_str(), foot["focused"].as_bool()), (Some("untrusted"), Some(true)), "foot");
+    let foot = all.iter().find(|w| w.app_id == "foot").context("foot's window")?;
+    check_eq!((Some(foot.trust.as_str()), Some(foot.focused)), (Some("untrusted"), Some(true)), "foot");
     gui.type_text("touch /run/vm/typed-in-foot\n")?;
     let start = Instant::now();
     while !lab.run_file("typed-in-foot").exists() {
@@ -455,8 +461,8 @@ fn ipc_screenshot_matches(lab: &Lab, gui: &mut Vm, golden_name: &str) -> Result<
 fn wait_for_outputs(gui: &mut Vm, names: &[&str], timeout: Duration) -> Result<()> {
     let start = Instant::now();
     loop {
-        let outputs = gui.msg(&["outputs"])?;
-        let now: Vec<&str> = outputs.as_array().into_iter().flatten().filter_map(|o| o["name"].as_str()).collect();
+        let outputs = outputs(gui.msg(&["outputs"])?);
+        let now: Vec<&str> = outputs.iter().map(|o| o.name.as_str()).collect();
         if now == names {
             return Ok(());
         }

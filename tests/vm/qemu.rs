@@ -212,12 +212,14 @@ impl Vm {
         Ok(out)
     }
 
-    /// `canopy msg ARGS…` in the GUI VM, parsed.
-    pub fn msg(&mut self, args: &[&str]) -> Result<Value> {
+    /// `canopy msg ARGS…` in the GUI VM, read as the reply to that request.
+    pub fn msg(&mut self, args: &[&str]) -> Result<canopy_ipc::Response> {
         let out = self.guest("msg", args, Duration::from_secs(60))?;
         let text: String = out.join("\n");
         let start = text.find(['[', '{']).with_context(|| format!("no JSON in {text:?}"))?;
-        serde_json::from_str(&text[start..]).with_context(|| format!("canopy msg {args:?} printed {text:?}"))
+        let ok =
+            serde_json::from_str(&text[start..]).with_context(|| format!("canopy msg {args:?} printed {text:?}"))?;
+        canopy_tests::fixture::request(args).decode(ok).with_context(|| format!("canopy msg {args:?} printed {text:?}"))
     }
 
     pub fn qmp(&mut self, command: &str, arguments: Value) -> Result<Value> {

@@ -13,8 +13,8 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context};
+use canopy_ipc::{Rect, Request, Response, Window};
 use clap::Parser;
-use serde_json::{json, Value};
 
 #[derive(Debug, Parser)]
 #[command(about = "Run the canopy desktop with applications from simulated VMs")]
@@ -120,7 +120,7 @@ impl Demo {
     fn start_canopy(&mut self) -> anyhow::Result<()> {
         let mut cmd = (self.canopy_command.as_ref().context("no compositor command")?)();
         self.canopy = Some(self.start("canopy", &mut cmd)?);
-        wait_for("the compositor", Duration::from_secs(20), || self.msg(json!({"command": "version"})).is_ok())
+        wait_for("the compositor", Duration::from_secs(20), || self.msg(Request::Version).is_ok())
     }
 
     fn start_panel(&mut self) -> anyhow::Result<()> {
@@ -148,22 +148,20 @@ impl Demo {
     }
 
     fn drawn_windows(&self) -> usize {
-        self.msg(json!({"command": "windows"}))
-            .ok()
-            .and_then(|w| w.as_array().map(|a| a.iter().filter(|w| w["geometry"].is_object()).count()))
-            .unwrap_or(0)
+        self.windows().map(|w| w.iter().filter(|w| w.geometry.is_some()).count()).unwrap_or(0)
     }
 
-    fn msg(&self, request: Value) -> anyhow::Result<Value> {
-        use std::io::{BufRead, BufReader, Write};
-        let mut s = std::os::unix::net::UnixStream::connect(&self.ipc)?;
-        writeln!(s, "{request}")?;
-        let mut line = String::new();
-        BufReader::new(s).read_line(&mut line)?;
-        let reply: Value = serde_json::from_str(&line)?;
-        match reply.get("error") {
-            Some(e) => bail!("{e}"),
-            None => Ok(reply["ok"].clone()),
+    fn msg(&self, request: Request) -> anyhow::Result<Response> {
+        match canopy_ipc::socket::send(&self.ipc, &request, Duration::from_secs(20))? {
+            Ok(r) => Ok(r),
+            Err(e) => bail!("{e}"),
+        }
+    }
+
+    fn windows(&self) -> anyhow::Result<Vec<Window>> {
+        match self.msg(Request::Windows)? {
+            Response::Windows(w) => Ok(w),
+            other => bail!("windows answered {other:?}"),
         }
     }
 
@@ -406,20 +404,21 @@ fn main() -> anyhow::Result<()> {
     wait_for("the VM windows", Duration::from_secs(60), || demo.drawn_windows() >= started.len())?;
 
     // A 2×2 grid in the usable area (below the panel).
-    let outputs = demo.msg(json!({"command": "outputs"}))?;
-    let usable = &outputs[0]["usable"];
-    let n = |k: &str, d: i64| usable[k].as_i64().unwrap_or(d);
-    let (ux, uy, uw, uh) = (n("x", 0), n("y", 0), n("width", 1280), n("height", 800));
+    let usable = match demo.msg(Request::Outputs)? {
+        Response::Outputs(o) => o.first().map(|o| o.usable),
+        _ => None,
+    };
+    let Rect { x: ux, y: uy, width: uw, height: uh } = usable.unwrap_or(Rect { x: 0, y: 0, width: 1280, height: 800 });
     let (cw, ch) = (uw / 2, uh / 2);
-    let windows = demo.msg(json!({"command": "windows"}))?;
+    let windows = demo.windows()?;
     for (i, vm) in started.iter().enumerate() {
-        let Some(w) = windows.as_array().and_then(|a| a.iter().find(|w| w["vm"] == vm.name)) else { continue };
-        let (col, row) = ((i % 2) as i64, (i / 2) as i64);
-        demo.msg(json!({"command": "move", "id": w["id"], "x": ux + col * cw + 16, "y": uy + row * ch + 42}))?;
-        demo.msg(json!({"command": "resize", "id": w["id"], "width": cw - 32, "height": ch - 58}))?;
+        let Some(w) = windows.iter().find(|w| w.vm.as_deref() == Some(vm.name)) else { continue };
+        let (col, row) = ((i % 2) as i32, (i / 2) as i32);
+        demo.msg(Request::Move { id: w.id, x: ux + col * cw + 16, y: uy + row * ch + 42 })?;
+        demo.msg(Request::Resize { id: w.id, width: cw - 32, height: ch - 58 })?;
     }
-    if let Some(w) = windows.as_array().and_then(|a| a.iter().find(|w| w["vm"] == "work-vm")) {
-        demo.msg(json!({"command": "focus", "id": w["id"]}))?;
+    if let Some(w) = windows.iter().find(|w| w.vm.as_deref() == Some("work-vm")) {
+        demo.msg(Request::Focus { id: w.id })?;
     }
 
     if nested {
@@ -435,12 +434,12 @@ fn main() -> anyhow::Result<()> {
     // Let every client redraw at its new size before the picture is taken.
     std::thread::sleep(Duration::from_secs(3));
     let out = std::env::current_dir()?.join(&args.screenshot);
-    demo.msg(json!({"command": "screenshot", "file": out}))?;
+    demo.msg(Request::Screenshot { output: None, pointer: false, file: out.clone() })?;
     println!("wrote {}", out.display());
     print_windows(&demo)?;
 
     // The launcher, as Super opens it: apps from hostd with their VM's colour and state.
-    demo.msg(json!({"command": "key", "chords": ["super"]}))?;
+    demo.msg(Request::Key { chords: vec!["super".into()] })?;
     let launcher_up = || {
         std::process::Command::new("pgrep")
             .args(["-f", "canopy-launcher"])
@@ -452,7 +451,7 @@ fn main() -> anyhow::Result<()> {
         std::thread::sleep(Duration::from_secs(2));
         let stem = args.screenshot.file_stem().and_then(|s| s.to_str()).unwrap_or("canopy-demo");
         let out = std::env::current_dir()?.join(format!("{stem}-launcher.png"));
-        demo.msg(json!({"command": "screenshot", "file": out}))?;
+        demo.msg(Request::Screenshot { output: None, pointer: false, file: out.clone() })?;
         println!("wrote {} (the launcher, opened with Super)", out.display());
     }
     if args.crash {
@@ -471,7 +470,7 @@ fn main() -> anyhow::Result<()> {
         std::thread::sleep(Duration::from_secs(1));
         let stem = args.screenshot.file_stem().and_then(|s| s.to_str()).unwrap_or("canopy-demo");
         let out = std::env::current_dir()?.join(format!("{stem}-after-crash.png"));
-        demo.msg(json!({"command": "screenshot", "file": out}))?;
+        demo.msg(Request::Screenshot { output: None, pointer: false, file: out.clone() })?;
         println!("wrote {} (after the compositor crashed and came back)", out.display());
         print_windows(&demo)?;
     }
@@ -486,14 +485,8 @@ fn path_with(bin: &Path) -> std::ffi::OsString {
 }
 
 fn print_windows(demo: &Demo) -> anyhow::Result<()> {
-    let windows = demo.msg(json!({"command": "windows"}))?;
-    for w in windows.as_array().into_iter().flatten() {
-        println!(
-            "  {:<12} {:<10} {}",
-            w["vm"].as_str().unwrap_or("(local)"),
-            w["trust"].as_str().unwrap_or(""),
-            w["title"].as_str().unwrap_or("")
-        );
+    for w in demo.windows()? {
+        println!("  {:<12} {:<10} {}", w.vm.as_deref().unwrap_or("(local)"), w.trust, w.title);
     }
     Ok(())
 }

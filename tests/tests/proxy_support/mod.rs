@@ -9,9 +9,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use canopy_ipc::Window;
 use canopy_tests::fixture::TIMEOUT;
 use canopy_tests::{bin_path, Client, Compositor};
-use serde_json::Value;
 
 /// The two proxy processes of one simulated app VM.
 pub struct Vm {
@@ -153,49 +153,46 @@ impl Drop for Vm {
 }
 
 /// Windows of `vm`.
-pub fn windows_of(c: &Compositor, vm: &str) -> Vec<Value> {
-    c.windows().into_iter().filter(|w| w["vm"] == vm).collect()
+pub fn windows_of(c: &Compositor, vm: &str) -> Vec<Window> {
+    c.windows().into_iter().filter(|w| w.vm.as_deref() == Some(vm)).collect()
 }
 
 /// Waits for a window whose raw title contains `title` and returns it.
-pub fn wait_window(c: &Compositor, pred: impl Fn(&Value) -> bool) -> Value {
-    let mut found = Value::Null;
-    c.wait_until("a window", || match c.windows().into_iter().find(|w| pred(w) && !w["geometry"].is_null()) {
-        Some(w) => {
-            found = w;
-            true
-        }
-        None => false,
+pub fn wait_window(c: &Compositor, pred: impl Fn(&Window) -> bool) -> Window {
+    let mut found = None;
+    c.wait_until("a window", || {
+        found = c.windows().into_iter().find(|w| pred(w) && w.geometry.is_some());
+        found.is_some()
     });
-    found
+    found.expect("found")
 }
 
 /// Our test client behind `vm`, drawn and given the keyboard as by the user's click; returns
 /// it and its window.
-pub fn open_test_client(c: &Compositor, vm: &Vm, args: &[&str]) -> (Client, Value) {
+pub fn open_test_client(c: &Compositor, vm: &Vm, args: &[&str]) -> (Client, Window) {
     open_client(c, vm, "canopy-test-client", args, true)
 }
 
 /// A client of ours behind `vm`, drawn; focused by `focus` (standing for the user's click)
 /// when `focus` is true. Returns it and its window.
-pub fn open_client(c: &Compositor, vm: &Vm, program: &str, args: &[&str], focus: bool) -> (Client, Value) {
-    let before: Vec<u64> = c.windows().iter().filter_map(|w| w["id"].as_u64()).collect();
+pub fn open_client(c: &Compositor, vm: &Vm, program: &str, args: &[&str], focus: bool) -> (Client, Window) {
+    let before: Vec<u64> = c.windows().iter().map(|w| w.id).collect();
     let mut client = vm.spawn(program, args);
     client.wait_event("drawn", |_| true);
-    let w = wait_window(c, |w| w["id"].as_u64().is_some_and(|id| !before.contains(&id)));
+    let w = wait_window(c, |w| !before.contains(&w.id));
     if focus {
-        c.msg(&["focus", &w["id"].to_string()]);
+        c.msg(&["focus", &w.id.to_string()]);
     }
     (client, w)
 }
 
 /// Our hostile client behind `vm` (stdin piped for its commands), drawn; returns it and its
 /// window, found by its title (`--title`, default `hostile`).
-pub fn open_hostile(c: &Compositor, vm: &Vm, args: &[&str]) -> (Client, Value) {
+pub fn open_hostile(c: &Compositor, vm: &Vm, args: &[&str]) -> (Client, Window) {
     let title = args.windows(2).find(|a| a[0] == "--title").map(|a| a[1]).unwrap_or("hostile").to_string();
     let mut client = vm.spawn("canopy-hostile-client", args);
     client.wait_event("drawn", |_| true);
-    let w = wait_window(c, |w| w["raw_title"] == title.as_str());
+    let w = wait_window(c, |w| w.raw_title == title.as_str());
     (client, w)
 }
 

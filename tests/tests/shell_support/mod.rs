@@ -322,15 +322,13 @@ vm = "gala"
     }
 
     pub fn output_names(&self) -> Vec<String> {
-        let outputs = self.compositor.msg(&["outputs"]);
-        outputs.as_array().unwrap().iter().map(|o| o["name"].as_str().unwrap().to_string()).collect()
+        self.compositor.outputs().into_iter().map(|o| o.name).collect()
     }
 
     /// The area each output keeps free of windows, as the compositor reports it.
     pub fn usable_y(&self, output: &str) -> i64 {
-        let outputs = self.compositor.msg(&["outputs"]);
-        let o = outputs.as_array().unwrap().iter().find(|o| o["name"] == output).unwrap().clone();
-        o["usable"]["y"].as_i64().unwrap() - o["logical"]["y"].as_i64().unwrap()
+        let o = self.compositor.outputs().into_iter().find(|o| o.name == output).unwrap();
+        (o.usable.y - o.logical.y).into()
     }
 
     /// Waits until every named output has a panel: its exclusive zone is reserved and its
