@@ -66,14 +66,6 @@ impl Canopy {
             .cloned()
     }
 
-    /// Put a window's client area (its xdg window geometry) at `loc` in global coordinates,
-    /// and raise it.
-    pub fn place_window(&mut self, w: &WindowElement, loc: Point<i32, Logical>) {
-        let frame_loc = loc - w.insets(&self.config.theme).offset();
-        self.place(w, frame_loc);
-        self.window_changed(w);
-    }
-
     /// A global position as an absolute device reports it: relative to the first output, the
     /// one absolute devices (touchscreens, tablets) are mapped to.
     fn normalise(&self, pos: Point<f64, Logical>) -> Option<Point<f64, Logical>> {

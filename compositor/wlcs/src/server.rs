@@ -116,8 +116,10 @@ fn run(calls: channel::Channel<Call>, ready: mpsc::Sender<anyhow::Result<()>>) {
             })),
             Request::PlaceWindow { client_fd, surface_id, x, y } => {
                 let w = clients.get(&client_fd).and_then(|c| state.canopy.window_by_protocol_id(c, surface_id));
-                match w {
-                    Some(w) => state.canopy.place_window(&w, (x, y).into()),
+                // The same move as `canopy msg move`: the client area's corner goes to (x, y).
+                match w.map(|w| state.handle_ipc(canopy_ipc::Request::Move { id: w.id(), x, y })) {
+                    Some(Ok(_)) => {}
+                    Some(Err(e)) => tracing::warn!(surface_id, "wlcs asked to place a window: {e}"),
                     None => tracing::warn!(surface_id, "wlcs asked to place a window that is not mapped"),
                 }
                 Reply::Done
