@@ -7,6 +7,7 @@
 //!   peer identity, exchanges on them bounded by wall-clock time; [`deadline`]: the protocol's pace.
 
 pub mod agent;
+pub mod allow;
 pub mod backoff;
 pub mod client;
 pub mod command;
@@ -34,16 +35,30 @@ pub fn init_logging() {
     tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_ansi(ansi).init();
 }
 
-/// The body of a daemon's `main`: load its config (with `check`, print `summary` and stop there),
-/// then run it. Errors go to stderr as `NAME: error` and fail the exit code.
+/// A daemon's command line, the same for each: `--config FILE` and `--check`.
+#[derive(clap::Args)]
+pub struct DaemonArgs {
+    /// Config file (TOML) [default: /etc/canopy/NAME.toml, NAME being the daemon's name
+    /// without `canopy-`: hostd.toml, agent.toml, audiod.toml].
+    #[arg(long, short)]
+    pub config: Option<std::path::PathBuf>,
+    /// Check the config and exit.
+    #[arg(long)]
+    pub check: bool,
+}
+
+/// The body of a daemon's `main`: load its config (with `--check`, print `summary` and stop
+/// there), then run it. Errors go to stderr as `NAME: error` and fail the exit code.
 pub fn daemon_main<C, E: std::fmt::Display>(
     name: &str,
-    config: &std::path::Path,
-    check: bool,
+    args: &DaemonArgs,
     load: impl FnOnce(&std::path::Path) -> Result<C, canopy_common::config::ConfigError>,
     summary: impl FnOnce(&C) -> String,
     run: impl FnOnce(C) -> Result<(), E>,
 ) -> std::process::ExitCode {
+    let default = || format!("/etc/canopy/{}.toml", name.trim_start_matches("canopy-")).into();
+    let config: std::path::PathBuf = args.config.clone().unwrap_or_else(default);
+    let (config, check) = (config.as_path(), args.check);
     use std::process::ExitCode;
     init_logging();
     let loaded = match load(config) {

@@ -154,6 +154,66 @@ pub fn next_request<R: DeserializeOwned, Rep: Serialize>(stream: &Stream) -> Inc
     }
 }
 
+/// What went wrong on a connection after its handshake (already logged), for a daemon that
+/// also records it.
+pub enum Fault {
+    /// The connection ended badly: broken, too slow, or a frame over the limit.
+    Closed(String),
+    /// A frame that is not a request (answered with `bad_request`; the connection goes on). The
+    /// text is sanitised, since it may quote the peer's bytes.
+    Malformed(String),
+}
+
+/// Serve one connection: the handshake of protocol `P` with the transport-level peer check
+/// `allowed` (a refusal is logged, then `on_refused` runs), then each request in turn to
+/// `on_request` until it returns false or the peer is done. Bad frames get their error reply
+/// (of reply type `Rep`) and a log line here, and go to `on_fault`.
+pub fn serve<P, Rep>(
+    stream: &Stream,
+    peer: &Peer,
+    server: &str,
+    allowed: Result<(), String>,
+    on_refused: impl FnOnce(&str),
+    mut on_fault: impl FnMut(Fault),
+    mut on_request: impl FnMut(P) -> bool,
+) where
+    P: Protocol + DeserializeOwned,
+    Rep: Serialize,
+{
+    let refused = |reason: &str| {
+        tracing::warn!("{peer}: refused: {reason}");
+        on_refused(reason);
+    };
+    match handshake::<P>(stream, server, allowed, refused) {
+        Ok(hello) => tracing::debug!("{peer}: connected ({:?})", hello.client),
+        Err(r) if r.not_allowed => return,
+        Err(r) => {
+            tracing::warn!("{peer}: {}", r.reason);
+            return;
+        }
+    }
+    loop {
+        match next_request::<P, Rep>(stream) {
+            Incoming::End(None) => return,
+            Incoming::End(Some(reason)) => {
+                tracing::warn!("{peer}: connection closed: {reason}");
+                on_fault(Fault::Closed(reason));
+                return;
+            }
+            Incoming::Malformed(reason) => {
+                let reason = canopy_protocols::text::sanitise(&reason, canopy_protocols::text::MESSAGE);
+                tracing::warn!("{peer}: {reason}");
+                on_fault(Fault::Malformed(reason));
+            }
+            Incoming::Request(req) => {
+                if !on_request(req) {
+                    return;
+                }
+            }
+        }
+    }
+}
+
 /// Write one message, within [`WRITE_TIMEOUT`]; false when it could not be (the caller ends
 /// the connection). A message that cannot be encoded (over the frame limit) is a fault of ours
 /// and logged at warn; a peer that is gone or reads too slowly, at debug.

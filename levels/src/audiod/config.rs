@@ -8,6 +8,8 @@ use canopy_common::transport::Address;
 use canopy_protocols::audio::MAX_VOLUME;
 use serde::Deserialize;
 
+pub use canopy_lifecycle::allow::Allow;
+
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Config {
@@ -24,18 +26,6 @@ pub struct Config {
     /// Which VM each stream comes from, told by how its program reached PipeWire.
     #[serde(default)]
     pub stream_vms: Vec<StreamVm>,
-}
-
-/// Who may send requests: the GUI VM only.
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Allow {
-    /// The GUI VM's CID, checked on vsock connections.
-    #[serde(default)]
-    pub gui_cid: Option<u32>,
-    /// Users allowed on `unix:` sockets.
-    #[serde(default)]
-    pub uids: Vec<u32>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -137,7 +127,7 @@ impl Config {
         if c.listen.is_empty() {
             return err("listen", "at least one address is needed");
         }
-        if c.allow.gui_cid.is_none() && c.allow.uids.is_empty() {
+        if c.allow.nobody() {
             return err("allow", "nobody is allowed: set gui_cid (vsock) or uids (unix sockets)");
         }
         if !(c.volume.max.is_finite() && (0.1..=MAX_VOLUME).contains(&c.volume.max)) {

@@ -18,7 +18,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use canopy_common::transport::{Listener, Peer, Stream};
-use canopy_lifecycle::server::{forward_events, handshake, next_request, reply, spawn_acceptor, Incoming};
+use canopy_lifecycle::server::{forward_events, reply, serve, spawn_acceptor};
 use canopy_protocols::audio::{AudioState, Level, Mute, Reply, Request, Target, MAX_STEPS};
 use canopy_protocols::lifecycle::{Error, Response};
 
@@ -66,40 +66,31 @@ impl Daemon {
     }
 
     fn peer_allowed(&self, peer: &Peer) -> Result<(), String> {
-        let allow = &self.config.allow;
-        canopy_common::transport::peer_allowed(peer, &allow.uids, allow.gui_cid, "the GUI VM")
+        self.config.allow.check(peer)
     }
 
     fn serve(&self, stream: Stream, peer: Peer) {
-        let refused = |reason: &str| tracing::warn!("{peer}: refused: {reason}");
-        match handshake::<Request>(&stream, "canopy-audiod", self.peer_allowed(&peer), refused) {
-            Ok(hello) => tracing::debug!("{peer}: connected ({:?})", hello.client),
-            Err(r) if r.not_allowed => return,
-            Err(r) => {
-                tracing::warn!("{peer}: {}", r.reason);
-                return;
-            }
-        }
         let limits = &self.config.limits;
         let mut bucket = Bucket::new(limits.requests_per_second, limits.burst);
         let mut refused_since_ok = 0u64;
-        loop {
-            match next_request::<Request, Reply>(&stream) {
-                Incoming::End(None) => return,
-                Incoming::End(Some(reason)) => {
-                    tracing::warn!("{peer}: connection closed: {reason}");
-                    return;
-                }
-                Incoming::Malformed(reason) => tracing::warn!("{peer}: {reason}"),
-                Incoming::Request(Request::Watch) => {
+        let allowed = self.peer_allowed(&peer);
+        serve::<Request, Reply>(
+            &stream,
+            &peer,
+            "canopy-audiod",
+            allowed,
+            |_| {},
+            |_| {},
+            |req| match req {
+                Request::Watch => {
                     let (state, rx) = self.sound.subscribe();
                     let first = AudioResponse::from(state.map(|state| Reply::Watching { state }).map_err(unavailable));
                     if reply(&stream, &first) && matches!(first, Response::Ok(_)) {
                         forward_events(&stream, rx);
                     }
-                    return;
+                    false
                 }
-                Incoming::Request(req) => {
+                req => {
                     let result = if bucket.take() {
                         if refused_since_ok > 0 {
                             tracing::warn!("{peer}: {refused_since_ok} requests over the rate were refused");
@@ -108,11 +99,10 @@ impl Daemon {
                         self.handle(&req)
                     } else {
                         refused_since_ok += 1;
-                        let l = &self.config.limits;
                         Err(Error::Busy {
                             reason: format!(
                                 "more than {} requests a second (after a burst of {})",
-                                l.requests_per_second, l.burst
+                                limits.requests_per_second, limits.burst
                             ),
                         })
                     };
@@ -121,12 +111,10 @@ impl Daemon {
                         Err(Error::Busy { .. }) => {}
                         Err(e) => tracing::info!("{peer}: {}: {e}", req.name()),
                     }
-                    if !reply(&stream, &AudioResponse::from(result)) {
-                        return;
-                    }
+                    reply(&stream, &AudioResponse::from(result))
                 }
-            }
-        }
+            },
+        );
     }
 
     fn handle(&self, req: &Request) -> Result<Reply, Error> {

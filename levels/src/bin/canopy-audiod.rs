@@ -1,10 +1,10 @@
 //! canopy-audiod: volume, microphone and default devices of the VM that owns audio, for the GUI
 //! VM's keys and panel.
 
-use std::path::PathBuf;
 use std::process::ExitCode;
 
 use canopy_levels::audiod::{config::Config, Daemon};
+use canopy_lifecycle::DaemonArgs;
 use clap::Parser;
 
 /// Audio control daemon of the VM that owns audio (PipeWire with WirePlumber): serves the GUI
@@ -13,20 +13,15 @@ use clap::Parser;
 #[derive(Parser)]
 #[command(version, after_help = "Logging: RUST_LOG=debug for more detail. Example config: assets/examples/audiod.toml")]
 struct Args {
-    /// Config file (TOML).
-    #[arg(long, short, default_value = "/etc/canopy/audiod.toml")]
-    config: PathBuf,
-    /// Check the config and exit.
-    #[arg(long)]
-    check: bool,
+    #[command(flatten)]
+    daemon: DaemonArgs,
 }
 
 fn main() -> ExitCode {
     let args = Args::parse();
     canopy_lifecycle::daemon_main(
         "canopy-audiod",
-        &args.config,
-        args.check,
+        &args.daemon,
         Config::load,
         |c| format!("{} listen addresses, {} stream rules", c.listen.len(), c.stream_vms.len()),
         |c| Daemon::new(c).and_then(|d| d.run()),

@@ -13,7 +13,7 @@ use std::sync::Arc;
 use canopy_protocols::lifecycle::open::{OpenerRequest, Outcome};
 use canopy_protocols::lifecycle::{AgentReply, AgentRequest, AgentResponse, Error, Response};
 
-use crate::server::{forward_events, handshake, next_request, reply, spawn_acceptor, Incoming};
+use crate::server::{forward_events, reply, serve, spawn_acceptor};
 use apps::Apps;
 use canopy_common::transport::{Listener, Peer, Stream};
 use config::Config;
@@ -80,78 +80,53 @@ impl Agent {
 
     /// A connection of `canopy-open` or `canopy-send`: each request waits for hostd's answer.
     fn serve_opener(self: &Arc<Self>, stream: Stream, peer: Peer) {
-        let refused = |reason: &str| tracing::warn!("{peer}: refused: {reason}");
-        match handshake::<OpenerRequest>(&stream, "canopy-agent", self.opener_allowed(&peer), refused) {
-            Ok(_) => {}
-            Err(r) if r.not_allowed => return,
-            Err(r) => {
-                tracing::warn!("{peer}: {}", r.reason);
-                return;
-            }
-        }
-        loop {
-            match next_request::<OpenerRequest, Outcome>(&stream) {
-                Incoming::End(None) => return,
-                Incoming::End(Some(reason)) => {
-                    tracing::warn!("{peer}: connection closed: {reason}");
-                    return;
-                }
-                Incoming::Malformed(reason) => tracing::warn!("{peer}: {reason}"),
-                Incoming::Request(req) => {
-                    let outcome = self.opener.ask(&self.apps, &req);
-                    if !reply(&stream, &Response::Ok(outcome)) {
-                        return;
-                    }
-                }
-            }
-        }
+        let allowed = self.opener_allowed(&peer);
+        serve::<OpenerRequest, Outcome>(
+            &stream,
+            &peer,
+            "canopy-agent",
+            allowed,
+            |_| {},
+            |_| {},
+            |req| reply(&stream, &Response::Ok(self.opener.ask(&self.apps, &req))),
+        );
     }
 
     fn serve(self: &Arc<Self>, stream: Stream, peer: Peer) {
-        let refused = |reason: &str| tracing::warn!("{peer}: refused: {reason}");
-        match handshake::<AgentRequest>(&stream, "canopy-agent", self.peer_allowed(&peer), refused) {
-            Ok(_) => {}
-            Err(r) if r.not_allowed => return,
-            Err(r) => {
-                tracing::warn!("{peer}: {}", r.reason);
-                return;
-            }
-        }
-        loop {
-            match next_request::<AgentRequest, AgentReply>(&stream) {
-                Incoming::End(None) => return,
-                Incoming::End(Some(reason)) => {
-                    tracing::warn!("{peer}: connection closed: {reason}");
-                    return;
-                }
-                Incoming::Malformed(reason) => tracing::warn!("{peer}: {reason}"),
-                Incoming::Request(AgentRequest::Watch) => {
+        let allowed = self.peer_allowed(&peer);
+        serve::<AgentRequest, AgentReply>(
+            &stream,
+            &peer,
+            "canopy-agent",
+            allowed,
+            |_| {},
+            |_| {},
+            |req| match req {
+                AgentRequest::Watch => {
                     let (apps, rx) = self.apps.subscribe();
                     if reply(&stream, &AgentResponse::Ok(AgentReply::Watching { apps })) {
                         forward_events(&stream, rx);
                     }
-                    return;
+                    false
                 }
-                Incoming::Request(AgentRequest::Fetch { ask, file }) => {
+                AgentRequest::Fetch { ask, file } => {
                     self.opener.fetch(&stream, ask, file);
-                    return;
+                    false
                 }
-                Incoming::Request(AgentRequest::Receive { from, name, size }) => {
+                AgentRequest::Receive { from, name, size } => {
                     incoming::receive(&stream, self.config.incoming().as_deref(), &from, &name, size);
-                    return;
+                    false
                 }
-                Incoming::Request(req) => {
+                req => {
                     let result = self.handle(&req);
                     match &result {
                         Ok(_) => tracing::debug!("{peer}: {req:?}: ok"),
                         Err(e) => tracing::info!("{peer}: {req:?}: {e}"),
                     }
-                    if !reply(&stream, &AgentResponse::from(result)) {
-                        return;
-                    }
+                    reply(&stream, &AgentResponse::from(result))
                 }
-            }
-        }
+            },
+        );
     }
 
     fn handle(self: &Arc<Self>, req: &AgentRequest) -> Result<AgentReply, Error> {

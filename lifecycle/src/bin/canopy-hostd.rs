@@ -1,10 +1,10 @@
 //! canopy-hostd: starts and stops VMs and the apps in them, and powers the laptop off, when the
 //! GUI VM asks.
 
-use std::path::PathBuf;
 use std::process::ExitCode;
 
 use canopy_lifecycle::hostd::{config::Config, Daemon};
+use canopy_lifecycle::DaemonArgs;
 use clap::Parser;
 
 /// Lifecycle daemon of the host (or admin VM): serves the GUI VM's requests to start apps and
@@ -12,20 +12,15 @@ use clap::Parser;
 #[derive(Parser)]
 #[command(version, after_help = "Logging: RUST_LOG=debug for more detail. Example config: assets/examples/hostd.toml")]
 struct Args {
-    /// Config file (TOML).
-    #[arg(long, short, default_value = "/etc/canopy/hostd.toml")]
-    config: PathBuf,
-    /// Check the config and exit.
-    #[arg(long)]
-    check: bool,
+    #[command(flatten)]
+    daemon: DaemonArgs,
 }
 
 fn main() -> ExitCode {
     let args = Args::parse();
     canopy_lifecycle::daemon_main(
         "canopy-hostd",
-        &args.config,
-        args.check,
+        &args.daemon,
         Config::load,
         |c| format!("{} VMs, {} apps", c.vms.len(), c.apps.len()),
         |c| Daemon::new(c).and_then(|d| d.run()),

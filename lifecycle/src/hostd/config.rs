@@ -9,6 +9,8 @@ use canopy_common::config::{good_name, ConfigError, TomlFile};
 use canopy_protocols::lifecycle::{AppKind, ArgSpec};
 use serde::Deserialize;
 
+pub use crate::allow::Allow;
+
 use super::policy::OpenConfig;
 use crate::command::unknown_placeholder;
 use canopy_common::transport::Address;
@@ -39,18 +41,6 @@ pub struct Config {
     pub vms: BTreeMap<String, Vm>,
     #[serde(default)]
     pub apps: BTreeMap<String, App>,
-}
-
-/// Who may send requests.
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Allow {
-    /// The GUI VM's CID, checked on vsock connections.
-    #[serde(default)]
-    pub gui_cid: Option<u32>,
-    /// Users allowed on `unix:` sockets.
-    #[serde(default)]
-    pub uids: Vec<u32>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -231,7 +221,7 @@ impl Config {
         if self.listen.is_empty() {
             return Err(file.error_at("listen", "give at least one address"));
         }
-        if self.allow.gui_cid.is_none() && self.allow.uids.is_empty() {
+        if self.allow.nobody() {
             return Err(file.error_at("allow", "nobody is allowed: set gui_cid and/or uids"));
         }
         let t = &self.timeouts;

@@ -136,8 +136,7 @@ impl Daemon {
     }
 
     fn peer_allowed(&self, peer: &Peer) -> Result<(), String> {
-        let allow = &self.config.allow;
-        canopy_common::transport::peer_allowed(peer, &allow.uids, allow.gui_cid, "the GUI VM")
+        self.config.allow.check(peer)
     }
 
     fn status(&self) -> MutexGuard<'_, Status> {

@@ -17,66 +17,45 @@ use super::vms::not_managed;
 use super::{lock, untrusted, Daemon};
 use crate::client::ClientError;
 use crate::command::run_ok;
-use crate::server::{forward_events, handshake, next_request, reply, Incoming};
+use crate::server::{forward_events, reply, serve, Fault};
 use canopy_common::transport::{Peer, Stream};
 
 impl Daemon {
     pub(super) fn serve(self: &Arc<Self>, stream: Stream, peer: Peer) {
         let refused = |reason: &str| {
-            tracing::warn!("{peer}: refused: {reason}");
             self.audit.record(&peer, json!("connect"), Err(format!("not allowed: {reason}")));
         };
-        match handshake::<Request>(&stream, "canopy-hostd", self.peer_allowed(&peer), refused) {
-            Ok(hello) => tracing::debug!("{peer}: connected ({:?})", hello.client),
-            Err(r) if r.not_allowed => return,
-            Err(r) => {
-                tracing::warn!("{peer}: {}", r.reason);
-                return;
+        let fault = |fault| match fault {
+            Fault::Closed(reason) => self.audit.record(&peer, json!("frame"), Err(reason)),
+            Fault::Malformed(reason) => {
+                self.audit.record(&peer, json!("malformed"), Err(format!("bad request: {reason}")))
             }
-        }
-        loop {
-            match next_request::<Request, Reply>(&stream) {
-                Incoming::End(None) => return,
-                Incoming::End(Some(reason)) => {
-                    tracing::warn!("{peer}: connection closed: {reason}");
-                    self.audit.record(&peer, json!("frame"), Err(reason));
-                    return;
+        };
+        let allowed = self.peer_allowed(&peer);
+        serve::<Request, Reply>(&stream, &peer, "canopy-hostd", allowed, refused, fault, |req| match req {
+            Request::Watch => {
+                let (snapshot, rest, rx) = self.status().subscribe();
+                self.audit.record(&peer, json!({"type": "watch"}), Ok("watching".into()));
+                if reply(&stream, &HostResponse::Ok(snapshot)) && rest.iter().all(|ev| reply(&stream, ev)) {
+                    forward_events(&stream, rx);
+                } else {
+                    tracing::warn!("{peer}: the watch could not be served (see above); closing it");
                 }
-                Incoming::Malformed(reason) => {
-                    let reason = untrusted(reason);
-                    tracing::warn!("{peer}: {reason}");
-                    self.audit.record(&peer, json!("malformed"), Err(format!("bad request: {reason}")));
-                }
-                Incoming::Request(Request::Watch) => {
-                    let (snapshot, rest, rx) = self.status().subscribe();
-                    self.audit.record(&peer, json!({"type": "watch"}), Ok("watching".into()));
-                    if reply(&stream, &HostResponse::Ok(snapshot)) && rest.iter().all(|ev| reply(&stream, ev)) {
-                        forward_events(&stream, rx);
-                    } else {
-                        tracing::warn!("{peer}: the watch could not be served (see above); closing it");
-                    }
-                    return;
-                }
-                Incoming::Request(Request::Send { to, name, size }) => {
-                    if !self.gui_send(&stream, &peer, &to, &name, size) {
-                        return;
-                    }
-                }
-                Incoming::Request(req) => {
-                    let what = serde_json::to_value(&req).unwrap_or_default();
-                    let result = self.handle(&req);
-                    let summary = match &result {
-                        Ok(Reply::AppStarted { instance, vm, .. }) => Ok(format!("instance {instance} in {vm}")),
-                        Ok(_) => Ok("done".into()),
-                        Err(e) => Err(format!("{}: {e}", e.kind())),
-                    };
-                    self.audit.record(&peer, what, summary);
-                    if !reply(&stream, &HostResponse::from(result)) {
-                        return;
-                    }
-                }
+                false
             }
-        }
+            Request::Send { to, name, size } => self.gui_send(&stream, &peer, &to, &name, size),
+            req => {
+                let what = serde_json::to_value(&req).unwrap_or_default();
+                let result = self.handle(&req);
+                let summary = match &result {
+                    Ok(Reply::AppStarted { instance, vm, .. }) => Ok(format!("instance {instance} in {vm}")),
+                    Ok(_) => Ok("done".into()),
+                    Err(e) => Err(format!("{}: {e}", e.kind())),
+                };
+                self.audit.record(&peer, what, summary);
+                reply(&stream, &HostResponse::from(result))
+            }
+        });
     }
 
     fn handle(self: &Arc<Self>, req: &Request) -> Result<Reply, Error> {
