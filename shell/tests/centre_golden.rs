@@ -2,67 +2,31 @@
 //! screen's count, rendered offscreen and compared with reviewed golden PNGs.
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
 
 use canopy_notify::centre::{CentreState, Group, Item};
 use canopy_shell::clock::LocalTime;
-use canopy_shell::draw::pixels::check_golden;
-use canopy_shell::draw::{render_offscreen, Fonts, Icons, Painter, Scene};
+use canopy_shell::draw::offscreen::Offscreen;
 use canopy_shell::lock::{self, LockModel};
 use canopy_shell::panel::centre::{self, CentreAction};
 use canopy_shell::panel::{view, PanelAction, PanelModel};
 use canopy_shell::wl::windows::VmColours;
-use canopy_shell::wl::{ViewCx, WindowList};
-use canopy_themes::Theme;
 
-fn golden(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/golden").join(name)
-}
+mod support;
 
-struct Fixture {
-    theme: Theme,
-    fonts: Fonts,
-    icons: Icons,
-    windows: WindowList,
-}
-
-impl Fixture {
-    fn new() -> Self {
-        let theme = Theme::default();
-        let fonts = Fonts::new(&theme.font);
-        // The VMs' colours, as the compositor tells them.
-        let mut windows = WindowList::default();
-        let colours = |trust: &str| {
-            let c = theme.colours(trust);
-            VmColours { frame: c.focused, text: c.text_focused }
-        };
-        windows.set_vm_colours(BTreeMap::from([
-            ("chromium-vm".to_string(), colours("untrusted")),
-            ("zathura-vm".to_string(), colours("work")),
-            ("*".to_string(), colours("unknown")),
-        ]));
-        Fixture { theme, fonts, icons: Icons::new(), windows }
-    }
-
-    fn cx<'a, A>(&'a self, w: f32, h: f32, scale: f32, hovered: Option<&'a A>) -> ViewCx<'a, A> {
-        ViewCx {
-            width: w,
-            height: h,
-            scale,
-            output: None,
-            wl_output: None,
-            outputs: &[],
-            hovered,
-            theme: &self.theme,
-            fonts: &self.fonts,
-            windows: &self.windows,
-        }
-    }
-
-    fn check(&self, scene: &Scene, scale: f32, name: &str) {
-        let img = render_offscreen(&Painter { fonts: &self.fonts, icons: &self.icons }, scene, scale);
-        check_golden(&img, &golden(name), 0).unwrap();
-    }
+/// The offscreen view, with the VMs' colours as the compositor tells them.
+fn fixture() -> Offscreen {
+    let mut f = support::fixture();
+    let colours = |trust: &str| {
+        let c = f.theme.colours(trust);
+        VmColours { frame: c.focused, text: c.text_focused }
+    };
+    let vms = BTreeMap::from([
+        ("chromium-vm".to_string(), colours("untrusted")),
+        ("zathura-vm".to_string(), colours("work")),
+        ("*".to_string(), colours("unknown")),
+    ]);
+    f.windows.set_vm_colours(vms);
+    f
 }
 
 fn item(id: u32, summary: &str, body: &str, read: bool) -> Item {
@@ -109,7 +73,7 @@ fn panel(notifications: Option<CentreState>) -> PanelModel {
 
 #[test]
 fn centre_list_groups_by_vm_in_its_colours() {
-    let f = Fixture::new();
+    let f = fixture();
     let hovered = PanelAction::Centre(CentreAction::Mute("chromium-vm".into(), true));
     for scale in [1.0, 2.0] {
         let v = centre::view(&state(), 0.0, &f.cx(400.0, 520.0, scale, Some(&hovered)));
@@ -128,7 +92,7 @@ fn centre_list_groups_by_vm_in_its_colours() {
 
 #[test]
 fn bell_do_not_disturb_and_empty_centre() {
-    let f = Fixture::new();
+    let f = fixture();
     let mut s = state();
     let unread = view(&panel(Some(s.clone())), &f.cx(520.0, 32.0, 1.0, None));
     f.check(&unread.scene, 1.0, "panel-bell@1.png");
@@ -147,7 +111,7 @@ fn bell_do_not_disturb_and_empty_centre() {
 
 #[test]
 fn lock_screen_shows_a_count_and_nothing_else() {
-    let f = Fixture::new();
+    let f = fixture();
     let model = LockModel {
         time: LocalTime::parse("2026-11-26 14:05").unwrap(),
         user: "alice".into(),

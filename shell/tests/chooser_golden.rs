@@ -9,7 +9,7 @@ use canopy_shell::chooser::view::view;
 use canopy_shell::chooser::{ChooserAction, ChooserModel};
 
 mod support;
-use support::Fixture;
+use support::fixture;
 
 fn target(vm: &str, trust: &str, state: State, app: Option<(&str, &str)>) -> ChoiceTarget {
     ChoiceTarget {
@@ -40,7 +40,7 @@ fn link_choice() -> Choice {
 
 #[test]
 fn a_link_that_poses_as_another_site() {
-    let f = Fixture::new();
+    let f = fixture();
     let mut m = ChooserModel::new(link_choice());
     m.armed = true;
     for scale in [1.0, 2.0] {
@@ -65,7 +65,7 @@ fn a_link_that_poses_as_another_site() {
 
 #[test]
 fn files_to_send_and_a_notice() {
-    let f = Fixture::new();
+    let f = fixture();
     let file = |name: &str, size: u64, mime: &str| ShownFile { name: name.into(), size, mime: mime.into() };
     let mut m = ChooserModel::new(Choice {
         id: 8,

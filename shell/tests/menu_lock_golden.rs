@@ -5,11 +5,11 @@ use canopy_shell::lock::{self, LockModel, Message};
 use canopy_shell::power_menu::{self, Item, MenuAction, MenuModel, Stage};
 
 mod support;
-use support::Fixture;
+use support::fixture;
 
 #[test]
 fn power_menu_stages() {
-    let f = Fixture::new();
+    let f = fixture();
     let choose = MenuModel { stage: Stage::Choose, focus: 1 };
     for scale in [1.0, 2.0] {
         let hovered = MenuAction::Item(Item::Reboot);
@@ -39,7 +39,7 @@ fn power_menu_stages() {
 
 #[test]
 fn lock_screen_states() {
-    let f = Fixture::new();
+    let f = fixture();
     let mut model = LockModel {
         time: LocalTime::parse("2026-11-26 14:05").unwrap(),
         user: "alice".into(),

@@ -7,14 +7,7 @@ use canopy_launcher::config::{AppEntry, LauncherConfig};
 use canopy_launcher::model::{LauncherModel, Status};
 use canopy_launcher::view::{view, LauncherAction};
 use canopy_protocols::lifecycle::State;
-use canopy_shell::draw::pixels::check_golden;
-use canopy_shell::draw::{render_offscreen, Fonts, Icons, Painter};
-use canopy_shell::wl::{ViewCx, WindowList};
-use canopy_themes::Theme;
-
-fn golden(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/golden").join(name)
-}
+use canopy_shell::draw::offscreen::Offscreen;
 
 fn model() -> LauncherModel {
     let app = |name: &str, display: &str, icon: &str, vm: &str, trust: &str| AppEntry {
@@ -44,36 +37,16 @@ fn model() -> LauncherModel {
     m
 }
 
-struct Fixture {
-    theme: Theme,
-    fonts: Fonts,
-    icons: Icons,
-    windows: WindowList,
-}
+struct Fixture(Offscreen);
 
 impl Fixture {
     fn new() -> Self {
-        let theme = Theme::default();
-        let fonts = Fonts::new(&theme.font);
-        Fixture { theme, fonts, icons: Icons::new(), windows: WindowList::default() }
+        Fixture(Offscreen::new(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/golden")))
     }
 
     fn render(&self, m: &LauncherModel, scale: f32, hovered: Option<&LauncherAction>, name: &str) {
-        let cx = ViewCx {
-            width: 1024.0,
-            height: 640.0,
-            scale,
-            output: None,
-            wl_output: None,
-            outputs: &[],
-            hovered,
-            theme: &self.theme,
-            fonts: &self.fonts,
-            windows: &self.windows,
-        };
-        let v = view(m, &cx);
-        let img = render_offscreen(&Painter { fonts: &self.fonts, icons: &self.icons }, &v.scene, scale);
-        check_golden(&img, &golden(name), 0).unwrap();
+        let v = view(m, &self.0.cx(1024.0, 640.0, scale, hovered));
+        self.0.check(&v.scene, scale, name);
     }
 }
 
@@ -108,19 +81,7 @@ fn filtered_starting_and_failed() {
 fn tiles_are_where_the_pointer_finds_them() {
     let f = Fixture::new();
     let m = model();
-    let cx = ViewCx {
-        width: 1024.0,
-        height: 640.0,
-        scale: 1.0,
-        output: None,
-        wl_output: None,
-        outputs: &[],
-        hovered: None,
-        theme: &f.theme,
-        fonts: &f.fonts,
-        windows: &f.windows,
-    };
-    let v = view(&m, &cx);
+    let v = view(&m, &f.0.cx(1024.0, 640.0, 1.0, None));
     let tiles: Vec<_> = v.hits.iter().filter(|(_, a)| matches!(a, LauncherAction::Tile(_))).collect();
     assert_eq!(tiles.len(), 5);
     for (r, a) in tiles {
@@ -183,19 +144,7 @@ fn disk_image_question() {
     f.render(&m, 1.0, None, "launcher-disk-image-refused@1.png");
 
     // Only the buttons react: a click beside them must not lose the typed path.
-    let cx = ViewCx {
-        width: 1024.0,
-        height: 640.0,
-        scale: 1.0,
-        output: None,
-        wl_output: None,
-        outputs: &[],
-        hovered: None,
-        theme: &f.theme,
-        fonts: &f.fonts,
-        windows: &f.windows,
-    };
-    let v = view(&m, &cx);
+    let v = view(&m, &f.0.cx(1024.0, 640.0, 1.0, None));
     let actions: Vec<_> = v.hits.iter().map(|(_, a)| a.clone()).collect();
     assert_eq!(actions[1..], [LauncherAction::PromptCancel, LauncherAction::PromptSubmit]);
     assert!(!actions.iter().any(|a| matches!(a, LauncherAction::Tile(_))));

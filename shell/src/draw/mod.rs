@@ -3,6 +3,7 @@
 
 pub mod geometry;
 pub mod icons;
+pub mod offscreen;
 pub mod paint;
 pub mod pixels;
 pub mod render;
