@@ -1,13 +1,30 @@
 //! What the test clients (`canopy-test-client`, `canopy-hostile-client`) share: JSON event
-//! lines on stdout, argument parsing and the four-quadrant pattern they paint.
+//! lines on stdout, command lines on stdin, argument parsing and the four-quadrant pattern they
+//! paint.
 
 use std::io::Write;
+
+use smithay_client_toolkit::reexports::calloop::channel;
 
 /// Print one JSON event line on stdout and flush it, for the test to read.
 pub fn emit(value: serde_json::Value) {
     let mut out = std::io::stdout().lock();
     let _ = writeln!(out, "{value}");
     let _ = out.flush();
+}
+
+/// The lines of stdin, one message each, for the client's event loop (read on a thread of
+/// their own, so that a test's command waits for no Wayland event).
+pub fn stdin_lines() -> channel::Channel<String> {
+    let (tx, rx) = channel::channel::<String>();
+    std::thread::spawn(move || {
+        for line in std::io::stdin().lines().map_while(Result::ok) {
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    rx
 }
 
 /// `WIDTHxHEIGHT`.

@@ -10,7 +10,7 @@
 
 use std::time::Duration;
 
-use canopy_tests::client_kit::{emit, fill, paint, parse_colour, parse_point, parse_size};
+use canopy_tests::client_kit::{emit, fill, paint, parse_colour, parse_point, parse_size, stdin_lines};
 use clap::Parser;
 use serde_json::json;
 use smithay_client_toolkit::compositor::{CompositorHandler, CompositorState};
@@ -556,17 +556,9 @@ fn main() -> anyhow::Result<()> {
     };
 
     // Commands on stdin, one per line.
-    let (tx, rx) = channel::channel::<String>();
-    std::thread::spawn(move || {
-        for line in std::io::stdin().lines().map_while(Result::ok) {
-            if tx.send(line).is_err() {
-                break;
-            }
-        }
-    });
     event_loop
         .handle()
-        .insert_source(rx, |e, _, client| {
+        .insert_source(stdin_lines(), |e, _, client| {
             if let channel::Event::Msg(line) = e {
                 client.command(&line);
             }

@@ -9,6 +9,7 @@
 use std::io::Write;
 use std::time::Duration;
 
+use canopy_tests::client_kit::{self, emit, parse_colour, parse_size};
 use clap::{Parser, ValueEnum};
 use serde_json::json;
 use smithay_client_toolkit::compositor::{CompositorHandler, CompositorState};
@@ -126,46 +127,15 @@ struct Args {
     activate_from_env: bool,
 }
 
-fn emit(value: serde_json::Value) {
-    let mut out = std::io::stdout().lock();
-    let _ = writeln!(out, "{value}");
-    let _ = out.flush();
-}
-
-fn parse_size(s: &str) -> (u32, u32) {
-    let (w, h) = s.split_once('x').expect("size is WIDTHxHEIGHT");
-    (w.parse().expect("width"), h.parse().expect("height"))
-}
-
-fn parse_colour(s: &str) -> [u8; 3] {
-    let v = u32::from_str_radix(s.trim_start_matches('#'), 16).expect("colour is RRGGBB");
-    [(v >> 16) as u8, (v >> 8) as u8, v as u8]
-}
-
 /// `--solid`: the pattern is one colour.
 static SOLID: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
 
-/// The pattern: top-left the colour, top-right ¾ of it, bottom-left ½, bottom-right white.
+/// The kit's opaque pattern, or with `--solid` one colour.
 fn paint(canvas: &mut [u8], w: u32, h: u32, c: [u8; 3]) {
     if SOLID.load(std::sync::atomic::Ordering::Relaxed) {
-        for px in canvas.chunks_exact_mut(4) {
-            px.copy_from_slice(&[c[2], c[1], c[0], 255]);
-        }
-        return;
-    }
-    let scale = |v: u8, f: u32| (v as u32 * f / 4) as u8;
-    for y in 0..h {
-        for x in 0..w {
-            let (r, g, b) = match (x >= w / 2, y >= h / 2) {
-                (false, false) => (c[0], c[1], c[2]),
-                (true, false) => (scale(c[0], 3), scale(c[1], 3), scale(c[2], 3)),
-                (false, true) => (scale(c[0], 2), scale(c[1], 2), scale(c[2], 2)),
-                (true, true) => (255, 255, 255),
-            };
-            let i = ((y * w + x) * 4) as usize;
-            // wl_shm Argb8888 is B, G, R, A in memory.
-            canvas[i..i + 4].copy_from_slice(&[b, g, r, 255]);
-        }
+        client_kit::fill(canvas, c);
+    } else {
+        client_kit::paint(canvas, w, h, c, 255);
     }
 }
 
@@ -537,19 +507,11 @@ fn commands_from_stdin(
     qh: &QueueHandle<Client>,
 ) -> anyhow::Result<()> {
     use smithay_client_toolkit::reexports::calloop::channel;
-    let (tx, rx) = channel::channel::<String>();
-    std::thread::spawn(move || {
-        for line in std::io::stdin().lines().map_while(Result::ok) {
-            if tx.send(line).is_err() {
-                break;
-            }
-        }
-    });
     let (display, qh) = (conn.display(), qh.clone());
     let mut syncs = 0u64;
     event_loop
         .handle()
-        .insert_source(rx, move |event, _, client: &mut Client| {
+        .insert_source(client_kit::stdin_lines(), move |event, _, client: &mut Client| {
             let channel::Event::Msg(line) = event else { return };
             match line.trim().split_once(' ').unwrap_or((line.trim(), "")) {
                 ("roundtrip", _) => {
@@ -617,7 +579,7 @@ fn main() -> anyhow::Result<()> {
         viewport.set_destination(w.parse()?, h.parse()?);
     }
     window.commit();
-    let size = parse_size(&args.size);
+    let size = parse_size(&args.size).map_err(anyhow::Error::msg)?;
     let pool = SlotPool::new((size.0 * size.1 * 4) as usize, &shm)?;
     let mut client = Client {
         registry: RegistryState::new(&globals),
@@ -630,7 +592,7 @@ fn main() -> anyhow::Result<()> {
         window,
         popup: None,
         want_popup: args.popup,
-        colour: parse_colour(&args.color),
+        colour: parse_colour(&args.color).map_err(anyhow::Error::msg)?,
         size,
         drawn: None,
         data_manager: DataDeviceManagerState::bind(&globals, &qh).ok(),
