@@ -58,16 +58,14 @@ fn a_maximised_window_is_maximised_again_on_the_output_it_moves_to() {
 }
 
 fn frames(c: &Compositor, output: &str) -> u64 {
-    let outputs = c.msg(&["outputs"]);
-    let o = outputs.as_array().unwrap().iter().find(|o| o["name"] == output).expect("the output");
-    o["frames"].as_u64().expect("frames")
+    c.outputs().into_iter().find(|o| o.name == output).expect("the output").frames
 }
 
 #[test]
 fn an_animated_window_redraws_only_its_output() {
     let mut c = Compositor::start_with(CONFIG, &["LEFT:1280x800", "RIGHT:1024x768"]);
     let (_client, w) = c.open(Some("work-vm"), &["--animate", "--size", "320x200"]);
-    assert_eq!(w["output"], "LEFT");
+    assert_eq!(w.output.as_deref(), Some("LEFT"));
     let (left, right) = (frames(&c, "LEFT"), frames(&c, "RIGHT"));
     c.wait_until("twenty frames of the window's output", || frames(&c, "LEFT") >= left + 20);
     // The right output shows nothing that changed: at most the frames of the window's
