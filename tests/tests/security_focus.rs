@@ -208,9 +208,9 @@ fn activate(c: &mut Client, token: &str) {
 }
 
 fn focused_title(c: &Compositor) -> String {
-    let focused: Vec<Value> = c.windows().into_iter().filter(|w| w["focused"] == true).collect();
+    let focused: Vec<Window> = c.windows().into_iter().filter(|w| w.focused).collect();
     assert_eq!(focused.len(), 1, "{focused:?}");
-    focused[0]["raw_title"].as_str().unwrap_or("").to_string()
+    focused[0].raw_title.clone()
 }
 
 #[test]
@@ -221,9 +221,9 @@ fn activation_tokens_are_bound_to_their_vm_used_once_and_void_after_a_press_else
     let (mut a2, w2) = open_client(&c, &a_vm, "canopy-test-client", &["--title", "a2"], false);
     let (mut b, wb) = open_client(&c, &b_vm, "canopy-test-client", &["--title", "b"], false);
     for (w, x) in [(&w1, 40), (&w2, 460), (&wb, 880)] {
-        c.msg(&["move", &w["id"].to_string(), &x.to_string(), "100"]);
+        c.msg(&["move", &w.id.to_string(), &x.to_string(), "100"]);
     }
-    let (w1, wb) = (c.window(w1["id"].as_u64().unwrap()), c.window(wb["id"].as_u64().unwrap()));
+    let (w1, wb) = (c.window(w1.id), c.window(wb.id));
     click_window(&c, &w1);
     a1.wait_event("keyboard-enter", |_| true);
 
@@ -247,7 +247,7 @@ fn activation_tokens_are_bound_to_their_vm_used_once_and_void_after_a_press_else
     a2.wait_event("key", |e| e["utf8"] == "y");
 
     // Used once: presented again after the focus moved back (not by a user act), nothing.
-    c.msg(&["focus", &w1["id"].to_string()]);
+    c.msg(&["focus", &w1.id.to_string()]);
     activate(&mut a2, &t);
     assert_eq!(focused_title(&c), "a1", "a used token activated again");
 

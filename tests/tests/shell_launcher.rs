@@ -83,8 +83,8 @@ fn clicking_a_tile_starts_the_app_through_hostd_and_its_window_appears() {
     // The click's activation token went with the start request (launcher → hostd → agent →
     // the app's XDG_ACTIVATION_TOKEN), so the window the user asked for has the keyboard: what
     // is typed reaches the app (which prints its key events into the VM's agent log).
-    let id = window["id"].as_u64().unwrap();
-    d.wait_until("the app's window focused", || d.compositor.window(id)["focused"] == true);
+    let id = window.id;
+    d.wait_until("the app's window focused", || d.compositor.window(id).focused);
     d.compositor.msg(&["type", "hi"]);
     d.wait_until("the keys in the app", || {
         let log = std::fs::read_to_string(d.path("vms/web/agent.log")).unwrap_or_default();
