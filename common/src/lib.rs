@@ -10,6 +10,8 @@
 //!   the one golden-image comparer with its one bless variable (`CANOPY_BLESS=1`).
 //! - [`activation`] (feature `wayland`): xdg-activation tokens bound to a VM by the trusted
 //!   launcher, checked in transit, and a client's blocking token and activation requests.
+//! - [`icons`]: the built-in icons' names and SVG sources (the shell draws them, config checks
+//!   name them).
 //! - [`security_context`] (feature `wayland`): registering a security-context listener whose
 //!   app_id is a VM's name (the proxy's GUI side, `canopy context`).
 
@@ -20,6 +22,7 @@ pub mod config;
 pub mod globals;
 #[cfg(feature = "images")]
 pub mod golden;
+pub mod icons;
 #[cfg(feature = "images")]
 pub mod image;
 #[cfg(feature = "wayland")]

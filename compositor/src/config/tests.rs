@@ -167,6 +167,47 @@ fn the_example_config_in_assets_is_valid() {
     assert_eq!(c.trust_level(Some("chromium-vm")), "untrusted");
 }
 
+/// The reference example names every key the compositor accepts (set, or commented out with
+/// its default), so a key added to the config without it fails here. serde lists a table's
+/// fields when it meets an unknown one; that list is what is checked against the file.
+#[test]
+fn the_example_config_names_every_key() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../assets/examples/canopy.toml");
+    let example = std::fs::read_to_string(&path).unwrap();
+    let lines: Vec<String> = example.lines().map(|l| l.trim_start_matches(['#', ' ']).to_string()).collect();
+    let tables = [
+        ("", "zzz = 1\n"),
+        ("decorations", "[decorations]\nzzz = 1\n"),
+        ("vms.x", "[vms.x]\ntrust = \"work\"\nzzz = 1\n"),
+        ("keyboard", "[keyboard]\nzzz = 1\n"),
+        ("keyboard.layouts", "[keyboard]\nlayouts = [{ layout = \"us\", zzz = 1 }]\n"),
+        ("outputs", "[[outputs]]\nname = \"a\"\nzzz = 1\n"),
+        ("clipboard", "[clipboard]\nzzz = 1\n"),
+        ("clipboard.rules", "[clipboard]\nrules = [{ from = \"a\", to = \"b\", action = \"deny\", zzz = 1 }]\n"),
+        ("levels", "[levels]\nzzz = 1\n"),
+        ("levels.backlight", "[levels.backlight]\nzzz = 1\n"),
+    ];
+    for (table, text) in tables {
+        let e = parse(text).unwrap_err();
+        let expected = e.message.split_once("expected").map(|(_, l)| l).unwrap_or_else(|| panic!("{table}: {e}"));
+        let fields: Vec<&str> = expected.split('`').skip(1).step_by(2).collect();
+        assert!(fields.len() > 1, "{table}: {e}");
+        for field in fields {
+            let path = format!("{table}.{field}");
+            let path = path.trim_start_matches('.');
+            let named = lines.iter().any(|l| {
+                let header = l.trim_start_matches('[');
+                l.starts_with(&format!("{field} ="))
+                    || l.contains(&format!("{{ {field} ="))
+                    || l.contains(&format!(", {field} ="))
+                    || (l.starts_with('[')
+                        && (header.starts_with(&format!("{path}]")) || header.starts_with(&format!("{path}."))))
+            });
+            assert!(named, "the example canopy.toml does not name `{path}`");
+        }
+    }
+}
+
 #[test]
 fn vm_opacity_and_cursor_size() {
     let c =

@@ -4,7 +4,7 @@
 //! [[app]]
 //! name = "browser"            # the app's name in hostd's config
 //! display_name = "Web browser"
-//! icon = "browser"            # a built-in icon, or a path to an SVG file
+//! icon = "browser"            # a built-in icon, or an absolute path to an SVG file
 //! vm = "chromium-vm"
 //! trust = "untrusted"         # picks the tile's colour
 //! ```
@@ -37,6 +37,7 @@ pub struct LauncherConfig {
 pub fn load(path: &Path, theme: &Theme) -> Result<LauncherConfig, ConfigError> {
     let file = TomlFile::read(path)?;
     let config: LauncherConfig = file.parse()?;
+    let icons = canopy_shell::draw::Icons::new();
     for (i, app) in config.app.iter().enumerate() {
         let key = |k: &str| format!("app.{i}.{k}");
         if app.name.trim().is_empty() {
@@ -47,6 +48,19 @@ pub fn load(path: &Path, theme: &Theme) -> Result<LauncherConfig, ConfigError> {
         }
         if app.vm.trim().is_empty() {
             return Err(file.error_at(&key("vm"), "must not be empty"));
+        }
+        if let Some(icon) = &app.icon {
+            if icon.contains('/') && !Path::new(icon).is_absolute() {
+                return Err(file.error_at(&key("icon"), format!("`{icon}` is not an absolute path")));
+            }
+            if !icons.exists(icon) {
+                let problem = if icon.contains('/') {
+                    format!("`{icon}` is not a readable SVG file")
+                } else {
+                    format!("no built-in icon `{icon}` (built in: {})", canopy_common::icons::builtin_names())
+                };
+                return Err(file.error_at(&key("icon"), problem));
+            }
         }
         if !theme.trust.contains_key(&app.trust) {
             let known: Vec<&str> = theme.trust.keys().map(String::as_str).collect();
@@ -126,6 +140,31 @@ trust = "work"
         assert!(e.message.contains("listed twice"), "{e}");
         let (_d, p) = write(&GOOD.replace("name = \"pdf\"", "name = \" \""));
         assert_eq!(load(&p, &Theme::default()).unwrap_err().key, "app.1.name");
+    }
+
+    #[test]
+    fn icons_are_built_in_or_readable_svg_files() {
+        let (_d, p) = write(&GOOD.replace("icon = \"browser\"", "icon = \"document\""));
+        let e = load(&p, &Theme::default()).unwrap_err();
+        assert_eq!((e.key.as_str(), e.line), ("app.0.icon", 5), "{e}");
+        assert!(e.message.contains("no built-in icon `document` (built in: app, android"), "{e}");
+        let (d, p) = write(&GOOD.replace("icon = \"browser\"", "icon = \"ICON\""));
+        let svg = d.path().join("b.svg");
+        let text = std::fs::read_to_string(&p).unwrap();
+        std::fs::write(&p, text.replace("ICON", &svg.to_string_lossy())).unwrap();
+        let e = load(&p, &Theme::default()).unwrap_err();
+        assert!(e.message.contains("is not a readable SVG file"), "{e}");
+        std::fs::write(&svg, canopy_common::icons::BUILTIN[0].1).unwrap();
+        load(&p, &Theme::default()).unwrap();
+        std::fs::write(&p, text.replace("ICON", "b.svg/x")).unwrap();
+        assert!(load(&p, &Theme::default()).unwrap_err().message.contains("not an absolute path"));
+    }
+
+    #[test]
+    fn the_example_is_valid() {
+        let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../assets/examples/launcher.toml");
+        let c = load(&p, &Theme::default()).unwrap_or_else(|e| panic!("{e}"));
+        assert!(c.app.iter().any(|a| a.name == "pdf" && a.trust == "work"));
     }
 
     #[test]

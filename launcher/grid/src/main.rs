@@ -27,12 +27,21 @@ struct Cli {
     /// App list used when hostd cannot be reached (TOML, `[[app]]` tables).
     #[arg(long, default_value = "/etc/canopy/launcher.toml")]
     apps: PathBuf,
+    /// Check the theme and the `--apps` file (names, trust levels, icons), say what is wrong
+    /// with file, line and key, and exit.
+    #[arg(long)]
+    check: bool,
 }
 
 fn main() -> anyhow::Result<()> {
     canopy_shell::init_logging();
     let cli = Cli::parse();
     let theme = canopy_themes::Theme::load(&cli.theme)?;
+    if cli.check {
+        let apps = canopy_launcher::config::load(&cli.apps, &theme)?;
+        println!("{}: {} apps", cli.apps.display(), apps.app.len());
+        return Ok(());
+    }
     let _instance = match toggle::claim(&toggle::lock_path()) {
         Ok(Claim::Mine(instance)) => Some(instance),
         Ok(Claim::ClosedOther(pid)) => {

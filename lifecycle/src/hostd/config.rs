@@ -205,6 +205,22 @@ fn known_trust_level(level: &str) -> bool {
     level != "unknown" && canopy_themes::theme::REQUIRED_LEVELS.contains(&level)
 }
 
+/// What is wrong with an app's icon: it is drawn by the launcher in the GUI VM, so it is one of
+/// the icons built into it, or an absolute path to an SVG file there (which hostd cannot read).
+fn icon_problem(icon: &str) -> Option<String> {
+    if icon.contains('/') {
+        let svg = Path::new(icon);
+        return (!svg.is_absolute() || svg.extension().is_none_or(|e| e != "svg"))
+            .then(|| format!("`{icon}` is not an absolute path to an .svg file in the GUI VM"));
+    }
+    (!canopy_common::icons::is_builtin(icon)).then(|| {
+        format!(
+            "no built-in icon `{icon}` (built in: {}; or an absolute path to an .svg file in the GUI VM)",
+            canopy_common::icons::builtin_names()
+        )
+    })
+}
+
 /// VM and app names end up in unit names, file names and logs.
 impl Config {
     pub fn load(path: &Path) -> Result<Config, ConfigError> {
@@ -279,6 +295,9 @@ impl Config {
             let key = |k: &str| format!("apps.{name}.{k}");
             if !good_name(name) {
                 return Err(file.error_at(&format!("apps.{name}"), "app names are letters, digits, `-`, `_`, `.`"));
+            }
+            if let Some(problem) = app.icon.as_deref().and_then(icon_problem) {
+                return Err(file.error_at(&key("icon"), problem));
             }
             for (i, vm_name) in std::iter::once(&app.vm).chain(&app.other_vms).enumerate() {
                 let k = if i == 0 { key("vm") } else { key(&format!("other_vms.{}", i - 1)) };
@@ -402,6 +421,9 @@ args = { kind = "url" }
         assert_eq!(c.apps["windows"].kind, AppKind::VmDisplay);
         assert_eq!(c.backend_of(&c.vms["chromium-vm"]), &Backend::Systemd { unit: "microvm@{vm}.service".into() });
         assert_eq!(c.apps["browser"].agent_app("browser"), "chromium");
+        let with_svg =
+            BASE.replace("display_name = \"Browser\"", "icon = \"/usr/share/icons/b.svg\"\ndisplay_name = \"B\"");
+        assert_eq!(parse(&with_svg).unwrap().apps["browser"].icon.as_deref(), Some("/usr/share/icons/b.svg"));
         // Its policy: links from any VM ask, the browser's VM first; the mail VM's PDFs go to
         // the PDF VM without asking.
         use super::super::policy::{Decision, Looks, Target, What};
@@ -443,6 +465,20 @@ args = { kind = "url" }
             ("args = { kind = \"url\" }", "args = { kind = \"url\", min = 2 }", "apps.browser.args", 12, "min (2)"),
             ("display_name", "dispay_name", "apps.browser.dispay_name", 10, "unknown field `dispay_name`"),
             ("uids = [1000]", "uids = []", "allow", 3, "nobody is allowed"),
+            (
+                "display_name = \"Browser\"",
+                "icon = \"document\"\ndisplay_name = \"B\"",
+                "apps.browser.icon",
+                10,
+                "no built-in icon `document` (built in: app, android",
+            ),
+            (
+                "display_name = \"Browser\"",
+                "icon = \"icons/b.svg\"\ndisplay_name = \"B\"",
+                "apps.browser.icon",
+                10,
+                "not an absolute path",
+            ),
             ("kind = \"command\"", "kind = \"libvirt\"", "vms.web.backend.kind", 8, "unknown variant `libvirt`"),
             (
                 "agent = \"unix:/run/web-agent.sock\"",

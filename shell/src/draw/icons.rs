@@ -12,31 +12,7 @@ use canopy_themes::Rgba;
 use resvg::{tiny_skia, usvg};
 use tiny_skia::{Pixmap, Transform};
 
-/// The icons built into the binaries, by name.
-pub const BUILTIN: &[(&str, &str)] = &[
-    ("app", include_str!("../../../assets/icons/app.svg")),
-    ("android", include_str!("../../../assets/icons/android.svg")),
-    ("battery", include_str!("../../../assets/icons/battery.svg")),
-    ("bell", include_str!("../../../assets/icons/bell.svg")),
-    ("bell-off", include_str!("../../../assets/icons/bell-off.svg")),
-    ("browser", include_str!("../../../assets/icons/browser.svg")),
-    ("charging", include_str!("../../../assets/icons/charging.svg")),
-    ("close", include_str!("../../../assets/icons/close.svg")),
-    ("keyboard", include_str!("../../../assets/icons/keyboard.svg")),
-    ("launcher", include_str!("../../../assets/icons/launcher.svg")),
-    ("lock", include_str!("../../../assets/icons/lock.svg")),
-    ("logout", include_str!("../../../assets/icons/logout.svg")),
-    ("pdf", include_str!("../../../assets/icons/pdf.svg")),
-    ("power", include_str!("../../../assets/icons/power.svg")),
-    ("reboot", include_str!("../../../assets/icons/reboot.svg")),
-    ("search", include_str!("../../../assets/icons/search.svg")),
-    ("suspend", include_str!("../../../assets/icons/suspend.svg")),
-    ("terminal", include_str!("../../../assets/icons/terminal.svg")),
-    ("warning", include_str!("../../../assets/icons/warning.svg")),
-    ("windows", include_str!("../../../assets/icons/windows.svg")),
-];
-
-pub const FALLBACK: &str = "app";
+pub use canopy_common::icons::{BUILTIN, FALLBACK};
 
 type Key = (String, u32, Option<Rgba>);
 
