@@ -20,6 +20,7 @@ pub mod lock_record;
 pub mod reload;
 pub mod render;
 pub mod run;
+pub mod scale;
 pub mod spawn;
 pub mod state;
 pub mod trust;

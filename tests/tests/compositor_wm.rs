@@ -83,6 +83,8 @@ fn maximise_restore_minimise_close() {
     // Minimise button (third from the right).
     click_at(&c, x + width - 52 - 13, y - 13);
     c.wait_until("minimised", || c.window(wid).minimized);
+    // `canopy msg windows` reports where it was (and will be again), not null.
+    assert_eq!(geometry(&c.window(wid)), (x, y, width, height), "a minimised window's last geometry");
     let img = c.screenshot();
     assert_eq!(img.pixel((x + 10) as u32, (y + 10) as u32), [0x20, 0x25, 0x2c], "a minimised window is not drawn");
     c.msg(&["focus", &wid.to_string()]);

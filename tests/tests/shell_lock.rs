@@ -1,6 +1,6 @@
 //! canopy-lock against the real compositor and PAM: every output covered (also one plugged in
 //! while locked), nothing of the desktop visible or reachable, a wrong password refused and
-//! said so, the right one unlocking. The test creates a user and a PAM service of its own
+//! said so, the right one unlocking, a killed lock program started again by the compositor. The test creates a user and a PAM service of its own
 //! (CI runs as root).
 
 mod shell_support;
@@ -107,7 +107,7 @@ fn a_held_key_repeats_in_the_password_field() {
 }
 
 #[test]
-fn the_lock_holds_when_the_lock_program_dies() {
+fn the_lock_holds_when_the_lock_program_dies_and_it_is_started_again() {
     test_account();
     let mut d = Desktop::start(&[]);
     let pid = start_lock(&mut d);
@@ -125,4 +125,11 @@ fn the_lock_holds_when_the_lock_program_dies() {
         black(&img, &[(5, 5), (img.width - 5, 5), (5, img.height - 5), (img.width - 5, img.height - 5)])
     });
     assert!(black(&img, &[(640, 400)]), "a dead locker leaves the outputs opaque");
+    // The compositor starts its lock_command again (here our canopy-lock with the test
+    // account), and the user unlocks as always.
+    d.wait_until("the lock screen again", || covered(&d.compositor.screenshot()));
+    assert!(d.compositor.log().contains("the lock program went while locked; starting it again"));
+    d.compositor.msg(&["type", PASSWORD]);
+    d.compositor.msg(&["key", "Return"]);
+    d.wait_until("unlocked", || !covered(&d.compositor.screenshot()));
 }

@@ -35,6 +35,14 @@ fn settled(d: &Desktop) -> Image {
     last
 }
 
+/// Whether button `i` wears the selection's ring: its left edge in the accent colour.
+fn ringed(d: &Desktop, i: usize) -> bool {
+    let accent = rgb(theme().desktop.panel_accent);
+    let img = d.compositor.screenshot();
+    let x = (button(i).0 - 48.0) as u32;
+    (360..440).all(|y| img.pixel(x, y) == accent)
+}
+
 /// The menu dims the whole output; the desktop corner shows it.
 fn menu_shown(d: &Desktop) -> bool {
     let img = d.compositor.screenshot();
@@ -99,8 +107,18 @@ fn reboot_by_keyboard_and_cancel_and_escape_do_nothing() {
     d.wait_until("hostd to reboot", || d.power_log() == ["reboot"]);
     d.wait_exit("canopy-power-menu");
 
-    // Escape closes the menu without doing anything.
+    // The pointer moves the selection: over Reboot only Reboot is highlighted (not Lock's
+    // keyboard ring as well), and Enter asks about a reboot; Escape goes back to the menu.
     open_menu(&mut d);
+    assert!(ringed(&d, 0) && !ringed(&d, 3), "the keyboard selection starts on Lock");
+    d.compositor.msg(&["pointer-move", &button(3).0.to_string(), &button(3).1.to_string()]);
+    d.wait_until("the selection on Reboot", || ringed(&d, 3));
+    assert!(!ringed(&d, 0), "Lock is no longer highlighted");
+    d.compositor.msg(&["key", "Return"]);
+    d.wait_until("the confirmation", || confirming(&d, 1));
+    d.compositor.msg(&["key", "Escape"]);
+    d.wait_until("the menu again", || !confirming(&d, 1));
+    // Escape closes the menu without doing anything.
     d.compositor.msg(&["key", "Escape"]);
     d.wait_exit("canopy-power-menu");
     assert_eq!(d.power_log(), ["reboot"]);

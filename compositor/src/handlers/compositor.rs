@@ -66,6 +66,7 @@ impl CompositorHandler for State {
             // The lock program died or dropped a surface: the keyboard moves to another lock
             // surface, or to nothing; never back to a window while locked.
             self.canopy.focus(crate::wm::focus::FocusChange::LockSurfaceGone(surface.clone()));
+            self.lock_surface_gone();
         }
     }
 }

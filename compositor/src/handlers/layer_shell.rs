@@ -29,10 +29,14 @@ impl WlrLayerShellHandler for State {
             surface.send_close();
             return;
         };
+        let wl_surface = surface.wl_surface().clone();
         let mut map = layer_map_for_output(&output);
         if let Err(e) = map.map_layer(&LayerSurface::new(surface, namespace)) {
             tracing::warn!("layer surface not mapped: {e}");
         }
+        drop(map);
+        // Its own output's scale, whatever output the pointer is on.
+        crate::scale::send_scale(&wl_surface, &output);
     }
 
     fn new_popup(&mut self, _parent: WlrLayerSurface, popup: PopupSurface) {

@@ -1,11 +1,14 @@
 //! ext-session-lock: while locked, every output shows only its lock surface (or black), and no
-//! other client gets input. A lock client that dies leaves the session locked.
+//! other client gets input. A lock client that dies leaves the session locked, and the lock
+//! program is started again so that the user can unlock.
 
 use std::cell::RefCell;
+use std::time::{Duration, Instant};
 
 use smithay::backend::renderer::element::solid::SolidColorBuffer;
 use smithay::delegate_session_lock;
 use smithay::output::Output;
+use smithay::reexports::calloop::timer::{TimeoutAction, Timer};
 use smithay::reexports::wayland_server::protocol::wl_output::WlOutput;
 use smithay::reexports::wayland_server::protocol::wl_surface::WlSurface;
 use smithay::utils::{Logical, Size};
@@ -19,7 +22,15 @@ pub struct LockState {
     locked: bool,
     surfaces: Vec<(Output, LockSurface)>,
     backdrop: RefCell<Vec<(String, SolidColorBuffer)>>,
+    /// When the lock program was last started again after it went, for the limit.
+    restarts: Vec<Instant>,
 }
+
+/// A lock program that went while locked is started again this long after...
+const RESTART_AFTER: Duration = Duration::from_secs(1);
+/// ...at most this many times a minute; then the outputs stay black until a lock program is
+/// started by hand (README, "Lock").
+const MAX_RESTARTS: usize = 5;
 
 impl LockState {
     pub fn is_locked(&self) -> bool {
@@ -28,6 +39,11 @@ impl LockState {
 
     pub fn surface_for(&self, output: &Output) -> Option<&LockSurface> {
         self.surfaces.iter().find(|(o, _)| o == output).map(|(_, s)| s)
+    }
+
+    /// The output a lock surface covers.
+    pub fn output_of(&self, surface: &WlSurface) -> Option<&Output> {
+        self.surfaces.iter().find(|(_, s)| s.wl_surface() == surface).map(|(o, _)| o)
     }
 
     pub fn surfaces(&self) -> impl Iterator<Item = &LockSurface> {
@@ -65,6 +81,37 @@ impl LockState {
     }
 }
 
+impl State {
+    /// A lock surface went: if it was the last one while the session is still locked (the lock
+    /// program died or was killed), the outputs stay covered and `lock_command` is started again
+    /// shortly, unless that already happened [`MAX_RESTARTS`] times in the last minute.
+    pub fn lock_surface_gone(&mut self) {
+        let lock = &mut self.canopy.lock;
+        if !lock.locked || !lock.surfaces.is_empty() {
+            return;
+        }
+        lock.restarts.retain(|t| t.elapsed() < Duration::from_secs(60));
+        if lock.restarts.len() >= MAX_RESTARTS {
+            tracing::error!(
+                "the lock program keeps ending; the session stays locked: start one by hand (`canopy-lock` with \
+                 WAYLAND_DISPLAY={})",
+                self.canopy.socket_name
+            );
+            return;
+        }
+        lock.restarts.push(Instant::now());
+        tracing::warn!("the lock program went while locked; starting it again");
+        let _ = self.canopy.loop_handle.insert_source(Timer::from_duration(RESTART_AFTER), |_, _, state| {
+            let lock = &state.canopy.lock;
+            if lock.locked && lock.surfaces.is_empty() {
+                let argv = state.canopy.config.lock_command.clone();
+                crate::spawn::spawn(&argv, &state.canopy.socket_name, &state.canopy.ipc_path);
+            }
+            TimeoutAction::Drop
+        });
+    }
+}
+
 impl SessionLockHandler for State {
     fn lock_state(&mut self) -> &mut SessionLockManagerState {
         &mut self.canopy.session_lock_state
@@ -99,6 +146,7 @@ impl SessionLockHandler for State {
         surface.send_configure();
         self.canopy.lock.surfaces.retain(|(o, _)| o != &output);
         self.canopy.lock.surfaces.push((output.clone(), surface.clone()));
+        crate::scale::send_scale(surface.wl_surface(), &output);
         let under_pointer = self.canopy.active_output().as_ref() == Some(&output);
         self.canopy.focus(FocusChange::LockSurface(surface.wl_surface().clone(), under_pointer));
         self.enforce_focus();

@@ -211,7 +211,7 @@ impl crate::state::Canopy {
             .into_iter()
             .map(|w| {
                 let (raw_title, app_id) = w.title_and_app_id();
-                let geo = self.client_area(&w);
+                let geo = self.last_client_area(&w);
                 let st = w.data.state.borrow();
                 Window {
                     id: w.id(),

@@ -9,7 +9,6 @@ use smithay::desktop::utils::OutputPresentationFeedback;
 use smithay::output::Output;
 use smithay::reexports::calloop::timer::{TimeoutAction, Timer};
 use smithay::reexports::wayland_protocols::wp::presentation_time::server::wp_presentation_feedback;
-use smithay::wayland::compositor::{with_surface_tree_downward, TraversalAction};
 use smithay::wayland::fractional_scale::with_fractional_scale;
 
 use crate::state::{output_redraw, Canopy, State};
@@ -133,6 +132,7 @@ impl Canopy {
         for output in self.outputs.clone() {
             self.update_primary_output(&output);
         }
+        self.send_scale_to_shell_surfaces();
         let _ = output;
     }
 
@@ -152,25 +152,5 @@ impl Canopy {
                 );
             });
         }
-    }
-
-    pub fn send_scale_to_surface(&self, surface: &smithay::reexports::wayland_server::protocol::wl_surface::WlSurface) {
-        let Some(output) = self.active_output() else { return };
-        let scale = output.current_scale();
-        with_surface_tree_downward(
-            surface,
-            (),
-            |_, _, _| TraversalAction::DoChildren(()),
-            |s, states, _| {
-                with_fractional_scale(states, |fs| fs.set_preferred_scale(scale.fractional_scale()));
-                smithay::wayland::compositor::send_surface_state(
-                    s,
-                    states,
-                    scale.integer_scale(),
-                    output.current_transform(),
-                );
-            },
-            |_, _, _| true,
-        );
     }
 }

@@ -74,6 +74,14 @@ impl Canopy {
         Some(w.layout(self.location(w)?, &self.config.theme).content)
     }
 
+    /// The client area where the window is shown, or for a minimised window where it was
+    /// (and will be again when restored).
+    pub fn last_client_area(&self, w: &WindowElement) -> Option<Rectangle<i32, smithay::utils::Logical>> {
+        let minimized_at = w.data.state.borrow().minimized_at.filter(|_| w.is_minimized());
+        let loc = self.location(w).or(minimized_at)?;
+        Some(w.layout(loc, &self.config.theme).content)
+    }
+
     pub fn handle_commit(&mut self, surface: &WlSurface) {
         if let Some(w) = self.any_window_for_surface(surface) {
             if w.is_mapped() {

@@ -135,8 +135,7 @@ fn status_line(v: &mut View<LauncherAction>, model: &LauncherModel, cx: &ViewCx<
         Status::Starting(what) => (format!("Starting {what}…"), d.launcher_text, None),
         Status::Failed(why) => (why.clone(), d.danger, Some("warning")),
     };
-    let lines = cx.wrap(&text, 14.0, Weight::Bold, (w - 120.0).min(640.0));
-    let lines = &lines[..lines.len().min(2)];
+    let lines = shown_lines(cx.wrap(&text, 14.0, Weight::Bold, (w - 120.0).min(640.0)), h);
     // Text starts after the icon, if any; the box hugs the longest line.
     let pad = if icon.is_some() { 44.0 } else { 24.0 };
     let text_w = lines.iter().map(|l| cx.text_width(l, 14.0, Weight::Bold)).fold(0.0, f32::max) + 4.0;
@@ -150,5 +149,31 @@ fn status_line(v: &mut View<LauncherAction>, model: &LauncherModel, cx: &ViewCx<
     for (i, line) in lines.iter().enumerate() {
         let lr = Rect::new(r.x + pad, r.y + 10.0 + 20.0 * i as f32, text_w, 20.0);
         v.scene.text(lr, line.clone(), 14.0, Weight::Bold, colour, Align::Start);
+    }
+}
+
+/// The status lines that fit in the lower part of the output: all of them, or, for a very long
+/// message, its first line and its last ones (where the reason is), with `…` between.
+fn shown_lines(mut lines: Vec<String>, height: f32) -> Vec<String> {
+    let max = ((height * 0.4 / 20.0).floor() as usize).clamp(3, 10);
+    if lines.len() > max {
+        let tail = lines.split_off(lines.len() - (max - 2));
+        lines.truncate(1);
+        lines.push("…".into());
+        lines.extend(tail);
+    }
+    lines
+}
+
+#[cfg(test)]
+mod tests {
+    use super::shown_lines;
+
+    #[test]
+    fn a_long_status_keeps_its_first_and_last_lines() {
+        let lines: Vec<String> = (0..20).map(|i| format!("line {i}")).collect();
+        assert_eq!(shown_lines(lines[..4].to_vec(), 640.0), lines[..4]);
+        let shown = shown_lines(lines.clone(), 400.0);
+        assert_eq!(shown, ["line 0", "…", "line 14", "line 15", "line 16", "line 17", "line 18", "line 19"]);
     }
 }

@@ -75,6 +75,14 @@ fn filtered_starting_and_failed() {
         "Cannot start Windows in windows-vm: the VM needs a disk image; set it with canopy-ctl set-disk-image".into(),
     );
     f.render(&m, 1.0, None, "launcher-failed@1.png");
+    // A long failure keeps its reason (hostd's message quoting the agent's), not just its start.
+    m.status = Status::Failed(
+        "Cannot start PDF viewer in zathura-vm: the VM was started, but its agent at vsock:6:7101 did not answer \
+         within 60 s (the last attempt: connecting: Connection refused (os error 111)); see the VM's journal \
+         for why canopy-agent.service did not start: reason at the end"
+            .into(),
+    );
+    f.render(&m, 1.0, None, "launcher-failed-long@1.png");
 }
 
 #[test]

@@ -200,6 +200,19 @@ impl App for PowerMenu {
         self.act(core, action);
     }
 
+    fn hover(&mut self, core: &mut Core<Self>, action: Option<&MenuAction>) {
+        let index = match (&self.model.stage, action) {
+            (Stage::Choose, Some(MenuAction::Item(item))) => Item::ALL.iter().position(|i| i == item),
+            (Stage::Confirm(_), Some(MenuAction::Cancel)) => Some(0),
+            (Stage::Confirm(_), Some(MenuAction::Confirm)) => Some(1),
+            _ => None,
+        };
+        if let Some(i) = index.filter(|i| *i != self.model.focus) {
+            self.model.focus = i;
+            core.redraw();
+        }
+    }
+
     fn key(&mut self, core: &mut Core<Self>, key: &KeyEvent, mods: &Modifiers) {
         let count = match self.model.stage {
             Stage::Choose => Item::ALL.len(),

@@ -135,6 +135,10 @@ pub trait App: Sized + 'static {
     /// A button was pressed and released over the same action.
     fn click(&mut self, _core: &mut Core<Self>, _action: Self::Action, _button: u32) {}
 
+    /// The pointer moved onto another action (or off every action): a menu moves its keyboard
+    /// selection there, so that one item is highlighted, not two.
+    fn hover(&mut self, _core: &mut Core<Self>, _action: Option<&Self::Action>) {}
+
     fn key(&mut self, _core: &mut Core<Self>, _key: &KeyEvent, _mods: &Modifiers) {}
 
     /// The wheel turned (or a touchpad scrolled) by whole steps, positive downwards.

@@ -53,10 +53,13 @@ pub struct Desktop {
     programs: Vec<(String, Child)>,
 }
 
-/// The compositor config: the test VM's trust level, and Super bound to our launcher.
+/// The compositor config: the test VM's trust level, our lock program with the test account,
+/// and Super bound to our launcher.
 fn compositor_config(dir: &Path) -> String {
     format!(
         r#"
+lock_command = ["{lock}", "--pam-service", "{service}", "--user", "{user}", "--time", "{TIME}"]
+
 [vms.web]
 trust = "untrusted"
 [vms.docs]
@@ -70,6 +73,9 @@ layouts = [{{ layout = "us" }}, {{ layout = "de" }}]
 [keybindings]
 "Super" = {{ spawn = ["{launcher}", "--apps", "{apps}", "--hostd", "unix:{dir}/hostd.sock"] }}
 "#,
+        lock = bin_path("canopy-lock").display(),
+        service = lock::SERVICE,
+        user = lock::USER,
         launcher = bin_path("canopy-launcher").display(),
         apps = dir.join("launcher.toml").display(),
         dir = dir.display(),

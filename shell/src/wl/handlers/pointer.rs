@@ -19,8 +19,9 @@ impl<A: App> Shell<A> {
                 s.pointer = Some((x, y));
                 let hovered = s.action_at(x, y);
                 if hovered != s.hovered {
-                    s.hovered = hovered;
+                    s.hovered = hovered.clone();
                     s.dirty = true;
+                    self.app.hover(&mut self.core, hovered.as_ref());
                 }
             }
             PointerEventKind::Leave { .. } => {
