@@ -1,12 +1,13 @@
 //! The GUI VM's side of the audio control protocol: one connection to `canopy-audiod`, with a
 //! call for each request and the reply it must have. Every reply is checked against the
-//! protocol's limits before it is returned (the daemon is in another VM).
+//! protocol's limits before it is returned (the daemon is in another VM): too much in it is
+//! refused, and numbers out of range are clamped with a log line.
 
 use std::time::Duration;
 
 use canopy_common::transport::Address;
 use canopy_lifecycle::client::{ClientError, Connection, Watcher};
-use canopy_protocols::audio::{AudioState, Event, Level, Mute, Reply, Request, Target};
+use canopy_protocols::audio::{AudioState, Clamp, Event, Level, Mute, Reply, Request, Target};
 
 /// How long connecting, and then each request with its reply, may take.
 pub const TIMEOUT: Duration = Duration::from_secs(3);
@@ -24,7 +25,7 @@ impl AudioClient {
     }
 
     pub fn state(&mut self) -> Result<AudioState, ClientError> {
-        match self.conn.request(&Request::State)? {
+        match self.request(&Request::State)? {
             Reply::State { state } => Ok(state),
             other => Err(self.unexpected(other)),
         }
@@ -44,22 +45,28 @@ impl AudioClient {
     }
 
     pub fn set_default(&mut self, device: u32) -> Result<(), ClientError> {
-        match self.conn.request(&Request::SetDefault { device })? {
+        match self.request(&Request::SetDefault { device })? {
             Reply::Done => Ok(()),
             other => Err(self.unexpected(other)),
         }
     }
 
     /// The state now and a stream of every change after it.
-    pub fn watch(mut self) -> Result<(AudioState, Watcher<Event>), ClientError> {
-        match self.conn.request(&Request::Watch)? {
-            Reply::Watching { state } => Ok((state, self.conn.into_watcher())),
+    pub fn watch(mut self) -> Result<(AudioState, AudioWatcher), ClientError> {
+        match self.request(&Request::Watch)? {
+            Reply::Watching { state } => Ok((state, AudioWatcher(self.conn.into_watcher()))),
             other => Err(self.unexpected(other)),
         }
     }
 
+    fn request(&mut self, req: &Request) -> Result<Reply, ClientError> {
+        let mut reply = self.conn.request(req)?;
+        clamped(&mut reply);
+        Ok(reply)
+    }
+
     fn level(&mut self, req: Request) -> Result<Level, ClientError> {
-        match self.conn.request(&req)? {
+        match self.request(&req)? {
             Reply::Level { level } => Ok(level),
             other => Err(self.unexpected(other)),
         }
@@ -67,5 +74,25 @@ impl AudioClient {
 
     fn unexpected(&self, what: Reply) -> ClientError {
         ClientError::Unexpected { addr: self.conn.address().clone(), what: format!("{what:?}") }
+    }
+}
+
+/// The events of a watch, their numbers clamped as replies' are.
+#[derive(Debug)]
+pub struct AudioWatcher(Watcher<Event>);
+
+impl AudioWatcher {
+    /// The next change; blocks.
+    pub fn next_event(&mut self) -> Result<Event, ClientError> {
+        let mut ev = self.0.next_event()?;
+        clamped(&mut ev);
+        Ok(ev)
+    }
+}
+
+/// Brings what the audio VM said into range, saying so in the log.
+fn clamped(msg: &mut impl Clamp) {
+    for note in msg.clamp_levels() {
+        tracing::warn!("the audio VM sent {note}");
     }
 }

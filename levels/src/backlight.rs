@@ -63,6 +63,13 @@ impl Backlight {
         &self.name
     }
 
+    /// Whether a change could be written: through logind, or we can open the file for writing
+    /// (opening writes nothing). A read-only backlight is shown as such instead of offering a
+    /// slider that does nothing.
+    pub fn writable(&self) -> bool {
+        self.logind || fs::OpenOptions::new().write(true).open(self.dir.join("brightness")).is_ok()
+    }
+
     /// The perceived level now, in percent (0 to 100).
     pub fn percent(&self) -> Result<u32, BacklightError> {
         // actual_brightness is what the hardware does; brightness what was asked. Prefer the
@@ -246,10 +253,12 @@ mod tests {
     fn a_backlight_that_cannot_be_written_says_so() {
         let root = standin(&[("ro", "raw", 100, 50)]);
         let b = Backlight::open(&config(root.path())).unwrap();
+        assert!(b.writable());
         // A directory where the file should be: no user, root included, can write it.
         fs::remove_file(root.path().join("ro/brightness")).unwrap();
         fs::write(root.path().join("ro/actual_brightness"), "50\n").unwrap();
         fs::create_dir(root.path().join("ro/brightness")).unwrap();
+        assert!(!b.writable());
         let e = b.step(1).unwrap_err();
         assert!(matches!(e, BacklightError::Write { .. }), "{e}");
         assert!(e.to_string().contains("ro/brightness"), "{e}");

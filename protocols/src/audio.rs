@@ -9,8 +9,9 @@
 //! are ids the daemon itself reported, and nothing names a command, a D-Bus call or a property.
 //!
 //! The daemon's answers come from another VM: the GUI side checks each against the limits here
-//! ([`Bounded`]) and refuses the whole message when one is broken, so a volume of 7.3 or a
-//! thousand devices never reach the screen. Names are checked for length here and sanitised
+//! and refuses the whole message when it has too much in it ([`Bounded`]: a thousand devices,
+//! a name of a megabyte), and brings numbers a slider cannot show into range with a log line
+//! ([`Clamp`]: a volume of 7.3 is shown full, never drawn past the bar's end). Names are checked for length here and sanitised
 //! (`crate::text`) before they are drawn.
 
 use serde::{Deserialize, Serialize};
@@ -208,46 +209,96 @@ fn name_excess(what: &str, name: &str) -> Option<String> {
     (name.len() > MAX_NAME).then(|| format!("a {what} name of {} bytes (at most {MAX_NAME})", name.len()))
 }
 
-fn volume_excess(what: &str, v: f32) -> Option<String> {
-    (!volume_ok(v)).then(|| format!("a {what} volume of {v} (0 to {MAX_VOLUME})"))
+/// `v` brought into `0..=max` (a non-number to 0); `Some(what)` when it had to move.
+fn clamp_volume(what: &str, v: &mut f32, max: f32) -> Option<String> {
+    let c = if v.is_nan() { 0.0 } else { v.clamp(0.0, max) };
+    if c == *v {
+        return None;
+    }
+    let note = format!("a {what} volume of {v} shown as {c} (0 to {max})");
+    *v = c;
+    Some(note)
+}
+
+/// Numbers from the audio VM that a slider could not show (a volume of 7.3 or -1, a largest
+/// volume of 40, a step of 0): brought into range instead of refusing the whole message, so
+/// one odd value does not blank the indicator. Each returns what it changed, for a log line.
+pub trait Clamp {
+    fn clamp_levels(&mut self) -> Vec<String>;
+}
+
+impl Clamp for Level {
+    fn clamp_levels(&mut self) -> Vec<String> {
+        clamp_volume("target's", &mut self.volume, MAX_VOLUME).into_iter().collect()
+    }
+}
+
+impl Clamp for AudioState {
+    fn clamp_levels(&mut self) -> Vec<String> {
+        let mut notes = Vec::new();
+        let (max, step) = (self.max_volume, self.step);
+        self.max_volume = if max.is_nan() { 1.0 } else { max.clamp(0.1, MAX_VOLUME) };
+        self.step = if step.is_nan() { 0.05 } else { step.clamp(0.01, 0.25) };
+        if self.max_volume != max {
+            notes.push(format!("a largest volume of {max} shown as {} (0.1 to {MAX_VOLUME})", self.max_volume));
+        }
+        if self.step != step {
+            notes.push(format!("a volume step of {step} taken as {} (0.01 to 0.25)", self.step));
+        }
+        let max = self.max_volume;
+        for d in self.outputs.iter_mut().chain(self.inputs.iter_mut()) {
+            notes.extend(clamp_volume("device", &mut d.volume, max));
+        }
+        for s in &mut self.streams {
+            notes.extend(clamp_volume("stream", &mut s.volume, max));
+        }
+        notes
+    }
+}
+
+impl Clamp for Reply {
+    fn clamp_levels(&mut self) -> Vec<String> {
+        match self {
+            Reply::State { state } | Reply::Watching { state } => state.clamp_levels(),
+            Reply::Level { level } => level.clamp_levels(),
+            Reply::Done => Vec::new(),
+        }
+    }
+}
+
+impl Clamp for Event {
+    fn clamp_levels(&mut self) -> Vec<String> {
+        match self {
+            Event::State { state } => state.clamp_levels(),
+            Event::Unavailable { .. } => Vec::new(),
+        }
+    }
 }
 
 impl Bounded for Level {
     fn excess(&self) -> Option<String> {
-        volume_excess("target's", self.volume)
+        None
     }
 }
 
+/// What cannot be brought into range: too many things, names too long. Numbers are
+/// [`Clamp`]ed instead.
 impl Bounded for AudioState {
     fn excess(&self) -> Option<String> {
         for (what, list) in [("output", &self.outputs), ("input", &self.inputs)] {
             if list.len() > MAX_DEVICES {
                 return Some(format!("{} {what} devices (at most {MAX_DEVICES})", list.len()));
             }
-            for d in list {
-                if let Some(e) = name_excess("device", &d.name).or_else(|| volume_excess("device", d.volume)) {
-                    return Some(e);
-                }
+            if let Some(e) = list.iter().find_map(|d| name_excess("device", &d.name)) {
+                return Some(e);
             }
         }
         if self.streams.len() > MAX_STREAMS {
             return Some(format!("{} streams (at most {MAX_STREAMS})", self.streams.len()));
         }
-        for s in &self.streams {
-            let e = name_excess("program", &s.app)
-                .or_else(|| s.vm.as_deref().and_then(|vm| name_excess("VM", vm)))
-                .or_else(|| volume_excess("stream", s.volume));
-            if e.is_some() {
-                return e;
-            }
-        }
-        if !volume_ok(self.max_volume) || self.max_volume < 0.1 {
-            return Some(format!("a largest volume of {} (0.1 to {MAX_VOLUME})", self.max_volume));
-        }
-        if !(self.step.is_finite() && (0.01..=0.25).contains(&self.step)) {
-            return Some(format!("a volume step of {} (0.01 to 0.25)", self.step));
-        }
-        None
+        self.streams.iter().find_map(|s| {
+            name_excess("program", &s.app).or_else(|| s.vm.as_deref().and_then(|vm| name_excess("VM", vm)))
+        })
     }
 }
 

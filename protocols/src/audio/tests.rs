@@ -99,18 +99,7 @@ fn the_hello_names_the_audio_protocol() {
 #[test]
 fn what_the_audio_vm_says_is_checked_against_the_limits() {
     assert_eq!(state().excess(), None);
-    let mut loud = state();
-    loud.outputs[0].volume = 7.3;
-    assert!(loud.excess().unwrap().contains("volume of 7.3"), "{:?}", loud.excess());
-    let mut negative = state();
-    negative.streams[0].volume = -0.1;
-    assert!(negative.excess().is_some());
-    let mut infinite = state();
-    infinite.inputs[0].volume = f32::INFINITY;
-    assert!(infinite.excess().is_some());
-    // A number too large for f32 arrives as infinity, which is refused too.
-    let huge: Level = parse(json!({"volume": 1e300, "muted": false})).unwrap();
-    assert!(huge.excess().is_some());
+    assert!(state().clamp_levels().is_empty());
     let mut many = state();
     many.streams = (0..=MAX_STREAMS as u32).map(|i| Stream { id: i, ..state().streams[0].clone() }).collect();
     assert!(many.excess().unwrap().contains("streams"));
@@ -120,10 +109,34 @@ fn what_the_audio_vm_says_is_checked_against_the_limits() {
     let mut long = state();
     long.streams[0].vm = Some("v".repeat(MAX_NAME + 1));
     assert!(long.excess().unwrap().contains("VM name"));
-    let mut step = state();
-    step.step = 0.0;
-    assert!(step.excess().is_some());
-    assert!(Reply::Level { level: Level { volume: 2.0, muted: false } }.excess().is_some());
+}
+
+#[test]
+fn numbers_out_of_range_are_clamped_and_named() {
+    let mut odd = state();
+    odd.outputs[0].volume = 7.3;
+    odd.streams[0].volume = -0.1;
+    odd.inputs[0].volume = f32::INFINITY;
+    odd.step = 0.0;
+    let notes = odd.clamp_levels();
+    assert_eq!(notes.len(), 4, "{notes:?}");
+    assert!(notes[0].contains("volume step of 0"), "{notes:?}");
+    assert!(notes[1].contains("volume of 7.3 shown as 1"), "{notes:?}");
+    assert_eq!((odd.outputs[0].volume, odd.inputs[0].volume, odd.streams[0].volume), (1.0, 1.0, 0.0));
+    assert_eq!(odd.step, 0.01);
+    assert_eq!(odd.excess(), None, "clamped, the state is shown");
+    let mut max = state();
+    max.max_volume = 40.0;
+    max.outputs[0].volume = 1.4;
+    assert_eq!(max.clamp_levels().len(), 1, "1.4 is within the largest volume once that is 1.5");
+    assert_eq!(max.max_volume, MAX_VOLUME);
+    // A number too large for f32 arrives as infinity, and is clamped too.
+    let mut huge: Level = parse(json!({"volume": 1e300, "muted": false})).unwrap();
+    assert_eq!(huge.clamp_levels().len(), 1);
+    assert_eq!(huge.volume, MAX_VOLUME);
+    let mut reply = Reply::Level { level: Level { volume: 2.0, muted: false } };
+    assert_eq!(reply.clamp_levels().len(), 1);
+    assert_eq!(reply, Reply::Level { level: Level { volume: MAX_VOLUME, muted: false } });
 }
 
 #[test]
