@@ -24,6 +24,12 @@ pub const BUILTIN: &[(&str, &str)] = &[
     ("terminal", include_str!("../../assets/icons/terminal.svg")),
     ("warning", include_str!("../../assets/icons/warning.svg")),
     ("windows", include_str!("../../assets/icons/windows.svg")),
+    ("brightness", include_str!("../../assets/icons/brightness.svg")),
+    ("mic", include_str!("../../assets/icons/mic.svg")),
+    ("mic-off", include_str!("../../assets/icons/mic-off.svg")),
+    ("volume", include_str!("../../assets/icons/volume.svg")),
+    ("volume-muted", include_str!("../../assets/icons/volume-muted.svg")),
+    ("volume-off", include_str!("../../assets/icons/volume-off.svg")),
 ];
 
 /// What is drawn for an unknown name or an unreadable file.

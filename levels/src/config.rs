@@ -1,7 +1,7 @@
 //! The `[levels]` settings: where the audio control daemon is, and which backlight the GUI VM
 //! drives and how. The compositor reads them from `canopy.toml` (errors name file, line and
-//! key there) and hands the same values to the panel it starts (`CANOPY_AUDIO`,
-//! `CANOPY_BACKLIGHT`).
+//! key there); the panel takes the same values as options (`--audio`, `--backlight`, or
+//! `CANOPY_AUDIO`, `CANOPY_BACKLIGHT`).
 
 use std::path::PathBuf;
 

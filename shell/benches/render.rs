@@ -11,6 +11,7 @@ use canopy_shell::clock::LocalTime;
 use canopy_shell::draw::pixels::{copy_to_abgr8888, copy_to_argb8888};
 use canopy_shell::draw::{render_offscreen, Fonts, Icons, IntRect, Painter, Renderer, Scene};
 use canopy_shell::lock::{self, LockModel};
+use canopy_shell::panel::levels::{Levels, LightStatus};
 use canopy_shell::panel::{view, PanelModel, VmChip};
 use canopy_shell::wl::{ViewCx, Window, WindowList};
 use canopy_themes::Theme;
@@ -36,6 +37,7 @@ fn panel_scene(theme: &Theme, fonts: &Fonts, windows: &WindowList, clock: &str, 
         vms: vec![vm("chromium-vm", "untrusted", State::Running), vm("zathura-vm", "work", State::Stopped)],
         host_error: None,
         notifications: None,
+        levels: Levels::new(false, LightStatus::Off),
     };
     let cx = ViewCx {
         width: 1280.0,

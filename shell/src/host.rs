@@ -90,6 +90,18 @@ impl Host {
         self.connect(QUICK)?.action(&Request::Choose { id, vm: vm.map(Into::into) })
     }
 
+    /// Starts, stops or restarts a VM (the panel's VM menu); answered once hostd has done it.
+    pub fn vm_action(&self, vm: &str, op: crate::panel::vm_menu::VmOp) -> Result<(), ClientError> {
+        use crate::panel::vm_menu::VmOp;
+        let vm = vm.to_string();
+        let req = match op {
+            VmOp::Start => Request::StartVm { vm },
+            VmOp::Stop => Request::StopVm { vm },
+            VmOp::Restart => Request::RestartVm { vm },
+        };
+        self.connect(START)?.action(&req)
+    }
+
     pub fn power(&self, action: PowerAction) -> Result<(), ClientError> {
         let req = match action {
             PowerAction::PowerOff => Request::PowerOff,

@@ -8,6 +8,7 @@ use canopy_shell::clock::LocalTime;
 use canopy_shell::draw::offscreen::Offscreen;
 use canopy_shell::lock::{self, LockModel};
 use canopy_shell::panel::centre::{self, CentreAction};
+use canopy_shell::panel::levels::{Levels, LightStatus};
 use canopy_shell::panel::{view, PanelAction, PanelModel};
 use canopy_shell::wl::windows::VmColours;
 
@@ -68,7 +69,14 @@ fn state() -> CentreState {
 }
 
 fn panel(notifications: Option<CentreState>) -> PanelModel {
-    PanelModel { clock: "Thu 26 Nov 14:05".into(), battery: None, vms: vec![], host_error: None, notifications }
+    PanelModel {
+        clock: "Thu 26 Nov 14:05".into(),
+        battery: None,
+        vms: vec![],
+        host_error: None,
+        notifications,
+        levels: Levels::new(false, LightStatus::Off),
+    }
 }
 
 #[test]

@@ -6,6 +6,7 @@ use canopy_protocols::lifecycle::State;
 use canopy_shell::battery::Battery;
 use canopy_shell::draw::pixels::check_golden;
 use canopy_shell::draw::{render_offscreen, Fonts, Icons, Painter};
+use canopy_shell::panel::levels::{AudioStatus, Levels, LightStatus};
 use canopy_shell::panel::{view, PanelAction, PanelModel, VmChip};
 use canopy_shell::wl::{ViewCx, Window, WindowList};
 use canopy_themes::{Rgba, Theme};
@@ -38,6 +39,7 @@ fn model() -> PanelModel {
         ],
         host_error: None,
         notifications: None,
+        levels: Levels::new(false, LightStatus::Off),
     }
 }
 
@@ -240,4 +242,44 @@ fn window_menu_at_scale_1_and_2() {
     assert_eq!(menu.focused_item(), Some(MenuItem::Close));
     let img = render(&menu, 3, None, 1.0);
     check_golden(&img, &golden("window-menu-minimised@1.png"), 0).unwrap();
+}
+
+/// The volume and brightness indicators, one panel each: playing with the microphone muted
+/// (its red mark), muted, the audio VM unreachable with no backlight, connecting with a
+/// read-only backlight.
+#[test]
+fn level_indicators_at_scale_1_and_2() {
+    use canopy_protocols::audio::{AudioState, Device};
+    let f = Fixture::new();
+    let mut m = model();
+    m.vms.clear();
+    m.battery = None;
+    let dev = |id, muted| Device { id, name: "d".into(), volume: 0.5, muted };
+    let state = |out_muted, mic_muted| AudioState {
+        outputs: vec![dev(1, out_muted)],
+        inputs: vec![dev(2, mic_muted)],
+        default_output: Some(1),
+        default_input: Some(2),
+        max_volume: 1.0,
+        step: 0.05,
+        ..Default::default()
+    };
+    let light = LightStatus::Level { percent: 60, writable: true };
+    let cases = [
+        (AudioStatus::Ready(state(false, true)), light.clone()),
+        (AudioStatus::Ready(state(true, false)), light),
+        (AudioStatus::Unreachable("gone".into()), LightStatus::Missing("no backlight".into())),
+        (AudioStatus::Connecting, LightStatus::Level { percent: 60, writable: false }),
+    ];
+    let list = WindowList::offline(vec![], vec![], 0);
+    for scale in [1.0, 2.0] {
+        let panels: Vec<_> = cases
+            .iter()
+            .map(|(audio, light)| {
+                m.levels = Levels { audio: audio.clone(), light: light.clone(), error: None };
+                f.render(&m, &list, 400.0, scale, None)
+            })
+            .collect();
+        check_golden(&stack(&panels), &golden(&format!("panel-levels@{scale}.png")), 0).unwrap();
+    }
 }

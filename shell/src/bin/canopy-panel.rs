@@ -2,6 +2,7 @@
 
 use std::path::PathBuf;
 
+use canopy_levels::config::BacklightConfig;
 use canopy_lifecycle::Address;
 use canopy_shell::clock::LocalTime;
 use canopy_shell::host::{Host, DEFAULT_ADDRESS};
@@ -39,6 +40,20 @@ struct Cli {
     /// end (hostd's request on its stdin).
     #[arg(long, default_value = "canopy-chooser", num_args = 1.., value_delimiter = ' ')]
     chooser: Vec<String>,
+    /// canopy-audiod's address (unix:PATH or vsock:CID:PORT), for the volume indicator and its
+    /// popover; without it there is no volume indicator.
+    #[arg(long, env = "CANOPY_AUDIO")]
+    audio: Option<Address>,
+    /// Where backlights are listed (default /sys/class/backlight, where the indicator shows only
+    /// when there is one); given, a missing backlight shows as such.
+    #[arg(long, env = "CANOPY_BACKLIGHT")]
+    backlight: Option<PathBuf>,
+    /// Which backlight device (default: firmware, then platform, then raw).
+    #[arg(long)]
+    backlight_device: Option<String>,
+    /// Write the backlight directly instead of through logind's SetBrightness.
+    #[arg(long)]
+    no_logind: bool,
 }
 
 fn main() -> anyhow::Result<()> {
@@ -53,6 +68,14 @@ fn main() -> anyhow::Result<()> {
         launcher: cli.launcher,
         power_menu: cli.power_menu,
         chooser: cli.chooser,
+        audio: cli.audio,
+        backlight_explicit: cli.backlight.is_some() || cli.backlight_device.is_some(),
+        backlight: BacklightConfig {
+            root: cli.backlight.unwrap_or_else(|| BacklightConfig::default().root),
+            device: cli.backlight_device,
+            logind: !cli.no_logind,
+            ..BacklightConfig::default()
+        },
     });
     let code = canopy_shell::wl::run(panel, theme)?;
     std::process::exit(code);

@@ -1,14 +1,20 @@
 //! The panel program: its state, the minute clock, the host watch and what clicks do.
 
 use std::path::PathBuf;
+use std::sync::mpsc;
 use std::time::Duration;
 
+use canopy_common::transport::Address;
+use canopy_levels::config::BacklightConfig;
 use smithay_client_toolkit::reexports::calloop::channel::{self, Channel};
 use smithay_client_toolkit::reexports::calloop::timer::{TimeoutAction, Timer};
 use smithay_client_toolkit::seat::keyboard::{KeyEvent, Keysym, Modifiers};
 
 use canopy_notify::centre::{self, CentreState, Command, Commands};
 
+use super::levels::{self, Change, Levels, LevelsUpdate, LightStatus};
+use super::levels_view::{self, LevelsAction};
+use super::vm_menu::{self, VmMenu, VmMenuAction};
 use super::window_menu::{self, MenuItem, WindowMenu};
 use super::{view, PanelAction, PanelModel, VmChip};
 use crate::battery;
@@ -32,6 +38,11 @@ pub struct PanelOptions {
     /// The chooser for requests to open or send across VMs (and their notices); the request
     /// goes on its stdin.
     pub chooser: Vec<String>,
+    /// canopy-audiod, for the volume indicator (none: no indicator).
+    pub audio: Option<Address>,
+    /// The backlight; `backlight_explicit` when it was configured, so that its absence shows.
+    pub backlight: BacklightConfig,
+    pub backlight_explicit: bool,
 }
 
 pub struct Panel {
@@ -40,6 +51,8 @@ pub struct Panel {
     /// A window's menu, or the notification centre, while it is open.
     menu: Option<Menu>,
     centre: Option<Commands>,
+    /// The levels worker's queue (see [`levels::apply_changes`]).
+    changes: Option<mpsc::Sender<Change>>,
     /// The notice on screen: a new one replaces it, so a VM whose requests keep failing gets one
     /// notice in the corner, not a pile of them.
     notice: Option<Child>,
@@ -48,6 +61,9 @@ pub struct Panel {
 enum Menu {
     Window(WindowMenu),
     Centre,
+    /// The levels popover.
+    Levels,
+    Vm(VmMenu),
 }
 
 impl Panel {
@@ -58,8 +74,9 @@ impl Panel {
             vms: Vec::new(),
             host_error: Some("connecting".into()),
             notifications: None,
+            levels: Levels::new(opts.audio.is_some(), levels::read_light(&opts.backlight, opts.backlight_explicit)),
         };
-        let mut p = Panel { model, opts, menu: None, centre: None, notice: None };
+        let mut p = Panel { model, opts, menu: None, centre: None, changes: None, notice: None };
         p.tick();
         p
     }
@@ -148,6 +165,62 @@ impl Panel {
         core.redraw();
     }
 
+    fn toggle_levels(&mut self, core: &mut Core<Self>) {
+        if matches!(self.menu, Some(Menu::Levels)) {
+            return self.close_menu(core);
+        }
+        // What the keys did to the backlight meanwhile.
+        if self.model.levels.light != LightStatus::Off || self.opts.backlight_explicit {
+            self.model.levels.light = levels::read_light(&self.opts.backlight, self.opts.backlight_explicit);
+        }
+        self.menu = Some(Menu::Levels);
+        core.open_menu();
+    }
+
+    /// A click or drag on the levels popover at x.
+    fn levels_input(&mut self, core: &mut Core<Self>, action: LevelsAction, x: f64) {
+        if action == LevelsAction::Open {
+            return self.toggle_levels(core);
+        }
+        let Some(change) = action.change(x, &self.model.levels) else { return };
+        self.model.levels.preview(change);
+        if let Some(tx) = &self.changes {
+            let _ = tx.send(change);
+        }
+        core.redraw();
+    }
+
+    fn levels_update(&mut self, update: LevelsUpdate) {
+        match update {
+            LevelsUpdate::Audio(a) => self.model.levels.audio = a,
+            LevelsUpdate::Light(l) => self.model.levels.light = l,
+            LevelsUpdate::Done(e) => self.model.levels.error = e,
+        }
+    }
+
+    fn vm_menu(&mut self, core: &mut Core<Self>, action: VmMenuAction) {
+        let Some(Menu::Vm(menu)) = &mut self.menu else { return };
+        let op = match (action, menu.asking) {
+            (VmMenuAction::Op(op), _) if op.asks() => {
+                menu.asking = Some(op);
+                return core.redraw();
+            }
+            (VmMenuAction::Op(op), _) => op,
+            (VmMenuAction::Confirm, Some(op)) => op,
+            (VmMenuAction::Confirm, None) => return,
+            (VmMenuAction::Cancel, _) => return self.close_menu(core),
+        };
+        let vm = menu.vm.clone();
+        self.close_menu(core);
+        tracing::info!("{} {vm}, as the user asked", op.label());
+        let host = self.opts.host.clone();
+        std::thread::spawn(move || {
+            if let Err(e) = host.vm_action(&vm, op) {
+                tracing::error!("{} {vm}: {}", op.label(), crate::host::describe(&e));
+            }
+        });
+    }
+
     fn close_menu(&mut self, core: &mut Core<Self>) {
         self.menu = None;
         core.close_menu();
@@ -219,6 +292,31 @@ impl App for Panel {
             tracing::error!("cannot watch hostd: {e}");
         }
 
+        // The levels: a watch on the audio VM, and a worker for the popover's changes.
+        let (tx, rx): (_, Channel<LevelsUpdate>) = channel::channel();
+        if let Some(addr) = self.opts.audio.clone() {
+            let tx = tx.clone();
+            std::thread::Builder::new()
+                .name("audio-watch".into())
+                .spawn(move || levels::watch_audio(&addr, |u| tx.send(u).is_ok()))
+                .expect("starting the audio watch thread");
+        }
+        let (changes, queue) = mpsc::channel();
+        let (addr, light) = (self.opts.audio.clone(), self.opts.backlight.clone());
+        std::thread::Builder::new()
+            .name("levels".into())
+            .spawn(move || levels::apply_changes(addr, light, queue, |u| tx.send(u).is_ok()))
+            .expect("starting the levels thread");
+        match core.handle.insert_source(rx, |event, _, shell| {
+            if let channel::Event::Msg(update) = event {
+                shell.app.levels_update(update);
+                shell.core.redraw();
+            }
+        }) {
+            Ok(_) => self.changes = Some(changes),
+            Err(e) => tracing::error!("cannot follow the levels: {e}"),
+        }
+
         // The notification daemon, on the GUI VM's session bus.
         if std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_some() {
             let (tx, rx): (_, Channel<Option<CentreState>>) = channel::channel();
@@ -249,6 +347,11 @@ impl App for Panel {
                 window_menu::view(m, cx.windows.get(m.window).expect("checked"), top, cx)
             }
             (Some(Menu::Centre), Some(state)) => super::centre::view(state, top, cx),
+            (Some(Menu::Levels), _) => levels_view::popover(&self.model.levels, top, cx),
+            (Some(Menu::Vm(m)), _) => {
+                let chip = self.model.vms.iter().find(|c| c.name == m.vm);
+                vm_menu::view(m, chip, &vm_menu::windows_of(cx.windows, &m.vm), top, cx)
+            }
             _ => {
                 View::new(crate::draw::Scene::new(cx.width, cx.height, canopy_themes::Rgba { r: 0, g: 0, b: 0, a: 0 }))
             }
@@ -269,11 +372,17 @@ impl App for Panel {
         }
     }
 
+    fn drag(&mut self, core: &mut Core<Self>, action: PanelAction, x: f64, _y: f64) {
+        if let PanelAction::Levels(a @ LevelsAction::Slide(..)) = action {
+            self.levels_input(core, a, x);
+        }
+    }
+
     fn key(&mut self, core: &mut Core<Self>, key: &KeyEvent, _mods: &Modifiers) {
         // Only the menu takes the keyboard.
         let menu = match &mut self.menu {
             Some(Menu::Window(m)) => m,
-            Some(Menu::Centre) => {
+            Some(Menu::Centre | Menu::Levels | Menu::Vm(_)) => {
                 if key.keysym == Keysym::Escape {
                     self.close_menu(core);
                 }
@@ -319,7 +428,21 @@ impl App for Panel {
                     core.windows.switch_layout((core.windows.active_layout + 1) % n);
                 }
             }
-            PanelAction::Vm(_) => {}
+            PanelAction::Vm(vm) => {
+                if matches!(&self.menu, Some(Menu::Vm(m)) if m.vm == vm) {
+                    return self.close_menu(core);
+                }
+                let x = core.last_click().map_or(0.0, |(x, _)| x as f32);
+                self.menu = Some(Menu::Vm(VmMenu { vm, x, asking: None }));
+                core.open_menu();
+            }
+            PanelAction::VmMenu(a) if button == BTN_LEFT => self.vm_menu(core, a),
+            PanelAction::VmMenu(_) => {}
+            PanelAction::Levels(a) if button == BTN_LEFT => {
+                let x = core.last_click().map_or(0.0, |(x, _)| x);
+                self.levels_input(core, a, x);
+            }
+            PanelAction::Levels(_) => {}
             PanelAction::Bell => self.toggle_centre(core),
             PanelAction::Centre(a) if button == BTN_LEFT => self.command(a.command()),
             PanelAction::Centre(_) => {}

@@ -2,7 +2,10 @@
 
 mod app;
 pub mod centre;
+pub mod levels;
+pub mod levels_view;
 mod view;
+pub mod vm_menu;
 pub mod window_menu;
 
 pub use app::{Panel, PanelOptions};
@@ -29,8 +32,11 @@ pub enum PanelAction {
     MenuOutside,
     /// Switch to the next keyboard layout.
     Layout,
-    /// A VM's status chip.
+    /// A VM's status chip: opens its menu.
     Vm(String),
+    VmMenu(vm_menu::VmMenuAction),
+    /// The volume and brightness indicators and their popover.
+    Levels(levels_view::LevelsAction),
     /// Open the power menu on this output.
     Power(Option<String>),
     /// Open (or close) the notification centre.
@@ -56,4 +62,5 @@ pub struct PanelModel {
     pub host_error: Option<String>,
     /// The notification centre, while a daemon runs on the session bus.
     pub notifications: Option<CentreState>,
+    pub levels: levels::Levels,
 }

@@ -1,5 +1,6 @@
 //! What the panel shows: launcher button, open windows with their VM colours, VM states,
-//! keyboard layout, battery, clock and power button, laid out for one output.
+//! keyboard layout, battery, levels, notifications, clock and power button, laid out for one
+//! output.
 
 use canopy_protocols::lifecycle::State;
 use canopy_themes::Rgba;
@@ -45,6 +46,12 @@ pub fn view(model: &PanelModel, cx: &ViewCx<'_, PanelAction>) -> View<PanelActio
         let bw = super::centre::bell_width(state, cx);
         super::centre::bell(&mut v, state, cx, Rect::new(right - bw, PAD, bw, button));
         right -= bw + GAP;
+    }
+
+    let lw = super::levels_view::indicators_width(&model.levels, cx);
+    if lw > 0.0 {
+        super::levels_view::indicators(&mut v, &model.levels, cx, Rect::new(right - lw, PAD, lw, button));
+        right -= lw + GAP;
     }
 
     if let Some(b) = model.battery {

@@ -139,6 +139,10 @@ pub trait App: Sized + 'static {
     /// selection there, so that one item is highlighted, not two.
     fn hover(&mut self, _core: &mut Core<Self>, _action: Option<&Self::Action>) {}
 
+    /// The pointer moved to (x, y) on the surface while a button pressed over `action` is held
+    /// (a slider being dragged). Redraw with [`Core::redraw`] when it changes what is shown.
+    fn drag(&mut self, _core: &mut Core<Self>, _action: Self::Action, _x: f64, _y: f64) {}
+
     fn key(&mut self, _core: &mut Core<Self>, _key: &KeyEvent, _mods: &Modifiers) {}
 
     /// The wheel turned (or a touchpad scrolled) by whole steps, positive downwards.

@@ -1,5 +1,6 @@
 //! The pointer to the app: hover follows the hit areas, a click is a press and a release on the
-//! same action, and wheel steps scroll.
+//! same action, motion with a button held over an action drags it (sliders), and wheel steps
+//! scroll.
 
 use smithay_client_toolkit::seat::pointer::{PointerEvent, PointerEventKind, PointerHandler};
 use wayland_client::protocol::wl_pointer;
@@ -22,6 +23,12 @@ impl<A: App> Shell<A> {
                     s.hovered = hovered.clone();
                     s.dirty = true;
                     self.app.hover(&mut self.core, hovered.as_ref());
+                }
+                if let Some((surface, _, action)) = &core.pressed {
+                    if *surface == event.surface {
+                        let action = action.clone();
+                        self.app.drag(&mut self.core, action, x, y);
+                    }
                 }
             }
             PointerEventKind::Leave { .. } => {

@@ -1,0 +1,259 @@
+//! The panel's levels and VM menu against real parts: canopy-panel on the real headless
+//! compositor, clicked with the compositor's own pointer; canopy-audiod in front of real
+//! PipeWire and WirePlumber (null sinks, `canopy_tests::sound`), checked with `wpctl` as a user
+//! at a terminal would; a stand-in backlight directory; and real hostd whose command backend
+//! runs the test VM. Golden popovers and menus at scale 1 and 2 (one output each).
+
+mod shell_support;
+
+use canopy_tests::fixture::rgb;
+use canopy_tests::image::{wait_for_golden, Image};
+use canopy_tests::sound::Sound;
+use shell_support::{theme, Desktop, TIME};
+
+/// Where the popover's card starts, in logical pixels of a 1280-wide output (levels_view:
+/// 340 wide, 4 from the right edge when opened near it, 4 under the 32-pixel panel); its rows
+/// start 10 further in.
+const CARD_X: f64 = 1280.0 - 340.0 - 4.0;
+const INNER_X: f64 = CARD_X + 10.0;
+const INNER_Y: f64 = 32.0 + 4.0 + 10.0;
+/// A row: heading 22, slider row 30 (mute toggle 28 wide, track from +40, 230 long).
+const TRACK_X: f64 = INNER_X + 40.0;
+const TRACK_W: f64 = 230.0;
+/// The output's slider row, and the microphone's (after the two output devices, 24 each, and
+/// 4 of space, its heading).
+const OUTPUT_Y: f64 = INNER_Y + 22.0 + 15.0;
+const MIC_Y: f64 = INNER_Y + 22.0 + 30.0 + 2.0 * 24.0 + 4.0 + 22.0 + 15.0;
+
+fn standin_backlight(d: &Desktop) -> std::path::PathBuf {
+    let root = d.path("backlight");
+    let dev = root.join("canopy-test-backlight");
+    std::fs::create_dir_all(&dev).unwrap();
+    for (k, v) in [("type", "firmware"), ("max_brightness", "1000"), ("brightness", "490")] {
+        std::fs::write(dev.join(k), format!("{v}\n")).unwrap();
+    }
+    root
+}
+
+/// The panel with the levels: audiod's socket, the stand-in backlight, no battery.
+fn panel_with_levels(d: &mut Desktop, sound: &Sound) {
+    let audio = format!("unix:{}", sound.audiod_socket().display());
+    let backlight = standin_backlight(d);
+    let none = d.path("no-power-supply");
+    d.run(
+        "canopy-panel",
+        &[
+            "--time",
+            TIME,
+            "--power-supply",
+            none.to_str().unwrap(),
+            "--audio",
+            &audio,
+            "--backlight",
+            backlight.to_str().unwrap(),
+            "--no-logind",
+        ],
+    );
+    d.wait_for_panels(&d.output_names());
+}
+
+/// The left edge of the clock's text in a panel strip (device pixels): the indicators end 12
+/// logical pixels left of it. Found from the right, past the power button.
+fn clock_left(strip: &Image, scale: u32) -> f64 {
+    let bg = rgb(theme().desktop.panel_background);
+    let ink = |x: u32| (8 * scale..24 * scale).any(|y| strip.pixel(x, y) != bg);
+    let mut x = strip.width - 30 * scale;
+    while !ink(x) {
+        x -= 1;
+    }
+    let mut gap = 0;
+    while gap < 8 * scale {
+        x -= 1;
+        gap = if ink(x) { 0 } else { gap + 1 };
+    }
+    (x + gap) as f64 / scale as f64
+}
+
+/// Escape closes the popover (or menu) on `output`; waits until it is gone, so that the next
+/// click lands on the panel and not on the overlay on its way out.
+fn escape(d: &Desktop, output: &str) {
+    d.compositor.msg(&["key", "Escape"]);
+    let bg = rgb(theme().desktop.panel_background);
+    let scale = if output == "HEADLESS-2" { 2 } else { 1 };
+    d.wait_until("the popover to close", || {
+        d.compositor.screenshot_of(Some(output)).pixel((CARD_X as u32 + 4) * scale, 60 * scale) != bg
+    });
+}
+
+/// The popover's card, cropped from an output's screenshot.
+fn card(d: &Desktop, output: &str, scale: u32, h: u32) -> Image {
+    let img = d.compositor.screenshot_of(Some(output));
+    img.crop((CARD_X as u32 - 4) * scale, 32 * scale, 348 * scale, h * scale)
+}
+
+#[test]
+fn the_popover_changes_the_sink_and_lists_streams_with_their_vm() {
+    let uid = rustix::process::getuid().as_raw();
+    let mut sound = Sound::start(&format!("[[stream_vms]]\nvm = \"music-vm\"\nuid = {uid}\n"));
+    let mut d = Desktop::start(&["HEADLESS-1:1280x800", "HEADLESS-2:2560x1600@2"]);
+    panel_with_levels(&mut d, &sound);
+    let speakers = sound.status_line("Test speakers").unwrap();
+    let id: u32 = speakers.trim_start_matches(['*', ' ']).split('.').next().unwrap().trim().parse().unwrap();
+    sound.wpctl(&["set-volume", &id.to_string(), "0.5"]);
+
+    // The indicators, left of the clock; a click opens the popover under them.
+    let left = clock_left(&d.panel_strip("HEADLESS-1", 1), 1);
+    d.click_at(left - 24.0, 16.0, None);
+    let panel_bg = rgb(theme().desktop.panel_background);
+    d.wait_until("the popover", || d.compositor.screenshot().pixel(CARD_X as u32 + 4, 120) == panel_bg);
+    wait_for_golden("shell-levels-popover@1", 2, 0, || card(&d, "HEADLESS-1", 1, 300));
+
+    // The output slider at 30 %: WirePlumber's sink follows.
+    d.click_at(TRACK_X + 0.3 * TRACK_W, OUTPUT_Y, None);
+    d.wait_until("the speakers at 0.30", || sound.volume_of(id) == (0.3, false));
+    // Dragged from there to 80 % in many small moves: where it stops is what the sink gets.
+    d.compositor.msg(&["button-down"]);
+    for i in 0..=25 {
+        let f = 0.3 + 0.5 * i as f64 / 25.0;
+        d.compositor.msg(&["pointer-move", &(TRACK_X + f * TRACK_W).to_string(), &OUTPUT_Y.to_string()]);
+    }
+    d.compositor.msg(&["button-up"]);
+    d.wait_until("the speakers at 0.80", || sound.volume_of(id) == (0.8, false));
+
+    // The mute toggle, then the microphone's.
+    d.click_at(INNER_X + 14.0, OUTPUT_Y, None);
+    d.wait_until("the speakers muted", || sound.volume_of(id) == (0.8, true));
+    assert!(sound.status_line("Test speakers").unwrap().ends_with("MUTED]"), "{}", sound.wpctl(&["status"]));
+    let mic = sound.status_line("Test microphone").unwrap();
+    let mic: u32 = mic.trim_start_matches(['*', ' ']).split('.').next().unwrap().trim().parse().unwrap();
+    d.click_at(INNER_X + 14.0, MIC_Y, None);
+    d.wait_until("the microphone muted", || sound.volume_of(mic).1);
+    // The indicator carries the muted microphone's mark, in the danger colour.
+    let danger = rgb(theme().desktop.danger);
+    d.wait_until("the microphone mark", || {
+        let strip = d.panel_strip("HEADLESS-1", 1);
+        (left as u32 - 70..left as u32).any(|x| (8..24).any(|y| strip.pixel(x, y) == danger))
+    });
+
+    // A program starts playing: its stream shows, labelled with the VM audiod tells.
+    sound.play();
+    wait_for_golden("shell-levels-stream@1", 2, 0, || card(&d, "HEADLESS-1", 1, 420));
+    escape(&d, "HEADLESS-1");
+
+    // The same popover on the scale-2 output (right of the first), from its own panel.
+    let left2 = clock_left(&d.panel_strip("HEADLESS-2", 2), 2);
+    d.click_at(1280.0 + left2 - 24.0, 16.0, None);
+    wait_for_golden("shell-levels-stream@2", 2, 0, || card(&d, "HEADLESS-2", 2, 420));
+    escape(&d, "HEADLESS-2");
+
+    // The sound server goes: the indicator says so, and comes back with it.
+    sound.stop_players();
+    let before = d.panel_strip("HEADLESS-1", 1);
+    sound.stop_pipewire();
+    let (l, r) = (left as u32 - 60, left as u32 - 12);
+    d.wait_until("the unreachable indicator", || {
+        let strip = d.panel_strip("HEADLESS-1", 1);
+        (l..r).any(|x| (8..24).any(|y| strip.pixel(x, y) == danger && before.pixel(x, y) != danger))
+    });
+    d.click_at(left - 24.0, 16.0, None);
+    // (Cropped above audiod's reason, which quotes how pw-dump ended.)
+    wait_for_golden("shell-levels-unreachable@1", 2, 0, || card(&d, "HEADLESS-1", 1, 56));
+    escape(&d, "HEADLESS-1");
+    sound.start_pipewire();
+    d.wait_until("the indicator back", || {
+        let strip = d.panel_strip("HEADLESS-1", 1);
+        (l..r).all(|x| (8..24).all(|y| strip.pixel(x, y) != danger || before.pixel(x, y) == danger))
+    });
+}
+
+#[test]
+fn a_read_only_backlight_shows_as_such_and_a_missing_one_too() {
+    let sound = Sound::start("");
+    let mut d = Desktop::start(&[]);
+    panel_with_levels(&mut d, &sound);
+    let left = clock_left(&d.panel_strip("HEADLESS-1", 1), 1);
+    d.click_at(left - 24.0, 16.0, None);
+    let panel_bg = rgb(theme().desktop.panel_background);
+    d.wait_until("the popover", || d.compositor.screenshot().pixel(CARD_X as u32 + 4, 120) == panel_bg);
+    // The brightness slider, under the sound part (outputs with two devices, the microphone):
+    // a click at 80 % writes the stand-in's file (perceived 80 % of 1000 is 640).
+    let brightness_y = MIC_Y + 15.0 + 4.0 + 13.0 + 22.0 + 15.0;
+    let file = d.path("backlight/canopy-test-backlight/brightness");
+    d.click_at(TRACK_X + 0.8 * TRACK_W, brightness_y, None);
+    d.wait_until("the backlight at 80 %", || std::fs::read_to_string(&file).unwrap().trim() == "640");
+    escape(&d, "HEADLESS-1");
+
+    // No user can write a directory where the file should be: the popover says read-only and
+    // has no slider.
+    std::fs::remove_file(&file).unwrap();
+    std::fs::write(d.path("backlight/canopy-test-backlight/actual_brightness"), "640\n").unwrap();
+    std::fs::create_dir(&file).unwrap();
+    d.click_at(left - 24.0, 16.0, None);
+    wait_for_golden("shell-levels-read-only@1", 2, 0, || card(&d, "HEADLESS-1", 1, 300));
+    escape(&d, "HEADLESS-1");
+
+    // And gone altogether.
+    std::fs::remove_dir_all(d.path("backlight/canopy-test-backlight")).unwrap();
+    d.click_at(left - 24.0, 16.0, None);
+    // (Cropped above the next line, which names the test's temporary directory.)
+    wait_for_golden("shell-levels-no-backlight@1", 2, 0, || card(&d, "HEADLESS-1", 1, 228));
+}
+
+/// Left edge (logical x) of a VM's status dot in the panel strip: the dot is a filled circle in
+/// its trust colour, right of the window list.
+fn vm_dot(strip: &Image, colour: [u8; 3], scale: u32) -> Option<f64> {
+    (strip.width / 2..strip.width)
+        .find(|&x| strip.pixel(x, 16 * scale) == colour && strip.pixel(x, 12 * scale) != colour)
+        .map(|x| (x / scale) as f64)
+}
+
+#[test]
+fn the_vm_menu_stops_a_vm_after_naming_its_windows() {
+    let mut d = Desktop::with_host(&["HEADLESS-1:1280x800", "HEADLESS-2:2560x1600@2"]);
+    d.panel();
+    assert!(d.ctl(&["start", "app", "hello"]).status.success(), "{}", d.logs());
+    d.wait_until("the web VM's window", || d.compositor.windows().iter().any(|w| w["vm"] == "web"));
+    let web = rgb(theme().colours("untrusted").focused);
+    let chip = |output: &str, scale: u32| {
+        let mut dot = None;
+        d.wait_until("web's running dot", || {
+            dot = vm_dot(&d.panel_strip(output, scale), web, scale);
+            dot.is_some()
+        });
+        dot.unwrap() + 10.0
+    };
+    // The menu's card is 260 wide, centred on the click.
+    let card_x = |chip_x: f64| (chip_x - 130.0).round().min(1280.0 - 264.0);
+    let shot = |d: &Desktop, output: &str, scale: u32, x: f64| {
+        d.compositor.screenshot_of(Some(output)).crop((x as u32 - 4) * scale, 32 * scale, 268 * scale, 180 * scale)
+    };
+
+    // On the scale-2 output (right of the first) first, then closed.
+    let chip2 = chip("HEADLESS-2", 2);
+    d.click_at(1280.0 + chip2, 16.0, None);
+    wait_for_golden("shell-vm-menu@2", 2, 0, || shot(&d, "HEADLESS-2", 2, card_x(chip2)));
+    d.compositor.msg(&["key", "Escape"]);
+    let bg = rgb(theme().desktop.panel_background);
+    let inside = (card_x(chip2) as u32 + 8) * 2;
+    d.wait_until("the menu to close", || d.compositor.screenshot_of(Some("HEADLESS-2")).pixel(inside, 120) != bg);
+
+    let chip_x = chip("HEADLESS-1", 1);
+    d.click_at(chip_x, 16.0, None);
+    let card_x = card_x(chip_x);
+    let shot = |d: &Desktop| shot(d, "HEADLESS-1", 1, card_x);
+    wait_for_golden("shell-vm-menu@1", 2, 0, || shot(&d));
+
+    // Stop asks first, naming the window that will close; nothing stops until confirmed.
+    let row = |i: f64| 32.0 + 4.0 + 6.0 + 30.0 + 1.0 + 6.0 + 30.0 * i + 15.0;
+    d.click_at(card_x + 60.0, row(1.0), None);
+    wait_for_golden("shell-vm-menu-stop@1", 2, 0, || shot(&d));
+    assert!(d.compositor.windows().iter().any(|w| w["vm"] == "web"), "asked, not yet stopped");
+    let buttons = 32.0 + 4.0 + 6.0 + 30.0 + 1.0 + 6.0 + 3.0 * 18.0 + 6.0 + 13.0;
+    d.click_at(card_x + 6.0 + 121.0 + 6.0 + 60.0, buttons, None);
+    d.wait_until("the web VM's windows to close", || d.compositor.windows().iter().all(|w| w["vm"] != "web"));
+    // The windows go as the VM's processes end; hostd says stopped once its stop command is done.
+    d.wait_until("hostd to report web stopped", || {
+        let list = String::from_utf8_lossy(&d.ctl(&["list", "vms"]).stdout).into_owned();
+        list.lines().any(|l| l.contains("web") && l.contains("stopped"))
+    });
+}
