@@ -20,6 +20,7 @@ pub const BUILTIN: &[(&str, &str)] = &[
     ("power", include_str!("../../assets/icons/power.svg")),
     ("reboot", include_str!("../../assets/icons/reboot.svg")),
     ("search", include_str!("../../assets/icons/search.svg")),
+    ("shield", include_str!("../../assets/icons/shield.svg")),
     ("suspend", include_str!("../../assets/icons/suspend.svg")),
     ("terminal", include_str!("../../assets/icons/terminal.svg")),
     ("warning", include_str!("../../assets/icons/warning.svg")),

@@ -23,6 +23,7 @@ pub mod run;
 pub mod scale;
 pub mod spawn;
 pub mod state;
+pub mod tell;
 pub mod trust;
 pub mod violation;
 pub mod wm;

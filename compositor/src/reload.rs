@@ -17,7 +17,8 @@ impl State {
             .clone()
             .ok_or("canopy runs on built-in defaults: there is no config file to reload")?;
         let config = Config::load_file(&path).map_err(|e| {
-            self.canopy.show_notice(format!("config not reloaded: {e}"), None);
+            let text = format!("config not reloaded: {e}");
+            self.canopy.tell("Config not reloaded", &e.to_string(), text);
             e.to_string()
         })?;
         // Finding the fonts again only when the theme names others keeps what is shaped.

@@ -112,6 +112,7 @@ pub struct Canopy {
     /// Windows that committed since their last frame callbacks were sent.
     pub wants_frame: std::collections::HashSet<u64>,
     pub notices: Vec<crate::render::notice::Notice>,
+    pub tell: crate::tell::Tell,
     /// The level keys' worker and the OSD.
     pub levels: crate::levels::Levels,
     pub clipboard: crate::clipboard::ClipboardState,
@@ -271,6 +272,7 @@ impl Canopy {
             .map_err(|e| anyhow::anyhow!("display source: {e}"))?;
         let ipc_path = crate::ipc::socket_path(&socket_name);
         let levels = crate::levels::Levels::new(&loop_handle, config.levels.clone());
+        let tell = crate::tell::Tell::new(&loop_handle);
 
         Ok(Canopy {
             display_handle: dh,
@@ -295,6 +297,7 @@ impl Canopy {
             announcer: Default::default(),
             supervisor: None,
             notices: Vec::new(),
+            tell,
             levels,
             clipboard: Default::default(),
             dnd: Default::default(),
@@ -404,6 +407,11 @@ impl Canopy {
     pub fn active_output(&self) -> Option<Output> {
         let p = self.pointer_location();
         self.space.output_under(p).next().cloned().or_else(|| self.outputs.first().cloned())
+    }
+
+    /// The output the user works on: the focused window's, else the one under the pointer.
+    pub fn focused_output(&self) -> Option<Output> {
+        self.focused_window().and_then(|w| self.output_of_window(&w)).or_else(|| self.active_output())
     }
 
     pub fn now_ms(&self) -> u32 {

@@ -10,6 +10,7 @@
 //! - [`centre`]: the notification centre's state and the local D-Bus interface the panel and the
 //!   lock screen use.
 //! - [`config`]: `canopy-notifyd`'s config.
+//! - [`system`]: the GUI VM's own parts sending their messages to `canopy-notifyd`.
 
 pub mod agent;
 pub mod centre;
@@ -20,3 +21,4 @@ pub mod listen;
 pub mod rate;
 pub mod rules;
 pub mod store;
+pub mod system;

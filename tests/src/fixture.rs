@@ -35,8 +35,9 @@ pub struct Compositor {
     ipc: PathBuf,
     log: PathBuf,
     clients: Vec<Child>,
-    /// The command line, to start it again after a crash.
+    /// The command line and environment, to start it again after a crash.
     args: Vec<std::ffi::OsString>,
+    env: Vec<(String, String)>,
     /// How many times it was started.
     starts: u32,
 }
@@ -52,6 +53,12 @@ impl Compositor {
 
     /// Start with a config and `--output` specs such as `HEADLESS-1:1280x800@1`.
     pub fn start_with(config: &str, outputs: &[&str]) -> Compositor {
+        Self::start_with_env(config, outputs, &[])
+    }
+
+    /// As [`Self::start_with`], with these environment variables (such as the GUI VM's
+    /// `DBUS_SESSION_BUS_ADDRESS`; without one the compositor gets none).
+    pub fn start_with_env(config: &str, outputs: &[&str], env: &[(&str, &str)]) -> Compositor {
         let runtime = tempfile::Builder::new().prefix("canopy-test-").tempdir().expect("runtime dir");
         let config_path = runtime.path().join("canopy.toml");
         std::fs::write(&config_path, config).expect("writing config");
@@ -65,8 +72,9 @@ impl Compositor {
             args.push(o.into());
         }
         let ipc = runtime.path().join(format!("canopy-{socket}.sock"));
-        let child = spawn_compositor(&args, runtime.path(), &log);
-        let c = Compositor { child, runtime, socket, ipc, log, clients: Vec::new(), args, starts: 1 };
+        let env: Vec<(String, String)> = env.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let child = spawn_compositor(&args, &env, runtime.path(), &log);
+        let c = Compositor { child, runtime, socket, ipc, log, clients: Vec::new(), args, env, starts: 1 };
         c.wait_until("the control socket answers", || c_try_version(&c.ipc));
         c
     }
@@ -84,7 +92,7 @@ impl Compositor {
         self.starts += 1;
         self.log = self.runtime.path().join(format!("canopy-{}.log", self.starts));
         let started = Instant::now();
-        self.child = spawn_compositor(&self.args, self.runtime.path(), &self.log);
+        self.child = spawn_compositor(&self.args, &self.env, self.runtime.path(), &self.log);
         self.wait_until("the restarted compositor's control socket", || c_try_version(&self.ipc));
         started
     }
@@ -224,9 +232,11 @@ impl Compositor {
     }
 }
 
-fn spawn_compositor(args: &[std::ffi::OsString], runtime: &Path, log: &Path) -> Child {
+fn spawn_compositor(args: &[std::ffi::OsString], env: &[(String, String)], runtime: &Path, log: &Path) -> Child {
     let mut cmd = Command::new(bin_path("canopy"));
     cmd.args(args)
+        .env_remove("DBUS_SESSION_BUS_ADDRESS")
+        .envs(env.iter().map(|(k, v)| (k, v)))
         .env("XDG_RUNTIME_DIR", runtime)
         .env("RUST_LOG", std::env::var("RUST_LOG").unwrap_or_else(|_| "info".into()))
         .env_remove("WAYLAND_DISPLAY")

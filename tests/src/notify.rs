@@ -22,6 +22,8 @@ pub struct NotifyDesktop {
     vms: Vec<String>,
     gui_bus: String,
     pub notifyd: u32,
+    /// hostd's address for the programs [`Self::run`] starts (none: a socket that is not there).
+    pub hostd: Option<String>,
 }
 
 /// Starts a private session bus at `path` (killed with the compositor) and returns its address.
@@ -47,9 +49,24 @@ impl NotifyDesktop {
     /// listener for each VM of `vms` and of `raw`; the `vms` started, each with its agent
     /// connected (the `raw` ones are for a test to speak the protocol itself, see [`Self::raw`]).
     pub fn start(compositor_config: &str, vms: &[&str], raw: &[&str], notifyd_config: &str) -> NotifyDesktop {
-        let mut compositor = Compositor::start(compositor_config);
+        Self::start_on(&[], compositor_config, vms, raw, notifyd_config)
+    }
+
+    /// As [`Self::start`], with these `--output` specs; the compositor is on the GUI VM's
+    /// session bus too (its messages go to canopy-notifyd).
+    pub fn start_on(
+        outputs: &[&str],
+        compositor_config: &str,
+        vms: &[&str],
+        raw: &[&str],
+        notifyd_config: &str,
+    ) -> NotifyDesktop {
         let dir = tempfile::Builder::new().prefix("canopy-notify-").tempdir().unwrap();
         let d = &dir.path().to_path_buf();
+        // The bus is started next; the compositor connects when it first has something to say.
+        let address = format!("unix:path={}", d.join("gui-bus").display());
+        let mut compositor =
+            Compositor::start_with_env(compositor_config, outputs, &[("DBUS_SESSION_BUS_ADDRESS", &address)]);
         let gui_bus = spawn_bus(&mut compositor, &d.join("gui-bus"));
         let mut config = format!("{notifyd_config}\n");
         for vm in vms.iter().chain(raw) {
@@ -66,8 +83,14 @@ impl NotifyDesktop {
         let child = cmd.spawn().expect("canopy-notifyd");
         let notifyd = child.id();
         compositor.adopt(child);
-        let desktop =
-            NotifyDesktop { compositor, dir, vms: vms.iter().map(|v| v.to_string()).collect(), gui_bus, notifyd };
+        let desktop = NotifyDesktop {
+            compositor,
+            dir,
+            vms: vms.iter().map(|v| v.to_string()).collect(),
+            gui_bus,
+            notifyd,
+            hostd: None,
+        };
         desktop.wait_log("canopy-notifyd ready", |l| l.contains("canopy-notifyd ready"));
         simhost::prepare(d, vms);
         for vm in vms {
@@ -106,6 +129,12 @@ impl NotifyDesktop {
             for f in ["notify-agent.log", "dbus.log"] {
                 let text = std::fs::read_to_string(self.path(&format!("vms/{vm}/{f}"))).unwrap_or_default();
                 out += &format!("--- {vm}/{f}\n{text}");
+            }
+        }
+        // The GUI VM's programs a test started (panel, lock) and hostd, if any.
+        for f in ["canopy-panel.log", "canopy-lock.log", "hostd.log"] {
+            if let Ok(text) = std::fs::read_to_string(self.path(f)) {
+                out += &format!("--- {f}\n{text}");
             }
         }
         out + &format!("--- compositor\n{}", self.compositor.log())
@@ -149,7 +178,7 @@ impl NotifyDesktop {
         let mut cmd = Command::new(bin_path(program));
         cmd.args(args)
             .env("DBUS_SESSION_BUS_ADDRESS", &self.gui_bus)
-            .env("CANOPY_HOSTD", format!("unix:{}", self.path("no-hostd.sock").display()))
+            .env("CANOPY_HOSTD", self.hostd.clone().unwrap_or(format!("unix:{}", self.path("no-hostd.sock").display())))
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(std::fs::File::create(self.path(&format!("{program}.log"))).unwrap());

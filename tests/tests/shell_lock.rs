@@ -74,6 +74,9 @@ fn lock_covers_every_output_and_only_the_right_password_unlocks() {
     for o in ["HEADLESS-2", "HEADLESS-3"] {
         assert!(!covered(&d.compositor.screenshot_of(Some(o))), "{o} uncovered");
     }
+    // No notification daemon here: the wrong password is not lost, it is in the lock's log.
+    let log = std::fs::read_to_string(d.path("canopy-lock.log")).unwrap();
+    assert!(log.contains("wrong passwords while locked: 1; not shown as a notification"), "{log}");
 }
 
 #[test]

@@ -24,7 +24,8 @@ impl WlrLayerShellHandler for State {
         _layer: Layer,
         namespace: String,
     ) {
-        let output = output.as_ref().and_then(Output::from_resource).or_else(|| self.canopy.active_output());
+        // One that names no output (a notification popup, a notice) goes where the user works.
+        let output = output.as_ref().and_then(Output::from_resource).or_else(|| self.canopy.focused_output());
         let Some(output) = output else {
             surface.send_close();
             return;

@@ -11,6 +11,7 @@ use smithay_client_toolkit::reexports::calloop::timer::{TimeoutAction, Timer};
 use smithay_client_toolkit::seat::keyboard::{KeyEvent, Keysym, Modifiers};
 
 use canopy_notify::centre::{self, CentreState};
+use canopy_notify::system::{Message as Note, Sender};
 
 use crate::clock::LocalTime;
 use crate::host::{describe, Host, PowerAction};
@@ -59,6 +60,8 @@ pub struct Lock {
     opts: LockOptions,
     checking: bool,
     tx: Option<channel::Sender<Worker>>,
+    /// Wrong passwords typed while locked, told to the user once unlocked.
+    refused: u32,
 }
 
 impl Lock {
@@ -70,7 +73,7 @@ impl Lock {
             message: None,
             notifications: None,
         };
-        Lock { model, password: String::new(), opts, checking: false, tx: None }
+        Lock { model, password: String::new(), opts, checking: false, tx: None, refused: 0 }
     }
 
     fn clear_password(&mut self) {
@@ -105,9 +108,11 @@ impl Lock {
             Worker::Checked(Ok(())) => {
                 tracing::info!("password accepted; unlocking");
                 core.unlock();
+                self.tell_refused();
             }
             Worker::Checked(Err(pam::PamError::Refused(why))) => {
                 tracing::info!("password refused: {why}");
+                self.refused += 1;
                 self.checking = false;
                 self.model.message = Some(Message::Wrong("Wrong password".into()));
             }
@@ -124,6 +129,32 @@ impl Lock {
             Worker::Suspended(Err(e)) => {
                 self.model.message = Some(Message::Error(format!("Suspend failed: {e}")));
             }
+        }
+    }
+}
+
+impl Lock {
+    /// Wrong passwords typed while the screen was locked are the user's to know (someone may
+    /// have tried): a notification of the trusted system once unlocked. What the lock says while
+    /// locked (wrong password, a PAM error, a failed suspend) stays on the lock screen, where the
+    /// user is looking and where no popup is shown.
+    fn tell_refused(&mut self) {
+        if self.refused == 0 {
+            return;
+        }
+        let n = self.refused;
+        let m = Note::new(
+            if n == 1 {
+                "1 wrong password while locked".to_string()
+            } else {
+                format!("{n} wrong passwords while locked")
+            },
+            "Someone typed a wrong password on the lock screen before it was unlocked.",
+        );
+        // The lock ends now, so this waits (at most the call's timeout) instead of a thread.
+        match Sender::default().send("canopy-lock", &m) {
+            Ok(_) => tracing::info!("told the user of {n} wrong passwords"),
+            Err(why) => tracing::warn!("wrong passwords while locked: {n}; not shown as a notification: {why}"),
         }
     }
 }

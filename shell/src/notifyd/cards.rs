@@ -1,7 +1,8 @@
 //! The popups: one card per notification on screen (and one "N more" card per VM over its rate),
 //! stacked in the corner, newest nearest the corner's edge. A VM's card is framed in the colours
 //! of that VM's windows (the compositor's), titled `[vm] summary`; the title bar is drawn from
-//! the listener's VM name, so nothing a VM writes can change whose card it is.
+//! the listener's VM name, so nothing a VM writes can change whose card it is. The GUI VM's own
+//! (the trusted system's: compositor, hostd's news, the lock) are titled with the shield instead.
 
 use std::sync::Arc;
 
@@ -198,9 +199,16 @@ fn draw_card(v: &mut View<PopupAction>, card: &Card, r: Rect, bg: Rgba, text: Rg
         v.hit(r, PopupAction::Body(key.clone()));
     }
     let close = Rect::new(r.right() - BORDER - TITLE, r.y + BORDER, TITLE, TITLE);
+    // Where a VM's card starts with its `[vm]` prefix, the trusted system's (the GUI VM's own
+    // parts, on a bus no VM reaches) starts with the shield: nothing a VM writes comes first.
+    let mut tx = r.x + BORDER + PAD;
+    if card.vm.is_none() {
+        v.scene.icon(Rect::new(tx, r.y + BORDER + (TITLE - 14.0) / 2.0, 14.0, 14.0), "shield", Some(card.title_colour));
+        tx += 20.0;
+    }
     // `[vm] summary` as a window's title is drawn: the prefix isolated from the VM's text.
     v.scene.title(
-        Rect::new(r.x + BORDER + PAD, r.y + BORDER, close.x - r.x - BORDER - PAD, TITLE),
+        Rect::new(tx, r.y + BORDER, close.x - tx, TITLE),
         card.vm.as_deref(),
         &card.title,
         TEXT,

@@ -15,6 +15,7 @@ use canopy_notify::centre::{self, CentreState, Command, Commands};
 use super::levels::{self, Change, Levels, LevelsUpdate, LightStatus};
 use super::levels_view::{self, LevelsAction};
 use super::vm_menu::{self, VmMenu, VmMenuAction};
+use super::tell::Tell;
 use super::window_menu::{self, MenuItem, WindowMenu};
 use super::{view, PanelAction, PanelModel, VmChip};
 use crate::battery;
@@ -22,6 +23,7 @@ use crate::clock::LocalTime;
 use crate::host::{Host, HostUpdate};
 use crate::spawn::{spawn, start};
 use crate::wl::{App, Core, Placement, View, ViewCx, BTN_LEFT, BTN_MIDDLE, BTN_RIGHT};
+use canopy_protocols::lifecycle::open::Notice;
 use canopy_protocols::lifecycle::Event;
 use std::process::Child;
 
@@ -56,6 +58,8 @@ pub struct Panel {
     /// The notice on screen: a new one replaces it, so a VM whose requests keep failing gets one
     /// notice in the corner, not a pile of them.
     notice: Option<Child>,
+    /// hostd's news as the trusted system's notifications.
+    tell: Option<Tell>,
 }
 
 enum Menu {
@@ -76,7 +80,7 @@ impl Panel {
             notifications: None,
             levels: Levels::new(opts.audio.is_some(), levels::read_light(&opts.backlight, opts.backlight_explicit)),
         };
-        let mut p = Panel { model, opts, menu: None, centre: None, changes: None, notice: None };
+        let mut p = Panel { model, opts, menu: None, centre: None, changes: None, notice: None, tell: None };
         p.tick();
         p
     }
@@ -103,7 +107,11 @@ impl Panel {
                 self.model.vms.sort_by(|a, b| a.name.cmp(&b.name));
             }
             HostUpdate::VmState { vm, state } => {
-                if let Some(chip) = self.model.vms.iter_mut().find(|c| c.name == vm) {
+                let chip = self.model.vms.iter_mut().find(|c| c.name == vm);
+                if let Some(tell) = &self.tell {
+                    tell.vm_state(&vm, chip.as_ref().map(|c| &c.state), &state);
+                }
+                if let Some(chip) = chip {
                     chip.state = state;
                 }
             }
@@ -117,15 +125,21 @@ impl Panel {
                     std::thread::spawn(move || child.wait());
                 }
             }
-            HostUpdate::Notice(n) => {
-                if let Some(mut old) = self.notice.take() {
-                    // Held unreaped until now, so its pid cannot be anyone else's.
-                    let _ = old.kill();
-                    let _ = old.wait();
-                }
-                self.notice = self.run_chooser(&Event::Notice(n));
-            }
+            HostUpdate::Notice(n) => match &self.tell {
+                Some(tell) => tell.notice(n),
+                None => self.show_notice(n),
+            },
         }
+    }
+
+    /// A notice in the corner, drawn by the chooser (when the notification daemon is not there).
+    fn show_notice(&mut self, n: Notice) {
+        if let Some(mut old) = self.notice.take() {
+            // Held unreaped until now, so its pid cannot be anyone else's.
+            let _ = old.kill();
+            let _ = old.wait();
+        }
+        self.notice = self.run_chooser(&Event::Notice(n));
     }
 
     /// The chooser, for a request waiting for the user's choice or for a notice.
@@ -319,6 +333,16 @@ impl App for Panel {
 
         // The notification daemon, on the GUI VM's session bus.
         if std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_some() {
+            let (tx, rx): (_, Channel<Notice>) = channel::channel();
+            let inserted = core.handle.insert_source(rx, |event, _, shell| {
+                if let channel::Event::Msg(n) = event {
+                    shell.app.show_notice(n);
+                }
+            });
+            match inserted {
+                Ok(_) => self.tell = Some(Tell::start(tx)),
+                Err(e) => tracing::error!("cannot pass hostd's news on: {e}"),
+            }
             let (tx, rx): (_, Channel<Option<CentreState>>) = channel::channel();
             std::thread::Builder::new()
                 .name("notifications-watch".into())

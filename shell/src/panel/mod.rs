@@ -4,6 +4,7 @@ mod app;
 pub mod centre;
 pub mod levels;
 pub mod levels_view;
+mod tell;
 mod view;
 pub mod vm_menu;
 pub mod window_menu;
