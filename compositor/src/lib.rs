@@ -17,6 +17,7 @@ pub mod input;
 pub mod ipc;
 pub mod levels;
 pub mod lock_record;
+pub mod power;
 pub mod reload;
 pub mod render;
 pub mod run;
