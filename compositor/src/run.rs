@@ -31,6 +31,7 @@ pub fn run(args: RunArgs) -> anyhow::Result<()> {
     session.state.autostart();
     session.state.restore_lock();
     session.state.start_idle_timer();
+    session.state.start_power();
     session.run()
 }
 

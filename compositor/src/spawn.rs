@@ -32,7 +32,7 @@ pub fn spawn(argv: &[String], wayland_display: &str, ipc: &Path) {
     }
 }
 
-fn start(argv: &[String], wayland_display: &str, ipc: &Path) -> Option<Child> {
+pub(crate) fn start(argv: &[String], wayland_display: &str, ipc: &Path) -> Option<Child> {
     let (prog, args) = argv.split_first()?;
     let mut cmd = Command::new(prog);
     cmd.args(args)

@@ -115,6 +115,8 @@ pub struct Canopy {
     pub tell: crate::tell::Tell,
     /// The level keys' worker and the OSD.
     pub levels: crate::levels::Levels,
+    /// Sleep and wake: the lock before every suspend.
+    pub power: crate::power::Power,
     pub clipboard: crate::clipboard::ClipboardState,
     pub dnd: crate::dnd::DndState,
     /// When the last input event arrived (idle lock).
@@ -273,6 +275,7 @@ impl Canopy {
         let ipc_path = crate::ipc::socket_path(&socket_name);
         let levels = crate::levels::Levels::new(&loop_handle, config.levels.clone());
         let tell = crate::tell::Tell::new(&loop_handle);
+        let power = crate::power::Power::new(&config.power);
 
         Ok(Canopy {
             display_handle: dh,
@@ -298,6 +301,7 @@ impl Canopy {
             supervisor: None,
             notices: Vec::new(),
             tell,
+            power,
             levels,
             clipboard: Default::default(),
             dnd: Default::default(),

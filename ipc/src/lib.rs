@@ -2,10 +2,12 @@
 //! JSON reply line, `{"ok": …}` or `{"error": "…"}`. The compositor, `canopy msg`, the tests and
 //! the wlcs module all use these, so a field renamed here is renamed everywhere.
 
+pub mod power;
 pub mod reply;
 mod request;
 pub mod socket;
 
+pub use power::{PowerCommand, PowerState, PowerWaiting};
 pub use reply::{Cursor, CursorImage, Mode, Output, Rect, Response, Screenshot, Version, Window};
 pub use request::Request;
 

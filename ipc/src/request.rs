@@ -74,6 +74,12 @@ pub enum Request {
     OutputAdd { name: String, mode: String },
     /// Headless: remove an output; its windows move to another.
     OutputRemove { name: String },
+    /// Sleep and wake: lid, suspend, resume, state (`canopy msg power --help`).
+    Power {
+        #[cfg_attr(feature = "clap", command(subcommand))]
+        #[serde(flatten)]
+        cmd: crate::power::PowerCommand,
+    },
     /// End the session.
     Quit,
 }
@@ -91,6 +97,7 @@ impl Request {
             Request::Cursor => Response::Cursor(from_value(ok)?),
             Request::Version => Response::Version(from_value(ok)?),
             Request::Screenshot { .. } => Response::Screenshot(from_value(ok)?),
+            Request::Power { .. } => Response::Power(from_value(ok)?),
             // The acknowledgements each have keys of their own.
             _ => from_value(ok)?,
         })

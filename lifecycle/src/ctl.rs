@@ -127,6 +127,8 @@ pub fn event_line(ev: &Event) -> String {
         Event::Notice(n) => {
             format!("notice {} {} {}: {}", n.from, if n.ok { "ok" } else { "failed" }, n.title, n.detail)
         }
+        Event::SuspendDue { id, wait_ms } => format!("suspend-due {id} {wait_ms}"),
+        Event::Resumed => "resumed".into(),
     }
 }
 

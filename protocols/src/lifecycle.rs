@@ -15,6 +15,11 @@
 //! Exceptions: after the reply to an agent's `fetch` or `receive` and to hostd's `send`, raw bytes
 //! follow, as [`open`] describes.
 //!
+//! Sleep: the GUI VM's compositor sends `suspend` only once its lock shows on every output. The
+//! host's own suspend (`host_suspend`) is announced to every watcher as [`Event::SuspendDue`];
+//! hostd waits, bounded, for the compositor's `locked` with that id before it suspends, and
+//! sends [`Event::Resumed`] when the suspend command returns.
+//!
 //! A frame whose JSON does not parse gets a `bad_request` error and the connection goes on; a frame
 //! over the limit gets one and the connection is closed (its body is never read).
 

@@ -127,6 +127,8 @@ struct RawConfig {
     vm_cursor_size: u32,
     #[serde(default)]
     levels: canopy_levels::config::LevelsConfig,
+    #[serde(default)]
+    power: crate::power::config::PowerConfig,
 }
 
 fn default_vm_cursor_size() -> u32 {
@@ -161,6 +163,8 @@ pub struct Config {
     pub vm_cursor_size: u32,
     /// The audio control daemon and the backlight, for the level keys.
     pub levels: canopy_levels::config::LevelsConfig,
+    /// Sleep and wake: hostd, the lid, the lock's bound.
+    pub power: crate::power::config::PowerConfig,
 }
 
 impl Default for Config {
@@ -251,6 +255,7 @@ impl Config {
             }
         }
         raw.levels.validate().map_err(|(k, m)| err(&format!("levels.{k}"), m))?;
+        raw.power.validate().map_err(|(k, m)| err(&format!("power.{k}"), m))?;
         raw.clipboard.validate().map_err(|(k, m)| err(&format!("clipboard.{k}"), m))?;
         if !(16..=256).contains(&raw.vm_cursor_size) {
             return Err(err("vm_cursor_size", "must be between 16 and 256 (logical pixels)".into()));
@@ -278,6 +283,7 @@ impl Config {
             lock_command: raw.lock_command,
             vm_cursor_size: raw.vm_cursor_size,
             levels: raw.levels,
+            power: raw.power,
         })
     }
 

@@ -127,6 +127,7 @@ impl SessionLockHandler for State {
         // Every grab ends, and until unlock only lock surfaces may have the keyboard.
         self.lock_focus();
         self.canopy.queue_redraw_all();
+        self.power_event(crate::power::machine::Event::Locked);
     }
 
     fn unlock(&mut self) {
@@ -137,6 +138,7 @@ impl SessionLockHandler for State {
         self.canopy.focus(FocusChange::Unlock);
         self.enforce_focus();
         self.canopy.queue_redraw_all();
+        self.power_event(crate::power::machine::Event::Unlocked);
     }
 
     fn new_surface(&mut self, surface: LockSurface, wl_output: WlOutput) {

@@ -62,6 +62,7 @@ impl State {
             InputEvent::TouchUp { event } => self.on_touch_up::<B>(event),
             InputEvent::TouchFrame { .. } => self.on_touch_frame(),
             InputEvent::TouchCancel { .. } => self.on_touch_cancel(),
+            InputEvent::SwitchToggle { event } => self.on_switch::<B>(event),
             _ => {}
         }
     }

@@ -46,6 +46,9 @@ impl State {
                 }
             };
             self.canopy.frame_shown(&output);
+            if submitted {
+                self.power_frame_shown(&output);
+            }
             // A real output paces itself by vblank once a frame is queued; everything else
             // (headless, nested, or nothing new to show) by a timer at the refresh rate.
             if !(submitted && matches!(self.backend, crate::backend::Backend::Udev(_))) {

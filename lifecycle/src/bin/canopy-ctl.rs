@@ -52,6 +52,8 @@ enum Cmd {
     Reboot,
     /// Suspend the laptop.
     Suspend,
+    /// The host's own suspend: hostd tells the GUI VM first and waits, bounded, for its lock.
+    HostSuspend,
     /// Set the disk image a VM boots from (remembered by hostd).
     SetDiskImage {
         vm: String,
@@ -188,6 +190,7 @@ fn run(args: &Args) -> Result<(), ClientError> {
         Cmd::Poweroff => done(out, c.action(&Request::PowerOff)?),
         Cmd::Reboot => done(out, c.action(&Request::Reboot)?),
         Cmd::Suspend => done(out, c.action(&Request::Suspend)?),
+        Cmd::HostSuspend => done(out, c.action(&Request::HostSuspend)?),
         Cmd::SetDiskImage { vm, path } => {
             done(out, c.action(&Request::SetDiskImage { vm: vm.clone(), path: path.clone() })?)
         }

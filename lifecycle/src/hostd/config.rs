@@ -101,7 +101,7 @@ impl Default for Backend {
 /// Placeholders a backend command or unit may use.
 pub const BACKEND_PLACEHOLDERS: [&str; 3] = ["vm", "cid", "disk_image"];
 
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Power {
     #[serde(default)]
@@ -110,6 +110,25 @@ pub struct Power {
     pub reboot: Option<Vec<String>>,
     #[serde(default)]
     pub suspend: Option<Vec<String>>,
+    /// How long a host suspend waits for the GUI VM to say it is locked.
+    #[serde(default = "default_lock_wait")]
+    pub lock_wait_secs: f64,
+}
+
+fn default_lock_wait() -> f64 {
+    10.0
+}
+
+impl Default for Power {
+    fn default() -> Self {
+        Power { poweroff: None, reboot: None, suspend: None, lock_wait_secs: default_lock_wait() }
+    }
+}
+
+impl Power {
+    pub fn lock_wait(&self) -> Duration {
+        Duration::from_secs_f64(self.lock_wait_secs)
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -249,6 +268,9 @@ impl Config {
             if !(v > 0.0 && v <= 86400.0) {
                 return Err(file.error_at(&format!("timeouts.{key}"), "must be between 0 and 86400 seconds"));
             }
+        }
+        if !(self.power.lock_wait_secs > 0.0 && self.power.lock_wait_secs <= 600.0) {
+            return Err(file.error_at("power.lock_wait_secs", "must be between 0 and 600 seconds"));
         }
         check_backend(file, "default_backend", &self.default_backend)?;
         for (key, cmd) in

@@ -7,6 +7,7 @@ pub mod config;
 mod open;
 pub mod policy;
 mod requests;
+mod sleep;
 pub mod state;
 mod status;
 mod vms;
@@ -38,6 +39,7 @@ pub struct Daemon {
     state: Mutex<StateFile>,
     audit: Audit,
     asks: open::Asks,
+    sleep: sleep::SleepWaits,
 }
 
 struct VmSlot {
@@ -105,6 +107,7 @@ impl Daemon {
             state: Mutex::new(state),
             audit,
             asks: open::Asks::default(),
+            sleep: sleep::SleepWaits::default(),
             config,
         }))
     }

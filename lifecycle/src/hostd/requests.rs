@@ -46,7 +46,10 @@ impl Daemon {
             Request::Send { to, name, size } => self.gui_send(&stream, &peer, &to, &name, size),
             req => {
                 let what = serde_json::to_value(&req).unwrap_or_default();
-                let result = self.handle(&req);
+                let result = match req {
+                    Request::HostSuspend => self.host_suspend(&peer),
+                    _ => self.handle(&req),
+                };
                 let summary = match &result {
                     Ok(Reply::AppStarted { instance, vm, .. }) => Ok(format!("instance {instance} in {vm}")),
                     Ok(_) => Ok("done".into()),
@@ -88,7 +91,9 @@ impl Daemon {
             Request::StopApp { app, instance } => self.stop_app(app, *instance),
             Request::PowerOff => self.power("poweroff", &self.config.power.poweroff),
             Request::Reboot => self.power("reboot", &self.config.power.reboot),
-            Request::Suspend => self.power("suspend", &self.config.power.suspend),
+            Request::Suspend => self.suspend(),
+            Request::HostSuspend => Err(Error::bad_request("host_suspend is handled by the connection")),
+            Request::Locked { id } => self.sleep.confirm(*id).map(|()| Reply::Done),
             Request::SetDiskImage { vm, path } => self.set_disk_image(vm, path),
             Request::Choose { id, vm } => self.asks.choices.answer(*id, vm.clone()).map(|()| Reply::Done),
             Request::Send { .. } => Err(Error::bad_request("send is handled by the connection")),
@@ -298,6 +303,10 @@ impl Daemon {
 
     fn power(&self, action: &str, command: &Option<Vec<String>>) -> Result<Reply, Error> {
         let argv = command.as_ref().ok_or_else(|| Error::not_allowed(format!("{action} is not configured")))?;
+        self.run_power(action, argv)
+    }
+
+    pub(super) fn run_power(&self, action: &str, argv: &[String]) -> Result<Reply, Error> {
         run_ok(argv, &[], self.config.timeouts.command())
             .map_err(|reason| Error::ActionFailed { action: action.into(), reason })?;
         Ok(Reply::Done)

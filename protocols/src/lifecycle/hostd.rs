@@ -44,7 +44,17 @@ pub enum Request {
     },
     PowerOff,
     Reboot,
+    /// Suspend, asked by the GUI VM's compositor once its lock shows on every output.
     Suspend,
+    /// The host's own suspend (low battery, a host-side power button: `canopy-ctl host-suspend`
+    /// on the host). hostd announces it to its watchers ([`Event::SuspendDue`]), waits up to
+    /// `power.lock_wait_secs` for the GUI VM's [`Request::Locked`], then suspends; the reply
+    /// comes after the suspend command returned.
+    HostSuspend,
+    /// The GUI VM's answer to [`Event::SuspendDue`] `id`: its lock shows on every output.
+    Locked {
+        id: u64,
+    },
     /// Remember the disk image of a VM that needs one (the answer to `disk_image_missing`).
     SetDiskImage {
         vm: String,
@@ -80,6 +90,8 @@ impl Request {
             Request::PowerOff => "power_off",
             Request::Reboot => "reboot",
             Request::Suspend => "suspend",
+            Request::HostSuspend => "host_suspend",
+            Request::Locked { .. } => "locked",
             Request::SetDiskImage { .. } => "set_disk_image",
             Request::Choose { .. } => "choose",
             Request::Send { .. } => "send",
@@ -233,4 +245,12 @@ pub enum Event {
     Choose(Choice),
     /// How a request from a VM ended, for a notice on screen.
     Notice(Notice),
+    /// The host is about to suspend: lock the screen and answer [`Request::Locked`] within
+    /// `wait_ms`; after that the host suspends regardless.
+    SuspendDue {
+        id: u64,
+        wait_ms: u64,
+    },
+    /// The suspend command returned: the laptop woke up.
+    Resumed,
 }

@@ -55,6 +55,8 @@ fn every_request_round_trips() {
         Request::PowerOff,
         Request::Reboot,
         Request::Suspend,
+        Request::HostSuspend,
+        Request::Locked { id: 9 },
         Request::SetDiskImage { vm: "win".into(), path: "/var/win.qcow2".into() },
     ];
     for req in all {
@@ -115,6 +117,12 @@ fn replies_and_events_round_trip() {
         wire(&Event::App(AppStatus { instance: 2, app: "x".into(), vm: "a".into(), state: State::Failed("f".into()) })),
         json!({"type": "app", "instance": 2, "app": "x", "vm": "a", "state": {"failed": "f"}})
     );
+    assert_eq!(
+        wire(&Event::SuspendDue { id: 3, wait_ms: 10000 }),
+        json!({"type": "suspend_due", "id": 3, "wait_ms": 10000})
+    );
+    assert_eq!(wire(&Event::Resumed), json!({"type": "resumed"}));
+    assert_eq!(wire(&Request::Locked { id: 3 }), json!({"type": "locked", "id": 3}));
     let ev = AgentEvent::Exited { instance: 1, app: "x".into(), status: ExitStatus::Signal(9), requested: false };
     assert_eq!(parse::<AgentEvent>(wire(&ev)).unwrap(), ev);
     assert_eq!(wire(&ExitStatus::Code(3)), json!({"code": 3}));

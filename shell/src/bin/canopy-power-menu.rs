@@ -20,9 +20,12 @@ struct Cli {
     /// canopy-hostd's address: unix:PATH, vsock:CID:PORT or vsock-mux:PATH:PORT.
     #[arg(long, env = "CANOPY_HOSTD", default_value = DEFAULT_ADDRESS)]
     hostd: Address,
-    /// Command that locks the screen (Suspend appends --suspend).
+    /// Command that locks the screen.
     #[arg(long, default_value = "canopy-lock", num_args = 1.., value_delimiter = ' ')]
     lock: Vec<String>,
+    /// Command that suspends: the compositor locks every output first, then asks hostd.
+    #[arg(long, default_value = "canopy msg power suspend", num_args = 1.., value_delimiter = ' ')]
+    suspend: Vec<String>,
     /// Command that ends the session.
     #[arg(long, default_value = "canopy msg quit", num_args = 1.., value_delimiter = ' ')]
     logout: Vec<String>,
@@ -36,6 +39,7 @@ fn main() -> anyhow::Result<()> {
         output: cli.output,
         host: Host::new(cli.hostd),
         lock: cli.lock,
+        suspend: cli.suspend,
         logout: cli.logout,
     });
     let code = canopy_shell::wl::run(menu, theme)?;

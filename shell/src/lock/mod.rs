@@ -14,7 +14,6 @@ use canopy_notify::centre::{self, CentreState};
 use canopy_notify::system::{Message as Note, Sender};
 
 use crate::clock::LocalTime;
-use crate::host::{describe, Host, PowerAction};
 use crate::wl::{App, Core, Placement, View, ViewCx};
 
 /// The longest password the field takes (PAM modules have their own, smaller limits).
@@ -43,13 +42,10 @@ pub struct LockOptions {
     pub pam_service: String,
     pub user: String,
     pub fixed_time: Option<LocalTime>,
-    /// Suspend through the host once every output is covered.
-    pub suspend: Option<Host>,
 }
 
 enum Worker {
     Checked(Result<(), pam::PamError>),
-    Suspended(Result<(), String>),
     /// The notification centre changed (or its daemon went away).
     Notifications(Option<CentreState>),
 }
@@ -125,10 +121,6 @@ impl Lock {
                 // Only the count crosses to the lock screen, and only where the config allows it.
                 self.model.notifications = state.filter(|s| s.count_on_lock_screen).map(|s| s.unread);
             }
-            Worker::Suspended(Ok(())) => {}
-            Worker::Suspended(Err(e)) => {
-                self.model.message = Some(Message::Error(format!("Suspend failed: {e}")));
-            }
         }
     }
 }
@@ -193,15 +185,6 @@ impl App for Lock {
                 shell.app.model.time = LocalTime::now();
                 shell.core.redraw();
                 TimeoutAction::ToDuration(shell.app.model.time.until_next_minute())
-            });
-        }
-    }
-
-    fn locked(&mut self, _core: &mut Core<Self>) {
-        if let (Some(host), Some(tx)) = (self.opts.suspend.clone(), self.tx.clone()) {
-            std::thread::spawn(move || {
-                let r = host.power(PowerAction::Suspend).map_err(|e| describe(&e));
-                let _ = tx.send(Worker::Suspended(r));
             });
         }
     }

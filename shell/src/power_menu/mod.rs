@@ -78,8 +78,10 @@ pub struct MenuModel {
 pub struct MenuOptions {
     pub output: Option<String>,
     pub host: Host,
-    /// How to lock (`--suspend` is appended for Suspend).
+    /// How to lock.
     pub lock: Vec<String>,
+    /// How to suspend: the compositor locks every output first, then asks hostd.
+    pub suspend: Vec<String>,
     /// How to end the session.
     pub logout: Vec<String>,
 }
@@ -113,11 +115,7 @@ impl PowerMenu {
             (_, MenuAction::Outside) => core.exit(0),
             (Stage::Choose, MenuAction::Item(item)) => match item {
                 Item::Lock => self.run(core, item, self.opts.lock.clone()),
-                Item::Suspend => {
-                    let mut argv = self.opts.lock.clone();
-                    argv.push("--suspend".into());
-                    self.run(core, item, argv)
-                }
+                Item::Suspend => self.run(core, item, self.opts.suspend.clone()),
                 Item::Logout => self.run(core, item, self.opts.logout.clone()),
                 Item::Reboot | Item::PowerOff => {
                     self.model.stage = Stage::Confirm(item);

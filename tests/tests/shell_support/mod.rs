@@ -59,7 +59,8 @@ fn compositor_config(dir: &Path) -> String {
     format!(
         r#"
 lock_command = ["{lock}", "--pam-service", "{service}", "--user", "{user}", "--time", "{TIME}"]
-
+[power]
+hostd = "unix:{dir}/hostd.sock"
 [vms.web]
 trust = "untrusted"
 [vms.docs]

@@ -1,0 +1,63 @@
+//! `canopy msg power …`: the lid, a suspend (the power menu's Suspend runs
+//! `canopy msg power suspend`), a resume, and the state of the lock-before-sleep machine.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "clap", derive(clap::Subcommand))]
+#[serde(tag = "power", rename_all = "kebab-case")]
+pub enum PowerCommand {
+    /// The state: lid, lock, what waits for the lock, hostd, the last lock's time.
+    State,
+    /// As if the lid closed (headless only).
+    LidClose,
+    /// As if the lid opened (headless only).
+    LidOpen,
+    /// Lock every output, then ask hostd to suspend (the power menu's Suspend).
+    Suspend {
+        /// Who asks: menu, idle or power-key.
+        #[cfg_attr(feature = "clap", arg(long, default_value = "menu"))]
+        #[serde(default = "menu")]
+        from: String,
+    },
+    /// The laptop woke up (what logind or hostd says otherwise).
+    Resume,
+}
+
+fn menu() -> String {
+    "menu".into()
+}
+
+/// The reply of every `power` command: the state after it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PowerState {
+    /// `open` or `closed`.
+    pub lid: String,
+    pub locked: bool,
+    /// The compositor's own cover is up (the lock program failed or is late).
+    pub locked_out: bool,
+    /// `not-running`, `starting` or `locked`.
+    pub lock_program: String,
+    /// Per output, what its last drawn frame showed: `unlocked`, `lock-surface` or `covered`.
+    pub outputs: BTreeMap<String, String>,
+    pub every_output_locked: bool,
+    pub waiting: PowerWaiting,
+    pub suspend_in_flight: bool,
+    pub requests_sent: u64,
+    pub confirmations_sent: u64,
+    pub last_error: Option<String>,
+    pub hostd_watching: bool,
+    pub last_lock_ms: Option<f64>,
+    pub locked_everywhere_at: Option<f64>,
+    pub lid_closed_at: Option<f64>,
+    pub wakes: u64,
+}
+
+/// What waits for the lock: a local suspend (who asked) and the host's announced suspends.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PowerWaiting {
+    pub local: Option<String>,
+    pub host: Vec<u64>,
+}
