@@ -46,7 +46,7 @@ fn the_trusted_system_s_messages() {
     // A window on HEADLESS-2 has the keyboard; the pointer then goes back to HEADLESS-1.
     d.compositor.msg(&["pointer-move", "1920", "400"]);
     let (_client, w) = d.compositor.open(None, &["--title", "work", "--color", "10c020"]);
-    assert!(w["geometry"]["x"].as_i64().unwrap() >= 1280, "the window is on HEADLESS-2: {w}");
+    assert!(w.geometry.as_ref().unwrap().x >= 1280, "the window is on HEADLESS-2: {w:?}");
     d.compositor.msg(&["pointer-move", "640", "400"]);
 
     // A config that does not reload: the compositor says so through the daemon, as the trusted

@@ -212,7 +212,7 @@ fn the_vm_menu_stops_a_vm_after_naming_its_windows() {
     let mut d = Desktop::with_host(&["HEADLESS-1:1280x800", "HEADLESS-2:2560x1600@2"]);
     d.panel();
     assert!(d.ctl(&["start", "app", "hello"]).status.success(), "{}", d.logs());
-    d.wait_until("the web VM's window", || d.compositor.windows().iter().any(|w| w["vm"] == "web"));
+    d.wait_until("the web VM's window", || d.compositor.windows().iter().any(|w| w.vm.as_deref() == Some("web")));
     let web = rgb(theme().colours("untrusted").focused);
     let chip = |output: &str, scale: u32| {
         let mut dot = None;
@@ -247,10 +247,12 @@ fn the_vm_menu_stops_a_vm_after_naming_its_windows() {
     let row = |i: f64| 32.0 + 4.0 + 6.0 + 30.0 + 1.0 + 6.0 + 30.0 * i + 15.0;
     d.click_at(card_x + 60.0, row(1.0), None);
     wait_for_golden("shell-vm-menu-stop@1", 2, 0, || shot(&d));
-    assert!(d.compositor.windows().iter().any(|w| w["vm"] == "web"), "asked, not yet stopped");
+    assert!(d.compositor.windows().iter().any(|w| w.vm.as_deref() == Some("web")), "asked, not yet stopped");
     let buttons = 32.0 + 4.0 + 6.0 + 30.0 + 1.0 + 6.0 + 3.0 * 18.0 + 6.0 + 13.0;
     d.click_at(card_x + 6.0 + 121.0 + 6.0 + 60.0, buttons, None);
-    d.wait_until("the web VM's windows to close", || d.compositor.windows().iter().all(|w| w["vm"] != "web"));
+    d.wait_until("the web VM's windows to close", || {
+        d.compositor.windows().iter().all(|w| w.vm.as_deref() != Some("web"))
+    });
     // The windows go as the VM's processes end; hostd says stopped once its stop command is done.
     d.wait_until("hostd to report web stopped", || {
         let list = String::from_utf8_lossy(&d.ctl(&["list", "vms"]).stdout).into_owned();

@@ -44,7 +44,7 @@ fn launcher_panel_and_lock_render_at_each_outputs_own_scale() {
     d.compositor.msg(&ON_1X);
     // The red page, moved up under the panel: its edge rows must stay the panel's.
     let (x, ..) = canopy_tests::fixture::geometry(&page);
-    d.compositor.msg(&["move", &page["id"].to_string(), &x.to_string(), "4"]);
+    d.compositor.msg(&["move", &page.id.to_string(), &x.to_string(), "4"]);
     let (untrusted, local) = (rgb(theme().colours("untrusted").focused), rgb(theme().colours("local").focused));
     d.wait_until("both window buttons on the 2x panel", || {
         let s = d.panel_strip("HEADLESS-2", 2);

@@ -14,8 +14,8 @@ use canopy_notify::centre::{self, CentreState, Command, Commands};
 
 use super::levels::{self, Change, Levels, LevelsUpdate, LightStatus};
 use super::levels_view::{self, LevelsAction};
-use super::vm_menu::{self, VmMenu, VmMenuAction};
 use super::tell::Tell;
+use super::vm_menu::{self, VmMenu, VmMenuAction};
 use super::window_menu::{self, MenuItem, WindowMenu};
 use super::{view, PanelAction, PanelModel, VmChip};
 use crate::battery;

@@ -19,16 +19,20 @@ impl<A: App> Shell<A> {
             PointerEventKind::Enter { .. } | PointerEventKind::Motion { .. } => {
                 s.pointer = Some((x, y));
                 let hovered = s.action_at(x, y);
-                if hovered != s.hovered {
+                let hover_changed = hovered != s.hovered;
+                if hover_changed {
                     s.hovered = hovered.clone();
                     s.dirty = true;
+                }
+                let dragged = match &core.pressed {
+                    Some((surface, _, action)) if *surface == event.surface => Some(action.clone()),
+                    _ => None,
+                };
+                if hover_changed {
                     self.app.hover(&mut self.core, hovered.as_ref());
                 }
-                if let Some((surface, _, action)) = &core.pressed {
-                    if *surface == event.surface {
-                        let action = action.clone();
-                        self.app.drag(&mut self.core, action, x, y);
-                    }
+                if let Some(action) = dragged {
+                    self.app.drag(&mut self.core, action, x, y);
                 }
             }
             PointerEventKind::Leave { .. } => {
