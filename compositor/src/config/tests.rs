@@ -186,6 +186,7 @@ fn the_example_config_names_every_key() {
         ("clipboard.rules", "[clipboard]\nrules = [{ from = \"a\", to = \"b\", action = \"deny\", zzz = 1 }]\n"),
         ("levels", "[levels]\nzzz = 1\n"),
         ("levels.backlight", "[levels.backlight]\nzzz = 1\n"),
+        ("power", "[power]\nzzz = 1\n"),
     ];
     for (table, text) in tables {
         let e = parse(text).unwrap_err();
