@@ -53,8 +53,23 @@ fn module() -> PathBuf {
     let built = std::fs::metadata(&so)
         .and_then(|m| m.modified())
         .unwrap_or_else(|_| panic!("{} is not built; {build}", so.display()));
-    let sources = [workspace().join("compositor/src"), workspace().join("compositor/wlcs/src")];
-    let newest = sources.iter().map(|d| newest_source(d)).max().unwrap_or(SystemTime::UNIX_EPOCH);
+    // The sources cargo built it from (its dep-info), so a test-only file changed since does not
+    // count; without dep-info, every compositor source.
+    let newest = match std::fs::read_to_string(dir.join("libcanopy_wlcs.d")) {
+        Ok(depinfo) => depinfo
+            .split_once(':')
+            .map(|(_, deps)| deps.split_whitespace().map(Path::new).collect::<Vec<_>>())
+            .unwrap_or_default()
+            .into_iter()
+            .filter_map(|p| std::fs::metadata(p).and_then(|m| m.modified()).ok())
+            .max()
+            .unwrap_or(SystemTime::UNIX_EPOCH),
+        Err(_) => [workspace().join("compositor/src"), workspace().join("compositor/wlcs/src")]
+            .iter()
+            .map(|d| newest_source(d))
+            .max()
+            .unwrap_or(SystemTime::UNIX_EPOCH),
+    };
     assert!(built >= newest, "{} is older than canopy's sources; {build}", so.display());
     so
 }
