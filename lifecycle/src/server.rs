@@ -19,7 +19,7 @@ use serde::Serialize;
 
 use crate::deadline::FRAME_TIME;
 use canopy_common::transport::deadline::wait;
-use canopy_common::transport::{Listener, Peer, Stream};
+use canopy_common::transport::{Address, Listener, Peer, Stream};
 
 /// How long a new connection may take to say hello (all of it), and a reader to take a reply.
 const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(5);
@@ -28,6 +28,27 @@ const WRITE_TIMEOUT: Duration = Duration::from_secs(10);
 /// Most connections of peers that will be refused, handled at once. They are counted apart, so
 /// that a VM hammering a port it may not use never takes the places of allowed peers.
 const REFUSED_LIMIT: usize = 16;
+
+/// Bind `addr` and serve it with [`spawn_acceptor`]; `what` names it in the log line. Gives the
+/// acceptor thread and the socket file to remove at exit (for a Unix address).
+pub fn listen<A, F>(
+    addr: &Address,
+    what: &str,
+    limit: usize,
+    allowed: A,
+    on_conn: F,
+) -> Result<(JoinHandle<()>, Option<std::path::PathBuf>), String>
+where
+    A: Fn(&Peer) -> bool + Send + 'static,
+    F: Fn(Stream, Peer) + Send + Sync + 'static,
+{
+    let listener = Listener::bind(addr).map_err(|e| format!("cannot listen on {addr}: {e}"))?;
+    let socket = listener.unix_path().map(std::path::PathBuf::from);
+    tracing::info!("listening {what}on {addr}");
+    let thread =
+        spawn_acceptor(listener, limit, allowed, on_conn).map_err(|e| format!("cannot start a thread: {e}"))?;
+    Ok((thread, socket))
+}
 
 /// Accept connections on a thread of their own, one thread per connection: at most `limit`
 /// at once from peers that `allowed` admits, and a few from others (who only get their refusal).

@@ -17,8 +17,8 @@ pub mod rate;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use canopy_common::transport::{Listener, Peer, Stream};
-use canopy_lifecycle::server::{forward_events, reply, serve, spawn_acceptor};
+use canopy_common::transport::{Peer, Stream};
+use canopy_lifecycle::server::{forward_events, listen, reply, serve};
 use canopy_protocols::audio::{AudioState, Level, Mute, Reply, Request, Target, MAX_STEPS};
 use canopy_protocols::lifecycle::{Error, Response};
 
@@ -51,12 +51,9 @@ impl Daemon {
     pub fn run(self: &Arc<Self>) -> Result<(), String> {
         let mut acceptors = Vec::new();
         for addr in &self.config.listen {
-            let listener = Listener::bind(addr).map_err(|e| format!("cannot listen on {addr}: {e}"))?;
-            tracing::info!("listening on {addr}");
             let (me, check) = (self.clone(), self.clone());
             let allowed = move |peer: &Peer| check.peer_allowed(peer).is_ok();
-            let t = spawn_acceptor(listener, MAX_CONNECTIONS, allowed, move |stream, peer| me.serve(stream, peer))
-                .map_err(|e| format!("cannot start a thread: {e}"))?;
+            let (t, _) = listen(addr, "", MAX_CONNECTIONS, allowed, move |stream, peer| me.serve(stream, peer))?;
             acceptors.push(t);
         }
         for t in acceptors {

@@ -13,9 +13,9 @@ use std::sync::Arc;
 use canopy_protocols::lifecycle::open::{OpenerRequest, Outcome};
 use canopy_protocols::lifecycle::{AgentReply, AgentRequest, AgentResponse, Error, Response};
 
-use crate::server::{forward_events, reply, serve, spawn_acceptor};
+use crate::server::{forward_events, listen, reply, serve};
 use apps::Apps;
-use canopy_common::transport::{Listener, Peer, Stream};
+use canopy_common::transport::{Peer, Stream};
 use config::Config;
 use opener::Opener;
 
@@ -39,25 +39,20 @@ impl Agent {
                 .map_err(|e| format!("cannot handle signals: {e}"))?;
         let mut sockets: Vec<PathBuf> = Vec::new();
         for addr in &self.config.listen {
-            let listener = Listener::bind(addr).map_err(|e| format!("cannot listen on {addr}: {e}"))?;
-            sockets.extend(listener.unix_path().map(PathBuf::from));
-            tracing::info!("listening on {addr}");
             let (me, check) = (self.clone(), self.clone());
             let allowed = move |peer: &Peer| check.peer_allowed(peer).is_ok();
-            spawn_acceptor(listener, MAX_CONNECTIONS, allowed, move |stream, peer| me.serve(stream, peer))
-                .map_err(|e| format!("cannot start a thread: {e}"))?;
+            let (_, socket) = listen(addr, "", MAX_CONNECTIONS, allowed, move |stream, peer| me.serve(stream, peer))?;
+            sockets.extend(socket);
         }
         if let Some(root) = self.config.incoming() {
             incoming::remove_stale_partials(&root);
         }
         for addr in &self.config.opener.listen {
-            let listener = Listener::bind(addr).map_err(|e| format!("cannot listen on {addr}: {e}"))?;
-            sockets.extend(listener.unix_path().map(PathBuf::from));
-            tracing::info!("listening for canopy-open on {addr}");
             let (me, check) = (self.clone(), self.clone());
             let allowed = move |peer: &Peer| check.opener_allowed(peer).is_ok();
-            spawn_acceptor(listener, MAX_CONNECTIONS, allowed, move |stream, peer| me.serve_opener(stream, peer))
-                .map_err(|e| format!("cannot start a thread: {e}"))?;
+            let serve = move |stream, peer| me.serve_opener(stream, peer);
+            let (_, socket) = listen(addr, "for canopy-open ", MAX_CONNECTIONS, allowed, serve)?;
+            sockets.extend(socket);
         }
         if let Some(sig) = signals.forever().next() {
             tracing::info!("signal {sig}: stopping all apps");

@@ -17,8 +17,8 @@ use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, AtomicUsize};
 use std::sync::{Arc, Mutex, MutexGuard, RwLock};
 
-use crate::server::spawn_acceptor;
-use canopy_common::transport::{Listener, Peer};
+use crate::server::listen;
+use canopy_common::transport::Peer;
 
 use audit::Audit;
 use backend::BackendRunner;
@@ -116,12 +116,9 @@ impl Daemon {
     pub fn run(self: &Arc<Self>) -> Result<(), String> {
         let mut acceptors = Vec::new();
         for addr in &self.config.listen {
-            let listener = Listener::bind(addr).map_err(|e| format!("cannot listen on {addr}: {e}"))?;
-            tracing::info!("listening on {addr}");
             let (me, check) = (self.clone(), self.clone());
             let allowed = move |peer: &Peer| check.peer_allowed(peer).is_ok();
-            let t = spawn_acceptor(listener, MAX_CONNECTIONS, allowed, move |stream, peer| me.serve(stream, peer))
-                .map_err(|e| format!("cannot start a thread: {e}"))?;
+            let (t, _) = listen(addr, "", MAX_CONNECTIONS, allowed, move |stream, peer| me.serve(stream, peer))?;
             acceptors.push(t);
         }
         for name in self.config.vms.keys() {
