@@ -60,7 +60,7 @@ impl Laptop {
         std::fs::write(
             d.join("suspend.sh"),
             format!(
-                "set -e\nmsg={msg}\nexport CANOPY_SOCKET={ipc}\nn=$(wc -l < {d}/power.log 2>/dev/null || echo 0)\n{shots}echo suspend >> {d}/power.log\n",
+                "set -e\nmsg={msg}\nexport CANOPY_SOCKET={ipc}\nn=$(cat {d}/power.log 2>/dev/null | wc -l)\n{shots}echo suspend >> {d}/power.log\n",
                 msg = bin_path("canopy").display(),
                 ipc = compositor.ipc_socket().display(),
                 d = d.display(),

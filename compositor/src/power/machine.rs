@@ -50,8 +50,11 @@ pub enum Event {
     Locked,
     /// The user unlocked.
     Unlocked,
-    /// The lock program ended (crashed, or could not start).
-    LockProgramExited,
+    /// Lock program `run` ended (crashed, could not start, or quit after an unlock). An earlier
+    /// run's late exit says nothing about the one running now.
+    LockProgramExited {
+        run: u64,
+    },
     /// The bound given the lock program ran out (stale generations are ignored).
     LockTimedOut {
         generation: u64,
@@ -71,21 +74,16 @@ pub enum Event {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Action {
-    StartLockProgram,
+    /// Start the lock program; its exit comes back as [`Event::LockProgramExited`] of this run.
+    StartLockProgram { run: u64 },
     /// Call back with [`Event::LockTimedOut`] of this generation after the bound.
-    ArmLockTimer {
-        generation: u64,
-    },
+    ArmLockTimer { generation: u64 },
     /// Lock the session with no lock client: every output covered by the compositor.
     LockOut,
     /// Ask hostd to suspend.
-    RequestSuspend {
-        source: Source,
-    },
+    RequestSuspend { source: Source },
     /// Tell hostd that its announced suspend `id` may go ahead: every output shows the lock.
-    ConfirmLocked {
-        id: u64,
-    },
+    ConfirmLocked { id: u64 },
     /// Outputs on, redrawn, clients told (after a resume or the lid opening).
     WakeOutputs,
 }
@@ -126,6 +124,8 @@ pub struct Machine {
     pub locked_out: bool,
     pub program: Program,
     restarts: u32,
+    /// The number of the lock program last started.
+    run: u64,
     /// A lock was started here and not yet undone by an unlock.
     lock_wanted: bool,
     /// The bound for the current lock ran out.
@@ -154,6 +154,7 @@ impl Machine {
             locked_out: false,
             program: Program::NotRunning,
             restarts: 0,
+            run: 0,
             lock_wanted: false,
             timed_out: false,
             generation: 0,
@@ -243,7 +244,8 @@ impl Machine {
                     self.begin_lock(&mut out);
                 }
             }
-            Event::LockProgramExited => {
+            Event::LockProgramExited { run } if run != self.run => {}
+            Event::LockProgramExited { .. } => {
                 let was = self.program;
                 self.program = Program::NotRunning;
                 if self.locked {
@@ -319,7 +321,8 @@ impl Machine {
 
     fn start_program(&mut self, out: &mut Vec<Action>) {
         self.program = Program::Starting;
-        out.push(Action::StartLockProgram);
+        self.run += 1;
+        out.push(Action::StartLockProgram { run: self.run });
     }
 
     fn lock_out(&mut self, out: &mut Vec<Action>) {

@@ -121,7 +121,7 @@ impl State {
 
     fn power_action(&mut self, action: Action) {
         match action {
-            Action::StartLockProgram => self.start_lock_program(),
+            Action::StartLockProgram { run } => self.start_lock_program(run),
             Action::ArmLockTimer { generation } => {
                 let bound = Duration::from_millis(self.canopy.config.power.lock_timeout_ms);
                 let _ = self.canopy.loop_handle.insert_source(Timer::from_duration(bound), move |_, _, state| {
@@ -160,13 +160,13 @@ impl State {
     }
 
     /// The lock program, watched: its end is an event (it may have crashed before locking).
-    fn start_lock_program(&mut self) {
+    fn start_lock_program(&mut self, run: u64) {
         let argv = self.canopy.config.lock_command.clone();
         self.canopy.idle_lock_started = true;
         let (tx, rx) = channel::channel::<()>();
-        let _ = self.canopy.loop_handle.insert_source(rx, |event, _, state| {
+        let _ = self.canopy.loop_handle.insert_source(rx, move |event, _, state| {
             if let channel::Event::Msg(()) = event {
-                state.power_event(Event::LockProgramExited);
+                state.power_event(Event::LockProgramExited { run });
             }
         });
         let child = crate::spawn::start(&argv, &self.canopy.socket_name, &self.canopy.ipc_path);

@@ -14,6 +14,10 @@ struct World {
     locked: bool,
     program_running: bool,
     program_locked: bool,
+    /// The run number of the lock program now running, and earlier runs still quitting after an
+    /// unlock (their exits arrive late, possibly after the next lock program started).
+    run: u64,
+    quitting: Vec<u64>,
     /// The latest timer the machine armed.
     timer: Option<u64>,
     /// What each output's last drawn frame showed, as the screen really was.
@@ -33,6 +37,8 @@ enum Op {
     ProgramLocks,
     /// The lock program dies.
     ProgramDies,
+    /// An earlier lock program, unlocked, finally exits.
+    OldProgramExits,
     /// The user unlocks (only the lock program can).
     UserUnlocks,
     /// The latest timer fires, or a stale one.
@@ -54,6 +60,7 @@ fn op() -> impl Strategy<Value = Op> {
         Just(Op::LidOpen),
         Just(Op::ProgramLocks),
         Just(Op::ProgramDies),
+        Just(Op::OldProgramExits),
         Just(Op::UserUnlocks),
         any::<bool>().prop_map(|stale| Op::Timer { stale }),
         (0usize..3).prop_map(Op::Draw),
@@ -98,7 +105,8 @@ impl World {
     fn act(&mut self, m: &mut Machine, acts: Vec<Action>) {
         for a in acts {
             match a {
-                Action::StartLockProgram => {
+                Action::StartLockProgram { run } => {
+                    self.run = run;
                     self.program_running = true;
                     self.program_locked = false;
                 }
@@ -139,7 +147,7 @@ impl World {
                 if self.program_running {
                     self.program_running = false;
                     self.program_locked = false;
-                    self.feed(m, Event::LockProgramExited);
+                    self.feed(m, Event::LockProgramExited { run: self.run });
                 }
             }
             Op::UserUnlocks => {
@@ -147,7 +155,14 @@ impl World {
                     self.locked = false;
                     self.program_locked = false;
                     self.program_running = false;
+                    self.quitting.push(self.run);
                     self.feed(m, Event::Unlocked);
+                }
+            }
+            Op::OldProgramExits => {
+                if !self.quitting.is_empty() {
+                    let run = self.quitting.remove(0);
+                    self.feed(m, Event::LockProgramExited { run });
                 }
             }
             Op::Timer { stale } => {
@@ -206,7 +221,7 @@ fn setup(outputs: usize) -> (Machine, World) {
 fn lid_close_locks_then_suspends_only_once_every_output_shows_the_lock() {
     let (mut m, mut w) = setup(2);
     let acts = m.handle(Event::LidClosed);
-    assert_eq!(acts, vec![Action::StartLockProgram, Action::ArmLockTimer { generation: 1 }]);
+    assert_eq!(acts, vec![Action::StartLockProgram { run: 1 }, Action::ArmLockTimer { generation: 1 }]);
     w.act(&mut m, acts);
     w.apply(&mut m, Op::ProgramLocks);
     assert_eq!(w.requests, 0, "locked, but nothing drawn yet");
@@ -240,6 +255,26 @@ fn a_lock_program_that_crashes_is_covered_at_once() {
     assert!(w.locked && m.locked_out);
     w.draw_all(&mut m);
     assert_eq!(w.requests, 1);
+}
+
+#[test]
+fn the_last_lock_programs_late_exit_does_not_cover_the_next_lock() {
+    // Unlocked, then the lid closes again before the unlocked lock program has quit: its exit
+    // must not count as the new lock program dying (CI saw the cover drawn instead of the lock).
+    let (mut m, mut w) = setup(2);
+    w.apply(&mut m, Op::LidClose);
+    w.apply(&mut m, Op::ProgramLocks);
+    w.draw_all(&mut m);
+    w.apply(&mut m, Op::Answer(true));
+    w.apply(&mut m, Op::LidOpen);
+    w.apply(&mut m, Op::UserUnlocks);
+    w.apply(&mut m, Op::LidClose);
+    w.apply(&mut m, Op::OldProgramExits);
+    assert!(!w.locked && !m.locked_out, "the new lock program still has its chance");
+    w.apply(&mut m, Op::ProgramLocks);
+    w.draw_all(&mut m);
+    assert_eq!(w.requests, 2);
+    assert!(w.drawn.values().all(|s| *s == Shown::LockSurface));
 }
 
 #[test]
@@ -315,7 +350,7 @@ fn a_lid_flapping_100_times_never_sleeps_unlocked_and_starts_one_lock_program() 
     for i in 0..100 {
         for e in [Event::LidClosed, Event::LidOpened] {
             let acts = m.handle(e);
-            started += acts.iter().filter(|a| **a == Action::StartLockProgram).count();
+            started += acts.iter().filter(|a| matches!(a, Action::StartLockProgram { .. })).count();
             w.act(&mut m, acts);
         }
         if i == 50 {
