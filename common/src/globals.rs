@@ -36,6 +36,8 @@ pub fn vm_globals() -> &'static [&'static Interface] {
             wp::single_pixel_buffer::v1::client::wp_single_pixel_buffer_manager_v1::WpSinglePixelBufferManagerV1::interface(),
             wp::cursor_shape::v1::client::wp_cursor_shape_manager_v1::WpCursorShapeManagerV1::interface(),
             wp::text_input::zv3::client::zwp_text_input_manager_v3::ZwpTextInputManagerV3::interface(),
+            // GTK 3 and 4 leave out their own title bar when it says server-side.
+            wayland_protocols_misc::server_decoration::client::org_kde_kwin_server_decoration_manager::OrgKdeKwinServerDecorationManager::interface(),
         ]
     })
 }
@@ -73,7 +75,7 @@ mod tests {
         ] {
             assert!(!vm_may_see(name), "{name}");
         }
-        assert_eq!(vm_globals().len(), 17);
+        assert_eq!(vm_globals().len(), 18);
         assert!(vm_may_see("wl_compositor") && vm_may_see("zwp_text_input_manager_v3"));
     }
 }

@@ -14,6 +14,7 @@ use smithay::input::{Seat, SeatState};
 use smithay::output::Output;
 use smithay::reexports::calloop::generic::Generic;
 use smithay::reexports::calloop::{Interest, LoopHandle, LoopSignal, Mode, PostAction};
+use smithay::reexports::wayland_protocols_misc::server_decoration::server::org_kde_kwin_server_decoration_manager::Mode as KdeMode;
 use smithay::reexports::wayland_server::protocol::wl_surface::WlSurface;
 use smithay::reexports::wayland_server::{Display, DisplayHandle};
 use smithay::utils::{Clock, Logical, Monotonic, Point, Rectangle};
@@ -29,6 +30,7 @@ use smithay::wayland::selection::data_device::DataDeviceState;
 use smithay::wayland::selection::ext_data_control::DataControlState;
 use smithay::wayland::selection::primary_selection::PrimarySelectionState;
 use smithay::wayland::session_lock::SessionLockManagerState;
+use smithay::wayland::shell::kde::decoration::KdeDecorationState;
 use smithay::wayland::shell::wlr_layer::WlrLayerShellState;
 use smithay::wayland::shell::xdg::decoration::XdgDecorationState;
 use smithay::wayland::shell::xdg::XdgShellState;
@@ -135,6 +137,7 @@ pub struct Canopy {
     pub compositor_state: CompositorState,
     pub xdg_shell_state: XdgShellState,
     pub xdg_decoration_state: XdgDecorationState,
+    pub kde_decoration_state: KdeDecorationState,
     pub layer_shell_state: WlrLayerShellState,
     pub shm_state: ShmState,
     pub output_manager_state: OutputManagerState,
@@ -158,6 +161,9 @@ pub struct Canopy {
 
     pub seat: Seat<State>,
     pub cursor_status: CursorImageStatus,
+    /// The compositor's own pointer shape while the pointer is over a frame or moves or
+    /// resizes a window; it wins over `cursor_status` (a client's).
+    pub frame_cursor: Option<smithay::input::pointer::CursorIcon>,
     pub lock: LockState,
     /// Keys whose press was taken by a keybinding, so their release is not sent to clients.
     pub suppressed_keys: HashSet<u32>,
@@ -193,6 +199,9 @@ impl Canopy {
         let compositor_state = CompositorState::new::<State>(&dh);
         let xdg_shell_state = XdgShellState::new::<State>(&dh);
         let xdg_decoration_state = XdgDecorationState::new::<State>(&dh);
+        let kde_decoration_state = KdeDecorationState::new_with_filter::<State, _>(&dh, KdeMode::Server, |c| {
+            may_see_global(c, "org_kde_kwin_server_decoration_manager")
+        });
         let layer_shell_state =
             WlrLayerShellState::new_with_filter::<State, _>(&dh, |c| may_see_global(c, "zwlr_layer_shell_v1"));
         // Beyond the required Argb8888/Xrgb8888: the byte order tiny-skia and pixman draw in.
@@ -315,6 +324,7 @@ impl Canopy {
             compositor_state,
             xdg_shell_state,
             xdg_decoration_state,
+            kde_decoration_state,
             layer_shell_state,
             shm_state,
             output_manager_state,
@@ -337,6 +347,7 @@ impl Canopy {
             canopy_shell_state,
             seat,
             cursor_status: CursorImageStatus::default_named(),
+            frame_cursor: None,
             lock: LockState::default(),
             suppressed_keys: HashSet::new(),
             bare_modifier: None,

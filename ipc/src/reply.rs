@@ -135,6 +135,11 @@ pub struct Cursor {
     pub image: CursorImage,
     /// The domain (a VM, or `local`) whose surface is the image, when `image` is `client`.
     pub set_by: Option<String>,
+    /// canopy's shape when `image` is `default`, by its cursor-shape name: `default`, a resize
+    /// shape over a frame edge or corner or while resizing (`n-resize` … `se-resize`), `move`
+    /// while moving a window.
+    #[serde(default)]
+    pub shape: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -142,7 +147,7 @@ pub struct Cursor {
 pub enum CursorImage {
     /// No pointer is drawn.
     Hidden,
-    /// canopy's own arrow.
+    /// One of canopy's own shapes (see `shape`).
     Default,
     /// A client's cursor surface.
     Client,

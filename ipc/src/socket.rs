@@ -166,7 +166,7 @@ mod tests {
         assert!(line.contains(r#""geometry":{"x":1,"y":2,"width":3,"height":4}"#), "{line}");
         assert_eq!(decode_reply(&Request::Windows, &line), Ok(Ok(Response::Windows(vec![w]))));
         // A cursor and a pointer move both have x and y; the request tells them apart.
-        let c = Cursor { x: 1.0, y: 2.0, image: CursorImage::Client, set_by: Some("vm-a".into()) };
+        let c = Cursor { x: 1.0, y: 2.0, image: CursorImage::Client, set_by: Some("vm-a".into()), shape: None };
         let line = String::from_utf8(encode_reply(&Ok(Response::Cursor(c.clone())))).unwrap();
         assert!(line.contains(r#""image":"client""#), "{line}");
         assert_eq!(decode_reply(&Request::Cursor, &line), Ok(Ok(Response::Cursor(c))));

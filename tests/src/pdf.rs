@@ -43,6 +43,16 @@ pub fn text_pdf(lines: &[&str]) -> Vec<u8> {
     out
 }
 
+/// Writes `pdf` as `dir/name` with a zathurarc beside it, and returns zathura's arguments to
+/// open it: the title then shows the file's name only, not the temporary directory (so a
+/// screenshot of the title bar is the same on every run).
+pub fn zathura_args(dir: &std::path::Path, name: &str, pdf: &[u8]) -> Vec<String> {
+    let path = dir.join(name);
+    std::fs::write(&path, pdf).expect("writing the PDF");
+    std::fs::write(dir.join("zathurarc"), "set window-title-basename true\n").expect("writing zathurarc");
+    vec!["-c".into(), dir.display().to_string(), path.display().to_string()]
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

@@ -297,7 +297,15 @@ fn privileged_globals_are_hidden_from_vms() {
     for g in &vm {
         assert!(canopy_common::globals::vm_may_see(g), "VM sees {g}, which is not on the allowlist");
     }
-    for g in ["wl_compositor", "wl_shm", "wl_seat", "xdg_wm_base", "wl_output", "zxdg_decoration_manager_v1"] {
+    for g in [
+        "wl_compositor",
+        "wl_shm",
+        "wl_seat",
+        "xdg_wm_base",
+        "wl_output",
+        "zxdg_decoration_manager_v1",
+        "org_kde_kwin_server_decoration_manager",
+    ] {
         assert!(vm.contains(&g.to_string()), "{g} missing for a VM client: {vm:?}");
     }
 }

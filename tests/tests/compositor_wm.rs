@@ -1,6 +1,8 @@
-//! Window management through real input: drag to move, drag a border to resize, the title bar
-//! buttons, double-click to maximise, Alt+Tab, focus on click, keybindings from config.
+//! Window management through real input: drag to move, drag a border to resize, the pointer
+//! shapes over the frame and while moving or resizing, the title bar buttons, double-click to
+//! maximise, Alt+Tab, focus on click, keybindings from config.
 
+use canopy_ipc::CursorImage;
 use canopy_tests::fixture::geometry;
 use canopy_tests::Compositor;
 
@@ -55,6 +57,75 @@ fn drag_border_resizes_the_window() {
     drag(&c, (x - 2, y - 26 - 2), (x + 18, y - 26 + 8));
     client.wait_event("configure", |e| e["width"] == 360 && e["height"] == 230);
     c.wait_until("the second resize", || geometry(&c.window(w.id)) == (x + 20, y + 10, 360, 230));
+}
+
+/// Moves the pointer to (x, y) and returns the compositor's shape there.
+fn shape_at(c: &Compositor, x: i32, y: i32) -> String {
+    c.msg(&["pointer-move", &x.to_string(), &y.to_string()]);
+    let cursor = c.cursor();
+    assert_eq!(cursor.image, CursorImage::Default, "at ({x}, {y}): {cursor}");
+    cursor.shape.unwrap_or_else(|| panic!("no shape at ({x}, {y})"))
+}
+
+#[test]
+fn the_pointer_shows_resize_shapes_on_the_frame_and_the_clients_cursor_inside() {
+    let mut c = Compositor::start(CONFIG);
+    let (mut client, w) = c.open(Some("work-vm"), &["--size", "320x200", "--custom-cursor"]);
+    let (x, y, width, height) = geometry(&w);
+    // The frame: 4 px borders, a 26 px title bar above the client area.
+    let (left, right, top, bottom) = (x - 2, x + width + 2, y - 28, y + height + 2);
+    let (mid_x, mid_y) = (x + width / 2, y + height / 2);
+    for (at, want) in [
+        ((mid_x, top), "n-resize"),
+        ((mid_x, bottom), "s-resize"),
+        ((left, mid_y), "w-resize"),
+        ((right, mid_y), "e-resize"),
+        ((left, top), "nw-resize"),
+        ((right, top), "ne-resize"),
+        ((left, bottom), "sw-resize"),
+        ((right, bottom), "se-resize"),
+        ((x + 40, y - 13), "default"),
+    ] {
+        assert_eq!(shape_at(&c, at.0, at.1), want, "at {at:?}");
+    }
+    // The shape as drawn, at the bottom-right corner.
+    c.msg(&["pointer-move", &right.to_string(), &bottom.to_string()]);
+    let img = c.screenshot_with_pointer();
+    canopy_tests::image::assert_golden(
+        "cursor-se-resize",
+        &img.crop((right - 20) as u32, (bottom - 20) as u32, 40, 40),
+        0,
+        0,
+    );
+
+    // Back inside, the client's own cursor again (it sets it on enter).
+    let mark = client.mark();
+    c.msg(&["pointer-move", &mid_x.to_string(), &mid_y.to_string()]);
+    client.wait_event_since(mark, "cursor-set");
+    c.wait_until("the client's cursor", || c.cursor().set_by.as_deref() == Some("work-vm"));
+
+    // Moving: `move` all the way, even where the pointer passes over the client.
+    c.msg(&["pointer-move", &(x + 40).to_string(), &(y - 13).to_string()]);
+    c.msg(&["button-down"]);
+    assert_eq!(c.cursor().shape.as_deref(), Some("move"));
+    c.msg(&["pointer-move", &(x + 60).to_string(), &(y + 40).to_string()]);
+    assert_eq!(c.cursor().shape.as_deref(), Some("move"));
+    c.msg(&["button-up"]);
+    // The title bar came along with the pointer: the arrow over it.
+    assert_eq!(c.cursor().shape.as_deref(), Some("default"));
+    let (x, y, width, _) = geometry(&c.window(w.id));
+
+    // Resizing from the right edge: `e-resize` while the pointer moves, even over the client.
+    let right = x + width + 2;
+    c.msg(&["pointer-move", &right.to_string(), &(y + 50).to_string()]);
+    c.msg(&["button-down"]);
+    c.msg(&["pointer-move", &(right - 60).to_string(), &(y + 50).to_string()]);
+    assert_eq!(c.cursor().shape.as_deref(), Some("e-resize"));
+    c.msg(&["button-up"]);
+    client.wait_event("configure", |e| e["width"] == 260);
+    // Released over the client: its cursor once the pointer moves in it.
+    c.msg(&["pointer-move", &(x + 20).to_string(), &(y + 50).to_string()]);
+    c.wait_until("the client's cursor after the resize", || c.cursor().set_by.as_deref() == Some("work-vm"));
 }
 
 #[test]

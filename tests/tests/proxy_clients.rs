@@ -104,7 +104,7 @@ fn an_animation_through_the_stream_matches_a_direct_connection() {
 }
 
 /// Starts a Debian client behind the proxy and checks its framed window.
-fn debian_client_shows_framed(program: &str, args: &[&str], title_part: &str) {
+fn debian_client_shows_framed(program: &str, args: &[&str], title_part: &str, golden: Option<&str>) {
     let theme = Theme::default();
     let c = Compositor::start(CONFIG);
     let vm = Vm::start(&c, "work-vm");
@@ -145,22 +145,35 @@ fn debian_client_shows_framed(program: &str, args: &[&str], title_part: &str) {
     let (top, frame, background) = look();
     assert_eq!(top, frame, "frame of {program}");
     assert!(background < (width * height / 2) as usize, "{program} drew nothing visible through the proxy");
+    if let Some(golden) = golden {
+        // One title bar, canopy's: GTK was told server-side (org_kde_kwin_server_decoration)
+        // and left its own out. The frame's top and the client's first 80 rows.
+        let (gx, gy, gw) = ((x - 4) as u32, (y - 30) as u32, width as u32 + 8);
+        canopy_tests::image::wait_for_golden(golden, 8, 400, || c.screenshot().crop(gx, gy, gw, 30 + 80));
+    }
     let _ = child.kill();
     let _ = child.wait();
 }
 
 #[test]
 fn weston_simple_shm_through_the_proxy() {
-    debian_client_shows_framed("weston-simple-shm", &[], "simple-shm");
+    debian_client_shows_framed("weston-simple-shm", &[], "simple-shm", None);
 }
 
 #[test]
 fn gtk4_demo_through_the_proxy() {
-    debian_client_shows_framed("gtk4-demo", &[], "GTK Demo");
+    // gtk4-demo sets its own header bar, so GTK 4 asks for client-side decorations and keeps
+    // it (with its close button) under canopy's title bar.
+    debian_client_shows_framed("gtk4-demo", &[], "GTK Demo", None);
+}
+
+#[test]
+fn gtk4_print_editor_shows_one_title_bar_through_the_proxy() {
+    debian_client_shows_framed("gtk4-print-editor", &[], "Print Editor", Some("ssd-gtk4-print-editor"));
 }
 
 /// A one-page PDF with a filled rectangle, written by hand (offsets computed here).
-fn write_pdf(path: &std::path::Path) {
+fn rect_pdf() -> Vec<u8> {
     let content = "0.2 0.4 0.8 rg 50 500 400 200 re f\n";
     let objects = [
         "<< /Type /Catalog /Pages 2 0 R >>".to_string(),
@@ -180,15 +193,29 @@ fn write_pdf(path: &std::path::Path) {
         writeln!(pdf, "{off:010} 00000 n ").unwrap();
     }
     write!(pdf, "trailer\n<< /Size {} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n", objects.len() + 1).unwrap();
-    std::fs::write(path, pdf).unwrap();
+    pdf
 }
 
 #[test]
 fn zathura_shows_a_pdf_through_the_proxy() {
     let dir = tempfile::tempdir().unwrap();
-    let pdf = dir.path().join("report.pdf");
-    write_pdf(&pdf);
-    debian_client_shows_framed("zathura", &[pdf.to_str().unwrap()], "report.pdf");
+    let args = canopy_tests::pdf::zathura_args(dir.path(), "report.pdf", &rect_pdf());
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    debian_client_shows_framed("zathura", &args, "report.pdf", Some("ssd-zathura"));
+}
+
+/// foot in `vm` titled `title`, writing what it reads to `out` (`cat`), focused by the user.
+fn focused_foot(c: &Compositor, vm: &Vm, title: &str, out: &std::path::Path) -> (std::process::Child, Window) {
+    let script = format!("cat > {}", out.display());
+    let mut cmd = vm.command("foot");
+    cmd.args(["--title", title, "sh", "-c", &script]).stdout(Stdio::null()).stderr(Stdio::null());
+    let foot = cmd.spawn().unwrap();
+    let w = wait_window(c, |w| w.raw_title == title);
+    // The user clicks it (the compositor's `focus` stands for the click): a VM's window does
+    // not take the keyboard by mapping.
+    c.msg(&["focus", &w.id.to_string()]);
+    c.wait_until("foot to have focus", || c.window(w.id).focused);
+    (foot, w)
 }
 
 #[test]
@@ -196,22 +223,44 @@ fn typing_reaches_foot_behind_the_proxy() {
     let c = Compositor::start(CONFIG);
     let vm = Vm::start(&c, "work-vm");
     let out = c.runtime_dir().join("typed.txt");
-    let script = format!("cat > {}", out.display());
-    let mut cmd = vm.command("foot");
-    cmd.args(["--title", "typing", "sh", "-c", &script]).stdout(Stdio::null()).stderr(Stdio::null());
-    let mut foot = cmd.spawn().unwrap();
-    let w = wait_window(&c, |w| w.raw_title == "typing");
+    let (mut foot, w) = focused_foot(&c, &vm, "typing", &out);
     assert_eq!(w.title, "[work-vm] typing");
-    // The user clicks it (the compositor's `focus` stands for the click): a VM's window does
-    // not take the keyboard by mapping.
-    c.msg(&["focus", &w.id.to_string()]);
-    c.wait_until("foot to have focus", || c.windows().iter().any(|w| w.raw_title == "typing" && w.focused));
     // The keymap crossed the proxy: text typed on the GUI side comes out of foot's pty.
     c.msg(&["type", "through the proxy 42"]);
     c.msg(&["key", "Return"]);
     c.wait_until("the typed line in foot", || {
         std::fs::read_to_string(&out).is_ok_and(|s| s == "through the proxy 42\n")
     });
+    let _ = foot.kill();
+    let _ = foot.wait();
+}
+
+/// Cross-VM paste into a terminal whose own paste key is canopy's: one Ctrl+Shift+V offers
+/// web-vm's copy to work-vm and reaches foot, whose paste then reads it.
+#[test]
+fn one_ctrl_shift_v_pastes_another_vms_copy_into_foot() {
+    let c = Compositor::start(CONFIG);
+    let work = Vm::start(&c, "work-vm");
+    let web = Vm::start(&c, "web-vm");
+    // web-vm copies (F6 in our client) and the user takes it into the global clipboard.
+    let (mut source, sw) = open_test_client(&c, &web, &["--title", "source", "--copy", "from the web vm\n"]);
+    c.msg(&["focus", &sw.id.to_string()]);
+    let mark = source.mark();
+    c.msg(&["key", "F6"]);
+    source.wait_event_since(mark, "copied");
+    // The compositor has the selection once it offers the client its own copy back.
+    let mut from = mark;
+    while !source.wait_event_since(from, "selection")["mime_types"].is_array() {
+        from = source.mark();
+    }
+    c.msg(&["key", "ctrl+shift+c"]);
+    c.wait_until("the global copy", || c.log().contains("from [web-vm] to the global clipboard"));
+
+    let out = c.runtime_dir().join("pasted.txt");
+    let (mut foot, _) = focused_foot(&c, &work, "pasting", &out);
+    c.msg(&["key", "ctrl+shift+v"]);
+    // foot pastes the line (its newline ends cat's line) with that one press.
+    c.wait_until("the pasted line in foot", || std::fs::read_to_string(&out).is_ok_and(|s| s == "from the web vm\n"));
     let _ = foot.kill();
     let _ = foot.wait();
 }

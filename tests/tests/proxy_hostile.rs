@@ -288,6 +288,16 @@ fn cases() -> Vec<Case> {
             }),
             "viewport destination of 2000000000x100 (limit 16384",
         ),
+        (
+            // KDE's server-decoration protocol is let through and checked like the others.
+            "kde decoration for an object that is not a surface",
+            Box::new(|g| {
+                let globals = g.globals();
+                g.bind_global(&globals, "org_kde_kwin_server_decoration_manager", 4);
+                g.send(&wayland(&msg(4, 0, &[5, 4]))); // create(id 5, surface: the manager)
+            }),
+            "object 4 is a org_kde_kwin_server_decoration_manager, not a wl_surface",
+        ),
         ("unknown frame kind", Box::new(|g| g.send(&frame(77, &[]))), "unknown frame kind 77"),
         (
             "stream ends inside a frame",

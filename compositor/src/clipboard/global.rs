@@ -147,14 +147,16 @@ impl Canopy {
         );
     }
 
-    pub fn global_clipboard_paste(&mut self) {
+    /// Offers the global clipboard to the focused window's domain, once, if the policy lets
+    /// it (asking first where it says so). True when the offer is in place now.
+    pub fn global_clipboard_paste(&mut self) -> bool {
         let Some(target) = self.focused_domain() else {
             self.show_notice("Nothing pasted: no window has focus", None);
-            return;
+            return false;
         };
         let Some(clip) = self.clipboard.global.content.clone() else {
             self.show_notice("The global clipboard is empty: Ctrl+Shift+C copies into it", None);
-            return;
+            return false;
         };
         let (from, to) = (self.domain_label(&clip.from), self.domain_label(&target));
         let accent = self.domain_accent(&target);
@@ -163,7 +165,7 @@ impl Canopy {
             Decision::Deny => {
                 tracing::info!(from = clip.from.name(), to = target.name(), "paste refused by policy");
                 self.show_notice(format!("Paste refused: the policy does not let {from} paste into {to}"), accent);
-                return;
+                return false;
             }
             Decision::Ask => {
                 let confirmed = matches!(&self.clipboard.global.pending_ask, Some((t, at)) if *t == target && at.elapsed() < ASK_WINDOW);
@@ -173,7 +175,7 @@ impl Canopy {
                         format!("Paste {size} from {from} into {to}? Press Ctrl+Shift+V again to confirm"),
                         accent,
                     );
-                    return;
+                    return false;
                 }
             }
             Decision::Allow => {}
@@ -193,6 +195,7 @@ impl Canopy {
             "global clipboard offered"
         );
         self.show_notice(format!("{size} from {from} offered to {to} once: paste now"), accent);
+        true
     }
 
     /// The target asked for the offered data: serve it once, then empty the global clipboard.

@@ -11,6 +11,7 @@ pub use draw::{draw_title_bar, TitleBarStyle};
 pub use popup::{popup_margins, PopupFrame};
 pub use title::{decorated_title, sanitise_title, MAX_TITLE_CHARS};
 
+use smithay::input::pointer::CursorIcon;
 use smithay::reexports::wayland_protocols::xdg::shell::server::xdg_toplevel::ResizeEdge;
 use smithay::utils::{Logical, Point, Rectangle, Size};
 
@@ -79,6 +80,21 @@ pub enum DecorationHit {
     Title,
     Button(Button),
     Edge(ResizeEdge),
+}
+
+/// The pointer shape over a frame edge or corner, and while resizing from it.
+pub fn edge_cursor(edge: ResizeEdge) -> CursorIcon {
+    match edge {
+        ResizeEdge::Top => CursorIcon::NResize,
+        ResizeEdge::Bottom => CursorIcon::SResize,
+        ResizeEdge::Left => CursorIcon::WResize,
+        ResizeEdge::Right => CursorIcon::EResize,
+        ResizeEdge::TopLeft => CursorIcon::NwResize,
+        ResizeEdge::TopRight => CursorIcon::NeResize,
+        ResizeEdge::BottomLeft => CursorIcon::SwResize,
+        ResizeEdge::BottomRight => CursorIcon::SeResize,
+        _ => CursorIcon::Default,
+    }
 }
 
 /// The rectangle of a title bar button, relative to the frame's top-left corner.

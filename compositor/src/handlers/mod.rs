@@ -7,6 +7,7 @@ pub mod data_control;
 pub mod data_device;
 pub mod foreign_toplevel_list;
 pub mod fractional_scale;
+pub mod kde_decoration;
 pub mod layer_shell;
 pub mod output;
 pub mod presentation;

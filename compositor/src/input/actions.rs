@@ -30,10 +30,7 @@ impl State {
             }
             Action::ClipboardCopy => self.canopy.global_clipboard_copy(),
             Action::ClipboardPaste => {
-                // A drop waiting for confirmation takes the key first: its notice asked for it.
-                if !self.canopy.confirm_drop() {
-                    self.canopy.global_clipboard_paste();
-                }
+                self.paste_offered();
             }
             Action::FocusNext => self.switch_focus(1),
             Action::FocusPrev => self.switch_focus(-1),
@@ -56,6 +53,12 @@ impl State {
             Action::None => {}
         }
         self.enforce_focus();
+    }
+
+    /// The paste key: a drop waiting for confirmation takes it first (its notice asked for
+    /// it), else the global clipboard's paste. True when an offer was put in place now.
+    pub fn paste_offered(&mut self) -> bool {
+        !self.canopy.confirm_drop() && self.canopy.global_clipboard_paste()
     }
 
     pub fn set_layout_index(&mut self, index: u32) {

@@ -86,10 +86,34 @@ impl State {
             self.finish_switcher();
         }
         match action {
+            Some(Some(KeyAction::Bound(Action::ClipboardPaste))) => {
+                self.paste_key(&keyboard, keycode, key_state, serial, time)
+            }
             Some(Some(KeyAction::Bound(action))) if action.is_level() => self.level_key_pressed(action, keycode.raw()),
             Some(Some(KeyAction::Bound(action))) => self.run_action(action),
             Some(Some(KeyAction::SwitchVt(vt))) => self.backend.switch_vt(vt),
             _ => {}
+        }
+    }
+}
+
+impl State {
+    /// The paste key (Ctrl+Shift+V): when it puts the global clipboard's offer in place, the
+    /// press goes on to the focused app as well. The offer's selection event is already queued
+    /// for that client, so the press reaches it after the offer, and a terminal whose own paste
+    /// key this is (foot and most others) pastes it with this one press.
+    fn paste_key(
+        &mut self,
+        keyboard: &smithay::input::keyboard::KeyboardHandle<State>,
+        keycode: Keycode,
+        key_state: KeyState,
+        serial: smithay::utils::Serial,
+        time: u32,
+    ) {
+        if self.paste_offered() {
+            // Its release goes on too.
+            self.canopy.suppressed_keys.remove(&keycode.raw());
+            keyboard.input_forward(self, keycode, key_state, serial, time, false);
         }
     }
 }

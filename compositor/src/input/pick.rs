@@ -2,11 +2,12 @@
 //! and whether the point is on that window's decorations.
 
 use smithay::desktop::{layer_map_for_output, LayerSurface, WindowSurfaceType};
+use smithay::input::pointer::CursorIcon;
 use smithay::reexports::wayland_server::protocol::wl_surface::WlSurface;
 use smithay::utils::{Logical, Point, Rectangle};
 use smithay::wayland::shell::wlr_layer::Layer;
 
-use crate::decorations::{hit_test, DecorationHit};
+use crate::decorations::{edge_cursor, hit_test, DecorationHit};
 use crate::state::Canopy;
 use crate::wm::window::WindowElement;
 
@@ -17,6 +18,20 @@ pub struct Pick {
     pub window: Option<WindowElement>,
     pub decoration: Option<DecorationHit>,
     pub layer: Option<LayerSurface>,
+}
+
+impl Pick {
+    /// The compositor's pointer shape here: over a window's frame, the resize shape of its edge
+    /// or corner, else the arrow; none over a client's surface or the desktop.
+    pub fn frame_cursor(&self) -> Option<CursorIcon> {
+        if self.surface.is_some() || self.window.is_none() {
+            return None;
+        }
+        Some(match self.decoration {
+            Some(DecorationHit::Edge(edge)) => edge_cursor(edge),
+            _ => CursorIcon::Default,
+        })
+    }
 }
 
 impl Canopy {

@@ -47,8 +47,12 @@ impl State {
         // A cursor image belongs to the surface that set it: leaving that surface (for another
         // client, or a frame) restores the compositor's own, so no VM's cursor outlives its window.
         let old = pointer.current_focus();
-        if old.as_ref() != pick.surface.as_ref().map(|(s, _)| s) && !pointer.is_grabbed() {
-            self.canopy.cursor_status = smithay::input::pointer::CursorImageStatus::default_named();
+        if !pointer.is_grabbed() {
+            if old.as_ref() != pick.surface.as_ref().map(|(s, _)| s) {
+                self.canopy.cursor_status = smithay::input::pointer::CursorImageStatus::default_named();
+            }
+            // A grab keeps its own shape (move, or the edge it resizes) until it ends.
+            self.canopy.frame_cursor = pick.frame_cursor();
         }
         pointer.motion(self, pick.surface.clone(), &MotionEvent { location: pos, serial, time });
         if let Some(relative) = relative {
@@ -79,6 +83,10 @@ impl State {
         // so no popup can keep the keyboard once the user clicks elsewhere.
         if pressed(state) && was_grabbed && !pointer.is_grabbed() && !self.canopy.lock.is_locked() {
             self.click_focus(pos, 0);
+        }
+        if was_grabbed && !pointer.is_grabbed() {
+            // A move or resize ended: the shape of what is under the pointer now.
+            self.canopy.frame_cursor = self.canopy.pick(pos).frame_cursor();
         }
         if let Some((w, kind, start)) = grab {
             match kind {

@@ -30,23 +30,25 @@ impl State {
             Request::Windows => Ok(Response::Windows(self.canopy.windows_reply())),
             Request::Outputs => Ok(Response::Outputs(self.canopy.outputs_reply())),
             Request::Cursor => {
-                use smithay::input::pointer::CursorImageStatus;
+                use smithay::input::pointer::{CursorIcon, CursorImageStatus};
                 use smithay::reexports::wayland_server::Resource;
                 let p = self.canopy.pointer_location();
-                let (image, owner) = match &self.canopy.cursor_status {
-                    CursorImageStatus::Hidden => (CursorImage::Hidden, None),
-                    CursorImageStatus::Named(_) => (CursorImage::Default, None),
-                    CursorImageStatus::Surface(s) => {
+                let shape = |icon: CursorIcon| Some(icon.name().to_string());
+                let (image, owner, shape) = match (&self.canopy.cursor_status, self.canopy.frame_cursor) {
+                    (_, Some(icon)) => (CursorImage::Default, None, shape(icon)),
+                    (CursorImageStatus::Hidden, _) => (CursorImage::Hidden, None, None),
+                    (CursorImageStatus::Named(_), _) => (CursorImage::Default, None, shape(CursorIcon::Default)),
+                    (CursorImageStatus::Surface(s), _) => {
                         let owner = self
                             .canopy
                             .display_handle
                             .get_client(s.id())
                             .ok()
                             .map(|c| crate::clipboard::Domain::of_client(&c));
-                        (CursorImage::Client, owner.map(|d| d.name().to_string()))
+                        (CursorImage::Client, owner.map(|d| d.name().to_string()), None)
                     }
                 };
-                Ok(Response::Cursor(Cursor { x: p.x, y: p.y, image, set_by: owner }))
+                Ok(Response::Cursor(Cursor { x: p.x, y: p.y, image, set_by: owner, shape }))
             }
             Request::Version => Ok(Response::Version(Version {
                 version: env!("CARGO_PKG_VERSION").into(),

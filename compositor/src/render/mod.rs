@@ -182,7 +182,7 @@ where
     front
 }
 
-/// The pointer drawn above everything: the compositor's arrow or a local client's image.
+/// The pointer drawn above everything: the compositor's shape or a local client's image.
 fn top_cursor_elements<R>(
     renderer: &mut R,
     cursor: &CursorDraw,
@@ -202,11 +202,11 @@ where
         CursorDraw::OnTop { surface, hotspot } => {
             surface_tree(renderer, surface, to_physical(pos - *hotspot, scale), scale)
         }
-        CursorDraw::Default => {
-            let buffer = cursor::default_cursor();
+        CursorDraw::Shape(icon) => {
+            let (buffer, hotspot) = cursor::shape_cursor(*icon);
             MemoryRenderBufferRenderElement::from_buffer(
                 renderer,
-                to_physical(pos, scale).to_f64(),
+                to_physical(pos - hotspot, scale).to_f64(),
                 &buffer,
                 None,
                 None,

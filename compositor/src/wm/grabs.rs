@@ -3,7 +3,7 @@
 
 use smithay::desktop::space::SpaceElement;
 use smithay::input::pointer::{
-    AxisFrame, ButtonEvent, Focus, GestureHoldBeginEvent, GestureHoldEndEvent, GesturePinchBeginEvent,
+    AxisFrame, ButtonEvent, CursorIcon, Focus, GestureHoldBeginEvent, GestureHoldEndEvent, GesturePinchBeginEvent,
     GesturePinchEndEvent, GesturePinchUpdateEvent, GestureSwipeBeginEvent, GestureSwipeEndEvent,
     GestureSwipeUpdateEvent, GrabStartData, MotionEvent, PointerGrab, PointerInnerHandle, RelativeMotionEvent,
 };
@@ -139,6 +139,7 @@ impl PointerGrab<State> for MoveGrab {
     }
 
     fn unset(&mut self, data: &mut State) {
+        data.canopy.frame_cursor = None;
         if let Some(w) = data.canopy.mapped_window_by_id(self.window) {
             data.canopy.window_changed(&w);
         }
@@ -227,6 +228,7 @@ impl PointerGrab<State> for ResizeGrab {
     }
 
     fn unset(&mut self, data: &mut State) {
+        data.canopy.frame_cursor = None;
         let Some(w) = data.canopy.mapped_window_by_id(self.window) else { return };
         let toplevel = w.toplevel().clone();
         toplevel.with_pending_state(|s| s.states.unset(xdg_toplevel::State::Resizing));
@@ -274,6 +276,7 @@ impl State {
         let Some(initial) = self.canopy.location(&w) else { return };
         let Some(pointer) = self.canopy.seat.get_pointer() else { return };
         let serial = smithay::utils::SERIAL_COUNTER.next_serial();
+        self.canopy.frame_cursor = Some(CursorIcon::Move);
         pointer.set_grab(self, MoveGrab { start, window: w.id(), initial }, serial, focus);
     }
 
@@ -290,6 +293,7 @@ impl State {
         let last_client = w.client_geometry().size;
         let Some(pointer) = self.canopy.seat.get_pointer() else { return };
         let serial = smithay::utils::SERIAL_COUNTER.next_serial();
+        self.canopy.frame_cursor = Some(crate::decorations::edge_cursor(edges));
         pointer.set_grab(
             self,
             ResizeGrab { start, window: w.id(), edges, initial_frame, last_client },

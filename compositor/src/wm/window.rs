@@ -138,12 +138,13 @@ impl PartialEq for WindowElement {
 impl WindowElement {
     pub fn new(toplevel: ToplevelSurface, id: u64, vm: Option<String>) -> Self {
         let sandboxed = vm.is_some();
+        let server_side = sandboxed || crate::handlers::kde_decoration::told_server_side(toplevel.wl_surface());
         Self {
             window: Window::new_wayland_window(toplevel),
             data: Rc::new(WindowData {
                 id,
                 vm,
-                server_side: Cell::new(sandboxed),
+                server_side: Cell::new(server_side),
                 state: RefCell::new(WindowState::default()),
                 cache: RefCell::new(DecorationCache::default()),
                 foreign: RefCell::new(None),

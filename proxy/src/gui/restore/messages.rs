@@ -60,6 +60,7 @@ pub fn slot(interface: &str, request: &str) -> Option<u8> {
         ("wp_viewport", "set_source") => 0,
         ("wp_viewport", "set_destination") => 1,
         ("zxdg_toplevel_decoration_v1", "set_mode" | "unset_mode") => 0,
+        ("org_kde_kwin_server_decoration", "request_mode") => 0,
         ("wl_data_source", "set_actions") => 0,
         ("xdg_activation_token_v1", "set_app_id") => 0,
         ("xdg_activation_token_v1", "set_surface") => 1,
@@ -77,6 +78,7 @@ pub fn sent_once(interface: &str, event: &str) -> bool {
             | ("zxdg_output_v1", "name")
             | ("wl_shm", "format")
             | ("wp_presentation", "clock_id")
+            | ("org_kde_kwin_server_decoration_manager", "default_mode")
     )
 }
 
@@ -117,12 +119,12 @@ mod tests {
                 }
             }
         }
-        assert_eq!(found, 26);
+        assert_eq!(found, 27);
         let sent_once_found = all
             .iter()
             .flat_map(|i| i.events.iter().map(move |e| (i.name, e.name)))
             .filter(|(i, e)| sent_once(i, e))
             .count();
-        assert_eq!(sent_once_found, 5);
+        assert_eq!(sent_once_found, 6);
     }
 }
