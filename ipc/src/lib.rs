@@ -7,7 +7,7 @@ pub mod reply;
 mod request;
 pub mod socket;
 
-pub use power::{PowerCommand, PowerState, PowerWaiting};
+pub use power::{PowerCommand, PowerLogind, PowerState, PowerWaiting};
 pub use reply::{Cursor, CursorImage, Mode, Output, Rect, Response, Screenshot, Version, Window};
 pub use request::Request;
 

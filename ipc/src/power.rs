@@ -53,6 +53,23 @@ pub struct PowerState {
     pub locked_everywhere_at: Option<f64>,
     pub lid_closed_at: Option<f64>,
     pub wakes: u64,
+    #[serde(default)]
+    pub logind: PowerLogind,
+}
+
+/// logind in the GUI VM: whether canopy holds its inhibitors, and its sleeps.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct PowerLogind {
+    /// `connecting`, `present`, or `absent: ` and why (then canopy's own events alone drive sleep).
+    pub status: String,
+    /// canopy holds the lid, power-key and suspend-key handling (a `block` inhibitor).
+    pub keys_taken: bool,
+    /// canopy holds a `delay` inhibitor on sleep.
+    pub delay_held: bool,
+    /// `PrepareForSleep(true)` signals seen.
+    pub sleeps: u64,
+    /// Wall-clock time (seconds since the epoch) the delay inhibitor was last let go.
+    pub released_at: Option<f64>,
 }
 
 /// What waits for the lock: a local suspend (who asked) and the host's announced suspends.

@@ -16,7 +16,7 @@ pub enum Response {
     Cursor(Cursor),
     Version(Version),
     Screenshot(Screenshot),
-    Power(crate::power::PowerState),
+    Power(Box<crate::power::PowerState>),
     Focused {
         focused: u64,
     },

@@ -207,6 +207,7 @@ impl Compositor {
         cmd.env("XDG_RUNTIME_DIR", self.runtime.path())
             .env("WAYLAND_DISPLAY", &self.socket)
             .env("CANOPY_SOCKET", &self.ipc)
+            .env("DBUS_SYSTEM_BUS_ADDRESS", system_bus(&self.env, self.runtime.path()))
             .env_remove("DISPLAY")
     }
 
@@ -232,10 +233,20 @@ impl Compositor {
     }
 }
 
+/// The system bus for the compositor and its clients: the one a test gives (the logind
+/// stand-in's), else one that is not there, so a machine's own logind is never touched.
+fn system_bus(env: &[(String, String)], runtime: &Path) -> String {
+    env.iter()
+        .find(|(k, _)| k == "DBUS_SYSTEM_BUS_ADDRESS")
+        .map(|(_, v)| v.clone())
+        .unwrap_or_else(|| format!("unix:path={}/no-system-bus", runtime.display()))
+}
+
 fn spawn_compositor(args: &[std::ffi::OsString], env: &[(String, String)], runtime: &Path, log: &Path) -> Child {
     let mut cmd = Command::new(bin_path("canopy"));
     cmd.args(args)
         .env_remove("DBUS_SESSION_BUS_ADDRESS")
+        .env("DBUS_SYSTEM_BUS_ADDRESS", system_bus(env, runtime))
         .envs(env.iter().map(|(k, v)| (k, v)))
         .env("XDG_RUNTIME_DIR", runtime)
         .env("RUST_LOG", std::env::var("RUST_LOG").unwrap_or_else(|_| "info".into()))

@@ -5,6 +5,7 @@
 pub mod client_kit;
 pub mod fixture;
 pub mod image;
+pub mod logind_standin;
 pub mod notify;
 pub mod pdf;
 pub mod simhost;

@@ -28,6 +28,13 @@ pub struct NotifyDesktop {
 
 /// Starts a private session bus at `path` (killed with the compositor) and returns its address.
 pub fn spawn_bus(compositor: &mut Compositor, path: &Path) -> String {
+    let (bus, address) = start_bus(path);
+    compositor.adopt(bus);
+    address
+}
+
+/// Starts a private `dbus-daemon` listening at `path`; returns it and its address once it listens.
+pub fn start_bus(path: &Path) -> (Child, String) {
     let address = format!("unix:path={}", path.display());
     let mut bus = Command::new("dbus-daemon")
         .args(["--session", "--nofork", "--nopidfile", "--print-address=1"])
@@ -40,8 +47,7 @@ pub fn spawn_bus(compositor: &mut Compositor, path: &Path) -> String {
     let mut line = String::new();
     BufReader::new(bus.stdout.take().unwrap()).read_line(&mut line).unwrap();
     assert!(line.starts_with("unix:"), "dbus-daemon said {line:?}");
-    compositor.adopt(bus);
-    address
+    (bus, address)
 }
 
 impl NotifyDesktop {

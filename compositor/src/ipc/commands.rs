@@ -112,7 +112,7 @@ impl State {
                 w.toplevel().send_pending_configure();
                 Ok(Response::Resizing { resizing: id })
             }
-            Request::Power { cmd } => self.power_ipc(cmd).map(Response::Power),
+            Request::Power { cmd } => self.power_ipc(cmd).map(|s| Response::Power(Box::new(s))),
             Request::ReloadConfig => self.reload_config().map(|path| Response::Reloaded { reloaded: path }),
             Request::Quit => {
                 self.canopy.running = false;

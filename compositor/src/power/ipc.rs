@@ -58,6 +58,7 @@ impl State {
             locked_everywhere_at: p.locked_everywhere_at,
             lid_closed_at: p.lid_closed_at,
             wakes: p.resumes,
+            logind: p.logind.state.clone(),
         }
     }
 }

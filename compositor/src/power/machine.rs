@@ -70,6 +70,8 @@ pub enum Event {
     SuspendAnswered(Result<(), String>),
     /// The laptop woke up.
     Resumed,
+    /// logind is about to sleep (`PrepareForSleep(true)`) and waits on canopy's delay inhibitor.
+    SleepPrepared,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -86,6 +88,8 @@ pub enum Action {
     ConfirmLocked { id: u64 },
     /// Outputs on, redrawn, clients told (after a resume or the lid opening).
     WakeOutputs,
+    /// Release logind's delay inhibitor: every output shows the lock, logind may sleep.
+    ReleaseSleepDelay,
 }
 
 /// What the lid does when it closes.
@@ -143,6 +147,8 @@ pub struct Machine {
     pub requests_sent: u64,
     pub confirmations_sent: u64,
     pub last_error: Option<String>,
+    /// logind's sleep waits on our delay inhibitor for the lock.
+    pub sleep_delayed: bool,
 }
 
 impl Machine {
@@ -165,6 +171,7 @@ impl Machine {
             requests_sent: 0,
             confirmations_sent: 0,
             last_error: None,
+            sleep_delayed: false,
         }
     }
 
@@ -184,7 +191,7 @@ impl Machine {
 
     /// Whether a suspend (local or host) waits for the lock.
     pub fn locking(&self) -> bool {
-        self.pending.is_some() || !self.host_pending.is_empty()
+        self.pending.is_some() || !self.host_pending.is_empty() || self.sleep_delayed
     }
 
     /// Every output's last frame showed the lock: the lock program's surface, or the
@@ -291,7 +298,12 @@ impl Machine {
             Event::Resumed => {
                 self.in_flight = false;
                 self.pending = None;
+                self.sleep_delayed = false;
                 out.push(Action::WakeOutputs);
+            }
+            Event::SleepPrepared => {
+                self.sleep_delayed = true;
+                self.begin_lock(&mut out);
             }
         }
         self.release(&mut out);
@@ -335,6 +347,9 @@ impl Machine {
     fn release(&mut self, out: &mut Vec<Action>) {
         if !self.locking() || !self.every_output_locked() {
             return;
+        }
+        if std::mem::take(&mut self.sleep_delayed) {
+            out.push(Action::ReleaseSleepDelay);
         }
         for id in self.host_pending.drain(..) {
             self.confirmations_sent += 1;

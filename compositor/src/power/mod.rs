@@ -7,6 +7,7 @@ pub mod config;
 pub mod host;
 pub mod ipc;
 pub mod lid;
+pub mod logind;
 pub mod machine;
 
 use std::sync::mpsc;
@@ -35,6 +36,7 @@ pub struct Power {
     pub locked_everywhere_at: Option<f64>,
     pub lid_closed_at: Option<f64>,
     pub resumes: u64,
+    pub logind: logind::Logind,
 }
 
 impl Power {
@@ -48,6 +50,7 @@ impl Power {
             locked_everywhere_at: None,
             lid_closed_at: None,
             resumes: 0,
+            logind: logind::Logind::default(),
         }
     }
 }
@@ -57,8 +60,9 @@ pub(crate) fn wall_clock() -> f64 {
 }
 
 impl State {
-    /// Connect to hostd (threads that wait on it for us).
+    /// Connect to logind and hostd (threads that wait on them for us).
     pub fn start_power(&mut self) {
+        self.start_logind();
         let Some(addr) = self.canopy.config.power.hostd_address() else { return };
         let (tx, rx) = channel::channel::<FromHost>();
         let inserted = self.canopy.loop_handle.insert_source(rx, |event, _, state| {
@@ -148,6 +152,7 @@ impl State {
                 self.canopy.power.resumes += 1;
                 self.canopy.queue_redraw_all();
             }
+            Action::ReleaseSleepDelay => self.release_sleep_delay(),
         }
     }
 

@@ -24,6 +24,7 @@ struct World {
     drawn: BTreeMap<String, Shown>,
     requests: u32,
     confirmations: u32,
+    releases: u32,
     answered: u32,
 }
 
@@ -50,6 +51,8 @@ enum Op {
     RemoveOutput(usize),
     Answer(bool),
     Resume,
+    /// logind's PrepareForSleep(true).
+    LogindSleeps,
 }
 
 fn op() -> impl Strategy<Value = Op> {
@@ -69,6 +72,7 @@ fn op() -> impl Strategy<Value = Op> {
         (0usize..3).prop_map(Op::RemoveOutput),
         any::<bool>().prop_map(Op::Answer),
         Just(Op::Resume),
+        Just(Op::LogindSleeps),
     ]
 }
 
@@ -112,7 +116,7 @@ impl World {
                 }
                 Action::ArmLockTimer { generation } => self.timer = Some(generation),
                 Action::LockOut => self.locked = true,
-                Action::RequestSuspend { .. } | Action::ConfirmLocked { .. } => {
+                Action::RequestSuspend { .. } | Action::ConfirmLocked { .. } | Action::ReleaseSleepDelay => {
                     assert!(self.locked, "{a:?} while the session is unlocked");
                     for (o, s) in &self.drawn {
                         assert_ne!(*s, Shown::Unlocked, "{a:?} while {o} last showed the desktop");
@@ -120,6 +124,8 @@ impl World {
                     if matches!(a, Action::RequestSuspend { .. }) {
                         assert_eq!(self.requests, self.answered, "a second request before the first was answered");
                         self.requests += 1;
+                    } else if a == Action::ReleaseSleepDelay {
+                        self.releases += 1;
                     } else {
                         self.confirmations += 1;
                     }
@@ -201,6 +207,7 @@ impl World {
                 self.answered = self.requests;
                 self.feed(m, Event::Resumed);
             }
+            Op::LogindSleeps => self.feed(m, Event::SleepPrepared),
         }
     }
 
@@ -380,6 +387,23 @@ fn unlocking_while_a_suspend_is_due_locks_again_first() {
     assert_eq!(w.confirmations, 1);
 }
 
+#[test]
+fn logind_sleep_waits_for_the_lock_on_every_output_then_lets_go_once() {
+    let (mut m, mut w) = setup(2);
+    w.apply(&mut m, Op::LogindSleeps);
+    assert!(w.program_running, "logind's sleep starts the lock");
+    w.apply(&mut m, Op::ProgramLocks);
+    w.apply(&mut m, Op::Draw(0));
+    assert_eq!(w.releases, 0, "one output still showed the desktop");
+    w.apply(&mut m, Op::Draw(1));
+    assert_eq!(w.releases, 1);
+    // A second PrepareForSleep while locked lets go at once; a resume clears it.
+    w.apply(&mut m, Op::LogindSleeps);
+    assert_eq!(w.releases, 2);
+    w.apply(&mut m, Op::Resume);
+    assert!(!m.sleep_delayed && m.locked);
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 2000, ..ProptestConfig::default() })]
 
@@ -395,11 +419,13 @@ proptest! {
         if m.locking() && !m.in_flight {
             let due_local = m.pending.is_some();
             let due_host = m.host_pending.len() as u32;
-            let (req, conf) = (w.requests, w.confirmations);
+            let due_logind = m.sleep_delayed;
+            let (req, conf, rel) = (w.requests, w.confirmations, w.releases);
             w.apply(&mut m, Op::Timer { stale: false });
             w.draw_all(&mut m);
             prop_assert_eq!(w.requests, req + due_local as u32);
             prop_assert_eq!(w.confirmations, conf + due_host);
+            prop_assert_eq!(w.releases, rel + due_logind as u32);
         }
     }
 }
