@@ -33,7 +33,7 @@ fn menu() -> String {
 /// The reply of every `power` command: the state after it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PowerState {
-    /// `open` or `closed`.
+    /// `open` or `closed` (also when closed in clamshell).
     pub lid: String,
     pub locked: bool,
     /// The compositor's own cover is up (the lock program failed or is late).
@@ -55,6 +55,9 @@ pub struct PowerState {
     pub wakes: u64,
     #[serde(default)]
     pub logind: PowerLogind,
+    /// The laptop's own outputs the closed lid turned off (clamshell: another output is on).
+    #[serde(default)]
+    pub clamshell_off: Vec<String>,
 }
 
 /// logind in the GUI VM: whether canopy holds its inhibitors, and its sleeps.

@@ -4,8 +4,8 @@
 //! output and only then is the delay inhibitor closed (checked against the compositor's own
 //! record of when the lock came to show everywhere); `PrepareForSleep(false)` counts a resume and
 //! a new delay inhibitor is taken. The brightness keys go through the stand-in's
-//! `Session.SetBrightness`. Prints the median time from `PrepareForSleep(true)` to the inhibitor
-//! let go.
+//! `Session.SetBrightness`; the power key, set to `lock`, locks. Prints the median time from
+//! `PrepareForSleep(true)` to the inhibitor let go.
 
 mod shell_support;
 
@@ -48,7 +48,7 @@ fn logind_sleeps_only_after_the_lock_shows_on_every_output() {
     let logind = LogindStandIn::start(dir.path(), Some(&backlight));
     let config = format!(
         "lock_command = [\"{lock}\", \"--pam-service\", \"{SERVICE}\", \"--user\", \"{USER}\"]\nidle_lock_seconds = 0\n\
-         [power]\nhostd = \"unix:{d}/no-hostd.sock\"\n[levels.backlight]\nroot = \"{root}\"\n",
+         [power]\nhostd = \"unix:{d}/no-hostd.sock\"\npower_key = \"lock\"\n[levels.backlight]\nroot = \"{root}\"\n",
         lock = bin_path("canopy-lock").display(),
         d = dir.path().display(),
         root = backlight.display(),
@@ -125,6 +125,12 @@ fn logind_sleeps_only_after_the_lock_shows_on_every_output() {
     c.msg(&["key", "XF86MonBrightnessDown"]);
     c.wait_until("the second SetBrightness", || logind.brightness_calls().len() == 2);
     assert!(logind.brightness_calls()[1].value < calls[0].value);
+
+    // The power key set to `lock` (logind leaves it to canopy): locks every output, no sleep.
+    c.msg(&["key", "XF86PowerOff"]);
+    c.wait_until("the lock on every output", || state(&c).every_output_locked);
+    let st = state(&c);
+    assert_eq!((st.requests_sent, st.logind.sleeps, st.waiting.local.as_deref()), (0, 5, None), "{st:?}");
 }
 
 /// No logind on the bus (only a bus): logged once, and canopy's own events still lock first.

@@ -212,6 +212,14 @@ fn every_suspend_waits_for_the_lock_on_every_output() {
     assert_eq!(stage[0]["ok"], true, "hostd had the confirmation before it suspended: {stage:?}");
     l.unlock();
 
+    // The power key (XF86PowerOff, bound by default; [power] power_key = "suspend"): the same.
+    c.msg(&["key", "XF86PowerOff"]);
+    l.check_suspend_showed_the_lock(7);
+    c.wait_until("hostd's audit line", || l.audit("suspend").len() == 7);
+    let audited = l.audit("suspend");
+    assert!(audited[6]["time"].as_f64().unwrap() >= l.state()["locked_everywhere_at"].as_f64().unwrap());
+    l.unlock();
+
     // The lid flapping 100 times as fast as the control socket goes: every suspend that ran
     // found the lock on both outputs.
     let before = l.suspends();

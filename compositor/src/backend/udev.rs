@@ -250,6 +250,7 @@ impl State {
     pub fn udev_scan_connectors(&mut self, id: libc::dev_t) {
         let mut added = Vec::new();
         let mut removed = Vec::new();
+        let lid_off = self.canopy.power.clamshell.clone();
         {
             let config = self.canopy.config.clone();
             let Some(udev) = self.udev() else { return };
@@ -274,7 +275,7 @@ impl State {
                 }
                 let name = connector_name(&info);
                 let out_cfg = config.output(&name).cloned();
-                if out_cfg.as_ref().is_some_and(|c| !c.enabled) {
+                if out_cfg.as_ref().is_some_and(|c| !c.enabled) || lid_off.is_off(&name) {
                     continue;
                 }
                 let used: Vec<crtc::Handle> = device.heads.keys().copied().collect();
@@ -344,6 +345,39 @@ impl State {
         for o in added {
             self.canopy.add_output(o);
         }
+        self.clamshell_outputs_changed();
+    }
+
+    /// Every GPU's connectors probed again (after a resume, or to bring back a panel the lid
+    /// turned off), and every head's state reset and redrawn: after a sleep the kernel's modes
+    /// may not be what smithay last set.
+    pub fn udev_rescan(&mut self) {
+        let ids: Vec<libc::dev_t> = self.udev().map(|u| u.devices.keys().copied().collect()).unwrap_or_default();
+        for id in ids {
+            self.udev_scan_connectors(id);
+        }
+        if let Some(udev) = self.udev() {
+            for head in udev.devices.values_mut().flat_map(|d| d.heads.values_mut()) {
+                let _ = with_compositor!(&mut head.compositor, |c| c.reset_state());
+                output_redraw(&head.output).borrow_mut().pending = false;
+            }
+        }
+        self.canopy.queue_redraw_all();
+    }
+
+    /// Turn a head off (the lid closed on it in clamshell): its CRTC disabled, its output gone.
+    pub fn udev_head_off(&mut self, output: &Output) {
+        if let Some(udev) = self.udev() {
+            for d in udev.devices.values_mut() {
+                let Some(crtc) = d.heads.iter().find(|(_, h)| &h.output == output).map(|(c, _)| *c) else { continue };
+                if let Some(head) = d.heads.remove(&crtc) {
+                    if let Err(e) = with_compositor!(&head.compositor, |c| c.surface().clear()) {
+                        tracing::warn!(output = output.name(), "cannot turn the head off: {e}");
+                    }
+                }
+            }
+        }
+        self.canopy.remove_output(output);
     }
 
     fn udev_vblank(&mut self, id: libc::dev_t, crtc: crtc::Handle) {

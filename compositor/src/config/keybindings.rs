@@ -28,6 +28,8 @@ pub enum Action {
     MicMute,
     BrightnessUp,
     BrightnessDown,
+    /// The power key: what `[power] power_key` says (it also acts on the lock screen).
+    PowerKey,
     /// Run a program (argv, no shell), with WAYLAND_DISPLAY and CANOPY_SOCKET set.
     Spawn(Vec<String>),
     /// Removes a default binding.
@@ -169,6 +171,7 @@ const DEFAULTS: &[(&str, &str)] = &[
     ("XF86AudioMicMute", "mic-mute"),
     ("XF86MonBrightnessUp", "brightness-up"),
     ("XF86MonBrightnessDown", "brightness-down"),
+    ("XF86PowerOff", "power-key"),
 ];
 
 impl Keybindings {
@@ -193,6 +196,7 @@ impl Keybindings {
                 "mic-mute" => Action::MicMute,
                 "brightness-up" => Action::BrightnessUp,
                 "brightness-down" => Action::BrightnessDown,
+                "power-key" => Action::PowerKey,
                 other => unreachable!("default action {other}"),
             };
             map.insert(KeyCombo::parse(combo).expect("default combos parse"), action);

@@ -249,3 +249,22 @@ fn level_keys_are_bound_by_default_and_levels_errors_name_the_key() {
     let e = parse("[levels]\naudio = \"tcp:1.2.3.4:80\"\n").unwrap_err();
     assert_eq!(e.line, 2, "{e}");
 }
+
+#[test]
+fn the_power_key_is_bound_and_the_power_keys_errors_name_the_key() {
+    let c = parse("").unwrap();
+    let power = c.keybindings.find(Modifiers::empty(), smithay::input::keyboard::Keysym::XF86_PowerOff);
+    assert_eq!(power, Some(&Action::PowerKey));
+    assert_eq!(c.power.power_key, crate::power::config::PowerKey::Suspend);
+    assert!(c.power.is_internal("eDP-1") && c.power.is_internal("LVDS-1") && !c.power.is_internal("HDMI-A-1"));
+    let c = parse("[keybindings]\nXF86PowerOff = \"none\"\n\"Super+F12\" = \"power-key\"\n[power]\npower_key = \"menu\"\ninternal_outputs = [\"HEADLESS-1\"]\n").unwrap();
+    assert_eq!(c.keybindings.find(Modifiers::SUPER, smithay::input::keyboard::Keysym::F12), Some(&Action::PowerKey));
+    assert!(c.keybindings.find(Modifiers::empty(), smithay::input::keyboard::Keysym::XF86_PowerOff).is_none());
+    assert!(c.power.is_internal("HEADLESS-1") && !c.power.is_internal("HEADLESS-10"));
+    let e = parse("[power]\nlid = \"lock\"\npower_key = \"reboot\"\n").unwrap_err();
+    assert_eq!((e.line, e.key.as_str()), (3, "power.power_key"), "{e}");
+    let e = parse("[power]\n\ninternal_outputs = [\"e*DP\"]\n").unwrap_err();
+    assert_eq!((e.line, e.key.as_str()), (3, "power.internal_outputs"), "{e}");
+    let e = parse("[power]\nclamshell = \"sometimes\"\n").unwrap_err();
+    assert_eq!((e.line, e.key.as_str()), (2, "power.clamshell"), "{e}");
+}

@@ -24,7 +24,7 @@ pub mod protocol {
 use protocol::canopy_shell_manager_v1::{self, CanopyShellManagerV1};
 use protocol::canopy_toplevel_handle_v1::{self, CanopyToplevelHandleV1};
 
-const VERSION: u32 = 2;
+const VERSION: u32 = 3;
 
 #[derive(Debug)]
 pub struct CanopyShellState {
@@ -142,6 +142,13 @@ impl crate::state::Canopy {
         for m in &self.canopy_shell_state.managers {
             m.keyboard_layout(index);
             m.done();
+        }
+    }
+
+    /// The laptop woke up: tell the shell's clients (version 3 and later).
+    pub fn shell_resumed(&mut self) {
+        for m in self.canopy_shell_state.managers.iter().filter(|m| m.version() >= 3) {
+            m.resumed();
         }
     }
 

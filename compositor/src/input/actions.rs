@@ -49,6 +49,7 @@ impl State {
             | Action::MicMute
             | Action::BrightnessUp
             | Action::BrightnessDown) => self.canopy.level_action(&a),
+            Action::PowerKey => self.power_key(),
             Action::Spawn(argv) => crate::spawn::spawn(&argv, &self.canopy.socket_name, &self.canopy.ipc_path),
             Action::None => {}
         }

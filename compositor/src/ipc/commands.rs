@@ -197,11 +197,15 @@ impl State {
                 self.headless_only()?;
                 let output =
                     self.canopy.output_by_name(&name).cloned().ok_or_else(|| format!("no output named {name}"))?;
+                let lid_closes = self.clamshell_output_going(Some(&output));
                 if self.canopy.outputs.len() == 1 {
                     return Err("the last output cannot be removed".into());
                 }
                 self.canopy.remove_output(&output);
                 self.backend.output_removed(&output);
+                if lid_closes {
+                    self.power_event(crate::power::machine::Event::LidClosed);
+                }
                 Ok(Response::Outputs(self.canopy.outputs_reply()))
             }
         }

@@ -42,7 +42,7 @@ impl State {
         let p = &self.canopy.power;
         let m = &p.machine;
         PowerState {
-            lid: if m.lid_closed { "closed" } else { "open" }.into(),
+            lid: if m.lid_closed || !p.clamshell.names().is_empty() { "closed" } else { "open" }.into(),
             locked: m.locked,
             locked_out: m.locked_out,
             lock_program: name(&m.program),
@@ -59,6 +59,7 @@ impl State {
             lid_closed_at: p.lid_closed_at,
             wakes: p.resumes,
             logind: p.logind.state.clone(),
+            clamshell_off: p.clamshell.names(),
         }
     }
 }

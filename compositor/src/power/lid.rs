@@ -18,8 +18,10 @@ impl State {
         tracing::info!(closed, "lid");
         if closed {
             self.canopy.power.lid_closed_at = Some(super::wall_clock());
-            self.power_event(Event::LidClosed);
-        } else {
+            if !self.clamshell_close() {
+                self.power_event(Event::LidClosed);
+            }
+        } else if !self.clamshell_open() {
             self.power_event(Event::LidOpened);
         }
     }

@@ -72,6 +72,8 @@ pub enum Event {
     Resumed,
     /// logind is about to sleep (`PrepareForSleep(true)`) and waits on canopy's delay inhibitor.
     SleepPrepared,
+    /// Lock now, with no suspend (the power key set to `lock`).
+    LockAsked,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -304,6 +306,11 @@ impl Machine {
             Event::SleepPrepared => {
                 self.sleep_delayed = true;
                 self.begin_lock(&mut out);
+            }
+            Event::LockAsked => {
+                if !self.locked {
+                    self.begin_lock(&mut out);
+                }
             }
         }
         self.release(&mut out);

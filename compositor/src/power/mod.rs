@@ -3,12 +3,15 @@
 //! out here on the compositor: the lock program started and watched, the lock's bound timed, the
 //! compositor's own lock-out, each drawn frame reported, requests to hostd.
 
+pub mod clamshell;
 pub mod config;
 pub mod host;
 pub mod ipc;
+pub mod key;
 pub mod lid;
 pub mod logind;
 pub mod machine;
+mod resume;
 
 use std::sync::mpsc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
@@ -37,6 +40,7 @@ pub struct Power {
     pub lid_closed_at: Option<f64>,
     pub resumes: u64,
     pub logind: logind::Logind,
+    pub clamshell: clamshell::Clamshell,
 }
 
 impl Power {
@@ -51,6 +55,7 @@ impl Power {
             lid_closed_at: None,
             resumes: 0,
             logind: logind::Logind::default(),
+            clamshell: clamshell::Clamshell::default(),
         }
     }
 }
@@ -150,7 +155,7 @@ impl State {
             }
             Action::WakeOutputs => {
                 self.canopy.power.resumes += 1;
-                self.canopy.queue_redraw_all();
+                self.woke();
             }
             Action::ReleaseSleepDelay => self.release_sleep_delay(),
         }

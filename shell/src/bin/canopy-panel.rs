@@ -30,6 +30,10 @@ struct Cli {
     /// Show this time ("YYYY-MM-DD HH:MM") instead of the clock, for screenshots.
     #[arg(long, value_parser = LocalTime::parse)]
     time: Option<LocalTime>,
+    /// A fake time source for tests: read the time ("YYYY-MM-DD HH:MM") from this file each time
+    /// the clock is read; no minute tick runs.
+    #[arg(long)]
+    time_file: Option<PathBuf>,
     /// Command the launcher button runs (`--output NAME` is appended).
     #[arg(long, default_value = "canopy-launcher", num_args = 1.., value_delimiter = ' ')]
     launcher: Vec<String>,
@@ -63,6 +67,7 @@ fn main() -> anyhow::Result<()> {
     let panel = Panel::new(PanelOptions {
         height: cli.height,
         fixed_time: cli.time,
+        time_file: cli.time_file,
         power_supply: cli.power_supply,
         host: Host::new(cli.hostd),
         launcher: cli.launcher,

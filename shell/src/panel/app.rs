@@ -31,6 +31,10 @@ pub struct PanelOptions {
     pub height: u32,
     /// Show this time instead of the clock (screenshots).
     pub fixed_time: Option<LocalTime>,
+    /// A fake time source for tests: the time is read from this file ("YYYY-MM-DD HH:MM")
+    /// whenever the panel reads the clock, and no minute tick runs (the clock moves only when
+    /// something, such as a resume, makes the panel read it).
+    pub time_file: Option<PathBuf>,
     /// Where batteries are listed (sysfs power_supply class).
     pub power_supply: PathBuf,
     pub host: Host,
@@ -86,7 +90,9 @@ impl Panel {
     }
 
     fn now(&self) -> LocalTime {
-        self.opts.fixed_time.unwrap_or_else(LocalTime::now)
+        let from_file =
+            self.opts.time_file.as_ref().and_then(|f| LocalTime::parse(&std::fs::read_to_string(f).ok()?).ok());
+        from_file.or(self.opts.fixed_time).unwrap_or_else(LocalTime::now)
     }
 
     /// The minute's work: clock text and battery level.
@@ -281,12 +287,14 @@ impl App for Panel {
         // idle panel except the compositor and hostd telling it about changes.
         let first = self.now().until_next_minute();
         let timer = Timer::from_duration(if self.opts.fixed_time.is_some() { Duration::from_secs(60) } else { first });
-        let inserted = core.handle.insert_source(timer, |_, _, shell| {
-            shell.app.tick();
-            shell.core.redraw();
-            TimeoutAction::ToDuration(shell.app.now().until_next_minute())
+        let inserted = self.opts.time_file.is_none().then(|| {
+            core.handle.insert_source(timer, |_, _, shell| {
+                shell.app.tick();
+                shell.core.redraw();
+                TimeoutAction::ToDuration(shell.app.now().until_next_minute())
+            })
         });
-        if let Err(e) = inserted {
+        if let Some(Err(e)) = inserted {
             tracing::error!("cannot start the clock timer: {e}");
         }
 
@@ -384,6 +392,13 @@ impl App for Panel {
 
     fn menu_closed(&mut self, _core: &mut Core<Self>) {
         self.menu = None;
+    }
+
+    /// After a sleep the clock and the battery are read at once, not at the next minute.
+    fn resumed(&mut self, core: &mut Core<Self>) {
+        tracing::info!("resumed: reading the clock and the battery");
+        self.tick();
+        core.redraw();
     }
 
     fn windows_changed(&mut self, core: &mut Core<Self>) {

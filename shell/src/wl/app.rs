@@ -150,6 +150,9 @@ pub trait App: Sized + 'static {
 
     fn windows_changed(&mut self, _core: &mut Core<Self>) {}
 
+    /// The laptop woke from sleep (the compositor's canopy_shell_v1 `resumed`).
+    fn resumed(&mut self, _core: &mut Core<Self>) {}
+
     /// The session is locked (Placement::Lock): every output is covered.
     fn locked(&mut self, _core: &mut Core<Self>) {}
 }

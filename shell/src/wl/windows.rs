@@ -92,6 +92,8 @@ pub trait WindowListHandler: Sized {
     fn window_list(&mut self) -> &mut WindowList;
     /// A batch of changes is complete (the manager's `done`).
     fn windows_changed(&mut self);
+    /// The laptop woke from sleep (version 3): what depends on the clock is out of date.
+    fn resumed(&mut self) {}
 }
 
 impl WindowList {
@@ -100,7 +102,7 @@ impl WindowList {
     where
         D: Dispatch<CanopyShellManagerV1, ManagerData> + 'static,
     {
-        let manager = globals.bind::<CanopyShellManagerV1, D, ManagerData>(qh, 1..=2, ManagerData).ok();
+        let manager = globals.bind::<CanopyShellManagerV1, D, ManagerData>(qh, 1..=3, ManagerData).ok();
         if manager.is_none() {
             tracing::warn!("the compositor offers no canopy_shell_manager_v1: no window list");
         }
@@ -209,6 +211,7 @@ where
                 list.vm_colours = std::mem::take(&mut list.pending_colours);
             }
             canopy_shell_manager_v1::Event::Done => state.windows_changed(),
+            canopy_shell_manager_v1::Event::Resumed => state.resumed(),
         }
     }
 

@@ -54,13 +54,15 @@ pub struct Desktop {
 }
 
 /// The compositor config: the test VM's trust level, our lock program with the test account,
-/// and Super bound to our launcher.
-fn compositor_config(dir: &Path) -> String {
+/// and Super bound to our launcher; `power` adds keys to `[power]` (`$DIR` in it is the test's
+/// directory).
+fn compositor_config(dir: &Path, power: &str) -> String {
     format!(
         r#"
 lock_command = ["{lock}", "--pam-service", "{service}", "--user", "{user}", "--time", "{TIME}"]
 [power]
 hostd = "unix:{dir}/hostd.sock"
+{power}
 [vms.web]
 trust = "untrusted"
 [vms.docs]
@@ -80,6 +82,7 @@ layouts = [{{ layout = "us" }}, {{ layout = "de" }}]
         launcher = bin_path("canopy-launcher").display(),
         apps = dir.join("launcher.toml").display(),
         dir = dir.display(),
+        power = power.replace("$DIR", &dir.display().to_string()),
     )
 }
 
@@ -117,6 +120,11 @@ trust = "untrusted"
 impl Desktop {
     /// A compositor with these `--output` specs (none: HEADLESS-1 1280x800), no hostd.
     pub fn start(outputs: &[&str]) -> Desktop {
+        Self::start_with_power(outputs, "")
+    }
+
+    /// As [`Self::start`], with these lines added to the compositor's `[power]`.
+    pub fn start_with_power(outputs: &[&str], power: &str) -> Desktop {
         let dir = tempfile::Builder::new().prefix("canopy-shell-e2e-").tempdir().unwrap();
         std::fs::write(dir.path().join("launcher.toml"), LAUNCHER_APPS).unwrap();
         // A battery for the panel to show, in a sysfs-like directory of our own.
@@ -125,7 +133,7 @@ impl Desktop {
         for (k, v) in [("type", "Battery"), ("capacity", "73"), ("status", "Charging")] {
             std::fs::write(bat.join(k), format!("{v}\n")).unwrap();
         }
-        let compositor = Compositor::start_with(&compositor_config(dir.path()), outputs);
+        let compositor = Compositor::start_with(&compositor_config(dir.path(), power), outputs);
         Desktop { compositor, dir, hostd: None, windows_vm: false, gui_agent: None, programs: Vec::new() }
     }
 

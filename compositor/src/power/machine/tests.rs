@@ -53,6 +53,8 @@ enum Op {
     Resume,
     /// logind's PrepareForSleep(true).
     LogindSleeps,
+    /// The power key set to lock.
+    LockNow,
 }
 
 fn op() -> impl Strategy<Value = Op> {
@@ -73,6 +75,7 @@ fn op() -> impl Strategy<Value = Op> {
         any::<bool>().prop_map(Op::Answer),
         Just(Op::Resume),
         Just(Op::LogindSleeps),
+        Just(Op::LockNow),
     ]
 }
 
@@ -208,6 +211,7 @@ impl World {
                 self.feed(m, Event::Resumed);
             }
             Op::LogindSleeps => self.feed(m, Event::SleepPrepared),
+            Op::LockNow => self.feed(m, Event::LockAsked),
         }
     }
 

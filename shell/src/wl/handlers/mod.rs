@@ -33,6 +33,10 @@ impl<A: App> WindowListHandler for Shell<A> {
         self.app.windows_changed(&mut self.core);
         self.core.redraw();
     }
+
+    fn resumed(&mut self) {
+        self.app.resumed(&mut self.core);
+    }
 }
 
 impl<A: App> ProvidesRegistryState for Shell<A> {
