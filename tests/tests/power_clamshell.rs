@@ -3,15 +3,17 @@
 //! the real panel and canopy-lock: a resume makes the panel read its clock and battery at once
 //! (its clock is a fake time source, a file, with no minute tick, so only the resume can move
 //! it); closing the lid turns HEADLESS-1 off and moves its window to HEADLESS-2 instead of
-//! locking and sleeping, opening brings it back with the window still there and reachable; the
-//! external output going while the lid is closed brings the panel back and locks.
+//! locking and sleeping, opening brings it back with the window still there and reachable (and
+//! the power key, set to `menu` by a reload, opens the power menu); on battery with
+//! `external-on-ac` the lid locks instead; the external output going while the lid is closed
+//! brings the panel back and locks.
 
 mod shell_support;
 
 use canopy_ipc::{PowerState, Response};
-use canopy_tests::fixture::{geometry, Compositor};
+use canopy_tests::fixture::{bin_path, geometry, rgb, Compositor};
 use shell_support::lock::test_account;
-use shell_support::{Desktop, TIME};
+use shell_support::{theme, Desktop, TIME};
 
 fn state(c: &Compositor) -> PowerState {
     match c.msg(&["power", "state"]) {
@@ -82,6 +84,29 @@ fn resume_refreshes_the_panel_and_the_lid_closes_into_clamshell() {
     c.msg(&["click"]);
     c.msg(&["type", "k"]);
     client.wait_event("key", |e| e["utf8"] == "k");
+
+    // The power key set to `menu` (a config reload): it opens the power menu, Escape closes it.
+    let config = c.runtime_dir().join("canopy.toml");
+    let text = std::fs::read_to_string(&config).unwrap().replacen(
+        "[power]\n",
+        &format!("[power]\npower_key = \"menu\"\npower_menu = [\"{}\"]\n", bin_path("canopy-power-menu").display()),
+        1,
+    );
+    std::fs::write(&config, text).unwrap();
+    c.msg(&["reload-config"]);
+    let bg = rgb(theme().desktop.background);
+    let dimmed = |c: &Compositor| {
+        ["HEADLESS-1", "HEADLESS-2"].iter().any(|o| {
+            let img = c.screenshot_of(Some(o));
+            img.pixel(5, img.height - 5) != bg
+        })
+    };
+    assert!(!dimmed(c));
+    c.msg(&["key", "XF86PowerOff"]);
+    c.wait_until("the power menu", || dimmed(c));
+    c.msg(&["key", "Escape"]);
+    c.wait_until("the power menu gone", || !dimmed(c));
+    assert_eq!(state(c).requests_sent, 0);
 
     // On battery with `external-on-ac`, the lid locks and sleeps even with the other output.
     std::fs::write(ac.join("online"), "0\n").unwrap();

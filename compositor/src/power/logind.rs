@@ -68,11 +68,14 @@ impl State {
             }
             FromLogind::KeysTaken(fd) => {
                 tracing::info!("logind: canopy handles the lid, power and suspend keys");
-                l.state.status = "present".into();
                 l.state.keys_taken = true;
                 l.keys = Some(fd);
             }
             FromLogind::Delay(fd) => {
+                if l.state.status != "present" {
+                    tracing::info!("logind: its sleeps wait for canopy's lock");
+                    l.state.status = "present".into();
+                }
                 l.delay = Some(fd);
                 l.state.delay_held = true;
             }
@@ -116,12 +119,19 @@ fn serve(to_loop: &Sender<FromLogind>) -> Result<(), String> {
         .map_err(|e| e.to_string())?;
     // Listening before the first inhibitor is taken, so no PrepareForSleep is missed.
     let signals = manager.receive_signal("PrepareForSleep").map_err(|e| e.to_string())?;
-    let keys = inhibit(&manager, KEYS, "canopy handles the lid and the power keys", "block")
-        .map_err(|e| format!("not on the system bus ({e})"))?;
-    if to_loop.send(FromLogind::KeysTaken(keys)).is_err() {
+    let delay = inhibit(&manager, "sleep", DELAY_WHY, "delay").map_err(|e| format!("not on the system bus ({e})"))?;
+    if to_loop.send(FromLogind::Delay(delay)).is_err() {
         return Ok(());
     }
-    take_delay(&manager, to_loop);
+    // Taking the keys may be refused (polkit) where a delay is not: logind then keeps them.
+    match inhibit(&manager, KEYS, "canopy handles the lid and the power keys", "block") {
+        Ok(keys) => {
+            if to_loop.send(FromLogind::KeysTaken(keys)).is_err() {
+                return Ok(());
+            }
+        }
+        Err(e) => tracing::warn!("logind keeps the lid and the power keys: {e}"),
+    }
     for signal in signals {
         let Ok(start) = signal.body().deserialize::<bool>() else { continue };
         if !start {
@@ -134,8 +144,10 @@ fn serve(to_loop: &Sender<FromLogind>) -> Result<(), String> {
     Err("the system bus went away".into())
 }
 
+const DELAY_WHY: &str = "canopy locks the screen before sleeping";
+
 fn take_delay(manager: &Proxy, to_loop: &Sender<FromLogind>) {
-    match inhibit(manager, "sleep", "canopy locks the screen before sleeping", "delay") {
+    match inhibit(manager, "sleep", DELAY_WHY, "delay") {
         Ok(fd) => {
             let _ = to_loop.send(FromLogind::Delay(fd));
         }
