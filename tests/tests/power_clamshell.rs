@@ -58,6 +58,7 @@ fn resume_refreshes_the_panel_and_the_lid_closes_into_clamshell() {
     d.wait_until("the panel's first time again", || d.panel_strip("HEADLESS-2", 1) == before);
 
     // Clamshell: a window on the laptop's panel moves to the other output when the lid closes.
+    let battery_status = d.path("power_supply/BAT0/status");
     let c = &mut d.compositor;
     let (mut client, w) = c.open(None, &["--title", "work"]);
     assert_eq!(w.output.as_deref(), Some("HEADLESS-1"));
@@ -110,6 +111,7 @@ fn resume_refreshes_the_panel_and_the_lid_closes_into_clamshell() {
 
     // On battery with `external-on-ac`, the lid locks and sleeps even with the other output.
     std::fs::write(ac.join("online"), "0\n").unwrap();
+    std::fs::write(&battery_status, "Discharging\n").unwrap();
     c.msg(&["power", "lid-close"]);
     c.wait_until("the lock on every output", || state(c).every_output_locked);
     assert!(state(c).clamshell_off.is_empty());
