@@ -149,3 +149,30 @@ fn without_logind_canopy_runs_on_its_own_events() {
     let _ = bus.kill();
     let _ = bus.wait();
 }
+
+/// A lock program that never locks (a shell loop that ends with the compositor): logind's sleep waits until the compositor's own
+/// lock-out covers both outputs after the lock's bound, and only then is the inhibitor let go.
+#[test]
+fn logind_waits_for_the_lockout_when_the_lock_program_never_locks() {
+    let dir = tempfile::Builder::new().prefix("canopy-logind-lockout-").tempdir().unwrap();
+    let logind = LogindStandIn::start(dir.path(), None);
+    let config = format!(
+        "lock_command = [\"/bin/sh\", \"-c\", \"while kill -0 $PPID 2>/dev/null; do sleep 0.2; done\"]\nidle_lock_seconds = 0\n\
+         [power]\nhostd = \"unix:{}/no-hostd.sock\"\nlock_timeout_ms = 400\n",
+        dir.path().display()
+    );
+    let c = Compositor::start_with_env(&config, &OUTPUTS, &[("DBUS_SYSTEM_BUS_ADDRESS", logind.address())]);
+    c.wait_until("the delay inhibitor", || state(&c).logind.delay_held);
+    let asked = now();
+    logind.prepare_for_sleep(true);
+    c.wait_until("the delay inhibitor let go", || logind.inhibitors()[0].closed_at.is_some());
+    let closed = logind.inhibitors()[0].closed_at.unwrap();
+    let st = state(&c);
+    assert!(st.locked_out && st.every_output_locked, "{st:?}");
+    assert!(closed >= st.locked_everywhere_at.unwrap());
+    assert!(closed - asked >= 0.4, "let go after {:.3} s, before the lock's bound", closed - asked);
+    for o in ["HEADLESS-1", "HEADLESS-2"] {
+        let img = c.screenshot_of(Some(o));
+        assert_eq!(img.pixel(img.width / 2, img.height / 2), [0, 0, 0], "{o} covered by the lock-out");
+    }
+}

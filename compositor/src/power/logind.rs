@@ -158,8 +158,9 @@ fn take_delay(manager: &Proxy, to_loop: &Sender<FromLogind>) {
 fn inhibit(manager: &Proxy, what: &str, why: &str, mode: &str) -> zbus::Result<OwnedFd> {
     let fd: zbus::zvariant::OwnedFd = manager.call("Inhibit", &(what, "canopy", why, mode))?;
     let fd = OwnedFd::from(fd);
-    // zbus receives descriptors without close-on-exec: a program canopy starts must not hold
-    // the inhibitor open after canopy lets it go.
+    // A program canopy starts must never hold the inhibitor open after canopy lets it go. The
+    // copy zvariant hands out is made close-on-exec (zbus receives without it), but that is its
+    // detail, not a promise: make sure.
     let _ = rustix::io::fcntl_setfd(fd.as_fd(), rustix::io::FdFlags::CLOEXEC);
     Ok(fd)
 }
