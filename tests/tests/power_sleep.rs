@@ -219,6 +219,12 @@ fn every_suspend_waits_for_the_lock_on_every_output() {
     let audited = l.audit("suspend");
     assert!(audited[6]["time"].as_f64().unwrap() >= l.state()["locked_everywhere_at"].as_f64().unwrap());
     l.unlock();
+    // The suspend key (XF86Sleep), which canopy takes from logind: the same.
+    c.msg(&["key", "XF86Sleep"]);
+    l.check_suspend_showed_the_lock(8);
+    c.wait_until("hostd's audit line", || l.audit("suspend").len() == 8);
+    assert!(l.audit("suspend")[7]["time"].as_f64().unwrap() >= l.state()["locked_everywhere_at"].as_f64().unwrap());
+    l.unlock();
 
     // The lid flapping 100 times as fast as the control socket goes: every suspend that ran
     // found the lock on both outputs.
@@ -250,11 +256,13 @@ fn blacked_out(img: &Image) -> bool {
         .all(|&(x, y)| img.pixel(x, y) == [0, 0, 0])
 }
 
-/// A lock program that never locks (`sleep`): after the bound the compositor's lock-out covers
+/// A lock program that never locks: after the bound the compositor's lock-out covers
 /// both outputs, and the suspend waits for that.
 #[test]
 fn a_lock_program_that_never_locks_is_covered_by_the_lockout_before_the_suspend() {
-    let mut l = Laptop::start(&["/bin/sleep".into(), "600".into()]);
+    // A lock program that never locks, and ends with the compositor (no process left behind).
+    let never = "while kill -0 $PPID 2>/dev/null; do sleep 0.2; done";
+    let mut l = Laptop::start(&["/bin/sh".into(), "-c".into(), never.into()]);
     let _w = l.compositor.spawn("canopy-test-client", &["--title", "secret work"]);
     let c = &l.compositor;
     c.wait_until("the window", || c.windows().len() == 1);

@@ -30,6 +30,8 @@ pub enum Action {
     BrightnessDown,
     /// The power key: what `[power] power_key` says (it also acts on the lock screen).
     PowerKey,
+    /// The suspend key: lock, then suspend (it also acts on the lock screen).
+    Suspend,
     /// Run a program (argv, no shell), with WAYLAND_DISPLAY and CANOPY_SOCKET set.
     Spawn(Vec<String>),
     /// Removes a default binding.
@@ -172,6 +174,8 @@ const DEFAULTS: &[(&str, &str)] = &[
     ("XF86MonBrightnessUp", "brightness-up"),
     ("XF86MonBrightnessDown", "brightness-down"),
     ("XF86PowerOff", "power-key"),
+    ("XF86Sleep", "suspend"),
+    ("XF86Suspend", "suspend"),
 ];
 
 impl Keybindings {
@@ -197,6 +201,7 @@ impl Keybindings {
                 "brightness-up" => Action::BrightnessUp,
                 "brightness-down" => Action::BrightnessDown,
                 "power-key" => Action::PowerKey,
+                "suspend" => Action::Suspend,
                 other => unreachable!("default action {other}"),
             };
             map.insert(KeyCombo::parse(combo).expect("default combos parse"), action);

@@ -255,6 +255,8 @@ fn the_power_key_is_bound_and_the_power_keys_errors_name_the_key() {
     let c = parse("").unwrap();
     let power = c.keybindings.find(Modifiers::empty(), smithay::input::keyboard::Keysym::XF86_PowerOff);
     assert_eq!(power, Some(&Action::PowerKey));
+    let sleep = c.keybindings.find(Modifiers::empty(), smithay::input::keyboard::Keysym::XF86_Sleep);
+    assert_eq!(sleep, Some(&Action::Suspend));
     assert_eq!(c.power.power_key, crate::power::config::PowerKey::Suspend);
     assert!(c.power.is_internal("eDP-1") && c.power.is_internal("LVDS-1") && !c.power.is_internal("HDMI-A-1"));
     let c = parse("[keybindings]\nXF86PowerOff = \"none\"\n\"Super+F12\" = \"power-key\"\n[power]\npower_key = \"menu\"\ninternal_outputs = [\"HEADLESS-1\"]\n").unwrap();

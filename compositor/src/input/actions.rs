@@ -50,6 +50,7 @@ impl State {
             | Action::BrightnessUp
             | Action::BrightnessDown) => self.canopy.level_action(&a),
             Action::PowerKey => self.power_key(),
+            Action::Suspend => self.suspend_key(),
             Action::Spawn(argv) => crate::spawn::spawn(&argv, &self.canopy.socket_name, &self.canopy.ipc_path),
             Action::None => {}
         }

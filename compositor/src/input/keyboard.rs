@@ -41,8 +41,8 @@ impl State {
                     return FilterResult::Intercept(Some(KeyAction::SwitchVt(vt)));
                 }
                 if canopy.lock.is_locked() {
-                    // Only the level keys and the power key act on the lock screen.
-                    let on_lock = |a: &&Action| a.is_level() || **a == Action::PowerKey;
+                    // Only the level keys and the power and suspend keys act on the lock screen.
+                    let on_lock = |a: &&Action| a.is_level() || matches!(a, Action::PowerKey | Action::Suspend);
                     if let Some(action) = canopy.config.keybindings.find(m, raw).filter(on_lock).cloned() {
                         canopy.suppressed_keys.insert(code);
                         return FilterResult::Intercept(Some(KeyAction::Bound(action)));

@@ -1,6 +1,8 @@
 //! The power key (XF86PowerOff by default, rebindable as `power-key` in `[keybindings]`): what
 //! `[power] power_key` says. A suspend goes through the machine, so it locks first; on the lock
 //! screen only a suspend acts (the menu would not show, and the session is locked already).
+//! The suspend key (XF86Sleep, XF86Suspend; `suspend`) always suspends, locking first: canopy
+//! takes both keys from logind while it runs.
 
 use super::config::PowerKey;
 use super::machine::{Event, Source};
@@ -20,5 +22,10 @@ impl State {
             }
             PowerKey::Lock | PowerKey::Menu | PowerKey::Ignore => {}
         }
+    }
+
+    pub fn suspend_key(&mut self) {
+        tracing::info!("the suspend key");
+        self.power_event(Event::SuspendAsked(Source::SuspendKey));
     }
 }

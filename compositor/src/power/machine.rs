@@ -22,6 +22,7 @@ pub enum Source {
     PowerKey,
     /// The host announced a suspend of its own (low battery, a host-side power button).
     Host,
+    SuspendKey,
 }
 
 /// What a drawn frame showed on an output.
