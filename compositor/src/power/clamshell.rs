@@ -120,3 +120,29 @@ impl State {
         true
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::on_ac;
+
+    #[test]
+    fn ac_is_a_mains_supply_online_battery_only_when_one_discharges() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        let supply = |name: &str, fields: &[(&str, &str)]| {
+            std::fs::create_dir_all(root.join(name)).unwrap();
+            for (k, v) in fields {
+                std::fs::write(root.join(name).join(k), format!("{v}\n")).unwrap();
+            }
+        };
+        assert!(on_ac(&root.join("missing")), "nothing to read: taken as AC");
+        supply("BAT0", &[("type", "Battery"), ("status", "Discharging")]);
+        supply("AC", &[("type", "Mains"), ("online", "0")]);
+        assert!(!on_ac(root));
+        supply("AC", &[("type", "Mains"), ("online", "1")]);
+        assert!(on_ac(root));
+        supply("AC", &[("type", "Mains"), ("online", "0")]);
+        supply("BAT0", &[("type", "Battery"), ("status", "Full")]);
+        assert!(on_ac(root), "no battery discharging");
+    }
+}
