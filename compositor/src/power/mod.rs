@@ -1,7 +1,9 @@
-//! Sleep and wake: the lock before every suspend ([`machine`]), fed by the lid ([`lid`]), the
-//! power menu and scripts (`canopy msg power …`, [`ipc`]), and the host ([`host`]), and carried
-//! out here on the compositor: the lock program started and watched, the lock's bound timed, the
-//! compositor's own lock-out, each drawn frame reported, requests to hostd.
+//! Sleep and wake: the lock before every suspend ([`machine`]), fed by the lid ([`lid`], with
+//! [`clamshell`] when another output is on), the power and suspend keys ([`key`]), the power
+//! menu and scripts (`canopy msg power …`, [`ipc`]), the host ([`host`]) and logind in the GUI VM
+//! ([`logind`]), and carried out here on the compositor: the lock program started and watched,
+//! the lock's bound timed, the compositor's own lock-out, each drawn frame reported, requests to
+//! hostd, and what a resume brings back (`resume`).
 
 pub mod clamshell;
 pub mod config;
