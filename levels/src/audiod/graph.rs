@@ -1,5 +1,6 @@
 //! The PipeWire graph as `pw-dump --monitor` reports it (arrays of objects: each one whole as it
-//! is now, or `{"id": N, "info": null}` once it is gone), and the [`AudioState`] it means:
+//! is now, except metadata whose changed entries only come after the first dump, or
+//! `{"id": N, "info": null}` once it is gone), and the [`AudioState`] it means:
 //! sinks and sources with their volumes, the default ones (WirePlumber's `default` metadata),
 //! and the streams with the VM each comes from.
 //!
@@ -63,6 +64,17 @@ enum Entry {
     Defaults(Vec<MetadataEntry>),
 }
 
+/// Entries of a metadata update into those held: each replaces the one with its key, and a
+/// null value removes it.
+fn merge(held: &mut Vec<MetadataEntry>, update: Vec<MetadataEntry>) {
+    for e in update {
+        held.retain(|h| h.key != e.key);
+        if !e.value.is_null() {
+            held.push(e);
+        }
+    }
+}
+
 /// The objects the daemon follows, by id.
 #[derive(Debug, Default)]
 pub struct Graph {
@@ -76,10 +88,23 @@ impl Graph {
             let entry = match o.kind.rsplit(':').next() {
                 Some("Node") => o.info.map(|i| Entry::Node { props: i.props, params: i.params }),
                 Some("Client") => o.info.map(|i| Entry::Client { props: i.props }),
-                Some("Metadata")
-                    if o.props.as_ref().and_then(|p| p.get("metadata.name")) == Some(&"default".into()) =>
-                {
-                    Some(Entry::Defaults(o.metadata.unwrap_or_default()))
+                Some("Metadata") => {
+                    let named_default =
+                        o.props.as_ref().and_then(|p| p.get("metadata.name")) == Some(&"default".into());
+                    match self.objects.get_mut(&o.id) {
+                        // After the first dump, a metadata object comes with its changed entries
+                        // only (a new default output says nothing of the default input).
+                        Some(Entry::Defaults(held)) => {
+                            merge(held, o.metadata.unwrap_or_default());
+                            continue;
+                        }
+                        _ if named_default => {
+                            let mut held = Vec::new();
+                            merge(&mut held, o.metadata.unwrap_or_default());
+                            Some(Entry::Defaults(held))
+                        }
+                        _ => None,
+                    }
                 }
                 _ => None,
             };
@@ -299,7 +324,26 @@ mod tests {
             .unwrap(),
         );
         let s = g.state(&[], 1.0, 0.05);
-        assert_eq!((s.default_output, s.default_input), (None, None), "the metadata was replaced whole");
+        assert_eq!((s.default_output, s.default_input), (Some(30), None), "the update changed the source only");
+        // As pw-dump sends them: a new default output alone keeps the input; null removes a key;
+        // the metadata object gone takes the defaults with it.
+        g.apply(serde_json::from_str(r#"[{"id": 32, "type": "PipeWire:Interface:Node", "info": {"props": {"media.class": "Audio/Source", "node.name": "mic"}}}]"#).unwrap());
+        let update = |entries: serde_json::Value| {
+            serde_json::from_value(
+                serde_json::json!([{"id": 36, "type": "PipeWire:Interface:Metadata", "metadata": entries}]),
+            )
+            .unwrap()
+        };
+        g.apply(update(serde_json::json!([{"subject": 0, "key": "default.audio.source", "value": {"name": "mic"}}])));
+        assert_eq!(
+            (g.state(&[], 1.0, 0.05).default_output, g.state(&[], 1.0, 0.05).default_input),
+            (Some(30), Some(32))
+        );
+        g.apply(update(serde_json::json!([{"subject": 0, "key": "default.audio.sink", "value": null}])));
+        let s = g.state(&[], 1.0, 0.05);
+        assert_eq!((s.default_output, s.default_input), (None, Some(32)));
+        g.apply(serde_json::from_str(r#"[{"id": 36, "info": null}]"#).unwrap());
+        assert_eq!(g.state(&[], 1.0, 0.05).default_input, None);
     }
 
     #[test]
