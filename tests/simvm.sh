@@ -15,6 +15,7 @@
 #                session bus (a private dbus-daemon at VMDIR/bus) with canopy-notify-agent
 #                ($CANOPY_NOTIFY_AGENT_BIN) serving org.freedesktop.Notifications on it
 #   mode         "noagent": only a placeholder process runs (an agent that never answers)
+#   stop-fails   stop fails (exit 1, the file's text on stderr) and leaves the VM running
 #   home/        the VM's HOME (made on start): files from other VMs land in home/Incoming/
 # Without agent.toml the VM runs no canopy-agent (a placeholder holds its session).
 # Each start is logged to starts.log with $CANOPY_DISK_IMAGE, if the backend passed one.
@@ -51,6 +52,7 @@ start)
   fi
   echo $! > "$dir/pid" ;;
 stop)
+  if [ -f "$dir/stop-fails" ]; then cat "$dir/stop-fails" >&2; exit 1; fi
   alive || { rm -f "$dir/pid"; exit 0; }
   pid=$(cat "$dir/pid")
   kill -TERM "-$pid" 2>/dev/null

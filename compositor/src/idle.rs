@@ -22,7 +22,7 @@ impl State {
                 tracing::info!(idle_s = idle.as_secs(), "locking after idle time");
                 state.canopy.idle_lock_started = true;
                 let argv = state.canopy.config.lock_command.clone();
-                crate::spawn::spawn(&argv, &state.canopy.socket_name, &state.canopy.ipc_path);
+                crate::spawn::spawn(&argv, &state.canopy);
             }
             if !state.canopy.lock.is_locked() && idle < after {
                 state.canopy.idle_lock_started = false;

@@ -92,7 +92,7 @@ impl State {
         self.canopy.lock.lock_out();
         self.canopy.idle_lock_started = true;
         let argv = self.canopy.config.lock_command.clone();
-        crate::spawn::spawn(&argv, &self.canopy.socket_name, &self.canopy.ipc_path);
+        crate::spawn::spawn(&argv, &self.canopy);
     }
 }
 

@@ -1,9 +1,9 @@
-//! Starting programs from keybindings and autostart, with the session's environment. The
+//! Starting programs from keybindings and autostart, with the session's environment (the
+//! Wayland and control sockets, and `[levels]` for the panel's indicators). The
 //! autostarted ones (the panel) are supervised: when one ends, for whatever reason, it is
 //! started again, 1 s later, waiting twice as long each time it ends within a minute of
 //! starting (up to a minute), so a program that cannot start does not spin.
 
-use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -11,16 +11,16 @@ use smithay::reexports::calloop::channel::{self, Sender};
 use smithay::reexports::calloop::timer::{TimeoutAction, Timer};
 use smithay::reexports::calloop::LoopHandle;
 
-use crate::state::State;
+use crate::state::{Canopy, State};
 
 const FIRST_RETRY: Duration = Duration::from_secs(1);
 const LONGEST_RETRY: Duration = Duration::from_secs(60);
 /// A program that ran this long before it ended is started again after [`FIRST_RETRY`].
 const HEALTHY: Duration = Duration::from_secs(60);
 
-/// Run `argv` (no shell) with WAYLAND_DISPLAY and CANOPY_SOCKET set; reaped on a thread.
-pub fn spawn(argv: &[String], wayland_display: &str, ipc: &Path) {
-    if let Some(mut child) = start(argv, wayland_display, ipc) {
+/// Run `argv` (no shell) with the session's environment; reaped on a thread.
+pub fn spawn(argv: &[String], canopy: &Canopy) {
+    if let Some(mut child) = start(argv, canopy) {
         let prog = argv[0].clone();
         std::thread::spawn(move || {
             if let Ok(status) = child.wait() {
@@ -32,14 +32,23 @@ pub fn spawn(argv: &[String], wayland_display: &str, ipc: &Path) {
     }
 }
 
-pub(crate) fn start(argv: &[String], wayland_display: &str, ipc: &Path) -> Option<Child> {
+/// Start `argv` (no shell) with WAYLAND_DISPLAY, CANOPY_SOCKET and the current `[levels]`
+/// (`canopy_levels::config::ENV`) set.
+pub(crate) fn start(argv: &[String], canopy: &Canopy) -> Option<Child> {
     let (prog, args) = argv.split_first()?;
     let mut cmd = Command::new(prog);
     cmd.args(args)
-        .env("WAYLAND_DISPLAY", wayland_display)
-        .env("CANOPY_SOCKET", ipc)
+        .env("WAYLAND_DISPLAY", &canopy.socket_name)
+        .env("CANOPY_SOCKET", &canopy.ipc_path)
         .env_remove("DISPLAY")
         .stdin(Stdio::null());
+    match canopy.config.levels.to_env() {
+        Some(levels) => cmd.env(canopy_levels::config::ENV, levels),
+        None => {
+            tracing::warn!(program = prog, "[levels] names a path that is not UTF-8; not passed on");
+            cmd.env_remove(canopy_levels::config::ENV)
+        }
+    };
     match cmd.spawn() {
         Ok(child) => {
             tracing::info!(program = prog, pid = child.id(), "spawned");
@@ -88,7 +97,7 @@ impl State {
             if a.restart {
                 self.supervise(a.command, Duration::ZERO);
             } else {
-                spawn(&a.command, &self.canopy.socket_name, &self.canopy.ipc_path);
+                spawn(&a.command, &self.canopy);
             }
         }
     }
@@ -96,7 +105,7 @@ impl State {
     fn supervise(&mut self, argv: Vec<String>, waited: Duration) {
         let started = Instant::now();
         let Some(tx) = self.canopy.supervisor.as_ref().map(|s| s.tx.clone()) else { return };
-        match start(&argv, &self.canopy.socket_name, &self.canopy.ipc_path) {
+        match start(&argv, &self.canopy) {
             Some(mut child) => {
                 std::thread::spawn(move || {
                     let status = child.wait().map(|s| s.to_string()).unwrap_or_else(|e| e.to_string());

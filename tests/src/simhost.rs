@@ -137,5 +137,6 @@ pub fn vm_bus(dir: &Path, vm: &str) -> String {
 
 /// Stop a simulated VM whatever state it is in (for Drop impls: no VM outlives its test).
 pub fn stop_vm(dir: &Path, vm: &str) {
+    let _ = std::fs::remove_file(dir.join("vms").join(vm).join("stop-fails"));
     let _ = Command::new("/bin/sh").arg(dir.join("vm.sh")).args(["stop", vm]).status();
 }

@@ -1,6 +1,6 @@
 //! Real PipeWire with WirePlumber for the audio tests, without hardware: a private runtime dir
-//! and D-Bus session (WirePlumber needs one), `sound/pipewire.conf` with two null sinks and a
-//! test-tone microphone, and `canopy-audiod` serving the audio control protocol on a Unix socket
+//! and D-Bus session (WirePlumber needs one), `sound/pipewire.conf` with two null sinks and two
+//! test-tone microphones (the first is the default), and `canopy-audiod` serving the audio control protocol on a Unix socket
 //! there. Everything is killed when the value is dropped.
 
 use std::path::{Path, PathBuf};
@@ -119,6 +119,22 @@ impl Sound {
         // "Volume: 0.45 [MUTED]"
         let v = out.split_whitespace().nth(1).and_then(|v| v.parse().ok()).unwrap_or(f32::NAN);
         (v, out.contains("MUTED"))
+    }
+
+    /// The node id of the playing stream of `program` (its `application.name`), from `pw-dump`.
+    pub fn stream_node(&self, program: &str) -> Option<u32> {
+        let out = self.env(&mut Command::new("pw-dump")).output().expect("pw-dump");
+        let objects: serde_json::Value = serde_json::from_slice(&out.stdout).ok()?;
+        objects.as_array()?.iter().find_map(|o| {
+            let props = &o["info"]["props"];
+            let stream = props["media.class"].as_str().is_some_and(|c| c.starts_with("Stream/"));
+            (stream && props["application.name"] == program).then(|| o["id"].as_u64()).flatten().map(|id| id as u32)
+        })
+    }
+
+    /// Whether `wpctl status` marks the device named `name` as the default (`*`).
+    pub fn is_default(&self, name: &str) -> bool {
+        self.status_line(name).is_some_and(|l| l.starts_with('*'))
     }
 
     pub fn audiod_socket(&self) -> PathBuf {

@@ -1,5 +1,5 @@
 //! The panel's levels and VM menu against real parts: canopy-panel on the real headless
-//! compositor, clicked with the compositor's own pointer; canopy-audiod in front of real
+//! compositor (autostarted by it, with its `[levels]`), clicked with the compositor's own pointer; canopy-audiod in front of real
 //! PipeWire and WirePlumber (null sinks, `canopy_tests::sound`), checked with `wpctl` as a user
 //! at a terminal would; a stand-in backlight directory; and real hostd whose command backend
 //! runs the test VM. Golden popovers and menus at scale 1 and 2 (one output each).
@@ -24,9 +24,15 @@ const TRACK_W: f64 = 230.0;
 /// 4 of space, its heading).
 const OUTPUT_Y: f64 = INNER_Y + 22.0 + 15.0;
 const MIC_Y: f64 = INNER_Y + 22.0 + 30.0 + 2.0 * 24.0 + 4.0 + 22.0 + 15.0;
+/// The device rows under a slider row's middle: the first and second device.
+const DEVICE_1: f64 = 15.0 + 12.0;
+const DEVICE_2: f64 = DEVICE_1 + 24.0;
+/// The first stream's slider row (after the two microphones, 4 of space, the "Programs" heading
+/// and the stream's name).
+const STREAM_Y: f64 = MIC_Y + 15.0 + 2.0 * 24.0 + 4.0 + 22.0 + 18.0 + 15.0;
 
-fn standin_backlight(d: &Desktop) -> std::path::PathBuf {
-    let root = d.path("backlight");
+fn standin_backlight(dir: &std::path::Path) -> std::path::PathBuf {
+    let root = dir.join("backlight");
     let dev = root.join("canopy-test-backlight");
     std::fs::create_dir_all(&dev).unwrap();
     for (k, v) in [("type", "firmware"), ("max_brightness", "1000"), ("brightness", "490")] {
@@ -35,26 +41,29 @@ fn standin_backlight(d: &Desktop) -> std::path::PathBuf {
     root
 }
 
-/// The panel with the levels: audiod's socket, the stand-in backlight, no battery.
-fn panel_with_levels(d: &mut Desktop, sound: &Sound) {
-    let audio = format!("unix:{}", sound.audiod_socket().display());
-    let backlight = standin_backlight(d);
-    let none = d.path("no-power-supply");
-    d.run(
-        "canopy-panel",
-        &[
-            "--time",
-            TIME,
-            "--power-supply",
-            none.to_str().unwrap(),
-            "--audio",
-            &audio,
-            "--backlight",
-            backlight.to_str().unwrap(),
-            "--no-logind",
-        ],
-    );
+/// A desktop whose compositor's `[levels]` name audiod's socket and the stand-in backlight, and
+/// whose panel it autostarts as a session's config would (no battery, no hostd): the panel
+/// takes its levels from the compositor, with no option of its own for them.
+fn desktop_with_levels(outputs: &[&str], sound: &Sound) -> Desktop {
+    let d = Desktop::start_with(outputs, |dir| {
+        format!(
+            r#"
+[[autostart]]
+command = ["{panel}", "--time", "{TIME}", "--power-supply", "{dir}/no-power-supply", "--hostd", "unix:{dir}/no-hostd.sock"]
+[levels]
+audio = "unix:{audio}"
+[levels.backlight]
+root = "{backlight}"
+logind = false
+"#,
+            panel = canopy_tests::bin_path("canopy-panel").display(),
+            dir = dir.display(),
+            audio = sound.audiod_socket().display(),
+            backlight = standin_backlight(dir).display(),
+        )
+    });
     d.wait_for_panels(&d.output_names());
+    d
 }
 
 /// The left edge of the clock's text in a panel strip (device pixels): the indicators end 12
@@ -95,8 +104,7 @@ fn card(d: &Desktop, output: &str, scale: u32, h: u32) -> Image {
 fn the_popover_changes_the_sink_and_lists_streams_with_their_vm() {
     let uid = rustix::process::getuid().as_raw();
     let mut sound = Sound::start(&format!("[[stream_vms]]\nvm = \"music-vm\"\nuid = {uid}\n"));
-    let mut d = Desktop::start(&["HEADLESS-1:1280x800", "HEADLESS-2:2560x1600@2"]);
-    panel_with_levels(&mut d, &sound);
+    let d = desktop_with_levels(&["HEADLESS-1:1280x800", "HEADLESS-2:2560x1600@2"], &sound);
     let speakers = sound.status_line("Test speakers").unwrap();
     let id: u32 = speakers.trim_start_matches(['*', ' ']).split('.').next().unwrap().trim().parse().unwrap();
     sound.wpctl(&["set-volume", &id.to_string(), "0.5"]);
@@ -146,6 +154,29 @@ fn the_popover_changes_the_sink_and_lists_streams_with_their_vm() {
     wait_for_golden("shell-levels-stream@2", 2, 0, || card(&d, "HEADLESS-2", 2, 420));
     escape(&d, "HEADLESS-2");
 
+    // The stream's own slider and mute, then the device choice, as wpctl and pw-dump show.
+    let stream = sound.stream_node("pw-play").expect("pw-play's stream in pw-dump");
+    d.click_at(left - 24.0, 16.0, None);
+    d.wait_until("the popover", || d.compositor.screenshot().pixel(CARD_X as u32 + 4, 120) == panel_bg);
+    d.click_at(TRACK_X + 0.4 * TRACK_W, STREAM_Y, None);
+    d.wait_until("pw-play's stream at 0.40", || sound.volume_of(stream) == (0.4, false));
+    d.click_at(INNER_X + 14.0, STREAM_Y, None);
+    d.wait_until("pw-play's stream muted", || sound.volume_of(stream) == (0.4, true));
+    assert_eq!(sound.volume_of(id), (0.8, true), "the speakers as they were");
+    d.click_at(INNER_X + 80.0, OUTPUT_Y + DEVICE_2, None);
+    d.wait_until("the headphones the default output", || sound.is_default("Test headphones"));
+    d.click_at(INNER_X + 80.0, MIC_Y + DEVICE_2, None);
+    d.wait_until("the headset the default microphone", || sound.is_default("Test headset microphone"));
+    // The popover follows: the headphones' level and the headset's (unmuted: no red mark).
+    wait_for_golden("shell-levels-devices@1", 2, 0, || card(&d, "HEADLESS-1", 1, 420));
+    // And back, for the sound server's restart below (WirePlumber remembers the choice).
+    d.click_at(INNER_X + 80.0, OUTPUT_Y + DEVICE_1, None);
+    d.wait_until("the speakers the default output again", || sound.is_default("Test speakers"));
+    d.click_at(INNER_X + 80.0, MIC_Y + DEVICE_1, None);
+    d.wait_until("the microphone the default again", || sound.is_default("Test microphone"));
+    assert!(!sound.is_default("Test headphones") && !sound.is_default("Test headset microphone"));
+    escape(&d, "HEADLESS-1");
+
     // The sound server goes: the indicator says so, and comes back with it.
     sound.stop_players();
     let before = d.panel_strip("HEADLESS-1", 1);
@@ -169,15 +200,14 @@ fn the_popover_changes_the_sink_and_lists_streams_with_their_vm() {
 #[test]
 fn a_read_only_backlight_shows_as_such_and_a_missing_one_too() {
     let sound = Sound::start("");
-    let mut d = Desktop::start(&[]);
-    panel_with_levels(&mut d, &sound);
+    let d = desktop_with_levels(&[], &sound);
     let left = clock_left(&d.panel_strip("HEADLESS-1", 1), 1);
     d.click_at(left - 24.0, 16.0, None);
     let panel_bg = rgb(theme().desktop.panel_background);
     d.wait_until("the popover", || d.compositor.screenshot().pixel(CARD_X as u32 + 4, 120) == panel_bg);
-    // The brightness slider, under the sound part (outputs with two devices, the microphone):
+    // The brightness slider, under the sound part (two outputs, two microphones):
     // a click at 80 % writes the stand-in's file (perceived 80 % of 1000 is 640).
-    let brightness_y = MIC_Y + 15.0 + 4.0 + 13.0 + 22.0 + 15.0;
+    let brightness_y = MIC_Y + 15.0 + 2.0 * 24.0 + 4.0 + 13.0 + 22.0 + 15.0;
     let file = d.path("backlight/canopy-test-backlight/brightness");
     d.click_at(TRACK_X + 0.8 * TRACK_W, brightness_y, None);
     d.wait_until("the backlight at 80 %", || std::fs::read_to_string(&file).unwrap().trim() == "640");
@@ -189,14 +219,14 @@ fn a_read_only_backlight_shows_as_such_and_a_missing_one_too() {
     std::fs::write(d.path("backlight/canopy-test-backlight/actual_brightness"), "640\n").unwrap();
     std::fs::create_dir(&file).unwrap();
     d.click_at(left - 24.0, 16.0, None);
-    wait_for_golden("shell-levels-read-only@1", 2, 0, || card(&d, "HEADLESS-1", 1, 300));
+    wait_for_golden("shell-levels-read-only@1", 2, 0, || card(&d, "HEADLESS-1", 1, 348));
     escape(&d, "HEADLESS-1");
 
     // And gone altogether.
     std::fs::remove_dir_all(d.path("backlight/canopy-test-backlight")).unwrap();
     d.click_at(left - 24.0, 16.0, None);
     // (Cropped above the next line, which names the test's temporary directory.)
-    wait_for_golden("shell-levels-no-backlight@1", 2, 0, || card(&d, "HEADLESS-1", 1, 228));
+    wait_for_golden("shell-levels-no-backlight@1", 2, 0, || card(&d, "HEADLESS-1", 1, 276));
 }
 
 /// Left edge (logical x) of a VM's status dot in the panel strip: the dot is a filled circle in
@@ -207,12 +237,24 @@ fn vm_dot(strip: &Image, colour: [u8; 3], scale: u32) -> Option<f64> {
         .map(|x| (x / scale) as f64)
 }
 
+/// hostd's word on a VM (`canopy-ctl list vms`: "web  untrusted  running …").
+fn vm_listed(d: &Desktop, vm: &str, state: &str) -> bool {
+    let list = String::from_utf8_lossy(&d.ctl(&["list", "vms"]).stdout).into_owned();
+    list.lines().any(|l| l.split_whitespace().next() == Some(vm) && l.contains(state))
+}
+
+/// How many times the simulated VM was started (its `starts.log`).
+fn starts(d: &Desktop, vm: &str) -> usize {
+    std::fs::read_to_string(d.path(&format!("vms/{vm}/starts.log"))).unwrap_or_default().lines().count()
+}
+
 #[test]
-fn the_vm_menu_stops_a_vm_after_naming_its_windows() {
+fn the_vm_menu_starts_stops_and_restarts_through_hostd_and_says_when_it_cannot() {
     let mut d = Desktop::with_host(&["HEADLESS-1:1280x800", "HEADLESS-2:2560x1600@2"]);
     d.panel();
     assert!(d.ctl(&["start", "app", "hello"]).status.success(), "{}", d.logs());
-    d.wait_until("the web VM's window", || d.compositor.windows().iter().any(|w| w.vm.as_deref() == Some("web")));
+    let web_window = |d: &Desktop| d.compositor.windows().iter().any(|w| w.vm.as_deref() == Some("web"));
+    d.wait_until("the web VM's window", || web_window(&d));
     let web = rgb(theme().colours("untrusted").focused);
     let chip = |output: &str, scale: u32| {
         let mut dot = None;
@@ -237,25 +279,94 @@ fn the_vm_menu_stops_a_vm_after_naming_its_windows() {
     let inside = (card_x(chip2) as u32 + 8) * 2;
     d.wait_until("the menu to close", || d.compositor.screenshot_of(Some("HEADLESS-2")).pixel(inside, 120) != bg);
 
+    // The chips keep their places whatever their state, so web's is found once, running.
     let chip_x = chip("HEADLESS-1", 1);
-    d.click_at(chip_x, 16.0, None);
     let card_x = card_x(chip_x);
     let shot = |d: &Desktop| shot(d, "HEADLESS-1", 1, card_x);
+    let open_menu = |d: &Desktop| {
+        d.click_at(chip_x, 16.0, None);
+        d.wait_until("the VM menu", || d.compositor.screenshot().pixel(card_x as u32 + 8, 60) == bg);
+    };
+    open_menu(&d);
     wait_for_golden("shell-vm-menu@1", 2, 0, || shot(&d));
 
     // Stop asks first, naming the window that will close; nothing stops until confirmed.
     let row = |i: f64| 32.0 + 4.0 + 6.0 + 30.0 + 1.0 + 6.0 + 30.0 * i + 15.0;
     d.click_at(card_x + 60.0, row(1.0), None);
     wait_for_golden("shell-vm-menu-stop@1", 2, 0, || shot(&d));
-    assert!(d.compositor.windows().iter().any(|w| w.vm.as_deref() == Some("web")), "asked, not yet stopped");
+    assert!(web_window(&d), "asked, not yet stopped");
     let buttons = 32.0 + 4.0 + 6.0 + 30.0 + 1.0 + 6.0 + 3.0 * 18.0 + 6.0 + 13.0;
-    d.click_at(card_x + 6.0 + 121.0 + 6.0 + 60.0, buttons, None);
-    d.wait_until("the web VM's windows to close", || {
-        d.compositor.windows().iter().all(|w| w.vm.as_deref() != Some("web"))
-    });
+    let go = card_x + 6.0 + 121.0 + 6.0 + 60.0;
+    d.click_at(go, buttons, None);
+    d.wait_until("the web VM's windows to close", || !web_window(&d));
     // The windows go as the VM's processes end; hostd says stopped once its stop command is done.
-    d.wait_until("hostd to report web stopped", || {
-        let list = String::from_utf8_lossy(&d.ctl(&["list", "vms"]).stdout).into_owned();
-        list.lines().any(|l| l.contains("web") && l.contains("stopped"))
+    d.wait_until("hostd to report web stopped", || vm_listed(&d, "web", "stopped"));
+
+    // Start does not ask: the VM boots through hostd's command backend.
+    let booted = starts(&d, "web");
+    open_menu(&d);
+    d.click_at(card_x + 60.0, row(0.0), None);
+    d.wait_until("hostd to report web running", || vm_listed(&d, "web", "running"));
+    assert_eq!(starts(&d, "web"), booted + 1, "one start");
+
+    // Restart, with the keyboard alone: Down to Stop…, Down to Restart…, Return asks (naming the
+    // window), Down twice to the go-ahead, Return. The window closes and the VM boots again.
+    assert!(d.ctl(&["start", "app", "hello"]).status.success(), "{}", d.logs());
+    d.wait_until("the web VM's window again", || web_window(&d));
+    open_menu(&d);
+    for key in ["Down", "Down", "Return", "Down", "Down"] {
+        d.compositor.msg(&["key", key]);
+    }
+    wait_for_golden("shell-vm-menu-restart@1", 2, 0, || shot(&d));
+    d.compositor.msg(&["key", "Return"]);
+    d.wait_until("the web VM's windows to close on restart", || !web_window(&d));
+    d.wait_until("web booted again", || starts(&d, "web") == booted + 2);
+    d.wait_until("hostd to report web running again", || vm_listed(&d, "web", "running"));
+
+    // The VM does not stop: the user is told, not only the log (here without a notification
+    // daemon: the corner notice; with one, notify_system shows the notification).
+    std::fs::write(d.path("vms/web/stop-fails"), "the VM is stuck\n").unwrap();
+    open_menu(&d);
+    d.click_at(card_x + 60.0, row(1.0), None);
+    // No window is open now, so the question is a line shorter. (The go-ahead button's top edge,
+    // where the menu had empty space.)
+    let buttons = buttons - 18.0;
+    d.wait_until("the question", || d.compositor.screenshot().pixel(go as u32, buttons as u32 - 13) != bg);
+    d.click_at(go, buttons, None);
+    // The notice in the corner; cropped above its reason, which names the test's directory
+    // (hostd's "stopping VM web failed: `/bin/sh …/vm.sh stop web` exited with status 1").
+    let corner = |d: &Desktop, h: u32| d.compositor.screenshot().crop(1280 - 420, 32, 420, h);
+    wait_for_golden("shell-vm-menu-stop-failed@1", 2, 0, || corner(&d, 44));
+    assert!(vm_listed(&d, "web", "failed"), "hostd marks it failed");
+    let panel_log = std::fs::read_to_string(d.path("canopy-panel.log")).unwrap();
+    assert!(panel_log.contains("Stop web: ") && panel_log.contains("exited with status 1"), "{panel_log}");
+
+    // hostd refuses: web needs a disk image that nobody set (hostd restarted with that config,
+    // the VM stopped meanwhile); Start is refused at once and the user told why.
+    canopy_tests::simhost::stop_vm(d.dir.path(), "web");
+    let config = std::fs::read_to_string(d.path("hostd.toml")).unwrap();
+    let config = config.replacen("[vms.web]\n", "[vms.web]\nneeds_disk_image = true\n", 1);
+    std::fs::write(d.path("hostd.toml"), config).unwrap();
+    let panel_connections = |d: &Desktop| {
+        let log = std::fs::read_to_string(d.path("hostd.log")).unwrap_or_default();
+        log.lines().filter(|l| l.contains("connected") && l.contains("canopy-panel")).count()
+    };
+    let before = panel_connections(&d);
+    d.restart_hostd();
+    assert!(vm_listed(&d, "web", "stopped"), "hostd finds web stopped");
+    // The panel's watch comes back (its list, then its watch), and web's chip is grey.
+    d.wait_until("the panel's watch on the new hostd", || panel_connections(&d) >= before + 2);
+    let t = theme();
+    let grey = rgb(t.desktop.panel_text.mix(t.desktop.panel_background, 0.6));
+    let text = rgb(t.desktop.panel_text);
+    d.wait_until("the panel to show web stopped", || {
+        let strip = d.panel_strip("HEADLESS-1", 1);
+        let name = || (chip_x as u32 + 2..chip_x as u32 + 24).flat_map(|x| (8..24).map(move |y| (x, y)));
+        name().any(|(x, y)| strip.pixel(x, y) == grey) && name().all(|(x, y)| strip.pixel(x, y) != text)
     });
+    open_menu(&d);
+    d.click_at(card_x + 60.0, row(0.0), None);
+    wait_for_golden("shell-vm-menu-start-refused@1", 2, 0, || corner(&d, 120));
+    assert!(d.logs().contains("Start web: "), "and a log line");
+    assert_eq!(starts(&d, "web"), booted + 2, "nothing started");
 }

@@ -105,7 +105,7 @@ impl State {
             let lock = &state.canopy.lock;
             if lock.locked && lock.surfaces.is_empty() {
                 let argv = state.canopy.config.lock_command.clone();
-                crate::spawn::spawn(&argv, &state.canopy.socket_name, &state.canopy.ipc_path);
+                crate::spawn::spawn(&argv, &state.canopy);
             }
             TimeoutAction::Drop
         });

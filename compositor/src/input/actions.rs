@@ -51,7 +51,7 @@ impl State {
             | Action::BrightnessDown) => self.canopy.level_action(&a),
             Action::PowerKey => self.power_key(),
             Action::Suspend => self.suspend_key(),
-            Action::Spawn(argv) => crate::spawn::spawn(&argv, &self.canopy.socket_name, &self.canopy.ipc_path),
+            Action::Spawn(argv) => crate::spawn::spawn(&argv, &self.canopy),
             Action::None => {}
         }
         self.enforce_focus();

@@ -18,7 +18,7 @@ impl State {
             PowerKey::Lock if !locked => self.power_event(Event::LockAsked),
             PowerKey::Menu if !locked => {
                 let argv = self.canopy.config.power.power_menu.clone();
-                crate::spawn::spawn(&argv, &self.canopy.socket_name, &self.canopy.ipc_path);
+                crate::spawn::spawn(&argv, &self.canopy);
             }
             PowerKey::Lock | PowerKey::Menu | PowerKey::Ignore => {}
         }

@@ -181,7 +181,7 @@ impl State {
                 state.power_event(Event::LockProgramExited { run });
             }
         });
-        let child = crate::spawn::start(&argv, &self.canopy.socket_name, &self.canopy.ipc_path);
+        let child = crate::spawn::start(&argv, &self.canopy);
         std::thread::spawn(move || {
             if let Some(mut child) = child {
                 let status = child.wait();

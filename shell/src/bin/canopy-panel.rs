@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use canopy_levels::config::BacklightConfig;
+use canopy_levels::config::LevelsConfig;
 use canopy_lifecycle::Address;
 use canopy_shell::clock::LocalTime;
 use canopy_shell::host::{Host, DEFAULT_ADDRESS};
@@ -44,8 +44,10 @@ struct Cli {
     /// end (hostd's request on its stdin).
     #[arg(long, default_value = "canopy-chooser", num_args = 1.., value_delimiter = ' ')]
     chooser: Vec<String>,
+    // The levels come from the compositor's `[levels]` (CANOPY_LEVELS, set for the programs it
+    // starts); these options override them.
     /// canopy-audiod's address (unix:PATH or vsock:CID:PORT), for the volume indicator and its
-    /// popover; without it there is no volume indicator.
+    /// popover; without it (here or in the compositor's [levels]) there is no volume indicator.
     #[arg(long, env = "CANOPY_AUDIO")]
     audio: Option<Address>,
     /// Where backlights are listed (default /sys/class/backlight, where the indicator shows only
@@ -60,9 +62,29 @@ struct Cli {
     no_logind: bool,
 }
 
+impl Cli {
+    /// The compositor's `[levels]` with this command line's options over them.
+    fn levels(&self) -> anyhow::Result<LevelsConfig> {
+        let mut levels = LevelsConfig::from_env()?.unwrap_or_default();
+        if let Some(audio) = &self.audio {
+            levels.audio = Some(audio.clone());
+        }
+        let b = &mut levels.backlight;
+        if let Some(root) = &self.backlight {
+            b.root = root.clone();
+        }
+        if let Some(device) = &self.backlight_device {
+            b.device = Some(device.clone());
+        }
+        b.logind &= !self.no_logind;
+        Ok(levels)
+    }
+}
+
 fn main() -> anyhow::Result<()> {
     canopy_shell::init_logging();
     let cli = Cli::parse();
+    let levels = cli.levels()?;
     let theme = canopy_themes::Theme::load(&cli.theme)?;
     let panel = Panel::new(PanelOptions {
         height: cli.height,
@@ -73,14 +95,9 @@ fn main() -> anyhow::Result<()> {
         launcher: cli.launcher,
         power_menu: cli.power_menu,
         chooser: cli.chooser,
-        audio: cli.audio,
-        backlight_explicit: cli.backlight.is_some() || cli.backlight_device.is_some(),
-        backlight: BacklightConfig {
-            root: cli.backlight.unwrap_or_else(|| BacklightConfig::default().root),
-            device: cli.backlight_device,
-            logind: !cli.no_logind,
-            ..BacklightConfig::default()
-        },
+        audio: levels.audio,
+        backlight_explicit: levels.backlight.named() || cli.backlight.is_some(),
+        backlight: levels.backlight,
     });
     let code = canopy_shell::wl::run(panel, theme)?;
     std::process::exit(code);

@@ -79,13 +79,17 @@ pub fn notice_view(n: &Notice, cx: &ViewCx<'_, ChooserAction>) -> View<ChooserAc
         title_colour,
         Align::Start,
     );
-    let dim = d.launcher_text.mix(d.notice_background, 0.35);
-    v.scene.fill(Rect::new(14.0, 40.0, 10.0, 10.0), colour, 2.0);
-    let from = format!("from {}", text::sanitise(&n.from, text::TITLE));
-    v.scene.text(Rect::new(30.0, 34.0, w - 44.0, 22.0), from, 12.0, Weight::Regular, dim, Align::Start);
+    // Who asked; none for the trusted system's own notices (a VM menu action that failed).
+    if !n.from.is_empty() {
+        let dim = d.launcher_text.mix(d.notice_background, 0.35);
+        v.scene.fill(Rect::new(14.0, 40.0, 10.0, 10.0), colour, 2.0);
+        let from = format!("from {}", text::sanitise(&n.from, text::TITLE));
+        v.scene.text(Rect::new(30.0, 34.0, w - 44.0, 22.0), from, 12.0, Weight::Regular, dim, Align::Start);
+    }
+    let (top, lines) = if n.from.is_empty() { (38.0, 3) } else { (56.0, 2) };
     let detail = text::sanitise(&n.detail, text::MESSAGE);
-    for (i, l) in cx.wrap(&detail, 12.0, Weight::Regular, w - 28.0).into_iter().take(2).enumerate() {
-        let r = Rect::new(14.0, 56.0 + 17.0 * i as f32, w - 28.0, 17.0);
+    for (i, l) in cx.wrap(&detail, 12.0, Weight::Regular, w - 28.0).into_iter().take(lines).enumerate() {
+        let r = Rect::new(14.0, top + 17.0 * i as f32, w - 28.0, 17.0);
         v.scene.text(r, l, 12.0, Weight::Regular, d.launcher_text, Align::Start);
     }
     v

@@ -14,7 +14,7 @@ use canopy_notify::centre::{self, CentreState, Command, Commands};
 
 use super::levels::{self, Change, Levels, LevelsUpdate, LightStatus};
 use super::levels_view::{self, LevelsAction};
-use super::tell::Tell;
+use super::tell::{self, Tell};
 use super::vm_menu::{self, VmMenu, VmMenuAction};
 use super::window_menu::{self, MenuItem, WindowMenu};
 use super::{view, PanelAction, PanelModel, VmChip};
@@ -24,7 +24,7 @@ use crate::host::{Host, HostUpdate};
 use crate::spawn::{spawn, start};
 use crate::wl::{App, Core, Placement, View, ViewCx, BTN_LEFT, BTN_MIDDLE, BTN_RIGHT};
 use canopy_protocols::lifecycle::open::Notice;
-use canopy_protocols::lifecycle::Event;
+use canopy_protocols::lifecycle::{Event, State};
 use std::process::Child;
 
 pub struct PanelOptions {
@@ -64,6 +64,15 @@ pub struct Panel {
     notice: Option<Child>,
     /// hostd's news as the trusted system's notifications.
     tell: Option<Tell>,
+    /// Where the VM menu's threads report an action hostd did not carry out.
+    vm_failures: Option<channel::Sender<VmFailure>>,
+}
+
+/// A VM menu action that failed: the VM, what was asked ("stop", …) and why.
+struct VmFailure {
+    vm: String,
+    what: &'static str,
+    reason: String,
 }
 
 enum Menu {
@@ -84,7 +93,8 @@ impl Panel {
             notifications: None,
             levels: Levels::new(opts.audio.is_some(), levels::read_light(&opts.backlight, opts.backlight_explicit)),
         };
-        let mut p = Panel { model, opts, menu: None, centre: None, changes: None, notice: None, tell: None };
+        let mut p =
+            Panel { model, opts, menu: None, centre: None, changes: None, notice: None, tell: None, vm_failures: None };
         p.tick();
         p
     }
@@ -223,6 +233,7 @@ impl Panel {
         let op = match (action, menu.asking) {
             (VmMenuAction::Op(op), _) if op.asks() => {
                 menu.asking = Some(op);
+                menu.focus = None;
                 return core.redraw();
             }
             (VmMenuAction::Op(op), _) => op,
@@ -234,11 +245,25 @@ impl Panel {
         self.close_menu(core);
         tracing::info!("{} {vm}, as the user asked", op.label());
         let host = self.opts.host.clone();
+        let failures = self.vm_failures.clone();
         std::thread::spawn(move || {
             if let Err(e) = host.vm_action(&vm, op) {
-                tracing::error!("{} {vm}: {}", op.label(), crate::host::describe(&e));
+                let reason = crate::host::describe(&e);
+                tracing::error!("{} {vm}: {reason}", op.label());
+                if let Some(tx) = failures {
+                    let _ = tx.send(VmFailure { vm, what: op.verb(), reason });
+                }
             }
         });
+    }
+
+    /// Tells the user that a VM menu action failed: a notification, else the corner notice.
+    fn vm_failed(&mut self, f: VmFailure) {
+        let (message, notice) = tell::action_failed(&f.vm, f.what, &f.reason);
+        match &self.tell {
+            Some(tell) => tell.action_failed(message, notice),
+            None => self.show_notice(notice),
+        }
     }
 
     fn close_menu(&mut self, core: &mut Core<Self>) {
@@ -312,6 +337,16 @@ impl App for Panel {
         });
         if let Err(e) = inserted {
             tracing::error!("cannot watch hostd: {e}");
+        }
+
+        let (tx, rx): (_, Channel<VmFailure>) = channel::channel();
+        match core.handle.insert_source(rx, |event, _, shell| {
+            if let channel::Event::Msg(f) = event {
+                shell.app.vm_failed(f);
+            }
+        }) {
+            Ok(_) => self.vm_failures = Some(tx),
+            Err(e) => tracing::error!("cannot report the VM menu's failures: {e}"),
         }
 
         // The levels: a watch on the audio VM, and a worker for the popover's changes.
@@ -421,7 +456,23 @@ impl App for Panel {
         // Only the menu takes the keyboard.
         let menu = match &mut self.menu {
             Some(Menu::Window(m)) => m,
-            Some(Menu::Centre | Menu::Levels | Menu::Vm(_)) => {
+            Some(Menu::Vm(m)) => {
+                let state = self.model.vms.iter().find(|c| c.name == m.vm).map_or(State::Stopped, |c| c.state.clone());
+                match key.keysym {
+                    Keysym::Escape => self.close_menu(core),
+                    Keysym::Down | Keysym::Tab => m.move_focus(&state, true),
+                    Keysym::Up | Keysym::ISO_Left_Tab => m.move_focus(&state, false),
+                    Keysym::Return | Keysym::KP_Enter | Keysym::space => {
+                        if let Some(action) = m.focused(&state) {
+                            self.vm_menu(core, action);
+                        }
+                        return;
+                    }
+                    _ => return,
+                }
+                return core.redraw();
+            }
+            Some(Menu::Centre | Menu::Levels) => {
                 if key.keysym == Keysym::Escape {
                     self.close_menu(core);
                 }
@@ -472,7 +523,7 @@ impl App for Panel {
                     return self.close_menu(core);
                 }
                 let x = core.last_click().map_or(0.0, |(x, _)| x as f32);
-                self.menu = Some(Menu::Vm(VmMenu { vm, x, asking: None }));
+                self.menu = Some(Menu::Vm(VmMenu::new(vm, x)));
                 core.open_menu();
             }
             PanelAction::VmMenu(a) if button == BTN_LEFT => self.vm_menu(core, a),

@@ -1,8 +1,9 @@
 //! What the panel passes on from hostd as the trusted system's notifications (through
 //! canopy-notifyd): a VM starting, running, stopping, stopped or failed (one notification per VM
-//! that each step replaces), and how a VM's request to open or send ended. Without the daemon a
-//! request's notice is shown by the chooser as before (the VM's state is in the panel's chips
-//! either way), with a log line.
+//! that each step replaces), how a VM's request to open or send ended, and a VM menu action
+//! hostd did not carry out. Without the daemon a request's notice and a failed action are shown
+//! by the chooser's corner notice (the VM's state is in the panel's chips either way), with a
+//! log line.
 
 use canopy_notify::system::{Message, Worker};
 use canopy_protocols::lifecycle::open::Notice;
@@ -38,6 +39,11 @@ impl Tell {
         }
     }
 
+    /// A VM menu action that failed (see [`action_failed`]); the notice is the fallback.
+    pub fn action_failed(&self, m: Message, fallback: Notice) {
+        self.0.send(m, Otherwise::Notice(fallback));
+    }
+
     pub fn notice(&self, n: Notice) {
         let detail = text::sanitise(&n.detail, text::MESSAGE);
         let from = text::sanitise(&n.from, text::TITLE);
@@ -64,6 +70,23 @@ pub fn vm_message(vm: &str, old: Option<&State>, new: &State) -> Option<Message>
     Some(Message { summary, body, critical, key: Some(format!("vm:{vm}")) })
 }
 
+/// What the user is told when hostd refused a VM menu action or the VM did not do it (`what`:
+/// "stop", …): a critical message that replaces the VM's last state message, and the corner
+/// notice saying the same for when the daemon is not there (the trusted system's colour, no
+/// "from": nobody asked but the user).
+pub fn action_failed(vm: &str, what: &str, reason: &str) -> (Message, Notice) {
+    let summary = format!("Could not {what} {vm}");
+    let reason = text::sanitise(reason, text::MESSAGE);
+    let notice = Notice {
+        from: String::new(),
+        from_trust: "local".into(),
+        ok: false,
+        title: summary.clone(),
+        detail: reason.clone(),
+    };
+    (Message { summary, body: reason, critical: true, key: Some(format!("vm:{vm}")) }, notice)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -78,5 +101,10 @@ mod tests {
         // The first news of a VM already running (the panel just started) is no event.
         assert_eq!(m(None, State::Running), None);
         assert_eq!(vm_message("web", None, &State::Starting).unwrap().key.as_deref(), Some("vm:web"));
+        // A failed action replaces the VM's state message, and says why.
+        let (m, n) = action_failed("web", "stop", "the VM did not stop\u{1b}[31m");
+        assert_eq!((m.summary.as_str(), m.critical, m.key.as_deref()), ("Could not stop web", true, Some("vm:web")));
+        assert_eq!((n.title, n.ok, n.from.as_str()), (m.summary, false, ""));
+        assert!(!m.body.contains('\u{1b}'), "{:?}", m.body);
     }
 }

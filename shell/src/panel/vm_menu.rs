@@ -35,6 +35,15 @@ impl VmOp {
         }
     }
 
+    /// The verb in a sentence ("Could not stop web").
+    pub fn verb(self) -> &'static str {
+        match self {
+            VmOp::Start => "start",
+            VmOp::Stop => "stop",
+            VmOp::Restart => "restart",
+        }
+    }
+
     /// What the VM's state allows: starting one that is not up, stopping or restarting one
     /// that is (or is on its way up).
     pub fn offered(self, state: &State) -> bool {
@@ -61,12 +70,55 @@ pub enum VmMenuAction {
     Cancel,
 }
 
-/// The open VM menu: which VM, where, and the question when one is asked.
+/// The open VM menu: which VM, where, the question when one is asked, and what the keyboard
+/// is on.
 #[derive(Debug, Clone, PartialEq)]
 pub struct VmMenu {
     pub vm: String,
     pub x: f32,
     pub asking: Option<VmOp>,
+    /// An index into [`VmMenu::choices`]; None until an arrow key is pressed.
+    pub focus: Option<usize>,
+}
+
+impl VmMenu {
+    pub fn new(vm: String, x: f32) -> Self {
+        VmMenu { vm, x, asking: None, focus: None }
+    }
+
+    /// What the keyboard can reach: the items the VM's state allows, or the question's
+    /// Cancel and go-ahead.
+    pub fn choices(&self, state: &State) -> Vec<VmMenuAction> {
+        match self.asking {
+            Some(_) => vec![VmMenuAction::Cancel, VmMenuAction::Confirm],
+            None => VmOp::ALL.into_iter().filter(|o| o.offered(state)).map(VmMenuAction::Op).collect(),
+        }
+    }
+
+    /// Up / Down: the next choice, wrapping around; the first (or last) at first.
+    pub fn move_focus(&mut self, state: &State, down: bool) {
+        let n = self.choices(state).len();
+        if n == 0 {
+            self.focus = None;
+            return;
+        }
+        self.focus = Some(match self.focus.filter(|&f| f < n) {
+            None if down => 0,
+            None => n - 1,
+            Some(f) if down => (f + 1) % n,
+            Some(f) => (f + n - 1) % n,
+        });
+    }
+
+    /// The choice the keyboard is on, if it is still there.
+    pub fn focused(&self, state: &State) -> Option<VmMenuAction> {
+        self.focus.and_then(|f| self.choices(state).get(f).copied())
+    }
+
+    /// Whether `action` is drawn as under the pointer or the keyboard.
+    fn lit(&self, state: &State, action: VmMenuAction, cx: &ViewCx<'_, PanelAction>) -> bool {
+        cx.is_hovered(&PanelAction::VmMenu(action)) || self.focused(state) == Some(action)
+    }
 }
 
 /// The overlay with the menu under the panel (`top` is its height); `windows` are the titles of
@@ -108,7 +160,7 @@ pub fn view(
             let r = Rect::new(card.x + PAD, y, WIDTH - 2.0 * PAD, ROW);
             let action = PanelAction::VmMenu(VmMenuAction::Op(op));
             let offered = op.offered(&state);
-            if offered && cx.is_hovered(&action) {
+            if offered && menu.lit(&state, VmMenuAction::Op(op), cx) {
                 v.scene.fill(r, d.button_hover, 5.0);
             }
             let c = match op {
@@ -165,7 +217,7 @@ pub fn view(
         (go, verb, VmMenuAction::Confirm, d.danger.mix(d.panel_text, 0.25)),
     ] {
         let a = PanelAction::VmMenu(action);
-        if cx.is_hovered(&a) {
+        if menu.lit(&state, action, cx) {
             v.scene.fill(r, Rgba { a: 60, ..c }, 5.0);
         }
         v.scene.stroke(r, Rgba { a: 160, ..c }, 1.0, 5.0);
@@ -209,5 +261,34 @@ mod tests {
         assert_eq!(offered(State::Failed("x".into())), [VmOp::Start]);
         assert_eq!(offered(State::Starting), [VmOp::Stop]);
         assert!(offered(State::Stopping).is_empty());
+    }
+
+    #[test]
+    fn the_keyboard_walks_what_is_offered_and_then_the_question() {
+        let mut m = VmMenu::new("web".into(), 100.0);
+        let running = State::Running;
+        assert_eq!(m.focused(&running), None);
+        m.move_focus(&running, true);
+        assert_eq!(m.focused(&running), Some(VmMenuAction::Op(VmOp::Stop)), "Start is not offered");
+        m.move_focus(&running, true);
+        assert_eq!(m.focused(&running), Some(VmMenuAction::Op(VmOp::Restart)));
+        m.move_focus(&running, true);
+        assert_eq!(m.focused(&running), Some(VmMenuAction::Op(VmOp::Stop)), "wraps around");
+        // The state changes under the keyboard: the focus stays on an offered item or none.
+        assert_eq!(m.focused(&State::Stopped), Some(VmMenuAction::Op(VmOp::Start)));
+        m.focus = Some(1);
+        assert_eq!(m.focused(&State::Stopped), None);
+        m.move_focus(&State::Stopped, false);
+        assert_eq!(m.focused(&State::Stopped), Some(VmMenuAction::Op(VmOp::Start)));
+        // The question: Cancel first, then the go-ahead.
+        m.asking = Some(VmOp::Stop);
+        m.focus = None;
+        m.move_focus(&running, true);
+        assert_eq!(m.focused(&running), Some(VmMenuAction::Cancel));
+        m.move_focus(&running, false);
+        assert_eq!(m.focused(&running), Some(VmMenuAction::Confirm));
+        let mut m = VmMenu::new("web".into(), 100.0);
+        m.move_focus(&State::Stopping, true);
+        assert_eq!(m.focused(&State::Stopping), None, "nothing to reach");
     }
 }

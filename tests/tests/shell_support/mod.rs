@@ -120,11 +120,21 @@ trust = "untrusted"
 impl Desktop {
     /// A compositor with these `--output` specs (none: HEADLESS-1 1280x800), no hostd.
     pub fn start(outputs: &[&str]) -> Desktop {
-        Self::start_with_power(outputs, "")
+        Self::launch(outputs, "", |_| String::new())
     }
 
     /// As [`Self::start`], with these lines added to the compositor's `[power]`.
     pub fn start_with_power(outputs: &[&str], power: &str) -> Desktop {
+        Self::launch(outputs, power, |_| String::new())
+    }
+
+    /// As [`Self::start`], with more tables at the end of the compositor's config, written
+    /// knowing the test's directory (such as `[[autostart]]` and `[levels]`).
+    pub fn start_with(outputs: &[&str], tables: impl FnOnce(&Path) -> String) -> Desktop {
+        Self::launch(outputs, "", tables)
+    }
+
+    fn launch(outputs: &[&str], power: &str, tables: impl FnOnce(&Path) -> String) -> Desktop {
         let dir = tempfile::Builder::new().prefix("canopy-shell-e2e-").tempdir().unwrap();
         std::fs::write(dir.path().join("launcher.toml"), LAUNCHER_APPS).unwrap();
         // A battery for the panel to show, in a sysfs-like directory of our own.
@@ -133,7 +143,8 @@ impl Desktop {
         for (k, v) in [("type", "Battery"), ("capacity", "73"), ("status", "Charging")] {
             std::fs::write(bat.join(k), format!("{v}\n")).unwrap();
         }
-        let compositor = Compositor::start_with(&compositor_config(dir.path(), power), outputs);
+        let config = compositor_config(dir.path(), power) + &tables(dir.path());
+        let compositor = Compositor::start_with(&config, outputs);
         Desktop { compositor, dir, hostd: None, windows_vm: false, gui_agent: None, programs: Vec::new() }
     }
 
