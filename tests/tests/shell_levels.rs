@@ -119,7 +119,11 @@ fn the_popover_changes_the_sink_and_lists_streams_with_their_vm() {
     // The output slider at 30 %: WirePlumber's sink follows.
     d.click_at(TRACK_X + 0.3 * TRACK_W, OUTPUT_Y, None);
     d.wait_until("the speakers at 0.30", || sound.volume_of(id) == (0.3, false));
-    // Dragged from there to 80 % in many small moves: where it stops is what the sink gets.
+    // Dragged from there to 80 % in many small moves: where it stops is what the sink gets, and
+    // the panel asks the audio VM far fewer times than the pointer moved (one change under way,
+    // the latest value waiting).
+    let asked = |sound: &Sound| sound.audiod_log().matches("set_volume: done").count();
+    let before = asked(&sound);
     d.compositor.msg(&["button-down"]);
     for i in 0..=25 {
         let f = 0.3 + 0.5 * i as f64 / 25.0;
@@ -127,6 +131,9 @@ fn the_popover_changes_the_sink_and_lists_streams_with_their_vm() {
     }
     d.compositor.msg(&["button-up"]);
     d.wait_until("the speakers at 0.80", || sound.volume_of(id) == (0.8, false));
+    let requests = asked(&sound) - before;
+    eprintln!("a drag of 26 moves: {requests} requests to the audio VM");
+    assert!((1..26).contains(&requests), "{requests} requests for 26 moves");
 
     // The mute toggle, then the microphone's.
     d.click_at(INNER_X + 14.0, OUTPUT_Y, None);
