@@ -149,8 +149,15 @@ fn group(v: &mut View<PanelAction>, g: &Group, cx: &ViewCx<'_, PanelAction>, are
         None => "This computer",
     };
     let clear = Rect::new(head.right() - 54.0, head.y + 3.0, 50.0, GROUP - 6.0);
+    // The trusted system's group starts with the shield, as its popups do, where a VM's starts
+    // with its `[vm]`.
+    let mut x = head.x + 8.0;
+    if g.vm.is_none() {
+        v.scene.icon(Rect::new(x, head.y + (GROUP - 14.0) / 2.0, 14.0, 14.0), "shield", Some(text));
+        x += 20.0;
+    }
     v.scene.title(
-        Rect::new(head.x + 8.0, head.y, clear.x - head.x - 8.0 - 70.0, GROUP),
+        Rect::new(x, head.y, clear.x - x - 70.0, GROUP),
         g.vm.as_deref(),
         name,
         12.0,
