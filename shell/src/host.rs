@@ -45,6 +45,11 @@ pub enum HostUpdate {
     Choose(Choice),
     /// How a request from a VM ended.
     Notice(Notice),
+    /// What a VM starting or stopping is doing now (hostd's words).
+    Progress {
+        vm: String,
+        message: String,
+    },
 }
 
 #[derive(Debug, Clone)]
@@ -153,6 +158,7 @@ impl Host {
                 Ok(Event::Vm(s)) => HostUpdate::VmState { vm: s.vm, state: shown_state(s.state) },
                 Ok(Event::Choose(c)) => HostUpdate::Choose(c),
                 Ok(Event::Notice(n)) => HostUpdate::Notice(n),
+                Ok(Event::Progress { vm, message }) => HostUpdate::Progress { vm, message },
                 Ok(_) => continue,
                 Err(e) => {
                     if !send(HostUpdate::Lost(e.to_string())) {

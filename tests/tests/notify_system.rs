@@ -71,10 +71,10 @@ fn the_trusted_system_s_messages() {
     d.wait_centre("an empty centre", |c| c.groups.is_empty());
 
     // hostd's news, passed on by the panel: web starts (one notification, "Starting web"
-    // replaced by "web is running"), and broken fails (critical: it stays).
+    // replaced by hostd's progress and then by "web is running"), and broken fails (critical:
+    // it stays).
     let dir = d.dir.path().to_path_buf();
     simhost::prepare(&dir, &["web"]);
-    simhost::write_hello_agent(&dir, "web");
     let failing =
         r#"backend = { kind = "command", start = ["/bin/false"], stop = ["/bin/true"], status = ["/bin/false"] }"#;
     let hostd_config = simhost::hostd_config_head(&dir)
@@ -98,9 +98,37 @@ fn the_trusted_system_s_messages() {
         log.lines().filter(|l| l.contains("connected") && l.contains("canopy-panel")).count()
     };
     d.wait_until("the panel's watch", || panel_connections() >= 2);
+    // web boots without its agent (none configured yet): hostd's progress, waiting for it, is
+    // web's one notification, each attempt replacing the last.
+    let mut start =
+        Command::new(bin_path("canopy-ctl")).args(["--connect", &hostd, "start", "vm", "web"]).spawn().unwrap();
+    let about_web = |c: &CentreState| {
+        c.groups
+            .iter()
+            .filter(|g| g.vm.is_none())
+            .flat_map(|g| g.items.clone())
+            .filter(|i| i.summary.contains("web"))
+            .collect::<Vec<_>>()
+    };
+    let c = d.wait_centre("hostd's progress with web", |c| {
+        about_web(c)
+            .iter()
+            .any(|i| i.body.join(" ").contains("waiting for the agent") && i.body.join(" ").contains("(attempt 4)"))
+    });
+    let items = about_web(&c);
+    assert_eq!(items.len(), 1, "one notification for web: {items:?}");
+    assert_eq!(items[0].summary, "Starting web");
+    // Stopped while it waits: the same notification says so.
+    ctl(&["stop", "vm", "web"]);
+    let c = d.wait_centre("web stopped", |c| has_system(c, "web stopped"));
+    assert_eq!(about_web(&c).len(), 1, "still one: {:?}", about_web(&c));
+    let _ = start.wait();
+    // With its agent, web runs.
+    simhost::write_hello_agent(&dir, "web");
     ctl(&["start", "vm", "web"]);
     let c = d.wait_centre("web running", |c| has_system(c, "web is running"));
     assert!(!has_system(&c, "Starting web"), "each step replaces the last: {:?}", system(&c));
+    assert_eq!(about_web(&c).len(), 1, "still one: {:?}", about_web(&c));
     ctl(&["start", "vm", "broken"]);
     let c = d.wait_centre("broken failed", |c| has_system(c, "broken failed"));
     assert!(system(&c).contains(&("broken failed".into(), true)), "a failure is critical: {:?}", system(&c));

@@ -74,7 +74,9 @@ impl Launcher {
                 }
             }
             // Lost connections, and requests to open across VMs, are the panel's business.
-            Worker::Host(HostUpdate::Lost(_) | HostUpdate::Choose(_) | HostUpdate::Notice(_)) => {}
+            Worker::Host(
+                HostUpdate::Lost(_) | HostUpdate::Choose(_) | HostUpdate::Notice(_) | HostUpdate::Progress { .. },
+            ) => {}
             Worker::Started(_, Ok(instance)) => {
                 tracing::info!("started (instance {instance})");
                 core.exit(0);

@@ -181,6 +181,7 @@ impl Daemon {
         // Display clients of this VM run in another VM: end them first.
         let displays = self.status().apps_where(|i| i.vm == name && i.agent_vm != name);
         for (_, inst) in displays {
+            self.status().progress(name, format!("closing its display {} in {}", inst.app, inst.agent_vm));
             if let Err(e) = self.stop_instance(&inst) {
                 tracing::warn!("cannot stop the display client {} of VM {name}: {e}", inst.app);
             }
@@ -188,6 +189,7 @@ impl Daemon {
         rt.monitor = None;
         let image = self.disk_image(name).ok().flatten();
         let vmref = VmRef { name, cid: self.config.vms[name].cid, disk_image: image.as_deref() };
+        self.status().progress(name, "stopping the VM".into());
         if let Err(reason) = backend.stop(&vmref) {
             self.status().set_vm(name, State::Failed(reason.clone()));
             return Err(Error::ActionFailed { action: format!("stopping VM {name}"), reason });

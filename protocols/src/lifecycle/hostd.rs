@@ -235,7 +235,8 @@ impl super::Bounded for Event {
 pub enum Event {
     Vm(VmStatus),
     App(AppStatus),
-    /// What a starting VM is doing now, for a progress line in the panel.
+    /// What a VM starting or stopping is doing now (the panel passes it on as that VM's
+    /// notification, each step replacing the last).
     Progress {
         vm: String,
         message: String,

@@ -141,6 +141,12 @@ impl Panel {
                     std::thread::spawn(move || child.wait());
                 }
             }
+            HostUpdate::Progress { vm, message } => {
+                let chip = self.model.vms.iter().find(|c| c.name == vm);
+                if let (Some(tell), Some(chip)) = (&self.tell, chip) {
+                    tell.progress(&vm, &chip.state, &message);
+                }
+            }
             HostUpdate::Notice(n) => match &self.tell {
                 Some(tell) => tell.notice(n),
                 None => self.show_notice(n),

@@ -156,14 +156,7 @@ fn group(v: &mut View<PanelAction>, g: &Group, cx: &ViewCx<'_, PanelAction>, are
         v.scene.icon(Rect::new(x, head.y + (GROUP - 14.0) / 2.0, 14.0, 14.0), "shield", Some(text));
         x += 20.0;
     }
-    v.scene.title(
-        Rect::new(x, head.y, clear.x - x - 70.0, GROUP),
-        g.vm.as_deref(),
-        name,
-        12.0,
-        Weight::Bold,
-        text,
-    );
+    v.scene.title(Rect::new(x, head.y, clear.x - x - 70.0, GROUP), g.vm.as_deref(), name, 12.0, Weight::Bold, text);
     text_button(v, cx, clear, "Clear", PanelAction::Centre(CentreAction::Clear(g.vm.clone())), text);
     if let Some(vm) = &g.vm {
         let muted = g.muted.is_some();

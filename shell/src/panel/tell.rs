@@ -1,6 +1,6 @@
 //! What the panel passes on from hostd as the trusted system's notifications (through
-//! canopy-notifyd): a VM starting, running, stopping, stopped or failed (one notification per VM
-//! that each step replaces), how a VM's request to open or send ended, and a VM menu action
+//! canopy-notifyd): a VM starting, running, stopping, stopped or failed, and hostd's progress on
+//! the way (one notification per VM that each step replaces), how a VM's request to open or send ended, and a VM menu action
 //! hostd did not carry out. Without the daemon a request's notice and a failed action are shown
 //! by the chooser's corner notice (the VM's state is in the panel's chips either way), with a
 //! log line.
@@ -39,6 +39,13 @@ impl Tell {
         }
     }
 
+    /// hostd's progress with `vm` (in `state`): the VM's notification says what it does now.
+    pub fn progress(&self, vm: &str, state: &State, message: &str) {
+        if let Some(m) = progress_message(vm, state, message) {
+            self.0.send(m, Otherwise::Log);
+        }
+    }
+
     /// A VM menu action that failed (see [`action_failed`]); the notice is the fallback.
     pub fn action_failed(&self, m: Message, fallback: Notice) {
         self.0.send(m, Otherwise::Notice(fallback));
@@ -68,6 +75,18 @@ pub fn vm_message(vm: &str, old: Option<&State>, new: &State) -> Option<Message>
         _ => return None,
     };
     Some(Message { summary, body, critical, key: Some(format!("vm:{vm}")) })
+}
+
+/// The message for hostd's progress while `vm` starts or stops: it replaces the VM's state
+/// message ("Starting web", then what it is waiting for), and the next state replaces it.
+pub fn progress_message(vm: &str, state: &State, message: &str) -> Option<Message> {
+    let summary = match state {
+        State::Starting => format!("Starting {vm}"),
+        State::Stopping => format!("Stopping {vm}"),
+        _ => return None,
+    };
+    let body = text::sanitise(message, text::MESSAGE);
+    Some(Message { summary, body, critical: false, key: Some(format!("vm:{vm}")) })
 }
 
 /// What the user is told when hostd refused a VM menu action or the VM did not do it (`what`:
@@ -101,6 +120,11 @@ mod tests {
         // The first news of a VM already running (the panel just started) is no event.
         assert_eq!(m(None, State::Running), None);
         assert_eq!(vm_message("web", None, &State::Starting).unwrap().key.as_deref(), Some("vm:web"));
+        // Progress replaces the state message while the VM starts or stops, and only then.
+        let p = progress_message("web", &State::Starting, "waiting for the agent (attempt 4)").unwrap();
+        assert_eq!((p.summary.as_str(), p.key.as_deref()), ("Starting web", Some("vm:web")));
+        assert_eq!(progress_message("web", &State::Stopping, "x").unwrap().summary, "Stopping web");
+        assert_eq!(progress_message("web", &State::Running, "late news"), None);
         // A failed action replaces the VM's state message, and says why.
         let (m, n) = action_failed("web", "stop", "the VM did not stop\u{1b}[31m");
         assert_eq!((m.summary.as_str(), m.critical, m.key.as_deref()), ("Could not stop web", true, Some("vm:web")));
