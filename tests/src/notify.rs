@@ -158,17 +158,23 @@ impl NotifyDesktop {
 
     /// `notify-send ARGS` in `vm` (None: a program of the GUI VM itself), not waited for.
     pub fn spawn_notify_send(&self, vm: Option<&str>, args: &[&str]) -> Child {
-        let bus = match vm {
-            Some(vm) => simhost::vm_bus(self.dir.path(), vm),
-            None => self.gui_bus.clone(),
-        };
-        Command::new("notify-send")
+        self.in_vm(vm, "notify-send")
             .args(args)
-            .env("DBUS_SESSION_BUS_ADDRESS", bus)
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
             .expect("notify-send (Debian package libnotify-bin)")
+    }
+
+    /// A program in `vm` (None: the GUI VM itself), on that VM's session bus.
+    pub fn in_vm(&self, vm: Option<&str>, program: impl AsRef<std::ffi::OsStr>) -> Command {
+        let bus = match vm {
+            Some(vm) => simhost::vm_bus(self.dir.path(), vm),
+            None => self.gui_bus.clone(),
+        };
+        let mut cmd = Command::new(program);
+        cmd.env("DBUS_SESSION_BUS_ADDRESS", bus).stdin(Stdio::null());
+        cmd
     }
 
     /// `notify-send ARGS` in `vm`, to its end.
