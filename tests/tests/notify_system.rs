@@ -132,6 +132,36 @@ fn the_trusted_system_s_messages() {
     ctl(&["start", "vm", "broken"]);
     let c = d.wait_centre("broken failed", |c| has_system(c, "broken failed"));
     assert!(system(&c).contains(&("broken failed".into(), true)), "a failure is critical: {:?}", system(&c));
+    // The user asks the panel's VM menu to start it again: hostd's refusal is told (critical),
+    // not only logged. (broken's chip is the first, its mark the warning sign.)
+    let danger = rgb(theme.desktop.danger);
+    let mut dot = None;
+    d.wait_until("broken's warning sign in the panel", || {
+        let img = d.compositor.screenshot_of(Some("HEADLESS-1"));
+        dot = shell_support::vm_dot(&img.crop(0, 0, 1280, 32), danger, 1);
+        dot.is_some()
+    });
+    let chip_x = dot.unwrap() + 10.0;
+    d.compositor.msg(&["pointer-move", &chip_x.to_string(), "16"]);
+    d.compositor.msg(&["click"]);
+    let card_x = shell_support::vm_menu_card_x(chip_x);
+    let panel_bg = rgb(theme.desktop.panel_background);
+    d.wait_until("the VM menu", || {
+        d.compositor.screenshot_of(Some("HEADLESS-1")).pixel(card_x as u32 + 8, 60) == panel_bg
+    });
+    d.compositor.msg(&["pointer-move", &(card_x + 60.0).to_string(), &shell_support::vm_menu_row(0.0).to_string()]);
+    d.compositor.msg(&["click"]);
+    let c = d.wait_centre("the failed start told", |c| has_system(c, "Could not start broken"));
+    assert!(system(&c).contains(&("Could not start broken".into(), true)), "critical: {:?}", system(&c));
+    let item = c
+        .groups
+        .iter()
+        .filter(|g| g.vm.is_none())
+        .flat_map(|g| &g.items)
+        .find(|i| i.summary == "Could not start broken")
+        .unwrap()
+        .clone();
+    assert!(item.body.join(" ").contains("/bin/false"), "with hostd's reason: {item:?}");
     simhost::stop_vm(&dir, "web");
 
     // The lock: a wrong password, then the right one; once unlocked the user is told.

@@ -9,7 +9,7 @@ mod shell_support;
 use canopy_tests::fixture::rgb;
 use canopy_tests::image::{wait_for_golden, Image};
 use canopy_tests::sound::Sound;
-use shell_support::{theme, Desktop, TIME};
+use shell_support::{theme, vm_dot, vm_menu_card_x, vm_menu_row, Desktop, TIME};
 
 /// Where the popover's card starts, in logical pixels of a 1280-wide output (levels_view:
 /// 340 wide, 4 from the right edge when opened near it, 4 under the 32-pixel panel); its rows
@@ -236,14 +236,6 @@ fn a_read_only_backlight_shows_as_such_and_a_missing_one_too() {
     wait_for_golden("shell-levels-no-backlight@1", 2, 0, || card(&d, "HEADLESS-1", 1, 276));
 }
 
-/// Left edge (logical x) of a VM's status dot in the panel strip: the dot is a filled circle in
-/// its trust colour, right of the window list.
-fn vm_dot(strip: &Image, colour: [u8; 3], scale: u32) -> Option<f64> {
-    (strip.width / 2..strip.width)
-        .find(|&x| strip.pixel(x, 16 * scale) == colour && strip.pixel(x, 12 * scale) != colour)
-        .map(|x| (x / scale) as f64)
-}
-
 /// hostd's word on a VM (`canopy-ctl list vms`: "web  untrusted  running …").
 fn vm_listed(d: &Desktop, vm: &str, state: &str) -> bool {
     let list = String::from_utf8_lossy(&d.ctl(&["list", "vms"]).stdout).into_owned();
@@ -271,8 +263,7 @@ fn the_vm_menu_starts_stops_and_restarts_through_hostd_and_says_when_it_cannot()
         });
         dot.unwrap() + 10.0
     };
-    // The menu's card is 260 wide, centred on the click.
-    let card_x = |chip_x: f64| (chip_x - 130.0).round().min(1280.0 - 264.0);
+    let card_x = vm_menu_card_x;
     let shot = |d: &Desktop, output: &str, scale: u32, x: f64| {
         d.compositor.screenshot_of(Some(output)).crop((x as u32 - 4) * scale, 32 * scale, 268 * scale, 180 * scale)
     };
@@ -298,7 +289,7 @@ fn the_vm_menu_starts_stops_and_restarts_through_hostd_and_says_when_it_cannot()
     wait_for_golden("shell-vm-menu@1", 2, 0, || shot(&d));
 
     // Stop asks first, naming the window that will close; nothing stops until confirmed.
-    let row = |i: f64| 32.0 + 4.0 + 6.0 + 30.0 + 1.0 + 6.0 + 30.0 * i + 15.0;
+    let row = vm_menu_row;
     d.click_at(card_x + 60.0, row(1.0), None);
     wait_for_golden("shell-vm-menu-stop@1", 2, 0, || shot(&d));
     assert!(web_window(&d), "asked, not yet stopped");

@@ -90,9 +90,10 @@ pub fn progress_message(vm: &str, state: &State, message: &str) -> Option<Messag
 }
 
 /// What the user is told when hostd refused a VM menu action or the VM did not do it (`what`:
-/// "stop", …): a critical message that replaces the VM's last state message, and the corner
-/// notice saying the same for when the daemon is not there (the trusted system's colour, no
-/// "from": nobody asked but the user).
+/// "stop", …): a critical message of its own beside the VM's state message (which hostd's news
+/// may replace at any moment; the failed request must stay seen), replacing only the VM's last
+/// failed action; and the corner notice saying the same for when the daemon is not there (the
+/// trusted system's colour, no "from": nobody asked but the user).
 pub fn action_failed(vm: &str, what: &str, reason: &str) -> (Message, Notice) {
     let summary = format!("Could not {what} {vm}");
     let reason = text::sanitise(reason, text::MESSAGE);
@@ -103,7 +104,7 @@ pub fn action_failed(vm: &str, what: &str, reason: &str) -> (Message, Notice) {
         title: summary.clone(),
         detail: reason.clone(),
     };
-    (Message { summary, body: reason, critical: true, key: Some(format!("vm:{vm}")) }, notice)
+    (Message { summary, body: reason, critical: true, key: Some(format!("vm-action:{vm}")) }, notice)
 }
 
 #[cfg(test)]
@@ -125,9 +126,13 @@ mod tests {
         assert_eq!((p.summary.as_str(), p.key.as_deref()), ("Starting web", Some("vm:web")));
         assert_eq!(progress_message("web", &State::Stopping, "x").unwrap().summary, "Stopping web");
         assert_eq!(progress_message("web", &State::Running, "late news"), None);
-        // A failed action replaces the VM's state message, and says why.
+        // A failed action is a message of its own (not replaced by the VM's next state), and
+        // says why.
         let (m, n) = action_failed("web", "stop", "the VM did not stop\u{1b}[31m");
-        assert_eq!((m.summary.as_str(), m.critical, m.key.as_deref()), ("Could not stop web", true, Some("vm:web")));
+        assert_eq!(
+            (m.summary.as_str(), m.critical, m.key.as_deref()),
+            ("Could not stop web", true, Some("vm-action:web"))
+        );
         assert_eq!((n.title, n.ok, n.from.as_str()), (m.summary, false, ""));
         assert!(!m.body.contains('\u{1b}'), "{:?}", m.body);
     }

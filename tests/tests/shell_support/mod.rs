@@ -476,6 +476,25 @@ pub fn window_markers(strip: &Image, colour: [u8; 3], scale: u32) -> Vec<u32> {
     xs
 }
 
+/// Left edge (logical x) of the first VM status mark in `colour` in a panel strip, right of the
+/// window list: a running VM's filled dot, or a failed VM's warning sign (in the danger colour).
+pub fn vm_dot(strip: &Image, colour: [u8; 3], scale: u32) -> Option<f64> {
+    (strip.width / 2..strip.width)
+        .find(|&x| strip.pixel(x, 16 * scale) == colour && strip.pixel(x, 12 * scale) != colour)
+        .map(|x| (x / scale) as f64)
+}
+
+/// The VM menu opened by a click at `chip_x` on a 1280-wide output: its card's left edge (260
+/// wide, centred on the click, kept 4 from the right edge), and the middle of its `i`th item
+/// (Start, Stop…, Restart…) under the 32-pixel panel.
+pub fn vm_menu_card_x(chip_x: f64) -> f64 {
+    (chip_x - 130.0).round().min(1280.0 - 264.0)
+}
+
+pub fn vm_menu_row(i: f64) -> f64 {
+    PANEL_H as f64 + 4.0 + 6.0 + 30.0 + 1.0 + 6.0 + 30.0 * i + 15.0
+}
+
 /// Whether the window button whose marker starts at `marker` (as [`window_markers`] finds it)
 /// has the bar in `colour` under it that marks the focused window (at scale 1: rows 25..28 of
 /// the strip, from 4 px left of the marker to 4 px before the button's end).
