@@ -63,9 +63,16 @@ struct Cli {
 }
 
 impl Cli {
-    /// The compositor's `[levels]` with this command line's options over them.
-    fn levels(&self) -> anyhow::Result<LevelsConfig> {
-        let mut levels = LevelsConfig::from_env()?.unwrap_or_default();
+    /// The compositor's `[levels]` with this command line's options over them. A bad
+    /// CANOPY_LEVELS (the compositor checked what it wrote) is logged and left out: a panel
+    /// without levels beats no panel.
+    fn levels(&self) -> LevelsConfig {
+        let mut levels = LevelsConfig::from_env()
+            .unwrap_or_else(|e| {
+                tracing::error!("{e}; the levels are left out");
+                None
+            })
+            .unwrap_or_default();
         if let Some(audio) = &self.audio {
             levels.audio = Some(audio.clone());
         }
@@ -77,14 +84,14 @@ impl Cli {
             b.device = Some(device.clone());
         }
         b.logind &= !self.no_logind;
-        Ok(levels)
+        levels
     }
 }
 
 fn main() -> anyhow::Result<()> {
     canopy_shell::init_logging();
     let cli = Cli::parse();
-    let levels = cli.levels()?;
+    let levels = cli.levels();
     let theme = canopy_themes::Theme::load(&cli.theme)?;
     let panel = Panel::new(PanelOptions {
         height: cli.height,
