@@ -137,6 +137,15 @@ impl Sound {
         self.status_line(name).is_some_and(|l| l.starts_with('*'))
     }
 
+    /// Whether WirePlumber has saved `node` (a node.name) as the configured default `kind`
+    /// (`audio.sink`, `audio.source`) in its state, which it writes about a second after a
+    /// change and reads when it starts again.
+    pub fn remembered_default(&self, kind: &str, node: &str) -> bool {
+        let state =
+            std::fs::read_to_string(self.dir.path().join("state/wireplumber/default-nodes")).unwrap_or_default();
+        state.lines().any(|l| l == format!("default.configured.{kind}={node}"))
+    }
+
     pub fn audiod_socket(&self) -> PathBuf {
         self.run_dir().join("audiod.sock")
     }

@@ -45,6 +45,10 @@ fn standin_backlight(dir: &std::path::Path) -> std::path::PathBuf {
 /// whose panel it autostarts as a session's config would (no battery, no hostd): the panel
 /// takes its levels from the compositor, with no option of its own for them.
 fn desktop_with_levels(outputs: &[&str], sound: &Sound) -> Desktop {
+    desktop_with_audio(outputs, &sound.audiod_socket())
+}
+
+fn desktop_with_audio(outputs: &[&str], audiod: &std::path::Path) -> Desktop {
     let d = Desktop::start_with(outputs, |dir| {
         format!(
             r#"
@@ -58,7 +62,7 @@ logind = false
 "#,
             panel = canopy_tests::bin_path("canopy-panel").display(),
             dir = dir.display(),
-            audio = sound.audiod_socket().display(),
+            audio = audiod.display(),
             backlight = standin_backlight(dir).display(),
         )
     });
@@ -176,12 +180,17 @@ fn the_popover_changes_the_sink_and_lists_streams_with_their_vm() {
     d.wait_until("the headset the default microphone", || sound.is_default("Test headset microphone"));
     // The popover follows: the headphones' level and the headset's (unmuted: no red mark).
     wait_for_golden("shell-levels-devices@1", 2, 0, || card(&d, "HEADLESS-1", 1, 420));
-    // And back, for the sound server's restart below (WirePlumber remembers the choice).
+    // And back, for the sound server's restart below (WirePlumber remembers the choice, once
+    // it has written it down).
     d.click_at(INNER_X + 80.0, OUTPUT_Y + DEVICE_1, None);
     d.wait_until("the speakers the default output again", || sound.is_default("Test speakers"));
     d.click_at(INNER_X + 80.0, MIC_Y + DEVICE_1, None);
     d.wait_until("the microphone the default again", || sound.is_default("Test microphone"));
     assert!(!sound.is_default("Test headphones") && !sound.is_default("Test headset microphone"));
+    d.wait_until("WirePlumber to remember the speakers and the microphone", || {
+        sound.remembered_default("audio.sink", "canopy-test-speakers")
+            && sound.remembered_default("audio.source", "canopy-test-microphone")
+    });
     escape(&d, "HEADLESS-1");
 
     // The sound server goes: the indicator says so, and comes back with it.
@@ -367,4 +376,80 @@ fn the_vm_menu_starts_stops_and_restarts_through_hostd_and_says_when_it_cannot()
     wait_for_golden("shell-vm-menu-start-refused@1", 2, 0, || corner(&d, 120));
     assert!(d.logs().contains("Start web: "), "and a log line");
     assert_eq!(starts(&d, "web"), booted + 2, "nothing started");
+}
+
+/// A stand-in for a broken or hostile audio VM on `socket`: canopy-audiod's protocol (the real
+/// handshake and request loop), answering a watch with numbers no slider can show — speakers at
+/// 7.3, a stream at -0.5, a step of 0.9.
+fn lying_audiod(socket: &std::path::Path) {
+    use canopy_lifecycle::server::{listen, reply, serve};
+    use canopy_protocols::audio::{AudioState, Device, Direction, Reply, Request, Stream};
+    use canopy_protocols::lifecycle::{Error, Response};
+    let device = |id, name: &str, volume| Device { id, name: name.into(), volume, muted: false };
+    let state = AudioState {
+        outputs: vec![device(1, "Lying speakers", 7.3)],
+        inputs: vec![device(2, "Microphone", 0.5)],
+        default_output: Some(1),
+        default_input: Some(2),
+        streams: vec![Stream {
+            id: 3,
+            app: "player".into(),
+            vm: None,
+            direction: Direction::Playback,
+            volume: -0.5,
+            muted: false,
+        }],
+        max_volume: 1.0,
+        step: 0.9,
+    };
+    let addr = format!("unix:{}", socket.display()).parse().unwrap();
+    listen(
+        &addr,
+        "the lying audio VM ",
+        4,
+        |_| true,
+        move |stream, peer| {
+            serve::<Request, Reply>(
+                &stream,
+                &peer,
+                "canopy-audiod",
+                Ok(()),
+                |_| {},
+                |_| {},
+                |req| {
+                    let answer = match req {
+                        Request::Watch => Reply::Watching { state: state.clone() },
+                        _ => Reply::State { state: state.clone() },
+                    };
+                    reply(&stream, &Response::<Reply>::from(Ok::<_, Error>(answer)))
+                },
+            )
+        },
+    )
+    .unwrap();
+}
+
+#[test]
+fn numbers_from_the_audio_vm_no_slider_can_show_are_clamped_and_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let socket = dir.path().join("lying-audiod.sock");
+    lying_audiod(&socket);
+    let d = desktop_with_audio(&[], &socket);
+    // The panel takes the state (no red indicator: nothing was refused), shows each number in
+    // range, and says what it changed.
+    for line in ["a device volume of 7.3 shown as 1", "a stream volume of -0.5 shown as 0", "a volume step of 0.9"] {
+        d.wait_until(line, || d.compositor.log().contains(line));
+    }
+    let strip = d.panel_strip("HEADLESS-1", 1);
+    let left = clock_left(&strip, 1);
+    let danger = rgb(theme().desktop.danger);
+    assert!((left as u32 - 60..left as u32).all(|x| (8..24).all(|y| strip.pixel(x, y) != danger)), "not refused");
+    d.click_at(left - 24.0, 16.0, None);
+    let panel_bg = rgb(theme().desktop.panel_background);
+    d.wait_until("the popover", || d.compositor.screenshot().pixel(CARD_X as u32 + 4, 120) == panel_bg);
+    // The speakers' slider is full: its knob at the track's end, in the accent colour.
+    let accent = rgb(theme().desktop.panel_accent);
+    d.wait_until("the speakers' slider full", || {
+        d.compositor.screenshot().pixel((TRACK_X + TRACK_W - 2.0) as u32, OUTPUT_Y as u32) == accent
+    });
 }
