@@ -1,7 +1,7 @@
 //! The globals a VM's client may see: what an ordinary application needs. Everything else
 //! (layer-shell, session lock, data control, virtual input, capture, toplevel management,
-//! output management, security contexts, linux-dmabuf, canopy's own shell protocol) is for the
-//! GUI VM's own trusted clients. The compositor hides the rest from clients of a security
+//! output management and power, idle notification, security contexts, linux-dmabuf, canopy's
+//! own shell protocol) is for the GUI VM's own trusted clients. The compositor hides the rest from clients of a security
 //! context and the proxy's GUI side removes it from the registry it forwards: both enforce this
 //! one list.
 //!
@@ -38,6 +38,8 @@ pub fn vm_globals() -> &'static [&'static Interface] {
             wp::text_input::zv3::client::zwp_text_input_manager_v3::ZwpTextInputManagerV3::interface(),
             // GTK 3 and 4 leave out their own title bar when it says server-side.
             wayland_protocols_misc::server_decoration::client::org_kde_kwin_server_decoration_manager::OrgKdeKwinServerDecorationManager::interface(),
+            // Offered so a video can ask; the compositor honours it only for VMs configured to.
+            wp::idle_inhibit::zv1::client::zwp_idle_inhibit_manager_v1::ZwpIdleInhibitManagerV1::interface(),
         ]
     })
 }
@@ -72,10 +74,12 @@ mod tests {
             "ext_foreign_toplevel_list_v1",
             "zwlr_output_manager_v1",
             "canopy_shell_manager_v1",
+            "ext_idle_notifier_v1",
+            "zwlr_output_power_manager_v1",
         ] {
             assert!(!vm_may_see(name), "{name}");
         }
-        assert_eq!(vm_globals().len(), 18);
+        assert_eq!(vm_globals().len(), 19);
         assert!(vm_may_see("wl_compositor") && vm_may_see("zwp_text_input_manager_v3"));
     }
 }

@@ -12,7 +12,6 @@ pub mod decorations;
 pub mod dnd;
 pub mod embed;
 pub mod handlers;
-pub mod idle;
 pub mod input;
 pub mod ipc;
 pub mod levels;

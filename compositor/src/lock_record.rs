@@ -90,7 +90,6 @@ impl State {
         }
         tracing::warn!("the session was locked when the last compositor ended: starting locked");
         self.canopy.lock.lock_out();
-        self.canopy.idle_lock_started = true;
         let argv = self.canopy.config.lock_command.clone();
         crate::spawn::spawn(&argv, &self.canopy);
     }

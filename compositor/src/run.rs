@@ -30,7 +30,7 @@ pub fn run(args: RunArgs) -> anyhow::Result<()> {
     session.state.canopy.supervisor = Some(crate::spawn::Supervisor::new(&session.event_loop.handle())?);
     session.state.autostart();
     session.state.restore_lock();
-    session.state.start_idle_timer();
+    session.state.idle_check();
     session.state.start_power();
     session.run()
 }

@@ -121,10 +121,10 @@ pub struct Canopy {
     pub power: crate::power::Power,
     pub clipboard: crate::clipboard::ClipboardState,
     pub dnd: crate::dnd::DndState,
-    /// When the last input event arrived (idle lock).
+    /// When the last input event arrived.
     pub last_input: Instant,
-    /// The lock program was started for the current idle period.
-    pub idle_lock_started: bool,
+    /// The idle chain (dim, screen off, lock, suspend) and the idle protocols.
+    pub idle: crate::power::idle::Idle,
     /// Index of the active keyboard layout.
     pub layout_index: u32,
     /// Alt was released while the switcher was up.
@@ -285,6 +285,11 @@ impl Canopy {
         let levels = crate::levels::Levels::new(&loop_handle, config.levels.clone());
         let tell = crate::tell::Tell::new(&loop_handle);
         let power = crate::power::Power::new(&config.power);
+        let idle = crate::power::idle::Idle::new(
+            smithay::wayland::idle_notify::IdleNotifierState::new(&dh, loop_handle.clone()),
+            smithay::wayland::idle_inhibit::IdleInhibitManagerState::new::<State>(&dh),
+            crate::handlers::output_power::OutputPowerManager::new(&dh),
+        );
 
         Ok(Canopy {
             display_handle: dh,
@@ -315,7 +320,7 @@ impl Canopy {
             clipboard: Default::default(),
             dnd: Default::default(),
             last_input: Instant::now(),
-            idle_lock_started: false,
+            idle,
             layout_index: 0,
             switcher_done: false,
             next_window_id: 1,

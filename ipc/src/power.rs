@@ -24,6 +24,9 @@ pub enum PowerCommand {
     },
     /// The laptop woke up (what logind or hostd says otherwise).
     Resume,
+    /// Which power source's idle chain applies: `ac`, `battery`, or `auto` (read
+    /// /sys/class/power_supply again).
+    Source { source: String },
 }
 
 fn menu() -> String {
@@ -58,6 +61,9 @@ pub struct PowerState {
     /// The laptop's own outputs the closed lid turned off (clamshell: another output is on).
     #[serde(default)]
     pub clamshell_off: Vec<String>,
+    /// The idle chain: power source, steps, what it did and when.
+    #[serde(default)]
+    pub idle: Box<crate::idle::IdleState>,
 }
 
 /// logind in the GUI VM: whether canopy holds its inhibitors, and its sleeps.

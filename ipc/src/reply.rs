@@ -117,6 +117,14 @@ pub struct Output {
     pub usable: Rect,
     /// How many frames it has drawn since it was added (each output redraws on its own).
     pub frames: u64,
+    /// `on`, or `off` while the idle chain or a client (wlr-output-power-management) turned it
+    /// off: DPMS off on DRM, no frames drawn on headless.
+    #[serde(default = "on")]
+    pub power: String,
+}
+
+fn on() -> String {
+    "on".into()
 }
 
 /// An output mode in physical pixels.

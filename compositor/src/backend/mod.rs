@@ -66,6 +66,14 @@ impl Backend {
         }
     }
 
+    /// Turn an output's display on or off (DPMS). Only DRM has one; headless and nested
+    /// outputs are off by drawing nothing (the caller stops rendering them).
+    pub fn set_output_power(&mut self, output: &Output, on: bool) {
+        if let Backend::Udev(u) = self {
+            u.set_output_power(output, on);
+        }
+    }
+
     pub fn output_removed(&mut self, output: &Output) {
         if let Backend::Headless(h) = self {
             h.output_removed(output);

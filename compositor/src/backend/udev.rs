@@ -167,6 +167,17 @@ impl Udev {
         Ok(true)
     }
 
+    /// Off clears the head (DPMS off, planes disabled); its next queued frame turns it on.
+    pub fn set_output_power(&mut self, output: &Output, on: bool) {
+        if on {
+            return;
+        }
+        let Some((_, head)) = self.head_mut(output) else { return };
+        if let Err(e) = with_compositor!(&mut head.compositor, |c| c.clear()) {
+            tracing::warn!(output = output.name(), "turning the output off: {e:?}");
+        }
+    }
+
     pub fn screenshot(
         &mut self,
         canopy: &Canopy,

@@ -38,6 +38,10 @@ pub struct VmConfig {
     /// be a transparent pane over another. Off only for a VM trusted to be translucent.
     #[serde(default = "yes")]
     pub opaque: bool,
+    /// Honour this VM's idle inhibitors (a video keeps the screen on), only while the
+    /// inhibiting window is shown on an unlocked screen. Off unless said.
+    #[serde(default)]
+    pub idle_inhibit: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize, Default)]

@@ -187,6 +187,8 @@ fn the_example_config_names_every_key() {
         ("levels", "[levels]\nzzz = 1\n"),
         ("levels.backlight", "[levels.backlight]\nzzz = 1\n"),
         ("power", "[power]\nzzz = 1\n"),
+        ("power.ac", "[power.ac]\nzzz = 1\n"),
+        ("power.battery", "[power.battery]\nzzz = 1\n"),
     ];
     for (table, text) in tables {
         let e = parse(text).unwrap_err();
@@ -269,4 +271,24 @@ fn the_power_key_is_bound_and_the_power_keys_errors_name_the_key() {
     assert_eq!((e.line, e.key.as_str()), (3, "power.internal_outputs"), "{e}");
     let e = parse("[power]\nclamshell = \"sometimes\"\n").unwrap_err();
     assert_eq!((e.line, e.key.as_str()), (2, "power.clamshell"), "{e}");
+}
+
+#[test]
+fn idle_chain_keys_per_power_source_and_their_errors_name_file_line_and_key() {
+    let c = parse("idle_lock_seconds = 300\n[power.ac]\ndim_seconds = 0.5\n[power.battery]\nlock_seconds = 60\nsuspend_seconds = 900\n[vms.m]\ntrust = \"work\"\nidle_inhibit = true\n").unwrap();
+    use crate::power::source::PowerSource;
+    let ac = c.power.idle_steps(PowerSource::Ac, c.idle_lock_seconds);
+    assert_eq!((ac.dim, ac.screen_off, ac.lock, ac.suspend), (Some(0.5), None, Some(300.0), None));
+    let bat = c.power.idle_steps(PowerSource::Battery, c.idle_lock_seconds);
+    assert_eq!((bat.lock, bat.suspend), (Some(60.0), Some(900.0)));
+    assert!(c.vms["m"].idle_inhibit);
+    // A misspelt key, a value out of range, a wrong type: each named with its line.
+    let e = parse("[power.ac]\n\ndim_secs = 5\n").unwrap_err();
+    assert_eq!(e.line, 3, "{e}");
+    assert!(e.to_string().contains("dim_secs"), "{e}");
+    let e = parse("[power]\n[power.battery]\nscreen_off_seconds = -1\n").unwrap_err();
+    assert_eq!((e.line, e.key.as_str()), (3, "power.battery.screen_off_seconds"), "{e}");
+    assert!(e.to_string().contains("canopy.toml"), "{e}");
+    let e = parse("[power.ac]\nlock_seconds = \"soon\"\n").unwrap_err();
+    assert_eq!(e.line, 2, "{e}");
 }

@@ -19,7 +19,7 @@ pub enum KeyAction {
 impl State {
     pub fn on_key(&mut self, keycode: Keycode, key_state: KeyState, time: u32) {
         self.enforce_focus();
-        self.canopy.last_input = std::time::Instant::now();
+        self.input_activity();
         if key_state == KeyState::Pressed {
             let on = self.canopy.seat.get_keyboard().and_then(|k| k.current_focus());
             match self.canopy.keyboard_domain() {

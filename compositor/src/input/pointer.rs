@@ -21,7 +21,7 @@ impl State {
     /// The pointer moved to `pos`; `relative` is the motion as the mouse reported it, for
     /// clients that follow deltas (relative pointer).
     pub fn on_pointer_motion(&mut self, pos: Point<f64, Logical>, time: u32, relative: Option<RelativeMotionEvent>) {
-        self.canopy.last_input = std::time::Instant::now();
+        self.input_activity();
         self.move_pointer(pos, time, relative);
     }
 
@@ -66,7 +66,7 @@ impl State {
 
     pub fn on_pointer_button(&mut self, button: u32, state: ButtonState, time: u32) {
         self.enforce_focus();
-        self.canopy.last_input = std::time::Instant::now();
+        self.input_activity();
         let Some(pointer) = self.canopy.seat.get_pointer() else { return };
         let pos = self.canopy.pointer_location();
         let mut grab = None;

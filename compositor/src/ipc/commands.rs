@@ -260,6 +260,7 @@ impl crate::state::Canopy {
                     logical: rect(geo),
                     usable: rect(self.usable_area(o)),
                     frames: crate::state::output_redraw(o).borrow().frames,
+                    power: if self.idle.is_off(o) { "off" } else { "on" }.into(),
                 }
             })
             .collect()

@@ -36,9 +36,15 @@ pub struct PowerConfig {
     /// Which outputs are the laptop's own panel: names, or prefixes ending in `*`.
     #[serde(default = "default_internal_outputs")]
     pub internal_outputs: Vec<String>,
-    /// Where AC is read for `clamshell = "external-on-ac"` (a sysfs `power_supply` directory).
+    /// Where AC or battery is read (a sysfs `power_supply` directory): the idle chain's source,
+    /// and `clamshell = "external-on-ac"`.
     #[serde(default = "default_power_supply")]
     pub power_supply: PathBuf,
+    /// The idle chain on AC and on battery.
+    #[serde(default)]
+    pub ac: super::idle_config::IdleSteps,
+    #[serde(default)]
+    pub battery: super::idle_config::IdleSteps,
 }
 
 /// What the power key does.
@@ -94,6 +100,8 @@ impl Default for PowerConfig {
             clamshell: Clamshell::default(),
             internal_outputs: default_internal_outputs(),
             power_supply: default_power_supply(),
+            ac: Default::default(),
+            battery: Default::default(),
         }
     }
 }
@@ -110,6 +118,8 @@ impl PowerConfig {
         if let Some(p) = self.internal_outputs.iter().find(|p| p.is_empty() || p.trim_end_matches('*').contains('*')) {
             return Err(("internal_outputs".into(), format!("`{p}`: an output name, or a prefix ending in *")));
         }
+        self.ac.validate().map_err(|(k, m)| (format!("ac.{k}"), m))?;
+        self.battery.validate().map_err(|(k, m)| (format!("battery.{k}"), m))?;
         Ok(())
     }
 

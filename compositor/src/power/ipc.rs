@@ -34,7 +34,10 @@ impl State {
                 self.power_event(Event::SuspendAsked(source));
             }
             PowerCommand::Resume => self.power_event(Event::Resumed),
+            PowerCommand::Source { source } => self.set_power_source(&source)?,
         }
+        // The state says the power source as it is now, not as at the chain's last look.
+        self.refresh_power_source();
         Ok(self.power_state())
     }
 
@@ -60,6 +63,7 @@ impl State {
             wakes: p.resumes,
             logind: p.logind.state.clone(),
             clamshell_off: p.clamshell.names(),
+            idle: Box::new(self.canopy.idle.state(self.idle_steps())),
         }
     }
 }

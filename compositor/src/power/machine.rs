@@ -73,7 +73,7 @@ pub enum Event {
     Resumed,
     /// logind is about to sleep (`PrepareForSleep(true)`) and waits on canopy's delay inhibitor.
     SleepPrepared,
-    /// Lock now, with no suspend (the power key set to `lock`).
+    /// Lock now, with no suspend (the idle chain's lock step; the power key set to `lock`).
     LockAsked,
 }
 

@@ -8,12 +8,16 @@
 pub mod clamshell;
 pub mod config;
 pub mod host;
+pub mod idle;
+pub mod idle_config;
+pub mod idle_inhibit;
 pub mod ipc;
 pub mod key;
 pub mod lid;
 pub mod logind;
 pub mod machine;
 mod resume;
+pub mod source;
 
 use std::sync::mpsc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
@@ -158,6 +162,8 @@ impl State {
             Action::WakeOutputs => {
                 self.canopy.power.resumes += 1;
                 self.woke();
+                // As input would: the idle chain starts again and the screen comes on.
+                self.input_activity();
             }
             Action::ReleaseSleepDelay => self.release_sleep_delay(),
         }
@@ -174,7 +180,6 @@ impl State {
     /// The lock program, watched: its end is an event (it may have crashed before locking).
     fn start_lock_program(&mut self, run: u64) {
         let argv = self.canopy.config.lock_command.clone();
-        self.canopy.idle_lock_started = true;
         let (tx, rx) = channel::channel::<()>();
         let _ = self.canopy.loop_handle.insert_source(rx, move |event, _, state| {
             if let channel::Event::Msg(()) = event {

@@ -27,7 +27,12 @@ impl State {
             // Window changes reach the panel and the title bars once per frame.
             self.canopy.announce_round();
         }
+        self.idle_wake_for_lock();
         for output in self.canopy.outputs.clone() {
+            // An output turned off draws nothing until it is on again (still queued).
+            if self.canopy.idle.is_off(&output) {
+                continue;
+            }
             {
                 let mut r = output_redraw(&output).borrow_mut();
                 if !r.queued || r.pending {
@@ -48,6 +53,7 @@ impl State {
             self.canopy.frame_shown(&output);
             if submitted {
                 self.power_frame_shown(&output);
+                self.idle_frame_shown(&output);
             }
             // A real output paces itself by vblank once a frame is queued; everything else
             // (headless, nested, or nothing new to show) by a timer at the refresh rate.

@@ -109,6 +109,8 @@ where
         .map(|m| output.current_transform().transform_size(m.size))
         .unwrap_or_else(|| output_geo.size.to_f64().to_physical(scale).to_i32_round());
     let mut out: Vec<CanopyElement<R>> = Vec::new();
+    // The idle chain's dim, over everything (the lock too).
+    out.extend(canopy.idle.dim_element(scale).map(CanopyElement::Solid));
 
     if canopy.lock.is_locked() {
         // Only the compositor's arrow or the lock's own cursor: never a VM's.

@@ -83,6 +83,7 @@ impl Canopy {
             }
         }
         self.lock.output_removed(output);
+        crate::handlers::output_power::output_gone(self, output);
         self.space.unmap_output(output);
         self.outputs.retain(|o| o != output);
         if let Some(global) = output.user_data().get::<OutputGlobal>().and_then(|g| g.0.take()) {

@@ -125,6 +125,10 @@ struct Args {
     /// Once the window is first drawn, activate it with $XDG_ACTIVATION_TOKEN (if set).
     #[arg(long)]
     activate_from_env: bool,
+    /// Ask that the screen stay on while the window is shown (zwp_idle_inhibit_manager_v1);
+    /// prints `idle-inhibit`, or `no-idle-inhibit` when the global is not offered.
+    #[arg(long)]
+    inhibit_idle: bool,
 }
 
 /// `--solid`: the pattern is one colour.
@@ -496,6 +500,8 @@ smithay_client_toolkit::delegate_dispatch2!(Client);
 
 wayland_client::delegate_noop!(Client: wayland_protocols::wp::viewporter::client::wp_viewporter::WpViewporter);
 wayland_client::delegate_noop!(Client: ignore wayland_protocols::wp::viewporter::client::wp_viewport::WpViewport);
+wayland_client::delegate_noop!(Client: wayland_protocols::wp::idle_inhibit::zv1::client::zwp_idle_inhibit_manager_v1::ZwpIdleInhibitManagerV1);
+wayland_client::delegate_noop!(Client: ignore wayland_protocols::wp::idle_inhibit::zv1::client::zwp_idle_inhibitor_v1::ZwpIdleInhibitorV1);
 
 /// Commands on stdin, one per line. `roundtrip` sends a wl_display.sync and prints
 /// `{"event": "roundtrip", "n": N}` (N counts the roundtrips) when its answer comes: events
@@ -520,6 +526,11 @@ fn commands_from_stdin(
                 }
                 ("token", app_id) => client.token((!app_id.is_empty()).then_some(app_id)),
                 ("activate", token) => client.activate(token),
+                ("minimize", _) => {
+                    client.window.set_minimized();
+                    client.window.commit();
+                    emit(json!({ "event": "minimize" }));
+                }
                 _ => emit(json!({ "event": "bad-command", "line": line })),
             }
         })
@@ -577,6 +588,17 @@ fn main() -> anyhow::Result<()> {
             globals.bind(&qh, 1..=1, ())?;
         let viewport = viewporter.get_viewport(window.wl_surface(), &qh, ());
         viewport.set_destination(w.parse()?, h.parse()?);
+    }
+    if args.inhibit_idle {
+        use wayland_protocols::wp::idle_inhibit::zv1::client::zwp_idle_inhibit_manager_v1::ZwpIdleInhibitManagerV1;
+        match globals.bind::<ZwpIdleInhibitManagerV1, _, _>(&qh, 1..=1, ()) {
+            Ok(m) => {
+                // Kept for the client's life: dropping the proxy does not destroy it.
+                let _inhibitor = m.create_inhibitor(window.wl_surface(), &qh, ());
+                emit(json!({ "event": "idle-inhibit" }));
+            }
+            Err(_) => emit(json!({ "event": "no-idle-inhibit" })),
+        }
     }
     window.commit();
     let size = parse_size(&args.size).map_err(anyhow::Error::msg)?;

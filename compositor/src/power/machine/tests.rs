@@ -259,6 +259,23 @@ fn a_lock_program_that_never_locks_is_covered_by_the_lockout_after_the_bound() {
 }
 
 #[test]
+fn the_idle_lock_starts_the_lock_program_once_and_is_covered_if_it_never_locks() {
+    let (mut m, mut w) = setup(2);
+    let acts = m.handle(Event::LockAsked);
+    assert_eq!(acts, vec![Action::StartLockProgram { run: 1 }, Action::ArmLockTimer { generation: 1 }]);
+    w.act(&mut m, acts);
+    let again = m.handle(Event::LockAsked);
+    assert!(again.iter().all(|a| !matches!(a, Action::StartLockProgram { .. })), "one lock program: {again:?}");
+    w.act(&mut m, again);
+    w.apply(&mut m, Op::Timer { stale: false });
+    assert!(w.locked && m.locked_out, "the lock-out covers a lock program that never locks");
+    w.draw_all(&mut m);
+    assert!(m.every_output_locked());
+    assert_eq!(w.requests, 0, "a lock alone asks nothing of hostd");
+    assert!(m.handle(Event::LockAsked).is_empty(), "already locked");
+}
+
+#[test]
 fn a_lock_program_that_crashes_is_covered_at_once() {
     let (mut m, mut w) = setup(1);
     w.apply(&mut m, Op::LidClose);
