@@ -43,10 +43,15 @@ impl Laptop {
     /// The compositor (lock program `lock`, the lock's bound 500 ms) and hostd, whose suspend
     /// command screenshots every output into `suspends/N-OUTPUT.png`.
     fn start(lock: &[String]) -> Laptop {
+        Self::start_with(lock, "")
+    }
+
+    /// As [`Self::start`], with more config after the `[power]` table (`[power.ac]`).
+    fn start_with(lock: &[String], more: &str) -> Laptop {
         let dir = tempfile::Builder::new().prefix("canopy-power-").tempdir().unwrap();
         let d = dir.path();
         let config = format!(
-            "lock_command = {lock:?}\nidle_lock_seconds = 0\n[power]\nhostd = \"unix:{}/hostd.sock\"\nlock_timeout_ms = 500\n",
+            "lock_command = {lock:?}\nidle_lock_seconds = 0\n[power]\nhostd = \"unix:{}/hostd.sock\"\nlock_timeout_ms = 500\n{more}",
             d.display()
         );
         let compositor = Compositor::start_with(&config, &OUTPUTS);
@@ -256,18 +261,20 @@ fn blacked_out(img: &Image) -> bool {
         .all(|&(x, y)| img.pixel(x, y) == [0, 0, 0])
 }
 
-/// A lock program that never locks: after the bound the compositor's lock-out covers
-/// both outputs, and the suspend waits for that.
+/// The idle chain's suspend (after 1 s without input; the screen went off at 0.3 s) with a lock
+/// program that never locks: the screen comes on for the lock, after the bound the compositor's
+/// lock-out covers both outputs, and the suspend waits for that. Then the power key's suspend,
+/// still under the lock-out.
 #[test]
-fn a_lock_program_that_never_locks_is_covered_by_the_lockout_before_the_suspend() {
+fn an_idle_suspend_with_the_screen_off_and_a_lock_program_that_never_locks_waits_for_the_lockout() {
     // A lock program that never locks, and ends with the compositor (no process left behind).
     let never = "while kill -0 $PPID 2>/dev/null; do sleep 0.2; done";
-    let mut l = Laptop::start(&["/bin/sh".into(), "-c".into(), never.into()]);
+    let more = "[power.ac]\nscreen_off_seconds = 0.3\nsuspend_seconds = 1\n";
+    let mut l = Laptop::start_with(&["/bin/sh".into(), "-c".into(), never.into()], more);
     let _w = l.compositor.spawn("canopy-test-client", &["--title", "secret work"]);
     let c = &l.compositor;
     c.wait_until("the window", || c.windows().len() == 1);
-    l.power(json!({"power": "suspend", "from": "power-key"}));
-    l.compositor.wait_until("hostd's suspend", || l.suspends() == 1);
+    l.compositor.wait_until("hostd's suspend", || l.suspends() >= 1);
     for (img, o) in l.at_suspend(0).iter().zip(NAMES) {
         assert!(blacked_out(img), "{o} was not covered when hostd suspended");
     }
@@ -275,6 +282,15 @@ fn a_lock_program_that_never_locks_is_covered_by_the_lockout_before_the_suspend(
     assert_eq!(st["locked_out"], true);
     assert!(st["last_lock_ms"].as_f64().unwrap() >= 500.0, "it waited for the bound: {st}");
     assert!(c.log().contains("the lock program did not lock in time"));
+    // The chain asked (its state starts again once hostd's resume wakes the outputs).
+    assert!(c.log().contains("idle: suspending (locking first)"));
+    assert!(c.log().contains("a suspend waits for the lock to be drawn: the screen comes on"));
+    let n = l.suspends();
+    l.power(json!({"power": "suspend", "from": "power-key"}));
+    l.compositor.wait_until("the power key's suspend", || l.suspends() > n);
+    for (img, o) in l.at_suspend(n).iter().zip(NAMES) {
+        assert!(blacked_out(img), "{o} was not covered when hostd suspended again");
+    }
 }
 
 /// A lock program that crashes at once (`false`): covered at once, then the suspend; hostd
