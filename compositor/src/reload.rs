@@ -55,6 +55,8 @@ impl State {
         self.canopy.shell_keyboard_layout_changed();
         self.canopy.shell_vm_colours_changed();
         self.canopy.queue_redraw_all();
+        // The idle chain's new steps (and VMs' idle_inhibit) apply from now, not at its next look.
+        self.idle_check();
         tracing::info!(path = %path.display(), "config reloaded");
         Ok(path.display().to_string())
     }

@@ -167,14 +167,13 @@ impl Udev {
         Ok(true)
     }
 
-    /// Off clears the head (DPMS off, planes disabled); its next queued frame turns it on.
+    /// Off clears the head (DPMS off, planes disabled). On makes its next frame a full one (not
+    /// skipped as unchanged), and queueing that frame turns the head on.
     pub fn set_output_power(&mut self, output: &Output, on: bool) {
-        if on {
-            return;
-        }
         let Some((_, head)) = self.head_mut(output) else { return };
-        if let Err(e) = with_compositor!(&mut head.compositor, |c| c.clear()) {
-            tracing::warn!(output = output.name(), "turning the output off: {e:?}");
+        let result = with_compositor!(&mut head.compositor, |c| if on { c.reset_state() } else { c.clear() });
+        if let Err(e) = result {
+            tracing::warn!(output = output.name(), on, "setting the output's power: {e:?}");
         }
     }
 

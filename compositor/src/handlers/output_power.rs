@@ -55,6 +55,7 @@ pub fn output_gone(canopy: &mut Canopy, output: &Output) {
         o != output
     });
     canopy.idle.client_off.remove(&output.name());
+    canopy.idle.forget_output(output);
 }
 
 impl GlobalDispatch<ZwlrOutputPowerManagerV1, ()> for State {

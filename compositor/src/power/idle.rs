@@ -59,6 +59,8 @@ pub struct Idle {
     suspend_asked_at: Option<f64>,
     /// Outputs a client turned off (wlr-output-power-management); input does not wake these.
     pub client_off: BTreeSet<String>,
+    /// Outputs the backend was last told to turn off.
+    powered_off: BTreeSet<String>,
     dim_buffer: SolidColorBuffer,
     timer: Option<RegistrationToken>,
     inhibited_by: Vec<String>,
@@ -91,6 +93,7 @@ impl Idle {
             lock_asked_at: None,
             suspend_asked_at: None,
             client_off: BTreeSet::new(),
+            powered_off: BTreeSet::new(),
             // Larger than any output; the renderer clips it to each.
             dim_buffer: SolidColorBuffer::new((1 << 15, 1 << 15), [0.0, 0.0, 0.0, 1.0]),
             timer: None,
@@ -110,6 +113,11 @@ impl Idle {
         self.dimmed.then(|| {
             SolidColorRenderElement::from_buffer(&self.dim_buffer, (0, 0), scale, DIM_ALPHA, Kind::Unspecified)
         })
+    }
+
+    /// An output went away: if it comes back, it starts on.
+    pub fn forget_output(&mut self, output: &Output) {
+        self.powered_off.remove(&output.name());
     }
 
     fn steps_taken(&self) -> bool {
@@ -279,11 +287,20 @@ impl State {
         self.canopy.idle.timer = token.ok();
     }
 
-    /// Each output on or off as the chain and clients say. On DRM an output turned off is
-    /// cleared (DPMS off) and its next frame turns it on again.
+    /// Each output on or off as the chain and clients say (those that change). On DRM an output
+    /// turned off is cleared (DPMS off) and its next frame turns it on again.
     pub fn set_outputs_power(&mut self) {
         for output in self.canopy.outputs.clone() {
             let off = self.canopy.idle.is_off(&output);
+            let was_off = self.canopy.idle.powered_off.contains(&output.name());
+            if off == was_off {
+                continue;
+            }
+            if off {
+                self.canopy.idle.powered_off.insert(output.name());
+            } else {
+                self.canopy.idle.powered_off.remove(&output.name());
+            }
             self.backend.set_output_power(&output, !off);
             crate::handlers::output_power::announce(self, &output, !off);
             if !off {
