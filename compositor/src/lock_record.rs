@@ -89,9 +89,10 @@ impl State {
             return;
         }
         tracing::warn!("the session was locked when the last compositor ended: starting locked");
-        self.canopy.lock.lock_out();
-        let argv = self.canopy.config.lock_command.clone();
-        crate::spawn::spawn(&argv, &self.canopy);
+        // Through the power machine, as every lock: the lock program is watched like any other.
+        for action in self.canopy.power.machine.start_locked_out() {
+            self.power_action(action);
+        }
     }
 }
 

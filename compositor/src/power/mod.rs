@@ -134,7 +134,7 @@ impl State {
         }
     }
 
-    fn power_action(&mut self, action: Action) {
+    pub(crate) fn power_action(&mut self, action: Action) {
         match action {
             Action::StartLockProgram { run } => self.start_lock_program(run),
             Action::ArmLockTimer { generation } => {
