@@ -33,10 +33,14 @@ use crate::state::State;
 const DIM_ALPHA: f32 = 0.5;
 /// The chain looks again at least this often: the power source may have changed.
 const RECHECK: Duration = Duration::from_secs(30);
+/// ext-idle-notify clients' timers are reset at most this often by a stream of input (a mouse
+/// reports up to 1000 times a second); the first input after a quiet spell always resets them.
+const NOTIFY_EVERY: Duration = Duration::from_millis(50);
 
 /// The idle chain's state, the idle protocols' globals and the outputs clients turned off.
 pub struct Idle {
     pub notifier: IdleNotifierState<State>,
+    notified: Instant,
     pub inhibit_manager: IdleInhibitManagerState,
     pub output_power: OutputPowerManager,
     /// Surfaces with an idle inhibitor (honoured only as [`super::idle_inhibit`] decides).
@@ -76,6 +80,7 @@ impl Idle {
     ) -> Self {
         Idle {
             notifier,
+            notified: Instant::now(),
             inhibit_manager,
             output_power,
             inhibitors: Vec::new(),
@@ -166,7 +171,10 @@ impl State {
         self.canopy.last_input = now;
         let seat = self.canopy.seat.clone();
         let idle = &mut self.canopy.idle;
-        idle.notifier.notify_activity(&seat);
+        if now.saturating_duration_since(idle.notified) >= NOTIFY_EVERY {
+            idle.notified = now;
+            idle.notifier.notify_activity(&seat);
+        }
         idle.since = now;
         idle.since_wall = wall_clock();
         if !idle.steps_taken() {
