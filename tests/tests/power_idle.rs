@@ -195,8 +195,8 @@ fn swayidle_and_output_power_work_and_a_lock_program_that_never_locks_is_covered
 
 /// Idle inhibitors of VM clients behind the real proxy: the web VM's (not allowed) is ignored
 /// and the chain dims; the media VM's (allowed) holds it while its window is shown, not on the
-/// locked screen (the lid closed), and not once minimised. The idle protocols for local clients
-/// are not offered to VMs; the inhibit manager is.
+/// locked screen (the lid closed), not while wholly covered, and not once minimised. The idle
+/// protocols for local clients are not offered to VMs; the inhibit manager is.
 #[test]
 fn a_vm_idle_inhibitor_holds_the_chain_only_when_allowed_and_shown() {
     let config = format!(
@@ -251,6 +251,19 @@ fn a_vm_idle_inhibitor_holds_the_chain_only_when_allowed_and_shown() {
     c.wait_until("the unlock, the video holding again", || {
         let s = state(&c);
         !s.locked && s.idle.inhibited_by == ["media-vm"] && !s.idle.dimmed
+    });
+
+    // Wholly behind an opaque VM window (maximised over it): not shown, so the chain dims;
+    // shown again once that window goes, it holds again.
+    let (mut cover, _) = open_test_client(&c, &web, &["--maximize", "--title", "cover"]);
+    c.wait_until("the covered video ignored and the dim", || {
+        let s = state(&c);
+        s.idle.inhibitors_ignored == ["media-vm: covered"] && s.idle.dim_shown_at.is_some()
+    });
+    cover.kill();
+    c.wait_until("the video holding again, undimmed", || {
+        let s = state(&c);
+        s.idle.inhibited_by == ["media-vm"] && !s.idle.dimmed
     });
 
     // Minimised: no longer shown, so the chain dims.
