@@ -7,21 +7,27 @@ use smithay::reexports::wayland_protocols::wp::idle_inhibit::zv1::server::{
     zwp_idle_inhibit_manager_v1::ZwpIdleInhibitManagerV1, zwp_idle_inhibitor_v1::ZwpIdleInhibitorV1,
 };
 use smithay::reexports::wayland_server::protocol::wl_surface::WlSurface;
-use smithay::reexports::wayland_server::{delegate_dispatch, Client, DataInit, DisplayHandle, GlobalDispatch, New};
+use smithay::reexports::wayland_server::{
+    delegate_dispatch, Client, DataInit, DisplayHandle, GlobalDispatch, New, Resource,
+};
 use smithay::wayland::idle_inhibit::inhibitor::IdleInhibitorState;
 use smithay::wayland::idle_inhibit::{IdleInhibitHandler, IdleInhibitManagerState};
 
 use crate::client::may_see_global;
 use crate::state::State;
 
-/// More inhibitors than this from all clients together are not tracked (each costs a check of
-/// the chain); the surplus is logged and ignored.
-const MAX_INHIBITORS: usize = 64;
+/// More inhibitors than this from one client are not tracked (each costs a look at the windows
+/// whenever the chain checks); the surplus is logged and ignored, and one client cannot crowd
+/// out another's.
+const MAX_PER_CLIENT: usize = 16;
 
 impl IdleInhibitHandler for State {
     fn inhibit(&mut self, surface: WlSurface) {
-        if self.canopy.idle.inhibitors.len() >= MAX_INHIBITORS {
-            tracing::warn!("too many idle inhibitors: this one is ignored");
+        let client = surface.client().map(|c| c.id());
+        let mine = self.canopy.idle.inhibitors.iter().filter(|s| s.client().map(|c| c.id()) == client).count();
+        if mine >= MAX_PER_CLIENT {
+            let vm = surface.client().and_then(|c| crate::client::client_state(&c).and_then(|s| s.vm()));
+            tracing::warn!(vm, "too many idle inhibitors from one client: this one is ignored");
             return;
         }
         self.canopy.idle.inhibitors.push(surface);

@@ -49,6 +49,8 @@ pub struct Idle {
     pub source_override: Option<PowerSource>,
     source: PowerSource,
     source_from: &'static str,
+    /// When sysfs was last read: at most once a second, whatever asks the chain to look.
+    source_read: Option<Instant>,
     supply_error_logged: bool,
     /// The start of this idle period: the last input, or the last check an inhibitor held.
     since: Instant,
@@ -87,6 +89,7 @@ impl Idle {
             source_override: None,
             source: PowerSource::Ac,
             source_from: "default",
+            source_read: None,
             supply_error_logged: false,
             since: Instant::now(),
             since_wall: wall_clock(),
@@ -196,9 +199,16 @@ impl State {
         self.canopy.config.power.idle_steps(self.canopy.idle.source, self.canopy.config.idle_lock_seconds)
     }
 
-    /// Which power source's chain applies: the override, else sysfs, else AC (logged once).
-    pub fn refresh_power_source(&mut self) {
+    /// Which power source's chain applies: the override, else sysfs (read again when `fresh`,
+    /// else at most once a second), else AC (logged once).
+    pub fn refresh_power_source(&mut self, fresh: bool) {
         let idle = &mut self.canopy.idle;
+        let now = Instant::now();
+        let recent = idle.source_read.is_some_and(|t| now.saturating_duration_since(t) < Duration::from_secs(1));
+        if idle.source_override.is_none() && recent && !fresh {
+            return;
+        }
+        idle.source_read = Some(now);
         let (source, from) = match idle.source_override {
             Some(s) => (s, "override"),
             None => match super::source::read(&self.canopy.config.power.power_supply) {
@@ -231,7 +241,7 @@ impl State {
 
     /// Take the steps that are due and wake again when the next one is.
     pub fn idle_check(&mut self) {
-        self.refresh_power_source();
+        self.refresh_power_source(false);
         let now = Instant::now();
         if self.idle_inhibited() {
             let idle = &mut self.canopy.idle;

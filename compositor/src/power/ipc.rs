@@ -37,7 +37,7 @@ impl State {
             PowerCommand::Source { source } => self.set_power_source(&source)?,
         }
         // The state says the power source as it is now, not as at the chain's last look.
-        self.refresh_power_source();
+        self.refresh_power_source(true);
         Ok(self.power_state())
     }
 
