@@ -298,6 +298,16 @@ fn cases() -> Vec<Case> {
             }),
             "object 4 is a org_kde_kwin_server_decoration_manager, not a wl_surface",
         ),
+        (
+            "an idle inhibitor on something not a surface",
+            Box::new(|g| {
+                let globals = g.globals();
+                g.bind_global(&globals, "wl_compositor", 4);
+                g.bind_global(&globals, "zwp_idle_inhibit_manager_v1", 5);
+                g.send(&wayland(&msg(5, 1, &[6, 4]))); // create_inhibitor(id 6, surface = the compositor)
+            }),
+            "zwp_idle_inhibit_manager_v1.create_inhibitor: object 4 is a wl_compositor, not a wl_surface",
+        ),
         ("unknown frame kind", Box::new(|g| g.send(&frame(77, &[]))), "unknown frame kind 77"),
         (
             "stream ends inside a frame",
