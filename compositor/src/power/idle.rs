@@ -269,7 +269,7 @@ impl State {
         if due(steps.lock) && self.canopy.idle.lock_asked_at.is_none() {
             self.canopy.idle.lock_asked_at = Some(wall_clock());
             if !self.canopy.power.machine.locked {
-                tracing::info!(idle_s = idle_for, "idle: locking");
+                tracing::info!(idle_s = idle_for, "locking after idle time");
                 self.power_event(Event::LockAsked);
             }
         }
