@@ -63,7 +63,7 @@ pub struct PowerState {
     pub clamshell_off: Vec<String>,
     /// The idle chain: power source, steps, what it did and when.
     #[serde(default)]
-    pub idle: Box<crate::idle::IdleState>,
+    pub idle: crate::idle::IdleState,
 }
 
 /// logind in the GUI VM: whether canopy holds its inhibitors, and its sleeps.

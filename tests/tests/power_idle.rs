@@ -22,7 +22,7 @@ const OUTPUTS: [&str; 2] = ["HEADLESS-1:1280x800@1", "HEADLESS-2:1024x768@1"];
 
 fn state(c: &Compositor) -> PowerState {
     match c.msg(&["power", "state"]) {
-        Response::Power(s) => s,
+        Response::Power(s) => *s,
         other => panic!("expected the power state, got {other:?}"),
     }
 }
@@ -141,7 +141,9 @@ fn the_chain_dims_locks_and_turns_off_per_power_source_and_input_wakes_it() {
 /// by the compositor's lock-out after the bound.
 #[test]
 fn swayidle_and_output_power_work_and_a_lock_program_that_never_locks_is_covered() {
-    let config = "lock_command = [\"/bin/sleep\", \"600\"]\nidle_lock_seconds = 0\n\
+    // A lock program that never locks, and ends with the compositor (no process left behind).
+    let config = "lock_command = [\"/bin/sh\", \"-c\", \"while kill -0 $PPID 2>/dev/null; do sleep 0.2; done\"]\n\
+                  idle_lock_seconds = 0\n\
                   [power]\npower_supply = \"/nonexistent/power_supply\"\nlock_timeout_ms = 300\n\
                   [power.ac]\nlock_seconds = 1.5\n";
     let mut c = Compositor::start_with(config, &OUTPUTS);

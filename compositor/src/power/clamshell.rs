@@ -40,13 +40,8 @@ impl Clamshell {
 /// Whether the laptop runs on AC: a mains (or USB) supply online; on battery only when none is
 /// and a battery is discharging (a machine that says nothing is taken to be plugged in).
 fn on_ac(root: &Path) -> bool {
-    let read = |p: &Path, f: &str| std::fs::read_to_string(p.join(f)).map(|s| s.trim().to_string()).unwrap_or_default();
-    let Ok(entries) = std::fs::read_dir(root) else { return true };
-    let supplies: Vec<_> = entries.flatten().map(|e| e.path()).collect();
-    let online =
-        |p: &&std::path::PathBuf| matches!(read(p, "type").as_str(), "Mains" | "USB") && read(p, "online") == "1";
-    let discharging = |p: &&std::path::PathBuf| read(p, "type") == "Battery" && read(p, "status") == "Discharging";
-    supplies.iter().any(|p| online(&p)) || !supplies.iter().any(|p| discharging(&p))
+    // The idle chain's reading: anything but a clear "on battery" counts as AC.
+    super::source::read(root) != Ok(super::source::PowerSource::Battery)
 }
 
 impl State {

@@ -63,7 +63,7 @@ impl State {
             wakes: p.resumes,
             logind: p.logind.state.clone(),
             clamshell_off: p.clamshell.names(),
-            idle: Box::new(self.canopy.idle.state(self.idle_steps())),
+            idle: self.canopy.idle.state(self.idle_steps()),
         }
     }
 }
