@@ -206,9 +206,13 @@ fn zathura_shows_a_pdf_through_the_proxy() {
 
 /// foot in `vm` titled `title`, writing what it reads to `out` (`cat`), focused by the user.
 fn focused_foot(c: &Compositor, vm: &Vm, title: &str, out: &std::path::Path) -> (std::process::Child, Window) {
-    let script = format!("cat > {}", out.display());
+    focused_foot_running(c, vm, title, &format!("cat > {}", out.display()))
+}
+
+/// foot behind `vm` running `script` in `sh`, focused as by the user's click.
+fn focused_foot_running(c: &Compositor, vm: &Vm, title: &str, script: &str) -> (std::process::Child, Window) {
     let mut cmd = vm.command("foot");
-    cmd.args(["--title", title, "sh", "-c", &script]).stdout(Stdio::null()).stderr(Stdio::null());
+    cmd.args(["--title", title, "sh", "-c", script]).stdout(Stdio::null()).stderr(Stdio::null());
     let foot = cmd.spawn().unwrap();
     let w = wait_window(c, |w| w.raw_title == title);
     // The user clicks it (the compositor's `focus` stands for the click): a VM's window does
@@ -263,6 +267,52 @@ fn one_ctrl_shift_v_pastes_another_vms_copy_into_foot() {
     c.wait_until("the pasted line in foot", || std::fs::read_to_string(&out).is_ok_and(|s| s == "from the web vm\n"));
     let _ = foot.kill();
     let _ = foot.wait();
+}
+
+/// The other clipboard key in foot: Ctrl+Shift+C reaches foot too, and the global clipboard
+/// takes the selection foot puts on its VM's clipboard in answer (not what the VM held before);
+/// with the global clipboard empty, Ctrl+Shift+V still reaches foot, which pastes its own VM's
+/// clipboard.
+#[test]
+fn foot_copies_its_selection_and_pastes_its_own_clipboard_with_the_global_keys() {
+    let c = Compositor::start(CONFIG);
+    let work = Vm::start(&c, "work-vm");
+    let dir = c.runtime_dir();
+    let (own, ready) = (dir.join("own.txt"), dir.join("ready"));
+    let script = format!("echo selectme; touch {}; cat > {}", ready.display(), own.display());
+    let (mut foot, w) = focused_foot_running(&c, &work, "terminal", &script);
+    // work-vm's clipboard holds something else: a paste with the global clipboard empty gets it.
+    let _ = wl_copy(&work, b"work's own text\n").wait();
+    c.wait_until("the work VM to own the clipboard", || wl_paste(&work).1 == b"work's own text\n");
+    c.msg(&["key", "ctrl+shift+v"]);
+    c.wait_until("foot to paste its own VM's clipboard", || {
+        std::fs::read_to_string(&own).is_ok_and(|s| s == "work's own text\n")
+    });
+    assert!(c.log().contains("The global clipboard is empty"), "the notice still says so");
+
+    // The user selects the first line's word (a double click), then presses Ctrl+Shift+C.
+    c.wait_until("foot's first line", || ready.exists());
+    let (x, y, _, _) = geometry(&w);
+    c.wait_until("the line drawn", || {
+        let img = c.screenshot();
+        (x..x + 60).any(|px| img.pixel(px as u32, (y + 6) as u32) != img.pixel((x + 200) as u32, (y + 6) as u32))
+    });
+    c.msg(&["pointer-move", &(x + 10).to_string(), &(y + 6).to_string()]);
+    c.msg(&["click"]);
+    c.msg(&["click"]);
+    c.msg(&["key", "ctrl+shift+c"]);
+    c.wait_until("the global copy", || c.log().contains("Copied 8 bytes from [work-vm] to the global clipboard"));
+
+    // And it pastes into another VM's foot with one press.
+    let web = Vm::start(&c, "web-vm");
+    let pasted = dir.join("pasted.txt");
+    let (mut other, _) = focused_foot(&c, &web, "pasting", &pasted);
+    c.msg(&["key", "ctrl+shift+v", "Return"]);
+    c.wait_until("the pasted line", || std::fs::read_to_string(&pasted).is_ok_and(|s| s == "selectme\n"));
+    for f in [&mut foot, &mut other] {
+        let _ = f.kill();
+        let _ = f.wait();
+    }
 }
 
 fn wl_copy(vm: &Vm, data: &[u8]) -> std::process::Child {

@@ -1,11 +1,13 @@
 //! The global clipboard: the one way data crosses between VMs. Ctrl+Shift+C copies the focused
-//! VM's clipboard into it; Ctrl+Shift+V offers it to the focused VM once, if the policy allows,
-//! and then it is empty. Every step shows a notice saying which VM and how many bytes.
+//! VM's clipboard into it (after giving the app the press, so a terminal can put its selection
+//! there first); Ctrl+Shift+V offers it to the focused VM once, if the policy allows, and then it
+//! is empty. Every step shows a notice saying which VM and how many bytes.
 
 use std::os::fd::OwnedFd;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use smithay::reexports::calloop::timer::{TimeoutAction, Timer};
 use smithay::wayland::selection::data_device::{
     clear_data_device_selection, request_data_device_client_selection, set_data_device_selection,
 };
@@ -19,6 +21,20 @@ use crate::state::Canopy;
 pub const COPY_TIMEOUT: Duration = Duration::from_secs(3);
 /// How long a paste that needs confirmation waits for the second key press.
 pub const ASK_WINDOW: Duration = Duration::from_secs(5);
+/// How long the copy key waits for the app it reached to set a new clipboard (a terminal copies
+/// its selection on that key) before taking the one the VM already had.
+pub const COPY_KEY_WAIT: Duration = Duration::from_millis(500);
+
+/// What the paste key did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Paste {
+    /// The global clipboard is offered to the focused VM now.
+    Offered,
+    /// Nothing to offer: the app may paste its own clipboard with the key.
+    Empty,
+    /// Refused, asking, or nothing focused: the key stays the compositor's.
+    Held,
+}
 
 /// The data of a compositor-provided selection.
 #[derive(Debug, Clone)]
@@ -43,6 +59,9 @@ pub struct GlobalClipboard {
     /// A paste waiting for its confirming second key press: target and time.
     pending_ask: Option<(Domain, Instant)>,
     copy_in_progress: bool,
+    /// A copy key press waiting for its app's new clipboard: the focused domain then, and the
+    /// press's number (a later press replaces it).
+    copy_waiting: Option<(Domain, u64)>,
 }
 
 pub fn human(n: usize) -> String {
@@ -72,6 +91,42 @@ impl Canopy {
             Some(vm) => Domain::Vm(vm.to_string()),
             None => Domain::Local,
         })
+    }
+
+    /// The copy key went on to the focused app too: copy the clipboard its domain sets in
+    /// answer (the next selection within [`COPY_KEY_WAIT`]), else the one it has. A VM gains
+    /// nothing by answering or not: either way only its own clipboard is copied, bounded as
+    /// always, and only while it keeps the focus it had at the press.
+    pub fn global_clipboard_copy_after_app(&mut self) {
+        let Some(domain) = self.focused_domain() else {
+            self.show_notice("Nothing copied: no window has focus", None);
+            return;
+        };
+        self.clipboard.global.next_id += 1;
+        let press = self.clipboard.global.next_id;
+        self.clipboard.global.copy_waiting = Some((domain, press));
+        let _ = self.loop_handle.insert_source(Timer::from_duration(COPY_KEY_WAIT), move |_, _, state| {
+            state.canopy.copy_wait_over(press);
+            TimeoutAction::Drop
+        });
+    }
+
+    /// The focused domain set a new clipboard: a waiting copy key takes it (the caller runs
+    /// this once smithay has installed the new source).
+    pub fn clipboard_set_for_copy(&mut self, by: &Domain) {
+        if matches!(&self.clipboard.global.copy_waiting, Some((d, _)) if d == by) {
+            let press = self.clipboard.global.copy_waiting.as_ref().map_or(0, |w| w.1);
+            self.copy_wait_over(press);
+        }
+    }
+
+    fn copy_wait_over(&mut self, press: u64) {
+        let Some((domain, _)) = self.clipboard.global.copy_waiting.take_if(|(_, p)| *p == press) else { return };
+        if self.focused_domain() == Some(domain) {
+            self.global_clipboard_copy();
+        } else {
+            self.show_notice("Nothing copied: the focus moved before the copy", None);
+        }
     }
 
     pub fn global_clipboard_copy(&mut self) {
@@ -148,15 +203,15 @@ impl Canopy {
     }
 
     /// Offers the global clipboard to the focused window's domain, once, if the policy lets
-    /// it (asking first where it says so). True when the offer is in place now.
-    pub fn global_clipboard_paste(&mut self) -> bool {
+    /// it (asking first where it says so).
+    pub fn global_clipboard_paste(&mut self) -> Paste {
         let Some(target) = self.focused_domain() else {
             self.show_notice("Nothing pasted: no window has focus", None);
-            return false;
+            return Paste::Held;
         };
         let Some(clip) = self.clipboard.global.content.clone() else {
             self.show_notice("The global clipboard is empty: Ctrl+Shift+C copies into it", None);
-            return false;
+            return Paste::Empty;
         };
         let (from, to) = (self.domain_label(&clip.from), self.domain_label(&target));
         let accent = self.domain_accent(&target);
@@ -165,7 +220,7 @@ impl Canopy {
             Decision::Deny => {
                 tracing::info!(from = clip.from.name(), to = target.name(), "paste refused by policy");
                 self.show_notice(format!("Paste refused: the policy does not let {from} paste into {to}"), accent);
-                return false;
+                return Paste::Held;
             }
             Decision::Ask => {
                 let confirmed = matches!(&self.clipboard.global.pending_ask, Some((t, at)) if *t == target && at.elapsed() < ASK_WINDOW);
@@ -175,7 +230,7 @@ impl Canopy {
                         format!("Paste {size} from {from} into {to}? Press Ctrl+Shift+V again to confirm"),
                         accent,
                     );
-                    return false;
+                    return Paste::Held;
                 }
             }
             Decision::Allow => {}
@@ -195,7 +250,7 @@ impl Canopy {
             "global clipboard offered"
         );
         self.show_notice(format!("{size} from {from} offered to {to} once: paste now"), accent);
-        true
+        Paste::Offered
     }
 
     /// The target asked for the offered data: serve it once, then empty the global clipboard.

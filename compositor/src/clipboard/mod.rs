@@ -95,11 +95,18 @@ impl Canopy {
     pub fn selection_set_by_focused(&mut self, target: SelectionTarget, cleared: bool) {
         let owner = if cleared { None } else { self.focused_client().map(|c| Domain::of_client(&c)) };
         match target {
-            SelectionTarget::Clipboard => self.clipboard.clipboard_owner = owner,
-            SelectionTarget::Primary => self.clipboard.primary_owner = owner,
+            SelectionTarget::Clipboard => self.clipboard.clipboard_owner = owner.clone(),
+            SelectionTarget::Primary => self.clipboard.primary_owner = owner.clone(),
         }
         // smithay installs the new source after this handler returns; the offer to the owner
-        // is made then, from an idle callback, so the old source is never offered to it.
-        self.loop_handle.insert_idle(|state| state.canopy.update_selection_focus());
+        // is made then, from an idle callback, so the old source is never offered to it (and a
+        // copy key waiting for this clipboard reads the new source).
+        let copied = owner.clone().filter(|_| target == SelectionTarget::Clipboard);
+        self.loop_handle.insert_idle(move |state| {
+            state.canopy.update_selection_focus();
+            if let Some(by) = copied {
+                state.canopy.clipboard_set_for_copy(&by);
+            }
+        });
     }
 }

@@ -1,5 +1,6 @@
 //! What keybindings do.
 
+use crate::clipboard::global::Paste;
 use crate::config::Action;
 use crate::state::State;
 
@@ -58,9 +59,12 @@ impl State {
     }
 
     /// The paste key: a drop waiting for confirmation takes it first (its notice asked for
-    /// it), else the global clipboard's paste. True when an offer was put in place now.
-    pub fn paste_offered(&mut self) -> bool {
-        !self.canopy.confirm_drop() && self.canopy.global_clipboard_paste()
+    /// it), else the global clipboard's paste.
+    pub fn paste_offered(&mut self) -> Paste {
+        if self.canopy.confirm_drop() {
+            return Paste::Held;
+        }
+        self.canopy.global_clipboard_paste()
     }
 
     pub fn set_layout_index(&mut self, index: u32) {

@@ -6,6 +6,7 @@ use smithay::backend::input::KeyState;
 use smithay::input::keyboard::{FilterResult, Keycode, Keysym};
 use smithay::utils::SERIAL_COUNTER;
 
+use crate::clipboard::global::Paste;
 use crate::config::{Action, Modifiers};
 use crate::state::State;
 
@@ -88,7 +89,14 @@ impl State {
         }
         match action {
             Some(Some(KeyAction::Bound(Action::ClipboardPaste))) => {
-                self.paste_key(&keyboard, keycode, key_state, serial, time)
+                let paste = self.paste_offered();
+                if paste != Paste::Held {
+                    self.pass_on(&keyboard, keycode, key_state, serial, time);
+                }
+            }
+            Some(Some(KeyAction::Bound(Action::ClipboardCopy))) => {
+                self.pass_on(&keyboard, keycode, key_state, serial, time);
+                self.canopy.global_clipboard_copy_after_app();
             }
             Some(Some(KeyAction::Bound(action))) if action.is_level() => self.level_key_pressed(action, keycode.raw()),
             Some(Some(KeyAction::Bound(action))) => self.run_action(action),
@@ -99,11 +107,12 @@ impl State {
 }
 
 impl State {
-    /// The paste key (Ctrl+Shift+V): when it puts the global clipboard's offer in place, the
-    /// press goes on to the focused app as well. The offer's selection event is already queued
-    /// for that client, so the press reaches it after the offer, and a terminal whose own paste
-    /// key this is (foot and most others) pastes it with this one press.
-    fn paste_key(
+    /// The clipboard keys also reach the focused app, whose own keys they are in terminals
+    /// (foot and most others): Ctrl+Shift+V after the global clipboard's offer is queued for
+    /// that client (or when there is nothing to offer, so the app pastes its own VM's
+    /// clipboard), Ctrl+Shift+C before the copy, so the terminal puts its selection on the
+    /// clipboard that is then copied. The release goes on too.
+    fn pass_on(
         &mut self,
         keyboard: &smithay::input::keyboard::KeyboardHandle<State>,
         keycode: Keycode,
@@ -111,11 +120,8 @@ impl State {
         serial: smithay::utils::Serial,
         time: u32,
     ) {
-        if self.paste_offered() {
-            // Its release goes on too.
-            self.canopy.suppressed_keys.remove(&keycode.raw());
-            keyboard.input_forward(self, keycode, key_state, serial, time, false);
-        }
+        self.canopy.suppressed_keys.remove(&keycode.raw());
+        keyboard.input_forward(self, keycode, key_state, serial, time, false);
     }
 }
 
