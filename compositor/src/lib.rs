@@ -3,6 +3,7 @@
 //! application cannot change.
 
 pub mod backend;
+pub mod capture;
 pub mod cli;
 pub mod client;
 pub mod clipboard;

@@ -158,6 +158,9 @@ pub struct Canopy {
     pub virtual_keyboard_state: VirtualKeyboardManagerState,
     pub text_input_state: TextInputManagerState,
     pub canopy_shell_state: CanopyShellState,
+    pub screencopy_state: crate::handlers::screencopy::ScreencopyState,
+    /// Who captured the screen lately (for the capture indicator).
+    pub captures: crate::capture::Captures,
 
     pub seat: Seat<State>,
     pub cursor_status: CursorImageStatus,
@@ -237,6 +240,7 @@ impl Canopy {
             VirtualKeyboardManagerState::new::<State, _>(&dh, |c| may_see_global(c, "zwp_virtual_keyboard_manager_v1"));
         let text_input_state = TextInputManagerState::new::<State>(&dh);
         let canopy_shell_state = CanopyShellState::new(&dh);
+        let screencopy_state = crate::handlers::screencopy::ScreencopyState::new(&dh);
 
         let mut seat = seat_state.new_wl_seat(&dh, "seat0");
         let kb = &config.keyboard;
@@ -350,6 +354,8 @@ impl Canopy {
             virtual_keyboard_state,
             text_input_state,
             canopy_shell_state,
+            screencopy_state,
+            captures: Default::default(),
             seat,
             cursor_status: CursorImageStatus::default_named(),
             frame_cursor: None,
