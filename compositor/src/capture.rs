@@ -6,7 +6,8 @@ use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 use smithay::output::Output;
-use smithay::reexports::wayland_server::Client;
+use smithay::reexports::calloop::timer::{TimeoutAction, Timer};
+use smithay::reexports::wayland_server::{Client, Resource};
 
 use crate::state::Canopy;
 
@@ -18,6 +19,10 @@ pub const LINGER: Duration = Duration::from_secs(3);
 pub struct Captures {
     /// Program name → when it last copied a frame.
     last: BTreeMap<String, Instant>,
+    /// What the panel was last told.
+    told: Vec<String>,
+    /// Whether a timer is set to notice captures ending.
+    watching: bool,
 }
 
 impl Captures {
@@ -51,5 +56,36 @@ impl Canopy {
         if !was_active {
             tracing::info!(program, output = output.name(), "screen capture started");
         }
+        self.tell_captures();
+        if !std::mem::replace(&mut self.captures.watching, true) {
+            // Look again while anything captures, so the sign goes when the capture ends.
+            let _ = self.loop_handle.insert_source(Timer::from_duration(LINGER / 4), |_, _, state| {
+                let canopy = &mut state.canopy;
+                canopy.captures.last.retain(|_, at| at.elapsed() < LINGER);
+                canopy.tell_captures();
+                if canopy.captures.last.is_empty() {
+                    canopy.captures.watching = false;
+                    TimeoutAction::Drop
+                } else {
+                    TimeoutAction::ToDuration(LINGER / 4)
+                }
+            });
+        }
+    }
+
+    /// Tells the shell (the panel's indicator) which programs capture, when that changed.
+    fn tell_captures(&mut self) {
+        let active = self.captures.active();
+        if active == self.captures.told {
+            return;
+        }
+        if active.is_empty() {
+            tracing::info!(programs = self.captures.told.join(", "), "screen capture ended");
+        }
+        for m in self.canopy_shell_state.managers.iter().filter(|m| m.version() >= 4) {
+            m.capturing(active.join("\n"));
+            m.done();
+        }
+        self.captures.told = active;
     }
 }

@@ -311,3 +311,33 @@ fn a_right_click_on_a_window_button_opens_its_menu() {
     closed(&d, bx);
     assert!(d.is_running("canopy-panel"));
 }
+
+/// While a program captures the screen the panel names it on a red chip, and the chip goes a
+/// few seconds after the capture ends (grim, a real capture client, takes one shot).
+#[test]
+fn the_panel_shows_who_captures_the_screen() {
+    let mut d = Desktop::start(&[]);
+    d.panel();
+    let danger = rgb(theme().desktop.danger);
+    let red = |strip: &canopy_tests::Image| strip.count_colour(0, 0, strip.width, strip.height, danger);
+    let before = settled_strip(&d, "HEADLESS-1", 1);
+    let base = red(&before);
+
+    let mut grim = std::process::Command::new("grim");
+    grim.arg(d.compositor.runtime_dir().join("shot.png"));
+    d.compositor.client_env(&mut grim);
+    assert!(grim.status().expect("grim runs").success());
+    d.wait_until("the capture sign", || red(&d.panel_strip("HEADLESS-1", 1)) > base + 200);
+    let strip = d.panel_strip("HEADLESS-1", 1);
+    // The chip, cut out for the golden: the longest red run on a row above its text.
+    let (mut best, mut run) = ((0, 0), (0, 0));
+    for x in 0..strip.width {
+        run = if strip.pixel(x, 10) == danger { (if run.1 == 0 { x } else { run.0 }, run.1 + 1) } else { (0, 0) };
+        best = if run.1 > best.1 { run } else { best };
+    }
+    assert!(best.1 > 100, "a chip wide enough to name the program");
+    let (first, last) = (best.0, best.0 + best.1 - 1);
+    assert_golden("shell-panel-capturing", &strip.crop(first, 0, last - first + 1, PANEL_H), 2, 0);
+    d.wait_until("the sign to go once the capture ended", || red(&d.panel_strip("HEADLESS-1", 1)) == base);
+    assert!(d.compositor.log().contains("screen capture ended"));
+}

@@ -24,12 +24,12 @@ pub mod protocol {
 use protocol::canopy_shell_manager_v1::{self, CanopyShellManagerV1};
 use protocol::canopy_toplevel_handle_v1::{self, CanopyToplevelHandleV1};
 
-const VERSION: u32 = 3;
+const VERSION: u32 = 4;
 
 #[derive(Debug)]
 pub struct CanopyShellState {
     _global: GlobalId,
-    managers: Vec<CanopyShellManagerV1>,
+    pub(crate) managers: Vec<CanopyShellManagerV1>,
     /// Handles per window id, one per bound manager.
     handles: HashMap<u64, Vec<CanopyToplevelHandleV1>>,
 }
@@ -179,6 +179,9 @@ impl GlobalDispatch<CanopyShellManagerV1, ()> for State {
         manager.keyboard_layouts(state.canopy.config.keyboard.short_names().join("\n"));
         manager.keyboard_layout(state.canopy.current_layout_index());
         state.canopy.send_vm_colours(&manager);
+        if manager.version() >= 4 {
+            manager.capturing(state.canopy.captures.active().join("\n"));
+        }
         manager.done();
         state.canopy.canopy_shell_state.managers.push(manager);
     }

@@ -1,5 +1,5 @@
 //! What the panel shows: launcher button, open windows with their VM colours, VM states,
-//! keyboard layout, battery, levels, notifications, clock and power button, laid out for one
+//! a sign while a program captures the screen, keyboard layout, battery, levels, notifications, clock and power button, laid out for one
 //! output.
 
 use canopy_protocols::lifecycle::State;
@@ -91,12 +91,29 @@ pub fn view(model: &PanelModel, cx: &ViewCx<'_, PanelAction>) -> View<PanelActio
         right = chip.x - GAP * 2.0;
     }
 
+    right = capture_sign(&mut v, cx, right);
     right = vm_states(&mut v, model, cx, right);
 
     // Middle: the window list.
     let list = Rect::new(left_end, 0.0, (right - GAP - left_end).max(0.0), h);
     window_list(&mut v, cx, list, dim);
     v
+}
+
+/// While a program captures the screen: a red chip naming it, ending at `right`. Returns the
+/// new right edge.
+fn capture_sign(v: &mut View<PanelAction>, cx: &ViewCx<'_, PanelAction>, right: f32) -> f32 {
+    let programs = &cx.windows.capturing;
+    if programs.is_empty() {
+        return right;
+    }
+    let d = &cx.theme.desktop;
+    let label = format!("\u{25CF} {} capturing the screen", programs.join(", "));
+    let width = (cx.text_width(&label, SMALL, Weight::Bold) + 14.0).min(320.0);
+    let chip = Rect::new(right - width, PAD + 3.0, width, cx.height - 2.0 * PAD - 6.0);
+    v.scene.fill(chip, d.danger, 4.0);
+    v.scene.text(chip, label, SMALL, Weight::Bold, d.panel_text, Align::Centre);
+    chip.x - GAP * 2.0
 }
 
 fn icon_button(v: &mut View<PanelAction>, cx: &ViewCx<'_, PanelAction>, r: Rect, icon: &str, action: PanelAction) {

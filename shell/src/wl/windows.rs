@@ -85,6 +85,8 @@ pub struct WindowList {
     /// Every configured VM's colours, and under "*" those of a VM the compositor does not know.
     vm_colours: BTreeMap<String, VmColours>,
     pending_colours: BTreeMap<String, VmColours>,
+    /// The programs capturing the screen now, as the compositor names them.
+    pub capturing: Vec<String>,
 }
 
 /// Implemented by the client state that owns a [`WindowList`].
@@ -102,7 +104,7 @@ impl WindowList {
     where
         D: Dispatch<CanopyShellManagerV1, ManagerData> + 'static,
     {
-        let manager = globals.bind::<CanopyShellManagerV1, D, ManagerData>(qh, 1..=3, ManagerData).ok();
+        let manager = globals.bind::<CanopyShellManagerV1, D, ManagerData>(qh, 1..=4, ManagerData).ok();
         if manager.is_none() {
             tracing::warn!("the compositor offers no canopy_shell_manager_v1: no window list");
         }
@@ -209,6 +211,9 @@ where
             }
             canopy_shell_manager_v1::Event::VmColoursDone => {
                 list.vm_colours = std::mem::take(&mut list.pending_colours);
+            }
+            canopy_shell_manager_v1::Event::Capturing { programs } => {
+                list.capturing = programs.lines().filter(|s| !s.is_empty()).map(str::to_string).collect();
             }
             canopy_shell_manager_v1::Event::Done => state.windows_changed(),
             canopy_shell_manager_v1::Event::Resumed => state.resumed(),
