@@ -22,6 +22,7 @@ pub mod reload;
 pub mod render;
 pub mod run;
 pub mod scale;
+pub mod screenshot_keys;
 pub mod spawn;
 pub mod state;
 pub mod tell;

@@ -32,6 +32,10 @@ pub enum Action {
     PowerKey,
     /// The suspend key: lock, then suspend (it also acts on the lock screen).
     Suspend,
+    /// Print: a PNG of the output under the pointer in ~/Pictures/Screenshots.
+    Screenshot,
+    /// Alt+Print: the same of the focused window with its trust frame.
+    ScreenshotWindow,
     /// Run a program (argv, no shell), with WAYLAND_DISPLAY and CANOPY_SOCKET set.
     Spawn(Vec<String>),
     /// Removes a default binding.
@@ -176,6 +180,8 @@ const DEFAULTS: &[(&str, &str)] = &[
     ("XF86PowerOff", "power-key"),
     ("XF86Sleep", "suspend"),
     ("XF86Suspend", "suspend"),
+    ("Print", "screenshot"),
+    ("Alt+Print", "screenshot-window"),
 ];
 
 impl Keybindings {
@@ -202,6 +208,8 @@ impl Keybindings {
                 "brightness-down" => Action::BrightnessDown,
                 "power-key" => Action::PowerKey,
                 "suspend" => Action::Suspend,
+                "screenshot" => Action::Screenshot,
+                "screenshot-window" => Action::ScreenshotWindow,
                 other => unreachable!("default action {other}"),
             };
             map.insert(KeyCombo::parse(combo).expect("default combos parse"), action);

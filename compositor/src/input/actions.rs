@@ -52,6 +52,8 @@ impl State {
             | Action::BrightnessDown) => self.canopy.level_action(&a),
             Action::PowerKey => self.power_key(),
             Action::Suspend => self.suspend_key(),
+            Action::Screenshot => self.screenshot_key(crate::screenshot_keys::Shot::Output),
+            Action::ScreenshotWindow => self.screenshot_key(crate::screenshot_keys::Shot::Window),
             Action::Spawn(argv) => crate::spawn::spawn(&argv, &self.canopy),
             Action::None => {}
         }

@@ -1,0 +1,187 @@
+//! The screenshot keys (Print: the output; Alt+Print: the focused window with its trust frame):
+//! the compositor renders the output afresh, as `canopy msg screenshot` does, and writes a PNG
+//! under `$XDG_PICTURES_DIR/Screenshots` with a timestamped name, then a notice says where.
+//! The file stays in the GUI VM; nothing is sent to any VM.
+
+use std::path::{Path, PathBuf};
+
+use smithay::reexports::calloop::channel;
+use smithay::utils::{Physical, Rectangle};
+
+use crate::decorations::layout::FrameLayout;
+use crate::render::screenshot::RgbaImage;
+use crate::render::CursorMode;
+use crate::state::State;
+
+/// What a screenshot key takes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Shot {
+    Output,
+    Window,
+}
+
+impl State {
+    pub fn screenshot_key(&mut self, shot: Shot) {
+        let window = self.canopy.focused_window();
+        let output = match shot {
+            Shot::Output => self.canopy.active_output(),
+            Shot::Window => window.as_ref().and_then(|w| self.canopy.output_of_window(w)),
+        };
+        let Some(output) = output else {
+            let why = if shot == Shot::Window { "no window has focus" } else { "there is no output" };
+            self.canopy.show_notice(format!("No screenshot: {why}"), None);
+            return;
+        };
+        // What a frame drawn now would show.
+        self.canopy.announce_round();
+        let image = match self.backend.screenshot(&self.canopy, &output, CursorMode::Hide) {
+            Ok(image) => image,
+            Err(e) => {
+                tracing::warn!("screenshot: {e:#}");
+                self.canopy.show_notice("No screenshot: the output could not be rendered", None);
+                return;
+            }
+        };
+        let image = match (shot, window) {
+            (Shot::Window, Some(w)) => {
+                let theme = &self.canopy.config.theme;
+                let (Some(loc), Some(geo)) = (self.canopy.location(&w), self.canopy.space.output_geometry(&output))
+                else {
+                    return;
+                };
+                let scale = output.current_scale().fractional_scale();
+                let frame = FrameLayout::new(w.layout(loc - geo.loc, theme).inner, &w.insets(theme), scale).outer;
+                match crop(&image, frame) {
+                    Some(image) => image,
+                    None => {
+                        self.canopy.show_notice("No screenshot: the window is off screen", None);
+                        return;
+                    }
+                }
+            }
+            _ => image,
+        };
+        let file = screenshots_dir().join(file_name(&local_now()));
+        self.save_in_background(image, file);
+    }
+
+    /// Encodes and writes the PNG on a thread (a large output takes a while), then tells the
+    /// user where it went, or why it did not.
+    fn save_in_background(&mut self, image: RgbaImage, file: PathBuf) {
+        let (tx, rx) = channel::channel::<Result<PathBuf, String>>();
+        let token = std::rc::Rc::new(std::cell::Cell::new(None));
+        let mine = token.clone();
+        let inserted = self.canopy.loop_handle.insert_source(rx, move |event, _, state| match event {
+            channel::Event::Msg(Ok(file)) => {
+                tracing::info!(file = %file.display(), "screenshot saved");
+                state.canopy.show_notice(format!("Screenshot saved to {}", file.display()), None);
+            }
+            channel::Event::Msg(Err(e)) => state.canopy.show_notice(format!("Screenshot not saved: {e}"), None),
+            // The thread is done: its channel goes.
+            channel::Event::Closed => {
+                if let Some(t) = mine.take() {
+                    state.canopy.loop_handle.insert_idle(move |state| state.canopy.loop_handle.remove(t));
+                }
+            }
+        });
+        let Ok(inserted) = inserted else { return };
+        token.set(Some(inserted));
+        std::thread::spawn(move || {
+            let result = file
+                .parent()
+                .map_or(Ok(()), std::fs::create_dir_all)
+                .map(|()| unused_name(file))
+                .and_then(|file| {
+                    // Written under another name first, so nobody reads half a file.
+                    let part = file.with_extension("png.part");
+                    image.save_png(&part)?;
+                    std::fs::rename(&part, &file).map(|()| file)
+                })
+                .map_err(|e| e.to_string());
+            let _ = tx.send(result);
+        });
+    }
+}
+
+/// `rect` (physical, output-relative) of `image`, clipped to it; none when nothing is left.
+fn crop(image: &RgbaImage, rect: Rectangle<i32, Physical>) -> Option<RgbaImage> {
+    let whole = Rectangle::<i32, Physical>::from_size((image.width as i32, image.height as i32).into());
+    let r = rect.intersection(whole)?;
+    let (x, y, w, h) = (r.loc.x as usize, r.loc.y as usize, r.size.w as usize, r.size.h as usize);
+    let stride = image.width as usize * 4;
+    let mut data = Vec::with_capacity(w * h * 4);
+    for row in y..y + h {
+        data.extend_from_slice(&image.data[row * stride + x * 4..row * stride + (x + w) * 4]);
+    }
+    Some(RgbaImage { width: w as u32, height: h as u32, data })
+}
+
+/// `$XDG_PICTURES_DIR/Screenshots`: from the environment, else from `user-dirs.dirs`, else
+/// `~/Pictures`.
+pub fn screenshots_dir() -> PathBuf {
+    let home = std::env::var_os("HOME").map(PathBuf::from).unwrap_or_else(|| PathBuf::from("/tmp"));
+    let pictures = std::env::var_os("XDG_PICTURES_DIR")
+        .map(PathBuf::from)
+        .or_else(|| {
+            let config = std::env::var_os("XDG_CONFIG_HOME").map(PathBuf::from).unwrap_or_else(|| home.join(".config"));
+            user_dirs_pictures(&home, &config)
+        })
+        .unwrap_or_else(|| home.join("Pictures"));
+    pictures.join("Screenshots")
+}
+
+/// XDG_PICTURES_DIR as `xdg-user-dirs` writes it (`XDG_PICTURES_DIR="$HOME/Pictures"`).
+fn user_dirs_pictures(home: &Path, config: &Path) -> Option<PathBuf> {
+    let text = std::fs::read_to_string(config.join("user-dirs.dirs")).ok()?;
+    let value = text.lines().find_map(|l| l.trim().strip_prefix("XDG_PICTURES_DIR="))?.trim().trim_matches('"');
+    let path = match value.strip_prefix("$HOME") {
+        Some(rest) => home.join(rest.trim_start_matches('/')),
+        None => PathBuf::from(value),
+    };
+    path.is_absolute().then_some(path)
+}
+
+/// `file`, or `NAME (2).png`… when a shot of the same second is there already.
+fn unused_name(file: PathBuf) -> PathBuf {
+    let stem = file.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+    (2..100).map(|n| file.with_file_name(format!("{stem} ({n}).png"))).fold(file.clone(), |found, next| {
+        if found.exists() {
+            next
+        } else {
+            found
+        }
+    })
+}
+
+/// `Screenshot from 2026-12-07 22-15-11.png`
+fn file_name(t: &[u32; 6]) -> String {
+    format!("Screenshot from {:04}-{:02}-{:02} {:02}-{:02}-{:02}.png", t[0], t[1], t[2], t[3], t[4], t[5])
+}
+
+/// Year, month, day, hour, minute, second in the local time zone.
+fn local_now() -> [u32; 6] {
+    let secs = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
+    let secs = secs as libc::time_t;
+    // SAFETY: an all-zero tm is valid; both pointers are valid for the call (the thread-safe
+    // variant of localtime).
+    let mut tm: libc::tm = unsafe { std::mem::zeroed() };
+    if unsafe { libc::localtime_r(&secs, &mut tm) }.is_null() {
+        return [1970, 1, 1, 0, 0, 0];
+    }
+    let n = |v: libc::c_int| v.max(0) as u32;
+    [n(tm.tm_year + 1900), n(tm.tm_mon + 1), n(tm.tm_mday), n(tm.tm_hour), n(tm.tm_min), n(tm.tm_sec).min(59)]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_and_places() {
+        assert_eq!(file_name(&[2026, 12, 7, 9, 5, 3]), "Screenshot from 2026-12-07 09-05-03.png");
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("user-dirs.dirs"), "# x\nXDG_PICTURES_DIR=\"$HOME/Bilder\"\n").unwrap();
+        assert_eq!(user_dirs_pictures(Path::new("/home/u"), dir.path()), Some(PathBuf::from("/home/u/Bilder")));
+        assert_eq!(user_dirs_pictures(Path::new("/home/u"), Path::new("/nonexistent")), None);
+    }
+}

@@ -1,0 +1,48 @@
+//! The screenshot keys on the real headless compositor: Print saves the output and Alt+Print (or
+//! a key rebound in [keybindings]) the focused window with its trust frame, as PNGs under
+//! $XDG_PICTURES_DIR/Screenshots with timestamped names, each the same pixels as
+//! `canopy msg screenshot`, and a notice says where.
+
+use canopy_tests::fixture::geometry;
+use canopy_tests::{Compositor, Image};
+
+/// The PNGs in `dir`, by name.
+fn shots(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut found: Vec<_> = std::fs::read_dir(dir).map(|d| d.flatten().map(|e| e.path()).collect()).unwrap_or_default();
+    found.sort();
+    found
+}
+
+#[test]
+fn print_keys_save_the_output_and_the_focused_window() {
+    let pictures = tempfile::tempdir().unwrap();
+    let env = [("XDG_PICTURES_DIR", pictures.path().to_str().unwrap())];
+    let config = "[vms.work-vm]\ntrust = \"work\"\n\n[keybindings]\n\"Super+P\" = \"screenshot-window\"\n";
+    let mut c = Compositor::start_with_env(config, &[], &env);
+    let (_client, w) = c.open(Some("work-vm"), &["--title", "shot", "--size", "300x200", "--color", "2f6fd0"]);
+    let dir = pictures.path().join("Screenshots");
+    let reference = c.screenshot();
+
+    c.msg(&["key", "Print"]);
+    c.wait_until("the output's PNG", || shots(&dir).len() == 1 && c.log().contains("Screenshot saved to"));
+    let file = &shots(&dir)[0];
+    let name = file.file_name().unwrap().to_string_lossy().into_owned();
+    assert!(name.starts_with("Screenshot from ") && name.ends_with(".png"), "{name}");
+    assert_eq!(Image::load(file).unwrap().diff_count(&reference, 0), 0, "Print differs from canopy msg screenshot");
+    assert!(c.log().contains(&format!("Screenshot saved to {}", file.display())), "the notice says where");
+
+    // The focused window with its frame (4 px borders, a 26 px title bar above).
+    let (x, y, width, height) = geometry(&w);
+    let framed = reference.crop((x - 4) as u32, (y - 30) as u32, (width + 8) as u32, (height + 34) as u32);
+    for (chord, count) in [("alt+Print", 2), ("super+p", 3)] {
+        c.msg(&["key", chord]);
+        c.wait_until("the window's PNG", || shots(&dir).len() == count);
+        let windows: Vec<Image> =
+            shots(&dir).iter().map(|f| Image::load(f).unwrap()).filter(|i| i.width != reference.width).collect();
+        assert_eq!(windows.len(), count - 1, "{chord}: one more window shot");
+        for img in windows {
+            assert_eq!((img.width, img.height), (framed.width, framed.height), "{chord}: the frame's size");
+            assert_eq!(img.diff_count(&framed, 0), 0, "{chord}: the window with its frame");
+        }
+    }
+}
