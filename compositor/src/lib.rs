@@ -23,6 +23,7 @@ pub mod render;
 pub mod run;
 pub mod scale;
 pub mod screenshot_keys;
+pub mod screenshot_region;
 pub mod spawn;
 pub mod state;
 pub mod tell;

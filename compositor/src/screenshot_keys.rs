@@ -1,31 +1,36 @@
-//! The screenshot keys (Print: the output; Alt+Print: the focused window with its trust frame):
+//! The screenshot keys (Print: the output; Alt+Print: the focused window with its trust frame;
+//! Shift+Print: a region, picked in `screenshot_region`):
 //! the compositor renders the output afresh, as `canopy msg screenshot` does, and writes a PNG
 //! under `$XDG_PICTURES_DIR/Screenshots` with a timestamped name, then a notice says where.
 //! The file stays in the GUI VM; nothing is sent to any VM.
 
 use std::path::{Path, PathBuf};
 
+use smithay::output::Output;
 use smithay::reexports::calloop::channel;
-use smithay::utils::{Physical, Rectangle};
+use smithay::utils::{Logical, Physical, Rectangle};
 
 use crate::decorations::layout::FrameLayout;
 use crate::render::screenshot::RgbaImage;
 use crate::render::CursorMode;
 use crate::state::State;
 
-/// What a screenshot key takes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// What a screenshot takes.
+#[derive(Debug, Clone, PartialEq)]
 pub enum Shot {
     Output,
     Window,
+    /// A rectangle of an output, in global logical coordinates.
+    Region(Output, Rectangle<i32, Logical>),
 }
 
 impl State {
-    pub fn screenshot_key(&mut self, shot: Shot) {
+    pub fn screenshot_of(&mut self, shot: Shot) {
         let window = self.canopy.focused_window();
-        let output = match shot {
+        let output = match &shot {
             Shot::Output => self.canopy.active_output(),
             Shot::Window => window.as_ref().and_then(|w| self.canopy.output_of_window(w)),
+            Shot::Region(output, _) => Some(output.clone()),
         };
         let Some(output) = output else {
             let why = if shot == Shot::Window { "no window has focus" } else { "there is no output" };
@@ -42,24 +47,26 @@ impl State {
                 return;
             }
         };
-        let image = match (shot, window) {
+        let Some(geo) = self.canopy.space.output_geometry(&output) else { return };
+        let scale = output.current_scale().fractional_scale();
+        let part = match (&shot, window) {
             (Shot::Window, Some(w)) => {
                 let theme = &self.canopy.config.theme;
-                let (Some(loc), Some(geo)) = (self.canopy.location(&w), self.canopy.space.output_geometry(&output))
-                else {
-                    return;
-                };
-                let scale = output.current_scale().fractional_scale();
-                let frame = FrameLayout::new(w.layout(loc - geo.loc, theme).inner, &w.insets(theme), scale).outer;
-                match crop(&image, frame) {
-                    Some(image) => image,
-                    None => {
-                        self.canopy.show_notice("No screenshot: the window is off screen", None);
-                        return;
-                    }
-                }
+                let Some(loc) = self.canopy.location(&w) else { return };
+                Some(FrameLayout::new(w.layout(loc - geo.loc, theme).inner, &w.insets(theme), scale).outer)
             }
-            _ => image,
+            (Shot::Region(_, rect), _) => {
+                Some(Rectangle::new(rect.loc - geo.loc, rect.size).to_f64().to_physical(scale).to_i32_round())
+            }
+            _ => None,
+        };
+        let image = match part.map(|r| crop(&image, r)) {
+            None => image,
+            Some(Some(image)) => image,
+            Some(None) => {
+                self.canopy.show_notice("No screenshot: nothing of it is on screen", None);
+                return;
+            }
         };
         let file = screenshots_dir().join(file_name(&local_now()));
         self.save_in_background(image, file);

@@ -161,6 +161,8 @@ pub struct Canopy {
     pub screencopy_state: crate::handlers::screencopy::ScreencopyState,
     /// Who captured the screen lately (for the capture indicator).
     pub captures: crate::capture::Captures,
+    /// The screenshot region overlay, while the user picks a region.
+    pub region_pick: Option<crate::screenshot_region::RegionPick>,
 
     pub seat: Seat<State>,
     pub cursor_status: CursorImageStatus,
@@ -356,6 +358,7 @@ impl Canopy {
             canopy_shell_state,
             screencopy_state,
             captures: Default::default(),
+            region_pick: None,
             seat,
             cursor_status: CursorImageStatus::default_named(),
             frame_cursor: None,

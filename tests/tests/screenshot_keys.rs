@@ -4,11 +4,14 @@
 //! `canopy msg screenshot`, and a notice says where.
 
 use canopy_tests::fixture::geometry;
+use canopy_tests::image::assert_golden;
 use canopy_tests::{Compositor, Image};
 
-/// The PNGs in `dir`, by name.
+/// The finished PNGs in `dir` (not those still being written), by name.
 fn shots(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
-    let mut found: Vec<_> = std::fs::read_dir(dir).map(|d| d.flatten().map(|e| e.path()).collect()).unwrap_or_default();
+    let mut found: Vec<_> = std::fs::read_dir(dir)
+        .map(|d| d.flatten().map(|e| e.path()).filter(|p| p.extension().is_some_and(|e| e == "png")).collect())
+        .unwrap_or_default();
     found.sort();
     found
 }
@@ -45,4 +48,42 @@ fn print_keys_save_the_output_and_the_focused_window() {
             assert_eq!(img.diff_count(&framed, 0), 0, "{chord}: the window with its frame");
         }
     }
+}
+
+/// Shift+Print shows the trusted overlay (golden, with the dragged outline); the drag's release
+/// saves that rectangle, the same pixels as `canopy msg screenshot` there, without the overlay;
+/// Escape cancels and saves nothing.
+#[test]
+fn shift_print_saves_a_dragged_region_and_escape_cancels() {
+    let pictures = tempfile::tempdir().unwrap();
+    let env = [("XDG_PICTURES_DIR", pictures.path().to_str().unwrap())];
+    let mut c = Compositor::start_with_env("", &[], &env);
+    let (_client, w) = c.open(None, &["--title", "shot", "--size", "300x200", "--color", "2fa04a"]);
+    // From the desktop above the window's left edge into its content.
+    let (wx, wy, _, _) = geometry(&w);
+    let (x0, y0) = (wx - 60, wy - 60);
+    let dir = pictures.path().join("Screenshots");
+    let reference = c.screenshot();
+
+    c.msg(&["key", "shift+Print"]);
+    c.msg(&["pointer-move", &x0.to_string(), &y0.to_string()]);
+    c.msg(&["button-down"]);
+    c.msg(&["pointer-move", &(x0 + 320).to_string(), &(y0 + 220).to_string()]);
+    let overlay = c.screenshot();
+    assert_golden("screenshot-region-overlay", &overlay.crop((x0 - 20) as u32, (y0 - 20) as u32, 360, 260), 0, 0);
+    c.msg(&["button-up"]);
+    c.wait_until("the region's PNG", || shots(&dir).len() == 1);
+    let img = Image::load(&shots(&dir)[0]).unwrap();
+    assert_eq!((img.width, img.height), (320, 220));
+    let expected = reference.crop(x0 as u32, y0 as u32, 320, 220);
+    assert_eq!(img.diff_count(&expected, 0), 0, "the region as on screen, no overlay");
+
+    c.msg(&["key", "shift+Print"]);
+    c.msg(&["key", "Escape"]);
+    c.wait_until("the cancel notice", || c.log().contains("Screenshot cancelled"));
+    // The overlay is gone and nothing more was saved.
+    c.wait_until("the overlay to go", || {
+        c.screenshot().crop(0, 200, 64, 64).diff_count(&reference.crop(0, 200, 64, 64), 0) == 0
+    });
+    assert_eq!(shots(&dir).len(), 1);
 }

@@ -36,6 +36,8 @@ pub enum Action {
     Screenshot,
     /// Alt+Print: the same of the focused window with its trust frame.
     ScreenshotWindow,
+    /// Shift+Print: the same of a region chosen by dragging (Escape cancels).
+    ScreenshotRegion,
     /// Run a program (argv, no shell), with WAYLAND_DISPLAY and CANOPY_SOCKET set.
     Spawn(Vec<String>),
     /// Removes a default binding.
@@ -182,6 +184,7 @@ const DEFAULTS: &[(&str, &str)] = &[
     ("XF86Suspend", "suspend"),
     ("Print", "screenshot"),
     ("Alt+Print", "screenshot-window"),
+    ("Shift+Print", "screenshot-region"),
 ];
 
 impl Keybindings {
@@ -210,6 +213,7 @@ impl Keybindings {
                 "suspend" => Action::Suspend,
                 "screenshot" => Action::Screenshot,
                 "screenshot-window" => Action::ScreenshotWindow,
+                "screenshot-region" => Action::ScreenshotRegion,
                 other => unreachable!("default action {other}"),
             };
             map.insert(KeyCombo::parse(combo).expect("default combos parse"), action);

@@ -52,8 +52,9 @@ impl State {
             | Action::BrightnessDown) => self.canopy.level_action(&a),
             Action::PowerKey => self.power_key(),
             Action::Suspend => self.suspend_key(),
-            Action::Screenshot => self.screenshot_key(crate::screenshot_keys::Shot::Output),
-            Action::ScreenshotWindow => self.screenshot_key(crate::screenshot_keys::Shot::Window),
+            Action::Screenshot => self.screenshot_of(crate::screenshot_keys::Shot::Output),
+            Action::ScreenshotWindow => self.screenshot_of(crate::screenshot_keys::Shot::Window),
+            Action::ScreenshotRegion => self.start_region_pick(),
             Action::Spawn(argv) => crate::spawn::spawn(&argv, &self.canopy),
             Action::None => {}
         }

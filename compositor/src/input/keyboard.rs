@@ -15,6 +15,8 @@ use crate::state::State;
 pub enum KeyAction {
     Bound(Action),
     SwitchVt(i32),
+    /// Escape while a screenshot region is being picked.
+    CancelRegion,
 }
 
 impl State {
@@ -49,6 +51,11 @@ impl State {
                         return FilterResult::Intercept(Some(KeyAction::Bound(action)));
                     }
                     return FilterResult::Forward;
+                }
+                if canopy.region_pick.is_some() {
+                    // The trusted overlay has the keyboard: Escape cancels, no client sees a key.
+                    canopy.suppressed_keys.insert(code);
+                    return FilterResult::Intercept((raw == Keysym::Escape).then_some(KeyAction::CancelRegion));
                 }
                 let own = Modifiers::of_keysym(raw);
                 if !own.is_empty() {
@@ -101,6 +108,7 @@ impl State {
             Some(Some(KeyAction::Bound(action))) if action.is_level() => self.level_key_pressed(action, keycode.raw()),
             Some(Some(KeyAction::Bound(action))) => self.run_action(action),
             Some(Some(KeyAction::SwitchVt(vt))) => self.backend.switch_vt(vt),
+            Some(Some(KeyAction::CancelRegion)) => self.cancel_region_pick(),
             _ => {}
         }
     }

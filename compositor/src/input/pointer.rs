@@ -23,6 +23,7 @@ impl State {
     pub fn on_pointer_motion(&mut self, pos: Point<f64, Logical>, time: u32, relative: Option<RelativeMotionEvent>) {
         self.input_activity();
         self.move_pointer(pos, time, relative);
+        self.region_moved();
     }
 
     /// The scene changed under a pointer that did not move (a window mapped, moved, resized or
@@ -67,6 +68,12 @@ impl State {
     pub fn on_pointer_button(&mut self, button: u32, state: ButtonState, time: u32) {
         self.enforce_focus();
         self.input_activity();
+        if self.canopy.region_pick.is_some() && !self.canopy.lock.is_locked() {
+            // The screenshot overlay takes the buttons; no client sees them (the lock screen
+            // still does: the overlay is not drawn over it).
+            self.region_button(pressed(state));
+            return;
+        }
         let Some(pointer) = self.canopy.seat.get_pointer() else { return };
         let pos = self.canopy.pointer_location();
         let mut grab = None;

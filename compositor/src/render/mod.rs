@@ -136,6 +136,7 @@ where
 
     out.extend(crate::levels::osd::render_elements(renderer, canopy, output, output_geo, scale));
     out.extend(notice::render_elements(renderer, canopy, output, output_geo, scale));
+    out.extend(crate::screenshot_region::render_elements(canopy, output, output_geo, scale));
 
     // Decided before the layer map is held: it looks at what is under the pointer.
     let cursor = match cursor {
