@@ -50,7 +50,12 @@ pub static EXTENSIONS: &[WlcsExtensionDescriptor] = extension_list!(
     ("ext_foreign_toplevel_list_v1", 1),
     ("zwp_virtual_keyboard_manager_v1", 1),
     ("zwp_text_input_manager_v3", 1),
-    ("canopy_shell_manager_v1", 2),
+    ("canopy_shell_manager_v1", 4),
+    ("org_kde_kwin_server_decoration_manager", 1),
+    ("ext_idle_notifier_v1", 2),
+    ("zwlr_output_power_manager_v1", 1),
+    ("zwp_idle_inhibit_manager_v1", 1),
+    ("zwlr_screencopy_manager_v1", 3),
 );
 
 static DESCRIPTOR: WlcsIntegrationDescriptor = WlcsIntegrationDescriptor {
