@@ -36,7 +36,12 @@ start)
   else
     setsid /bin/sh -c '
       if [ -f "$1/gui" ]; then
+        # As the units order canopy-agent after canopy-proxy-guest: the agent (and the apps it
+        # starts) only once the Wayland socket is there, not the last run'"'"'s stale one.
+        rm -f "$1/wayland-canopy"
         XDG_RUNTIME_DIR="$1" "$2" guest --connect "$(cat "$1/gui")" --socket "$1/wayland-canopy" $(cat "$1/guest-args" 2>/dev/null) >> "$1/proxy.log" 2>&1 &
+        n=0
+        while [ ! -S "$1/wayland-canopy" ] && [ $n -lt 1000 ]; do n=$((n+1)); sleep 0.01; done
       fi
       if [ -f "$1/notify" ]; then
         rm -f "$1/bus" "$1/bus-address"

@@ -191,7 +191,8 @@ fn an_app_started_in_a_stopped_vm_shows_its_window_in_the_vms_colour_until_the_v
     assert_eq!(vm_states(&lines), ["stopped", "starting", "running", "stopping", "stopped"]);
 
     // And it comes back on the next start.
-    assert!(desktop.ctl(&["start", "app", "hello"]).status.success());
+    let out = desktop.ctl(&["start", "app", "hello"]);
+    assert!(out.status.success(), "{}{}", String::from_utf8_lossy(&out.stderr), desktop.logs());
     desktop.compositor.wait_for_windows(1);
     assert_eq!(std::fs::read_to_string(desktop.path("vms/web/starts.log")).unwrap().lines().count(), 2);
 }
