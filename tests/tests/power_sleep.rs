@@ -176,8 +176,9 @@ fn every_suspend_waits_for_the_lock_on_every_output() {
         l.check_suspend_showed_the_lock(n);
         let st = l.state();
         lock_ms.push(st["last_lock_ms"].as_f64().unwrap());
-        // hostd's audit line for the suspend is written once the command returned, after the
-        // compositor saw the lock drawn everywhere.
+        // hostd's audit line for the suspend is written once the command returned (after the
+        // script wrote power.log), and after the compositor saw the lock drawn everywhere.
+        c.wait_until("hostd's audit line", || l.audit("suspend").len() > n);
         let audited = l.audit("suspend");
         assert_eq!(audited.len(), n + 1);
         assert!(audited[n]["time"].as_f64().unwrap() >= st["locked_everywhere_at"].as_f64().unwrap());
@@ -211,6 +212,7 @@ fn every_suspend_waits_for_the_lock_on_every_output() {
         .unwrap();
     assert!(ctl.status.success(), "{}", String::from_utf8_lossy(&ctl.stderr));
     l.check_suspend_showed_the_lock(6);
+    c.wait_until("hostd's audit lines", || !l.audit("locked").is_empty() && !l.audit("host_suspend").is_empty());
     let confirmed = l.audit("locked");
     assert_eq!(confirmed.len(), 1, "the compositor confirmed once");
     let stage = l.audit("host_suspend");
