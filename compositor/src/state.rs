@@ -159,6 +159,7 @@ pub struct Canopy {
     pub text_input_state: TextInputManagerState,
     pub canopy_shell_state: CanopyShellState,
     pub screencopy_state: crate::handlers::screencopy::ScreencopyState,
+    pub output_management: crate::handlers::output_management::OutputManagement,
     /// Who captured the screen lately (for the capture indicator).
     pub captures: crate::capture::Captures,
     /// The screenshot region overlay, while the user picks a region.
@@ -243,6 +244,7 @@ impl Canopy {
         let text_input_state = TextInputManagerState::new::<State>(&dh);
         let canopy_shell_state = CanopyShellState::new(&dh);
         let screencopy_state = crate::handlers::screencopy::ScreencopyState::new(&dh);
+        let output_management = crate::handlers::output_management::OutputManagement::new(&dh);
 
         let mut seat = seat_state.new_wl_seat(&dh, "seat0");
         let kb = &config.keyboard;
@@ -357,6 +359,7 @@ impl Canopy {
             text_input_state,
             canopy_shell_state,
             screencopy_state,
+            output_management,
             captures: Default::default(),
             region_pick: None,
             seat,

@@ -292,6 +292,7 @@ fn privileged_globals_are_hidden_from_vms() {
         "ext_idle_notifier_v1",
         "zwlr_output_power_manager_v1",
         "zwlr_screencopy_manager_v1",
+        "zwlr_output_manager_v1",
     ];
     for g in privileged {
         assert!(local.contains(&g.to_string()), "{g} missing for a local client: {local:?}");

@@ -12,6 +12,7 @@ pub mod idle_notify;
 pub mod kde_decoration;
 pub mod layer_shell;
 pub mod output;
+pub mod output_management;
 pub mod output_power;
 pub mod presentation;
 pub mod primary_selection;

@@ -66,6 +66,28 @@ impl Canopy {
             self.refit_windows(&o);
         }
         self.outputs_changed();
+        crate::handlers::output_management::announce(self);
+    }
+
+    /// Lay outputs out again after their position, scale or transform changed; windows keep
+    /// their place on their output and end up wholly on it.
+    pub fn rearrange_outputs(&mut self) {
+        let anchors = self.window_anchors();
+        self.arrange_outputs(anchors, true);
+    }
+
+    /// Put output `name` at `position` from now on (as its config's `position` does).
+    pub fn set_output_position(&mut self, name: &str, position: [i32; 2]) {
+        match self.config.outputs.iter_mut().find(|o| o.name == name) {
+            Some(o) => o.position = Some(position),
+            None => self.config.outputs.push(crate::config::OutputConfig {
+                name: name.into(),
+                mode: None,
+                scale: None,
+                position: Some(position),
+                enabled: true,
+            }),
+        }
     }
 
     pub fn remove_output(&mut self, output: &Output) {

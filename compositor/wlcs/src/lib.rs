@@ -56,6 +56,7 @@ pub static EXTENSIONS: &[WlcsExtensionDescriptor] = extension_list!(
     ("zwlr_output_power_manager_v1", 1),
     ("zwp_idle_inhibit_manager_v1", 1),
     ("zwlr_screencopy_manager_v1", 3),
+    ("zwlr_output_manager_v1", 4),
 );
 
 static DESCRIPTOR: WlcsIntegrationDescriptor = WlcsIntegrationDescriptor {
