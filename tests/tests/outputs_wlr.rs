@@ -2,7 +2,7 @@
 //! the outputs of a headless canopy with two outputs and rearranges them through
 //! wlr-output-management (position, fractional scale, transform, off and on); `canopy msg
 //! outputs` and the windows follow, and a configuration canopy cannot apply fails and changes
-//! nothing. (That VMs cannot bind it is checked in compositor_trust.)
+//! nothing; our small client checks test-only and stale configurations. (That VMs cannot bind it is checked in compositor_trust.)
 
 use canopy_ipc::{Output, Rect};
 use canopy_tests::fixture::geometry;
@@ -20,6 +20,17 @@ fn wlr_randr(c: &Compositor, args: &[&str]) -> Result<String, String> {
     } else {
         Err(text(&out.stderr))
     }
+}
+
+/// Our small client (`canopy-output-config`): one configuration's answer.
+fn output_config(c: &Compositor, args: &[&str]) -> String {
+    let mut cmd = std::process::Command::new(canopy_tests::fixture::bin_path("canopy-output-config"));
+    cmd.args(args);
+    c.client_env(&mut cmd);
+    let out = cmd.output().expect("canopy-output-config runs");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    v["result"].as_str().expect("a result").to_string()
 }
 
 /// wlr-randr's listing of one output: its lines up to the next output's name.
@@ -92,6 +103,14 @@ fn wlr_randr_lists_and_rearranges_outputs() {
         assert_eq!((layout(&c), c.windows()), before, "{bad:?} changed something");
     }
     assert!(c.log().contains("output configuration refused: every output would be off"));
+    // A test-only configuration answers without changing anything; one made for an older
+    // serial (the outputs changed since the client looked) is cancelled and changes nothing.
+    assert_eq!(output_config(&c, &["--test", "HEADLESS-2", "2"]), "succeeded");
+    assert_eq!(output_config(&c, &["--test", "HEADLESS-2", "0"]), "failed");
+    assert_eq!(output_config(&c, &["--stale", "HEADLESS-2", "2"]), "cancelled");
+    assert_eq!((layout(&c), c.windows()), before, "a test or a stale configuration changed something");
+    assert_eq!(output_config(&c, &["HEADLESS-2", "1.25"]), "succeeded");
+    assert_eq!(output(&layout(&c), "HEADLESS-2").2, 1.25);
 
     // Off: its windows move to the output that stays; wlr-randr still lists it, disabled.
     wlr_randr(&c, &["--output", "HEADLESS-2", "--off"]).expect("applied");
