@@ -96,6 +96,15 @@ pub fn announce(canopy: &mut Canopy) {
     canopy.output_management.watchers = watchers;
 }
 
+/// An output turned off here went away for good (unplugged): it is no longer listed.
+pub fn forget(canopy: &mut Canopy, output: &Output) {
+    let disabled = &mut canopy.output_management.disabled;
+    if let Some(at) = disabled.iter().position(|o| o == output) {
+        disabled.remove(at);
+        announce(canopy);
+    }
+}
+
 /// Tell one manager about `outputs`: heads of outputs gone are finished, new ones are made,
 /// and every head's current state is sent, then `done`.
 fn send_state(canopy: &Canopy, w: &mut Watcher, outputs: &[(Output, bool)]) {
@@ -413,7 +422,7 @@ impl State {
     /// Apply a checked configuration: outputs turned on first and off last, so there is
     /// always one; then the layout is worked out once and everyone hears of it.
     fn apply_outputs(&mut self, plan: Plan) {
-        let canopy = &mut self.canopy;
+        let (canopy, backend) = (&mut self.canopy, &mut self.backend);
         for (output, s) in &plan.on {
             if s.transform.is_some() || s.scale.is_some() {
                 output.change_current_state(None, s.transform, s.scale.map(Scale::Fractional), None);
@@ -425,6 +434,7 @@ impl State {
         for (output, _) in &plan.on {
             if let Some(at) = canopy.output_management.disabled.iter().position(|o| o == output) {
                 canopy.output_management.disabled.remove(at);
+                backend.set_output_power(output, true);
                 canopy.add_output(output.clone());
             }
         }
@@ -433,6 +443,8 @@ impl State {
                 // Listed as off before it goes, so its heads stay (disabled) rather than end.
                 canopy.output_management.disabled.push(output.clone());
                 canopy.remove_output(&output);
+                // A display turned off shows nothing (DPMS off where there is one).
+                backend.set_output_power(&output, false);
             }
         }
         canopy.rearrange_outputs();

@@ -92,6 +92,8 @@ impl Canopy {
 
     pub fn remove_output(&mut self, output: &Output) {
         if !self.outputs.contains(output) {
+            // One turned off through output management is unplugged: its head goes too.
+            crate::handlers::output_management::forget(self, output);
             return;
         }
         tracing::info!(name = output.name(), "output removed");
