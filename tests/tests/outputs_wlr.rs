@@ -60,7 +60,7 @@ fn wlr_randr_lists_and_rearranges_outputs() {
     let mut c = Compositor::start_with("", &["HEADLESS-1:1280x800", "HEADLESS-2:1024x768"]);
     // A window on HEADLESS-2 (new windows open under the pointer).
     c.msg(&["pointer-move", "1500", "300"]);
-    let (_client, w) = c.open(None, &["--title", "right", "--size", "300x200"]);
+    let (mut client, w) = c.open(None, &["--title", "right", "--size", "300x200"]);
     assert_eq!(w.output.as_deref(), Some("HEADLESS-2"));
 
     let all = wlr_randr(&c, &[]).expect("wlr-randr lists the outputs");
@@ -80,6 +80,8 @@ fn wlr_randr_lists_and_rearranges_outputs() {
     assert_eq!(output(&now, "HEADLESS-1").1, Rect { x: 0, y: 0, width: 1280, height: 800 });
     let two = listing(&wlr_randr(&c, &[]).expect("listed"), "HEADLESS-2");
     assert!(two.contains("Position: 2000,100") && two.contains("Scale: 1.500000"), "{two}");
+    // The window's program is told to draw at the new scale (buffer scale 2 for 1.5).
+    client.wait_event("scale", |e| e["factor"] == 2);
     let w = c.window(w.id);
     let (x, y, width, height) = geometry(&w);
     assert_eq!(w.output.as_deref(), Some("HEADLESS-2"));
