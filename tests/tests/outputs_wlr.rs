@@ -2,7 +2,8 @@
 //! the outputs of a headless canopy with two outputs and rearranges them through
 //! wlr-output-management (position, fractional scale, transform, off and on); `canopy msg
 //! outputs` and the windows follow, and a configuration canopy cannot apply fails and changes
-//! nothing; our small client checks test-only and stale configurations. (That VMs cannot bind it is checked in compositor_trust.)
+//! nothing; our small client checks test-only and stale configurations; Debian's kanshi applies a
+//! profile that matches both outputs. (That VMs cannot bind it is checked in compositor_trust.)
 
 use canopy_ipc::{Output, Rect};
 use canopy_tests::fixture::geometry;
@@ -131,4 +132,26 @@ fn wlr_randr_lists_and_rearranges_outputs() {
     let right = output(&layout(&c), "HEADLESS-2").1;
     assert_eq!(right, Rect { x: 1280, y: 0, width: 1024, height: 768 });
     assert!(c.screenshot_of(Some("HEADLESS-2")).width == 1024, "it is drawn again");
+}
+
+#[test]
+fn kanshi_applies_a_profile_that_matches_both_outputs() {
+    let c = Compositor::start_with("", &["HEADLESS-1:1280x800", "HEADLESS-2:1024x768"]);
+    let config = c.runtime_dir().join("kanshi.conf");
+    std::fs::write(
+        &config,
+        "profile docked {\n  output HEADLESS-1 position 0,0\n  output HEADLESS-2 position 1280,200 scale 2\n}\n",
+    )
+    .expect("writing kanshi's config");
+    let mut cmd = std::process::Command::new("kanshi");
+    cmd.arg("--config").arg(&config).stdout(std::process::Stdio::null()).stderr(std::process::Stdio::null());
+    c.client_env(&mut cmd);
+    let mut kanshi = cmd.spawn().expect("kanshi runs");
+    c.wait_until("kanshi's profile applied", || {
+        let now = layout(&c);
+        now.len() == 2 && output(&now, "HEADLESS-2").1 == Rect { x: 1280, y: 200, width: 512, height: 384 }
+    });
+    assert_eq!(output(&layout(&c), "HEADLESS-2").2, 2.0);
+    let _ = kanshi.kill();
+    let _ = kanshi.wait();
 }
