@@ -75,6 +75,29 @@ fn an_animated_window_redraws_only_its_output() {
 }
 
 #[test]
+fn dragging_a_window_redraws_only_its_output() {
+    let mut c = Compositor::start_with(CONFIG, &["LEFT:1280x800", "RIGHT:1024x768"]);
+    let (_client, w) = c.open(Some("work-vm"), &["--size", "320x200"]);
+    assert_eq!(w.output.as_deref(), Some("LEFT"));
+    let (x, y, _, _) = geometry(&w);
+    c.msg(&["pointer-move", &(x + 40).to_string(), &(y - 13).to_string()]);
+    c.msg(&["button-down"]);
+    let right = frames(&c, "RIGHT");
+    // Thirty steps of a title-bar drag within the left output, each waited for until drawn.
+    for i in 1..=30 {
+        let left = frames(&c, "LEFT");
+        c.msg(&["pointer-move", &(x + 40 + 5 * i).to_string(), &(y - 13 + 3 * i).to_string()]);
+        c.wait_until("the step drawn on the left output", || frames(&c, "LEFT") > left);
+    }
+    c.msg(&["button-up"]);
+    let moved = c.windows().into_iter().find(|v| v.id == w.id).expect("the window");
+    assert_eq!((geometry(&moved).0, geometry(&moved).1), (x + 150, y + 90), "the drag moved the window");
+    // At most the frames of the press's focusing that were still to come.
+    let more = frames(&c, "RIGHT") - right;
+    assert!(more <= 2, "the right output was redrawn {more} times for a window dragged on the left");
+}
+
+#[test]
 fn an_added_output_is_usable() {
     let mut c = Compositor::start(CONFIG);
     let outputs = canopy_tests::fixture::outputs(c.msg(&["output-add", "EXTRA", "800x600@2"]));

@@ -40,6 +40,7 @@ impl TakenSpots {
 impl Canopy {
     /// Show `w` with its frame's top-left at `loc`, on top of the stack (moving it if shown).
     pub fn place(&mut self, w: &WindowElement, loc: Point<i32, Logical>) {
+        let before = self.bbox_of(w);
         if w.is_mapped() {
             self.taken.remove(w.data.loc.get());
         }
@@ -48,27 +49,27 @@ impl Canopy {
         w.data.loc.set(loc);
         self.taken.add(loc);
         w.update_extent();
-        self.moved.insert(w.id());
-        self.scene_changed();
+        self.window_moved(w, before);
         self.check_mirror();
     }
 
     /// Take `w` off the screen (minimised, hidden or closed).
     pub fn unplace(&mut self, w: &WindowElement) {
+        let before = self.bbox_of(w);
         if w.is_mapped() {
             self.taken.remove(w.data.loc.get());
         }
         self.space.unmap_elem(w);
         self.windows.unmap(w);
-        self.moved.insert(w.id());
-        self.scene_changed();
+        self.window_moved(w, before);
         self.check_mirror();
     }
 
     pub fn raise(&mut self, w: &WindowElement) {
         self.space.raise_element(w, false);
         self.windows.raise(w);
-        self.scene_changed();
+        let here = self.bbox_of(w);
+        self.window_moved(w, here);
         self.check_mirror();
     }
 
@@ -105,11 +106,26 @@ impl Canopy {
         self.queue_redraw_all();
     }
 
+    /// `w` moved, appeared, went, was raised or changed its extent: the scene's refresh and
+    /// the pointer's focus run before the next frame, and only the outputs it was on (`before`,
+    /// its bounding box until now) or is on now are redrawn; all of them if neither is known.
+    fn window_moved(&mut self, w: &WindowElement, before: Option<Rectangle<i32, Logical>>) {
+        self.moved.insert(w.id());
+        self.scene_dirty = true;
+        let mut any = false;
+        for area in [before, self.bbox_of(w)].into_iter().flatten() {
+            any |= self.queue_redraw_area(area);
+        }
+        if !any {
+            self.queue_redraw_all();
+        }
+    }
+
     /// A window's surfaces committed: only a change of its extent changes the scene.
     pub fn window_extent_may_have_changed(&mut self, w: &WindowElement) {
+        let before = self.bbox_of(w);
         if w.update_extent() {
-            self.moved.insert(w.id());
-            self.scene_changed();
+            self.window_moved(w, before);
         }
     }
 
