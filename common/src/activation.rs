@@ -3,8 +3,7 @@
 //! and for an activation (the launcher, our test client). The check of a token in transit
 //! (launcher → hostd → agent) is `canopy_protocols::lifecycle::activation_token_ok`.
 
-use wayland_client::globals::{registry_queue_init, GlobalListContents};
-use wayland_client::protocol::wl_registry::WlRegistry;
+use wayland_client::globals::registry_queue_init;
 use wayland_client::protocol::{wl_seat::WlSeat, wl_surface::WlSurface};
 use wayland_client::{delegate_noop, Connection, Dispatch, QueueHandle};
 use wayland_protocols::xdg::activation::v1::client::xdg_activation_token_v1::{self, XdgActivationTokenV1};
@@ -41,17 +40,7 @@ struct State {
     token: Option<String>,
 }
 
-impl Dispatch<WlRegistry, GlobalListContents> for State {
-    fn event(
-        _: &mut Self,
-        _: &WlRegistry,
-        _: wayland_client::protocol::wl_registry::Event,
-        _: &GlobalListContents,
-        _: &Connection,
-        _: &QueueHandle<Self>,
-    ) {
-    }
-}
+crate::ignore_registry_events!(State);
 delegate_noop!(State: ignore XdgActivationV1);
 
 impl Dispatch<XdgActivationTokenV1, ()> for State {

@@ -15,6 +15,30 @@
 //! - [`security_context`] (feature `wayland`): registering a security-context listener whose
 //!   app_id is a VM's name (the proxy's GUI side, `canopy context`).
 
+/// A one-shot Wayland client's registry (from `registry_queue_init`, whose globals are read once)
+/// needs a `Dispatch` that ignores later global events: `ignore_registry_events!(State);`.
+#[macro_export]
+macro_rules! ignore_registry_events {
+    ($state:ty) => {
+        impl
+            ::wayland_client::Dispatch<
+                ::wayland_client::protocol::wl_registry::WlRegistry,
+                ::wayland_client::globals::GlobalListContents,
+            > for $state
+        {
+            fn event(
+                _: &mut Self,
+                _: &::wayland_client::protocol::wl_registry::WlRegistry,
+                _: ::wayland_client::protocol::wl_registry::Event,
+                _: &::wayland_client::globals::GlobalListContents,
+                _: &::wayland_client::Connection,
+                _: &::wayland_client::QueueHandle<Self>,
+            ) {
+            }
+        }
+    };
+}
+
 #[cfg(feature = "wayland")]
 pub mod activation;
 pub mod config;

@@ -5,9 +5,8 @@
 
 use std::os::fd::BorrowedFd;
 
-use wayland_client::globals::{registry_queue_init, GlobalListContents};
-use wayland_client::protocol::wl_registry::WlRegistry;
-use wayland_client::{delegate_noop, Connection, Dispatch, QueueHandle};
+use wayland_client::globals::registry_queue_init;
+use wayland_client::{delegate_noop, Connection};
 use wayland_protocols::wp::security_context::v1::client::wp_security_context_manager_v1::WpSecurityContextManagerV1;
 use wayland_protocols::wp::security_context::v1::client::wp_security_context_v1::WpSecurityContextV1;
 
@@ -26,17 +25,7 @@ pub enum RegisterError {
 
 struct State;
 
-impl Dispatch<WlRegistry, GlobalListContents> for State {
-    fn event(
-        _: &mut Self,
-        _: &WlRegistry,
-        _: wayland_client::protocol::wl_registry::Event,
-        _: &GlobalListContents,
-        _: &Connection,
-        _: &QueueHandle<Self>,
-    ) {
-    }
-}
+crate::ignore_registry_events!(State);
 delegate_noop!(State: ignore WpSecurityContextManagerV1);
 delegate_noop!(State: ignore WpSecurityContextV1);
 

@@ -1,22 +1,11 @@
 //! Print the interface names of the globals a client sees, as a JSON array.
 
-use wayland_client::globals::{registry_queue_init, GlobalListContents};
-use wayland_client::protocol::wl_registry;
-use wayland_client::{Connection, Dispatch, QueueHandle};
+use wayland_client::globals::registry_queue_init;
+use wayland_client::Connection;
 
 struct State;
 
-impl Dispatch<wl_registry::WlRegistry, GlobalListContents> for State {
-    fn event(
-        _: &mut Self,
-        _: &wl_registry::WlRegistry,
-        _: wl_registry::Event,
-        _: &GlobalListContents,
-        _: &Connection,
-        _: &QueueHandle<Self>,
-    ) {
-    }
-}
+canopy_common::ignore_registry_events!(State);
 
 fn main() -> anyhow::Result<()> {
     let conn = Connection::connect_to_env()?;

@@ -4,8 +4,7 @@
 //! made for the current serial or an older one (`--stale`), and prints the answer,
 //! `{"result": "succeeded" | "failed" | "cancelled"}`.
 
-use wayland_client::globals::{registry_queue_init, GlobalListContents};
-use wayland_client::protocol::wl_registry;
+use wayland_client::globals::registry_queue_init;
 use wayland_client::{event_created_child, Connection, Dispatch, QueueHandle};
 use wayland_protocols_wlr::output_management::v1::client::{
     zwlr_output_configuration_head_v1::ZwlrOutputConfigurationHeadV1,
@@ -23,17 +22,7 @@ struct State {
     result: Option<&'static str>,
 }
 
-impl Dispatch<wl_registry::WlRegistry, GlobalListContents> for State {
-    fn event(
-        _: &mut Self,
-        _: &wl_registry::WlRegistry,
-        _: wl_registry::Event,
-        _: &GlobalListContents,
-        _: &Connection,
-        _: &QueueHandle<Self>,
-    ) {
-    }
-}
+canopy_common::ignore_registry_events!(State);
 
 impl Dispatch<ZwlrOutputManagerV1, ()> for State {
     fn event(

@@ -2,8 +2,8 @@
 //! `canopy-output-power NAME on|off` sets the output's power and prints the mode the compositor
 //! then reports, `{"output": NAME, "mode": "off"}`, or `{"failed": ...}`.
 
-use wayland_client::globals::{registry_queue_init, GlobalListContents};
-use wayland_client::protocol::{wl_output, wl_registry};
+use wayland_client::globals::registry_queue_init;
+use wayland_client::protocol::wl_output;
 use wayland_client::{Connection, Dispatch, QueueHandle, WEnum};
 use wayland_protocols_wlr::output_power_management::v1::client::{
     zwlr_output_power_manager_v1::ZwlrOutputPowerManagerV1,
@@ -18,17 +18,7 @@ struct State {
     failed: bool,
 }
 
-impl Dispatch<wl_registry::WlRegistry, GlobalListContents> for State {
-    fn event(
-        _: &mut Self,
-        _: &wl_registry::WlRegistry,
-        _: wl_registry::Event,
-        _: &GlobalListContents,
-        _: &Connection,
-        _: &QueueHandle<Self>,
-    ) {
-    }
-}
+canopy_common::ignore_registry_events!(State);
 
 impl Dispatch<wl_output::WlOutput, ()> for State {
     fn event(
