@@ -97,9 +97,22 @@ impl Session {
 
 pub struct LogindStandIn {
     bus: Child,
+    bus_path: PathBuf,
     address: String,
     conn: zbus::blocking::Connection,
     record: Shared,
+    backlights: Option<PathBuf>,
+}
+
+/// logind's objects and name on the bus at `address`.
+fn serve(address: &str, record: &Shared, backlights: &Option<PathBuf>) -> zbus::blocking::Connection {
+    let session = Session { record: record.clone(), backlights: backlights.clone() };
+    zbus::blocking::connection::Builder::address(address)
+        .and_then(|b| b.serve_at("/org/freedesktop/login1", Manager(record.clone())))
+        .and_then(|b| b.serve_at("/org/freedesktop/login1/session/auto", session))
+        .and_then(|b| b.name("org.freedesktop.login1"))
+        .and_then(|b| b.build())
+        .expect("the logind stand-in on its private bus")
 }
 
 impl LogindStandIn {
@@ -108,14 +121,27 @@ impl LogindStandIn {
     pub fn start(dir: &Path, backlights: Option<&Path>) -> LogindStandIn {
         let (bus, address) = start_bus(&dir.join("system_bus"));
         let record = Shared::default();
-        let session = Session { record: record.clone(), backlights: backlights.map(Path::to_path_buf) };
-        let conn = zbus::blocking::connection::Builder::address(address.as_str())
-            .and_then(|b| b.serve_at("/org/freedesktop/login1", Manager(record.clone())))
-            .and_then(|b| b.serve_at("/org/freedesktop/login1/session/auto", session))
-            .and_then(|b| b.name("org.freedesktop.login1"))
-            .and_then(|b| b.build())
-            .expect("the logind stand-in on its private bus");
-        LogindStandIn { bus, address, conn, record }
+        let backlights = backlights.map(Path::to_path_buf);
+        let conn = serve(&address, &record, &backlights);
+        LogindStandIn { bus, bus_path: dir.join("system_bus"), address, conn, record, backlights }
+    }
+
+    /// As `systemctl restart systemd-logind`: the name leaves the bus and a new logind, knowing
+    /// no inhibitors, takes it. The record goes on.
+    pub fn restart_logind(&mut self) {
+        self.conn.release_name("org.freedesktop.login1").expect("the name released");
+        self.conn = serve(&self.address, &self.record, &self.backlights);
+    }
+
+    /// The system bus dies and a new one starts at the same address, with logind on it.
+    pub fn restart_bus(&mut self) {
+        let _ = self.bus.kill();
+        let _ = self.bus.wait();
+        let _ = std::fs::remove_file(&self.bus_path);
+        let (bus, address) = start_bus(&self.bus_path);
+        assert_eq!(address, self.address);
+        self.bus = bus;
+        self.conn = serve(&self.address, &self.record, &self.backlights);
     }
 
     /// What `DBUS_SYSTEM_BUS_ADDRESS` should be for canopy to find the stand-in.

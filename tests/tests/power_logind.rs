@@ -176,3 +176,49 @@ fn logind_waits_for_the_lockout_when_the_lock_program_never_locks() {
         assert_eq!(img.pixel(img.width / 2, img.height / 2), [0, 0, 0], "{o} covered by the lock-out");
     }
 }
+
+/// logind restarting (`systemctl restart systemd-logind`: its name leaves the bus and comes
+/// back on a new connection that knows no inhibitors) and the system bus itself dying and coming
+/// back: each time canopy takes both inhibitors again from the new logind, and that logind's
+/// sleep still waits for the lock on every output.
+#[test]
+fn logind_and_the_bus_coming_back_get_the_inhibitors_taken_again() {
+    let dir = tempfile::Builder::new().prefix("canopy-logind-again-").tempdir().unwrap();
+    let mut logind = LogindStandIn::start(dir.path(), None);
+    let config = format!(
+        "lock_command = [\"/bin/sh\", \"-c\", \"while kill -0 $PPID 2>/dev/null; do sleep 0.2; done\"]\nidle_lock_seconds = 0\n\
+         [power]\nhostd = \"unix:{}/no-hostd.sock\"\nlock_timeout_ms = 400\n",
+        dir.path().display()
+    );
+    let c = Compositor::start_with_env(&config, &OUTPUTS, &[("DBUS_SYSTEM_BUS_ADDRESS", logind.address())]);
+    let held = |c: &Compositor| {
+        let l = state(c).logind;
+        l.status == "present" && l.delay_held && l.keys_taken
+    };
+    c.wait_until("the inhibitors", || held(&c));
+    assert_eq!(logind.inhibitors().len(), 2);
+
+    // Each comeback: the old pair let go, a new delay and block pair held, nothing more.
+    let taken_again = |logind: &LogindStandIn, first: usize| {
+        let all = logind.inhibitors();
+        assert_eq!(all.len(), first + 2, "{all:?}");
+        assert!(all[..first].iter().all(|i| i.closed_at.is_some()), "the old ones let go: {all:?}");
+        assert_eq!((all[first].mode.as_str(), all[first + 1].mode.as_str()), ("delay", "block"), "{all:?}");
+        assert!(all[first..].iter().all(|i| i.closed_at.is_none()), "{all:?}");
+    };
+    logind.restart_logind();
+    c.wait_until("the inhibitors from the restarted logind", || logind.inhibitors().len() == 4 && held(&c));
+    taken_again(&logind, 2);
+    assert!(c.log().contains("logind left the system bus"), "{}", c.log());
+
+    logind.restart_bus();
+    c.wait_until("the inhibitors on the new bus", || logind.inhibitors().len() == 6 && held(&c));
+    taken_again(&logind, 4);
+
+    // The new logind's sleep waits for the lock-out on both outputs, as the first one's did.
+    logind.prepare_for_sleep(true);
+    c.wait_until("the delay inhibitor let go", || logind.inhibitors()[4].closed_at.is_some());
+    let st = state(&c);
+    assert!(st.every_output_locked && st.logind.sleeps == 1, "{st:?}");
+    assert!(logind.inhibitors()[4].closed_at.unwrap() >= st.locked_everywhere_at.unwrap());
+}

@@ -8,6 +8,7 @@ mod shell_support;
 
 use canopy_tests::fixture::rgb;
 use canopy_tests::image::{wait_for_golden, Image};
+use canopy_tests::logind_standin::{Brightness, LogindStandIn};
 use canopy_tests::sound::Sound;
 use shell_support::{theme, vm_dot, vm_menu_card_x, vm_menu_row, Desktop, TIME};
 
@@ -49,7 +50,23 @@ fn desktop_with_levels(outputs: &[&str], sound: &Sound) -> Desktop {
 }
 
 fn desktop_with_audio(outputs: &[&str], audiod: &std::path::Path) -> Desktop {
-    let d = Desktop::start_with(outputs, |dir| {
+    desktop_with_backlight(outputs, audiod, None)
+}
+
+/// As [`desktop_with_audio`]; with `logind` (the stand-in, already serving a backlight root),
+/// the compositor and its panel are on the stand-in's bus and change the backlight through its
+/// `SetBrightness`.
+fn desktop_with_backlight(
+    outputs: &[&str],
+    audiod: &std::path::Path,
+    logind: Option<(&LogindStandIn, &std::path::Path)>,
+) -> Desktop {
+    let env: Vec<(&str, &str)> = logind.iter().map(|(l, _)| ("DBUS_SYSTEM_BUS_ADDRESS", l.address())).collect();
+    let d = Desktop::start_with_env(outputs, &env, |dir| {
+        let backlight = match logind {
+            Some((_, root)) => root.to_path_buf(),
+            None => standin_backlight(dir),
+        };
         format!(
             r#"
 [[autostart]]
@@ -58,12 +75,13 @@ command = ["{panel}", "--time", "{TIME}", "--power-supply", "{dir}/no-power-supp
 audio = "unix:{audio}"
 [levels.backlight]
 root = "{backlight}"
-logind = false
+logind = {logind}
 "#,
             panel = canopy_tests::bin_path("canopy-panel").display(),
             dir = dir.display(),
             audio = audiod.display(),
-            backlight = standin_backlight(dir).display(),
+            backlight = backlight.display(),
+            logind = logind.is_some(),
         )
     });
     d.wait_for_panels(&d.output_names());
@@ -243,6 +261,30 @@ fn a_read_only_backlight_shows_as_such_and_a_missing_one_too() {
     d.click_at(left - 24.0, 16.0, None);
     // (Cropped above the next line, which names the test's temporary directory.)
     wait_for_golden("shell-levels-no-backlight@1", 2, 0, || card(&d, "HEADLESS-1", 1, 276));
+}
+
+/// The brightness slider where the session has logind (the laptop's usual case: the user may
+/// not write sysfs): the panel's click goes to logind's `Session.SetBrightness` (the stand-in,
+/// only because logind cannot run here, records the call and writes the file as logind would).
+#[test]
+fn the_brightness_slider_goes_through_logind() {
+    let sound = Sound::start("");
+    let bus_dir = tempfile::Builder::new().prefix("canopy-levels-logind-").tempdir().unwrap();
+    let backlight = standin_backlight(bus_dir.path());
+    let logind = LogindStandIn::start(bus_dir.path(), Some(&backlight));
+    let d = desktop_with_backlight(&[], &sound.audiod_socket(), Some((&logind, &backlight)));
+    let left = clock_left(&d.panel_strip("HEADLESS-1", 1), 1);
+    d.click_at(left - 24.0, 16.0, None);
+    let panel_bg = rgb(theme().desktop.panel_background);
+    d.wait_until("the popover", || d.compositor.screenshot().pixel(CARD_X as u32 + 4, 120) == panel_bg);
+    // As in the test above: a click at 80 % is perceived 80 % of 1000, 640.
+    let brightness_y = MIC_Y + 15.0 + 2.0 * 24.0 + 4.0 + 13.0 + 22.0 + 15.0;
+    d.click_at(TRACK_X + 0.8 * TRACK_W, brightness_y, None);
+    d.wait_until("SetBrightness", || !logind.brightness_calls().is_empty());
+    let want = Brightness { subsystem: "backlight".into(), name: "canopy-test-backlight".into(), value: 640 };
+    assert_eq!(logind.brightness_calls(), vec![want]);
+    let file = std::fs::read_to_string(backlight.join("canopy-test-backlight/brightness")).unwrap();
+    assert_eq!(file.trim(), "640");
 }
 
 /// hostd's word on a VM (`canopy-ctl list vms`: "web  untrusted  running …").

@@ -4,12 +4,15 @@
 //! sleep logind starts (`systemctl suspend` in the VM) waits for the lock: `PrepareForSleep(true)`
 //! locks through the machine, and the inhibitor is closed only once every output shows the lock;
 //! `PrepareForSleep(false)` is a resume, and a new delay inhibitor is taken. With no system bus or
-//! no logind on it this is logged once, and canopy's own events drive sleep as before.
+//! no logind on it this is logged once, and canopy's own events drive sleep as before. logind
+//! restarting (a new owner of its name) gets both inhibitors taken again; a system bus that goes
+//! away is reconnected to, trying again with a growing pause (a quarter second up to 30 s).
 //!
 //! canopy's own suspends (lid, menu, idle, power key) still go to hostd, not to logind's
 //! `Suspend`: the GUI VM is a guest, and it is the host that puts the laptop to sleep.
 
 use std::os::fd::{AsFd, OwnedFd};
+use std::time::{Duration, Instant};
 
 use canopy_ipc::PowerLogind;
 use smithay::reexports::calloop::channel::{self, Sender};
@@ -30,6 +33,8 @@ pub enum FromLogind {
     Delay(OwnedFd),
     /// `PrepareForSleep(start)`.
     PrepareForSleep(bool),
+    /// logind left the bus (why): the inhibitors canopy holds are void until it is back.
+    Lost(String),
 }
 
 /// The compositor's side: the inhibitors it holds (closing one lets logind go on) and what
@@ -62,9 +67,17 @@ impl State {
     fn heard_from_logind(&mut self, m: FromLogind) {
         let l = &mut self.canopy.power.logind;
         match m {
-            FromLogind::Absent(why) => {
-                tracing::info!("logind: {why}; canopy's own events alone drive sleep");
-                l.state.status = format!("absent: {why}");
+            FromLogind::Absent(why) | FromLogind::Lost(why) => {
+                let status = format!("absent: {why}");
+                // Retries say the same thing again: once in the log is enough.
+                if l.state.status != status {
+                    tracing::info!("logind: {why}; canopy's own events alone drive sleep until it is back");
+                    l.state.status = status;
+                }
+                l.keys = None;
+                l.delay = None;
+                l.state.keys_taken = false;
+                l.state.delay_held = false;
             }
             FromLogind::KeysTaken(fd) => {
                 tracing::info!("logind: canopy handles the lid, power and suspend keys");
@@ -102,12 +115,33 @@ impl State {
     }
 }
 
+/// The pause before trying logind again, doubling from the first up to the last.
+const RETRY_FIRST: Duration = Duration::from_millis(250);
+const RETRY_MAX: Duration = Duration::from_secs(30);
+
 fn watch(to_loop: Sender<FromLogind>) {
-    if let Err(why) = serve(&to_loop) {
-        let _ = to_loop.send(FromLogind::Absent(why));
+    let mut pause = RETRY_FIRST;
+    loop {
+        let began = Instant::now();
+        match serve(&to_loop) {
+            Ok(()) => return,
+            Err(why) => {
+                if to_loop.send(FromLogind::Absent(why)).is_err() {
+                    return;
+                }
+            }
+        }
+        // A connection that served a while starts the pauses over.
+        if began.elapsed() > RETRY_MAX {
+            pause = RETRY_FIRST;
+        }
+        std::thread::sleep(pause);
+        pause = (pause * 2).min(RETRY_MAX);
     }
 }
 
+/// Serves one connection to the system bus until it ends (`Err`, why) or the compositor is gone
+/// (`Ok`).
 fn serve(to_loop: &Sender<FromLogind>) -> Result<(), String> {
     let bus = Connection::system().map_err(|e| format!("no system bus ({e})"))?;
     let manager: Proxy = Builder::new(&bus)
@@ -117,21 +151,29 @@ fn serve(to_loop: &Sender<FromLogind>) -> Result<(), String> {
         .map(|b| b.cache_properties(CacheProperties::No))
         .and_then(|b| b.build())
         .map_err(|e| e.to_string())?;
-    // Listening before the first inhibitor is taken, so no PrepareForSleep is missed.
+    // Listening before the first inhibitor is taken, so no PrepareForSleep is missed; the signal
+    // stream follows the name to a restarted logind by itself.
     let signals = manager.receive_signal("PrepareForSleep").map_err(|e| e.to_string())?;
-    let delay = inhibit(&manager, "sleep", DELAY_WHY, "delay").map_err(|e| format!("not on the system bus ({e})"))?;
-    if to_loop.send(FromLogind::Delay(delay)).is_err() {
+    let owners = manager.receive_owner_changed().map_err(|e| e.to_string())?;
+    if !take_inhibitors(&manager, to_loop)? {
         return Ok(());
     }
-    // Taking the keys may be refused (polkit) where a delay is not: logind then keeps them.
-    match inhibit(&manager, KEYS, "canopy handles the lid and the power keys", "block") {
-        Ok(keys) => {
-            if to_loop.send(FromLogind::KeysTaken(keys)).is_err() {
-                return Ok(());
+    // A restarted logind knows nothing of canopy's inhibitors: take them again from it.
+    let (owner_manager, owner_to_loop) = (manager.clone(), to_loop.clone());
+    let _ = std::thread::Builder::new().name("logind-owner".into()).spawn(move || {
+        for owner in owners {
+            let went_on = match owner {
+                None => owner_to_loop.send(FromLogind::Lost("logind left the system bus".into())).is_ok(),
+                Some(_) => match take_inhibitors(&owner_manager, &owner_to_loop) {
+                    Ok(went_on) => went_on,
+                    Err(why) => owner_to_loop.send(FromLogind::Lost(why)).is_ok(),
+                },
+            };
+            if !went_on {
+                return;
             }
         }
-        Err(e) => tracing::warn!("logind keeps the lid and the power keys: {e}"),
-    }
+    });
     for signal in signals {
         let Ok(start) = signal.body().deserialize::<bool>() else { continue };
         if !start {
@@ -142,6 +184,23 @@ fn serve(to_loop: &Sender<FromLogind>) -> Result<(), String> {
         }
     }
     Err("the system bus went away".into())
+}
+
+/// Takes the delay inhibitor on sleep and the keys from logind; `Ok(false)` when the compositor
+/// is gone, `Err` when there is no delay inhibitor to be had.
+fn take_inhibitors(manager: &Proxy, to_loop: &Sender<FromLogind>) -> Result<bool, String> {
+    let delay = inhibit(manager, "sleep", DELAY_WHY, "delay").map_err(|e| format!("not on the system bus ({e})"))?;
+    if to_loop.send(FromLogind::Delay(delay)).is_err() {
+        return Ok(false);
+    }
+    // Taking the keys may be refused (polkit) where a delay is not: logind then keeps them.
+    match inhibit(manager, KEYS, "canopy handles the lid and the power keys", "block") {
+        Ok(keys) => Ok(to_loop.send(FromLogind::KeysTaken(keys)).is_ok()),
+        Err(e) => {
+            tracing::warn!("logind keeps the lid and the power keys: {e}");
+            Ok(true)
+        }
+    }
 }
 
 const DELAY_WHY: &str = "canopy locks the screen before sleeping";

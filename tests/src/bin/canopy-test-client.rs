@@ -129,6 +129,9 @@ struct Args {
     /// prints `idle-inhibit`, or `no-idle-inhibit` when the global is not offered.
     #[arg(long)]
     inhibit_idle: bool,
+    /// With `--inhibit-idle`: this many inhibitors on the window's surface.
+    #[arg(long, default_value_t = 1)]
+    idle_inhibitors: u32,
 }
 
 /// `--solid`: the pattern is one colour.
@@ -594,7 +597,9 @@ fn main() -> anyhow::Result<()> {
         match globals.bind::<ZwpIdleInhibitManagerV1, _, _>(&qh, 1..=1, ()) {
             Ok(m) => {
                 // Kept for the client's life: dropping the proxy does not destroy it.
-                let _inhibitor = m.create_inhibitor(window.wl_surface(), &qh, ());
+                for _ in 0..args.idle_inhibitors {
+                    let _inhibitor = m.create_inhibitor(window.wl_surface(), &qh, ());
+                }
                 emit(json!({ "event": "idle-inhibit" }));
             }
             Err(_) => emit(json!({ "event": "no-idle-inhibit" })),

@@ -120,21 +120,27 @@ trust = "untrusted"
 impl Desktop {
     /// A compositor with these `--output` specs (none: HEADLESS-1 1280x800), no hostd.
     pub fn start(outputs: &[&str]) -> Desktop {
-        Self::launch(outputs, "", |_| String::new())
+        Self::launch(outputs, "", |_| String::new(), &[])
     }
 
     /// As [`Self::start`], with these lines added to the compositor's `[power]`.
     pub fn start_with_power(outputs: &[&str], power: &str) -> Desktop {
-        Self::launch(outputs, power, |_| String::new())
+        Self::launch(outputs, power, |_| String::new(), &[])
     }
 
     /// As [`Self::start`], with more tables at the end of the compositor's config, written
     /// knowing the test's directory (such as `[[autostart]]` and `[levels]`).
     pub fn start_with(outputs: &[&str], tables: impl FnOnce(&Path) -> String) -> Desktop {
-        Self::launch(outputs, "", tables)
+        Self::launch(outputs, "", tables, &[])
     }
 
-    fn launch(outputs: &[&str], power: &str, tables: impl FnOnce(&Path) -> String) -> Desktop {
+    /// As [`Self::start_with`], with these environment variables for the compositor (and so
+    /// for the programs it starts).
+    pub fn start_with_env(outputs: &[&str], env: &[(&str, &str)], tables: impl FnOnce(&Path) -> String) -> Desktop {
+        Self::launch(outputs, "", tables, env)
+    }
+
+    fn launch(outputs: &[&str], power: &str, tables: impl FnOnce(&Path) -> String, env: &[(&str, &str)]) -> Desktop {
         let dir = tempfile::Builder::new().prefix("canopy-shell-e2e-").tempdir().unwrap();
         std::fs::write(dir.path().join("launcher.toml"), LAUNCHER_APPS).unwrap();
         // A battery for the panel to show, in a sysfs-like directory of our own.
@@ -144,7 +150,7 @@ impl Desktop {
             std::fs::write(bat.join(k), format!("{v}\n")).unwrap();
         }
         let config = compositor_config(dir.path(), power) + &tables(dir.path());
-        let compositor = Compositor::start_with(&config, outputs);
+        let compositor = Compositor::start_with_env(&config, outputs, env);
         Desktop { compositor, dir, hostd: None, windows_vm: false, gui_agent: None, programs: Vec::new() }
     }
 
