@@ -1,6 +1,7 @@
 //! `canopy-proxy relay`: the host-side bridge between two VMs (vhost-vsock has no path from one
 //! guest to another). It accepts only the named source CID and copies bytes both ways; it does
-//! not read them — the GUI side checks everything.
+//! not read them — the GUI side checks everything. When a connection ends it logs how many
+//! bytes went each way (what crosses the host per client: with a shared-memory region, no pixels).
 
 use std::io;
 use std::os::fd::OwnedFd;
@@ -33,18 +34,18 @@ pub fn run(listen: &Address, allow_cid: Option<u32>, to: &Address) -> Result<()>
         }
         let to = to.clone();
         std::thread::spawn(move || match Stream::connect(&to) {
-            Ok(b) => {
-                if let Err(e) = splice(a.into(), b.into()) {
-                    warn!("relay: {e}");
-                }
-            }
+            Ok(b) => match splice(a.into(), b.into()) {
+                Ok((forwarded, returned)) => info!(%peer, forwarded, returned, "relay: connection ended"),
+                Err(e) => warn!("relay: {e}"),
+            },
             Err(e) => warn!("relay: cannot reach {to}: {e}"),
         });
     }
 }
 
-/// Copies both ways until both directions end.
-pub fn splice(a: OwnedFd, b: OwnedFd) -> io::Result<()> {
+/// Copies both ways until both directions end; returns the bytes copied from `a` to `b` and
+/// from `b` to `a`.
+pub fn splice(a: OwnedFd, b: OwnedFd) -> io::Result<(u64, u64)> {
     // UnixStream gives shutdown() and io::copy for any stream socket fd (vsock too).
     let a = UnixStream::from(a);
     let b = UnixStream::from(b);
@@ -57,5 +58,5 @@ pub fn splice(a: OwnedFd, b: OwnedFd) -> io::Result<()> {
     let r = io::copy(&mut &b, &mut &a);
     let _ = a.shutdown(std::net::Shutdown::Write);
     let r2 = t.join().unwrap_or_else(|_| Err(io::Error::other("relay thread panicked")));
-    r.and(r2).map(|_| ())
+    Ok((r2?, r?))
 }

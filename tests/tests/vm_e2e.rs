@@ -16,6 +16,11 @@
 #[path = "../vm/mod.rs"]
 mod vm;
 
+#[path = "../vm/scenarios/crash_recovery.rs"]
+mod crash_recovery;
+#[path = "../vm/scenarios/shared_memory.rs"]
+mod shared_memory;
+
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
@@ -200,6 +205,8 @@ macro_rules! check_eq {
         ensure!(a == b, "{}: {:?}, expected {:?}", $what, a, b);
     }};
 }
+// For the scenario files (`use super::*`).
+use check_eq;
 
 /// One VM scenario at a time: each keeps a core busy while it runs.
 static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
@@ -214,6 +221,7 @@ fn run_scenario(name: &str, scenario: fn(&mut Lab) -> Result<()>) {
         let logs: Vec<String> = [
             "gui-console.log",
             "gui-compositor.log",
+            "gui-compositor-supervised.log",
             "gui-proxy-gui.log",
             "gui-panel.log",
             "gui-context-client.log",
@@ -241,6 +249,18 @@ fn canopy_on_real_vms_shows_an_app_vm_window_in_its_trust_colour() {
 #[test]
 fn gles_on_virtio_gpu_draws_the_same_screen() {
     run_scenario("gles", gles);
+}
+
+/// Pixels through an ivshmem region both guests map; the stream carries none (scenario file).
+#[test]
+fn shared_memory_between_guests_carries_the_pixels() {
+    run_scenario("shared-memory", shared_memory::shared_memory);
+}
+
+/// canopy killed in the GUI VM and restarted; the app VM's window comes back (scenario file).
+#[test]
+fn crash_recovery_across_vms_brings_the_window_back() {
+    run_scenario("crash-recovery", crash_recovery::crash_recovery);
 }
 
 fn gles(lab: &mut Lab) -> Result<()> {
@@ -301,12 +321,7 @@ fn two_vms(lab: &mut Lab) -> Result<()> {
     std::fs::write(lab.run_file("canopy.toml"), CONFIG)?;
     lab.start_relay()?;
     let display = lab.start_display_bus()?;
-    let mut gui = lab.boot(&VmSpec::gui(WIDTH, HEIGHT, display))?;
-    lab.watch(&gui);
-    let mut app = lab.boot(&VmSpec::app())?;
-    gui.wait_line("VM-READY", long)?;
-    app.wait_line("VM-READY", long)?;
-    lab.step("boot both VMs to their command loop");
+    let (mut gui, mut app) = lab.boot_both(&VmSpec::gui(WIDTH, HEIGHT, display), &VmSpec::app())?;
 
     gui.guest("udev", &[], long)?;
     lab.step("GUI VM: udevd, trigger, settle");

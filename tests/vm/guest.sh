@@ -5,11 +5,16 @@
 # binaries (the host's target/debug, seen at the same path).
 #   guest.sh udev          udevd with the device database filled (libinput and KMS need it)
 #   guest.sh compositor [pixman|gles]   canopy --backend udev with that renderer (default pixman)
-#   guest.sh proxy-gui     canopy-proxy gui for app-vm, accepting the host relay (CID 2)
+#   guest.sh compositor-supervised      the same, started again when it dies (as its systemd
+#                          unit does); /run/canopy.pid names the one running
+#   guest.sh ivshmem       print the BAR file of the ivshmem device (the memory shared with a VM)
+#   guest.sh proxy-gui [ARGS…]          canopy-proxy gui for app-vm, accepting the host relay (CID 2)
 #   guest.sh panel         canopy-panel showing a fixed time
 #   guest.sh msg ARGS…     canopy msg ARGS…
-#   guest.sh proxy-guest   canopy-proxy guest, through the host relay (vsock port 6000 of CID 2)
-#   guest.sh client ARGS…  canopy-test-client through the guest proxy; events to /run/vm/client.jsonl
+#   guest.sh proxy-guest [ARGS…]        canopy-proxy guest, through the host relay (vsock port 6000
+#                          of CID 2); /run/proxy-guest.pid
+#   guest.sh client ARGS…  canopy-test-client through the guest proxy; events to /run/vm/client.jsonl,
+#                          /run/client.pid
 #   guest.sh app PROGRAM ARGS…          a program through the guest proxy (weston-simple-shm, foot)
 #   guest.sh context-client VM ARGS…   canopy-test-client in this VM as VM's client (canopy context)
 set -eu
@@ -43,6 +48,11 @@ ready() {
   test -e "$2"
 }
 logged() { grep -q "$2" "$1"; }
+# canopy_udev RENDERER &: the compositor on KMS (it execs, so that $! is canopy's pid).
+canopy_udev() {
+  export CANOPY_RENDERER="$1" RUST_LOG="${RUST_LOG:-info}"
+  exec "$BIN/canopy" --backend udev --socket wayland-1 --config /run/vm/canopy.toml
+}
 
 case $part in
 udev)
@@ -52,13 +62,43 @@ udev)
   udevadm settle --timeout=60
   ;;
 compositor)
-  CANOPY_RENDERER=${1:-pixman} RUST_LOG=${RUST_LOG:-info} \
-    "$BIN/canopy" --backend udev --socket wayland-1 --config /run/vm/canopy.toml > "$log" 2>&1 &
+  canopy_udev "${1:-pixman}" > "$log" 2>&1 &
   pid=$!
   wait_for 120 "control socket $ipc" ready $pid "$ipc"
   ;;
+compositor-supervised)
+  # As canopy.service (Restart=on-failure after 100 ms, given up after 5 starts) and
+  # ./demo.sh --crash: a canopy that dies is started again on the same socket.
+  renderer=${1:-pixman}
+  rm -f /run/canopy.pid
+  (
+    n=0
+    while [ $n -lt 5 ]; do
+      n=$((n + 1))
+      canopy_udev "$renderer" >> "$log" 2>&1 &
+      echo $! > /run/canopy.pid
+      wait $! && break
+      echo "guest.sh: canopy exited ($?); starting it again" >> "$log"
+      sleep 0.1
+    done
+  ) < /dev/null > /dev/null 2>&1 &
+  wait_for 10 "/run/canopy.pid" test -s /run/canopy.pid
+  wait_for 120 "control socket $ipc" ready "$(cat /run/canopy.pid)" "$ipc"
+  ;;
+ivshmem)
+  for d in /sys/bus/pci/devices/*; do
+    if [ "$(cat "$d/vendor")" = 0x1af4 ] && [ "$(cat "$d/device")" = 0x1110 ]; then
+      # Memory decoding on: no driver binds the device, the proxies map the BAR file.
+      echo 1 > "$d/enable"
+      echo "$d/resource2"
+      exit 0
+    fi
+  done
+  echo "guest.sh: $vm: no ivshmem device (PCI 1af4:1110)" >&2
+  exit 1
+  ;;
 proxy-gui)
-  WAYLAND_DISPLAY=wayland-1 "$BIN/canopy-proxy" gui --listen vsock:any:5000 --allow-cid 2 --vm app-vm \
+  WAYLAND_DISPLAY=wayland-1 "$BIN/canopy-proxy" gui --listen vsock:any:5000 --allow-cid 2 --vm app-vm "$@" \
     > "$log" 2>&1 &
   pid=$!
   wait_for 60 "'canopy-proxy gui ready'" logged "$log" "canopy-proxy gui ready"
@@ -73,12 +113,16 @@ msg)
   "$BIN/canopy" msg --socket "$ipc" "$@"
   ;;
 proxy-guest)
-  "$BIN/canopy-proxy" guest --connect vsock:2:6000 > "$log" 2>&1 &
+  # (A socket left by an earlier guest proxy would read as ready.)
+  rm -f "$XDG_RUNTIME_DIR/wayland-canopy"
+  "$BIN/canopy-proxy" guest --connect vsock:2:6000 "$@" > "$log" 2>&1 &
   pid=$!
+  echo $pid > /run/proxy-guest.pid
   wait_for 60 "socket wayland-canopy" ready $pid "$XDG_RUNTIME_DIR/wayland-canopy"
   ;;
 client)
   WAYLAND_DISPLAY=wayland-canopy "$BIN/canopy-test-client" "$@" > /run/vm/client.jsonl 2> "$log" &
+  echo $! > /run/client.pid
   ;;
 app)
   WAYLAND_DISPLAY=wayland-canopy "$@" > "$log" 2>&1 &

@@ -179,6 +179,19 @@ impl Lab {
         )
     }
 
+    /// Boot the GUI VM (watched, see `watch`) and an app VM together and wait for both to
+    /// serve commands: one step.
+    pub fn boot_both(&mut self, gui: &VmSpec, app: &VmSpec) -> Result<(Vm, Vm)> {
+        let long = Duration::from_secs(180);
+        let mut g = self.boot(gui)?;
+        self.watch(&g);
+        let mut a = self.boot(app)?;
+        g.wait_line("VM-READY", long)?;
+        a.wait_line("VM-READY", long)?;
+        self.step("boot both VMs to their command loop");
+        Ok((g, a))
+    }
+
     /// With CANOPY_VM_WATCH set, keep `shots/NAME/live.png` showing the VM's screen (every
     /// second, or every CANOPY_VM_WATCH seconds when it is a number).
     pub fn watch(&self, vm: &Vm) {

@@ -20,6 +20,9 @@ pub struct VmSpec {
     pub devices: Vec<String>,
     /// QEMU's `-display`: `none`, or `dbus,addr=…` to plug and unplug heads at runtime.
     pub display: String,
+    /// An `ivshmem-plain` device over this host file (`share=on`, its whole length): VMs given
+    /// the same file share its memory (see `with_shared_memory`).
+    pub shared_memory: Option<PathBuf>,
 }
 
 impl VmSpec {
@@ -36,6 +39,7 @@ impl VmSpec {
                 "virtio-tablet-pci".into(),
             ],
             display,
+            shared_memory: None,
         }
     }
 
@@ -43,7 +47,15 @@ impl VmSpec {
     /// guest proxy mirrors each shm pool whole, and foot's is 512 MiB (guest RAM is only
     /// taken from the host as it is touched).
     pub fn app() -> VmSpec {
-        VmSpec { name: "app", memory_mib: 1024, devices: Vec::new(), display: "none".into() }
+        VmSpec { name: "app", memory_mib: 1024, devices: Vec::new(), display: "none".into(), shared_memory: None }
+    }
+
+    /// With an `ivshmem-plain` device (PCI 1af4:1110, the memory in BAR 2) backed by `file`,
+    /// which must exist with a power-of-two length: every VM given the same file sees the same
+    /// memory, as the laptop's GUI VM and an app VM share a region for pixels.
+    pub fn with_shared_memory(mut self, file: PathBuf) -> VmSpec {
+        self.shared_memory = Some(file);
+        self
     }
 }
 
@@ -125,6 +137,11 @@ impl Vm {
         cmd.args(["-device", "vhost-user-vsock-pci,chardev=vsock"]);
         for d in &spec.devices {
             cmd.args(["-device", d]);
+        }
+        if let Some(file) = &spec.shared_memory {
+            let size = std::fs::metadata(file).with_context(|| format!("{}", file.display()))?.len();
+            let backend = format!("memory-backend-file,id=ivshmem,share=on,mem-path={},size={size}", file.display());
+            cmd.args(["-object", &backend, "-device", "ivshmem-plain,memdev=ivshmem"]);
         }
         cmd.arg("-qmp").arg(format!("unix:{},server=on,wait=off", qmp_path.display()));
         // A second QMP socket for `watch` (a QMP socket serves one client at a time).
