@@ -7,6 +7,8 @@
 //! the same scene rendered by the headless backend (tests/golden/vm-*.png). Also: QMP keys and
 //! clicks reaching the app, VT switching, a monitor plugged into the second head and out again,
 //! Debian's weston-simple-shm and foot in the app VM, the app VM killed, and the GLES renderer.
+//! Scenarios of their own in `tests/vm/scenarios/`: pixels through an ivshmem region both guests
+//! share (`shared-memory`), canopy killed and restarted in the GUI VM (`crash-recovery`).
 //!
 //! Run alone: `cargo test -p canopy-tests --test vm_e2e -- --nocapture`. Screendumps go to
 //! `target/vm/shots/SCENARIO/` (or $CANOPY_VM_SHOTS/SCENARIO/), logs and timings to
