@@ -60,3 +60,27 @@ pub fn splice(a: OwnedFd, b: OwnedFd) -> io::Result<(u64, u64)> {
     let r2 = t.join().unwrap_or_else(|_| Err(io::Error::other("relay thread panicked")));
     Ok((r2?, r?))
 }
+
+#[cfg(test)]
+mod tests {
+    use std::io::{Read, Write};
+    use std::net::Shutdown;
+
+    use super::*;
+
+    #[test]
+    fn splice_copies_both_ways_and_counts_each() {
+        let (app, relay_a) = UnixStream::pair().unwrap();
+        let (relay_b, gui) = UnixStream::pair().unwrap();
+        let relay = std::thread::spawn(move || splice(relay_a.into(), relay_b.into()));
+        (&app).write_all(&[1; 5000]).unwrap();
+        app.shutdown(Shutdown::Write).unwrap();
+        (&gui).write_all(&[2; 300]).unwrap();
+        gui.shutdown(Shutdown::Write).unwrap();
+        let (mut at_gui, mut at_app) = (Vec::new(), Vec::new());
+        (&gui).read_to_end(&mut at_gui).unwrap();
+        (&app).read_to_end(&mut at_app).unwrap();
+        assert_eq!((at_gui, at_app), (vec![1; 5000], vec![2; 300]));
+        assert_eq!(relay.join().unwrap().unwrap(), (5000, 300));
+    }
+}
