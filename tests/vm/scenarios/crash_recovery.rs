@@ -30,6 +30,9 @@ pub fn crash_recovery(lab: &mut Lab) -> Result<()> {
     wait_for_screen(lab, &mut gui, 0, "vm-app-window", long).context("the window on the screen")?;
     let client = first_line(&mut app, "cat /run/client.pid")?;
     let before = geometry(&windows(&mut gui)?[0]);
+    let entered = |lab: &Lab| client_events(lab).iter().filter(|e| e["event"] == "keyboard-enter").count();
+    wait_for_event(lab, "keyboard focus", |e| e["event"] == "keyboard-enter")?;
+    let entered_before = entered(lab);
     lab.step("app VM's window on the screen (= headless golden)");
 
     let killed = first_line(&mut gui, "cat /run/canopy.pid")?;
@@ -74,9 +77,8 @@ pub fn crash_recovery(lab: &mut Lab) -> Result<()> {
     wait_for_screen(lab, &mut gui, 0, "vm-app-window", long).context("the restored window on the screen")?;
     lab.step("the same app process; its window back on the screen (= headless golden)");
 
-    let entered = |lab: &Lab| client_events(lab).iter().filter(|e| e["event"] == "keyboard-enter").count();
     let start = Instant::now();
-    while entered(lab) < 2 {
+    while entered(lab) <= entered_before {
         ensure!(start.elapsed() < long, "the app got no keyboard focus from the new canopy");
         std::thread::sleep(Duration::from_millis(200));
     }
