@@ -66,6 +66,8 @@ pub fn crash_recovery(lab: &mut Lab) -> Result<()> {
     // it is usually back before the new panel claims its strip, so it lands centred on the
     // whole output, half the panel higher than before; the user would drag it back.
     if (x, y) != (before.0, before.1) {
+        let centred_on_output = (before.0, before.1 - PANEL_HEIGHT as i32 / 2);
+        check_eq!((x, y), centred_on_output, "the restored window's place (not where it was, nor centred)");
         gui.screendump(&lab.shot_path("restored-where-placed"), 0)?;
         gui.msg(&["move", &w.id.to_string(), &before.0.to_string(), &before.1.to_string()])?;
     }
