@@ -66,6 +66,8 @@ mod tests {
             "wp_security_context_manager_v1",
             "zwlr_screencopy_manager_v1",
             "ext_image_copy_capture_manager_v1",
+            "ext_output_image_capture_source_manager_v1",
+            "ext_foreign_toplevel_image_capture_source_manager_v1",
             "zwlr_data_control_manager_v1",
             "ext_data_control_manager_v1",
             "zwp_virtual_keyboard_manager_v1",

@@ -10,10 +10,12 @@ use smithay::output::Output;
 use smithay::reexports::calloop::channel;
 use smithay::utils::{Logical, Physical, Rectangle};
 
+use crate::capture::pixels::crop;
 use crate::decorations::layout::FrameLayout;
 use crate::render::screenshot::RgbaImage;
 use crate::render::CursorMode;
 use crate::state::State;
+use crate::wm::window::WindowElement;
 
 /// What a screenshot takes.
 #[derive(Debug, Clone, PartialEq)]
@@ -51,9 +53,8 @@ impl State {
         let scale = output.current_scale().fractional_scale();
         let part = match (&shot, window) {
             (Shot::Window, Some(w)) => {
-                let theme = &self.canopy.config.theme;
-                let Some(loc) = self.canopy.location(&w) else { return };
-                Some(FrameLayout::new(w.layout(loc - geo.loc, theme).inner, &w.insets(theme), scale).outer)
+                let Some(rect) = self.canopy.window_on_output(&w, &output) else { return };
+                Some(rect)
             }
             (Shot::Region(_, rect), _) => {
                 Some(Rectangle::new(rect.loc - geo.loc, rect.size).to_f64().to_physical(scale).to_i32_round())
@@ -110,17 +111,16 @@ impl State {
     }
 }
 
-/// `rect` (physical, output-relative) of `image`, clipped to it; none when nothing is left.
-fn crop(image: &RgbaImage, rect: Rectangle<i32, Physical>) -> Option<RgbaImage> {
-    let whole = Rectangle::<i32, Physical>::from_size((image.width as i32, image.height as i32).into());
-    let r = rect.intersection(whole)?;
-    let (x, y, w, h) = (r.loc.x as usize, r.loc.y as usize, r.size.w as usize, r.size.h as usize);
-    let stride = image.width as usize * 4;
-    let mut data = Vec::with_capacity(w * h * 4);
-    for row in y..y + h {
-        data.extend_from_slice(&image.data[row * stride + x * 4..row * stride + (x + w) * 4]);
+impl crate::state::Canopy {
+    /// Where `w` is drawn on `output` with its trust frame and title bar, in the output's
+    /// buffer pixels (what Alt+Print and a toplevel capture take).
+    pub fn window_on_output(&self, w: &WindowElement, output: &Output) -> Option<Rectangle<i32, Physical>> {
+        let geo = self.space.output_geometry(output)?;
+        let scale = output.current_scale().fractional_scale();
+        let theme = &self.config.theme;
+        let loc = self.location(w)?;
+        Some(FrameLayout::new(w.layout(loc - geo.loc, theme).inner, &w.insets(theme), scale).outer)
     }
-    Some(RgbaImage { width: w as u32, height: h as u32, data })
 }
 
 /// `$XDG_PICTURES_DIR/Screenshots`: from the environment, else from `user-dirs.dirs`, else

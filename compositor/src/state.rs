@@ -159,6 +159,8 @@ pub struct Canopy {
     pub text_input_state: TextInputManagerState,
     pub canopy_shell_state: CanopyShellState,
     pub screencopy_state: crate::handlers::screencopy::ScreencopyState,
+    pub image_capture_source: crate::handlers::image_capture_source::ImageCaptureSourceState,
+    pub image_copy_capture: crate::handlers::image_copy_capture::ImageCopyCaptureState,
     pub output_management: crate::handlers::output_management::OutputManagement,
     /// Who captured the screen lately (for the capture indicator).
     pub captures: crate::capture::Captures,
@@ -244,6 +246,8 @@ impl Canopy {
         let text_input_state = TextInputManagerState::new::<State>(&dh);
         let canopy_shell_state = CanopyShellState::new(&dh);
         let screencopy_state = crate::handlers::screencopy::ScreencopyState::new(&dh);
+        let image_capture_source = crate::handlers::image_capture_source::ImageCaptureSourceState::new(&dh);
+        let image_copy_capture = crate::handlers::image_copy_capture::ImageCopyCaptureState::new(&dh);
         let output_management = crate::handlers::output_management::OutputManagement::new(&dh);
 
         let mut seat = seat_state.new_wl_seat(&dh, "seat0");
@@ -359,6 +363,8 @@ impl Canopy {
             text_input_state,
             canopy_shell_state,
             screencopy_state,
+            image_capture_source,
+            image_copy_capture,
             output_management,
             captures: Default::default(),
             region_pick: None,

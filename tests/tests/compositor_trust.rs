@@ -293,6 +293,9 @@ fn privileged_globals_are_hidden_from_vms() {
         "zwlr_output_power_manager_v1",
         "zwlr_screencopy_manager_v1",
         "zwlr_output_manager_v1",
+        "ext_image_copy_capture_manager_v1",
+        "ext_output_image_capture_source_manager_v1",
+        "ext_foreign_toplevel_image_capture_source_manager_v1",
     ];
     for g in privileged {
         assert!(local.contains(&g.to_string()), "{g} missing for a local client: {local:?}");

@@ -236,6 +236,8 @@ fn cases() -> Vec<Case> {
                     "zwp_linux_dmabuf_v1",
                     "zwlr_screencopy_manager_v1",
                     "zwlr_output_manager_v1",
+                    "ext_image_copy_capture_manager_v1",
+                    "ext_output_image_capture_source_manager_v1",
                 ];
                 assert!(!globals.iter().any(|(_, i, _)| hidden.contains(&i.as_str())), "{globals:?}");
                 g.send(&wayland(&bind(999_999, "wl_seat", 1, 4)));

@@ -9,6 +9,8 @@ pub mod foreign_toplevel_list;
 pub mod fractional_scale;
 pub mod idle_inhibit;
 pub mod idle_notify;
+pub mod image_capture_source;
+pub mod image_copy_capture;
 pub mod kde_decoration;
 pub mod layer_shell;
 pub mod output;

@@ -1,10 +1,13 @@
 //! wlr-screencopy (`zwlr_screencopy_manager_v1`, v3) for the GUI VM's own programs (grim,
 //! wf-recorder): a frame is the output rendered afresh, exactly as `canopy msg screenshot`
 //! renders it, copied into the client's shm buffer, whole or a region, with or without the
-//! pointer. VMs never see the global (`may_see_global`; it is not on the proxy's allowlist).
+//! pointer. `copy_with_damage` waits until the output looks different from the client's last
+//! frame of it and reports the changed part (`capture::waiting`). VMs never see the global (`may_see_global`; it is not on the proxy's allowlist).
 //! Each copy is recorded for the capture indicator (`capture`).
 
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 
 use smithay::output::Output;
 use smithay::reexports::wayland_protocols_wlr::screencopy::v1::server::zwlr_screencopy_frame_v1::{
@@ -18,10 +21,10 @@ use smithay::reexports::wayland_server::protocol::wl_buffer::WlBuffer;
 use smithay::reexports::wayland_server::protocol::wl_shm;
 use smithay::reexports::wayland_server::{Client, DataInit, Dispatch, DisplayHandle, GlobalDispatch, New, Resource};
 use smithay::utils::{Physical, Rectangle};
-use smithay::wayland::shm::with_buffer_contents_mut;
 
+use crate::capture::shm::copy_into;
+use crate::capture::waiting::{news, sent, Seen};
 use crate::client::may_see_global;
-use crate::render::screenshot::RgbaImage;
 use crate::render::CursorMode;
 use crate::state::State;
 
@@ -39,13 +42,25 @@ impl ScreencopyState {
 }
 
 /// One frame a client asked for: which output, which part of it (in buffer pixels), whether
-/// the pointer is drawn, and whether it was copied already (a frame is copied once).
+/// the pointer is drawn, whether it was copied already (a frame is copied once), and what the
+/// client last got of the same output, region and pointer (for damage).
 #[derive(Debug)]
 pub struct Frame {
     output: Option<Output>,
     region: Rectangle<i32, Physical>,
     cursor: bool,
     used: AtomicBool,
+    seen: Arc<Seen>,
+}
+
+/// Output name, region (x, y, w, h) and whether the pointer is drawn.
+type SeenKey = (String, [i32; 4], bool);
+
+/// Per manager (one client's recorder or grim): the last image sent for each output, region and
+/// pointer choice, so `copy_with_damage` can wait for a change and report it.
+#[derive(Debug, Default)]
+pub struct ManagerData {
+    seen: Mutex<HashMap<SeenKey, Arc<Seen>>>,
 }
 
 impl GlobalDispatch<ZwlrScreencopyManagerV1, ()> for State {
@@ -57,7 +72,7 @@ impl GlobalDispatch<ZwlrScreencopyManagerV1, ()> for State {
         _: &(),
         data_init: &mut DataInit<'_, Self>,
     ) {
-        data_init.init(resource, ());
+        data_init.init(resource, ManagerData::default());
     }
 
     fn can_view(client: Client, _: &()) -> bool {
@@ -65,13 +80,13 @@ impl GlobalDispatch<ZwlrScreencopyManagerV1, ()> for State {
     }
 }
 
-impl Dispatch<ZwlrScreencopyManagerV1, ()> for State {
+impl Dispatch<ZwlrScreencopyManagerV1, ManagerData> for State {
     fn request(
         _: &mut Self,
         _: &Client,
         _: &ZwlrScreencopyManagerV1,
         request: zwlr_screencopy_manager_v1::Request,
-        _: &(),
+        manager: &ManagerData,
         _: &DisplayHandle,
         data_init: &mut DataInit<'_, Self>,
     ) {
@@ -86,9 +101,16 @@ impl Dispatch<ZwlrScreencopyManagerV1, ()> for State {
         let output = Output::from_resource(&output);
         let region = output.as_ref().and_then(|o| buffer_region(o, logical)).unwrap_or_default();
         let usable = output.is_some() && !region.is_empty();
+        let cursor = cursor != 0;
+        let key = (
+            output.as_ref().map(|o| o.name()).unwrap_or_default(),
+            [region.loc.x, region.loc.y, region.size.w, region.size.h],
+            cursor,
+        );
+        let seen = manager.seen.lock().unwrap_or_else(|e| e.into_inner()).entry(key).or_default().clone();
         let frame = data_init.init(
             frame,
-            Frame { output: output.filter(|_| usable), region, cursor: cursor != 0, used: AtomicBool::new(false) },
+            Frame { output: output.filter(|_| usable), region, cursor, used: AtomicBool::new(false), seen },
         );
         if !usable {
             frame.failed();
@@ -118,7 +140,7 @@ fn buffer_region(
 impl Dispatch<ZwlrScreencopyFrameV1, Frame> for State {
     fn request(
         state: &mut Self,
-        client: &Client,
+        _: &Client,
         resource: &ZwlrScreencopyFrameV1,
         request: zwlr_screencopy_frame_v1::Request,
         frame: &Frame,
@@ -136,80 +158,55 @@ impl Dispatch<ZwlrScreencopyFrameV1, Frame> for State {
             return;
         }
         let Some(output) = frame.output.clone() else { return };
-        let cursor = if frame.cursor { CursorMode::Draw } else { CursorMode::Hide };
-        // What a frame drawn now would show, as for `canopy msg screenshot`.
-        state.canopy.announce_round();
-        let image = match state.backend.screenshot(&state.canopy, &output, cursor) {
-            Ok(image) => image,
-            Err(e) => {
-                tracing::warn!("screencopy: {e:#}");
-                resource.failed();
-                return;
-            }
-        };
-        match copy_into(&buffer, &image, frame.region) {
-            Ok(()) => {}
-            Err(CopyError::Invalid(why)) => {
-                resource.post_error(zwlr_screencopy_frame_v1::Error::InvalidBuffer, why);
-                return;
-            }
-            Err(CopyError::Failed) => {
-                resource.failed();
-                return;
-            }
+        if try_copy(state, resource, &buffer, with_damage) {
+            return;
         }
-        state.canopy.capture_seen(client, &output);
-        resource.flags(Flags::empty());
-        if with_damage {
-            // Every copy is rendered afresh, so all of it is new to the client.
-            let size = frame.region.size;
-            resource.damage(0, 0, size.w as u32, size.h as u32);
-        }
-        let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
-        let secs = now.as_secs();
-        resource.ready((secs >> 32) as u32, secs as u32, now.subsec_nanos());
+        // Nothing changed since this client's last frame of this output: answer once it does.
+        let resource = resource.clone();
+        state.wait_for_damage(Box::new(move |state, rendered| {
+            !resource.is_alive() || (*rendered == output && try_copy(state, &resource, &buffer, true))
+        }));
     }
 }
 
-enum CopyError {
-    Invalid(&'static str),
-    Failed,
-}
-
-/// Writes `region` of `image` (RGBA) into the client's shm `buffer` (XRGB/ARGB8888, which is
-/// B, G, R, A in memory), checking that the buffer is what the frame announced.
-fn copy_into(buffer: &WlBuffer, image: &RgbaImage, region: Rectangle<i32, Physical>) -> Result<(), CopyError> {
-    let (w, h) = (region.size.w as usize, region.size.h as usize);
-    let (x0, y0) = (region.loc.x as usize, region.loc.y as usize);
-    if x0 + w > image.width as usize || y0 + h > image.height as usize {
-        return Err(CopyError::Failed);
+/// Copies the frame into `buffer` and says it is ready; with damage, only if the output changed
+/// since the client's last frame of it. True when the frame is answered (ready or failed).
+fn try_copy(state: &mut State, resource: &ZwlrScreencopyFrameV1, buffer: &WlBuffer, with_damage: bool) -> bool {
+    let Some(frame) = resource.data::<Frame>() else { return true };
+    let Some(output) = frame.output.as_ref() else { return true };
+    if !buffer.is_alive() {
+        resource.failed();
+        return true;
     }
-    let result = with_buffer_contents_mut(buffer, |ptr, len, data| {
-        let format_ok = matches!(data.format, wl_shm::Format::Xrgb8888 | wl_shm::Format::Argb8888);
-        let stride = data.stride as usize;
-        if !format_ok || data.width as usize != w || data.height as usize != h || stride < w * 4 {
-            return Err(CopyError::Invalid("the buffer is not the size and format the frame announced"));
+    let cursor = if frame.cursor { CursorMode::Draw } else { CursorMode::Hide };
+    let image = match state.capture_image(output, cursor, Some(frame.region)) {
+        Ok(image) => image,
+        Err(e) => {
+            tracing::warn!("screencopy: {e:#}");
+            resource.failed();
+            return true;
         }
-        let offset = data.offset as usize;
-        // smithay checked that the buffer lies within its pool when it was created.
-        if offset + stride * (h - 1) + w * 4 > len {
-            return Err(CopyError::Invalid("the buffer lies beyond its pool"));
-        }
-        // SAFETY: `ptr` maps `len` bytes of the pool for this call, and the rows written lie
-        // within it (checked above).
-        let pool = unsafe { std::slice::from_raw_parts_mut(ptr, len) };
-        let src_stride = image.width as usize * 4;
-        for row in 0..h {
-            let src = &image.data[(y0 + row) * src_stride + x0 * 4..][..w * 4];
-            let dst = &mut pool[offset + row * stride..][..w * 4];
-            for (d, s) in dst.chunks_exact_mut(4).zip(src.chunks_exact(4)) {
-                d.copy_from_slice(&[s[2], s[1], s[0], 255]);
-            }
-        }
-        Ok(())
-    });
-    match result {
-        Ok(r) => r,
-        Err(_) => Err(CopyError::Invalid("the buffer is not a shared-memory buffer")),
+    };
+    let damage = news(&frame.seen, &image);
+    let damage = match (damage, with_damage) {
+        (None, true) => return false,
+        // A plain copy reports no damage; it is answered at once all the same.
+        (d, _) => d,
+    };
+    if let Err(bad) = copy_into(buffer, &image) {
+        resource.post_error(zwlr_screencopy_frame_v1::Error::InvalidBuffer, bad.why());
+        return true;
     }
+    sent(&frame.seen, image);
+    if let Some(client) = resource.client() {
+        state.canopy.capture_seen(&client, output);
+    }
+    resource.flags(Flags::empty());
+    if let (Some(d), true) = (damage, with_damage) {
+        resource.damage(d.loc.x as u32, d.loc.y as u32, d.size.w as u32, d.size.h as u32);
+    }
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+    let secs = now.as_secs();
+    resource.ready((secs >> 32) as u32, secs as u32, now.subsec_nanos());
+    true
 }

@@ -51,6 +51,8 @@ impl State {
                 }
             };
             self.canopy.frame_shown(&output);
+            // Recorders waiting for this output to change look at it now.
+            self.retry_captures(&output);
             if submitted {
                 self.power_frame_shown(&output);
                 self.idle_frame_shown(&output);

@@ -57,6 +57,9 @@ pub static EXTENSIONS: &[WlcsExtensionDescriptor] = extension_list!(
     ("zwp_idle_inhibit_manager_v1", 1),
     ("zwlr_screencopy_manager_v1", 3),
     ("zwlr_output_manager_v1", 4),
+    ("ext_output_image_capture_source_manager_v1", 1),
+    ("ext_foreign_toplevel_image_capture_source_manager_v1", 1),
+    ("ext_image_copy_capture_manager_v1", 1),
 );
 
 static DESCRIPTOR: WlcsIntegrationDescriptor = WlcsIntegrationDescriptor {

@@ -1,6 +1,11 @@
-//! Who is capturing the screen: every screencopy copy is recorded under the program that made it
+//! Who is capturing the screen: every copied frame (screencopy, image-copy-capture) is recorded under the program that made it
 //! (named from its connection's credentials, never from what it says), so the desktop can show a
-//! sign while anything captures, even a trusted local program.
+//! sign while anything captures, even a trusted local program. The protocols' shared parts live
+//! here too: cutting and comparing images, copying into shm, waiting for damage.
+
+pub mod pixels;
+pub mod shm;
+pub mod waiting;
 
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
@@ -23,6 +28,8 @@ pub struct Captures {
     told: Vec<String>,
     /// Whether a timer is set to notice captures ending.
     watching: bool,
+    /// Captures waiting for their source to change.
+    pub waiting: waiting::Waiting,
 }
 
 impl Captures {
