@@ -52,6 +52,19 @@ pub struct Session {
     stopped: AtomicBool,
 }
 
+impl Session {
+    fn new(source: Source, cursor: bool) -> Self {
+        Self {
+            source,
+            cursor,
+            size: Mutex::new(None),
+            seen: Mutex::new(None),
+            has_frame: Arc::new(AtomicBool::new(false)),
+            stopped: AtomicBool::new(false),
+        }
+    }
+}
+
 /// A frame: its session, the buffer attached, whether capture was asked, and the session's
 /// one-frame slot it gives back when destroyed.
 #[derive(Debug)]
@@ -97,17 +110,7 @@ impl Dispatch<ExtImageCopyCaptureManagerV1, ()> for State {
                     return;
                 };
                 let source = source.data::<Source>().cloned().unwrap_or(Source::Gone);
-                let session = data_init.init(
-                    session,
-                    Session {
-                        source,
-                        cursor: options.contains(Options::PaintCursors),
-                        size: Mutex::new(None),
-                        seen: Mutex::new(None),
-                        has_frame: Arc::new(AtomicBool::new(false)),
-                        stopped: AtomicBool::new(false),
-                    },
-                );
+                let session = data_init.init(session, Session::new(source, options.contains(Options::PaintCursors)));
                 announce_constraints(&state.canopy, &session);
             }
             Request::CreatePointerCursorSession { session, .. } => {
@@ -312,17 +315,7 @@ impl Dispatch<ExtImageCopyCaptureCursorSessionV1, AtomicBool> for State {
                 return;
             }
             // The pointer is only offered painted into frames (`paint_cursors`).
-            let session = data_init.init(
-                session,
-                Session {
-                    source: Source::Gone,
-                    cursor: false,
-                    size: Mutex::new(None),
-                    seen: Mutex::new(None),
-                    has_frame: Arc::new(AtomicBool::new(false)),
-                    stopped: AtomicBool::new(false),
-                },
-            );
+            let session = data_init.init(session, Session::new(Source::Gone, false));
             stop(&session);
         }
     }
