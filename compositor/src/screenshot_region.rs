@@ -35,6 +35,9 @@ impl RegionPick {
 
 impl State {
     pub fn start_region_pick(&mut self) {
+        if self.canopy.lock.is_locked() {
+            return;
+        }
         let Some(output) = self.canopy.active_output() else { return };
         let size = self.canopy.space.output_geometry(&output).map(|g| g.size).unwrap_or_default();
         let edge = || SolidColorBuffer::new((0, 0), [1.0, 1.0, 1.0, 1.0]);

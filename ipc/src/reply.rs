@@ -121,10 +121,18 @@ pub struct Output {
     /// off: DPMS off on DRM, no frames drawn on headless.
     #[serde(default = "on")]
     pub power: String,
+    /// False for an output a client (wlr-randr, kanshi) turned off: it is still connected and
+    /// listed, as wlr-randr lists it, but holds no place in the layout (`logical` is empty).
+    #[serde(default = "yes")]
+    pub enabled: bool,
 }
 
 fn on() -> String {
     "on".into()
+}
+
+fn yes() -> bool {
+    true
 }
 
 /// An output mode in physical pixels.

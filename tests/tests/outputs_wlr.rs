@@ -45,9 +45,11 @@ fn listing(all: &str, name: &str) -> String {
 /// What a user sees of an output: its name, where it is, its scale and mode.
 type Seen = (String, Rect, f64, Option<(i32, i32)>);
 
+/// The outputs in use.
 fn layout(c: &Compositor) -> Vec<Seen> {
     c.outputs()
         .into_iter()
+        .filter(|o| o.enabled)
         .map(|o: Output| (o.name.to_string(), o.logical, o.scale, o.mode.map(|m| (m.width, m.height))))
         .collect()
 }
@@ -119,6 +121,10 @@ fn wlr_randr_lists_and_rearranges_outputs() {
     wlr_randr(&c, &["--output", "HEADLESS-2", "--off"]).expect("applied");
     let now = layout(&c);
     assert_eq!(now.len(), 1, "{now:?}");
+    // `canopy msg outputs` lists it too, off, as wlr-randr does.
+    let off = c.outputs().into_iter().find(|o| o.name == "HEADLESS-2").expect("still listed");
+    assert!(!off.enabled && off.power == "off" && off.logical.width == 0, "{off:?}");
+    assert!(c.outputs().iter().filter(|o| o.name != "HEADLESS-2").all(|o| o.enabled));
     let w = c.window(w.id);
     let (x, y, width, height) = geometry(&w);
     assert_eq!(w.output.as_deref(), Some("HEADLESS-1"));

@@ -3,9 +3,10 @@
 //! after the lock) never sees what is typed at the real canopy-lock; a VM window that goes
 //! away (closed, hidden, minimised) while the screen is locked does not take the lock's
 //! keyboard with it; and a VM mapping (or mapping again) a window never takes the keys the
-//! user is typing into another VM's window. An activation token works only for the VM it was
-//! made for, once, and not after the user pressed a key or button elsewhere. The lock reports
-//! keys as the dots it draws, our test clients as the key events they print.
+//! user is typing into another VM's window. Locking cancels a screenshot region being picked
+//! (its overlay takes every key). An activation token works only for the VM it was made for,
+//! once, and not after the user pressed a key or button elsewhere. The lock reports keys as the
+//! dots it draws, our test clients as the key events they print.
 
 #[path = "proxy_support/mod.rs"]
 mod proxy_support;
@@ -141,6 +142,20 @@ fn the_lock_keeps_the_keyboard_when_the_focused_window_goes() {
         let c = &d.compositor;
         c.wait_until("no windows", || c.windows().iter().all(|x| x.raw_title != how));
     }
+
+    // A screenshot region being picked (Shift+Print's overlay, which takes every key and button)
+    // when the screen locks is cancelled: after unlock the desktop is not dimmed any more.
+    let c = &d.compositor;
+    let spot = |c: &Compositor| c.screenshot().pixel(5, 400);
+    let plain = spot(c);
+    c.msg(&["key", "shift+Print"]);
+    c.wait_until("the region overlay", || spot(c) != plain);
+    lock_directly(&mut d);
+    let c = &d.compositor;
+    c.wait_until("the pick cancelled", || c.log().contains("Screenshot cancelled"));
+    unlock(&mut d, 0);
+    let c = &d.compositor;
+    c.wait_until("the desktop undimmed", || spot(c) == plain);
 }
 
 #[test]

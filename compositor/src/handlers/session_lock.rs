@@ -124,8 +124,10 @@ impl SessionLockHandler for State {
         crate::lock_record::set(&self.canopy.socket_name);
         // Nothing but lock surfaces is drawn from now on, so the lock holds at once.
         confirmation.lock();
-        // Every grab ends, and until unlock only lock surfaces may have the keyboard.
+        // Every grab ends, and until unlock only lock surfaces may have the keyboard; a region
+        // being picked for a screenshot is dropped, so it is not up again after unlock.
         self.lock_focus();
+        self.cancel_region_pick();
         self.canopy.queue_redraw_all();
         self.power_event(crate::power::machine::Event::Locked);
     }

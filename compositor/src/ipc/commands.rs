@@ -246,10 +246,12 @@ impl crate::state::Canopy {
             width: r.size.w,
             height: r.size.h,
         };
-        self.outputs
-            .iter()
-            .map(|o| {
-                let geo = self.space.output_geometry(o).unwrap_or_default();
+        let on = self.outputs.iter().map(|o| (o, true));
+        // Outputs turned off through output management come last, as wlr-randr lists them.
+        let off = self.output_management.disabled.iter().map(|o| (o, false));
+        on.chain(off)
+            .map(|(o, enabled)| {
+                let geo = if enabled { self.space.output_geometry(o).unwrap_or_default() } else { Default::default() };
                 let mode = o.current_mode();
                 Output {
                     name: o.name(),
@@ -258,9 +260,10 @@ impl crate::state::Canopy {
                     mode: mode.map(|m| Mode { width: m.size.w, height: m.size.h, refresh_mhz: m.refresh }),
                     scale: o.current_scale().fractional_scale(),
                     logical: rect(geo),
-                    usable: rect(self.usable_area(o)),
+                    usable: if enabled { rect(self.usable_area(o)) } else { rect(geo) },
                     frames: crate::state::output_redraw(o).borrow().frames,
-                    power: if self.idle.is_off(o) { "off" } else { "on" }.into(),
+                    power: if !enabled || self.idle.is_off(o) { "off" } else { "on" }.into(),
+                    enabled,
                 }
             })
             .collect()
