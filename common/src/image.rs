@@ -52,7 +52,18 @@ impl RgbaImage {
             std::fs::create_dir_all(dir)?;
         }
         let file = std::fs::File::create(path)?;
-        let mut enc = png::Encoder::new(io::BufWriter::new(file), self.width, self.height);
+        self.encode_png(io::BufWriter::new(file))
+    }
+
+    /// The image as the bytes of an 8-bit RGBA PNG file (for a clipboard).
+    pub fn png_bytes(&self) -> io::Result<Vec<u8>> {
+        let mut bytes = Vec::new();
+        self.encode_png(&mut bytes)?;
+        Ok(bytes)
+    }
+
+    fn encode_png(&self, out: impl io::Write) -> io::Result<()> {
+        let mut enc = png::Encoder::new(out, self.width, self.height);
         enc.set_color(png::ColorType::Rgba);
         enc.set_depth(png::BitDepth::Eight);
         let mut w = enc.write_header().map_err(io::Error::other)?;

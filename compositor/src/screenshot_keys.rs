@@ -17,6 +17,15 @@ use crate::render::CursorMode;
 use crate::state::State;
 use crate::wm::window::WindowElement;
 
+/// Where a screenshot goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum To {
+    /// A PNG under `$XDG_PICTURES_DIR/Screenshots`.
+    File,
+    /// image/png on the GUI VM's own clipboard.
+    Clipboard,
+}
+
 /// What a screenshot takes.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Shot {
@@ -27,7 +36,7 @@ pub enum Shot {
 }
 
 impl State {
-    pub fn screenshot_of(&mut self, shot: Shot) {
+    pub fn screenshot_of(&mut self, shot: Shot, to: To) {
         let window = self.canopy.focused_window();
         let output = match &shot {
             Shot::Output => self.canopy.active_output(),
@@ -69,22 +78,59 @@ impl State {
                 return;
             }
         };
-        let file = screenshots_dir().join(file_name(&local_now()));
-        self.save_in_background(image, file);
+        match to {
+            To::File => self.save_in_background(image, screenshots_dir().join(file_name(&local_now()))),
+            To::Clipboard => self.in_background(
+                move || image.png_bytes(),
+                |state, png| match png {
+                    Ok(png) => state.canopy.offer_screenshot(png),
+                    Err(e) => state.canopy.show_notice(format!("Screenshot not copied: {e}"), None),
+                },
+            ),
+        }
     }
 
     /// Encodes and writes the PNG on a thread (a large output takes a while), then tells the
     /// user where it went, or why it did not.
     fn save_in_background(&mut self, image: RgbaImage, file: PathBuf) {
-        let (tx, rx) = channel::channel::<Result<PathBuf, String>>();
-        let token = std::rc::Rc::new(std::cell::Cell::new(None));
-        let mine = token.clone();
-        let inserted = self.canopy.loop_handle.insert_source(rx, move |event, _, state| match event {
-            channel::Event::Msg(Ok(file)) => {
+        let work = move || {
+            file.parent()
+                .map_or(Ok(()), std::fs::create_dir_all)
+                .map(|()| unused_name(file))
+                .and_then(|file| {
+                    // Written under another name first, so nobody reads half a file.
+                    let part = file.with_extension("png.part");
+                    image.save_png(&part)?;
+                    std::fs::rename(&part, &file).map(|()| file)
+                })
+                .map_err(|e| e.to_string())
+        };
+        self.in_background(work, |state, result| match result {
+            Ok(file) => {
                 tracing::info!(file = %file.display(), "screenshot saved");
                 state.canopy.show_notice(format!("Screenshot saved to {}", file.display()), None);
             }
-            channel::Event::Msg(Err(e)) => state.canopy.show_notice(format!("Screenshot not saved: {e}"), None),
+            Err(e) => state.canopy.show_notice(format!("Screenshot not saved: {e}"), None),
+        });
+    }
+
+    /// Runs `work` on a thread and hands its result to `done` on the event loop, so the
+    /// compositor does not stall on it (encoding a large PNG).
+    pub fn in_background<T: Send + 'static>(
+        &mut self,
+        work: impl FnOnce() -> T + Send + 'static,
+        done: impl FnOnce(&mut State, T) + 'static,
+    ) {
+        let (tx, rx) = channel::channel::<T>();
+        let token = std::rc::Rc::new(std::cell::Cell::new(None));
+        let mine = token.clone();
+        let mut done = Some(done);
+        let inserted = self.canopy.loop_handle.insert_source(rx, move |event, _, state| match event {
+            channel::Event::Msg(result) => {
+                if let Some(done) = done.take() {
+                    done(state, result);
+                }
+            }
             // The thread is done: its channel goes.
             channel::Event::Closed => {
                 if let Some(t) = mine.take() {
@@ -95,18 +141,7 @@ impl State {
         let Ok(inserted) = inserted else { return };
         token.set(Some(inserted));
         std::thread::spawn(move || {
-            let result = file
-                .parent()
-                .map_or(Ok(()), std::fs::create_dir_all)
-                .map(|()| unused_name(file))
-                .and_then(|file| {
-                    // Written under another name first, so nobody reads half a file.
-                    let part = file.with_extension("png.part");
-                    image.save_png(&part)?;
-                    std::fs::rename(&part, &file).map(|()| file)
-                })
-                .map_err(|e| e.to_string());
-            let _ = tx.send(result);
+            let _ = tx.send(work());
         });
     }
 }

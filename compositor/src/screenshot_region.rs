@@ -8,7 +8,7 @@ use smithay::output::Output;
 use smithay::utils::{Logical, Point, Rectangle};
 
 use crate::render::{CanopyElement, CanopyRenderer};
-use crate::screenshot_keys::Shot;
+use crate::screenshot_keys::{Shot, To};
 use crate::state::{Canopy, State};
 
 const EDGE: i32 = 2;
@@ -17,6 +17,8 @@ const EDGE: i32 = 2;
 #[derive(Debug)]
 pub struct RegionPick {
     output: Output,
+    /// Where the shot goes.
+    to: To,
     /// Where the drag started (global logical), once the button is down.
     anchor: Option<Point<f64, Logical>>,
     dim: SolidColorBuffer,
@@ -34,7 +36,7 @@ impl RegionPick {
 }
 
 impl State {
-    pub fn start_region_pick(&mut self) {
+    pub fn start_region_pick(&mut self, to: To) {
         if self.canopy.lock.is_locked() {
             return;
         }
@@ -43,6 +45,7 @@ impl State {
         let edge = || SolidColorBuffer::new((0, 0), [1.0, 1.0, 1.0, 1.0]);
         self.canopy.region_pick = Some(RegionPick {
             output: output.clone(),
+            to,
             anchor: None,
             dim: SolidColorBuffer::new(size, [0.0, 0.0, 0.0, 0.35]),
             edges: [edge(), edge(), edge(), edge()],
@@ -61,14 +64,14 @@ impl State {
             return;
         }
         let Some(rect) = pick.rect(at) else { return };
-        let output = pick.output.clone();
+        let (output, to) = (pick.output.clone(), pick.to);
         self.canopy.region_pick = None;
         self.canopy.queue_redraw(&output);
         if rect.size.w < 1 || rect.size.h < 1 {
             self.canopy.show_notice_on(Some(output), "No screenshot: the region is empty", None);
             return;
         }
-        self.screenshot_of(Shot::Region(output, rect));
+        self.screenshot_of(Shot::Region(output, rect), to);
     }
 
     pub fn cancel_region_pick(&mut self) {

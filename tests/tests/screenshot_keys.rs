@@ -87,3 +87,58 @@ fn shift_print_saves_a_dragged_region_and_escape_cancels() {
     });
     assert_eq!(shots(&dir).len(), 1);
 }
+
+/// Runs `wl-paste` as given and returns whether it succeeded and what it printed, failing the
+/// test if it still waits after the fixture's timeout.
+fn paste(mut cmd: std::process::Command) -> (bool, Vec<u8>) {
+    use std::process::Stdio;
+    let mut child = cmd.stdout(Stdio::piped()).stderr(Stdio::null()).spawn().expect("wl-paste runs");
+    let deadline = std::time::Instant::now() + canopy_tests::fixture::TIMEOUT;
+    while child.try_wait().unwrap().is_none() {
+        assert!(std::time::Instant::now() < deadline, "{cmd:?} still waits");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let out = child.wait_with_output().unwrap();
+    (out.status.success(), out.stdout)
+}
+
+/// Ctrl+Print and Ctrl+Alt+Print put the output and the focused window (with its frame) on the
+/// GUI VM's clipboard as image/png: Debian's wl-paste, a local client, gets the same pixels as
+/// `canopy msg screenshot`; a VM's client is offered nothing; no file is written.
+#[test]
+fn ctrl_print_copies_to_the_desktops_clipboard_only() {
+    let pictures = tempfile::tempdir().unwrap();
+    let env = [("XDG_PICTURES_DIR", pictures.path().to_str().unwrap())];
+    let mut c = Compositor::start_with_env("[vms.work-vm]\ntrust = \"work\"\n", &[], &env);
+    let (_client, w) = c.open(Some("work-vm"), &["--title", "clip", "--size", "300x200", "--color", "2f8f4a"]);
+    let reference = c.screenshot();
+    let dir = c.runtime_dir().to_path_buf();
+    let local_paste = |c: &Compositor| {
+        let mut cmd = std::process::Command::new("wl-paste");
+        cmd.args(["--type", "image/png"]);
+        c.client_env(&mut cmd);
+        let (ok, png) = paste(cmd);
+        assert!(ok, "a local wl-paste gets the screenshot");
+        let file = dir.join("pasted.png");
+        std::fs::write(&file, png).unwrap();
+        Image::load(&file).expect("a PNG")
+    };
+
+    c.msg(&["key", "ctrl+Print"]);
+    c.wait_until("the copy notice", || c.log().matches("screenshot copied to the clipboard").count() == 1);
+    assert_eq!(local_paste(&c).diff_count(&reference, 0), 0, "the output as canopy msg screenshot");
+
+    c.msg(&["focus", &w.id.to_string()]);
+    c.msg(&["key", "ctrl+alt+Print"]);
+    c.wait_until("the copy notice", || c.log().matches("screenshot copied to the clipboard").count() == 2);
+    // The VM's window has focus, but its programs are not offered the desktop's clipboard.
+    let mut sandboxed = std::process::Command::new(canopy_tests::bin_path("canopy-sandbox"));
+    sandboxed.args(["--vm", "work-vm", "--", "wl-paste"]);
+    c.client_env(&mut sandboxed);
+    assert_eq!(paste(sandboxed), (false, Vec::new()), "a VM's client saw the screenshot");
+    let (x, y, width, height) = geometry(&w);
+    let framed = reference.crop((x - 4) as u32, (y - 30) as u32, (width + 8) as u32, (height + 34) as u32);
+    assert_eq!(local_paste(&c).diff_count(&framed, 0), 0, "the window with its frame");
+
+    assert!(shots(&pictures.path().join("Screenshots")).is_empty(), "no file is written");
+}

@@ -41,6 +41,9 @@ pub enum Paste {
 pub struct OfferedClip {
     pub id: u64,
     pub data: Arc<Vec<u8>>,
+    /// A screenshot on the GUI VM's clipboard (`screenshot`), served every time it is asked for;
+    /// otherwise the global clipboard's offer, served once.
+    pub screenshot: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -240,7 +243,12 @@ impl Canopy {
         let id = self.clipboard.global.next_id;
         self.clipboard.global.offered = Some(id);
         let types = self.config.clipboard.offer_types(&clip.mime);
-        set_data_device_selection(&self.display_handle, &self.seat, types, OfferedClip { id, data: clip.data.clone() });
+        set_data_device_selection(
+            &self.display_handle,
+            &self.seat,
+            types,
+            OfferedClip { id, data: clip.data.clone(), screenshot: false },
+        );
         self.clipboard.clipboard_owner = Some(target.clone());
         self.update_selection_focus();
         tracing::info!(

@@ -8,6 +8,7 @@
 pub mod global;
 pub mod pipe;
 pub mod policy;
+pub mod screenshot;
 
 use smithay::reexports::wayland_protocols::wp::primary_selection::zv1::server::zwp_primary_selection_device_v1::ZwpPrimarySelectionDeviceV1;
 use smithay::reexports::wayland_server::protocol::wl_data_device::WlDataDevice;

@@ -38,6 +38,11 @@ pub enum Action {
     ScreenshotWindow,
     /// Shift+Print: the same of a region chosen by dragging (Escape cancels).
     ScreenshotRegion,
+    /// Ctrl+Print, Ctrl+Alt+Print, Ctrl+Shift+Print: the same three, as image/png on the GUI
+    /// VM's own clipboard instead of a file (never offered to a VM).
+    ScreenshotClipboard,
+    ScreenshotWindowClipboard,
+    ScreenshotRegionClipboard,
     /// Run a program (argv, no shell), with WAYLAND_DISPLAY and CANOPY_SOCKET set.
     Spawn(Vec<String>),
     /// Removes a default binding.
@@ -185,6 +190,9 @@ const DEFAULTS: &[(&str, &str)] = &[
     ("Print", "screenshot"),
     ("Alt+Print", "screenshot-window"),
     ("Shift+Print", "screenshot-region"),
+    ("Ctrl+Print", "screenshot-clipboard"),
+    ("Ctrl+Alt+Print", "screenshot-window-clipboard"),
+    ("Ctrl+Shift+Print", "screenshot-region-clipboard"),
 ];
 
 impl Keybindings {
@@ -214,6 +222,9 @@ impl Keybindings {
                 "screenshot" => Action::Screenshot,
                 "screenshot-window" => Action::ScreenshotWindow,
                 "screenshot-region" => Action::ScreenshotRegion,
+                "screenshot-clipboard" => Action::ScreenshotClipboard,
+                "screenshot-window-clipboard" => Action::ScreenshotWindowClipboard,
+                "screenshot-region-clipboard" => Action::ScreenshotRegionClipboard,
                 other => unreachable!("default action {other}"),
             };
             map.insert(KeyCombo::parse(combo).expect("default combos parse"), action);

@@ -25,6 +25,10 @@ impl SelectionHandler for State {
         _seat: Seat<Self>,
         user_data: &OfferedClip,
     ) {
-        self.canopy.global_clipboard_send(mime_type, fd, user_data);
+        if user_data.screenshot {
+            crate::clipboard::pipe::write_in_background(fd, user_data.data.clone(), mime_type);
+        } else {
+            self.canopy.global_clipboard_send(mime_type, fd, user_data);
+        }
     }
 }

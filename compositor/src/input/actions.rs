@@ -2,6 +2,7 @@
 
 use crate::clipboard::global::Paste;
 use crate::config::Action;
+use crate::screenshot_keys::{Shot, To};
 use crate::state::State;
 
 impl State {
@@ -52,9 +53,12 @@ impl State {
             | Action::BrightnessDown) => self.canopy.level_action(&a),
             Action::PowerKey => self.power_key(),
             Action::Suspend => self.suspend_key(),
-            Action::Screenshot => self.screenshot_of(crate::screenshot_keys::Shot::Output),
-            Action::ScreenshotWindow => self.screenshot_of(crate::screenshot_keys::Shot::Window),
-            Action::ScreenshotRegion => self.start_region_pick(),
+            Action::Screenshot => self.screenshot_of(Shot::Output, To::File),
+            Action::ScreenshotWindow => self.screenshot_of(Shot::Window, To::File),
+            Action::ScreenshotRegion => self.start_region_pick(To::File),
+            Action::ScreenshotClipboard => self.screenshot_of(Shot::Output, To::Clipboard),
+            Action::ScreenshotWindowClipboard => self.screenshot_of(Shot::Window, To::Clipboard),
+            Action::ScreenshotRegionClipboard => self.start_region_pick(To::Clipboard),
             Action::Spawn(argv) => crate::spawn::spawn(&argv, &self.canopy),
             Action::None => {}
         }
