@@ -1,8 +1,9 @@
 #!/bin/sh
 # Time per full 1920x1080 capture through wlr-screencopy with shm (Debian's grim, raw PPM so no
-# PNG encoding counts) against `canopy msg screenshot` (render and PNG in the compositor), on one
-# headless canopy in the same run; medians of N runs and their ratio. Uses target/debug unless
-# CANOPY_BIN names another directory.
+# PNG encoding counts; and our canopy-capture client) and through ext-image-copy-capture
+# (canopy-capture, the frame read back but not written) against `canopy msg screenshot` (render
+# and PNG in the compositor), on one headless canopy in the same run; medians of N runs and their
+# ratios. Uses target/debug unless CANOPY_BIN names another directory.
 set -eu
 B=${CANOPY_BIN:-$(dirname "$0")/../target/debug}
 N=${N:-15}
@@ -19,6 +20,12 @@ ms() { s=$(date +%s%N); "$@" > /dev/null 2>&1; e=$(date +%s%N); echo $(((e - s) 
 median() { sort -n | awk '{a[NR] = $1} END {print a[int((NR + 1) / 2)]}'; }
 grim=$(for _ in $(seq "$N"); do ms grim -t ppm "$dir/shot.ppm"; done | median)
 msg=$(for _ in $(seq "$N"); do ms "$B/canopy" msg --socket wayland-bench screenshot "$dir/shot.png"; done | median)
-echo "grim -t ppm (screencopy, shm): median $grim ms"
-echo "canopy msg screenshot:         median $msg ms"
-echo "ratio grim / msg: $(awk "BEGIN {printf \"%.2f\", $grim / $msg}")"
+cap() { ms "$B/canopy-capture" "$1" --output HEADLESS-1 --no-file "$dir"; }
+wlr=$(for _ in $(seq "$N"); do cap wlr; done | median)
+ext=$(for _ in $(seq "$N"); do cap ext; done | median)
+echo "grim -t ppm (screencopy, shm):             median $grim ms"
+echo "canopy-capture wlr (screencopy, shm):      median $wlr ms"
+echo "canopy-capture ext (image-copy-capture):   median $ext ms"
+echo "canopy msg screenshot:                     median $msg ms"
+ratio() { awk "BEGIN {printf \"%.2f\", $1 / $2}"; }
+echo "ratios: grim / msg $(ratio "$grim" "$msg"), ext / msg $(ratio "$ext" "$msg"), ext / wlr $(ratio "$ext" "$wlr")"

@@ -117,6 +117,17 @@ fn wlr_randr_lists_and_rearranges_outputs() {
     assert_eq!(output_config(&c, &["HEADLESS-2", "1.25"]), "succeeded");
     assert_eq!(output(&layout(&c), "HEADLESS-2").2, 1.25);
 
+    // Another of its modes (a headless output offers a few): the new size is used and drawn,
+    // wlr-randr shows it current; then back to the preferred one.
+    wlr_randr(&c, &["--output", "HEADLESS-1", "--mode", "1024x768"]).expect("applied");
+    let left = output(&layout(&c), "HEADLESS-1").clone();
+    assert_eq!((left.1, left.3), (Rect { x: 0, y: 0, width: 1024, height: 768 }, Some((1024, 768))));
+    let one = listing(&wlr_randr(&c, &[]).expect("listed"), "HEADLESS-1");
+    assert!(one.contains("1024x768 px, 60.000000 Hz (current)"), "{one}");
+    assert_eq!(c.screenshot_of(Some("HEADLESS-1")).width, 1024, "drawn at the new size");
+    wlr_randr(&c, &["--output", "HEADLESS-1", "--preferred"]).expect("applied");
+    assert_eq!(output(&layout(&c), "HEADLESS-1").3, Some((1280, 800)));
+
     // Off: its windows move to the output that stays; wlr-randr still lists it, disabled.
     wlr_randr(&c, &["--output", "HEADLESS-2", "--off"]).expect("applied");
     let now = layout(&c);

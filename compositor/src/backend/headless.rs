@@ -1,17 +1,21 @@
 //! The headless backend: pixman renders each virtual output into memory. No GPU, no display;
 //! output is byte-identical run after run, which is what golden screenshots need.
 
+use anyhow::Context;
 use smithay::backend::allocator::Fourcc;
 use smithay::backend::renderer::damage::OutputDamageTracker;
 use smithay::backend::renderer::pixman::PixmanRenderer;
 use smithay::backend::renderer::{Bind, Offscreen};
-use smithay::output::Output;
+use smithay::output::{Mode, Output};
 use smithay::reexports::pixman;
 
 use crate::render::screenshot::{capture, RgbaImage};
 use crate::render::{output_elements, CursorMode};
 use crate::state::{Canopy, State};
 use crate::wm::outputs::make_output;
+
+/// The sizes every headless output offers besides the one it was made with.
+const MODES: [(i32, i32); 4] = [(1920, 1080), (1280, 800), (1024, 768), (800, 600)];
 
 struct HeadlessOutput {
     output: Output,
@@ -51,6 +55,16 @@ impl Headless {
         capture::<_, pixman::Image<'static, 'static>>(&mut self.renderer, canopy, output, cursor)
     }
 
+    /// A new mode: the output's buffer is made again at the new size.
+    pub fn set_mode(&mut self, output: &Output, mode: Mode) -> anyhow::Result<()> {
+        let ho = self.outputs.iter_mut().find(|o| &o.output == output).context("not a headless output")?;
+        let size = (mode.size.w, mode.size.h);
+        ho.buffer = self.renderer.create_buffer(Fourcc::Abgr8888, size.into()).map_err(|e| anyhow::anyhow!("{e}"))?;
+        output.change_current_state(Some(mode), None, None, None);
+        ho.damage = OutputDamageTracker::from_output(output);
+        Ok(())
+    }
+
     pub fn output_removed(&mut self, output: &Output) {
         self.outputs.retain(|o| &o.output != output);
     }
@@ -61,6 +75,10 @@ impl State {
     pub fn add_headless_output(&mut self, name: &str, size: (i32, i32), scale: f64) {
         let crate::backend::Backend::Headless(h) = &mut self.backend else { return };
         let output = make_output(name, "canopy", "headless", size, 60_000, scale);
+        // A virtual display offers a few common sizes besides its own, for output management.
+        for extra in MODES.iter().filter(|m| **m != size) {
+            output.add_mode(Mode { size: (*extra).into(), refresh: 60_000 });
+        }
         let buffer = match h.renderer.create_buffer(Fourcc::Abgr8888, size.into()) {
             Ok(b) => b,
             Err(e) => {

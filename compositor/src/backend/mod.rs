@@ -66,6 +66,20 @@ impl Backend {
         }
     }
 
+    /// Whether outputs can switch to another of their modes (output management): the headless
+    /// backend's virtual outputs can; a DRM modeset is not built yet, and a nested window has one.
+    pub fn switches_modes(&self) -> bool {
+        self.is_headless()
+    }
+
+    /// Switch `output` to `mode`, one of its own; see [`Backend::switches_modes`].
+    pub fn set_mode(&mut self, output: &Output, mode: smithay::output::Mode) -> anyhow::Result<()> {
+        match self {
+            Backend::Headless(h) => h.set_mode(output, mode),
+            _ => anyhow::bail!("switching modes is not supported on the {} backend", self.name()),
+        }
+    }
+
     /// Turn an output's display on or off (DPMS). Only DRM has one; headless and nested
     /// outputs are off by drawing nothing (the caller stops rendering them).
     pub fn set_output_power(&mut self, output: &Output, on: bool) {

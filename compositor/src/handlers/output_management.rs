@@ -295,7 +295,7 @@ impl Dispatch<ZwlrOutputConfigurationV1, Mutex<Pending>> for State {
                     config.cancelled();
                     return;
                 }
-                let plan = match plan(&state.canopy, &p) {
+                let plan = match plan(&state.canopy, &p, state.backend.switches_modes()) {
                     Ok(plan) => plan,
                     Err(why) => {
                         tracing::info!("output configuration refused: {why}");
@@ -368,7 +368,7 @@ pub struct Plan {
 }
 
 /// Check a configuration whole against what canopy can do; nothing changes here.
-fn plan(canopy: &Canopy, p: &Pending) -> Result<Plan, String> {
+fn plan(canopy: &Canopy, p: &Pending, switches_modes: bool) -> Result<Plan, String> {
     let mut on = Vec::new();
     let mut off = Vec::new();
     let known = all_outputs(canopy);
@@ -393,7 +393,7 @@ fn plan(canopy: &Canopy, p: &Pending) -> Result<Plan, String> {
             if !listed {
                 return Err(format!("{name}: no mode {}x{}@{}", mode.size.w, mode.size.h, mode.refresh));
             }
-            if output.current_mode().is_some_and(|c| c.size != mode.size) {
+            if !switches_modes && output.current_mode().is_some_and(|c| c.size != mode.size) {
                 return Err(format!("{name}: switching modes is not supported on this backend"));
             }
         }
@@ -424,6 +424,13 @@ impl State {
     fn apply_outputs(&mut self, plan: Plan) {
         let (canopy, backend) = (&mut self.canopy, &mut self.backend);
         for (output, s) in &plan.on {
+            // The mode is one of the output's own (checked in `plan`), at the advertised refresh.
+            let mode = s.mode.and_then(|m| output.modes().into_iter().find(|o| o.size == m.size));
+            if let Some(mode) = mode.filter(|m| output.current_mode() != Some(*m)) {
+                if let Err(e) = backend.set_mode(output, mode) {
+                    tracing::warn!(output = output.name(), "mode switch failed: {e:#}");
+                }
+            }
             if s.transform.is_some() || s.scale.is_some() {
                 output.change_current_state(None, s.transform, s.scale.map(Scale::Fractional), None);
             }

@@ -5,8 +5,8 @@
 //! `{"frame": N, "failed": REASON}`. Without a source it prints `{"error": …}` (e.g. the global
 //! is not offered, as to a VM's client).
 //!
-//! `canopy-capture ext (--output NAME | --toplevel TITLE) [--cursor] [--frames N] DIR`
-//! `canopy-capture wlr --output NAME [--frames N] DIR`
+//! `canopy-capture ext (--output NAME | --toplevel TITLE) [--cursor] [--frames N] [--no-file] DIR`
+//! `canopy-capture wlr --output NAME [--cursor] [--frames N] [--no-file] DIR`
 
 use std::io::Write as _;
 use std::os::unix::fs::FileExt;
@@ -220,6 +220,8 @@ struct Args {
     toplevel: Option<String>,
     cursor: bool,
     frames: u32,
+    /// Print the frames only (for timing): no PNG is written.
+    no_file: bool,
     dir: std::path::PathBuf,
 }
 
@@ -232,12 +234,13 @@ fn args() -> anyhow::Result<Args> {
             "usage: canopy-capture ext|wlr (--output NAME | --toplevel TITLE) [--cursor] [--frames N] DIR"
         ),
     };
-    let mut a = Args { ext, output: None, toplevel: None, cursor: false, frames: 1, dir: ".".into() };
+    let mut a = Args { ext, output: None, toplevel: None, cursor: false, frames: 1, no_file: false, dir: ".".into() };
     while let Some(arg) = it.next() {
         match arg.as_str() {
             "--output" => a.output = it.next(),
             "--toplevel" => a.toplevel = it.next(),
             "--cursor" => a.cursor = true,
+            "--no-file" => a.no_file = true,
             "--frames" => a.frames = it.next().unwrap_or_default().parse()?,
             dir => a.dir = dir.into(),
         }
@@ -317,7 +320,10 @@ fn report(a: &Args, n: u32, s: &mut State, b: Option<&Buffer>) -> anyhow::Result
         Ok(()) => {
             let b = b.ok_or_else(|| anyhow::anyhow!("ready without a buffer"))?;
             let file = a.dir.join(format!("frame-{n}.png"));
-            b.image()?.save_png(&file)?;
+            let image = b.image()?;
+            if !a.no_file {
+                image.save_png(&file)?;
+            }
             print(serde_json::json!({ "frame": n, "file": file, "size": [b.size.0, b.size.1], "damage": damage }));
         }
         Err(reason) => print(serde_json::json!({ "frame": n, "failed": reason })),
