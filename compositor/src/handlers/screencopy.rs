@@ -53,6 +53,9 @@ pub struct Frame {
     seen: Arc<Seen>,
 }
 
+/// How many (output, region, pointer) images one manager keeps for damage.
+const MAX_SEEN: usize = 8;
+
 /// Output name, region (x, y, w, h) and whether the pointer is drawn.
 type SeenKey = (String, [i32; 4], bool);
 
@@ -107,7 +110,14 @@ impl Dispatch<ZwlrScreencopyManagerV1, ManagerData> for State {
             [region.loc.x, region.loc.y, region.size.w, region.size.h],
             cursor,
         );
-        let seen = manager.seen.lock().unwrap_or_else(|e| e.into_inner()).entry(key).or_default().clone();
+        let mut all = manager.seen.lock().unwrap_or_else(|e| e.into_inner());
+        if all.len() >= MAX_SEEN && !all.contains_key(&key) {
+            // A client capturing ever new regions keeps only the latest few images; a region
+            // it comes back to counts as new (full damage).
+            all.clear();
+        }
+        let seen = all.entry(key).or_default().clone();
+        drop(all);
         let frame = data_init.init(
             frame,
             Frame { output: output.filter(|_| usable), region, cursor, used: AtomicBool::new(false), seen },
