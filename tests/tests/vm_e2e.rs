@@ -9,6 +9,8 @@
 //! Debian's weston-simple-shm and foot in the app VM, the app VM killed, and the GLES renderer.
 //! Scenarios of their own in `tests/vm/scenarios/`: pixels through an ivshmem region both guests
 //! share (`shared-memory`), canopy killed and restarted in the GUI VM (`crash-recovery`).
+//! Also the launcher booting the app VM through hostd on the host (`lifecycle`), and the lid
+//! and sleep in the GUI VM (`lid`).
 //!
 //! Run alone: `cargo test -p canopy-tests --test vm_e2e -- --nocapture`. Screendumps go to
 //! `target/vm/shots/SCENARIO/` (or $CANOPY_VM_SHOTS/SCENARIO/), logs and timings to
@@ -22,6 +24,11 @@ mod vm;
 mod crash_recovery;
 #[path = "../vm/scenarios/shared_memory.rs"]
 mod shared_memory;
+#[path = "../vm/scenarios/lid.rs"]
+mod lid;
+#[path = "../vm/scenarios/lifecycle.rs"]
+mod lifecycle;
+mod shell_support;
 
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
@@ -232,6 +239,15 @@ fn run_scenario(name: &str, scenario: fn(&mut Lab) -> Result<()>) {
             "app-client.log",
             "relay.log",
             "vhost-device-vsock.log",
+            "hostd.log",
+            "gui-lid.log",
+            "lid.log",
+            "gui-launcher.log",
+            "app-boot.log",
+            "app-agent.log",
+            "app-backend.log",
+            "app-qemu.log",
+            "app-power-button.log",
         ]
         .iter()
         .filter(|f| lab.run_file(f).exists())
@@ -263,6 +279,18 @@ fn shared_memory_between_guests_carries_the_pixels() {
 #[test]
 fn crash_recovery_across_vms_brings_the_window_back() {
     run_scenario("crash-recovery", crash_recovery::crash_recovery);
+}
+
+/// Apps started from the launcher across VMs (tests/vm/scenarios/lifecycle.rs).
+#[test]
+fn the_launcher_boots_the_app_vm_through_hostd_and_stop_powers_it_off() {
+    run_scenario("lifecycle", lifecycle::lifecycle);
+}
+
+/// Lid and sleep in the GUI VM (tests/vm/scenarios/lid.rs).
+#[test]
+fn a_lid_closed_in_the_gui_vm_locks_before_the_host_suspends() {
+    run_scenario("lid", lid::lid);
 }
 
 fn gles(lab: &mut Lab) -> Result<()> {

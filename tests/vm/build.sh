@@ -39,6 +39,8 @@ if [ ! -f "$initramfs" ] || [ "$here/init" -nt "$initramfs" ] || [ "$here/build.
   cp /bin/busybox "$stage/bin/busybox"
   # The modules the guests need, with their dependencies first (from modules.dep).
   want="virtio_pci virtio_gpu virtio_input evdev vmw_vsock_virtio_transport 9p 9pnet_virtio"
+  # uinput: a lid switch made in the GUI VM; button: the ACPI power button, which powers an app VM off.
+  want="$want uinput button"
   awk -F: -v want="$want" '
     { n = $1; sub(/.*\//, "", n); sub(/\.ko.*/, "", n); gsub("-", "_", n); path[n] = $1; deps[$1] = $2 }
     function visit(p,   d, i, k) {

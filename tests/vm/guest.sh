@@ -9,7 +9,12 @@
 #                          unit does); /run/canopy.pid names the one running
 #   guest.sh ivshmem       print the BAR file of the ivshmem device (the memory shared with a VM)
 #   guest.sh proxy-gui [ARGS…]          canopy-proxy gui for app-vm, accepting the host relay (CID 2)
-#   guest.sh panel         canopy-panel showing a fixed time
+#   guest.sh panel [HOSTD] canopy-panel showing a fixed time (hostd at HOSTD: VM chips)
+#   guest.sh launcher HOSTD            canopy-launcher with the apps of hostd at HOSTD
+#   guest.sh lid           a uinput lid switch (canopy-lid-switch), worked by `guest.sh lid-do`
+#   guest.sh lid-do CMD…   close | open | flap N MS
+#   guest.sh agent CONFIG  canopy-agent (started by NAME-boot.sh of a VM that hostd boots)
+#   guest.sh power-button  the ACPI power button (QEMU's system_powerdown) powers the VM off
 #   guest.sh msg ARGS…     canopy msg ARGS…
 #   guest.sh proxy-guest [ARGS…]        canopy-proxy guest, through the host relay (vsock port 6000
 #                          of CID 2); /run/proxy-guest.pid
@@ -106,8 +111,35 @@ proxy-gui)
   ;;
 panel)
   mkdir -p /run/no-power-supply
-  WAYLAND_DISPLAY=wayland-1 "$BIN/canopy-panel" --time "2026-11-26 14:05" --hostd unix:/run/no-hostd.sock \
+  WAYLAND_DISPLAY=wayland-1 "$BIN/canopy-panel" --time "2026-11-26 14:05" --hostd "${1:-unix:/run/no-hostd.sock}" \
     --power-supply /run/no-power-supply > "$log" 2>&1 &
+  ;;
+launcher)
+  WAYLAND_DISPLAY=wayland-1 "$BIN/canopy-launcher" --hostd "$1" > "$log" 2>&1 &
+  ;;
+lid)
+  rm -f /tmp/lid /run/vm/lid.log
+  mkfifo /tmp/lid
+  "$BIN/canopy-lid-switch" --control /tmp/lid --log /run/vm/lid.log > "$log" 2>&1 &
+  pid=$!
+  wait_for 60 "lid switch" ready $pid /run/vm/lid.log
+  ;;
+lid-do)
+  echo "$*" > /tmp/lid
+  ;;
+agent)
+  "$BIN/canopy-agent" --config "$1" > "$log" 2>&1 &
+  ;;
+power-button)
+  ev=
+  for d in /sys/class/input/input*; do
+    [ "$(cat "$d/name")" = "Power Button" ] && ev=$(basename "$(ls -d "$d"/event*)")
+  done
+  [ -n "$ev" ] || { echo "guest.sh: $vm: no ACPI power button" >&2; exit 1; }
+  # The button sends nothing else: one event (24 bytes) is a press.
+  (dd if="/dev/input/$ev" bs=24 count=1 of=/dev/null 2>/dev/null
+    echo "power button: powering off"
+    busybox poweroff -f) > "$log" 2>&1 &
   ;;
 msg)
   "$BIN/canopy" msg --socket "$ipc" "$@"

@@ -112,6 +112,24 @@ impl Lab {
         self.wait_for_path(&self.run.join(format!("app.vsock_{RELAY_PORT}")), "the relay's socket")
     }
 
+    /// canopy-hostd on the host with `config` (written to `run/hostd.toml`; log `hostd.log`),
+    /// once it listens on `run/SOCKET` (a vsock-mux listener's socket: `gui.vsock_PORT`).
+    pub fn start_hostd(&mut self, config: &str, socket: &str) -> Result<()> {
+        let path = self.run.join("hostd.toml");
+        std::fs::write(&path, config)?;
+        let log = std::fs::File::create(self.run.join("hostd.log"))?;
+        let child = Command::new(self.bin.join("canopy-hostd"))
+            .arg("--config")
+            .arg(&path)
+            .env("RUST_LOG", "debug")
+            .stdout(Stdio::null())
+            .stderr(log)
+            .spawn()
+            .context("starting canopy-hostd")?;
+        self.processes.push(child);
+        self.wait_for_path(&self.run.join(socket), "hostd's socket")
+    }
+
     /// A private D-Bus daemon for QEMU's D-Bus display (`-display` value for the GUI VM):
     /// through it the test tells virtio-gpu that a monitor was plugged into a head, as a
     /// desktop viewer resizing its window would.
@@ -164,19 +182,34 @@ impl Lab {
     }
 
     pub fn boot(&self, spec: &VmSpec) -> Result<Vm> {
+        self.with_paths(spec, |paths| Vm::start(spec, paths))
+    }
+
+    /// Write `run/NAME.qemu.sh`, which boots the VM of `spec` when something other than the
+    /// harness starts it (hostd's backend, through tests/vm/vmctl.sh); its arguments are
+    /// appended to QEMU's. The VM runs `run/NAME-boot.sh` at boot (see tests/vm/init).
+    pub fn write_boot_command(&self, spec: &VmSpec) -> Result<PathBuf> {
+        let cmd = self.with_paths(spec, |paths| Vm::command(spec, paths))?;
+        let mut script = format!("exec {}", qemu::sh_quote(&cmd.get_program().to_string_lossy()));
+        for a in cmd.get_args() {
+            script += &format!(" {}", qemu::sh_quote(a.to_str().context("a QEMU argument that is not UTF-8")?));
+        }
+        let path = self.run.join(format!("{}.qemu.sh", spec.name));
+        std::fs::write(&path, script + " \"$@\"\n")?;
+        Ok(path)
+    }
+
+    fn with_paths<T>(&self, spec: &VmSpec, f: impl FnOnce(&Paths) -> T) -> T {
         let vhost_socket = self.run.join(format!("{}.vhost", spec.name));
-        Vm::start(
-            spec,
-            &Paths {
-                vmlinux: &self.cache.join("vmlinux"),
-                initramfs: &self.cache.join("initramfs.cpio"),
-                run: &self.run,
-                vhost_socket: &vhost_socket,
-                bin: &self.bin,
-                repo: &self.repo,
-                guest_sh: &self.repo.join("tests/vm/guest.sh"),
-            },
-        )
+        f(&Paths {
+            vmlinux: &self.cache.join("vmlinux"),
+            initramfs: &self.cache.join("initramfs.cpio"),
+            run: &self.run,
+            vhost_socket: &vhost_socket,
+            bin: &self.bin,
+            repo: &self.repo,
+            guest_sh: &self.repo.join("tests/vm/guest.sh"),
+        })
     }
 
     /// Boot the GUI VM (watched, see `watch`) and an app VM together and wait for both to
@@ -242,6 +275,15 @@ impl Drop for Lab {
         for p in &mut self.processes {
             let _ = p.kill();
             let _ = p.wait();
+        }
+        // VMs that hostd's backend started (tests/vm/vmctl.sh keeps their pids in run/NAME.pid).
+        for entry in std::fs::read_dir(&self.run).into_iter().flatten().flatten() {
+            let path = entry.path();
+            if path.extension().is_some_and(|e| e == "pid") {
+                if let Some(pid) = std::fs::read_to_string(&path).ok().and_then(|p| p.trim().parse::<i32>().ok()) {
+                    let _ = Command::new("kill").arg("-9").arg(pid.to_string()).status();
+                }
+            }
         }
     }
 }

@@ -108,7 +108,9 @@ pub struct Paths<'a> {
 }
 
 impl Vm {
-    pub fn start(spec: &VmSpec, paths: &Paths) -> Result<Vm> {
+    /// The QEMU command line of `spec` (stdio is the serial console; the caller sets where
+    /// it goes).
+    pub fn command(spec: &VmSpec, paths: &Paths) -> Result<Command> {
         let qmp_path = paths.run.join(format!("{}.qmp", spec.name));
         let _ = std::fs::remove_file(&qmp_path);
         let mem = spec.memory_mib;
@@ -146,6 +148,14 @@ impl Vm {
         cmd.arg("-qmp").arg(format!("unix:{},server=on,wait=off", qmp_path.display()));
         // A second QMP socket for `watch` (a QMP socket serves one client at a time).
         cmd.arg("-qmp").arg(format!("unix:{},server=on,wait=off", qmp_path.with_extension("watch.qmp").display()));
+        // A third for programs on the host (hostd's suspend command takes screendumps).
+        cmd.arg("-qmp").arg(format!("unix:{},server=on,wait=off", qmp_path.with_extension("host.qmp").display()));
+        Ok(cmd)
+    }
+
+    pub fn start(spec: &VmSpec, paths: &Paths) -> Result<Vm> {
+        let qmp_path = paths.run.join(format!("{}.qmp", spec.name));
+        let mut cmd = Self::command(spec, paths)?;
         let log = std::fs::File::create(paths.run.join(format!("{}-console.log", spec.name)))?;
         let stderr = std::fs::File::create(paths.run.join(format!("{}-qemu.log", spec.name)))?;
         cmd.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(stderr);
