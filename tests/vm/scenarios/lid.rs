@@ -341,7 +341,8 @@ suspend = ["/bin/sh", "{run}/suspend.sh"]
     gui.keys(&["shift"])?;
     wait_for("the output on", long, || Ok(outputs(gui.msg(&["outputs"])?).iter().all(|o| o.power == "on")))?;
     // The desktop as before, but for the pointer: after the head comes back on, canopy draws it
-    // into the frame instead of on the cursor plane (screendumps show only the latter's absence).
+    // into the frame instead of on the cursor plane until it moves (screendumps leave out only
+    // the cursor plane).
     let desktop = golden("vm-desktop");
     let path = lab.shot_path("screen-on");
     let near_pointer = |x: u32, y: u32| x + 8 >= PARK.0 && x < PARK.0 + 32 && y + 8 >= PARK.1 && y < PARK.1 + 32;
@@ -352,6 +353,10 @@ suspend = ["/bin/sh", "{run}/suspend.sh"]
             && (0..shot.height)
                 .all(|y| (0..shot.width).all(|x| near_pointer(x, y) || shot.pixel(x, y) == desktop.pixel(x, y))))
     })?;
+    // Once the pointer moves it is back on the cursor plane: the screen is the golden again.
+    pointer_to(&mut gui, PARK.0 - 100, PARK.1 - 100)?;
+    pointer_to(&mut gui, PARK.0, PARK.1)?;
+    wait_for_screen(lab, &mut gui, 0, "vm-desktop", long).context("the desktop after the pointer moved")?;
     lab.step("idle screen off: output off and black, a key brings the desktop back");
     Ok(())
 }
