@@ -144,7 +144,13 @@ pub fn lifecycle(lab: &mut Lab) -> Result<()> {
             sh_quote(&lab.repo.join("tests/vm/guest.sh").display().to_string())
         )
     };
-    let boot = guest_sh("power-button") + &guest_sh("proxy-guest") + &guest_sh("agent /run/vm/app-agent.toml");
+    // And, as an app VM may try: asking hostd itself (its port on the host is not the GUI
+    // VM's, so nothing answers there).
+    let ctl = format!(
+        "{} --connect vsock:2:{HOSTD_PORT} list > /run/vm/app-ctl.log 2>&1; echo \"exit $?\" >> /run/vm/app-ctl.log\n",
+        sh_quote(&bin_path("canopy-ctl").display().to_string())
+    );
+    let boot = guest_sh("power-button") + &guest_sh("proxy-guest") + &guest_sh("agent /run/vm/app-agent.toml") + &ctl;
     std::fs::write(lab.run_file("app-boot.sh"), boot)?;
     std::fs::write(
         lab.run_file("app-agent.toml"),
@@ -201,7 +207,10 @@ command_secs = 180
     let w = wait_for_windows(&mut gui, 1, long).context("the app's window")?.remove(0);
     let started = t0.elapsed();
     ensure!(w.vm.as_deref() == Some(VM) && w.trust == "untrusted", "the window's VM and trust: {w:?}");
-    ensure!(w.focused, "the window the user asked for has the keyboard: {w:?}");
+    // The app activates its window with the launcher's token once it is mapped.
+    wait_for("the window the user asked for to have the keyboard", long, || {
+        Ok(wait_for_windows(&mut gui, 1, long)?.first().is_some_and(|w| w.focused))
+    })?;
     pointer_to(&mut gui, PARK.0, PARK.1)?;
     let shot = wait_for_screen(lab, &mut gui, 0, "vm-life-window", long).context("the app's window")?;
     let (x, y, _, height) = geometry(&w);
@@ -211,6 +220,14 @@ command_secs = 180
         "launcher tile clicked: hostd booted the app VM, its agent started the app ({:.1} s to the window)",
         started.as_secs_f64()
     ));
+
+    // The app VM's own try at hostd found nothing listening (canopy-ctl's "hostd unreachable").
+    let ctl_log = lab.run_file("app-ctl.log");
+    wait_for("the app VM's canopy-ctl to end", long, || {
+        Ok(std::fs::read_to_string(&ctl_log).unwrap_or_default().contains("exit "))
+    })?;
+    let tried = std::fs::read_to_string(&ctl_log)?;
+    ensure!(tried.ends_with("exit 3\n"), "the app VM reached hostd: {tried:?}");
 
     vm_click(&mut gui, CHIP)?;
     wait_for_screen(lab, &mut gui, 0, "vm-life-menu", long).context("the VM menu")?;
