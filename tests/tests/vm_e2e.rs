@@ -22,12 +22,12 @@ mod vm;
 
 #[path = "../vm/scenarios/crash_recovery.rs"]
 mod crash_recovery;
-#[path = "../vm/scenarios/shared_memory.rs"]
-mod shared_memory;
 #[path = "../vm/scenarios/lid.rs"]
 mod lid;
 #[path = "../vm/scenarios/lifecycle.rs"]
 mod lifecycle;
+#[path = "../vm/scenarios/shared_memory.rs"]
+mod shared_memory;
 mod shell_support;
 
 use std::sync::Mutex;
