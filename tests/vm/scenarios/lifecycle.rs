@@ -61,7 +61,15 @@ fn headless_reference_of_the_lifecycle_scene() {
     let agent = format!("unix:{}/vms/{VM}/agent.sock", d.display());
     let config = simhost::hostd_config_head(d) + &hostd_vms(&agent, "");
     std::fs::write(d.join("hostd.toml"), config).unwrap();
-    let mut hostd = simhost::spawn_hostd(d);
+    // Ended with the compositor, also when the test fails; and the "VM" with the test.
+    c.adopt(simhost::spawn_hostd(d));
+    struct StopVm<'a>(&'a std::path::Path);
+    impl Drop for StopVm<'_> {
+        fn drop(&mut self) {
+            simhost::stop_vm(self.0, VM);
+        }
+    }
+    let _stop_vm = StopVm(d);
     let hostd_addr = format!("unix:{}/hostd.sock", d.display());
     let no_battery = d.join("no-power-supply");
     std::fs::create_dir_all(&no_battery).unwrap();
@@ -88,8 +96,6 @@ fn headless_reference_of_the_lifecycle_scene() {
     c.wait_until("the window gone", || c.windows().is_empty());
     c.msg(&["pointer-move", &PARK.0.to_string(), &PARK.1.to_string()]);
     assert_golden("vm-life-desktop", &settled(&c, HEAD1), 0, 0);
-    let _ = hostd.kill();
-    let _ = hostd.wait();
 }
 
 fn click(c: &Compositor, (x, y): (u32, u32)) {
