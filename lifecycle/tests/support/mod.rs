@@ -252,8 +252,13 @@ display_app = "win-display"
     }
 
     /// `canopy-ctl watch`, running in the background.
+    /// `canopy-ctl watch`, once it is connected: its first lines are hostd's snapshot of every
+    /// VM, so whatever the test does next comes after them (else a start issued while the watch
+    /// is still connecting shows as the snapshot, and a test counting states miscounts).
     pub fn watch(&self) -> WatchLog {
-        WatchLog::spawn(Command::new(CTL).arg("watch").env("CANOPY_HOSTD", self.address().to_string()))
+        let watch = WatchLog::spawn(Command::new(CTL).arg("watch").env("CANOPY_HOSTD", self.address().to_string()));
+        watch.wait_until("the watch's snapshot", |lines| !lines.is_empty());
+        watch
     }
 
     /// Everything the daemons logged, for failure messages.
