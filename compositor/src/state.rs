@@ -414,6 +414,36 @@ impl Canopy {
         }
     }
 
+    /// Redraw the outputs the cursor may show on: around the pointer, as far as its image reaches.
+    pub fn queue_redraw_cursor(&self) {
+        self.queue_redraw_around_pointer(self.cursor_reach());
+    }
+
+    /// How far from the pointer the cursor image may reach: a client's cursor surface wherever
+    /// its hotspot puts it, else a named cursor.
+    pub fn cursor_reach(&self) -> i32 {
+        // Larger than any named cursor canopy draws, at any scale, in logical pixels.
+        const NAMED_REACH: i32 = 128;
+        let CursorImageStatus::Surface(s) = &self.cursor_status else { return NAMED_REACH };
+        let hotspot = smithay::wayland::compositor::with_states(s, |states| {
+            let data = states.data_map.get::<smithay::input::pointer::CursorImageSurfaceData>();
+            data.map(|d| d.lock().unwrap().hotspot).unwrap_or_default()
+        });
+        let b = smithay::desktop::utils::bbox_from_surface_tree(s, (0, 0));
+        let (l, t) = (b.loc.x.saturating_sub(hotspot.x), b.loc.y.saturating_sub(hotspot.y));
+        let far = [l, t, l.saturating_add(b.size.w), t.saturating_add(b.size.h)].map(|v| v.saturating_abs());
+        far.into_iter().max().unwrap_or(0).clamp(NAMED_REACH, 1 << 20)
+    }
+
+    /// Redraw the outputs within `reach` of the pointer (all of them if none is).
+    pub fn queue_redraw_around_pointer(&self, reach: i32) {
+        let p = self.pointer_location().to_i32_round::<i32>();
+        let area = Rectangle::new((p.x - reach, p.y - reach).into(), (2 * reach, 2 * reach).into());
+        if !self.queue_redraw_area(area) {
+            self.queue_redraw_all();
+        }
+    }
+
     /// A frame somewhere, for work done once per frame (announcing window changes to the
     /// panels), where nothing on screen changed.
     pub fn queue_a_frame(&self) {

@@ -3,8 +3,8 @@
 //! the usable area of the output that shows most of it, and no VM pixel shows on any output
 //! without its frame around it there (pixel checks on both outputs, the panels' window lists).
 //! At fractional scales content and frame meet at the same pixel. A notice about a window shows
-//! on that window's output, not the pointer's. A window's commits redraw only the outputs it
-//! is on.
+//! on that window's output, not the pointer's. A window's commits, moves and focus changes
+//! redraw only the outputs it is on.
 
 #[path = "shell_support/mod.rs"]
 mod shell_support;
@@ -95,6 +95,34 @@ fn dragging_a_window_redraws_only_its_output() {
     // At most the frames of the press's focusing that were still to come.
     let more = frames(&c, "RIGHT") - right;
     assert!(more <= 2, "the right output was redrawn {more} times for a window dragged on the left");
+}
+
+#[test]
+fn clicking_between_windows_redraws_only_their_output() {
+    let mut c = Compositor::start_with(CONFIG, &["LEFT:1280x800", "RIGHT:1024x768"]);
+    let (_a, a) = c.open(Some("work-vm"), &["--size", "320x200"]);
+    let (_b, b) = c.open(Some("work-vm"), &["--size", "320x200"]);
+    assert_eq!((a.output.as_deref(), b.output.as_deref()), (Some("LEFT"), Some("LEFT")));
+    // Inside A's content where B does not cover it, and B's bottom-right corner beyond A's
+    // frame (not title bars: two clicks there in a row would maximise).
+    let (ax, ay, _, _) = geometry(&a);
+    let (bx, by, bw, bh) = geometry(&b);
+    assert!(bx + bw - 10 > ax + 320 + 4 && by > ay + 10, "the windows cascade: {a} {b}");
+    let spots = [(a.id, ax + 10, ay + 10), (b.id, bx + bw - 10, by + bh - 10)];
+    c.wait_until("B focused", || c.window(b.id).focused);
+    let right = frames(&c, "RIGHT");
+    // Ten clicks, each waited for until its window has the focus and the left output drew it.
+    for i in 0..10 {
+        let (id, x, y) = spots[i % 2];
+        let left = frames(&c, "LEFT");
+        c.msg(&["pointer-move", &x.to_string(), &y.to_string()]);
+        c.msg(&["click"]);
+        c.wait_until("the clicked window focused", || c.window(id).focused);
+        c.wait_until("the focus drawn on the left output", || frames(&c, "LEFT") > left);
+    }
+    // At most the frames of B's focusing on mapping that were still to come.
+    let more = frames(&c, "RIGHT") - right;
+    assert!(more <= 2, "the right output was redrawn {more} times for focus changes on the left");
 }
 
 #[test]

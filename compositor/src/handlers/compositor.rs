@@ -2,6 +2,7 @@
 
 use smithay::backend::renderer::utils::on_commit_buffer_handler;
 use smithay::delegate_compositor;
+use smithay::input::pointer::CursorImageStatus;
 use smithay::reexports::wayland_server::protocol::wl_surface::WlSurface;
 use smithay::reexports::wayland_server::Client;
 use smithay::reexports::wayland_server::Resource;
@@ -53,9 +54,12 @@ impl CompositorHandler for State {
             }
         }
         // A window's surfaces show on the outputs it is on (a change of its extent redrew all
-        // of them already); layer, lock and cursor surfaces, rarer, redraw every output.
+        // of them already); the cursor shows around the pointer; layer and lock surfaces, rarer,
+        // redraw every output.
+        let is_cursor = matches!(&self.canopy.cursor_status, CursorImageStatus::Surface(s) if *s == root);
         match &window {
             Some(w) => self.canopy.queue_redraw_window(w),
+            None if is_cursor => self.canopy.queue_redraw_cursor(),
             None => self.canopy.queue_redraw_all(),
         }
     }

@@ -24,8 +24,12 @@ impl SeatHandler for State {
     }
 
     fn cursor_image(&mut self, _seat: &Seat<Self>, image: CursorImageStatus) {
+        // The old image and the new are both at the pointer. Smithay may call this with the
+        // pointer locked (a focus leaving), so the pointer is asked once this dispatch is done.
+        let old = self.canopy.cursor_reach();
         self.canopy.cursor_status = image;
-        self.canopy.queue_redraw_all();
+        let reach = old.max(self.canopy.cursor_reach());
+        self.canopy.loop_handle.insert_idle(move |state| state.canopy.queue_redraw_around_pointer(reach));
     }
 }
 

@@ -128,9 +128,12 @@ impl Canopy {
     }
 
     /// Announce a window's state at once, outside the rounds and the VM's budget: for changes
-    /// made by the user (focus), which a VM cannot repeat at will.
+    /// made by the user (focus), which a VM cannot repeat at will. Its frame colour changes on
+    /// the outputs it is on, so only those are redrawn (none for a window that is not shown).
     pub fn announce_now(&mut self, w: &WindowElement) {
-        self.queue_redraw_all();
+        if let Some(bbox) = self.bbox_of(w) {
+            self.queue_redraw_area(bbox);
+        }
         if w.data.state.borrow().placed && self.announce(w) {
             self.shell_done();
         }
