@@ -26,7 +26,7 @@ impl State {
             }
             Action::Fullscreen => {
                 if let Some(w) = focused {
-                    let full = w.data.state.borrow().fullscreen;
+                    let full = w.data.state.borrow().mode.is_fullscreen();
                     self.canopy.set_fullscreen(&w, !full, None);
                 }
             }

@@ -62,7 +62,7 @@ impl Canopy {
         // The top window of this output, if fullscreen, is above the panel; one under another
         // window (it lost focus) is not (as drawn).
         let top = self.windows.stacked().rev().find(|w| self.frame_rect(w).is_some_and(|f| f.overlaps(output_geo)));
-        if let Some(w) = top.filter(|w| w.data.state.borrow().fullscreen) {
+        if let Some(w) = top.filter(|w| w.data.state.borrow().mode.is_fullscreen()) {
             if let Some(p) = self.pick_window(w, pos, output_geo) {
                 return p;
             }

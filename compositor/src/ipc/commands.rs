@@ -231,8 +231,8 @@ impl crate::state::Canopy {
                     geometry: geo.map(|g| Rect { x: g.loc.x, y: g.loc.y, width: g.size.w, height: g.size.h }),
                     focused: self.is_focused(&w),
                     minimized: w.is_minimized(),
-                    maximized: st.maximized,
-                    fullscreen: st.fullscreen,
+                    maximized: st.mode.is_maximised(),
+                    fullscreen: st.mode.is_fullscreen(),
                     decorated: w.frame_kind() != crate::wm::window::FrameKind::None,
                 }
             })

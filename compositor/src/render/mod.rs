@@ -161,7 +161,7 @@ where
     // fullscreen, is above the top layer (panel), kept honest by its trust strip; a fullscreen
     // window under another (it lost focus) stays in its place in the stack.
     let windows = canopy.visible_windows(output_geo);
-    let above_panel = usize::from(windows.first().is_some_and(|w| w.data.state.borrow().fullscreen));
+    let above_panel = usize::from(windows.first().is_some_and(|w| w.data.state.borrow().mode.is_fullscreen()));
     let draw = |renderer: &mut R, w: &WindowElement, out: &mut Vec<CanopyElement<R>>| {
         if let CursorDraw::InWindow { window, surface, hotspot, clip } = &cursor {
             if *window == w.id() {
@@ -273,7 +273,7 @@ where
     let shown = w.layout(frame_loc - output_loc, theme);
     let insets = w.insets(theme);
     let client = w.client_geometry();
-    let fullscreen = w.data.state.borrow().fullscreen;
+    let fullscreen = w.data.state.borrow().mode.is_fullscreen();
     // The frame goes around the area inside the decorations; the content sits in it (centred
     // when a fullscreen client is smaller than its output).
     let layout = FrameLayout::new(shown.inner, &insets, scale);
@@ -375,7 +375,7 @@ where
                 decorations::DecorationHit::Button(b) => Some(b),
                 _ => None,
             }),
-            maximized: st.maximized,
+            maximized: st.mode.is_maximised(),
             bg: frame_colour,
             fg: text_colour,
         };

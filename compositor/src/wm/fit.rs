@@ -14,7 +14,7 @@ use crate::state::Canopy;
 impl Canopy {
     /// The largest client area `w` may show on `output`.
     pub fn client_bound(&self, w: &WindowElement, output: &Output) -> Size<i32, Logical> {
-        let area = if w.data.state.borrow().fullscreen {
+        let area = if w.data.state.borrow().mode.is_fullscreen() {
             self.space.output_geometry(output).map(|g| g.size).unwrap_or_default()
         } else {
             self.usable_area(output).size
@@ -36,7 +36,7 @@ impl Canopy {
         let requested = w.requested_geometry().size;
         let sized_by_state = {
             let st = w.data.state.borrow();
-            st.maximized || st.fullscreen
+            st.mode.is_sized_by_output()
         };
         if sized_by_state || (requested.w <= bound.w && requested.h <= bound.h) {
             return;

@@ -270,7 +270,7 @@ impl Canopy {
 impl State {
     pub fn start_move(&mut self, w: WindowElement, start: GrabStartData<State>, focus: Focus) {
         // Dragging a maximised window restores it under the pointer.
-        if w.data.state.borrow().maximized {
+        if w.data.state.borrow().mode.is_maximised() {
             self.canopy.set_maximized(&w, false);
         }
         let Some(initial) = self.canopy.location(&w) else { return };
@@ -281,10 +281,10 @@ impl State {
     }
 
     pub fn start_resize(&mut self, w: WindowElement, start: GrabStartData<State>, edges: ResizeEdge) {
-        if w.data.state.borrow().fullscreen {
+        if w.data.state.borrow().mode.is_fullscreen() {
             return;
         }
-        if w.data.state.borrow().maximized {
+        if w.data.state.borrow().mode.is_maximised() {
             self.canopy.set_maximized(&w, false);
         }
         let Some(loc) = self.canopy.location(&w) else { return };

@@ -2,12 +2,13 @@
 //! the compositor, focused by click or Alt+Tab, moved and resized by their frames.
 
 pub mod announce;
+pub mod apply;
 pub mod fit;
 pub mod focus;
 pub mod grabs;
 pub mod layers;
+pub mod layout;
 pub mod outputs;
-pub mod placement;
 pub mod popups;
 pub mod stack;
 pub mod states;
@@ -250,10 +251,10 @@ impl Canopy {
         if w.is_minimized() {
             state |= 2;
         }
-        if st.maximized {
+        if st.mode.is_maximised() {
             state |= 4;
         }
-        if st.fullscreen {
+        if st.mode.is_fullscreen() {
             state |= 8;
         }
         drop(st);

@@ -45,12 +45,9 @@ pub enum ResizeState {
 
 #[derive(Debug, Default)]
 pub struct WindowState {
-    pub maximized: bool,
-    pub fullscreen: bool,
-    /// Frame geometry to return to when leaving maximised or fullscreen.
-    pub restore: Option<Rectangle<i32, Logical>>,
-    /// The window was maximised when it went fullscreen: leaving fullscreen maximises it again.
-    pub fullscreen_from_maximized: bool,
+    /// Floating, maximised or fullscreen, with the frame to return to (set by `wm::layout`'s
+    /// decisions only).
+    pub mode: super::layout::Mode,
     pub resize: ResizeState,
     /// The window has had its initial placement.
     pub placed: bool,
@@ -182,7 +179,7 @@ impl WindowElement {
 
     pub fn frame_kind(&self) -> FrameKind {
         let st = self.data.state.borrow();
-        if st.fullscreen {
+        if st.mode.is_fullscreen() {
             if self.is_sandboxed() {
                 FrameKind::Strip
             } else {
@@ -235,7 +232,7 @@ impl WindowElement {
     pub fn layout(&self, loc: Point<i32, Logical>, theme: &canopy_themes::Theme) -> Layout {
         let insets = self.insets(theme);
         let client = self.client_geometry();
-        let fullscreen = self.data.state.borrow().fullscreen;
+        let fullscreen = self.data.state.borrow().mode.is_fullscreen();
         let frame = Rectangle::new(loc, self.geometry().size);
         if !fullscreen {
             let inner = Rectangle::new(loc + insets.offset(), client.size);
@@ -336,7 +333,7 @@ impl SpaceElement for WindowElement {
         let g = self.client_geometry();
         let insets = sizes::with(|t| self.insets(t));
         let st = self.data.state.borrow();
-        match st.fullscreen_size.filter(|_| st.fullscreen) {
+        match st.fullscreen_size.filter(|_| st.mode.is_fullscreen()) {
             Some(size) => Rectangle::new(g.loc - insets.offset(), size),
             None => insets.grow_rect(g),
         }

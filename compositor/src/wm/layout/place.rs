@@ -1,11 +1,8 @@
 //! Where a new window opens: centred in the usable area of the output under the pointer,
-//! cascaded down and right when that spot is taken, and always inside the usable area.
+//! cascaded down and right when that spot is taken, and always inside the usable area; and how
+//! a frame is brought inside an area.
 
-use smithay::desktop::space::SpaceElement;
 use smithay::utils::{Logical, Point, Rectangle, Size};
-
-use super::window::WindowElement;
-use crate::state::Canopy;
 
 const CASCADE_STEP: i32 = 32;
 
@@ -35,14 +32,16 @@ pub fn place(
     centre
 }
 
-impl Canopy {
-    pub fn initial_position(&self, w: &WindowElement) -> Point<i32, Logical> {
-        let Some(output) = self.active_output() else {
-            return Point::from((0, 0));
-        };
-        let usable = self.usable_area(&output);
-        place(usable, w.geometry().size, |p| self.taken.contains(p))
-    }
+/// `loc` moved so that a frame of `size` there lies inside `area` (at its top-left when it is
+/// larger).
+pub fn clamp_into(
+    loc: Point<i32, Logical>,
+    size: Size<i32, Logical>,
+    area: Rectangle<i32, Logical>,
+) -> Point<i32, Logical> {
+    let x = loc.x.min(area.loc.x + area.size.w - size.w).max(area.loc.x);
+    let y = loc.y.min(area.loc.y + area.size.h - size.h).max(area.loc.y);
+    Point::from((x, y))
 }
 
 #[cfg(test)]
