@@ -37,77 +37,44 @@ macro_rules! pass_through_gestures {
         fn frame(&mut self, data: &mut State, handle: &mut PointerInnerHandle<'_, State>) {
             handle.frame(data);
         }
-        fn gesture_swipe_begin(
-            &mut self,
-            data: &mut State,
-            handle: &mut PointerInnerHandle<'_, State>,
-            event: &GestureSwipeBeginEvent,
-        ) {
-            handle.gesture_swipe_begin(data, event)
-        }
-        fn gesture_swipe_update(
-            &mut self,
-            data: &mut State,
-            handle: &mut PointerInnerHandle<'_, State>,
-            event: &GestureSwipeUpdateEvent,
-        ) {
-            handle.gesture_swipe_update(data, event)
-        }
-        fn gesture_swipe_end(
-            &mut self,
-            data: &mut State,
-            handle: &mut PointerInnerHandle<'_, State>,
-            event: &GestureSwipeEndEvent,
-        ) {
-            handle.gesture_swipe_end(data, event)
-        }
-        fn gesture_pinch_begin(
-            &mut self,
-            data: &mut State,
-            handle: &mut PointerInnerHandle<'_, State>,
-            event: &GesturePinchBeginEvent,
-        ) {
-            handle.gesture_pinch_begin(data, event)
-        }
-        fn gesture_pinch_update(
-            &mut self,
-            data: &mut State,
-            handle: &mut PointerInnerHandle<'_, State>,
-            event: &GesturePinchUpdateEvent,
-        ) {
-            handle.gesture_pinch_update(data, event)
-        }
-        fn gesture_pinch_end(
-            &mut self,
-            data: &mut State,
-            handle: &mut PointerInnerHandle<'_, State>,
-            event: &GesturePinchEndEvent,
-        ) {
-            handle.gesture_pinch_end(data, event)
-        }
-        fn gesture_hold_begin(
-            &mut self,
-            data: &mut State,
-            handle: &mut PointerInnerHandle<'_, State>,
-            event: &GestureHoldBeginEvent,
-        ) {
-            handle.gesture_hold_begin(data, event)
-        }
-        fn gesture_hold_end(
-            &mut self,
-            data: &mut State,
-            handle: &mut PointerInnerHandle<'_, State>,
-            event: &GestureHoldEndEvent,
-        ) {
-            handle.gesture_hold_end(data, event)
-        }
+        pass_through_gestures!(@each
+            gesture_swipe_begin: GestureSwipeBeginEvent,
+            gesture_swipe_update: GestureSwipeUpdateEvent,
+            gesture_swipe_end: GestureSwipeEndEvent,
+            gesture_pinch_begin: GesturePinchBeginEvent,
+            gesture_pinch_update: GesturePinchUpdateEvent,
+            gesture_pinch_end: GesturePinchEndEvent,
+            gesture_hold_begin: GestureHoldBeginEvent,
+            gesture_hold_end: GestureHoldEndEvent,
+        );
         fn start_data(&self) -> &GrabStartData<State> {
             &self.start
         }
     };
+    // Each gesture event goes on to the client as it is.
+    (@each $($name:ident: $event:ty),* $(,)?) => {
+        $(
+            fn $name(&mut self, data: &mut State, handle: &mut PointerInnerHandle<'_, State>, event: &$event) {
+                handle.$name(data, event)
+            }
+        )*
+    };
 }
 
 pub(crate) use pass_through_gestures;
+
+/// Pass a button on; the grab ends when the last button is released.
+fn end_on_release<G: PointerGrab<State>>(
+    grab: &mut G,
+    data: &mut State,
+    handle: &mut PointerInnerHandle<'_, State>,
+    event: &ButtonEvent,
+) {
+    handle.button(data, event);
+    if handle.current_pressed().is_empty() {
+        handle.unset_grab(grab, data, event.serial, event.time, true);
+    }
+}
 
 pub struct MoveGrab {
     start: GrabStartData<State>,
@@ -132,10 +99,7 @@ impl PointerGrab<State> for MoveGrab {
     }
 
     fn button(&mut self, data: &mut State, handle: &mut PointerInnerHandle<'_, State>, event: &ButtonEvent) {
-        handle.button(data, event);
-        if handle.current_pressed().is_empty() {
-            handle.unset_grab(self, data, event.serial, event.time, true);
-        }
+        end_on_release(self, data, handle, event);
     }
 
     fn unset(&mut self, data: &mut State) {
@@ -221,10 +185,7 @@ impl PointerGrab<State> for ResizeGrab {
     }
 
     fn button(&mut self, data: &mut State, handle: &mut PointerInnerHandle<'_, State>, event: &ButtonEvent) {
-        handle.button(data, event);
-        if handle.current_pressed().is_empty() {
-            handle.unset_grab(self, data, event.serial, event.time, true);
-        }
+        end_on_release(self, data, handle, event);
     }
 
     fn unset(&mut self, data: &mut State) {
@@ -274,10 +235,15 @@ impl State {
             self.canopy.set_maximized(&w, false);
         }
         let Some(initial) = self.canopy.location(&w) else { return };
+        self.grab_pointer(MoveGrab { start, window: w.id(), initial }, CursorIcon::Move, focus);
+    }
+
+    /// The pointer is `grab`'s until its buttons are released, showing `icon` meanwhile.
+    fn grab_pointer(&mut self, grab: impl PointerGrab<State> + 'static, icon: CursorIcon, focus: Focus) {
         let Some(pointer) = self.canopy.seat.get_pointer() else { return };
         let serial = smithay::utils::SERIAL_COUNTER.next_serial();
-        self.canopy.frame_cursor = Some(CursorIcon::Move);
-        pointer.set_grab(self, MoveGrab { start, window: w.id(), initial }, serial, focus);
+        self.canopy.frame_cursor = Some(icon);
+        pointer.set_grab(self, grab, serial, focus);
     }
 
     pub fn start_resize(&mut self, w: WindowElement, start: GrabStartData<State>, edges: ResizeEdge) {
@@ -291,15 +257,8 @@ impl State {
         let initial_frame = Rectangle::new(loc, w.geometry().size);
         w.data.state.borrow_mut().resize = ResizeState::Resizing { edges, initial_frame };
         let last_client = w.client_geometry().size;
-        let Some(pointer) = self.canopy.seat.get_pointer() else { return };
-        let serial = smithay::utils::SERIAL_COUNTER.next_serial();
-        self.canopy.frame_cursor = Some(crate::decorations::edge_cursor(edges));
-        pointer.set_grab(
-            self,
-            ResizeGrab { start, window: w.id(), edges, initial_frame, last_client },
-            serial,
-            Focus::Clear,
-        );
+        let grab = ResizeGrab { start, window: w.id(), edges, initial_frame, last_client };
+        self.grab_pointer(grab, crate::decorations::edge_cursor(edges), Focus::Clear);
     }
 }
 
