@@ -122,21 +122,18 @@ impl Canopy {
             let usable = self.usable_area(&output);
             let bounds = w.insets(&self.config.theme).shrink(usable.size);
             toplevel.with_pending_state(|s| s.bounds = Some(bounds));
-            // A client that asked to start maximised or fullscreen learns that size now: it may
-            // wait for a size before drawing anything. Mapping then puts the window in place.
+            // A client that asked to start maximised or fullscreen learns that size now (see
+            // `Layout::opening_size`). Mapping then puts the window in place.
             let (max, full) = toplevel.with_pending_state(|s| {
                 (s.states.contains(xdg_toplevel::State::Maximized), s.states.contains(xdg_toplevel::State::Fullscreen))
             });
-            let vm_full_is_max =
-                w.is_sandboxed() && self.config.fullscreen == crate::config::FullscreenPolicy::Maximize;
-            let size = if full && !vm_full_is_max {
-                let kind = if w.is_sandboxed() { window::FrameKind::Strip } else { window::FrameKind::None };
-                let output_size = self.space.output_geometry(&output).map(|g| g.size).unwrap_or(usable.size);
-                Some(crate::decorations::Insets::for_frame(kind, &self.config.theme).shrink(output_size))
-            } else if max || full {
-                Some(bounds)
-            } else {
-                None
+            let size = match self.layout_of([]).opening_size(w.is_sandboxed(), max, full) {
+                Some((layout::States::Fullscreen { .. }, output_size)) => {
+                    let kind = if w.is_sandboxed() { window::FrameKind::Strip } else { window::FrameKind::None };
+                    Some(crate::decorations::Insets::for_frame(kind, &self.config.theme).shrink(output_size))
+                }
+                Some((_, _)) => Some(bounds),
+                None => None,
             };
             if size.is_some() {
                 toplevel.with_pending_state(|s| s.size = size);

@@ -2,9 +2,24 @@
 //! [`Layout`]. A window keeps the floating frame it had before either, so leaving both returns
 //! it there; a VM window asking for fullscreen is maximised instead when the config says so.
 
-use super::{Action, Layout, Mode, Shown, States};
+use super::{Action, Extent, Layout, Mode, Shown, States};
 
 impl Layout {
+    /// The size a window that asks to open maximised or fullscreen learns in its first
+    /// configure, on the active output (a client may wait for a size before drawing anything):
+    /// the output for fullscreen, the usable zone for maximised, or for a VM's fullscreen when
+    /// the config maximises those instead.
+    pub fn opening_size(&self, vm: bool, wants_max: bool, wants_full: bool) -> Option<(States, Extent)> {
+        let screen = self.active()?;
+        if wants_full && !(vm && self.vm_fullscreen_maximises) {
+            Some((States::Fullscreen { output: screen.name.clone() }, screen.geometry.size))
+        } else if wants_max || wants_full {
+            Some((States::Maximised, screen.usable.size))
+        } else {
+            None
+        }
+    }
+
     /// Maximise a shown window on the output it belongs to (the active one when it is on
     /// none). Minimised windows are left as they are, as everything that asks for these acts
     /// on shown windows.

@@ -217,3 +217,17 @@ fn minimised_windows_come_back_where_they_were() {
     assert_eq!(l.output_of(3), Some("LEFT"));
     assert!(r(0, 32, 1280, 768).contains_rect(frame(&l, 3)));
 }
+
+#[test]
+fn windows_asking_to_open_maximised_or_fullscreen_learn_their_size_first() {
+    let mut l = two_outputs();
+    l.pointer_on = Some("RIGHT".into());
+    let full = States::Fullscreen { output: "RIGHT".into() };
+    assert_eq!(l.opening_size(true, false, true), Some((full.clone(), size(1024, 768))));
+    assert_eq!(l.opening_size(false, true, false), Some((States::Maximised, size(1024, 736))));
+    assert_eq!(l.opening_size(true, false, false), None);
+    // A VM's fullscreen opens maximised when the config says so; a local program's does not.
+    l.vm_fullscreen_maximises = true;
+    assert_eq!(l.opening_size(true, false, true), Some((States::Maximised, size(1024, 736))));
+    assert_eq!(l.opening_size(false, false, true), Some((full, size(1024, 768))));
+}
