@@ -38,10 +38,7 @@ impl Canopy {
             let st = w.data.state.borrow();
             st.mode.is_sized_by_output()
         };
-        if sized_by_state || (requested.w <= bound.w && requested.h <= bound.h) {
-            return;
-        }
-        let size = Size::from((requested.w.min(bound.w), requested.h.min(bound.h)));
+        let Some(size) = super::layout::shrunk_to(requested, bound).filter(|_| !sized_by_state) else { return };
         let toplevel = w.toplevel();
         toplevel.with_pending_state(|s| s.size = Some(size));
         if toplevel.is_initial_configure_sent() && toplevel.send_pending_configure().is_some() {

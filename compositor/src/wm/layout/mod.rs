@@ -423,9 +423,15 @@ impl Layout {
 
 /// The frame a window shows on `screen`: a VM window no larger than its usable zone.
 fn bounded(wanted: Extent, vm: bool, screen: &Screen) -> Extent {
-    if !vm {
-        return wanted;
+    match vm {
+        true => shrunk_to(wanted, screen.usable.size).unwrap_or(wanted),
+        false => wanted,
     }
-    let u = screen.usable.size;
-    Extent::from((wanted.w.min(u.w), wanted.h.min(u.h)))
+}
+
+/// The size a VM window asking for `requested` is configured down to when it is larger than
+/// `bound` in either direction (`wm::fit`); `None` when it fits.
+pub fn shrunk_to(requested: Extent, bound: Extent) -> Option<Extent> {
+    let fits = requested.w <= bound.w && requested.h <= bound.h;
+    (!fits).then(|| Extent::from((requested.w.min(bound.w), requested.h.min(bound.h))))
 }

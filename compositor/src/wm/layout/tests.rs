@@ -231,3 +231,11 @@ fn windows_asking_to_open_maximised_or_fullscreen_learn_their_size_first() {
     assert_eq!(l.opening_size(true, false, true), Some((States::Maximised, size(1024, 736))));
     assert_eq!(l.opening_size(false, false, true), Some((full, size(1024, 768))));
 }
+
+#[test]
+fn a_vm_window_larger_than_its_bound_is_configured_down_in_that_direction_only() {
+    assert_eq!(shrunk_to(size(800, 600), size(1024, 768)), None);
+    assert_eq!(shrunk_to(size(1024, 768), size(1024, 768)), None);
+    assert_eq!(shrunk_to(size(3000, 600), size(1024, 768)), Some(size(1024, 600)));
+    assert_eq!(shrunk_to(size(3000, 2000), size(1024, 768)), Some(size(1024, 768)));
+}
