@@ -65,9 +65,10 @@ impl Canopy {
                 st.fullscreen_size = layout.screen(output).map(|s| s.geometry.size).or(st.fullscreen_size);
             }
             st.mode = slot.mode.clone();
-            if let (Shown::Minimised { at }, true) = (slot.shown, w.is_minimized()) {
-                st.minimized_at = at;
-            }
+            st.minimized_at = match slot.shown {
+                Shown::Minimised { at } => at,
+                Shown::Mapped => None,
+            };
         }
         for action in actions {
             match action {
@@ -77,7 +78,17 @@ impl Canopy {
                 }
                 Action::Move { id, to } => {
                     let Some(w) = self.window_by_id(id) else { continue };
+                    if w.is_minimized() {
+                        // Unmapped until placed again, as before it was first shown.
+                        self.windows.unmap(&w);
+                    }
                     self.place(&w, to);
+                }
+                Action::Hide { id } => {
+                    let Some(w) = self.window_by_id(id) else { continue };
+                    self.unplace(&w);
+                    self.windows.minimise(&w);
+                    self.focus(super::focus::FocusChange::WindowGone(&w, false));
                 }
                 Action::Fit { id, output } => {
                     let Some(w) = self.window_by_id(id) else { continue };

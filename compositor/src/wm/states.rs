@@ -8,33 +8,22 @@ use crate::state::Canopy;
 
 impl Canopy {
     pub fn minimize(&mut self, w: &WindowElement) {
-        if w.is_minimized() || !w.data.state.borrow().placed {
+        if !w.data.state.borrow().placed {
             return;
         }
-        let loc = self.location(w);
-        w.data.state.borrow_mut().minimized_at = loc;
-        self.unplace(w);
-        self.windows.minimise(w);
-        self.focus(super::focus::FocusChange::WindowGone(w, false));
-        self.window_changed(w);
+        let mut layout = self.layout_of([w]);
+        let actions = layout.minimise(w.id());
+        self.apply(&layout, actions);
     }
 
+    /// Back where it was (placed among the others as a new window when its output went).
     pub fn unminimize(&mut self, w: &WindowElement) {
         if !w.is_minimized() {
             return;
         }
-        // Unmapped until placed again, as before it was first shown.
-        self.windows.unmap(w);
-        let loc = w.data.state.borrow_mut().minimized_at.take();
-        let loc = loc.unwrap_or_else(|| self.initial_position(w));
-        self.place(w, loc);
-        // Maximised or fullscreen on an output that may have changed (or gone) meanwhile.
-        if w.data.state.borrow().mode.is_sized_by_output() {
-            let mut layout = self.layout_of([w]);
-            let actions = layout.refit_window(w.id());
-            self.apply(&layout, actions);
-        }
-        self.window_changed(w);
+        let mut layout = self.layout_of_all();
+        let actions = layout.unminimise(w.id());
+        self.apply(&layout, actions);
     }
 
     pub fn set_maximized(&mut self, w: &WindowElement, maximize: bool) {

@@ -109,8 +109,10 @@ pub enum States {
 pub enum Action {
     /// Tell the client its size (the frame's; `None`: its own choice) and states.
     Configure { id: u64, frame: Option<Extent>, states: States },
-    /// Show the window with its frame's top-left at `to`.
+    /// Show the window with its frame's top-left at `to` (on top; a minimised one again).
     Move { id: u64, to: Pos },
+    /// Take the window off the screen (minimised): it can no longer have the keyboard.
+    Hide { id: u64 },
     /// Bound a VM window by `output`'s usable zone, asking it to shrink when larger.
     Fit { id: u64, output: String },
     /// A VM window went fullscreen on `output`: tell the user which VM now owns the screen.

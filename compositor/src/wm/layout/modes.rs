@@ -133,7 +133,7 @@ impl Layout {
         let mut slot = self.slots.remove(i);
         slot.shown = Shown::Minimised { at: Some(slot.frame.loc) };
         self.slots.push(slot);
-        vec![Action::Changed { id }]
+        vec![Action::Hide { id }, Action::Changed { id }]
     }
 
     /// Back where it was, or placed as a new window when its output went away.

@@ -201,7 +201,7 @@ fn minimised_windows_come_back_where_they_were() {
     l.map(1, size(400, 300), false);
     l.map(2, size(400, 300), false);
     let at = frame(&l, 1);
-    assert_eq!(l.minimise(1), vec![Action::Changed { id: 1 }]);
+    assert_eq!(l.minimise(1), vec![Action::Hide { id: 1 }, Action::Changed { id: 1 }]);
     assert_eq!(l.slot(1).unwrap().shown, Shown::Minimised { at: Some(at.loc) });
     assert!(l.minimise(1).is_empty(), "minimising twice does nothing");
     let actions = l.unminimise(1);
