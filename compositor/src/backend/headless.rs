@@ -60,7 +60,7 @@ impl Headless {
         let ho = self.outputs.iter_mut().find(|o| &o.output == output).context("not a headless output")?;
         let size = (mode.size.w, mode.size.h);
         ho.buffer = self.renderer.create_buffer(Fourcc::Abgr8888, size.into()).map_err(|e| anyhow::anyhow!("{e}"))?;
-        output.change_current_state(Some(mode), None, None, None);
+        crate::wm::outputs::switch_mode(output, mode);
         ho.damage = OutputDamageTracker::from_output(output);
         Ok(())
     }
@@ -76,9 +76,7 @@ impl State {
         let crate::backend::Backend::Headless(h) = &mut self.backend else { return };
         let output = make_output(name, "canopy", "headless", size, 60_000, scale);
         // A virtual display offers a few common sizes besides its own, for output management.
-        for extra in MODES.iter().filter(|m| **m != size) {
-            output.add_mode(Mode { size: (*extra).into(), refresh: 60_000 });
-        }
+        crate::wm::outputs::offer_modes(&output, MODES.map(|m| Mode { size: m.into(), refresh: 60_000 }));
         let buffer = match h.renderer.create_buffer(Fourcc::Abgr8888, size.into()) {
             Ok(b) => b,
             Err(e) => {

@@ -24,6 +24,7 @@ use smithay::utils::Transform;
 
 use crate::client::may_see_global;
 use crate::state::{Canopy, State};
+use crate::wm::outputs::offered_modes;
 
 const VERSION: u32 = 4;
 /// Scales outside this range make outputs unusable (or absurdly large).
@@ -164,7 +165,7 @@ fn new_head(
     }
     let preferred = output.preferred_mode();
     let mut modes = Vec::new();
-    for mode in output.modes() {
+    for mode in offered_modes(output) {
         let Ok(m) = client.create_resource::<ZwlrOutputModeV1, Mode, State>(dh, head.version(), mode) else { continue };
         head.mode(&m);
         m.size(mode.size.w, mode.size.h);
@@ -386,8 +387,7 @@ fn plan(canopy: &Canopy, p: &Pending, switches_modes: bool) -> Result<Plan, Stri
             return Err(format!("{name}: the mode is not one of its modes"));
         }
         if let Some(mode) = s.mode {
-            let listed = output
-                .modes()
+            let listed = offered_modes(output)
                 .into_iter()
                 .any(|m| m.size == mode.size && (mode.refresh == 0 || m.refresh == mode.refresh));
             if !listed {
@@ -425,7 +425,7 @@ impl State {
         let (canopy, backend) = (&mut self.canopy, &mut self.backend);
         for (output, s) in &plan.on {
             // The mode is one of the output's own (checked in `plan`), at the advertised refresh.
-            let mode = s.mode.and_then(|m| output.modes().into_iter().find(|o| o.size == m.size));
+            let mode = s.mode.and_then(|m| offered_modes(output).into_iter().find(|o| o.size == m.size));
             if let Some(mode) = mode.filter(|m| output.current_mode() != Some(*m)) {
                 if let Err(e) = backend.set_mode(output, mode) {
                     tracing::warn!(output = output.name(), "mode switch failed: {e:#}");

@@ -28,6 +28,36 @@ pub fn make_output(name: &str, make: &str, model: &str, size: (i32, i32), refres
     output
 }
 
+/// Modes output management offers for an output besides the ones `wl_output` lists. `wl_output`
+/// names only the preferred and the current mode, as wlroots does (its mode list is deprecated,
+/// and clients such as wlcs's take the last mode sent for the output's size).
+struct OtherModes(Vec<Mode>);
+
+/// Offer `modes` through output management too (the headless backend's common sizes).
+pub fn offer_modes(output: &Output, modes: impl IntoIterator<Item = Mode>) {
+    output.user_data().insert_if_missing(|| OtherModes(modes.into_iter().collect()));
+}
+
+/// Every mode output management lists for `output` and may switch it to.
+pub fn offered_modes(output: &Output) -> Vec<Mode> {
+    let mut modes = output.modes();
+    for m in output.user_data().get::<OtherModes>().map(|o| o.0.as_slice()).unwrap_or_default() {
+        if !modes.contains(m) {
+            modes.push(*m);
+        }
+    }
+    modes
+}
+
+/// Make `mode` current, keeping `wl_output`'s list to the preferred and the current mode.
+pub fn switch_mode(output: &Output, mode: Mode) {
+    let old = output.current_mode();
+    output.change_current_state(Some(mode), None, None, None);
+    if let Some(old) = old.filter(|o| *o != mode && Some(*o) != output.preferred_mode()) {
+        output.delete_mode(old);
+    }
+}
+
 impl Canopy {
     /// Put `output` in the space (at its configured position, else right of the others) and
     /// advertise it.
@@ -118,5 +148,31 @@ impl Canopy {
         }
         self.arrange_outputs(before, true);
         self.queue_redraw_all();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn mode(w: i32, h: i32) -> Mode {
+        Mode { size: (w, h).into(), refresh: 60_000 }
+    }
+
+    /// wl_output lists the preferred and the current mode only; output management lists all.
+    #[test]
+    fn wl_output_lists_the_preferred_and_current_mode_and_output_management_all() {
+        let output = make_output("HEADLESS-1", "canopy", "headless", (1280, 800), 60_000, 1.0);
+        offer_modes(&output, [mode(1920, 1080), mode(1280, 800), mode(1024, 768)]);
+        assert_eq!(output.modes(), [mode(1280, 800)]);
+        assert_eq!(offered_modes(&output), [mode(1280, 800), mode(1920, 1080), mode(1024, 768)]);
+        switch_mode(&output, mode(1024, 768));
+        assert_eq!(output.modes(), [mode(1280, 800), mode(1024, 768)]);
+        switch_mode(&output, mode(1920, 1080));
+        assert_eq!(output.modes(), [mode(1280, 800), mode(1920, 1080)]);
+        assert_eq!(output.current_mode(), Some(mode(1920, 1080)));
+        switch_mode(&output, mode(1280, 800));
+        assert_eq!(output.modes(), [mode(1280, 800)]);
+        assert_eq!(offered_modes(&output).len(), 3);
     }
 }
