@@ -18,6 +18,7 @@ mod proxy_support;
 
 use std::time::{Duration, Instant};
 
+use canopy_tests::procstat::{cpu_ticks, TICKS_PER_SECOND};
 use canopy_tests::{Client, Compositor};
 use proxy_support::Vm;
 
@@ -86,19 +87,6 @@ fn renice(child: &std::process::Child) {
     }
 }
 
-fn cpu_ticks(pid: u32) -> u64 {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
-    let Some(close) = stat.rfind(')') else { return 0 };
-    let f: Vec<&str> = stat[close + 2..].split_whitespace().collect();
-    f.get(11).and_then(|v| v.parse::<u64>().ok()).unwrap_or(0)
-        + f.get(12).and_then(|v| v.parse::<u64>().ok()).unwrap_or(0)
-}
-
-/// /proc counts CPU time in USER_HZ, which is 100 on Linux.
-fn ticks_per_second() -> f64 {
-    100.0
-}
-
 #[derive(Clone, Copy, PartialEq, Debug)]
 enum Scenario {
     Idle,
@@ -151,7 +139,7 @@ fn run(scenario: Scenario) -> Sample {
     let end = Instant::now();
     let t1 = cpu_ticks(pid);
     let (fps, stall_ms) = stats(&times, start, end);
-    let cpu = (t1 - t0) as f64 / ticks_per_second() / (end - start).as_secs_f64() * 100.0;
+    let cpu = (t1 - t0) as f64 / TICKS_PER_SECOND / (end - start).as_secs_f64() * 100.0;
     let panel_alive = matches!(panel.child.try_wait(), Ok(None));
     let sent: Vec<f64> = hostile
         .iter_mut()
@@ -173,7 +161,7 @@ fn measure_after(c: &mut Compositor, frames: &mut Frames, panel: &mut Client, ho
     let start = Instant::now();
     let times = frames.during(MEASURE, || true);
     let end = Instant::now();
-    let cpu = (cpu_ticks(c.pid()) - t0) as f64 / ticks_per_second() / (end - start).as_secs_f64() * 100.0;
+    let cpu = (cpu_ticks(c.pid()) - t0) as f64 / TICKS_PER_SECOND / (end - start).as_secs_f64() * 100.0;
     let (fps, stall_ms) = stats(&times, start, end);
     let panel_alive = matches!(panel.child.try_wait(), Ok(None));
     drop(hostile);

@@ -394,6 +394,24 @@ impl Client {
         }
     }
 
+    /// How many events named `name` came so far, once there are at least `n` (so `n` = 0 does
+    /// not wait).
+    pub fn wait_count(&mut self, name: &str, n: usize) -> usize {
+        let deadline = Instant::now() + TIMEOUT;
+        let mut count = self.events().iter().filter(|v| v["event"] == name).count();
+        while count < n {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match self.events.recv_timeout(left) {
+                Ok(v) => {
+                    count += usize::from(v["event"] == name);
+                    self.seen.push(v);
+                }
+                Err(_) => panic!("timed out waiting for {n} {name} events; saw {count}"),
+            }
+        }
+        count
+    }
+
     /// Events received so far (without waiting).
     pub fn events(&mut self) -> &[Value] {
         while let Ok(v) = self.events.try_recv() {

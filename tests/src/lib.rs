@@ -8,6 +8,7 @@ pub mod image;
 pub mod logind_standin;
 pub mod notify;
 pub mod pdf;
+pub mod procstat;
 pub mod simhost;
 pub mod sound;
 

@@ -6,7 +6,8 @@ mod shell_support;
 
 use canopy_tests::fixture::rgb;
 use canopy_tests::image::assert_golden;
-use shell_support::{cpu_ticks, focus_bar, panel_background, theme, window_markers, Desktop, PANEL_H};
+use canopy_tests::procstat::cpu_ticks;
+use shell_support::{focus_bar, panel_background, theme, window_markers, Desktop, PANEL_H};
 
 /// Waits until the output's panel strip stops changing (hostd's VM list and the window
 /// list arrive asynchronously) and returns it.

@@ -507,12 +507,3 @@ pub fn vm_menu_row(i: f64) -> f64 {
 pub fn focus_bar(strip: &Image, colour: [u8; 3], marker: u32) -> bool {
     (25..28).any(|y| (marker + 12..marker + 36).all(|x| strip.pixel(x, y) == colour))
 }
-
-/// CPU time (user + system) a process has used, in clock ticks.
-pub fn cpu_ticks(pid: u32) -> u64 {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap();
-    // Fields after the command name, which is in parentheses and may contain spaces.
-    let rest = &stat[stat.rfind(')').unwrap() + 2..];
-    let f: Vec<&str> = rest.split_whitespace().collect();
-    f[11].parse::<u64>().unwrap() + f[12].parse::<u64>().unwrap()
-}
