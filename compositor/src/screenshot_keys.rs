@@ -2,7 +2,8 @@
 //! Shift+Print: a region, picked in `screenshot_region`):
 //! the compositor renders the output afresh, as `canopy msg screenshot` does, and writes a PNG
 //! under `$XDG_PICTURES_DIR/Screenshots` with a timestamped name, then a notice says where.
-//! The file stays in the GUI VM; nothing is sent to any VM.
+//! The file stays in the GUI VM: it goes to another VM only when the user presses the notice's
+//! "Send to a VM…" button, through hostd, to the VM the user picks in the trusted chooser.
 
 use std::path::{Path, PathBuf};
 
@@ -12,6 +13,7 @@ use smithay::utils::{Logical, Physical, Rectangle};
 
 use crate::capture::pixels::crop;
 use crate::decorations::layout::FrameLayout;
+use crate::render::notice::NoticeAction;
 use crate::render::screenshot::RgbaImage;
 use crate::render::CursorMode;
 use crate::state::State;
@@ -108,9 +110,34 @@ impl State {
         self.in_background(work, |state, result| match result {
             Ok(file) => {
                 tracing::info!(file = %file.display(), "screenshot saved");
-                state.canopy.show_notice(format!("Screenshot saved to {}", file.display()), None);
+                let text = format!("Screenshot saved to {}", file.display());
+                // Only with hostd to send it through (its watch connection is up).
+                let send = state.canopy.power.host_watching.then_some(NoticeAction::SendToVm(file));
+                let output = state.canopy.focused_window().and_then(|w| state.canopy.output_of_window(&w));
+                state.canopy.show_notice_with(output, text, None, send);
             }
             Err(e) => state.canopy.show_notice(format!("Screenshot not saved: {e}"), None),
+        });
+    }
+
+    /// The notice's "Send to a VM…": hostd sends `file` to the VM its policy names, or asks the
+    /// user in the chooser (no VM has a say); a notice tells how it went.
+    pub fn send_to_a_vm(&mut self, file: PathBuf) {
+        let Some(addr) = self.canopy.config.power.hostd_address() else { return };
+        tracing::info!(file = %file.display(), "sending a screenshot: hostd asks where");
+        let work = move || {
+            let timeout = Some(std::time::Duration::from_secs(300));
+            canopy_lifecycle::HostClient::connect(&addr, "canopy", timeout).and_then(|mut c| c.send_path(None, &file))
+        };
+        self.in_background(work, |state, sent| match sent {
+            Ok((vm, name)) => {
+                tracing::info!(%vm, %name, "screenshot sent");
+                state.canopy.show_notice(format!("Screenshot sent to {vm} as {name}"), None);
+            }
+            Err(e) => {
+                tracing::info!("screenshot not sent: {e}");
+                state.canopy.show_notice(format!("Screenshot not sent: {e}"), None);
+            }
         });
     }
 

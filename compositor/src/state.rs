@@ -166,6 +166,8 @@ pub struct Canopy {
     pub captures: crate::capture::Captures,
     /// The screenshot region overlay, while the user picks a region.
     pub region_pick: Option<crate::screenshot_region::RegionPick>,
+    /// A button pressed on a notice with a button: its release is the compositor's too.
+    pub notice_press: Option<u32>,
 
     pub seat: Seat<State>,
     pub cursor_status: CursorImageStatus,
@@ -368,6 +370,7 @@ impl Canopy {
             output_management,
             captures: Default::default(),
             region_pick: None,
+            notice_press: None,
             seat,
             cursor_status: CursorImageStatus::default_named(),
             frame_cursor: None,

@@ -281,12 +281,29 @@ impl HostClient {
         }
     }
 
-    /// Send a file of `size` bytes read from `data` to VM `to` (`canopy-ctl send`): hostd checks
-    /// its policy and makes the target ready, the bytes follow, and the reply says the name the
-    /// file was kept under there.
-    pub fn send_file(&mut self, to: &str, name: &str, size: u64, data: &mut impl Read) -> Result<String, ClientError> {
+    /// Send the GUI VM's file at `path` (`canopy-ctl send`, the screenshot notice's button) to VM
+    /// `to`, or without one where the policy or the user in the chooser says: the VM it went to
+    /// and the name it was kept under there.
+    pub fn send_path(&mut self, to: Option<&str>, path: &std::path::Path) -> Result<(String, String), ClientError> {
+        let bad = |e: io::Error| Error::bad_request(format!("{}: {e}", path.display()));
+        let mut f = std::fs::File::open(path).map_err(bad)?;
+        let size = f.metadata().map_err(bad)?.len();
+        let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        self.send_file(to, &name, size, &mut f)
+    }
+
+    /// Send a file of `size` bytes read from `data` to VM `to` (or where the policy or the user
+    /// says): hostd checks its policy and makes the target ready, the bytes follow, and the
+    /// reply says the VM and the name the file was kept under there.
+    pub fn send_file(
+        &mut self,
+        to: Option<&str>,
+        name: &str,
+        size: u64,
+        data: &mut impl Read,
+    ) -> Result<(String, String), ClientError> {
         use std::io::Write;
-        let req = Request::Send { to: to.into(), name: name.into(), size };
+        let req = Request::Send { to: to.map(Into::into), name: name.into(), size };
         match self.request(&req)? {
             Reply::Ready => {}
             other => return Err(self.unexpected(other)),
@@ -312,7 +329,7 @@ impl HostClient {
         }
         let reply: Response<Reply> = self.read_message(exchange_deadline(self.limit))?;
         match reply.into_result()? {
-            Reply::Sent { name, .. } => Ok(name),
+            Reply::Sent { vm, name } => Ok((vm, name)),
             other => Err(self.unexpected(other)),
         }
     }

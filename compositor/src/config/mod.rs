@@ -129,10 +129,16 @@ struct RawConfig {
     lock_command: Vec<String>,
     #[serde(default = "default_vm_cursor_size")]
     vm_cursor_size: u32,
+    #[serde(default = "default_notice_arm_ms")]
+    notice_button_delay_ms: u64,
     #[serde(default)]
     levels: canopy_levels::config::LevelsConfig,
     #[serde(default)]
     power: crate::power::config::PowerConfig,
+}
+
+fn default_notice_arm_ms() -> u64 {
+    600
 }
 
 fn default_vm_cursor_size() -> u32 {
@@ -165,6 +171,9 @@ pub struct Config {
     /// The largest cursor image a VM may show, per side, in logical pixels (so scaled by the
     /// output); a larger one, or one whose hotspot lies outside it, shows the default arrow.
     pub vm_cursor_size: u32,
+    /// How long a notice's button is shown before a press counts (a click meant for the
+    /// window under a new notice must not press its button).
+    pub notice_button_delay_ms: u64,
     /// The audio control daemon and the backlight, for the level keys.
     pub levels: canopy_levels::config::LevelsConfig,
     /// Sleep and wake: hostd, the lid, the lock's bound.
@@ -261,6 +270,9 @@ impl Config {
         raw.levels.validate().map_err(|(k, m)| err(&format!("levels.{k}"), m))?;
         raw.power.validate().map_err(|(k, m)| err(&format!("power.{k}"), m))?;
         raw.clipboard.validate().map_err(|(k, m)| err(&format!("clipboard.{k}"), m))?;
+        if !(100..=60_000).contains(&raw.notice_button_delay_ms) {
+            return Err(err("notice_button_delay_ms", "must be between 100 and 60000".into()));
+        }
         if !(16..=256).contains(&raw.vm_cursor_size) {
             return Err(err("vm_cursor_size", "must be between 16 and 256 (logical pixels)".into()));
         }
@@ -286,6 +298,7 @@ impl Config {
             idle_lock_seconds: raw.idle_lock_seconds,
             lock_command: raw.lock_command,
             vm_cursor_size: raw.vm_cursor_size,
+            notice_button_delay_ms: raw.notice_button_delay_ms,
             levels: raw.levels,
             power: raw.power,
         })

@@ -4,6 +4,7 @@
 pub mod actions;
 pub mod inject;
 pub mod keyboard;
+pub mod notice;
 pub mod pick;
 pub mod pointer;
 pub mod switcher;

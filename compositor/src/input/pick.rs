@@ -44,6 +44,10 @@ impl Canopy {
             let surface = self.lock.surface_for(&output).map(|s| (s.wl_surface().clone(), output_geo.loc.to_f64()));
             return Pick { surface, ..Default::default() };
         }
+        // A notice with a button is the compositor's: no client gets the pointer over it.
+        if self.notice_at(pos).is_some() {
+            return Pick::default();
+        }
         let layers = layer_map_for_output(&output);
         let layer_pick = |layer: Layer| -> Option<Pick> {
             let local = pos - output_geo.loc.to_f64();

@@ -74,6 +74,9 @@ impl State {
             self.region_button(pressed(state));
             return;
         }
+        if self.notice_button(button, pressed(state)) {
+            return;
+        }
         let Some(pointer) = self.canopy.seat.get_pointer() else { return };
         let pos = self.canopy.pointer_location();
         let mut grab = None;

@@ -103,7 +103,10 @@ impl State {
                 self.power_event(Event::HostAnnounced { id });
             }
             FromHost::Resumed => self.power_event(Event::Resumed),
-            FromHost::Watching(w) => self.canopy.power.host_watching = w,
+            FromHost::Watching(w) => {
+                tracing::info!("hostd watch {}", if w { "up" } else { "down" });
+                self.canopy.power.host_watching = w;
+            }
         }
     }
 

@@ -63,9 +63,10 @@ enum Cmd {
     /// Copy files of this (the GUI) VM to a VM: they land in ~/Incoming/<GUI VM>/ there. hostd's
     /// policy still applies.
     Send {
-        /// The VM to send them to.
+        /// The VM to send them to; without it, the policy's VM or the one the user picks in the
+        /// chooser (once: the other files follow the first).
         #[arg(long, value_name = "VM")]
-        to: String,
+        to: Option<String>,
         #[arg(value_name = "FILE", required = true)]
         files: Vec<std::path::PathBuf>,
     },
@@ -195,12 +196,10 @@ fn run(args: &Args) -> Result<(), ClientError> {
             done(out, c.action(&Request::SetDiskImage { vm: vm.clone(), path: path.clone() })?)
         }
         Cmd::Send { to, files } => {
+            let mut to = to.clone();
             for path in files {
-                let mut f =
-                    std::fs::File::open(path).map_err(|e| Error::bad_request(format!("{}: {e}", path.display())))?;
-                let size = f.metadata().map_err(|e| Error::bad_request(format!("{}: {e}", path.display())))?.len();
-                let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-                let kept = c.send_file(to, &name, size, &mut f)?;
+                let (vm, kept) = c.send_path(to.as_deref(), path)?;
+                let to = to.insert(vm);
                 if args.json {
                     json(out, &serde_json::json!({"file": path, "vm": to, "name": kept}));
                 } else {

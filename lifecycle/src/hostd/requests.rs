@@ -43,7 +43,7 @@ impl Daemon {
                 }
                 false
             }
-            Request::Send { to, name, size } => self.gui_send(&stream, &peer, &to, &name, size),
+            Request::Send { to, name, size } => self.gui_send(&stream, &peer, to.as_deref(), &name, size),
             req => {
                 let what = serde_json::to_value(&req).unwrap_or_default();
                 let result = match req {

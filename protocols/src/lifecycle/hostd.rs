@@ -66,10 +66,12 @@ pub enum Request {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         vm: Option<String>,
     },
-    /// Send a file of the GUI VM to VM `to` (policy permitting): the reply is [`Reply::Ready`],
-    /// then exactly `size` raw bytes follow, and hostd answers [`Reply::Sent`].
+    /// Send a file of the GUI VM to VM `to` (policy permitting), or, without `to`, to the VM
+    /// the policy names or the user picks in the chooser: the reply is [`Reply::Ready`], then
+    /// exactly `size` raw bytes follow, and hostd answers [`Reply::Sent`].
     Send {
-        to: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        to: Option<String>,
         name: String,
         size: u64,
     },

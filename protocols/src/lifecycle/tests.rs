@@ -320,7 +320,11 @@ fn open_messages_have_a_stable_wire_form() {
     assert_eq!(wire(&ev)["type"], "choose");
     assert_eq!(wire(&ev)["what"]["url"]["parts"], json!({"scheme": "https", "host": "a.example"}));
     assert_eq!(parse::<Event>(wire(&ev)).unwrap(), ev);
-    for req in [Request::Choose { id: 3, vm: None }, Request::Send { to: "web".into(), name: "n".into(), size: 1 }] {
+    for req in [
+        Request::Choose { id: 3, vm: None },
+        Request::Send { to: Some("web".into()), name: "n".into(), size: 1 },
+        Request::Send { to: None, name: "n".into(), size: 1 },
+    ] {
         assert_eq!(parse::<Request>(wire(&req)).unwrap(), req);
     }
     assert_eq!(

@@ -1,11 +1,13 @@
-//! The GUI VM's own files (`canopy-ctl send --to VM FILE`): the user named the target in the
-//! trusted VM, so that is the choice an `ask` rule wants; a deny, or an `open` rule naming
-//! another VM, still refuses it. The bytes come on the request's own connection.
+//! The GUI VM's own files (`canopy-ctl send [--to VM] FILE`, the screenshot notice's button).
+//! With a target, the user named it in the trusted VM, so that is the choice an `ask` rule
+//! wants; a deny, or an `open` rule naming another VM, still refuses it. Without one, the policy
+//! decides as for a VM's `canopy-send`: its target, or the user's pick in the trusted chooser.
+//! The bytes come on the request's own connection.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use canopy_protocols::lifecycle::open::{safe_file_name, Intent, OpenError};
+use canopy_protocols::lifecycle::open::{safe_file_name, Intent, OpenError, Shown, ShownFile};
 use canopy_protocols::lifecycle::{Error, HostResponse, Reply};
 use serde_json::json;
 
@@ -27,18 +29,25 @@ impl Daemon {
         self: &Arc<Self>,
         stream: &Stream,
         peer: &Peer,
-        to: &str,
+        to: Option<&str>,
         name: &str,
         size: u64,
     ) -> bool {
         let from = self.gui_vm_name();
+        // Without a target, where it went is the policy's or the user's word, not the request's.
+        let asked = to.is_none();
         let result = self.gui_send_inner(stream, &from, to, name, size);
+        let to = match (&result, to) {
+            (Ok(Reply::Sent { vm, .. }), _) => Some(vm.as_str()),
+            (_, to) => to,
+        };
         let summary = match &result {
             Ok(Reply::Sent { vm, name }) => Ok(format!("kept in {vm} as {name}")),
             Ok(_) => Ok("done".into()),
             Err(e) => Err(format!("{}: {e}", e.kind())),
         };
-        let what = json!({"type": "send", "to": to, "files": [{"name": safe_file_name(name), "size": size}]});
+        let what =
+            json!({"type": "send", "to": to, "asked": asked, "files": [{"name": safe_file_name(name), "size": size}]});
         self.audit.record(peer, what, summary);
         reply(stream, &HostResponse::from(result))
     }
@@ -47,7 +56,7 @@ impl Daemon {
         self: &Arc<Self>,
         stream: &Stream,
         from: &str,
-        to: &str,
+        to: Option<&str>,
         name: &str,
         size: u64,
     ) -> Result<Reply, Error> {
@@ -58,15 +67,25 @@ impl Daemon {
         let name = safe_file_name(name);
         let types = [type_of(&name)];
         let what = What { from, intent: Intent::Send, looks: Looks::Files { types: &types } };
-        let allowed = match self.config.open.decide(&self.config, &what).map_err(lifecycle_error)? {
-            Decision::Deny(reason) => return Err(Error::NotAllowed { reason }),
-            Decision::Go(t) => vec![t],
-            Decision::Ask(targets) => targets,
+        let to = match to {
+            Some(to) => {
+                let allowed = match self.config.open.decide(&self.config, &what).map_err(lifecycle_error)? {
+                    Decision::Deny(reason) => return Err(Error::NotAllowed { reason }),
+                    Decision::Go(t) => vec![t],
+                    Decision::Ask(targets) => targets,
+                };
+                if !allowed.iter().any(|t| t.vm == to) {
+                    let names: Vec<&str> = allowed.iter().map(|t| t.vm.as_str()).collect();
+                    return Err(Error::not_allowed(format!("files from {from} may go to {} only", names.join(", "))));
+                }
+                to.to_string()
+            }
+            None => {
+                let shown = || Shown::Files(vec![ShownFile { name: name.clone(), size, mime: types[0].clone() }]);
+                self.decide(&what, shown).map_err(lifecycle_error)?.vm
+            }
         };
-        if !allowed.iter().any(|t| t.vm == to) {
-            let names: Vec<&str> = allowed.iter().map(|t| t.vm.as_str()).collect();
-            return Err(Error::not_allowed(format!("files from {from} may go to {} only", names.join(", "))));
-        }
+        let to = to.as_str();
         {
             let mut rt = self.lock_vm(to)?;
             self.ensure_running(to, &mut rt)?;
