@@ -13,7 +13,7 @@ use std::os::unix::fs::PermissionsExt;
 use std::process::Output;
 use std::time::{Duration, Instant};
 
-use open_support::{text, OpenHost, MAX_FILE, RULES};
+use open_support::{text, OpenHost, Watch, MAX_FILE, RULES};
 use serde_json::Value;
 
 /// canopy-open's and canopy-send's exit codes (see their `--help`).
@@ -93,6 +93,28 @@ fn sent_and_opened_files_land_whole_in_the_targets_incoming_folder() {
     let out = host.ctl(&["send", "--to", "gui", mine.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(5), "not allowed: {}", text(&out.stderr));
     assert!(text(&out.stderr).contains("may go to docs, evil, mail, web only"), "{}", text(&out.stderr));
+
+    // Without --to, the user picks the VM (here as the chooser would answer, by canopy-ctl).
+    let watch = Watch::open(&host);
+    let ctl = std::process::Command::new(canopy_tests::bin_path("canopy-ctl"))
+        .args(["send", mine.to_str().unwrap()])
+        .env("CANOPY_HOSTD", host.hostd_address())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let question = watch.nth_choose(1);
+    assert!(question.ends_with(" gui send from-gui.txt to docs,evil,mail,web"), "{question}");
+    let id = question.split_whitespace().nth(1).unwrap();
+    assert!(host.ctl(&["choose", id, "mail"]).status.success());
+    let out = ctl.wait_with_output().unwrap();
+    assert_eq!(
+        text(&out.stdout),
+        format!("sent {} to mail as from-gui.txt\n", mine.display()),
+        "{}",
+        text(&out.stderr)
+    );
+    assert_eq!(host.read("vms/mail/home/Incoming/gui/from-gui.txt"), "from the trusted VM\n");
 }
 
 #[test]

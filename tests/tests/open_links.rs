@@ -15,7 +15,7 @@ use std::time::Instant;
 use canopy_tests::fixture::rgb;
 use canopy_tests::image::{wait_for_golden, Image};
 use canopy_tests::{bin_path, Compositor};
-use open_support::{text, OpenHost, RULES};
+use open_support::{text, OpenHost, Watch, RULES};
 
 /// Before the shared rules: the PDF VM's sends are asked about, the browser VM offered first.
 const SEND_ASKS: &str = r#"
@@ -141,7 +141,7 @@ fn finish(child: Child) -> (Option<i32>, String, String) {
 #[test]
 fn a_link_in_the_pdf_vm_opens_in_the_vm_the_user_picks() {
     let d = Desk::start(30.0, 600);
-    let watch = open_watch(&d.host);
+    let watch = Watch::open(&d.host);
     let t0 = Instant::now();
     let opener = d.xdg_open(LINK);
     d.wait_chooser(true);
@@ -245,50 +245,4 @@ fn an_unanswered_question_is_denied_when_its_time_is_up() {
         img.count_colour(img.width - 410, 40, 400, 96, red) > 50
     });
     assert!(!d.host.read("vms/web/browser.log").contains("example.org"));
-}
-
-/// `canopy-ctl watch`, its lines collected as they come.
-struct Watch {
-    child: Child,
-    lines: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
-}
-
-fn open_watch(host: &OpenHost) -> Watch {
-    use std::io::BufRead;
-    let mut child = Command::new(bin_path("canopy-ctl"))
-        .arg("watch")
-        .env("CANOPY_HOSTD", host.hostd_address())
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let out = child.stdout.take().unwrap();
-    let lines = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
-    let l = lines.clone();
-    std::thread::spawn(move || {
-        for line in std::io::BufReader::new(out).lines().map_while(Result::ok) {
-            l.lock().unwrap().push(line);
-        }
-    });
-    Watch { child, lines }
-}
-
-impl Watch {
-    fn lines_until(&self, line: &str) -> Vec<String> {
-        let start = Instant::now();
-        loop {
-            let lines = self.lines.lock().unwrap().clone();
-            if lines.iter().any(|l| l == line) {
-                return lines;
-            }
-            assert!(start.elapsed() < canopy_tests::fixture::TIMEOUT, "no {line:?} in {lines:#?}");
-            std::thread::sleep(std::time::Duration::from_millis(20));
-        }
-    }
-}
-
-impl Drop for Watch {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
 }

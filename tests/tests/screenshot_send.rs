@@ -13,7 +13,7 @@ use std::process::{Child, Command, Stdio};
 use canopy_tests::fixture::{geometry, rgb};
 use canopy_tests::image::wait_for_golden;
 use canopy_tests::{bin_path, Compositor, Image};
-use open_support::{OpenHost, RULES};
+use open_support::{OpenHost, Watch, RULES};
 
 /// How long the button shows before a press counts (`notice_button_delay_ms`): long enough
 /// that the test's first click surely comes before it.
@@ -163,7 +163,8 @@ fn the_screenshot_notice_sends_to_the_vm_the_user_picks() {
     let id = d.question(&watch, 2);
     let out = d.host.ctl(&["choose", &id, "--cancel"]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    d.compositor.wait_until("the cancelled notice", || d.compositor.log().contains("Screenshot not sent"));
+    let said = "Screenshot not sent: not allowed: cancelled by the user";
+    d.compositor.wait_until("the cancelled notice", || d.compositor.log().contains(said));
     assert!(!d.host.home("web").join("Incoming/gui").join(file.file_name().unwrap()).exists());
 
     // hostd's audit: the GUI VM's two sends, asked, one kept in web.
@@ -178,51 +179,4 @@ fn the_screenshot_notice_sends_to_the_vm_the_user_picks() {
     assert_eq!((audit[0]["request"]["to"].as_str(), audit[0]["request"]["asked"].as_bool()), (Some("web"), Some(true)));
     assert!(audit[0]["result"].as_str().unwrap().starts_with("kept in web as Screenshot from "), "{audit:#?}");
     assert_eq!(audit[1]["ok"], false, "{audit:#?}");
-}
-
-/// `canopy-ctl watch`, its lines collected as they come.
-struct Watch {
-    child: Child,
-    lines: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
-}
-
-impl Watch {
-    fn open(host: &OpenHost) -> Watch {
-        use std::io::BufRead;
-        let mut child = Command::new(bin_path("canopy-ctl"))
-            .arg("watch")
-            .env("CANOPY_HOSTD", host.hostd_address())
-            .stdout(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let out = child.stdout.take().unwrap();
-        let lines = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
-        let l = lines.clone();
-        std::thread::spawn(move || {
-            for line in std::io::BufReader::new(out).lines().map_while(Result::ok) {
-                l.lock().unwrap().push(line);
-            }
-        });
-        Watch { child, lines }
-    }
-
-    /// The `n`th `choose …` line (from 1), once it has come.
-    fn nth_choose(&self, n: usize) -> String {
-        let start = std::time::Instant::now();
-        loop {
-            let lines = self.lines.lock().unwrap().clone();
-            if let Some(l) = lines.iter().filter(|l| l.starts_with("choose ")).nth(n - 1) {
-                return l.clone();
-            }
-            assert!(start.elapsed() < canopy_tests::fixture::TIMEOUT, "no choose line {n} in {lines:#?}");
-            std::thread::sleep(std::time::Duration::from_millis(20));
-        }
-    }
-}
-
-impl Drop for Watch {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
 }

@@ -297,3 +297,63 @@ impl Drop for OpenHost {
 pub fn text(out: &[u8]) -> String {
     String::from_utf8_lossy(out).into_owned()
 }
+
+/// `canopy-ctl watch`, its lines collected as they come.
+pub struct Watch {
+    child: Child,
+    lines: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
+}
+
+impl Watch {
+    pub fn open(host: &OpenHost) -> Watch {
+        use std::io::BufRead;
+        let mut child = Command::new(bin_path("canopy-ctl"))
+            .arg("watch")
+            .env("CANOPY_HOSTD", host.hostd_address())
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let out = child.stdout.take().unwrap();
+        let lines = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let l = lines.clone();
+        std::thread::spawn(move || {
+            for line in std::io::BufReader::new(out).lines().map_while(Result::ok) {
+                l.lock().unwrap().push(line);
+            }
+        });
+        Watch { child, lines }
+    }
+
+    /// All lines so far, once one of them is `line`.
+    pub fn lines_until(&self, line: &str) -> Vec<String> {
+        let start = Instant::now();
+        loop {
+            let lines = self.lines.lock().unwrap().clone();
+            if lines.iter().any(|l| l == line) {
+                return lines;
+            }
+            assert!(start.elapsed() < TIMEOUT, "no {line:?} in {lines:#?}");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// The `n`th `choose …` line (from 1), once it has come.
+    pub fn nth_choose(&self, n: usize) -> String {
+        let start = Instant::now();
+        loop {
+            let lines = self.lines.lock().unwrap().clone();
+            if let Some(l) = lines.iter().filter(|l| l.starts_with("choose ")).nth(n - 1) {
+                return l.clone();
+            }
+            assert!(start.elapsed() < TIMEOUT, "no choose line {n} in {lines:#?}");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+}
+
+impl Drop for Watch {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}

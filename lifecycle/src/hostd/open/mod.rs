@@ -308,10 +308,10 @@ pub fn lifecycle_error(e: OpenError) -> Error {
     match e {
         OpenError::Denied { reason } => Error::NotAllowed { reason },
         OpenError::NoSuchTarget { reason } => Error::NotAllowed { reason },
+        // The user said no in the chooser, as a policy's deny says no.
+        e @ OpenError::Cancelled => Error::NotAllowed { reason: e.to_string() },
         OpenError::Busy { reason } => Error::Busy { reason },
-        other @ (OpenError::TooLarge { .. } | OpenError::BadRequest { .. } | OpenError::Cancelled) => {
-            Error::bad_request(other.to_string())
-        }
+        other @ (OpenError::TooLarge { .. } | OpenError::BadRequest { .. }) => Error::bad_request(other.to_string()),
         other => Error::ActionFailed { action: "sending the file".into(), reason: other.to_string() },
     }
 }
