@@ -223,6 +223,14 @@ fn vm_opacity_and_cursor_size() {
 }
 
 #[test]
+fn notice_button_delay() {
+    assert_eq!(Config::default().notice_button_delay_ms, 600);
+    assert_eq!(parse("notice_button_delay_ms = 2500\n").unwrap().notice_button_delay_ms, 2500);
+    let e = parse("\nnotice_button_delay_ms = 0\n").unwrap_err();
+    assert_eq!((e.line, e.key.as_str()), (2, "notice_button_delay_ms"));
+}
+
+#[test]
 fn autostart_entries_are_kept_running_unless_told() {
     let c = parse("autostart = [[\"canopy-panel\"], { command = [\"setup.sh\", \"x\"], restart = false }]\n").unwrap();
     assert_eq!(c.autostart[0], Autostart { command: vec!["canopy-panel".into()], restart: true });
