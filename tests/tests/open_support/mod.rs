@@ -321,33 +321,33 @@ impl Watch {
                 l.lock().unwrap().push(line);
             }
         });
-        Watch { child, lines }
+        let watch = Watch { child, lines };
+        // Its first lines are hostd's snapshot (every VM): after them, no event is missed.
+        watch.wait_lines("hostd's snapshot", |l| l.len() >= VMS.len());
+        watch
+    }
+
+    fn wait_lines(&self, what: &str, done: impl Fn(&[String]) -> bool) -> Vec<String> {
+        let start = Instant::now();
+        loop {
+            let lines = self.lines.lock().unwrap().clone();
+            if done(&lines) {
+                return lines;
+            }
+            assert!(start.elapsed() < TIMEOUT, "no {what} in {lines:#?}");
+            std::thread::sleep(Duration::from_millis(20));
+        }
     }
 
     /// All lines so far, once one of them is `line`.
     pub fn lines_until(&self, line: &str) -> Vec<String> {
-        let start = Instant::now();
-        loop {
-            let lines = self.lines.lock().unwrap().clone();
-            if lines.iter().any(|l| l == line) {
-                return lines;
-            }
-            assert!(start.elapsed() < TIMEOUT, "no {line:?} in {lines:#?}");
-            std::thread::sleep(Duration::from_millis(20));
-        }
+        self.wait_lines(line, |lines| lines.iter().any(|l| l == line))
     }
 
     /// The `n`th `choose …` line (from 1), once it has come.
     pub fn nth_choose(&self, n: usize) -> String {
-        let start = Instant::now();
-        loop {
-            let lines = self.lines.lock().unwrap().clone();
-            if let Some(l) = lines.iter().filter(|l| l.starts_with("choose ")).nth(n - 1) {
-                return l.clone();
-            }
-            assert!(start.elapsed() < TIMEOUT, "no choose line {n} in {lines:#?}");
-            std::thread::sleep(Duration::from_millis(20));
-        }
+        let lines = self.wait_lines("choose line", |l| l.iter().filter(|l| l.starts_with("choose ")).count() >= n);
+        lines.into_iter().filter(|l| l.starts_with("choose ")).nth(n - 1).unwrap()
     }
 }
 
