@@ -148,7 +148,7 @@ fn the_screenshot_notice_sends_to_the_vm_the_user_picks() {
     });
     d.click(cx, cy);
     let id = d.question(&watch, 1);
-    assert!(d.host.read("panel.log").contains("started canopy-chooser"), "the panel shows the chooser");
+    d.host.wait_until("the panel to show the chooser", || d.host.read("panel.log").contains("started canopy-chooser"));
     let out = d.host.ctl(&["choose", &id, "web"]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let landed = d.host.home("web").join("Incoming/gui").join(file.file_name().unwrap());
