@@ -275,6 +275,27 @@ fn move_and_resize_commands() {
     c.wait_until("resized", || geometry(&c.window(w.id)) == (100, 150, 500, 300));
 }
 
+/// A window dragged by the far end of its title bar until little of it shows, then shrunk by
+/// its own client (its frame keeps its top-left), would be on no output at all: it comes back
+/// wholly onto the output, so it can be seen and grabbed, and Alt+Tab never focuses it unseen.
+#[test]
+fn a_window_its_client_shrinks_off_the_screen_comes_back() {
+    let mut c = Compositor::start(CONFIG);
+    let (mut client, w) = c.open(Some("work-vm"), &["--size", "600x400"]);
+    let (x, y, _, _) = geometry(&w);
+    // Held left of the title bar's buttons.
+    drag(&c, (x + 500, y - 13), (10, y - 13));
+    let (dragged_x, _, _, _) = geometry(&c.window(w.id));
+    assert_eq!(dragged_x, -490, "only the title bar's right end shows");
+    client.send("size 200 150");
+    client.wait_event("sized", |_| true);
+    c.wait_until("the window back on the output", || {
+        let (x, wy, width, height) = geometry(&c.window(w.id));
+        (width, height) == (200, 150) && x >= 0 && wy == y
+    });
+    assert!(c.log().contains("the window's title bar left every output: brought back"), "{}", c.log());
+}
+
 #[test]
 fn keyboard_layouts_switch_at_runtime() {
     let config = format!("{CONFIG}\n[keyboard]\nlayouts = [{{ layout = \"us\" }}, {{ layout = \"de\" }}]\n");

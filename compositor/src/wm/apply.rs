@@ -42,6 +42,8 @@ impl Canopy {
         let mut layout = Layout::new(self.screens());
         layout.pointer_on = self.active_output().map(|o| o.name());
         layout.vm_fullscreen_maximises = self.config.fullscreen == FullscreenPolicy::Maximize;
+        let d = &self.config.theme.decoration;
+        layout.title_height = (d.border_width + d.title_height) as i32;
         for slot in windows.into_iter().filter_map(|w| self.slot_of(w)) {
             layout.insert(slot);
         }

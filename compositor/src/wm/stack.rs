@@ -121,11 +121,18 @@ impl Canopy {
         }
     }
 
-    /// A window's surfaces committed: only a change of its extent changes the scene.
+    /// A window's surfaces committed: only a change of its extent changes the scene. A size
+    /// that took its title bar off every output brings it back (`Layout::keep_reachable`).
     pub fn window_extent_may_have_changed(&mut self, w: &WindowElement) {
         let before = self.bbox_of(w);
         if w.update_extent() {
             self.window_moved(w, before);
+            let mut layout = self.layout_of(std::iter::once(w));
+            let actions = layout.keep_reachable(w.id());
+            if !actions.is_empty() {
+                tracing::info!(id = w.id(), vm = ?w.vm(), "the window's title bar left every output: brought back");
+                self.apply(&layout, actions);
+            }
         }
     }
 

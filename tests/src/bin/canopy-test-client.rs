@@ -506,7 +506,7 @@ wayland_client::delegate_noop!(Client: ignore wayland_protocols::wp::viewporter:
 wayland_client::delegate_noop!(Client: wayland_protocols::wp::idle_inhibit::zv1::client::zwp_idle_inhibit_manager_v1::ZwpIdleInhibitManagerV1);
 wayland_client::delegate_noop!(Client: ignore wayland_protocols::wp::idle_inhibit::zv1::client::zwp_idle_inhibitor_v1::ZwpIdleInhibitorV1);
 
-/// Commands on stdin, one per line. `roundtrip` sends a wl_display.sync and prints
+/// Commands on stdin, one per line. `size W H` draws the window at that size. `roundtrip` sends a wl_display.sync and prints
 /// `{"event": "roundtrip", "n": N}` (N counts the roundtrips) when its answer comes: events
 /// arrive in order, so everything the compositor sent before it has been printed by then. Tests
 /// send it after an action's IPC reply to know that the action sent this client nothing.
@@ -529,6 +529,16 @@ fn commands_from_stdin(
                 }
                 ("token", app_id) => client.token((!app_id.is_empty()).then_some(app_id)),
                 ("activate", token) => client.activate(token),
+                ("size", wh) => {
+                    // Draw at this size, as an app resizing its own window does.
+                    let Some((w, h)) = wh.split_once(' ').and_then(|(w, h)| Some((w.parse().ok()?, h.parse().ok()?)))
+                    else {
+                        return emit(json!({ "event": "bad-command", "line": line }));
+                    };
+                    client.size = (w, h);
+                    client.draw(&qh);
+                    emit(json!({ "event": "sized", "width": w, "height": h }));
+                }
                 ("minimize", _) => {
                     client.window.set_minimized();
                     client.window.commit();

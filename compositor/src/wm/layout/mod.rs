@@ -130,6 +130,8 @@ pub struct Layout {
     pub pointer_on: Option<String>,
     /// The config's `fullscreen = "maximize"`: a VM window asking for fullscreen is maximised.
     pub vm_fullscreen_maximises: bool,
+    /// How much of a frame's top must stay on an output to be grabbed (its title bar).
+    pub title_height: i32,
 }
 
 impl Layout {
@@ -229,22 +231,49 @@ impl Layout {
     }
 
     /// The client committed a new frame size (it may ask for any; a VM window is cut to its
-    /// bound).
-    pub fn resized(&mut self, id: u64, wanted: Extent) {
-        let Some(i) = self.index(id) else { return };
+    /// bound). A title bar that leaves every output by it is brought back ([`Self::keep_reachable`]).
+    pub fn resized(&mut self, id: u64, wanted: Extent) -> Vec<Action> {
+        let Some(i) = self.index(id) else { return Vec::new() };
         self.slots[i].wanted = wanted;
         if !self.slots[i].mode.is_sized_by_output() {
             self.slots[i].frame.size = wanted;
         }
         self.rebound(id, &mut Vec::new());
+        self.keep_reachable(id)
     }
 
-    /// The user moved the window (a drag of its title bar, `canopy msg move`).
-    pub fn moved(&mut self, id: u64, to: Pos) {
+    /// A shown floating window whose title bar is on no output comes back wholly onto the output
+    /// nearest to it. A client that shrinks its window keeps the frame's top-left, so one the user
+    /// dragged far off an edge (held far along its title bar) and then shrunk would leave every
+    /// output: it could not be grabbed, and Alt+Tab would give the keyboard to a window no one sees.
+    pub fn keep_reachable(&mut self, id: u64) -> Vec<Action> {
+        let mut out = Vec::new();
+        let Some(slot) = self.slot(id) else { return out };
+        if slot.shown != Shown::Mapped || slot.mode.is_sized_by_output() {
+            return out;
+        }
+        let frame = slot.frame;
+        let strip = Rect::new(frame.loc, (frame.size.w.max(1), self.title_height.clamp(1, frame.size.h.max(1))).into());
+        if self.screens.iter().any(|o| o.geometry.overlaps(strip)) {
+            return out;
+        }
+        let Some(screen) = self.screens.iter().min_by_key(|o| gap(o.geometry, strip)) else { return out };
+        let to = place::clamp_into(frame.loc, frame.size, screen.usable);
+        self.move_to(id, to, &mut out);
+        // On an output now, a VM window is bounded by it.
+        self.rebound(id, &mut out);
+        out
+    }
+
+    /// The user moved the window (a drag of its title bar, `canopy msg move`). A VM window
+    /// bounded smaller by the output it is now on may leave the pointer's hold; its title bar is
+    /// kept on an output ([`Self::keep_reachable`]).
+    pub fn moved(&mut self, id: u64, to: Pos) -> Vec<Action> {
         if let Some(i) = self.index(id) {
             self.slots[i].frame.loc = to;
         }
         self.rebound(id, &mut Vec::new());
+        self.keep_reachable(id)
     }
 
     /// A floating VM window is bounded by the output it is now on, as the compositor does
@@ -436,4 +465,12 @@ fn bounded(wanted: Extent, vm: bool, screen: &Screen) -> Extent {
 pub fn shrunk_to(requested: Extent, bound: Extent) -> Option<Extent> {
     let fits = requested.w <= bound.w && requested.h <= bound.h;
     (!fits).then(|| Extent::from((requested.w.min(bound.w), requested.h.min(bound.h))))
+}
+
+/// The squared distance between two rectangles (0 when they touch or overlap).
+fn gap(a: Rect, b: Rect) -> i64 {
+    let axis = |a0: i32, a1: i32, b0: i32, b1: i32| i64::from((a0 - b1).max(b0 - a1).max(0));
+    let dx = axis(a.loc.x, a.loc.x + a.size.w, b.loc.x, b.loc.x + b.size.w);
+    let dy = axis(a.loc.y, a.loc.y + a.size.h, b.loc.y, b.loc.y + b.size.h);
+    dx * dx + dy * dy
 }

@@ -68,8 +68,9 @@ impl Layout {
         if let Some(r) = restore {
             self.move_to(id, r.loc, out);
         }
-        // The frame it had may be larger than the output it comes back on.
+        // The frame it had may be larger than the output it comes back on, or be on none.
         self.rebound(id, out);
+        out.extend(self.keep_reachable(id));
         out.push(Action::Changed { id });
     }
 
@@ -151,6 +152,7 @@ impl Layout {
         // Maximised or fullscreen on an output that may have changed (or gone) meanwhile.
         out.extend(self.refit_window(id));
         self.rebound(id, &mut out);
+        out.extend(self.keep_reachable(id));
         out.push(Action::Changed { id });
         out
     }

@@ -113,8 +113,10 @@ struct Session {
 impl Session {
     fn new() -> Self {
         let outputs = vec![("O0".to_string(), 1280, 800, 32)];
+        let mut layout = Layout::new(arranged(&outputs));
+        layout.title_height = TITLE;
         Self {
-            layout: Layout::new(arranged(&outputs)),
+            layout,
             outputs,
             next_output: 1,
             alive: Vec::new(),
@@ -182,16 +184,13 @@ impl Session {
                     return;
                 }
                 // The pointer holds the title bar at `grab` along it and stays on an output.
-                // Within the smallest window width of its left end: a client that shrinks keeps
-                // its frame's top-left, so a window held far right of it and shrunk afterwards
-                // would leave every output (the compositor does not bring it back yet).
                 let pointer = s.geometry.loc + Pos::from((x % s.geometry.size.w, y % s.geometry.size.h));
-                let grab = Pos::from((grab % slot.frame.size.w.clamp(1, 48), TITLE / 2));
-                self.layout.moved(id, pointer - grab);
+                let grab = Pos::from((grab % slot.frame.size.w.max(1), TITLE / 2));
+                let _ = self.layout.moved(id, pointer - grab);
             }
             Op::Resize { k, w, h } => {
                 let Some(id) = self.pick(k) else { return };
-                self.layout.resized(id, Extent::from((w, h)));
+                let _ = self.layout.resized(id, Extent::from((w, h)));
             }
             Op::Maximise(k) => {
                 let Some(id) = self.pick(k) else { return };

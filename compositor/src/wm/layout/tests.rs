@@ -94,7 +94,7 @@ fn maximise_and_restore_across_outputs() {
     assert_eq!(back.size, floating.size);
     assert!(r(0, 32, 1280, 768).contains_rect(back), "restored inside the remaining output: {back:?}");
     // On an output that stays, it returns to exactly where it was.
-    l.moved(1, (100, 100).into());
+    let _ = l.moved(1, (100, 100).into());
     l.maximise(1);
     l.unmaximise(1);
     assert_eq!(frame(&l, 1), r(100, 100, 400, 300));
@@ -110,7 +110,7 @@ fn removing_an_output_moves_its_windows_wholly_onto_one_that_stays() {
     l.map(2, size(400, 300), true);
     l.map(3, size(1000, 700), true);
     // Dragged half off the right edge of everything.
-    l.moved(2, (2100, 600).into());
+    let _ = l.moved(2, (2100, 600).into());
     l.set_screens(vec![screen("LEFT", r(0, 0, 1280, 800), 32)], true);
     assert_eq!(frame(&l, 1), stays, "a window on the output that stays keeps its place");
     for id in [2, 3] {
@@ -238,4 +238,23 @@ fn a_vm_window_larger_than_its_bound_is_configured_down_in_that_direction_only()
     assert_eq!(shrunk_to(size(1024, 768), size(1024, 768)), None);
     assert_eq!(shrunk_to(size(3000, 600), size(1024, 768)), Some(size(1024, 600)));
     assert_eq!(shrunk_to(size(3000, 2000), size(1024, 768)), Some(size(1024, 768)));
+}
+
+#[test]
+fn a_window_shrunk_off_every_output_comes_back_onto_the_nearest() {
+    let mut l = two_outputs();
+    l.title_height = 30;
+    l.pointer_on = Some("LEFT".into());
+    l.map(1, size(1000, 600), false);
+    // Dragged by the far right of its title bar to the left output's left edge: 40 px show.
+    assert!(l.moved(1, (-960, 200).into()).is_empty(), "its title bar is still on LEFT");
+    // Its client shrinks it: the frame keeps its top-left, and would be on no output.
+    let actions = l.resized(1, size(400, 300));
+    assert_eq!(moves(&actions, 1), vec![Pos::from((0, 200))]);
+    assert_eq!(frame(&l, 1), r(0, 200, 400, 300));
+    // A shrink that leaves some of the title bar on an output moves nothing.
+    let _ = l.moved(1, (-380, 200).into());
+    assert!(l.resized(1, size(390, 290)).is_empty());
+    // Held far along its title bar, the pointer on LEFT: dragging alone never takes it off.
+    assert!(l.moved(1, (-385, 500).into()).is_empty());
 }
